@@ -1,0 +1,1865 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * store.c - the ledger: an append-only log of signed events in one LMDB
+ * environment per directory (DIR/data.mdb, DIR/lock.mdb), with its indexes.
+ *
+ * Databases (all keys and integers big-endian, so LMDB's byte order is the
+ * numeric order):
+ *   meta      "format" -> "1"; "origin" -> text; "owner" -> pubkey(32)
+ *   events    u64 log index -> signed event bytes
+ *   ids       event id(32) -> u64 index
+ *   authors   author(32) || seq(u64) -> u64 index
+ *   heads     author(32) -> seq(u64) || content hash(32) || id(32)
+ *   bytime    contest || 0x00 || time_key(effective_at) || time_key(recorded_at)
+ *             || id(32) -> u64 index
+ *   contests  contest id -> u64 index of the first CONTEST event defining it
+ *
+ * Invariants (tests/unit/test_store.c and avow_ledger_verify() check them):
+ *  1. The log only grows: "events" records are written with MDB_APPEND at
+ *     index = number of records, never updated or deleted.
+ *  2. Every index entry is written in the same write transaction as its event,
+ *     so a reader sees an event and its entries together or not at all.
+ *  3. An author's events form a chain: seq 1, 2, 3 ... without gaps, each prev
+ *     is the content hash of the author's previous event (zeros for seq 1);
+ *     "heads" holds the last link. Two different events with one (author, seq)
+ *     are a fork and are refused.
+ *  4. Appending a draft reads the head inside the write transaction, so writers
+ *     sharing a key (threads or processes: LMDB's writer lock) never fork.
+ *  5. A retraction has no contest: it is indexed in "bytime" under the contest
+ *     of its target, which is an earlier event of the same author.
+ *  6. The map grows by doubling on MDB_MAP_FULL (the whole transaction is
+ *     retried) up to AVOW_MAP_MAX, and only while no iterator of this handle
+ *     holds a read transaction (a remap would pull the map from under it).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <lmdb.h>
+#include <sodium.h>
+
+#include "store.h"
+
+#define STORE_FORMAT           "1"
+#define STORE_HEAD_BYTES       (8 + AVOW_HASH_BYTES + AVOW_EVENT_ID_BYTES)
+#define STORE_AUTHOR_KEY_BYTES (AVOW_PUBKEY_BYTES + 8)
+/* Retractions of retractions are followed this deep to find their contest. */
+#define STORE_RETRACT_DEPTH 16
+/* Longest origin line accepted by avow_ledger_init(). */
+#define STORE_MAX_ORIGIN 256
+/* Progress is reported every this many events. */
+#define STORE_PROGRESS_EVERY 65536
+
+static const char *const store_db_names[STORE_DB_COUNT] = {
+    "meta",   "events",      "ids",       "authors",     "heads", "bytime", "contests",
+    "merkle", "checkpoints", "snapshots", "retractions", "trust", "forks",
+};
+
+struct avow_ledger {
+    MDB_env *env;
+    MDB_dbi dbi[STORE_DB_COUNT];
+    unsigned int flags;
+    unsigned int readers; /* open iterators (invariant 6) */
+    char *path;
+    char *origin;
+};
+
+struct avow_iter {
+    avow_ledger *ledger;
+    MDB_txn *txn;
+    MDB_cursor *cur; /* on "authors" with an author filter, else on "events" */
+    int started;
+    int has_author;
+    unsigned char author[AVOW_PUBKEY_BYTES];
+    int has_contest;
+    size_t contest_len;
+    char contest[AVOW_MAX_CONTEST];
+    uint64_t start;
+};
+
+static size_t store_initial_map;
+
+void
+store_test_initial_map(size_t bytes)
+{
+    store_initial_map = bytes;
+}
+
+MDB_env *
+store_env(const avow_ledger *ledger)
+{
+    return ledger->env;
+}
+
+MDB_dbi
+store_dbi(const avow_ledger *ledger, enum store_db db)
+{
+    return ledger->dbi[db];
+}
+
+const char *
+store_path(const avow_ledger *ledger)
+{
+    return ledger->path;
+}
+
+/* MDB_val is not const-correct; LMDB never writes through a key or value we pass. */
+static void *
+unconst(const void *p)
+{
+    return (void *)(uintptr_t)p;
+}
+
+static int
+store_errno_error(int rc, const char *what, const char *path)
+{
+    switch (rc) {
+    case MDB_NOTFOUND:
+        return avow_error_set(AVOW_ENOTFOUND, "%s: not found (ledger %s)", what, path);
+    case MDB_KEYEXIST:
+        return avow_error_set(AVOW_EEXISTS, "%s: already present (ledger %s)", what, path);
+    case MDB_MAP_FULL:
+    case ENOSPC:
+        return avow_error_set(AVOW_EFULL, "disk full / map full: %s: %s (ledger %s)", what,
+                              mdb_strerror(rc), path);
+    case ENOMEM:
+        return avow_error_set(AVOW_ENOMEM, "%s: out of memory (ledger %s)", what, path);
+    case MDB_READERS_FULL:
+    case EAGAIN:
+    case EBUSY:
+        return avow_error_set(AVOW_ELOCK, "%s: %s (ledger %s is busy)", what, mdb_strerror(rc),
+                              path);
+    default:
+        return avow_error_set(AVOW_EIO, "%s: %s (ledger %s)", what, mdb_strerror(rc), path);
+    }
+}
+
+int
+store_mdb_error(const avow_ledger *ledger, int rc, const char *what)
+{
+    return store_errno_error(rc, what, ledger->path);
+}
+
+/* Keep the codec's detail but say which event of a batch it is about. */
+static int store_error_prefix(int code, const char *fmt, ...) AVOW_PRINTF(2, 3);
+
+static int
+store_error_prefix(int code, const char *fmt, ...)
+{
+    char detail[400];
+    char head[128];
+    va_list ap;
+    snprintf(detail, sizeof(detail), "%s", avow_error_last());
+    va_start(ap, fmt);
+    int n = vsnprintf(head, sizeof(head), fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        head[0] = '\0';
+    }
+    return avow_error_set(code, "%s: %s", head, detail);
+}
+
+static int
+store_txn_begin(const avow_ledger *ledger, unsigned int flags, MDB_txn **txn)
+{
+    int rc;
+    for (int tries = 0;; tries++) {
+        rc = mdb_txn_begin(ledger->env, NULL, flags, txn);
+        if (rc == MDB_MAP_RESIZED && tries < 8 && ledger->readers == 0) {
+            /* Another process grew the map: adopt its size and retry. */
+            if ((rc = mdb_env_set_mapsize(ledger->env, 0)) == 0) {
+                continue;
+            }
+        }
+        break;
+    }
+    if (rc != 0) {
+        *txn = NULL;
+        return store_mdb_error(ledger, rc, "cannot begin a transaction");
+    }
+    return 0;
+}
+
+static int
+store_get(const avow_ledger *ledger, MDB_txn *txn, enum store_db db, const void *k, size_t klen,
+          MDB_val *val)
+{
+    MDB_val key = { klen, unconst(k) };
+    int rc = mdb_get(txn, ledger->dbi[db], &key, val);
+    if (rc == MDB_NOTFOUND) {
+        return AVOW_ENOTFOUND;
+    }
+    if (rc != 0) {
+        return store_mdb_error(ledger, rc, store_db_names[db]);
+    }
+    return 0;
+}
+
+static int
+store_index_val(uint64_t *index, const MDB_val *val)
+{
+    if (val->mv_size != 8) {
+        return avow_error_set(AVOW_EIO, "malformed index entry (%zu bytes)", val->mv_size);
+    }
+    *index = be64_get(val->mv_data);
+    return 0;
+}
+
+/* The bytes of the event at a log index; borrowed from the map. */
+static int
+store_get_event(const avow_ledger *ledger, MDB_txn *txn, uint64_t index, MDB_val *raw)
+{
+    unsigned char k[8];
+    be64_put(k, index);
+    return store_get(ledger, txn, STORE_DB_EVENTS, k, sizeof(k), raw);
+}
+
+static int
+store_get_by_id(const avow_ledger *ledger, MDB_txn *txn, const unsigned char *id, MDB_val *raw,
+                uint64_t *index_out)
+{
+    MDB_val v;
+    uint64_t index = 0;
+    int error;
+    if ((error = store_get(ledger, txn, STORE_DB_IDS, id, AVOW_EVENT_ID_BYTES, &v)) < 0) {
+        return error;
+    }
+    if ((error = store_index_val(&index, &v)) < 0) {
+        return error;
+    }
+    if ((error = store_get_event(ledger, txn, index, raw)) < 0) {
+        if (error == AVOW_ENOTFOUND) {
+            return avow_error_set(
+              AVOW_EIO, "id index points at missing event #%" PRIu64 " (run avow verify)", index);
+        }
+        return error;
+    }
+    if (index_out != NULL) {
+        *index_out = index;
+    }
+    return 0;
+}
+
+/* Head of an author inside txn: seq 0 and zero hash when the author has none. */
+static int
+store_head_txn(const avow_ledger *ledger, MDB_txn *txn, const unsigned char *author, uint64_t *seq,
+               unsigned char hash[AVOW_HASH_BYTES], unsigned char *id)
+{
+    MDB_val v;
+    int error = store_get(ledger, txn, STORE_DB_HEADS, author, AVOW_PUBKEY_BYTES, &v);
+    if (error == AVOW_ENOTFOUND) {
+        *seq = 0;
+        memset(hash, 0, AVOW_HASH_BYTES);
+        if (id != NULL) {
+            memset(id, 0, AVOW_EVENT_ID_BYTES);
+        }
+        return 0;
+    }
+    if (error < 0) {
+        return error;
+    }
+    if (v.mv_size != STORE_HEAD_BYTES) {
+        return avow_error_set(AVOW_EIO, "malformed head entry in ledger %s (run avow verify)",
+                              ledger->path);
+    }
+    const unsigned char *p = v.mv_data;
+    *seq = be64_get(p);
+    memcpy(hash, p + 8, AVOW_HASH_BYTES);
+    if (id != NULL) {
+        memcpy(id, p + 8 + AVOW_HASH_BYTES, AVOW_EVENT_ID_BYTES);
+    }
+    return 0;
+}
+
+/*
+ * The contest an event is indexed under (invariant 5), copied into buf
+ * (AVOW_MAX_CONTEST bytes) because a pointer into the map dies at the next
+ * write. @return 1 (found, *len set), 0 (none), or an error.
+ */
+static int
+store_resolve_contest(const avow_ledger *ledger, MDB_txn *txn, const avow_event *ev, char *buf,
+                      size_t *len)
+{
+    avow_event tmp;
+    const avow_event *cur = ev;
+    for (int depth = 0; depth < STORE_RETRACT_DEPTH; depth++) {
+        if (cur->contest.ptr != NULL) {
+            if (cur->contest.len == 0 || cur->contest.len > AVOW_MAX_CONTEST) {
+                return avow_error_set(AVOW_EFORMAT, "contest id of %zu bytes", cur->contest.len);
+            }
+            memcpy(buf, cur->contest.ptr, cur->contest.len);
+            *len = cur->contest.len;
+            return 1;
+        }
+        if (cur->kind != AVOW_KIND_RETRACT || cur->target == NULL) {
+            return 0;
+        }
+        MDB_val raw;
+        int error = store_get_by_id(ledger, txn, cur->target, &raw, NULL);
+        if (error == AVOW_ENOTFOUND) {
+            return 0;
+        }
+        if (error < 0) {
+            return error;
+        }
+        if (avow_event_decode(&tmp, raw.mv_data, raw.mv_size) < 0) {
+            return 0;
+        }
+        cur = &tmp;
+    }
+    return 0;
+}
+
+size_t
+store_bytime_key(unsigned char *key, const avow_str *contest, const avow_event *ev,
+                 const unsigned char id[AVOW_EVENT_ID_BYTES])
+{
+    if (contest->len > AVOW_MAX_CONTEST) {
+        return 0;
+    }
+    size_t n = contest->len;
+    memcpy(key, contest->ptr, n);
+    key[n++] = 0;
+    be64_put(key + n, time_key(ev->effective_at));
+    n += 8;
+    be64_put(key + n, time_key(ev->recorded_at));
+    n += 8;
+    memcpy(key + n, id, AVOW_EVENT_ID_BYTES);
+    return n + AVOW_EVENT_ID_BYTES;
+}
+
+/* ---- write transactions ------------------------------------------------- */
+
+struct store_w {
+    avow_ledger *ledger;
+    MDB_txn *txn;
+    int map_full;
+};
+
+static int
+store_put(struct store_w *w, enum store_db db, const void *k, size_t klen, const void *v,
+          size_t vlen, unsigned int flags)
+{
+    MDB_val key = { klen, unconst(k) };
+    MDB_val val = { vlen, unconst(v) };
+    int rc = mdb_put(w->txn, w->ledger->dbi[db], &key, &val, flags);
+    if (rc == 0) {
+        return 0;
+    }
+    if (rc == MDB_MAP_FULL) {
+        w->map_full = 1;
+    }
+    return store_mdb_error(w->ledger, rc, store_db_names[db]);
+}
+
+static int
+store_grow(avow_ledger *ledger)
+{
+    MDB_envinfo info;
+    int rc = mdb_env_info(ledger->env, &info);
+    if (rc != 0) {
+        return store_mdb_error(ledger, rc, "cannot read the map size");
+    }
+    uint64_t cur = info.me_mapsize;
+    if (cur >= AVOW_MAP_MAX) {
+        return avow_error_set(AVOW_EFULL,
+                              "disk full / map full: the map of ledger %s reached its limit of "
+                              "%" PRIu64 " bytes",
+                              ledger->path, (uint64_t)AVOW_MAP_MAX);
+    }
+    if (ledger->readers > 0) {
+        return avow_error_set(AVOW_ELOCK,
+                              "map full: cannot grow the map of ledger %s while an iterator is "
+                              "open",
+                              ledger->path);
+    }
+    uint64_t next = cur > AVOW_MAP_MAX / 2 ? AVOW_MAP_MAX : cur * 2;
+    if (next > SIZE_MAX) {
+        next = SIZE_MAX;
+    }
+    rc = mdb_env_set_mapsize(ledger->env, (size_t)next);
+    if (rc != 0) {
+        return avow_error_set(AVOW_EFULL,
+                              "disk full / map full: cannot grow the map of ledger %s to %" PRIu64
+                              " bytes: %s",
+                              ledger->path, next, mdb_strerror(rc));
+    }
+    return 0;
+}
+
+MDB_txn *
+store_w_txn(const store_w *w)
+{
+    return w->txn;
+}
+
+const avow_ledger *
+store_w_ledger(const store_w *w)
+{
+    return w->ledger;
+}
+
+int
+store_w_put(store_w *w, enum store_db db, const void *k, size_t klen, const void *v, size_t vlen,
+            unsigned int flags)
+{
+    return store_put(w, db, k, klen, v, vlen, flags);
+}
+
+int
+store_w_del(store_w *w, enum store_db db, const void *k, size_t klen)
+{
+    MDB_val key = { klen, unconst(k) };
+    int rc = mdb_del(w->txn, w->ledger->dbi[db], &key, NULL);
+    if (rc == 0 || rc == MDB_NOTFOUND) {
+        return 0;
+    }
+    return store_mdb_error(w->ledger, rc, store_db_names[db]);
+}
+
+int
+store_read_begin(const avow_ledger *ledger, MDB_txn **txn)
+{
+    return store_txn_begin(ledger, MDB_RDONLY, txn);
+}
+
+/* Run fn in a write transaction, retried with a doubled map on MDB_MAP_FULL. */
+int
+store_write(avow_ledger *ledger, store_write_fn fn, void *ctx)
+{
+    if (ledger->flags & AVOW_OPEN_READONLY) {
+        return avow_error_set(AVOW_EINVALID, "ledger %s is open read-only", ledger->path);
+    }
+    for (;;) {
+        struct store_w w = { ledger, NULL, 0 };
+        int error = store_txn_begin(ledger, 0, &w.txn);
+        if (error < 0) {
+            return error;
+        }
+        error = fn(&w, ctx);
+        if (error == 0) {
+            int rc = mdb_txn_commit(w.txn);
+            if (rc != 0) {
+                w.map_full = rc == MDB_MAP_FULL;
+                error = store_mdb_error(ledger, rc, "cannot commit");
+            }
+        } else {
+            mdb_txn_abort(w.txn);
+        }
+        if (error < 0 && w.map_full) {
+            int grow = store_grow(ledger);
+            if (grow < 0) {
+                return grow;
+            }
+            continue;
+        }
+        return error;
+    }
+}
+
+/* Write ev (already checked) and all its index entries (invariants 1, 2, 5). */
+static int
+store_index_event(struct store_w *w, const avow_event *ev, unsigned char id[AVOW_EVENT_ID_BYTES],
+                  unsigned char hash[AVOW_HASH_BYTES])
+{
+    const avow_ledger *ledger = w->ledger;
+    MDB_stat st;
+    unsigned char ik[8], ak[STORE_AUTHOR_KEY_BYTES], head[STORE_HEAD_BYTES];
+    unsigned char tk[STORE_BYTIME_KEY_MAX];
+    char contest[AVOW_MAX_CONTEST];
+    size_t contest_len = 0;
+    int error, rc;
+
+    avow_event_id(id, ev);
+    avow_event_content_hash(hash, ev);
+    if ((rc = mdb_stat(w->txn, ledger->dbi[STORE_DB_EVENTS], &st)) != 0) {
+        return store_mdb_error(ledger, rc, "events");
+    }
+    be64_put(ik, (uint64_t)st.ms_entries);
+
+    /* Resolve the contest before the first write: it reads from the map. */
+    int has_contest = store_resolve_contest(ledger, w->txn, ev, contest, &contest_len);
+    if (has_contest < 0) {
+        return has_contest;
+    }
+    if ((error = store_put(w, STORE_DB_EVENTS, ik, 8, ev->raw, ev->raw_len, MDB_APPEND)) < 0) {
+        return error;
+    }
+    if ((error = store_put(w, STORE_DB_IDS, id, AVOW_EVENT_ID_BYTES, ik, 8, MDB_NOOVERWRITE)) < 0) {
+        return error;
+    }
+    memcpy(ak, ev->author, AVOW_PUBKEY_BYTES);
+    be64_put(ak + AVOW_PUBKEY_BYTES, ev->seq);
+    if ((error = store_put(w, STORE_DB_AUTHORS, ak, sizeof(ak), ik, 8, MDB_NOOVERWRITE)) < 0) {
+        return error;
+    }
+    be64_put(head, ev->seq);
+    memcpy(head + 8, hash, AVOW_HASH_BYTES);
+    memcpy(head + 8 + AVOW_HASH_BYTES, id, AVOW_EVENT_ID_BYTES);
+    if ((error = store_put(w, STORE_DB_HEADS, ev->author, AVOW_PUBKEY_BYTES, head, sizeof(head),
+                           0)) < 0) {
+        return error;
+    }
+    if (has_contest) {
+        avow_str cs = { contest, contest_len };
+        size_t tlen = store_bytime_key(tk, &cs, ev, id);
+        if ((error = store_put(w, STORE_DB_BYTIME, tk, tlen, ik, 8, MDB_NOOVERWRITE)) < 0) {
+            return error;
+        }
+    }
+    if (ev->kind == AVOW_KIND_CONTEST && ev->contest.ptr != NULL) {
+        /* The first definition wins; another author may define the same id later. */
+        error =
+          store_put(w, STORE_DB_CONTESTS, ev->contest.ptr, ev->contest.len, ik, 8, MDB_NOOVERWRITE);
+        if (error < 0 && error != AVOW_EEXISTS) {
+            return error;
+        }
+    }
+    /* Derived tables kept by other modules, in the same transaction. */
+    avow_str cs = { has_contest ? contest : NULL, has_contest ? contest_len : 0 };
+    if ((error = audit_on_append(w, (uint64_t)st.ms_entries, ev)) < 0) {
+        return error;
+    }
+    return projection_on_append(w, (uint64_t)st.ms_entries, ev, id, &cs);
+}
+
+static int
+store_contest_exists(const avow_ledger *ledger, MDB_txn *txn, const char *contest, size_t len)
+{
+    MDB_val v;
+    if (len == 0) {
+        return 0;
+    }
+    int error = store_get(ledger, txn, STORE_DB_CONTESTS, contest, len, &v);
+    if (error == AVOW_ENOTFOUND) {
+        return 0;
+    }
+    return error < 0 ? error : 1;
+}
+
+/* The retraction target of ev must be an earlier event of ev's author. */
+static int
+store_check_target(const avow_ledger *ledger, MDB_txn *txn, const avow_event *ev, int code_missing,
+                   int code_other)
+{
+    char hex[AVOW_HEX_ID_LEN + 1];
+    MDB_val raw;
+    avow_event target;
+    int error;
+
+    if (ev->target == NULL) {
+        return avow_error_set(AVOW_EINVALID, "a retraction needs a target event");
+    }
+    avow_hex(hex, ev->target, AVOW_EVENT_ID_BYTES);
+    if ((error = store_get_by_id(ledger, txn, ev->target, &raw, NULL)) < 0) {
+        if (error == AVOW_ENOTFOUND) {
+            return avow_error_set(code_missing, "retraction target %s is not in ledger %s", hex,
+                                  ledger->path);
+        }
+        return error;
+    }
+    if (avow_event_decode(&target, raw.mv_data, raw.mv_size) < 0) {
+        return avow_error_set(AVOW_EFORMAT,
+                              "retraction target %s does not decode (run avow verify)", hex);
+    }
+    if (memcmp(target.author, ev->author, AVOW_PUBKEY_BYTES) != 0) {
+        return avow_error_set(code_other,
+                              "event %s is by another author: only its author can retract it", hex);
+    }
+    return 0;
+}
+
+struct drafts_ctx {
+    const avow_key *key;
+    const avow_draft *drafts;
+    size_t n;
+    size_t failed_at;
+    unsigned char id[AVOW_EVENT_ID_BYTES];
+    unsigned char *ids_out;
+    avow_buf buf;
+};
+
+static int
+store_check_draft(struct store_w *w, const avow_event *ev)
+{
+    const avow_ledger *ledger = w->ledger;
+    int exists;
+    if (ev->kind == AVOW_KIND_CONTEST) {
+        exists = store_contest_exists(ledger, w->txn, ev->contest.ptr, ev->contest.len);
+        if (exists < 0) {
+            return exists;
+        }
+        if (exists) {
+            return avow_error_set(AVOW_EEXISTS, "contest %.*s already exists in ledger %s",
+                                  (int)ev->contest.len, ev->contest.ptr, ledger->path);
+        }
+    } else if (ev->kind == AVOW_KIND_RETRACT) {
+        return store_check_target(ledger, w->txn, ev, AVOW_ENOTFOUND, AVOW_EINVALID);
+    } else if (ev->contest.ptr != NULL) {
+        exists = store_contest_exists(ledger, w->txn, ev->contest.ptr, ev->contest.len);
+        if (exists < 0) {
+            return exists;
+        }
+        if (!exists) {
+            return avow_error_set(AVOW_ENOTFOUND,
+                                  "no contest %.*s in ledger %s (define it with avow contest new)",
+                                  (int)ev->contest.len, ev->contest.ptr, ledger->path);
+        }
+    }
+    return 0;
+}
+
+static int
+store_drafts_txn(struct store_w *w, void *vctx)
+{
+    struct drafts_ctx *c = vctx;
+    const avow_ledger *ledger = w->ledger;
+    const unsigned char *pk = avow_key_public(c->key);
+    unsigned char prev[AVOW_HASH_BYTES], head_id[AVOW_EVENT_ID_BYTES], hash[AVOW_HASH_BYTES];
+    uint64_t seq;
+    int64_t last = INT64_MIN;
+    avow_event ev;
+    MDB_val v;
+    int error;
+
+    c->failed_at = 0;
+    if ((error = store_head_txn(ledger, w->txn, pk, &seq, prev, head_id)) < 0) {
+        goto done;
+    }
+    if (seq > 0) {
+        if ((error = store_get_by_id(ledger, w->txn, head_id, &v, NULL)) < 0) {
+            goto done;
+        }
+        if ((error = avow_event_decode(&ev, v.mv_data, v.mv_size)) < 0) {
+            error = avow_error_set(AVOW_EIO, "the head event of this author does not decode "
+                                             "(run avow verify)");
+            goto done;
+        }
+        last = ev.recorded_at;
+    }
+    error = store_get(ledger, w->txn, STORE_DB_META, "owner", 5, &v);
+    if (error == AVOW_ENOTFOUND) {
+        error = store_put(w, STORE_DB_META, "owner", 5, pk, AVOW_PUBKEY_BYTES, 0);
+    }
+    if (error < 0) {
+        goto done;
+    }
+
+    int64_t now = avow_time_now();
+    for (size_t i = 0; i < c->n; i++) {
+        c->failed_at = i;
+        avow_buf_clear(&c->buf);
+        error =
+          avow_event_sign(&c->buf, &c->drafts[i], c->key, seq + 1, prev, now > last ? now : last);
+        if (error < 0) {
+            goto done;
+        }
+        if ((error = avow_event_decode(&ev, c->buf.ptr, c->buf.len)) < 0) {
+            error =
+              store_error_prefix(AVOW_EINVALID, "draft %zu signs to bytes that do not decode", i);
+            goto done;
+        }
+        if ((error = store_check_draft(w, &ev)) < 0) {
+            goto done;
+        }
+        if ((error = store_index_event(w, &ev, c->id, hash)) < 0) {
+            goto done;
+        }
+        if (c->ids_out != NULL) {
+            memcpy(c->ids_out + i * AVOW_EVENT_ID_BYTES, c->id, AVOW_EVENT_ID_BYTES);
+        }
+        seq = ev.seq;
+        memcpy(prev, hash, AVOW_HASH_BYTES);
+        last = ev.recorded_at;
+    }
+done:
+    return error;
+}
+
+int
+avow_ledger_append_drafts(avow_ledger *ledger, size_t *failed_at, unsigned char *ids_out,
+                          const avow_key *key, const avow_draft *drafts, size_t n)
+{
+    struct drafts_ctx c;
+    memset(&c, 0, sizeof(c));
+    if (ledger == NULL || key == NULL || (drafts == NULL && n > 0)) {
+        return avow_error_set(AVOW_EINVALID, "avow_ledger_append_drafts: missing argument");
+    }
+    c.key = key;
+    c.drafts = drafts;
+    c.n = n;
+    c.ids_out = ids_out;
+    int error = n == 0 ? 0 : store_write(ledger, store_drafts_txn, &c);
+    if (failed_at != NULL) {
+        *failed_at = error < 0 ? c.failed_at : n;
+    }
+    avow_buf_dispose(&c.buf);
+    return error;
+}
+
+int
+avow_ledger_append(avow_ledger *ledger, unsigned char id_out[AVOW_EVENT_ID_BYTES],
+                   const avow_key *key, const avow_draft *draft)
+{
+    struct drafts_ctx c;
+    memset(&c, 0, sizeof(c));
+    if (ledger == NULL || key == NULL || draft == NULL) {
+        return avow_error_set(AVOW_EINVALID, "avow_ledger_append: missing argument");
+    }
+    c.key = key;
+    c.drafts = draft;
+    c.n = 1;
+    int error = store_write(ledger, store_drafts_txn, &c);
+    if (error == 0 && id_out != NULL) {
+        memcpy(id_out, c.id, AVOW_EVENT_ID_BYTES);
+    }
+    avow_buf_dispose(&c.buf);
+    return error;
+}
+
+struct signed_ctx {
+    const unsigned char *const *events;
+    const size_t *lens;
+    size_t n;
+    size_t failed_at;
+    size_t appended;
+    size_t duplicates;
+};
+
+static int
+store_signed_txn(struct store_w *w, void *vctx)
+{
+    struct signed_ctx *c = vctx;
+    const avow_ledger *ledger = w->ledger;
+    unsigned char id[AVOW_EVENT_ID_BYTES], hash[AVOW_HASH_BYTES], hhash[AVOW_HASH_BYTES];
+    unsigned char ak[STORE_AUTHOR_KEY_BYTES];
+    char who[9];
+    uint64_t hseq;
+    avow_event ev;
+    MDB_val v;
+    int error = 0;
+
+    c->appended = 0;
+    c->duplicates = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        c->failed_at = i;
+        if (c->events[i] == NULL) {
+            error = avow_error_set(AVOW_EINVALID, "event %zu of the batch is missing", i);
+            goto done;
+        }
+        if ((error = avow_event_decode(&ev, c->events[i], c->lens[i])) < 0) {
+            error = store_error_prefix(AVOW_EFORMAT, "event %zu of the batch", i);
+            goto done;
+        }
+        if (avow_event_verify(&ev) < 0) {
+            error =
+              avow_error_set(AVOW_EVERIFY, "event %zu of the batch: signature does not verify", i);
+            goto done;
+        }
+        avow_event_id(id, &ev);
+        error = store_get(ledger, w->txn, STORE_DB_IDS, id, AVOW_EVENT_ID_BYTES, &v);
+        if (error == 0) {
+            c->duplicates++;
+            continue;
+        }
+        if (error != AVOW_ENOTFOUND) {
+            goto done;
+        }
+        avow_hex(who, ev.author, 4);
+        memcpy(ak, ev.author, AVOW_PUBKEY_BYTES);
+        be64_put(ak + AVOW_PUBKEY_BYTES, ev.seq);
+        error = store_get(ledger, w->txn, STORE_DB_AUTHORS, ak, sizeof(ak), &v);
+        if (error == 0) {
+            error = avow_error_set(AVOW_ECHAIN, "fork: author %s seq %" PRIu64, who, ev.seq);
+            goto done;
+        }
+        if (error != AVOW_ENOTFOUND) {
+            goto done;
+        }
+        if ((error = store_head_txn(ledger, w->txn, ev.author, &hseq, hhash, NULL)) < 0) {
+            goto done;
+        }
+        if (ev.seq != hseq + 1) {
+            error = avow_error_set(AVOW_ECHAIN,
+                                   "event %zu of the batch: author %s seq %" PRIu64
+                                   " does not follow its head seq %" PRIu64 " (missing events)",
+                                   i, who, ev.seq, hseq);
+            goto done;
+        }
+        if (sodium_memcmp(ev.prev, hhash, AVOW_HASH_BYTES) != 0) {
+            error = avow_error_set(AVOW_ECHAIN,
+                                   "event %zu of the batch: author %s seq %" PRIu64
+                                   " does not link to the content hash of seq %" PRIu64,
+                                   i, who, ev.seq, hseq);
+            goto done;
+        }
+        if (ev.kind == AVOW_KIND_RETRACT) {
+            if ((error = store_check_target(ledger, w->txn, &ev, AVOW_ECHAIN, AVOW_ECHAIN)) < 0) {
+                error = store_error_prefix(error, "event %zu of the batch", i);
+                goto done;
+            }
+        }
+        if ((error = store_index_event(w, &ev, id, hash)) < 0) {
+            goto done;
+        }
+        c->appended++;
+    }
+done:
+    return error;
+}
+
+int
+avow_ledger_append_signed(avow_ledger *ledger, avow_append_result *res,
+                          const unsigned char *const *events, const size_t *lens, size_t n)
+{
+    struct signed_ctx c;
+    memset(&c, 0, sizeof(c));
+    if (ledger == NULL || (n > 0 && (events == NULL || lens == NULL))) {
+        return avow_error_set(AVOW_EINVALID, "avow_ledger_append_signed: missing argument");
+    }
+    c.events = events;
+    c.lens = lens;
+    c.n = n;
+    int error = n == 0 ? 0 : store_write(ledger, store_signed_txn, &c);
+    if (res != NULL) {
+        res->appended = error < 0 ? 0 : c.appended;
+        res->duplicates = error < 0 ? 0 : c.duplicates;
+        res->failed_at = error < 0 ? c.failed_at : n;
+    }
+    return error;
+}
+
+/* ---- init, open, close -------------------------------------------------- */
+
+static int
+store_env_create(MDB_env **env, const char *path)
+{
+    int rc = mdb_env_create(env);
+    if (rc == 0) {
+        rc = mdb_env_set_maxdbs(*env, 16);
+    }
+    if (rc != 0) {
+        if (*env != NULL) {
+            mdb_env_close(*env);
+            *env = NULL;
+        }
+        return store_errno_error(rc, "cannot create the LMDB environment", path);
+    }
+    return 0;
+}
+
+static int
+store_data_path(char *out, size_t maxlen, const char *path)
+{
+    int n = snprintf(out, maxlen, "%s/data.mdb", path);
+    if (n < 0 || (size_t)n >= maxlen) {
+        return avow_error_set(AVOW_EINVALID, "ledger path too long: %s", path);
+    }
+    return 0;
+}
+
+static int
+store_check_origin(const char *origin)
+{
+    size_t len = strlen(origin);
+    if (len == 0 || len > STORE_MAX_ORIGIN || avow_utf8_check(origin, len) < 0) {
+        return avow_error_set(AVOW_EINVALID, "origin must be 1 to %d bytes of UTF-8",
+                              STORE_MAX_ORIGIN);
+    }
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)origin[i] < 0x20 || origin[i] == 0x7f) {
+            return avow_error_set(AVOW_EINVALID, "origin must be one line without control "
+                                                 "characters");
+        }
+    }
+    return 0;
+}
+
+int
+avow_ledger_init(const char *path, const char *origin)
+{
+    char data[4096];
+    char gen[5 + 16 + 1];
+    struct stat st;
+    MDB_env *env = NULL;
+    MDB_txn *txn = NULL;
+    MDB_dbi dbi[STORE_DB_COUNT];
+    int error = 0, rc;
+
+    if (path == NULL || path[0] == '\0') {
+        return avow_error_set(AVOW_EINVALID, "no ledger path");
+    }
+    if (origin == NULL) {
+        unsigned char rnd[8];
+        randombytes_buf(rnd, sizeof(rnd));
+        memcpy(gen, "avow/", 5);
+        avow_hex(gen + 5, rnd, sizeof(rnd));
+        origin = gen;
+    }
+    if ((error = store_check_origin(origin)) < 0) {
+        goto done;
+    }
+    if ((error = store_data_path(data, sizeof(data), path)) < 0) {
+        goto done;
+    }
+    if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+        error = avow_error_set(AVOW_EIO, "cannot create directory %s: %s", path, strerror(errno));
+        goto done;
+    }
+    if (stat(data, &st) == 0) {
+        error = avow_error_set(AVOW_EEXISTS, "a ledger already exists at %s", path);
+        goto done;
+    }
+    if ((error = store_env_create(&env, path)) < 0) {
+        goto done;
+    }
+    rc = mdb_env_set_mapsize(env, store_initial_map ? store_initial_map : AVOW_MAP_INITIAL);
+    if (rc == 0) {
+        rc = mdb_env_open(env, path, MDB_NOTLS, 0644);
+    }
+    if (rc == 0) {
+        rc = mdb_txn_begin(env, NULL, 0, &txn);
+    }
+    for (int i = 0; rc == 0 && i < STORE_DB_COUNT; i++) {
+        rc = mdb_dbi_open(txn, store_db_names[i], MDB_CREATE, &dbi[i]);
+    }
+    if (rc == 0) {
+        MDB_val k = { 6, unconst("format") };
+        MDB_val v = { 1, unconst(STORE_FORMAT) };
+        rc = mdb_put(txn, dbi[STORE_DB_META], &k, &v, 0);
+    }
+    if (rc == 0) {
+        MDB_val k = { 6, unconst("origin") };
+        MDB_val v = { strlen(origin), unconst(origin) };
+        rc = mdb_put(txn, dbi[STORE_DB_META], &k, &v, 0);
+    }
+    if (rc == 0) {
+        rc = mdb_txn_commit(txn);
+        txn = NULL;
+    }
+    if (rc != 0) {
+        error = store_errno_error(rc, "cannot create the ledger", path);
+        goto done;
+    }
+done:
+    if (txn != NULL) {
+        mdb_txn_abort(txn);
+    }
+    if (env != NULL) {
+        mdb_env_close(env);
+    }
+    return error;
+}
+
+static char *
+store_strndup(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+    if (p != NULL) {
+        memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
+int
+avow_ledger_open(avow_ledger **out, const char *path, unsigned int flags)
+{
+    char data[4096];
+    struct stat st;
+    avow_ledger *ledger = NULL;
+    MDB_txn *txn = NULL;
+    MDB_val v;
+    int error = 0, rc;
+
+    if (out == NULL || path == NULL || (flags & ~AVOW_OPEN_READONLY) != 0) {
+        return avow_error_set(AVOW_EINVALID, "avow_ledger_open: bad argument");
+    }
+    *out = NULL;
+    if ((error = store_data_path(data, sizeof(data), path)) < 0) {
+        goto done;
+    }
+    if (stat(data, &st) < 0) {
+        error = avow_error_set(AVOW_ENOTFOUND, "no ledger at %s (run avow init)", path);
+        goto done;
+    }
+    if ((ledger = calloc(1, sizeof(*ledger))) == NULL ||
+        (ledger->path = store_strndup(path, strlen(path))) == NULL) {
+        error = avow_error_set(AVOW_ENOMEM, "out of memory opening ledger %s", path);
+        goto done;
+    }
+    ledger->flags = flags;
+    if ((error = store_env_create(&ledger->env, path)) < 0) {
+        goto done;
+    }
+    rc = mdb_env_open(ledger->env, path,
+                      MDB_NOTLS | ((flags & AVOW_OPEN_READONLY) ? MDB_RDONLY : 0), 0644);
+    if (rc != 0) {
+        error = store_mdb_error(ledger, rc, "cannot open the ledger");
+        goto done;
+    }
+    if ((error = store_txn_begin(ledger, MDB_RDONLY, &txn)) < 0) {
+        goto done;
+    }
+    for (int i = 0; i < STORE_DB_COUNT; i++) {
+        if ((rc = mdb_dbi_open(txn, store_db_names[i], 0, &ledger->dbi[i])) != 0) {
+            error = store_mdb_error(ledger, rc, store_db_names[i]);
+            if (rc == MDB_NOTFOUND) {
+                error = avow_error_set(AVOW_EIO, "ledger %s lacks its %s database", path,
+                                       store_db_names[i]);
+            }
+            goto done;
+        }
+    }
+    error = store_get(ledger, txn, STORE_DB_META, "format", 6, &v);
+    if (error == 0 && (v.mv_size != 1 || memcmp(v.mv_data, STORE_FORMAT, 1) != 0)) {
+        error = avow_error_set(AVOW_EFORMAT, "ledger %s has an unsupported format", path);
+    }
+    if (error == AVOW_ENOTFOUND) {
+        error = avow_error_set(AVOW_EFORMAT, "ledger %s has no format marker", path);
+    }
+    if (error < 0) {
+        goto done;
+    }
+    if ((error = store_get(ledger, txn, STORE_DB_META, "origin", 6, &v)) < 0) {
+        if (error == AVOW_ENOTFOUND) {
+            error = avow_error_set(AVOW_EFORMAT, "ledger %s has no origin", path);
+        }
+        goto done;
+    }
+    if ((ledger->origin = store_strndup(v.mv_data, v.mv_size)) == NULL) {
+        error = avow_error_set(AVOW_ENOMEM, "out of memory opening ledger %s", path);
+        goto done;
+    }
+    /* Committing a read transaction keeps its database handles for the environment. */
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+    if (rc != 0) {
+        error = store_mdb_error(ledger, rc, "cannot open the ledger");
+        goto done;
+    }
+    *out = ledger;
+    ledger = NULL;
+done:
+    if (txn != NULL) {
+        mdb_txn_abort(txn);
+    }
+    avow_ledger_free(ledger);
+    return error;
+}
+
+void
+avow_ledger_free(avow_ledger *ledger)
+{
+    if (ledger == NULL) {
+        return;
+    }
+    if (ledger->env != NULL) {
+        mdb_env_close(ledger->env);
+    }
+    free(ledger->path);
+    free(ledger->origin);
+    free(ledger);
+}
+
+const char *
+avow_ledger_origin(const avow_ledger *ledger)
+{
+    return ledger->origin;
+}
+
+int
+avow_ledger_count(const avow_ledger *ledger, uint64_t *out)
+{
+    MDB_txn *txn = NULL;
+    MDB_stat st;
+    int error, rc;
+    if ((error = store_txn_begin(ledger, MDB_RDONLY, &txn)) < 0) {
+        return error;
+    }
+    if ((rc = mdb_stat(txn, ledger->dbi[STORE_DB_EVENTS], &st)) != 0) {
+        error = store_mdb_error(ledger, rc, "events");
+    } else {
+        *out = (uint64_t)st.ms_entries;
+    }
+    mdb_txn_abort(txn);
+    return error;
+}
+
+/* ---- reads -------------------------------------------------------------- */
+
+int
+avow_ledger_get(avow_ledger *ledger, avow_buf *out, uint64_t *index_out,
+                const unsigned char id[AVOW_EVENT_ID_BYTES])
+{
+    MDB_txn *txn = NULL;
+    MDB_val raw;
+    int error;
+    if ((error = store_txn_begin(ledger, MDB_RDONLY, &txn)) < 0) {
+        return error;
+    }
+    error = store_get_by_id(ledger, txn, id, &raw, index_out);
+    if (error == AVOW_ENOTFOUND) {
+        char hex[AVOW_HEX_ID_LEN + 1];
+        avow_hex(hex, id, AVOW_EVENT_ID_BYTES);
+        error = avow_error_set(AVOW_ENOTFOUND, "no event %s in ledger %s", hex, ledger->path);
+    }
+    if (error == 0) {
+        avow_buf_clear(out);
+        error = avow_buf_put(out, raw.mv_data, raw.mv_size);
+    }
+    mdb_txn_abort(txn);
+    return error;
+}
+
+int
+avow_ledger_resolve_id(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES],
+                       const char *hex_prefix)
+{
+    unsigned char start[AVOW_EVENT_ID_BYTES] = { 0 };
+    char found_hex[AVOW_HEX_ID_LEN + 1];
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    size_t len, bin_len = 0;
+    int error = 0, rc;
+
+    len = hex_prefix == NULL ? 0 : strlen(hex_prefix);
+    if (len < 8 || len > AVOW_HEX_ID_LEN) {
+        return avow_error_set(AVOW_EINVALID, "an event id prefix has 8 to 64 hex characters");
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (!((hex_prefix[i] >= '0' && hex_prefix[i] <= '9') ||
+              (hex_prefix[i] >= 'a' && hex_prefix[i] <= 'f') ||
+              (hex_prefix[i] >= 'A' && hex_prefix[i] <= 'F'))) {
+            return avow_error_set(AVOW_EINVALID, "event id prefix %s is not hex", hex_prefix);
+        }
+    }
+    /* The whole bytes of the prefix; an odd last digit is compared as text below. */
+    if (sodium_hex2bin(start, sizeof(start), hex_prefix, len & ~(size_t)1, NULL, &bin_len, NULL) !=
+        0) {
+        return avow_error_set(AVOW_EINVALID, "event id prefix %s is not hex", hex_prefix);
+    }
+    if ((error = store_txn_begin(ledger, MDB_RDONLY, &txn)) < 0) {
+        return error;
+    }
+    if ((rc = mdb_cursor_open(txn, ledger->dbi[STORE_DB_IDS], &cur)) != 0) {
+        error = store_mdb_error(ledger, rc, "ids");
+        goto done;
+    }
+    k.mv_size = sizeof(start);
+    k.mv_data = start;
+    int matches = 0;
+    for (MDB_cursor_op op = MDB_SET_RANGE; matches < 2; op = MDB_NEXT) {
+        rc = mdb_cursor_get(cur, &k, &v, op);
+        if (rc == MDB_NOTFOUND) {
+            break;
+        }
+        if (rc != 0) {
+            error = store_mdb_error(ledger, rc, "ids");
+            goto done;
+        }
+        if (k.mv_size != AVOW_EVENT_ID_BYTES) {
+            break;
+        }
+        avow_hex(found_hex, k.mv_data, AVOW_EVENT_ID_BYTES);
+        if (strncasecmp(found_hex, hex_prefix, len) != 0) {
+            break;
+        }
+        if (matches == 0) {
+            memcpy(id, k.mv_data, AVOW_EVENT_ID_BYTES);
+        }
+        matches++;
+    }
+    if (matches == 0) {
+        error =
+          avow_error_set(AVOW_ENOTFOUND, "no event %s in ledger %s", hex_prefix, ledger->path);
+    } else if (matches > 1) {
+        error = avow_error_set(AVOW_EINVALID, "ambiguous id prefix %s (give more characters)",
+                               hex_prefix);
+    }
+done:
+    if (cur != NULL) {
+        mdb_cursor_close(cur);
+    }
+    mdb_txn_abort(txn);
+    return error;
+}
+
+int
+avow_ledger_head(avow_ledger *ledger, uint64_t *seq, unsigned char hash[AVOW_HASH_BYTES],
+                 const unsigned char author[AVOW_PUBKEY_BYTES])
+{
+    MDB_txn *txn = NULL;
+    unsigned char h[AVOW_HASH_BYTES];
+    uint64_t s = 0;
+    int error;
+    if ((error = store_txn_begin(ledger, MDB_RDONLY, &txn)) < 0) {
+        return error;
+    }
+    error = store_head_txn(ledger, txn, author, &s, h, NULL);
+    mdb_txn_abort(txn);
+    if (error == 0) {
+        if (seq != NULL) {
+            *seq = s;
+        }
+        if (hash != NULL) {
+            memcpy(hash, h, AVOW_HASH_BYTES);
+        }
+    }
+    return error;
+}
+
+int
+avow_ledger_has_contest(avow_ledger *ledger, const char *contest)
+{
+    MDB_txn *txn = NULL;
+    int error;
+    if (contest == NULL) {
+        return avow_error_set(AVOW_EINVALID, "no contest id");
+    }
+    size_t len = strlen(contest);
+    if (len == 0 || len > AVOW_MAX_CONTEST) {
+        return 0;
+    }
+    if ((error = store_txn_begin(ledger, MDB_RDONLY, &txn)) < 0) {
+        return error;
+    }
+    error = store_contest_exists(ledger, txn, contest, len);
+    mdb_txn_abort(txn);
+    return error;
+}
+
+/* ---- iterator ----------------------------------------------------------- */
+
+int
+avow_iter_new(avow_iter **out, avow_ledger *ledger, const avow_iter_opts *opts)
+{
+    avow_iter *it = NULL;
+    int error = 0, rc;
+
+    if (out == NULL || ledger == NULL) {
+        return avow_error_set(AVOW_EINVALID, "avow_iter_new: missing argument");
+    }
+    *out = NULL;
+    if ((it = calloc(1, sizeof(*it))) == NULL) {
+        return avow_error_set(AVOW_ENOMEM, "out of memory");
+    }
+    it->ledger = ledger;
+    if (opts != NULL) {
+        if (opts->contest != NULL) {
+            size_t len = strlen(opts->contest);
+            if (len == 0 || len > AVOW_MAX_CONTEST) {
+                error = avow_error_set(AVOW_EINVALID, "contest id of 1 to %d bytes expected",
+                                       AVOW_MAX_CONTEST);
+                goto done;
+            }
+            memcpy(it->contest, opts->contest, len);
+            it->contest_len = len;
+            it->has_contest = 1;
+        }
+        if (opts->author != NULL) {
+            memcpy(it->author, opts->author, AVOW_PUBKEY_BYTES);
+            it->has_author = 1;
+        }
+        it->start = opts->start;
+    }
+    if ((error = store_txn_begin(ledger, MDB_RDONLY, &it->txn)) < 0) {
+        goto done;
+    }
+    rc = mdb_cursor_open(it->txn, ledger->dbi[it->has_author ? STORE_DB_AUTHORS : STORE_DB_EVENTS],
+                         &it->cur);
+    if (rc != 0) {
+        error = store_mdb_error(ledger, rc, "cannot open a cursor");
+        goto done;
+    }
+    ledger->readers++;
+    *out = it;
+    it = NULL;
+done:
+    if (it != NULL) {
+        if (it->txn != NULL) {
+            mdb_txn_abort(it->txn);
+        }
+        free(it);
+    }
+    return error;
+}
+
+int
+avow_iter_next(avow_iter *it, avow_event *ev, uint64_t *index)
+{
+    const avow_ledger *ledger = it->ledger;
+    unsigned char start[STORE_AUTHOR_KEY_BYTES];
+    char contest[AVOW_MAX_CONTEST];
+    size_t contest_len;
+    MDB_val k, v;
+    uint64_t idx = 0;
+    int error, rc;
+
+    for (;;) {
+        MDB_cursor_op op = MDB_NEXT;
+        if (!it->started) {
+            op = MDB_SET_RANGE;
+            if (it->has_author) {
+                memcpy(start, it->author, AVOW_PUBKEY_BYTES);
+                be64_put(start + AVOW_PUBKEY_BYTES, 0);
+                k.mv_size = STORE_AUTHOR_KEY_BYTES;
+            } else {
+                be64_put(start, it->start);
+                k.mv_size = 8;
+            }
+            k.mv_data = start;
+            it->started = 1;
+        }
+        rc = mdb_cursor_get(it->cur, &k, &v, op);
+        if (rc == MDB_NOTFOUND) {
+            return 0;
+        }
+        if (rc != 0) {
+            return store_mdb_error(ledger, rc, "cannot read the log");
+        }
+        if (it->has_author) {
+            if (k.mv_size != STORE_AUTHOR_KEY_BYTES ||
+                memcmp(k.mv_data, it->author, AVOW_PUBKEY_BYTES) != 0) {
+                return 0;
+            }
+            if ((error = store_index_val(&idx, &v)) < 0) {
+                return error;
+            }
+            if (idx < it->start) {
+                continue;
+            }
+            if ((error = store_get_event(ledger, it->txn, idx, &v)) < 0) {
+                if (error == AVOW_ENOTFOUND) {
+                    error = avow_error_set(
+                      AVOW_EIO,
+                      "author index points at missing event #%" PRIu64 " (run avow verify)", idx);
+                }
+                return error;
+            }
+        } else {
+            if (k.mv_size != 8) {
+                return avow_error_set(AVOW_EIO, "malformed log key (run avow verify)");
+            }
+            idx = be64_get(k.mv_data);
+        }
+        if (avow_event_decode(ev, v.mv_data, v.mv_size) < 0) {
+            return store_error_prefix(AVOW_EFORMAT,
+                                      "event #%" PRIu64 " does not decode (run avow verify)", idx);
+        }
+        if (it->has_contest) {
+            int has = store_resolve_contest(ledger, it->txn, ev, contest, &contest_len);
+            if (has < 0) {
+                return has;
+            }
+            if (!has || contest_len != it->contest_len ||
+                memcmp(contest, it->contest, contest_len) != 0) {
+                continue;
+            }
+        }
+        if (index != NULL) {
+            *index = idx;
+        }
+        return 1;
+    }
+}
+
+void
+avow_iter_free(avow_iter *it)
+{
+    if (it == NULL) {
+        return;
+    }
+    if (it->cur != NULL) {
+        mdb_cursor_close(it->cur);
+    }
+    if (it->txn != NULL) {
+        mdb_txn_abort(it->txn);
+    }
+    it->ledger->readers--;
+    free(it);
+}
+
+/* ---- verify ------------------------------------------------------------- */
+
+struct verify_author {
+    unsigned char author[AVOW_PUBKEY_BYTES];
+    uint64_t seq;                        /* last seq seen */
+    unsigned char hash[AVOW_HASH_BYTES]; /* its content hash */
+    unsigned char id[AVOW_EVENT_ID_BYTES];
+    uint64_t index;
+    int sound; /* the last event's signature holds, so its hash can check the next link */
+};
+
+struct verify_state {
+    const avow_ledger *ledger;
+    MDB_txn *txn;
+    const avow_verify_opts *opts;
+    uint64_t problems;
+    struct verify_author *authors; /* sorted by author */
+    size_t n_authors;
+    size_t cap_authors;
+};
+
+static void verify_report(struct verify_state *s, uint64_t index, uint64_t seq,
+                          const unsigned char *id, const char *fmt, ...) AVOW_PRINTF(5, 6);
+
+static void
+verify_report(struct verify_state *s, uint64_t index, uint64_t seq, const unsigned char *id,
+              const char *fmt, ...)
+{
+    char what[512];
+    avow_problem p;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        what[0] = '\0';
+    }
+    p.index = index;
+    p.seq = seq;
+    if (id != NULL) {
+        memcpy(p.id, id, AVOW_EVENT_ID_BYTES);
+    } else {
+        memset(p.id, 0, AVOW_EVENT_ID_BYTES);
+    }
+    p.what = what;
+    s->problems++;
+    if (s->opts != NULL && s->opts->on_problem != NULL) {
+        s->opts->on_problem(&p, s->opts->payload);
+    }
+}
+
+/* Find an author's state (binary search); *pos is where it belongs if absent. */
+static struct verify_author *
+verify_find(struct verify_state *s, const unsigned char *author, size_t *pos)
+{
+    size_t lo = 0, hi = s->n_authors;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = memcmp(s->authors[mid].author, author, AVOW_PUBKEY_BYTES);
+        if (c == 0) {
+            return &s->authors[mid];
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    if (pos != NULL) {
+        *pos = lo;
+    }
+    return NULL;
+}
+
+static int
+verify_author_state(struct verify_state *s, const unsigned char *author, struct verify_author **out)
+{
+    size_t pos = 0;
+    struct verify_author *a = verify_find(s, author, &pos);
+    if (a == NULL) {
+        if (s->n_authors == s->cap_authors) {
+            size_t cap = s->cap_authors ? s->cap_authors * 2 : 16;
+            if (cap > SIZE_MAX / sizeof(*a)) {
+                return avow_error_set(AVOW_ENOMEM, "too many authors");
+            }
+            struct verify_author *p = realloc(s->authors, cap * sizeof(*p));
+            if (p == NULL) {
+                return avow_error_set(AVOW_ENOMEM, "out of memory verifying");
+            }
+            s->authors = p;
+            s->cap_authors = cap;
+        }
+        memmove(&s->authors[pos + 1], &s->authors[pos],
+                (s->n_authors - pos) * sizeof(s->authors[0]));
+        s->n_authors++;
+        a = &s->authors[pos];
+        memset(a, 0, sizeof(*a));
+        memcpy(a->author, author, AVOW_PUBKEY_BYTES);
+        a->sound = 1; /* seq 1 links to zeros, which need no signature */
+    }
+    *out = a;
+    return 0;
+}
+
+/* Check that index entry value v in `name` points at event #index. */
+static int
+verify_entry(struct verify_state *s, enum store_db db, const void *k, size_t klen, uint64_t index,
+             const avow_event *ev, const unsigned char *id, const char *name)
+{
+    MDB_val v;
+    uint64_t at = 0;
+    int error = store_get(s->ledger, s->txn, db, k, klen, &v);
+    if (error == AVOW_ENOTFOUND) {
+        verify_report(s, index, ev->seq, id, "not in the %s index", name);
+        return 0;
+    }
+    if (error < 0) {
+        return error;
+    }
+    if (store_index_val(&at, &v) < 0) {
+        verify_report(s, index, ev->seq, id, "%s index entry is malformed", name);
+    } else if (at != index) {
+        verify_report(s, index, ev->seq, id,
+                      "%s index entry points at #%" PRIu64 " but the event is #%" PRIu64, name, at,
+                      index);
+    }
+    return 0;
+}
+
+static int
+verify_event(struct verify_state *s, uint64_t index, const avow_event *ev)
+{
+    const avow_ledger *ledger = s->ledger;
+    unsigned char id[AVOW_EVENT_ID_BYTES], hash[AVOW_HASH_BYTES];
+    unsigned char ak[STORE_AUTHOR_KEY_BYTES], tk[STORE_BYTIME_KEY_MAX];
+    static const unsigned char zeros[AVOW_HASH_BYTES];
+    char contest[AVOW_MAX_CONTEST];
+    size_t contest_len = 0;
+    struct verify_author *a = NULL;
+    MDB_val v;
+    int error;
+
+    avow_event_id(id, ev);
+    avow_event_content_hash(hash, ev);
+    int sound = avow_event_verify(ev) == 0;
+    if (!sound) {
+        verify_report(s, index, ev->seq, id, "signature does not verify");
+    }
+    if ((error = verify_entry(s, STORE_DB_IDS, id, sizeof(id), index, ev, id, "id")) < 0) {
+        return error;
+    }
+    memcpy(ak, ev->author, AVOW_PUBKEY_BYTES);
+    be64_put(ak + AVOW_PUBKEY_BYTES, ev->seq);
+    if ((error = verify_entry(s, STORE_DB_AUTHORS, ak, sizeof(ak), index, ev, id, "author")) < 0) {
+        return error;
+    }
+
+    /* Chain (invariant 3). */
+    if ((error = verify_author_state(s, ev->author, &a)) < 0) {
+        return error;
+    }
+    if (ev->seq != a->seq + 1) {
+        if (ev->seq <= a->seq) {
+            verify_report(s, index, ev->seq, id,
+                          "seq %" PRIu64 " comes after seq %" PRIu64 " (repeated seq: a fork?)",
+                          ev->seq, a->seq);
+        } else {
+            verify_report(s, index, ev->seq, id, "seq %" PRIu64 " follows seq %" PRIu64 " (gap)",
+                          ev->seq, a->seq);
+        }
+    } else if (a->sound &&
+               sodium_memcmp(ev->prev, a->seq == 0 ? zeros : a->hash, AVOW_HASH_BYTES) != 0) {
+        if (a->seq == 0) {
+            verify_report(s, index, ev->seq, id, "prev of seq 1 is not zero");
+        } else {
+            verify_report(s, index, ev->seq, id,
+                          "prev does not match the content hash of seq %" PRIu64 " (#%" PRIu64 ")",
+                          a->seq, a->index);
+        }
+    }
+    if (ev->seq > a->seq) {
+        a->seq = ev->seq;
+        memcpy(a->hash, hash, AVOW_HASH_BYTES);
+        memcpy(a->id, id, AVOW_EVENT_ID_BYTES);
+        a->index = index;
+        a->sound = sound;
+    }
+
+    /* By-time and contest indexes (invariant 5). */
+    int has = store_resolve_contest(ledger, s->txn, ev, contest, &contest_len);
+    if (has < 0) {
+        verify_report(s, index, ev->seq, id, "contest id is malformed");
+        has = 0;
+    }
+    if (has) {
+        avow_str cs = { contest, contest_len };
+        size_t tlen = store_bytime_key(tk, &cs, ev, id);
+        if ((error = verify_entry(s, STORE_DB_BYTIME, tk, tlen, index, ev, id, "by-time")) < 0) {
+            return error;
+        }
+    }
+    if (ev->kind == AVOW_KIND_CONTEST && ev->contest.ptr != NULL) {
+        uint64_t at = 0;
+        error = store_get(ledger, s->txn, STORE_DB_CONTESTS, ev->contest.ptr, ev->contest.len, &v);
+        if (error == AVOW_ENOTFOUND) {
+            verify_report(s, index, ev->seq, id, "not in the contest index");
+        } else if (error < 0) {
+            return error;
+        } else if (store_index_val(&at, &v) < 0) {
+            verify_report(s, index, ev->seq, id, "contest index entry is malformed");
+        } else if (at > index) {
+            verify_report(s, index, ev->seq, id,
+                          "contest index entry points at #%" PRIu64
+                          " but the contest is defined at #%" PRIu64,
+                          at, index);
+        }
+    }
+    if (ev->kind == AVOW_KIND_RETRACT && ev->target != NULL) {
+        uint64_t at = 0;
+        avow_event target;
+        error = store_get_by_id(ledger, s->txn, ev->target, &v, &at);
+        if (error == AVOW_ENOTFOUND) {
+            verify_report(s, index, ev->seq, id, "retraction target is not in the ledger");
+        } else if (error < 0) {
+            verify_report(s, index, ev->seq, id, "retraction target cannot be read: %s",
+                          avow_error_last());
+        } else if (avow_event_decode(&target, v.mv_data, v.mv_size) == 0 &&
+                   (memcmp(target.author, ev->author, AVOW_PUBKEY_BYTES) != 0 || at >= index)) {
+            verify_report(s, index, ev->seq, id,
+                          "retraction target #%" PRIu64 " is not an earlier event of its author",
+                          at);
+        }
+    }
+    return 0;
+}
+
+/*
+ * Reverse direction: every entry of db points at an event that decodes and
+ * whose fields give back the key. `match` returns 1 when they do.
+ */
+typedef int (*verify_match_fn)(struct verify_state *s, const MDB_val *k, const avow_event *ev,
+                               uint64_t index);
+
+static int
+verify_match_id(struct verify_state *s, const MDB_val *k, const avow_event *ev, uint64_t index)
+{
+    unsigned char id[AVOW_EVENT_ID_BYTES];
+    (void)s;
+    (void)index;
+    avow_event_id(id, ev);
+    return k->mv_size == sizeof(id) && memcmp(k->mv_data, id, sizeof(id)) == 0;
+}
+
+static int
+verify_match_author(struct verify_state *s, const MDB_val *k, const avow_event *ev, uint64_t index)
+{
+    unsigned char ak[STORE_AUTHOR_KEY_BYTES];
+    (void)s;
+    (void)index;
+    memcpy(ak, ev->author, AVOW_PUBKEY_BYTES);
+    be64_put(ak + AVOW_PUBKEY_BYTES, ev->seq);
+    return k->mv_size == sizeof(ak) && memcmp(k->mv_data, ak, sizeof(ak)) == 0;
+}
+
+static int
+verify_match_bytime(struct verify_state *s, const MDB_val *k, const avow_event *ev, uint64_t index)
+{
+    unsigned char id[AVOW_EVENT_ID_BYTES], tk[STORE_BYTIME_KEY_MAX];
+    char contest[AVOW_MAX_CONTEST];
+    size_t contest_len = 0;
+    (void)index;
+    if (store_resolve_contest(s->ledger, s->txn, ev, contest, &contest_len) != 1) {
+        return 0;
+    }
+    avow_event_id(id, ev);
+    avow_str cs = { contest, contest_len };
+    size_t tlen = store_bytime_key(tk, &cs, ev, id);
+    return k->mv_size == tlen && memcmp(k->mv_data, tk, tlen) == 0;
+}
+
+static int
+verify_match_contest(struct verify_state *s, const MDB_val *k, const avow_event *ev, uint64_t index)
+{
+    (void)s;
+    (void)index;
+    return ev->kind == AVOW_KIND_CONTEST && ev->contest.ptr != NULL &&
+           k->mv_size == ev->contest.len && memcmp(k->mv_data, ev->contest.ptr, k->mv_size) == 0;
+}
+
+static int
+verify_reverse(struct verify_state *s, enum store_db db, const char *name, verify_match_fn match)
+{
+    const avow_ledger *ledger = s->ledger;
+    MDB_cursor *cur = NULL;
+    MDB_val k, v, raw;
+    avow_event ev;
+    uint64_t index = 0;
+    int error = 0, rc;
+
+    if ((rc = mdb_cursor_open(s->txn, ledger->dbi[db], &cur)) != 0) {
+        return store_mdb_error(ledger, rc, name);
+    }
+    for (MDB_cursor_op op = MDB_FIRST;; op = MDB_NEXT) {
+        rc = mdb_cursor_get(cur, &k, &v, op);
+        if (rc == MDB_NOTFOUND) {
+            break;
+        }
+        if (rc != 0) {
+            error = store_mdb_error(ledger, rc, name);
+            goto done;
+        }
+        if (store_index_val(&index, &v) < 0) {
+            verify_report(s, UINT64_MAX, 0, NULL, "%s index entry is malformed", name);
+            continue;
+        }
+        error = store_get_event(ledger, s->txn, index, &raw);
+        if (error == AVOW_ENOTFOUND) {
+            verify_report(s, UINT64_MAX, 0, NULL,
+                          "%s index entry points at #%" PRIu64 ", which does not exist", name,
+                          index);
+            continue;
+        }
+        if (error < 0) {
+            goto done;
+        }
+        if (avow_event_decode(&ev, raw.mv_data, raw.mv_size) < 0) {
+            continue; /* reported by the forward pass */
+        }
+        if (!match(s, &k, &ev, index)) {
+            unsigned char id[AVOW_EVENT_ID_BYTES];
+            avow_event_id(id, &ev);
+            verify_report(s, index, ev.seq, id,
+                          "%s index entry points at #%" PRIu64 ", which does not match it", name,
+                          index);
+        }
+    }
+    error = 0;
+done:
+    mdb_cursor_close(cur);
+    return error;
+}
+
+static int
+verify_heads(struct verify_state *s)
+{
+    const avow_ledger *ledger = s->ledger;
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    char who[9];
+    int error = 0, rc;
+
+    for (size_t i = 0; i < s->n_authors; i++) {
+        struct verify_author *a = &s->authors[i];
+        avow_hex(who, a->author, 4);
+        error = store_get(ledger, s->txn, STORE_DB_HEADS, a->author, AVOW_PUBKEY_BYTES, &v);
+        if (error == AVOW_ENOTFOUND) {
+            verify_report(s, a->index, a->seq, a->id, "author %s has no head entry", who);
+            continue;
+        }
+        if (error < 0) {
+            return error;
+        }
+        const unsigned char *p = v.mv_data;
+        if (v.mv_size != STORE_HEAD_BYTES) {
+            verify_report(s, a->index, a->seq, a->id, "head entry of author %s is malformed", who);
+        } else if (be64_get(p) != a->seq) {
+            verify_report(s, a->index, a->seq, a->id,
+                          "head entry of author %s says seq %" PRIu64
+                          " but the chain ends at seq %" PRIu64,
+                          who, be64_get(p), a->seq);
+        } else if (memcmp(p + 8, a->hash, AVOW_HASH_BYTES) != 0 ||
+                   memcmp(p + 8 + AVOW_HASH_BYTES, a->id, AVOW_EVENT_ID_BYTES) != 0) {
+            verify_report(s, a->index, a->seq, a->id,
+                          "head entry of author %s does not match its last event", who);
+        }
+    }
+    error = 0;
+    if ((rc = mdb_cursor_open(s->txn, ledger->dbi[STORE_DB_HEADS], &cur)) != 0) {
+        return store_mdb_error(ledger, rc, "heads");
+    }
+    for (MDB_cursor_op op = MDB_FIRST;; op = MDB_NEXT) {
+        rc = mdb_cursor_get(cur, &k, &v, op);
+        if (rc == MDB_NOTFOUND) {
+            break;
+        }
+        if (rc != 0) {
+            error = store_mdb_error(ledger, rc, "heads");
+            break;
+        }
+        if (k.mv_size != AVOW_PUBKEY_BYTES || verify_find(s, k.mv_data, NULL) == NULL) {
+            verify_report(s, UINT64_MAX, 0, NULL, "head entry for an author without events");
+        }
+    }
+    mdb_cursor_close(cur);
+    return error;
+}
+
+int
+avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
+                   const avow_verify_opts *opts)
+{
+    struct verify_state s;
+    MDB_cursor *cur = NULL;
+    MDB_stat st;
+    MDB_val k, v;
+    uint64_t n = 0, expect = 0;
+    int error = 0, rc;
+
+    memset(&s, 0, sizeof(s));
+    s.ledger = ledger;
+    s.opts = opts;
+    if ((error = store_txn_begin(ledger, MDB_RDONLY, &s.txn)) < 0) {
+        return error;
+    }
+    if ((rc = mdb_stat(s.txn, ledger->dbi[STORE_DB_EVENTS], &st)) != 0 ||
+        (rc = mdb_cursor_open(s.txn, ledger->dbi[STORE_DB_EVENTS], &cur)) != 0) {
+        error = store_mdb_error(ledger, rc, "events");
+        goto done;
+    }
+    for (MDB_cursor_op op = MDB_FIRST;; op = MDB_NEXT) {
+        rc = mdb_cursor_get(cur, &k, &v, op);
+        if (rc == MDB_NOTFOUND) {
+            break;
+        }
+        if (rc != 0) {
+            error = store_mdb_error(ledger, rc, "events");
+            goto done;
+        }
+        n++;
+        if (opts != NULL && opts->on_progress != NULL && n % STORE_PROGRESS_EVERY == 0) {
+            opts->on_progress(n, (uint64_t)st.ms_entries, opts->payload);
+        }
+        if (k.mv_size != 8) {
+            verify_report(&s, UINT64_MAX, 0, NULL, "a log key is not 8 bytes");
+            continue;
+        }
+        uint64_t index = be64_get(k.mv_data);
+        if (index != expect) {
+            verify_report(&s, index, 0, NULL, "log index #%" PRIu64 " follows #%" PRIu64 " (gap)",
+                          index, expect - 1);
+        }
+        expect = index + 1;
+        avow_event ev;
+        if (avow_event_decode(&ev, v.mv_data, v.mv_size) < 0) {
+            verify_report(&s, index, 0, NULL, "does not decode: %s", avow_error_last());
+            continue;
+        }
+        if ((error = verify_event(&s, index, &ev)) < 0) {
+            goto done;
+        }
+    }
+    mdb_cursor_close(cur);
+    cur = NULL;
+    if (opts != NULL && opts->on_progress != NULL) {
+        opts->on_progress(n, n, opts->payload);
+    }
+    if ((error = verify_heads(&s)) < 0 ||
+        (error = verify_reverse(&s, STORE_DB_IDS, "id", verify_match_id)) < 0 ||
+        (error = verify_reverse(&s, STORE_DB_AUTHORS, "author", verify_match_author)) < 0 ||
+        (error = verify_reverse(&s, STORE_DB_BYTIME, "by-time", verify_match_bytime)) < 0 ||
+        (error = verify_reverse(&s, STORE_DB_CONTESTS, "contest", verify_match_contest)) < 0) {
+        goto done;
+    }
+done:
+    if (cur != NULL) {
+        mdb_cursor_close(cur);
+    }
+    mdb_txn_abort(s.txn);
+    free(s.authors);
+    if (events != NULL) {
+        *events = n;
+    }
+    if (problems != NULL) {
+        *problems = s.problems;
+    }
+    return error;
+}

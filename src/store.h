@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * store.h - internals of the LMDB store (src/store.c) for the modules that
+ * read the ledger's indexes directly (merkle, projection, sync) and for tests.
+ */
+#ifndef AVOW_STORE_H
+#define AVOW_STORE_H
+
+#include <lmdb.h>
+
+#include "common.h"
+
+/* The named databases of one ledger environment (see the invariants in store.c). */
+enum store_db {
+    STORE_DB_META = 0,
+    STORE_DB_EVENTS,
+    STORE_DB_IDS,
+    STORE_DB_AUTHORS,
+    STORE_DB_HEADS,
+    STORE_DB_BYTIME,
+    STORE_DB_CONTESTS,
+    STORE_DB_MERKLE,      /* audit.c: complete-subtree hashes, level(u8)||index(u64) -> 32 */
+    STORE_DB_CHECKPOINTS, /* audit.c: checkpoints this ledger issued, and witness state */
+    STORE_DB_SNAPSHOTS,   /* projection.c: derived projection snapshots */
+    STORE_DB_RETRACTIONS, /* projection.c: per-contest retraction index */
+    STORE_DB_TRUST,       /* trust.c: the local keyring (never replicated) */
+    STORE_DB_FORKS,       /* sync.c: equivocation evidence */
+    STORE_DB_COUNT
+};
+
+/* Size of a by-time key for a contest of contest_len bytes:
+ * contest || 0x00 || time_key(effective_at) || time_key(recorded_at) || id. */
+#define STORE_BYTIME_KEY_MAX (AVOW_MAX_CONTEST + 1 + 8 + 8 + AVOW_EVENT_ID_BYTES)
+
+/* The ledger's LMDB environment and a database handle. Borrowed: valid until
+ * avow_ledger_free(). */
+MDB_env *store_env(const avow_ledger *ledger);
+MDB_dbi store_dbi(const avow_ledger *ledger, enum store_db db);
+/* The directory of the ledger. Borrowed. */
+const char *store_path(const avow_ledger *ledger);
+
+/* Map an LMDB return code to an AVOW_E* code, recording `what` and the path. */
+int store_mdb_error(const avow_ledger *ledger, int rc, const char *what);
+
+/*
+ * Build the by-time key of an event whose contest (resolved through the
+ * target for a retraction) is `contest`. key must hold STORE_BYTIME_KEY_MAX
+ * bytes. @return the key length, or 0 when contest is too long.
+ */
+size_t store_bytime_key(unsigned char *key, const avow_str *contest, const avow_event *ev,
+                        const unsigned char id[AVOW_EVENT_ID_BYTES]);
+
+/* A write transaction in progress (see store_write() in store.c). Modules
+ * that keep derived tables write through store_w_put/store_w_del so that a full
+ * map makes the store grow it and retry the whole transaction. */
+typedef struct store_w store_w;
+
+MDB_txn *store_w_txn(const store_w *w);
+const avow_ledger *store_w_ledger(const store_w *w);
+int store_w_put(store_w *w, enum store_db db, const void *k, size_t klen, const void *v,
+                size_t vlen, unsigned int flags);
+/* Delete a key (MDB_NOTFOUND is not an error). */
+int store_w_del(store_w *w, enum store_db db, const void *k, size_t klen);
+
+/* Run fn in a write transaction of ledger, retried with a bigger map when full. */
+typedef int (*store_write_fn)(store_w *w, void *ctx);
+int store_write(avow_ledger *ledger, store_write_fn fn, void *ctx);
+
+/* A read transaction (MDB_RDONLY) on the ledger; the caller aborts it. */
+int store_read_begin(const avow_ledger *ledger, MDB_txn **txn);
+
+/*
+ * Hooks called by the store inside the write transaction, right after event
+ * ev has been stored at log index `index` with its indexes. contest is the
+ * contest it is indexed under (ptr NULL when none; for a retraction, its
+ * target's contest). A hook that fails aborts the whole append.
+ */
+int audit_on_append(store_w *w, uint64_t index, const avow_event *ev);
+int projection_on_append(store_w *w, uint64_t index, const avow_event *ev,
+                         const unsigned char id[AVOW_EVENT_ID_BYTES], const avow_str *contest);
+
+/* Tests only: the map size the next avow_ledger_init() starts with
+ * (0 restores AVOW_MAP_INITIAL), to prove that the map grows on demand. */
+void store_test_initial_map(size_t bytes);
+
+#endif /* AVOW_STORE_H */

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: ISC */
+/* testutil.c - helpers shared by the unit tests. */
+#define _XOPEN_SOURCE 700
+#include "testutil.h"
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+char *
+tu_tempdir(void)
+{
+    const char *base = getenv("TMPDIR");
+    char tmpl[4096];
+    snprintf(tmpl, sizeof(tmpl), "%s/avow-test-XXXXXX", base ? base : "/tmp");
+    char *dir = mkdtemp(tmpl);
+    assert_non_null(dir);
+    char *copy = strdup(dir);
+    assert_non_null(copy);
+    return copy;
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void
+tu_rmrf(const char *path)
+{
+    if (path != NULL) {
+        nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    }
+}
+
+avow_key *
+tu_key(unsigned char b)
+{
+    unsigned char seed[32];
+    memset(seed, b, sizeof(seed));
+    avow_key *key = NULL;
+    assert_int_equal(avow_key_from_seed(&key, seed), 0);
+    return key;
+}
+
+avow_ledger *
+tu_ledger(char **dir_out)
+{
+    char *dir = tu_tempdir();
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/ledger", dir);
+    assert_int_equal(avow_ledger_init(path, "test.avow/ledger"), 0);
+    avow_ledger *ledger = NULL;
+    assert_int_equal(avow_ledger_open(&ledger, path, 0), 0);
+    *dir_out = dir;
+    return ledger;
+}

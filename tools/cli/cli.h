@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * cli.h - what the avow command-line tool shares between its commands: the
+ * global context (ledger, key, output mode), error reporting with exit codes,
+ * option parsing helpers, passphrases, and the command entry points.
+ *
+ * Invariants:
+ *  1. The CLI uses only include/avow.h (and jansson, libc); never src/ headers.
+ *  2. Every failure prints exactly one line "avow: error: WHAT (HINT)" on
+ *     stderr and returns an exit code from the table below; stdout carries data.
+ *  3. Exit codes are never renumbered: 0 ok, 1 a check failed, 2 usage or
+ *     input (nothing written), 3 environment (no ledger, no key, I/O, lock).
+ */
+#ifndef AVOW_CLI_H
+#define AVOW_CLI_H
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "avow.h"
+
+#if defined(__GNUC__)
+#define CLI_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define CLI_PRINTF(a, b)
+#endif
+
+#define CLI_EXIT_OK    0
+#define CLI_EXIT_CHECK 1
+#define CLI_EXIT_USAGE 2
+#define CLI_EXIT_ENV   3
+
+/* The largest path the CLI builds itself (default key path). */
+#define CLI_PATH_MAX 4096
+
+/* The longest passphrase the CLI reads (the library bounds it at 1024 too). */
+#define CLI_PASSPHRASE_MAX 1024
+
+/* Global options, resolved from argv and the environment. */
+typedef struct cli_ctx {
+    const char *ledger; /* -L: never NULL once resolved */
+    const char *key;    /* -k: never NULL once resolved */
+    int key_is_default; /* the key path came from neither -k nor $AVOW_KEY */
+    int json;
+    int quiet;
+    char key_buf[CLI_PATH_MAX]; /* storage for a computed default key path */
+} cli_ctx;
+
+/* One command of the dispatch table. argv[0] is the command's name. */
+typedef struct cli_cmd {
+    const char *name;
+    int (*run)(cli_ctx *ctx, int argc, char **argv);
+    void (*help)(FILE *out);
+    const char *summary;
+} cli_cmd;
+
+/* Print "avow: error: MESSAGE" and a newline on stderr; return status. */
+int cli_fail(int status, const char *fmt, ...) CLI_PRINTF(2, 3);
+
+/*
+ * Report a library error: "avow: error: WHAT: DETAIL (HINT)" where DETAIL is
+ * avow_error_last() (or avow_strerror(err) when empty); hint may be NULL.
+ * Returns cli_exit_code(err).
+ */
+int cli_fail_lib(int err, const char *hint, const char *fmt, ...) CLI_PRINTF(3, 4);
+
+/* Map an AVOW_E* code to an exit code (see invariant 3). */
+int cli_exit_code(int err);
+
+/* A usage error: "avow: error: MESSAGE (see 'avow COMMAND --help')", exit 2. */
+int cli_usage_fail(const char *command, const char *fmt, ...) CLI_PRINTF(2, 3);
+
+/*
+ * Parse the options of one command with getopt_long (reset first). Returns
+ * the option, -1 at the end, or -2 after printing a usage error for an
+ * unknown option or a missing argument. optstring must start with ':'.
+ */
+int cli_getopt(int argc, char **argv, const char *optstring, const struct option *longopts,
+               const char *command);
+
+/* Reset getopt before a new parse. */
+void cli_getopt_reset(void);
+
+/* Parse --at TIME for an appending command (start of the period). Exit code or 0. */
+int cli_parse_at(int64_t *at, uint8_t *prec, const char *text, const char *command);
+
+/* Parse an EVENT_ID (64 hex, or a unique prefix >= 8) against the ledger. Exit code or 0. */
+int cli_resolve_event(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES], const char *text);
+
+/* Whether text is a well-formed id or prefix (hex, 8..64 characters). */
+int cli_is_id_text(const char *text);
+
+/* Open the ledger of ctx (read-only or not). Exit code or 0. */
+int cli_open_ledger(avow_ledger **out, const cli_ctx *ctx, unsigned int flags);
+
+/* Load the signing key of ctx, asking a passphrase when sealed. Exit code or 0. */
+int cli_load_key(avow_key **out, const cli_ctx *ctx);
+
+/*
+ * Read a passphrase: the first line of $AVOW_PASSPHRASE_FILE, else from the
+ * terminal with echo off, prompting on stderr. Returns 0 or an exit code
+ * (after printing the error). buf holds maxlen bytes; *len excludes any NUL.
+ */
+int cli_read_passphrase(char *buf, size_t maxlen, size_t *len, const char *prompt);
+
+/* Wipe a secret the compiler must not optimise away. */
+void cli_wipe(void *p, size_t n);
+
+/* Print text from an event on out, replacing control characters with '?'. */
+void cli_put_str(FILE *out, avow_str s);
+
+/* Print a JSON document on one line of stdout and release it (NULL: out of
+ * memory or invalid UTF-8). Returns 0 or an exit code. */
+int cli_print_json(json_t *doc);
+
+/* Print the global options block of every --help. */
+void cli_help_globals(FILE *out);
+
+/* Command groups (one cmd_<group>.c each). */
+int cmd_init(cli_ctx *ctx, int argc, char **argv);
+void cmd_init_help(FILE *out);
+int cmd_key(cli_ctx *ctx, int argc, char **argv);
+void cmd_key_help(FILE *out);
+int cmd_contest(cli_ctx *ctx, int argc, char **argv);
+void cmd_contest_help(FILE *out);
+int cmd_member(cli_ctx *ctx, int argc, char **argv);
+void cmd_member_help(FILE *out);
+int cmd_candidate(cli_ctx *ctx, int argc, char **argv);
+void cmd_candidate_help(FILE *out);
+int cmd_declare(cli_ctx *ctx, int argc, char **argv);
+void cmd_declare_help(FILE *out);
+int cmd_retract(cli_ctx *ctx, int argc, char **argv);
+void cmd_retract_help(FILE *out);
+int cmd_decide(cli_ctx *ctx, int argc, char **argv);
+void cmd_decide_help(FILE *out);
+int cmd_log(cli_ctx *ctx, int argc, char **argv);
+void cmd_log_help(FILE *out);
+int cmd_show(cli_ctx *ctx, int argc, char **argv);
+void cmd_show_help(FILE *out);
+int cmd_verify(cli_ctx *ctx, int argc, char **argv);
+void cmd_verify_help(FILE *out);
+
+#endif /* AVOW_CLI_H */

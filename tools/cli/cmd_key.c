@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * cmd_key.c - `avow key new` and `avow key show`: create a signing key, print
+ * the public key of the current key.
+ *
+ * Invariants:
+ *  1. A key file is never overwritten: the library creates it exclusively
+ *     (mode 0600); an existing FILE is a usage error (exit 2).
+ *  2. A new passphrase is typed twice, and empty or mismatched ones are
+ *     refused; every copy of it is wiped before return.
+ *  3. stdout carries only the 64-hex public key (or one JSON object).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+void
+cmd_key_help(FILE *out)
+{
+    fprintf(out,
+            "usage: avow key new [--passphrase] [FILE]\n"
+            "       avow key show\n"
+            "\n"
+            "new   create a key pair; write the secret key to FILE (default: the -k key,\n"
+            "      see below; never overwritten) and print the public key (64 hex)\n"
+            "show  print the public key of the -k key (no passphrase needed)\n"
+            "\n"
+            "options:\n"
+            "  --passphrase  seal the secret key with a passphrase, read twice from the\n"
+            "                terminal, or once from $AVOW_PASSPHRASE_FILE (default: unsealed)\n"
+            "\n");
+    cli_help_globals(out);
+}
+
+/* mkdir -p of the directories above path, mode 0700 (for the default key path). */
+static int
+make_parents(const char *path)
+{
+    char dir[CLI_PATH_MAX];
+    size_t n = strlen(path);
+
+    if (n >= sizeof(dir)) {
+        return -1;
+    }
+    memcpy(dir, path, n + 1);
+    for (size_t i = 1; i < n; i++) {
+        if (dir[i] != '/') {
+            continue;
+        }
+        dir[i] = '\0';
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+            return -1;
+        }
+        dir[i] = '/';
+    }
+    return 0;
+}
+
+static int
+print_public(const cli_ctx *ctx, const unsigned char *pk, const char *file)
+{
+    char hex[AVOW_HEX_ID_LEN + 1];
+
+    avow_hex(hex, pk, AVOW_PUBKEY_BYTES);
+    if (ctx->json) {
+        return cli_print_json(json_pack("{s:s, s:s}", "public_key", hex, "file", file));
+    }
+    printf("%s\n", hex);
+    return CLI_EXIT_OK;
+}
+
+static int
+ask_new_passphrase(char *pass, size_t *len)
+{
+    char again[CLI_PASSPHRASE_MAX];
+    size_t len2 = 0;
+    int status;
+    const char *file = getenv("AVOW_PASSPHRASE_FILE");
+
+    status = cli_read_passphrase(pass, CLI_PASSPHRASE_MAX, len, "passphrase for the new key: ");
+    if (status != 0) {
+        goto done;
+    }
+    if (*len == 0) {
+        status = cli_fail(CLI_EXIT_USAGE, "empty passphrase refused (or leave out --passphrase)");
+        goto done;
+    }
+    if (file == NULL || file[0] == '\0') {
+        status = cli_read_passphrase(again, sizeof(again), &len2, "the same passphrase again: ");
+        if (status != 0) {
+            goto done;
+        }
+        if (len2 != *len || memcmp(again, pass, len2) != 0) {
+            status = cli_fail(CLI_EXIT_USAGE, "the two passphrases differ (nothing was written)");
+            goto done;
+        }
+    }
+
+done:
+    cli_wipe(again, sizeof(again));
+    return status;
+}
+
+static int
+key_new(cli_ctx *ctx, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "passphrase", no_argument, NULL, 'p' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    avow_key_opts opts = AVOW_KEY_OPTS_INIT;
+    avow_key *key = NULL;
+    char pass[CLI_PASSPHRASE_MAX];
+    size_t pass_len = 0;
+    int sealed = 0;
+    const char *file = ctx->key;
+    int status = CLI_EXIT_OK;
+    int err;
+    int c;
+
+    cli_getopt_reset();
+    while ((c = cli_getopt(argc, argv, ":h", longopts, "key")) != -1) {
+        switch (c) {
+        case 'p':
+            sealed = 1;
+            break;
+        case 'h':
+            cmd_key_help(stdout);
+            goto done;
+        default:
+            status = CLI_EXIT_USAGE;
+            goto done;
+        }
+    }
+    if (argc - optind > 1) {
+        status = cli_usage_fail("key", "too many arguments ('%s')", argv[optind + 1]);
+        goto done;
+    }
+    if (argc - optind == 1) {
+        file = argv[optind];
+    } else if (ctx->key_is_default && make_parents(file) != 0) {
+        status = cli_fail(CLI_EXIT_ENV, "cannot create the directory of '%s': %s (use -k FILE)",
+                          file, strerror(errno));
+        goto done;
+    }
+    if (sealed) {
+        if ((status = ask_new_passphrase(pass, &pass_len)) != 0) {
+            goto done;
+        }
+        opts.passphrase = pass;
+        opts.passphrase_len = pass_len;
+    }
+    err = avow_key_generate(&key, file, &opts);
+    if (err == AVOW_EEXISTS) {
+        status = cli_fail(CLI_EXIT_USAGE,
+                          "a key already exists at '%s' (avow never overwrites a key; "
+                          "give another FILE)",
+                          file);
+        goto done;
+    }
+    if (err < 0) {
+        status = cli_fail_lib(err, NULL, "cannot create the key '%s'", file);
+        goto done;
+    }
+    status = print_public(ctx, avow_key_public(key), file);
+    if (status == 0 && !ctx->quiet) {
+        fprintf(stderr, "avow: secret key written to %s%s\n", file, sealed ? " (sealed)" : "");
+    }
+
+done:
+    cli_wipe(pass, sizeof(pass));
+    avow_key_free(key);
+    return status;
+}
+
+static int
+key_show(cli_ctx *ctx, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    unsigned char pk[AVOW_PUBKEY_BYTES];
+    int status = CLI_EXIT_OK;
+    int err;
+    int c;
+
+    cli_getopt_reset();
+    while ((c = cli_getopt(argc, argv, ":h", longopts, "key")) != -1) {
+        switch (c) {
+        case 'h':
+            cmd_key_help(stdout);
+            goto done;
+        default:
+            status = CLI_EXIT_USAGE;
+            goto done;
+        }
+    }
+    if (optind < argc) {
+        status = cli_usage_fail("key", "unexpected argument '%s' (use -k FILE)", argv[optind]);
+        goto done;
+    }
+    err = avow_key_read_public(pk, ctx->key);
+    if (err == AVOW_ENOTFOUND) {
+        status =
+          cli_fail(CLI_EXIT_ENV, "no key at '%s' (create one with 'avow key new', or use -k FILE)",
+                   ctx->key);
+        goto done;
+    }
+    if (err < 0) {
+        cli_fail_lib(err, NULL, "cannot read the key '%s'", ctx->key);
+        status = CLI_EXIT_ENV;
+        goto done;
+    }
+    status = print_public(ctx, pk, ctx->key);
+
+done:
+    return status;
+}
+
+int
+cmd_key(cli_ctx *ctx, int argc, char **argv)
+{
+    if (argc < 2) {
+        return cli_usage_fail("key", "missing subcommand: new or show");
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        cmd_key_help(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(argv[1], "new") == 0) {
+        return key_new(ctx, argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "show") == 0) {
+        return key_show(ctx, argc - 1, argv + 1);
+    }
+    return cli_usage_fail("key", "unknown subcommand '%s' (new or show)", argv[1]);
+}

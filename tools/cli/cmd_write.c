@@ -1,0 +1,563 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * cmd_write.c - the commands that append one signed event (or a batch):
+ * contest new, member add|remove, candidate add|withdraw, declare, retract,
+ * decide.
+ *
+ * Invariants:
+ *  1. Everything that can be checked without the ledger (options, times,
+ *     stance, rule, event id syntax) is checked before the ledger is opened
+ *     or the key is loaded; a refused command writes nothing (exit 2).
+ *  2. The library checks the rest (field limits, unknown contest, another
+ *     author's event) before it writes; `member add A B C` is one batch,
+ *     all or nothing.
+ *  3. stdout gets the new event ids (64 hex), one per line, and nothing else.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Options an appending command may accept. */
+enum {
+    W_AT = 1u << 0,
+    W_SOURCE = 1u << 1,
+    W_TITLE = 1u << 2,
+    W_RULE = 1u << 3,
+    W_PERSON = 1u << 4,
+    W_QUOTE = 1u << 5,
+    W_REASON = 1u << 6
+};
+
+typedef struct wopts {
+    const char *at, *source, *title, *rule, *person, *quote, *reason;
+    int64_t effective_at;
+    uint8_t precision;
+    int help; /* --help was printed: exit 0 */
+} wopts;
+
+static const struct option all_longopts[] = {
+    { "at", required_argument, NULL, 'a' },     { "source", required_argument, NULL, 's' },
+    { "title", required_argument, NULL, 't' },  { "rule", required_argument, NULL, 'r' },
+    { "person", required_argument, NULL, 'p' }, { "quote", required_argument, NULL, 'Q' },
+    { "reason", required_argument, NULL, 'R' },
+};
+static const unsigned int all_bits[] = { W_AT,     W_SOURCE, W_TITLE, W_RULE,
+                                         W_PERSON, W_QUOTE,  W_REASON };
+#define NOPTS (sizeof(all_longopts) / sizeof(all_longopts[0]))
+
+/*
+ * Parse the options of an appending command (those in `allowed`), leaving the
+ * positional arguments at argv[optind..argc). Parses --at, defaulting to now.
+ */
+static int
+parse_wopts(wopts *o, int argc, char **argv, unsigned int allowed, const char *command,
+            void (*help)(FILE *))
+{
+    struct option longopts[NOPTS + 2];
+    size_t n = 0;
+    int c;
+
+    memset(o, 0, sizeof(*o));
+    for (size_t i = 0; i < NOPTS; i++) {
+        if (allowed & all_bits[i]) {
+            longopts[n++] = all_longopts[i];
+        }
+    }
+    longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+    longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+
+    cli_getopt_reset();
+    while ((c = cli_getopt(argc, argv, ":h", longopts, command)) != -1) {
+        switch (c) {
+        case 'a':
+            o->at = optarg;
+            break;
+        case 's':
+            o->source = optarg;
+            break;
+        case 't':
+            o->title = optarg;
+            break;
+        case 'r':
+            o->rule = optarg;
+            break;
+        case 'p':
+            o->person = optarg;
+            break;
+        case 'Q':
+            o->quote = optarg;
+            break;
+        case 'R':
+            o->reason = optarg;
+            break;
+        case 'h':
+            help(stdout);
+            o->help = 1;
+            return CLI_EXIT_OK;
+        default:
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (o->at != NULL) {
+        return cli_parse_at(&o->effective_at, &o->precision, o->at, command);
+    }
+    o->effective_at = avow_time_now();
+    o->precision = AVOW_PREC_MICRO;
+    return CLI_EXIT_OK;
+}
+
+static int
+need(const char *value, const char *option, const char *command)
+{
+    if (value == NULL) {
+        return cli_usage_fail(command, "missing %s", option);
+    }
+    return CLI_EXIT_OK;
+}
+
+static int
+check_contest(avow_ledger *ledger, const char *contest)
+{
+    int r = avow_ledger_has_contest(ledger, contest);
+
+    if (r == 0) {
+        return cli_fail(CLI_EXIT_USAGE,
+                        "unknown contest '%s' (create it with avow contest new %s --title TEXT "
+                        "--rule RULE)",
+                        contest, contest);
+    }
+    if (r < 0) {
+        return cli_fail_lib(r, NULL, "cannot look up contest '%s'", contest);
+    }
+    return CLI_EXIT_OK;
+}
+
+static void
+print_id(const unsigned char id[AVOW_EVENT_ID_BYTES])
+{
+    char hex[AVOW_HEX_ID_LEN + 1];
+
+    avow_hex(hex, id, AVOW_EVENT_ID_BYTES);
+    printf("%s\n", hex);
+}
+
+/*
+ * Open the ledger and the key, append the drafts (one call: all or nothing),
+ * print the new ids. contest: the contest the drafts name (checked first),
+ * NULL for a contest definition or a retraction.
+ */
+static int
+append_drafts(const cli_ctx *ctx, const avow_draft *drafts, size_t n, const char *contest,
+              const char *command)
+{
+    avow_ledger *ledger = NULL;
+    avow_key *key = NULL;
+    unsigned char *ids = NULL;
+    size_t failed_at = 0;
+    int status = CLI_EXIT_OK;
+    int err;
+
+    if ((status = cli_open_ledger(&ledger, ctx, 0)) != 0) {
+        goto done;
+    }
+    if (contest != NULL && (status = check_contest(ledger, contest)) != 0) {
+        goto done;
+    }
+    if ((status = cli_load_key(&key, ctx)) != 0) {
+        goto done;
+    }
+    if ((ids = calloc(n, AVOW_EVENT_ID_BYTES)) == NULL) {
+        status = cli_fail(CLI_EXIT_ENV, "out of memory");
+        goto done;
+    }
+    err = avow_ledger_append_drafts(ledger, &failed_at, ids, key, drafts, n);
+    if (err == AVOW_ENOTFOUND && drafts[0].kind == AVOW_KIND_RETRACT) {
+        status =
+          cli_fail_lib(err, "see 'avow log --author' for your events", "cannot retract that event");
+        goto done;
+    }
+    if (err == AVOW_ENOTFOUND && contest != NULL) {
+        status = cli_fail(CLI_EXIT_USAGE,
+                          "unknown contest '%s' (create it with avow contest new %s --title "
+                          "TEXT --rule RULE)",
+                          contest, contest);
+        goto done;
+    }
+    if (err == AVOW_EEXISTS && drafts[0].kind == AVOW_KIND_CONTEST) {
+        status =
+          cli_fail(CLI_EXIT_USAGE, "contest '%s' already exists (see 'avow log --contest %s')",
+                   drafts[0].contest, drafts[0].contest);
+        goto done;
+    }
+    if (err < 0) {
+        char hint[128];
+        snprintf(hint, sizeof(hint), "nothing was written; see 'avow %s --help'", command);
+        if (n > 1 && failed_at < n && drafts[failed_at].actor != NULL) {
+            const char *actor = drafts[failed_at].actor;
+            status = cli_fail_lib(err, hint, "cannot record '%.40s%s'", actor,
+                                  strlen(actor) > 40 ? "..." : "");
+        } else {
+            status = cli_fail_lib(err, hint, "cannot record the event");
+        }
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        print_id(ids + i * AVOW_EVENT_ID_BYTES);
+    }
+
+done:
+    free(ids);
+    avow_key_free(key);
+    avow_ledger_free(ledger);
+    return status;
+}
+
+static void
+help_where(FILE *out)
+{
+    fprintf(out, "  --at TIME      when it happened, ISO 8601 (2024-04-03, 2024-04-03T14:05:00Z);\n"
+                 "                 a date means its start (default: now)\n"
+                 "  --source URL   where it is documented (default: none)\n");
+}
+
+void
+cmd_contest_help(FILE *out)
+{
+    fprintf(out, "usage: avow contest new ID --title TEXT --rule RULE [--at TIME] [--source URL]\n"
+                 "\n"
+                 "Define a contest: a decision its members take by RULE. Prints the event id.\n"
+                 "\n"
+                 "options:\n"
+                 "  --title TEXT   what is decided (required)\n"
+                 "  --rule RULE    unanimity | majority | P/Q (at least P/Q of the members) |\n"
+                 "                 N (at least N members) (required)\n");
+    help_where(out);
+    fprintf(out, "\n");
+    cli_help_globals(out);
+}
+
+int
+cmd_contest(cli_ctx *ctx, int argc, char **argv)
+{
+    avow_draft d = AVOW_DRAFT_INIT;
+    wopts o;
+    int status;
+
+    if (argc < 2) {
+        return cli_usage_fail("contest", "missing subcommand: new");
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        cmd_contest_help(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(argv[1], "new") != 0) {
+        return cli_usage_fail("contest", "unknown subcommand '%s' (new)", argv[1]);
+    }
+    argc--;
+    argv++;
+    status =
+      parse_wopts(&o, argc, argv, W_AT | W_SOURCE | W_TITLE | W_RULE, "contest", cmd_contest_help);
+    if (status != 0 || o.help) {
+        return status;
+    }
+    if (argc - optind != 1) {
+        return cli_usage_fail("contest",
+                              argc - optind < 1 ? "missing the contest ID" : "too many arguments");
+    }
+    if ((status = need(o.title, "--title TEXT", "contest")) != 0 ||
+        (status = need(o.rule, "--rule RULE", "contest")) != 0) {
+        return status;
+    }
+    if (avow_rule_check(o.rule, strlen(o.rule)) < 0) {
+        return cli_usage_fail(
+          "contest", "bad rule '%s': unanimity, majority, P/Q (1 <= P <= Q) or N (N >= 1)", o.rule);
+    }
+    d.kind = AVOW_KIND_CONTEST;
+    d.effective_at = o.effective_at;
+    d.precision = o.precision;
+    d.contest = argv[optind];
+    d.title = o.title;
+    d.rule = o.rule;
+    d.source = o.source;
+    return append_drafts(ctx, &d, 1, NULL, "contest");
+}
+
+void
+cmd_member_help(FILE *out)
+{
+    fprintf(out, "usage: avow member add CONTEST ACTOR... [--at TIME] [--source URL]\n"
+                 "       avow member remove CONTEST ACTOR... [--at TIME] [--source URL]\n"
+                 "\n"
+                 "Add members to a contest's electorate, or remove them: one event per ACTOR,\n"
+                 "all recorded together or none. Prints one event id per line.\n"
+                 "\n"
+                 "options:\n");
+    help_where(out);
+    fprintf(out, "\n");
+    cli_help_globals(out);
+}
+
+int
+cmd_member(cli_ctx *ctx, int argc, char **argv)
+{
+    avow_draft *drafts = NULL;
+    uint8_t kind;
+    size_t n;
+    wopts o;
+    int status;
+
+    if (argc < 2) {
+        return cli_usage_fail("member", "missing subcommand: add or remove");
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        cmd_member_help(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(argv[1], "add") == 0) {
+        kind = AVOW_KIND_MEMBER_JOIN;
+    } else if (strcmp(argv[1], "remove") == 0) {
+        kind = AVOW_KIND_MEMBER_LEAVE;
+    } else {
+        return cli_usage_fail("member", "unknown subcommand '%s' (add or remove)", argv[1]);
+    }
+    argc--;
+    argv++;
+    status = parse_wopts(&o, argc, argv, W_AT | W_SOURCE, "member", cmd_member_help);
+    if (status != 0 || o.help) {
+        return status;
+    }
+    if (argc - optind < 2) {
+        return cli_usage_fail("member", argc - optind < 1 ? "missing the CONTEST and ACTOR"
+                                                          : "missing the ACTOR");
+    }
+    n = (size_t)(argc - optind - 1);
+    drafts = calloc(n, sizeof(*drafts));
+    if (drafts == NULL) {
+        return cli_fail(CLI_EXIT_ENV, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        avow_draft d = AVOW_DRAFT_INIT;
+        d.kind = kind;
+        d.effective_at = o.effective_at;
+        d.precision = o.precision;
+        d.contest = argv[optind];
+        d.actor = argv[optind + 1 + (int)i];
+        d.source = o.source;
+        drafts[i] = d;
+    }
+    status = append_drafts(ctx, drafts, n, argv[optind], "member");
+    free(drafts);
+    return status;
+}
+
+void
+cmd_candidate_help(FILE *out)
+{
+    fprintf(out, "usage: avow candidate add CONTEST NAME [--at TIME] [--source URL]\n"
+                 "       avow candidate withdraw CONTEST NAME [--at TIME] [--source URL]\n"
+                 "\n"
+                 "Record that a candidate enters a contest, or withdraws. Prints the event id.\n"
+                 "\n"
+                 "options:\n");
+    help_where(out);
+    fprintf(out, "\n");
+    cli_help_globals(out);
+}
+
+int
+cmd_candidate(cli_ctx *ctx, int argc, char **argv)
+{
+    avow_draft d = AVOW_DRAFT_INIT;
+    wopts o;
+    int status;
+
+    if (argc < 2) {
+        return cli_usage_fail("candidate", "missing subcommand: add or withdraw");
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        cmd_candidate_help(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(argv[1], "add") == 0) {
+        d.kind = AVOW_KIND_CANDIDATE_ENTER;
+    } else if (strcmp(argv[1], "withdraw") == 0) {
+        d.kind = AVOW_KIND_CANDIDATE_WITHDRAW;
+    } else {
+        return cli_usage_fail("candidate", "unknown subcommand '%s' (add or withdraw)", argv[1]);
+    }
+    argc--;
+    argv++;
+    status = parse_wopts(&o, argc, argv, W_AT | W_SOURCE, "candidate", cmd_candidate_help);
+    if (status != 0 || o.help) {
+        return status;
+    }
+    if (argc - optind != 2) {
+        return cli_usage_fail("candidate", argc - optind < 2 ? "missing the CONTEST or NAME"
+                                                             : "too many arguments");
+    }
+    d.effective_at = o.effective_at;
+    d.precision = o.precision;
+    d.contest = argv[optind];
+    d.candidate = argv[optind + 1];
+    d.source = o.source;
+    return append_drafts(ctx, &d, 1, d.contest, "candidate");
+}
+
+void
+cmd_declare_help(FILE *out)
+{
+    fprintf(out, "usage: avow declare CONTEST ACTOR STANCE CANDIDATE --at TIME --source URL\n"
+                 "                    [--person NAME] [--quote TEXT]\n"
+                 "\n"
+                 "Record that ACTOR declared STANCE (supports | opposes | undecided) about\n"
+                 "CANDIDATE in CONTEST. Prints the event id.\n"
+                 "\n"
+                 "options:\n"
+                 "  --at TIME      when it was declared, ISO 8601 (required; a date means\n"
+                 "                 00:00:00Z that day)\n"
+                 "  --source URL   where it is documented (required)\n"
+                 "  --person NAME  who spoke for ACTOR (default: none)\n"
+                 "  --quote TEXT   the words (default: none)\n"
+                 "\n");
+    cli_help_globals(out);
+}
+
+int
+cmd_declare(cli_ctx *ctx, int argc, char **argv)
+{
+    avow_draft d = AVOW_DRAFT_INIT;
+    wopts o;
+    int status;
+
+    status = parse_wopts(&o, argc, argv, W_AT | W_SOURCE | W_PERSON | W_QUOTE, "declare",
+                         cmd_declare_help);
+    if (status != 0 || o.help) {
+        return status;
+    }
+    if (argc - optind != 4) {
+        return cli_usage_fail("declare", "%s (CONTEST ACTOR STANCE CANDIDATE)",
+                              argc - optind < 4 ? "missing arguments" : "too many arguments");
+    }
+    if ((status = need(o.at, "--at TIME", "declare")) != 0 ||
+        (status = need(o.source, "--source URL", "declare")) != 0) {
+        return status;
+    }
+    d.stance = avow_stance_parse(argv[optind + 2]);
+    if (d.stance == AVOW_STANCE_NONE) {
+        return cli_usage_fail("declare", "unknown stance '%s' (supports, opposes or undecided)",
+                              argv[optind + 2]);
+    }
+    d.kind = AVOW_KIND_STANCE;
+    d.effective_at = o.effective_at;
+    d.precision = o.precision;
+    d.contest = argv[optind];
+    d.actor = argv[optind + 1];
+    d.candidate = argv[optind + 3];
+    d.source = o.source;
+    d.person = o.person;
+    d.quote = o.quote;
+    return append_drafts(ctx, &d, 1, d.contest, "declare");
+}
+
+void
+cmd_retract_help(FILE *out)
+{
+    fprintf(out, "usage: avow retract EVENT_ID --reason TEXT\n"
+                 "\n"
+                 "Retract one of your own events (nothing is deleted: the retraction is a new\n"
+                 "event). EVENT_ID is 64 hex characters or a unique prefix of at least 8.\n"
+                 "Prints the retraction's event id.\n"
+                 "\n"
+                 "options:\n"
+                 "  --reason TEXT  why (required)\n"
+                 "\n");
+    cli_help_globals(out);
+}
+
+int
+cmd_retract(cli_ctx *ctx, int argc, char **argv)
+{
+    avow_draft d = AVOW_DRAFT_INIT;
+    avow_ledger *ledger = NULL;
+    unsigned char target[AVOW_EVENT_ID_BYTES];
+    wopts o;
+    int status;
+
+    status = parse_wopts(&o, argc, argv, W_REASON, "retract", cmd_retract_help);
+    if (status != 0 || o.help) {
+        goto done;
+    }
+    if (argc - optind != 1) {
+        status = cli_usage_fail("retract",
+                                argc - optind < 1 ? "missing the EVENT_ID" : "too many arguments");
+        goto done;
+    }
+    if ((status = need(o.reason, "--reason TEXT", "retract")) != 0) {
+        goto done;
+    }
+    if (!cli_is_id_text(argv[optind])) {
+        status = cli_fail(CLI_EXIT_USAGE,
+                          "bad event id '%s' (64 hex characters, or a unique prefix of at least 8)",
+                          argv[optind]);
+        goto done;
+    }
+    /* The id is resolved on a read-only handle, then the append reopens. */
+    if ((status = cli_open_ledger(&ledger, ctx, AVOW_OPEN_READONLY)) != 0 ||
+        (status = cli_resolve_event(ledger, target, argv[optind])) != 0) {
+        goto done;
+    }
+    avow_ledger_free(ledger);
+    ledger = NULL;
+    d.kind = AVOW_KIND_RETRACT;
+    d.effective_at = o.effective_at;
+    d.precision = o.precision;
+    d.reason = o.reason;
+    d.target = target;
+    status = append_drafts(ctx, &d, 1, NULL, "retract");
+
+done:
+    avow_ledger_free(ledger);
+    return status;
+}
+
+void
+cmd_decide_help(FILE *out)
+{
+    fprintf(out, "usage: avow decide CONTEST CANDIDATE --at TIME [--source URL]\n"
+                 "\n"
+                 "Record the decision of CONTEST: CANDIDATE was chosen. Prints the event id.\n"
+                 "\n"
+                 "options:\n"
+                 "  --at TIME      when it was decided, ISO 8601 (required)\n"
+                 "  --source URL   where it is documented (default: none)\n"
+                 "\n");
+    cli_help_globals(out);
+}
+
+int
+cmd_decide(cli_ctx *ctx, int argc, char **argv)
+{
+    avow_draft d = AVOW_DRAFT_INIT;
+    wopts o;
+    int status;
+
+    status = parse_wopts(&o, argc, argv, W_AT | W_SOURCE, "decide", cmd_decide_help);
+    if (status != 0 || o.help) {
+        return status;
+    }
+    if (argc - optind != 2) {
+        return cli_usage_fail("decide", argc - optind < 2 ? "missing the CONTEST or CANDIDATE"
+                                                          : "too many arguments");
+    }
+    if ((status = need(o.at, "--at TIME", "decide")) != 0) {
+        return status;
+    }
+    d.kind = AVOW_KIND_DECISION;
+    d.effective_at = o.effective_at;
+    d.precision = o.precision;
+    d.contest = argv[optind];
+    d.candidate = argv[optind + 1];
+    d.source = o.source;
+    return append_drafts(ctx, &d, 1, d.contest, "decide");
+}

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * main.c - entry point of the avow command-line tool: pulls the global
+ * options out of argv wherever they are, resolves the ledger and key paths,
+ * and dispatches to one command (libgit2 src/cli style).
+ *
+ * Invariants:
+ *  1. Global options (-L/--ledger, -k/--key, --json, -q/--quiet) work before
+ *     or after the command; everything after "--" is left to the command.
+ *  2. The value of a command option that takes one (--title X) is never
+ *     mistaken for a global option, so `--quote -q` quotes "-q".
+ *  3. Defaults: ledger $AVOW_LEDGER else ./avow.ledger; key $AVOW_KEY else
+ *     $XDG_CONFIG_HOME/avow/default.key else ~/.config/avow/default.key.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int cmd_help(cli_ctx *ctx, int argc, char **argv);
+static void cmd_help_help(FILE *out);
+
+static const cli_cmd commands[] = {
+    { "init", cmd_init, cmd_init_help, "create an empty ledger" },
+    { "key", cmd_key, cmd_key_help, "create a signing key or show its public key" },
+    { "contest", cmd_contest, cmd_contest_help, "define a contest (a decision by a rule)" },
+    { "member", cmd_member, cmd_member_help, "add or remove members of a contest's electorate" },
+    { "candidate", cmd_candidate, cmd_candidate_help, "add or withdraw a candidate" },
+    { "declare", cmd_declare, cmd_declare_help, "record a stance: ACTOR supports|opposes ..." },
+    { "retract", cmd_retract, cmd_retract_help, "retract one of your own events" },
+    { "decide", cmd_decide, cmd_decide_help, "record the decision of a contest" },
+    { "log", cmd_log, cmd_log_help, "list the events of the ledger in log order" },
+    { "show", cmd_show, cmd_show_help, "show one event, every field" },
+    { "verify", cmd_verify, cmd_verify_help, "check signatures, chains and indexes" },
+    { "help", cmd_help, cmd_help_help, "show the help of a command" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* Command options that take a value: their value is never a global option. */
+static const char *const value_options[] = {
+    "--title",  "--rule",    "--at",     "--source", "--person", "--quote",
+    "--reason", "--contest", "--author", "--origin", NULL,
+};
+
+static const cli_cmd *
+find_command(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(commands[i].name, name) == 0) {
+            return &commands[i];
+        }
+    }
+    return NULL;
+}
+
+static int
+takes_value(const char *arg)
+{
+    for (size_t i = 0; value_options[i] != NULL; i++) {
+        if (strcmp(arg, value_options[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void
+usage(FILE *out)
+{
+    fprintf(out, "usage: avow [-L DIR] [-k FILE] [--json] [-q] COMMAND [ARGS]\n"
+                 "       avow --version | --help | help COMMAND\n");
+}
+
+static void
+help_top(FILE *out)
+{
+    usage(out);
+    fprintf(out, "\navow keeps a signed, append-only ledger of public declarations.\n"
+                 "\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    }
+    fprintf(out, "\n");
+    cli_help_globals(out);
+    fprintf(out, "\nexit codes: 0 ok, 1 a check failed, 2 usage or input error,\n"
+                 "            3 environment error (no ledger, no key, I/O, lock)\n"
+                 "\nRun 'avow COMMAND --help' for the options of a command.\n");
+}
+
+static void
+cmd_help_help(FILE *out)
+{
+    fprintf(out, "usage: avow help [COMMAND]\n\nShow the help of COMMAND, or the list of "
+                 "commands.\n");
+}
+
+static int
+cmd_help(cli_ctx *ctx, int argc, char **argv)
+{
+    const cli_cmd *cmd;
+
+    (void)ctx;
+    if (argc < 2) {
+        help_top(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        cmd_help_help(stdout);
+        return CLI_EXIT_OK;
+    }
+    cmd = find_command(argv[1]);
+    if (cmd == NULL) {
+        return cli_fail(CLI_EXIT_USAGE, "unknown command '%s' (see 'avow --help')", argv[1]);
+    }
+    cmd->help(stdout);
+    return CLI_EXIT_OK;
+}
+
+/* Take a global option's value from "--name=value", "-Xvalue", "--name value" or
+ * "-X value": 1 when taken, 0 when arg is another option, -1 (reported) when the
+ * value is missing. */
+static int
+take_global_value(const char **out, char **argv, int argc, int *i, const char *shortopt,
+                  const char *longopt)
+{
+    const char *arg = argv[*i];
+    size_t llen = strlen(longopt);
+
+    if (strcmp(arg, shortopt) == 0 || strcmp(arg, longopt) == 0) {
+        if (*i + 1 >= argc) {
+            cli_fail(CLI_EXIT_USAGE, "option '%s' needs a value (see 'avow --help')", arg);
+            return -1;
+        }
+        *i += 1;
+        *out = argv[*i];
+        return 1;
+    }
+    if (strncmp(arg, longopt, llen) == 0 && arg[llen] == '=') {
+        *out = arg + llen + 1;
+        return 1;
+    }
+    if (strncmp(arg, shortopt, 2) == 0 && arg[2] != '\0') {
+        *out = arg + 2;
+        return 1;
+    }
+    return 0;
+}
+
+static int
+resolve_defaults(cli_ctx *ctx, const char *ledger, const char *key)
+{
+    const char *env;
+    int n;
+
+    if (ledger == NULL) {
+        env = getenv("AVOW_LEDGER");
+        ledger = (env != NULL && env[0] != '\0') ? env : "./avow.ledger";
+    }
+    if (key == NULL) {
+        env = getenv("AVOW_KEY");
+        if (env != NULL && env[0] != '\0') {
+            key = env;
+        }
+    }
+    if (key == NULL) {
+        const char *xdg = getenv("XDG_CONFIG_HOME");
+        const char *home = getenv("HOME");
+        if (xdg != NULL && xdg[0] == '/') {
+            n = snprintf(ctx->key_buf, sizeof(ctx->key_buf), "%s/avow/default.key", xdg);
+        } else if (home != NULL && home[0] != '\0') {
+            n = snprintf(ctx->key_buf, sizeof(ctx->key_buf), "%s/.config/avow/default.key", home);
+        } else {
+            n = snprintf(ctx->key_buf, sizeof(ctx->key_buf), "./avow.key");
+        }
+        if (n < 0 || (size_t)n >= sizeof(ctx->key_buf)) {
+            return cli_fail(CLI_EXIT_ENV, "default key path too long (use -k FILE)");
+        }
+        key = ctx->key_buf;
+        ctx->key_is_default = 1;
+    }
+    ctx->ledger = ledger;
+    ctx->key = key;
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    cli_ctx ctx;
+    const char *ledger = NULL;
+    const char *key = NULL;
+    char **rest = NULL;
+    int nrest = 0;
+    int passthrough = 0;
+    int status = CLI_EXIT_OK;
+    int r;
+    const cli_cmd *cmd;
+
+    memset(&ctx, 0, sizeof(ctx));
+    rest = calloc((size_t)argc + 1, sizeof(*rest));
+    if (rest == NULL) {
+        status = cli_fail(CLI_EXIT_ENV, "out of memory");
+        goto done;
+    }
+    rest[nrest++] = argv[0];
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (passthrough) {
+            rest[nrest++] = argv[i];
+            continue;
+        }
+        if (strcmp(arg, "--") == 0) {
+            passthrough = 1;
+            rest[nrest++] = argv[i];
+            continue;
+        }
+        if ((r = take_global_value(&ledger, argv, argc, &i, "-L", "--ledger")) != 0 ||
+            (r = take_global_value(&key, argv, argc, &i, "-k", "--key")) != 0) {
+            if (r < 0) {
+                status = CLI_EXIT_USAGE;
+                goto done;
+            }
+            continue;
+        }
+        if (strcmp(arg, "--json") == 0) {
+            ctx.json = 1;
+            continue;
+        }
+        if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
+            ctx.quiet = 1;
+            continue;
+        }
+        rest[nrest++] = argv[i];
+        if (takes_value(arg) && i + 1 < argc) {
+            rest[nrest++] = argv[++i];
+        }
+    }
+    rest[nrest] = NULL;
+
+    if (nrest < 2) {
+        status = cli_fail(CLI_EXIT_USAGE, "no command given (see 'avow --help')");
+        goto done;
+    }
+    if (strcmp(rest[1], "--version") == 0 || strcmp(rest[1], "-V") == 0) {
+        printf("avow %s\n", AVOW_VERSION);
+        goto done;
+    }
+    if (strcmp(rest[1], "--help") == 0 || strcmp(rest[1], "-h") == 0) {
+        help_top(stdout);
+        goto done;
+    }
+    cmd = find_command(rest[1]);
+    if (cmd == NULL) {
+        if (rest[1][0] == '-') {
+            status = cli_fail(CLI_EXIT_USAGE, "unknown option '%s' (see 'avow --help')", rest[1]);
+        } else {
+            status = cli_fail(CLI_EXIT_USAGE, "unknown command '%s' (see 'avow --help')", rest[1]);
+        }
+        goto done;
+    }
+    if ((status = resolve_defaults(&ctx, ledger, key)) != 0) {
+        goto done;
+    }
+    status = cmd->run(&ctx, nrest - 1, rest + 1);
+
+done:
+    free(rest);
+    if (fflush(stdout) != 0 && status == CLI_EXIT_OK) {
+        status = cli_fail(CLI_EXIT_ENV, "cannot write the output");
+    }
+    return status;
+}

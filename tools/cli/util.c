@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * util.c - helpers shared by the avow commands: error lines and exit codes,
+ * option parsing, times and event ids, opening the ledger and the key,
+ * reading passphrases, printing untrusted text.
+ *
+ * Invariants:
+ *  1. Every cli_fail*() call prints exactly one line on stderr, starting with
+ *     "avow: error: " (newlines inside a library message become spaces).
+ *  2. A passphrase never leaves the caller's buffer: it is read with read(2)
+ *     (no stdio buffer), echo is off on the terminal, and copies are wiped.
+ *  3. Text from events is printed with control characters replaced, so a
+ *     ledger cannot drive the user's terminal.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+void
+cli_wipe(void *p, size_t n)
+{
+    if (p != NULL && n > 0) {
+        explicit_bzero(p, n);
+    }
+}
+
+static void
+put_line(const char *msg)
+{
+    fputs("avow: error: ", stderr);
+    for (const char *p = msg; *p != '\0'; p++) {
+        fputc((*p == '\n' || *p == '\r') ? ' ' : *p, stderr);
+    }
+    fputc('\n', stderr);
+    fflush(stderr);
+}
+
+int
+cli_fail(int status, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    put_line(msg);
+    return status;
+}
+
+int
+cli_exit_code(int err)
+{
+    switch (err) {
+    case AVOW_OK:
+        return CLI_EXIT_OK;
+    case AVOW_EVERIFY:
+    case AVOW_ECHAIN:
+        return CLI_EXIT_CHECK;
+    case AVOW_EINVALID:
+    case AVOW_EFORMAT:
+    case AVOW_ERANGE:
+    case AVOW_ENOTFOUND:
+    case AVOW_EEXISTS:
+        return CLI_EXIT_USAGE;
+    case AVOW_EIO:
+    case AVOW_ENOMEM:
+    case AVOW_EFULL:
+    case AVOW_EKEY:
+    case AVOW_ELOCK:
+    default:
+        return CLI_EXIT_ENV;
+    }
+}
+
+int
+cli_fail_lib(int err, const char *hint, const char *fmt, ...)
+{
+    char what[512];
+    char msg[1400];
+    const char *detail = avow_error_last();
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    if (detail == NULL || detail[0] == '\0') {
+        detail = avow_strerror(err);
+    }
+    if (hint != NULL) {
+        snprintf(msg, sizeof(msg), "%s: %s (%s)", what, detail, hint);
+    } else {
+        snprintf(msg, sizeof(msg), "%s: %s", what, detail);
+    }
+    put_line(msg);
+    return cli_exit_code(err);
+}
+
+int
+cli_usage_fail(const char *command, const char *fmt, ...)
+{
+    char what[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    return cli_fail(CLI_EXIT_USAGE, "%s (see 'avow %s --help')", what, command);
+}
+
+void
+cli_getopt_reset(void)
+{
+    /* glibc: 0 also resets its internal state (the next-char pointer). */
+    optind = 0;
+    opterr = 0;
+}
+
+int
+cli_getopt(int argc, char **argv, const char *optstring, const struct option *longopts,
+           const char *command)
+{
+    int c = getopt_long(argc, argv, optstring, longopts, NULL);
+    const char *arg = (optind > 0 && optind <= argc) ? argv[optind - 1] : "?";
+
+    if (c == '?') {
+        if (optopt != 0) {
+            cli_usage_fail(command, "unknown option '-%c'", optopt);
+        } else {
+            cli_usage_fail(command, "unknown option '%s'", arg);
+        }
+        return -2;
+    }
+    if (c == ':') {
+        if (optopt != 0 && !(arg[0] == '-' && arg[1] == '-')) {
+            cli_usage_fail(command, "option '-%c' needs a value", optopt);
+        } else {
+            cli_usage_fail(command, "option '%s' needs a value", arg);
+        }
+        return -2;
+    }
+    return c;
+}
+
+int
+cli_parse_at(int64_t *at, uint8_t *prec, const char *text, const char *command)
+{
+    avow_precision p = AVOW_PREC_MICRO;
+    int err = avow_time_parse(at, &p, text, AVOW_TIME_START);
+
+    if (err < 0) {
+        const char *detail = avow_error_last();
+        if (detail[0] != '\0') {
+            /* The library names the text, the reason and the accepted forms. */
+            return cli_fail(CLI_EXIT_USAGE, "%s", detail);
+        }
+        return cli_fail(CLI_EXIT_USAGE,
+                        "bad time '%s' (ISO 8601, e.g. 2024-04-03 or 2024-04-03T14:05:00Z; "
+                        "see 'avow %s --help')",
+                        text, command);
+    }
+    *prec = (uint8_t)p;
+    return 0;
+}
+
+int
+cli_is_id_text(const char *text)
+{
+    size_t n = strlen(text);
+
+    if (n < 8 || n > AVOW_HEX_ID_LEN) {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!isxdigit((unsigned char)text[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int
+cli_resolve_event(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES], const char *text)
+{
+    char lower[AVOW_HEX_ID_LEN + 1];
+    size_t n;
+    int err;
+
+    if (!cli_is_id_text(text)) {
+        return cli_fail(CLI_EXIT_USAGE,
+                        "bad event id '%s' (64 hex characters, or a unique prefix of at least 8)",
+                        text);
+    }
+    n = strlen(text);
+    for (size_t i = 0; i < n; i++) {
+        lower[i] = (char)tolower((unsigned char)text[i]);
+    }
+    lower[n] = '\0';
+    if (n == AVOW_HEX_ID_LEN) {
+        err = avow_unhex(id, AVOW_EVENT_ID_BYTES, lower);
+    } else {
+        err = avow_ledger_resolve_id(ledger, id, lower);
+    }
+    if (err == AVOW_ENOTFOUND) {
+        return cli_fail(CLI_EXIT_USAGE, "no event '%s' in this ledger (see 'avow log')", text);
+    }
+    if (err < 0) {
+        return cli_fail_lib(err, "give more hex characters of the id", "bad event id '%s'", text);
+    }
+    return 0;
+}
+
+int
+cli_open_ledger(avow_ledger **out, const cli_ctx *ctx, unsigned int flags)
+{
+    int err = avow_ledger_open(out, ctx->ledger, flags);
+
+    if (err == AVOW_ENOTFOUND) {
+        return cli_fail(CLI_EXIT_ENV,
+                        "no ledger at '%s' (create one with 'avow init', or use -L DIR)",
+                        ctx->ledger);
+    }
+    if (err < 0) {
+        /* Opening is environment: a ledger that does not open is not bad input. */
+        cli_fail_lib(err, NULL, "cannot open the ledger '%s'", ctx->ledger);
+        return err == AVOW_EVERIFY ? CLI_EXIT_CHECK : CLI_EXIT_ENV;
+    }
+    return 0;
+}
+
+/* What the passphrase callback reports back to cli_load_key(). */
+typedef struct pass_state {
+    int status; /* exit code when the callback failed and printed */
+} pass_state;
+
+static int
+pass_cb(char *buf, size_t maxlen, size_t *len, void *payload)
+{
+    pass_state *st = payload;
+    int status = cli_read_passphrase(buf, maxlen, len, "passphrase for the key: ");
+
+    if (status != 0) {
+        st->status = status;
+        return AVOW_EKEY;
+    }
+    return 0;
+}
+
+int
+cli_load_key(avow_key **out, const cli_ctx *ctx)
+{
+    pass_state st = { 0 };
+    int err = avow_key_load(out, ctx->key, pass_cb, &st);
+
+    if (err == 0) {
+        return 0;
+    }
+    if (st.status != 0) {
+        return st.status;
+    }
+    if (err == AVOW_ENOTFOUND) {
+        return cli_fail(CLI_EXIT_ENV,
+                        "no key at '%s' (create one with 'avow key new', or use -k FILE)",
+                        ctx->key);
+    }
+    cli_fail_lib(err, NULL, "cannot load the key '%s'", ctx->key);
+    return CLI_EXIT_ENV;
+}
+
+/* Read one line (without its newline) from fd, byte by byte, into buf. */
+static int
+read_line(int fd, char *buf, size_t maxlen, size_t *len, int *too_long)
+{
+    size_t n = 0;
+    char c;
+
+    *too_long = 0;
+    for (;;) {
+        ssize_t r = read(fd, &c, 1);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r < 0) {
+            return -1;
+        }
+        if (r == 0 || c == '\n') {
+            break;
+        }
+        if (n == maxlen) {
+            *too_long = 1;
+            continue;
+        }
+        buf[n++] = c;
+    }
+    c = 0;
+    *len = n;
+    return 0;
+}
+
+int
+cli_read_passphrase(char *buf, size_t maxlen, size_t *len, const char *prompt)
+{
+    const char *file = getenv("AVOW_PASSPHRASE_FILE");
+    struct termios old, quiet;
+    int fd = -1;
+    int status = 0;
+    int too_long = 0;
+    int restore = 0;
+
+    *len = 0;
+    if (file != NULL && file[0] != '\0') {
+        fd = open(file, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            status = cli_fail(CLI_EXIT_ENV, "cannot open AVOW_PASSPHRASE_FILE '%s': %s", file,
+                              strerror(errno));
+            goto done;
+        }
+        if (read_line(fd, buf, maxlen, len, &too_long) < 0) {
+            status = cli_fail(CLI_EXIT_ENV, "cannot read AVOW_PASSPHRASE_FILE '%s': %s", file,
+                              strerror(errno));
+            goto done;
+        }
+    } else {
+        fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0) {
+            status = cli_fail(CLI_EXIT_ENV, "no terminal to ask the passphrase "
+                                            "(set AVOW_PASSPHRASE_FILE to a file holding it)");
+            goto done;
+        }
+        if (tcgetattr(fd, &old) == 0) {
+            quiet = old;
+            quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+            quiet.c_lflag |= ICANON;
+            if (tcsetattr(fd, TCSAFLUSH, &quiet) == 0) {
+                restore = 1;
+            }
+        }
+        fputs(prompt, stderr);
+        fflush(stderr);
+        if (read_line(fd, buf, maxlen, len, &too_long) < 0) {
+            status = cli_fail(CLI_EXIT_ENV, "cannot read the passphrase: %s", strerror(errno));
+        }
+        if (restore) {
+            tcsetattr(fd, TCSAFLUSH, &old);
+        }
+        fputc('\n', stderr);
+        if (status != 0) {
+            goto done;
+        }
+    }
+    if (too_long) {
+        status = cli_fail(CLI_EXIT_USAGE, "passphrase longer than %zu bytes", maxlen);
+        goto done;
+    }
+
+done:
+    if (status != 0) {
+        cli_wipe(buf, maxlen);
+        *len = 0;
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    return status;
+}
+
+void
+cli_put_str(FILE *out, avow_str s)
+{
+    const unsigned char *p = (const unsigned char *)s.ptr;
+
+    if (p == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < s.len; i++) {
+        if (p[i] < 0x20 || p[i] == 0x7f) {
+            fputc('?', out);
+        } else if (p[i] == 0xc2 && i + 1 < s.len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f) {
+            /* C1 control characters (U+0080..U+009F) also reach the terminal. */
+            fputc('?', out);
+            i++;
+        } else {
+            fputc(p[i], out);
+        }
+    }
+}
+
+void
+cli_help_globals(FILE *out)
+{
+    fprintf(out, "global options (before or after the command):\n"
+                 "  -L, --ledger DIR  the ledger (default: $AVOW_LEDGER, else ./avow.ledger)\n"
+                 "  -k, --key FILE    the signing key (default: $AVOW_KEY, else\n"
+                 "                    $XDG_CONFIG_HOME/avow/default.key, else "
+                 "~/.config/avow/default.key)\n"
+                 "  --json            machine-readable output\n"
+                 "  -q, --quiet       no chatter\n"
+                 "  -h, --help        this help\n");
+}
+
+int
+cli_print_json(json_t *doc)
+{
+    int status = CLI_EXIT_OK;
+
+    if (doc == NULL) {
+        return cli_fail(CLI_EXIT_ENV, "cannot build the JSON output");
+    }
+    if (json_dumpf(doc, stdout, JSON_COMPACT) != 0) {
+        status = cli_fail(CLI_EXIT_ENV, "cannot write the JSON output");
+    } else {
+        fputc('\n', stdout);
+    }
+    json_decref(doc);
+    return status;
+}
