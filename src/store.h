@@ -79,6 +79,42 @@ int audit_on_append(store_w *w, uint64_t index, const avow_event *ev);
 int projection_on_append(store_w *w, uint64_t index, const avow_event *ev,
                          const unsigned char id[AVOW_EVENT_ID_BYTES], const avow_str *contest);
 
+/* Value sizes and keys shared with verify.c. */
+#define STORE_HEAD_BYTES       (8 + AVOW_HASH_BYTES + AVOW_EVENT_ID_BYTES)
+#define STORE_AUTHOR_KEY_BYTES (AVOW_PUBKEY_BYTES + 8)
+/* Progress is reported every this many events. */
+#define STORE_PROGRESS_EVERY 65536
+
+/* Shared read helpers (src/store.c): 0, AVOW_ENOTFOUND or another AVOW_E*. */
+int store_txn_begin(const avow_ledger *ledger, unsigned int flags, MDB_txn **txn);
+int store_get(const avow_ledger *ledger, MDB_txn *txn, enum store_db db, const void *k, size_t klen,
+              MDB_val *out);
+/* Parse an 8-byte big-endian index value. */
+int store_index_val(uint64_t *index, const MDB_val *val);
+/* The bytes of the event at a log index; borrowed from the map. */
+int store_get_event(const avow_ledger *ledger, MDB_txn *txn, uint64_t index, MDB_val *raw);
+int store_get_by_id(const avow_ledger *ledger, MDB_txn *txn, const unsigned char *id, MDB_val *raw,
+                    uint64_t *index);
+/* The contest an event is indexed under (a retraction: its target's), copied
+ * into buf (AVOW_MAX_CONTEST bytes). @return 1 with *len set, 0 when none, or < 0. */
+int store_resolve_contest(const avow_ledger *ledger, MDB_txn *txn, const avow_event *ev, char *buf,
+                          size_t *len);
+
+/*
+ * Verification hooks: avow_ledger_verify() (src/verify.c) calls each module's
+ * check of its own tables inside its read transaction; they report through
+ * verify_problem() (index UINT64_MAX, seq 0, id NULL when not about one event)
+ * and return < 0 only for an error that stops the check.
+ */
+struct verify_state;
+void verify_problem(struct verify_state *s, uint64_t index, uint64_t seq, const unsigned char *id,
+                    const char *fmt, ...) AVOW_PRINTF(5, 6);
+/* src/audit.c: the Merkle tree against the log, stored checkpoints against the tree. */
+int audit_verify(MDB_txn *txn, const avow_ledger *ledger, uint64_t n_events,
+                 struct verify_state *s);
+/* src/sync.c: equivocation evidence. */
+int sync_verify(MDB_txn *txn, const avow_ledger *ledger, struct verify_state *s);
+
 /* Tests only: the map size the next avow_ledger_init() starts with
  * (0 restores AVOW_MAP_INITIAL), to prove that the map grows on demand. */
 void store_test_initial_map(size_t bytes);
