@@ -142,4 +142,46 @@ void cmd_show_help(FILE *out);
 int cmd_verify(cli_ctx *ctx, int argc, char **argv);
 void cmd_verify_help(FILE *out);
 
+/* cmd_state.c */
+int cmd_state(cli_ctx *ctx, int argc, char **argv);
+void cmd_state_help(FILE *out);
+int cmd_history(cli_ctx *ctx, int argc, char **argv);
+void cmd_history_help(FILE *out);
+int cmd_explain(cli_ctx *ctx, int argc, char **argv);
+void cmd_explain_help(FILE *out);
+
+/* cmd_audit.c */
+int cmd_checkpoint(cli_ctx *ctx, int argc, char **argv);
+void cmd_checkpoint_help(FILE *out);
+int cmd_prove(cli_ctx *ctx, int argc, char **argv);
+void cmd_prove_help(FILE *out);
+int cmd_evidence(cli_ctx *ctx, int argc, char **argv);
+void cmd_evidence_help(FILE *out);
+int cmd_witness(cli_ctx *ctx, int argc, char **argv);
+void cmd_witness_help(FILE *out);
+
+/* cmd_io.c */
+int cmd_export(cli_ctx *ctx, int argc, char **argv);
+void cmd_export_help(FILE *out);
+int cmd_import(cli_ctx *ctx, int argc, char **argv);
+void cmd_import_help(FILE *out);
+
+/* cmd_sync.c */
+int cmd_sync(cli_ctx *ctx, int argc, char **argv);
+void cmd_sync_help(FILE *out);
+int cmd_serve(cli_ctx *ctx, int argc, char **argv);
+void cmd_serve_help(FILE *out);
+int cmd_heads(cli_ctx *ctx, int argc, char **argv);
+void cmd_heads_help(FILE *out);
+int cmd_bundle(cli_ctx *ctx, int argc, char **argv);
+void cmd_bundle_help(FILE *out);
+int cmd_trust(cli_ctx *ctx, int argc, char **argv);
+void cmd_trust_help(FILE *out);
+
+/* cmd_demo.c */
+int cmd_chart(cli_ctx *ctx, int argc, char **argv);
+void cmd_chart_help(FILE *out);
+int cmd_demo(cli_ctx *ctx, int argc, char **argv);
+void cmd_demo_help(FILE *out);
+
 #endif /* AVOW_CLI_H */

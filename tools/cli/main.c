@@ -32,6 +32,27 @@ static const cli_cmd commands[] = {
     { "log", cmd_log, cmd_log_help, "list the events of the ledger in log order" },
     { "show", cmd_show, cmd_show_help, "show one event, every field" },
     { "verify", cmd_verify, cmd_verify_help, "check signatures, chains and indexes" },
+    /* projections: cmd_state.c */
+    { "state", cmd_state, cmd_state_help, "who supports whom at a point in time" },
+    { "history", cmd_history, cmd_history_help, "every change of a contest, in time order" },
+    { "explain", cmd_explain, cmd_explain_help, "why the ledger says ACTOR's stance on CANDIDATE" },
+    /* audit: cmd_audit.c */
+    { "checkpoint", cmd_checkpoint, cmd_checkpoint_help, "sign a checkpoint of the log" },
+    { "prove", cmd_prove, cmd_prove_help, "inclusion or consistency proof" },
+    { "evidence", cmd_evidence, cmd_evidence_help, "check an evidence file offline" },
+    { "witness", cmd_witness, cmd_witness_help, "cosign another ledger's checkpoint" },
+    /* interchange: cmd_io.c */
+    { "export", cmd_export, cmd_export_help, "write signed events as JSON Lines" },
+    { "import", cmd_import, cmd_import_help, "verify and append events from JSON Lines" },
+    /* replication: cmd_sync.c */
+    { "sync", cmd_sync, cmd_sync_help, "exchange events with another ledger" },
+    { "serve", cmd_serve, cmd_serve_help, "speak the sync protocol on stdin/stdout" },
+    { "heads", cmd_heads, cmd_heads_help, "write this ledger's heads (for bundles)" },
+    { "bundle", cmd_bundle, cmd_bundle_help, "create or apply a bundle file" },
+    { "trust", cmd_trust, cmd_trust_help, "the keyring of authors whose events count" },
+    /* first hour: cmd_demo.c */
+    { "chart", cmd_chart, cmd_chart_help, "support over time as an SVG chart" },
+    { "demo", cmd_demo, cmd_demo_help, "build a demo ledger of the 2024 NATO race" },
     { "help", cmd_help, cmd_help_help, "show the help of a command" },
 };
 
@@ -39,8 +60,12 @@ static const cli_cmd commands[] = {
 
 /* Command options that take a value: their value is never a global option. */
 static const char *const value_options[] = {
-    "--title",  "--rule",    "--at",     "--source", "--person", "--quote",
-    "--reason", "--contest", "--author", "--origin", NULL,
+    "--title",       "--rule",   "--at",        "--source",   "--person",
+    "--quote",       "--reason", "--contest",   "--author",   "--origin",
+    "--known-at",    "--actor",  "--candidate", "--evidence", "--checkpoint",
+    "--attestation", "--trust",  "--proof",     "--out",      "--since",
+    "--consistency", "--heads",  "--after-seq", "--keep",     "--from",
+    "--to",          NULL,
 };
 
 static const cli_cmd *
