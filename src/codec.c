@@ -551,10 +551,10 @@ avow_event_sign(avow_buf *out, const avow_draft *draft, const avow_key *key, uin
                 const unsigned char prev[AVOW_HASH_BYTES], int64_t recorded_at)
 {
     int error;
-    size_t start = out->len;
     if (out == NULL || draft == NULL || key == NULL || prev == NULL) {
         return avow_error_set(AVOW_EINVALID, "avow_event_sign: NULL argument");
     }
+    size_t start = out->len;
     if ((error = codec_encode_message(out, draft, avow_key_public(key), seq, prev, recorded_at)) <
         0) {
         return error;

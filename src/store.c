@@ -39,6 +39,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <lmdb.h>
 #include <sodium.h>
@@ -388,6 +389,27 @@ store_grow(avow_ledger *ledger)
     return 0;
 }
 
+/* Below this much free space, a failed write is taken for a full disk. */
+#define STORE_FULL_SLACK (UINT64_C(1) << 20)
+
+/*
+ * A failed commit. LMDB reports a short write as EIO, so a write that ran out
+ * of space is told from a failing device by the space left on the file
+ * system: a full disk gets AVOW_EFULL and a message that says so.
+ */
+static int
+store_commit_error(const avow_ledger *ledger, int rc)
+{
+    struct statvfs vfs;
+    if ((rc == EIO || rc == ENOSPC) && statvfs(ledger->path, &vfs) == 0 &&
+        (uint64_t)vfs.f_bavail * vfs.f_frsize < STORE_FULL_SLACK) {
+        return avow_error_set(AVOW_EFULL,
+                              "disk full: %" PRIu64 " bytes left on the file system of ledger %s",
+                              (uint64_t)vfs.f_bavail * vfs.f_frsize, ledger->path);
+    }
+    return store_mdb_error(ledger, rc, "cannot commit");
+}
+
 MDB_txn *
 store_w_txn(const store_w *w)
 {
@@ -442,7 +464,7 @@ store_write(avow_ledger *ledger, store_write_fn fn, void *ctx)
             int rc = mdb_txn_commit(w.txn);
             if (rc != 0) {
                 w.map_full = rc == MDB_MAP_FULL;
-                error = store_mdb_error(ledger, rc, "cannot commit");
+                error = store_commit_error(ledger, rc);
             }
         } else {
             mdb_txn_abort(w.txn);
