@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common.h"
 
@@ -54,16 +55,20 @@ avow_error_last(void)
     return last_error;
 }
 
+/* Callers may pass avow_error_last() itself as an argument, to wrap a detail
+ * in more context: format into a scratch buffer, then copy. */
 int
 avow_error_set(int code, const char *fmt, ...)
 {
+    char scratch[sizeof(last_error)];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(last_error, sizeof(last_error), fmt, ap);
+    int n = vsnprintf(scratch, sizeof(scratch), fmt, ap);
     va_end(ap);
     if (n < 0) {
-        last_error[0] = '\0';
+        scratch[0] = '\0';
     }
+    memcpy(last_error, scratch, sizeof(last_error));
     return code;
 }
 
