@@ -1,51 +1,661 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * cmd_state.c - placeholder: these commands are being built (see README.md,
- * "Status"); until then each says so and exits 2 without touching anything.
+ * cmd_state.c - `avow state`, `avow history` and `avow explain`: the
+ * point-in-time projections of docs/PROJECTIONS.md.
+ *
+ * Invariants:
+ *  1. These commands never append: `state` opens the ledger writable only so
+ *     that the library may store projection snapshots (a derived cache), and
+ *     falls back to read-only; history and explain open it read-only.
+ *  2. --json output is the library's rendering verbatim (avow_state_to_json,
+ *     avow_explain_to_json); history prints JSON Lines.
+ *  3. Query times (--at, --known-at) given as a bare date mean the END of that
+ *     period (AVOW_TIME_END), so "state on 2024-04-03" includes that day.
+ *  4. Text from events reaches the terminal only through cli_put_str().
  */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
 
-int
-cmd_state(cli_ctx *ctx, int argc, char **argv)
+#define SHORT_HEX 8
+
+static void
+put(FILE *out, const char *s)
 {
-    (void)ctx;
-    (void)argc;
-    (void)argv;
-    return cli_fail(CLI_EXIT_USAGE, "'avow state' is not implemented yet");
+    avow_str v = { s, s == NULL ? 0 : strlen(s) };
+    cli_put_str(out, v);
 }
+
+static int
+parse_query_time(int64_t *t, const char *text, const char *option, const char *command)
+{
+    if (avow_time_parse(t, NULL, text, AVOW_TIME_END) < 0) {
+        return cli_usage_fail(command, "bad %s time '%s': %s", option, text, avow_error_last());
+    }
+    return 0;
+}
+
+/* Options shared by state and explain. Returns 0, 1 (--help printed) or an exit code + 2. */
+static const struct option query_longopts[] = {
+    { "at", required_argument, NULL, 'a' },
+    { "known-at", required_argument, NULL, 'k' },
+    { "all-authors", no_argument, NULL, 'A' },
+    { "attest", no_argument, NULL, 't' },
+    { "evidence", required_argument, NULL, 'e' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
+/* What state --attest and explain --evidence ask for. */
+typedef struct query_extra {
+    int attest;
+    const char *evidence;
+} query_extra;
+
+static int
+parse_query(avow_state_opts *opts, query_extra *extra, int argc, char **argv, const char *command,
+            void (*help)(FILE *), int *helped)
+{
+    int c, status;
+    *helped = 0;
+    memset(extra, 0, sizeof(*extra));
+    cli_getopt_reset();
+    while ((c = cli_getopt(argc, argv, ":h", query_longopts, command)) != -1) {
+        switch (c) {
+        case 'a':
+            if ((status = parse_query_time(&opts->at, optarg, "--at", command)) != 0) {
+                return status;
+            }
+            break;
+        case 'k':
+            if ((status = parse_query_time(&opts->known_at, optarg, "--known-at", command)) != 0) {
+                return status;
+            }
+            break;
+        case 'A':
+            opts->all_authors = 1;
+            break;
+        case 't':
+            if (strcmp(command, "state") != 0) {
+                return cli_usage_fail(command, "--attest is an option of 'avow state'");
+            }
+            extra->attest = 1;
+            break;
+        case 'e':
+            if (strcmp(command, "explain") != 0) {
+                return cli_usage_fail(command, "--evidence is an option of 'avow explain'");
+            }
+            extra->evidence = optarg;
+            break;
+        case 'h':
+            help(stdout);
+            *helped = 1;
+            return 0;
+        default:
+            return CLI_EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+/* Open writable when possible (snapshots), else read-only. */
+static int
+open_for_query(avow_ledger **out, const cli_ctx *ctx, int writable)
+{
+    if (writable && avow_ledger_open(out, ctx->ledger, 0) == 0) {
+        return 0;
+    }
+    return cli_open_ledger(out, ctx, AVOW_OPEN_READONLY);
+}
+
+/* ---- state -------------------------------------------------------------- */
 
 void
 cmd_state_help(FILE *out)
 {
-    fprintf(out, "usage: avow state ... (not implemented yet)\n");
+    fprintf(out,
+            "usage: avow state CONTEST [--at TIME] [--known-at TIME] [--all-authors] [--json]\n"
+            "                  [--attest]\n"
+            "\n"
+            "The state of a contest at a point in time: members, candidates, who\n"
+            "supports, opposes or is undecided, what the rule needs, the decision.\n"
+            "A bare date means the END of that day. See docs/PROJECTIONS.md.\n"
+            "\n"
+            "options:\n"
+            "  --at TIME          valid time: what had been declared by then (default: now)\n"
+            "  --known-at TIME    record time: only what the ledger knew by then\n"
+            "                     (default: everything it holds)\n"
+            "  --all-authors      count every author, trusted or not (default: trusted only)\n"
+            "  --attest           print instead a note signed with -k over the contest, the\n"
+            "                     times, the state digest and the ledger's size and root;\n"
+            "                     check it with 'avow verify --attestation FILE'\n"
+            "\n"
+            "With --json: one object with contest, at, known_at, rule, members,\n"
+            "candidates (name, status, supports, opposes, undecided, disputed, outside,\n"
+            "support_count, needed, met), decision and digest.\n"
+            "\n");
+    cli_help_globals(out);
+}
+
+static void
+put_list(FILE *out, const avow_state *st, size_t c, avow_state_list list, const char *label)
+{
+    size_t n = avow_state_list_count(st, c, list);
+    if (n == 0) {
+        return;
+    }
+    fprintf(out, "    %s:", label);
+    for (size_t i = 0; i < n; i++) {
+        fputc(' ', out);
+        put(out, avow_state_list_actor(st, c, list, i));
+        if (list == AVOW_LIST_OUTSIDE) {
+            uint8_t s = avow_state_outside_stance(st, c, i);
+            fprintf(out, " (%s)", s == AVOW_STANCE_NONE ? "disputed" : avow_stance_name(s));
+        }
+    }
+    fputc('\n', out);
+}
+
+static void
+state_human(FILE *out, const avow_state *st)
+{
+    char when[AVOW_TIME_STRLEN];
+    const char *rule = avow_state_rule(st);
+    const char *dec = NULL;
+    int64_t dec_at = 0;
+    unsigned char id[AVOW_EVENT_ID_BYTES];
+    char hex[AVOW_HEX_ID_LEN + 1];
+    int width = 0;
+
+    put(out, avow_state_contest(st));
+    if (avow_state_title(st) != NULL) {
+        fputs(" \"", out);
+        put(out, avow_state_title(st));
+        fputc('"', out);
+    }
+    avow_time_format(when, avow_state_at(st), AVOW_PREC_MICRO);
+    fprintf(out, " at %s", when);
+    if (avow_state_known_at(st) != AVOW_TIME_MAX) {
+        avow_time_format(when, avow_state_known_at(st), AVOW_PREC_MICRO);
+        fprintf(out, " as known at %s", when);
+    }
+    fprintf(out, ": %zu members, rule ", avow_state_member_count(st));
+    put(out, rule != NULL ? rule : "(none)");
+    fputc('\n', out);
+    for (size_t c = 0; c < avow_state_candidate_count(st); c++) {
+        int w = (int)strlen(avow_state_candidate_name(st, c));
+        width = w > width ? w : width;
+    }
+    for (size_t c = 0; c < avow_state_candidate_count(st); c++) {
+        const char *name = avow_state_candidate_name(st, c);
+        put(out, name);
+        fprintf(out, "%*s  %-9s  %zu/%zu support, needs %zu (", width - (int)strlen(name), "",
+                avow_state_candidate_running(st, c) ? "running" : "withdrawn",
+                avow_state_support_count(st, c), avow_state_member_count(st),
+                avow_state_needed(st));
+        put(out, rule != NULL ? rule : "no rule");
+        fprintf(out, "): %s\n", avow_state_met(st, c) ? "met" : "not met");
+        put_list(out, st, c, AVOW_LIST_OPPOSES, "opposes");
+        put_list(out, st, c, AVOW_LIST_UNDECIDED, "undecided");
+        put_list(out, st, c, AVOW_LIST_NO_STANCE, "no stance");
+        put_list(out, st, c, AVOW_LIST_DISPUTED, "disputed");
+        put_list(out, st, c, AVOW_LIST_OUTSIDE, "outside");
+    }
+    if (avow_state_decision(st, &dec, &dec_at, id)) {
+        avow_time_format(when, dec_at, AVOW_PREC_MICRO);
+        avow_hex(hex, id, SHORT_HEX / 2);
+        fputs("decision: ", out);
+        put(out, dec);
+        fprintf(out, " (%s, event %s)\n", when, hex);
+    } else {
+        fputs("decision: none\n", out);
+    }
+    fprintf(out, "digest: %s\n", avow_state_digest(st));
+}
+
+int
+cmd_state(cli_ctx *ctx, int argc, char **argv)
+{
+    avow_state_opts opts = AVOW_STATE_OPTS_INIT;
+    query_extra extra;
+    avow_ledger *ledger = NULL;
+    avow_state *st = NULL;
+    avow_key *key = NULL;
+    avow_buf buf = AVOW_BUF_INIT;
+    int status, helped, r;
+
+    if ((status = parse_query(&opts, &extra, argc, argv, "state", cmd_state_help, &helped)) != 0 ||
+        helped) {
+        goto done;
+    }
+    if (argc - optind != 1) {
+        status = cli_usage_fail("state", "expected one CONTEST");
+        goto done;
+    }
+    if ((status = open_for_query(&ledger, ctx, 1)) != 0) {
+        goto done;
+    }
+    if ((r = avow_state_compute(&st, ledger, argv[optind], &opts)) < 0) {
+        status = cli_fail_lib(r, r == AVOW_ENOTFOUND ? "see 'avow log'" : NULL,
+                              "cannot compute the state of '%s'", argv[optind]);
+        goto done;
+    }
+    if (extra.attest) {
+        /* A signed note over (contest, at, known_at, digest, size, root). */
+        if ((status = cli_load_key(&key, ctx)) != 0) {
+            goto done;
+        }
+        r = avow_attest_create(&buf, ledger, key, argv[optind], avow_state_at(st),
+                               avow_state_known_at(st), avow_state_digest(st));
+        if (r < 0) {
+            status = cli_fail_lib(r, NULL, "cannot attest the state of '%s'", argv[optind]);
+            goto done;
+        }
+        fwrite(buf.ptr, 1, buf.len, stdout);
+    } else if (ctx->json) {
+        if ((r = avow_state_to_json(&buf, st)) < 0) {
+            status = cli_fail_lib(r, NULL, "cannot render the state");
+            goto done;
+        }
+        fwrite(buf.ptr, 1, buf.len, stdout);
+        fputc('\n', stdout);
+    } else {
+        state_human(stdout, st);
+    }
+done:
+    avow_buf_dispose(&buf);
+    avow_key_free(key);
+    avow_state_free(st);
+    avow_ledger_free(ledger);
+    return status;
+}
+
+/* ---- history ------------------------------------------------------------ */
+
+void
+cmd_history_help(FILE *out)
+{
+    fprintf(out,
+            "usage: avow history CONTEST [--actor A] [--candidate C] [--all-authors] [--json]\n"
+            "\n"
+            "Every change of a contest (membership, candidacy, stances, decisions) in\n"
+            "effective-time order, one per line:\n"
+            "  DATE  WHAT  (by AUTHOR, SOURCE)\n"
+            "A retracted event is marked \"(retracted: REASON)\". With --json, JSON Lines.\n"
+            "\n"
+            "options:\n"
+            "  --actor A          only events about actor A (default: all)\n"
+            "  --candidate C      only events about candidate C (default: all)\n"
+            "  --all-authors      every author, trusted or not (default: trusted only)\n"
+            "\n");
+    cli_help_globals(out);
+}
+
+struct history_out {
+    int json;
+    int failed;
+};
+
+static void
+change_what(FILE *out, const avow_event *ev)
+{
+    switch (ev->kind) {
+    case AVOW_KIND_CONTEST:
+        fputs("contest \"", out);
+        cli_put_str(out, ev->title);
+        fputs("\" rule ", out);
+        cli_put_str(out, ev->rule);
+        break;
+    case AVOW_KIND_MEMBER_JOIN:
+        cli_put_str(out, ev->actor);
+        fputs(" joins", out);
+        break;
+    case AVOW_KIND_MEMBER_LEAVE:
+        cli_put_str(out, ev->actor);
+        fputs(" leaves", out);
+        break;
+    case AVOW_KIND_CANDIDATE_ENTER:
+        cli_put_str(out, ev->candidate);
+        fputs(" enters", out);
+        break;
+    case AVOW_KIND_CANDIDATE_WITHDRAW:
+        cli_put_str(out, ev->candidate);
+        fputs(" withdraws", out);
+        break;
+    case AVOW_KIND_STANCE:
+        cli_put_str(out, ev->actor);
+        fprintf(out, " %s ", avow_stance_name(ev->stance));
+        cli_put_str(out, ev->candidate);
+        break;
+    case AVOW_KIND_DECISION:
+        fputs("decision: ", out);
+        cli_put_str(out, ev->candidate);
+        break;
+    default:
+        fprintf(out, "event of kind %u", (unsigned int)ev->kind);
+        break;
+    }
+}
+
+static json_t *
+json_str(avow_str s)
+{
+    return s.ptr == NULL ? json_null() : json_stringn(s.ptr, s.len);
+}
+
+static int
+history_json(const avow_change *ch)
+{
+    const avow_event *ev = ch->event;
+    char hex[AVOW_HEX_ID_LEN + 1], when[AVOW_TIME_STRLEN];
+    uint8_t prec = ev->precision != 0 ? ev->precision : AVOW_PREC_MICRO;
+    json_t *o = json_object();
+    const char *kind = avow_kind_name(ev->kind);
+
+    if (o == NULL) {
+        return cli_print_json(NULL);
+    }
+    avow_time_format(when, ev->effective_at, (avow_precision)prec);
+    json_object_set_new(o, "effective_at", json_string(when));
+    json_object_set_new(o, "precision", json_string(avow_precision_name(prec)));
+    json_object_set_new(o, "kind", json_string(kind != NULL ? kind : "unknown"));
+    if (ev->actor.ptr != NULL) {
+        json_object_set_new(o, "actor", json_str(ev->actor));
+    }
+    if (ev->candidate.ptr != NULL) {
+        json_object_set_new(o, "candidate", json_str(ev->candidate));
+    }
+    if (ev->stance != AVOW_STANCE_NONE) {
+        json_object_set_new(o, "stance", json_string(avow_stance_name(ev->stance)));
+    }
+    avow_hex(hex, ev->author, AVOW_PUBKEY_BYTES);
+    json_object_set_new(o, "author", json_string(hex));
+    json_object_set_new(o, "source", json_str(ev->source));
+    avow_hex(hex, ch->id, AVOW_EVENT_ID_BYTES);
+    json_object_set_new(o, "id", json_string(hex));
+    avow_time_format(when, ev->recorded_at, AVOW_PREC_MICRO);
+    json_object_set_new(o, "recorded_at", json_string(when));
+    if (ch->retraction != NULL) {
+        json_t *r = json_object();
+        avow_hex(hex, ch->retraction_id, AVOW_EVENT_ID_BYTES);
+        json_object_set_new(r, "id", json_string(hex));
+        json_object_set_new(r, "reason", json_str(ch->retraction->reason));
+        json_object_set_new(o, "retracted", r);
+    } else {
+        json_object_set_new(o, "retracted", json_null());
+    }
+    return cli_print_json(o);
+}
+
+static int
+history_line(const avow_change *ch, void *payload)
+{
+    struct history_out *h = payload;
+    const avow_event *ev = ch->event;
+    char hex[AVOW_HEX_ID_LEN + 1], when[AVOW_TIME_STRLEN];
+    uint8_t prec = ev->precision != 0 ? ev->precision : AVOW_PREC_MICRO;
+
+    if (h->json) {
+        int status = history_json(ch);
+        if (status != 0) {
+            h->failed = status;
+            return 1;
+        }
+        return 0;
+    }
+    avow_time_format(when, ev->effective_at, (avow_precision)prec);
+    fprintf(stdout, "%s  ", when);
+    change_what(stdout, ev);
+    avow_hex(hex, ev->author, SHORT_HEX / 2);
+    fprintf(stdout, "  (by %s", hex);
+    if (ev->source.ptr != NULL) {
+        fputs(", ", stdout);
+        cli_put_str(stdout, ev->source);
+    }
+    fputc(')', stdout);
+    if (ch->retraction != NULL) {
+        fputs(" (retracted: ", stdout);
+        cli_put_str(stdout, ch->retraction->reason);
+        fputc(')', stdout);
+    }
+    fputc('\n', stdout);
+    return 0;
 }
 
 int
 cmd_history(cli_ctx *ctx, int argc, char **argv)
 {
-    (void)ctx;
-    (void)argc;
-    (void)argv;
-    return cli_fail(CLI_EXIT_USAGE, "'avow history' is not implemented yet");
+    static const struct option longopts[] = {
+        { "actor", required_argument, NULL, 'a' },
+        { "candidate", required_argument, NULL, 'c' },
+        { "all-authors", no_argument, NULL, 'A' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    avow_history_opts opts = AVOW_HISTORY_OPTS_INIT;
+    struct history_out h = { ctx->json, 0 };
+    avow_ledger *ledger = NULL;
+    int status = CLI_EXIT_OK, c, r;
+
+    cli_getopt_reset();
+    while ((c = cli_getopt(argc, argv, ":h", longopts, "history")) != -1) {
+        switch (c) {
+        case 'a':
+            opts.actor = optarg;
+            break;
+        case 'c':
+            opts.candidate = optarg;
+            break;
+        case 'A':
+            opts.all_authors = 1;
+            break;
+        case 'h':
+            cmd_history_help(stdout);
+            goto done;
+        default:
+            status = CLI_EXIT_USAGE;
+            goto done;
+        }
+    }
+    if (argc - optind != 1) {
+        status = cli_usage_fail("history", "expected one CONTEST");
+        goto done;
+    }
+    if ((status = open_for_query(&ledger, ctx, 0)) != 0) {
+        goto done;
+    }
+    r = avow_history(ledger, argv[optind], &opts, history_line, &h);
+    if (h.failed) {
+        status = h.failed;
+    } else if (r < 0) {
+        status = cli_fail_lib(r, r == AVOW_ENOTFOUND ? "see 'avow log'" : NULL,
+                              "cannot read the history of '%s'", argv[optind]);
+    }
+done:
+    avow_ledger_free(ledger);
+    return status;
 }
 
+/* ---- explain ------------------------------------------------------------ */
+
 void
-cmd_history_help(FILE *out)
+cmd_explain_help(FILE *out)
 {
-    fprintf(out, "usage: avow history ... (not implemented yet)\n");
+    fprintf(out, "usage: avow explain CONTEST ACTOR CANDIDATE [--at TIME] [--known-at TIME]\n"
+                 "                    [--all-authors] [--json] [--evidence FILE]\n"
+                 "\n"
+                 "Why the ledger says what ACTOR's stance on CANDIDATE is: the deciding\n"
+                 "event (id, author, recorded_at, effective_at, source, person, quote,\n"
+                 "signature status), the earlier events it overrides, the retractions that\n"
+                 "were applied, and the sides of a dispute. A bare date means the END of\n"
+                 "that day.\n"
+                 "\n"
+                 "options:\n"
+                 "  --at TIME          valid time (default: now)\n"
+                 "  --known-at TIME    record time (default: everything the ledger holds)\n"
+                 "  --all-authors      count every author, trusted or not (default: trusted only)\n"
+                 "  --evidence FILE    also write a self-contained evidence file: these events,\n"
+                 "                     their inclusion proofs and a checkpoint signed with -k;\n"
+                 "                     check it offline with 'avow evidence verify FILE'\n"
+                 "\n");
+    cli_help_globals(out);
+}
+
+static void
+explain_event(FILE *out, const avow_explain_item *it, const char *indent, int full)
+{
+    avow_event ev;
+    char hex[2 * AVOW_SIG_BYTES + 1], when[AVOW_TIME_STRLEN];
+    if (avow_event_decode(&ev, it->raw, it->raw_len) < 0) {
+        fprintf(out, "%s(an event that does not decode: run avow verify)\n", indent);
+        return;
+    }
+    uint8_t prec = ev.precision != 0 ? ev.precision : AVOW_PREC_MICRO;
+    int sig_ok = avow_event_verify(&ev) == 0;
+    avow_time_format(when, ev.effective_at, (avow_precision)prec);
+    if (!full) {
+        avow_hex(hex, it->id, SHORT_HEX / 2);
+        fprintf(out, "%s%s %s ", indent, hex, when);
+        if (ev.kind == AVOW_KIND_RETRACT) {
+            fputs("retraction: ", out);
+            cli_put_str(out, ev.reason);
+        } else {
+            change_what(out, &ev);
+        }
+        avow_hex(hex, ev.author, SHORT_HEX / 2);
+        fprintf(out, "  (by %s%s)\n", hex, sig_ok ? "" : ", SIGNATURE INVALID");
+        return;
+    }
+    avow_hex(hex, it->id, AVOW_EVENT_ID_BYTES);
+    fprintf(out, "%s%-13s %s\n", indent, "id", hex);
+    avow_hex(hex, ev.author, AVOW_PUBKEY_BYTES);
+    fprintf(out, "%s%-13s %s (seq %" PRIu64 ")\n", indent, "author", hex, ev.seq);
+    fprintf(out, "%s%-13s %s\n", indent, "effective_at", when);
+    avow_time_format(when, ev.recorded_at, AVOW_PREC_MICRO);
+    fprintf(out, "%s%-13s %s\n", indent, "recorded_at", when);
+    fprintf(out, "%s%-13s %s\n", indent, "stance", avow_stance_name(ev.stance));
+    const struct {
+        const char *name;
+        avow_str v;
+    } f[] = { { "source", ev.source }, { "person", ev.person }, { "quote", ev.quote } };
+    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+        if (f[i].v.ptr != NULL) {
+            fprintf(out, "%s%-13s ", indent, f[i].name);
+            cli_put_str(out, f[i].v);
+            fputc('\n', out);
+        }
+    }
+    fprintf(out, "%s%-13s %s\n", indent, "signature", sig_ok ? "valid" : "INVALID");
+}
+
+static void
+explain_human(FILE *out, const avow_explain *ex, const char *actor, const char *candidate)
+{
+    size_t n;
+    put(out, actor);
+    if (avow_explain_disputed(ex)) {
+        fputs(" is disputed on ", out);
+    } else if (avow_explain_stance(ex) != AVOW_STANCE_NONE) {
+        fprintf(out, " %s ", avow_stance_name(avow_explain_stance(ex)));
+    } else {
+        fputs(" has no stance on ", out);
+    }
+    put(out, candidate);
+    fprintf(out, " (%s)\n", avow_explain_is_member(ex) ? "member" : "not a member: outside");
+    if (avow_explain_count(ex, AVOW_EXPLAIN_DECIDING) > 0) {
+        fputs("deciding event:\n", out);
+        explain_event(out, avow_explain_item_at(ex, AVOW_EXPLAIN_DECIDING, 0), "  ", 1);
+    }
+    if ((n = avow_explain_count(ex, AVOW_EXPLAIN_OVERRIDDEN)) > 0) {
+        fputs("overrides:\n", out);
+        for (size_t i = 0; i < n; i++) {
+            explain_event(out, avow_explain_item_at(ex, AVOW_EXPLAIN_OVERRIDDEN, i), "  ", 0);
+        }
+    }
+    if ((n = avow_explain_count(ex, AVOW_EXPLAIN_RETRACTED)) > 0) {
+        fputs("retracted:\n", out);
+        for (size_t i = 0; i < n; i++) {
+            explain_event(out, avow_explain_item_at(ex, AVOW_EXPLAIN_RETRACTED, i), "  ", 0);
+            explain_event(out, avow_explain_item_at(ex, AVOW_EXPLAIN_RETRACTION, i), "    by ", 0);
+        }
+    }
+    if ((n = avow_explain_count(ex, AVOW_EXPLAIN_DISPUTE)) > 0) {
+        fputs("dispute between:\n", out);
+        for (size_t i = 0; i < n; i++) {
+            explain_event(out, avow_explain_item_at(ex, AVOW_EXPLAIN_DISPUTE, i), "  ", 0);
+        }
+    }
 }
 
 int
 cmd_explain(cli_ctx *ctx, int argc, char **argv)
 {
-    (void)ctx;
-    (void)argc;
-    (void)argv;
-    return cli_fail(CLI_EXIT_USAGE, "'avow explain' is not implemented yet");
-}
+    avow_state_opts opts = AVOW_STATE_OPTS_INIT;
+    query_extra extra;
+    avow_ledger *ledger = NULL;
+    avow_explain *ex = NULL;
+    avow_buf buf = AVOW_BUF_INIT;
+    unsigned char *ids = NULL;
+    int status, helped, r;
 
-void
-cmd_explain_help(FILE *out)
-{
-    fprintf(out, "usage: avow explain ... (not implemented yet)\n");
+    if ((status = parse_query(&opts, &extra, argc, argv, "explain", cmd_explain_help, &helped)) !=
+          0 ||
+        helped) {
+        goto done;
+    }
+    if (argc - optind != 3) {
+        status = cli_usage_fail("explain", "expected CONTEST ACTOR CANDIDATE");
+        goto done;
+    }
+    if ((status = open_for_query(&ledger, ctx, extra.evidence != NULL)) != 0) {
+        goto done;
+    }
+    r = avow_explain_compute(&ex, ledger, argv[optind], argv[optind + 1], argv[optind + 2], &opts);
+    if (r < 0) {
+        status = cli_fail_lib(r, r == AVOW_ENOTFOUND ? "see 'avow log'" : NULL,
+                              "cannot explain '%s'", argv[optind]);
+        goto done;
+    }
+    if (ctx->json) {
+        if ((r = avow_explain_to_json(&buf, ex)) < 0) {
+            status = cli_fail_lib(r, NULL, "cannot render the explanation");
+            goto done;
+        }
+        fwrite(buf.ptr, 1, buf.len, stdout);
+        fputc('\n', stdout);
+    } else {
+        explain_human(stdout, ex, argv[optind + 1], argv[optind + 2]);
+    }
+    if (extra.evidence != NULL) {
+        /* Every event the explanation rests on, proven against a fresh checkpoint. */
+        size_t n = 0;
+        for (int role = 0; role < AVOW_EXPLAIN_ROLE_COUNT; role++) {
+            n += avow_explain_count(ex, (avow_explain_role)role);
+        }
+        if (n == 0) {
+            status = cli_fail(CLI_EXIT_USAGE, "no event to put in evidence: the ledger says "
+                                              "nothing about this actor and candidate");
+            goto done;
+        }
+        if ((ids = calloc(n, AVOW_EVENT_ID_BYTES)) == NULL) {
+            status = cli_fail(CLI_EXIT_ENV, "out of memory");
+            goto done;
+        }
+        size_t k = 0;
+        for (int role = 0; role < AVOW_EXPLAIN_ROLE_COUNT; role++) {
+            for (size_t i = 0; i < avow_explain_count(ex, (avow_explain_role)role); i++) {
+                const avow_explain_item *it = avow_explain_item_at(ex, (avow_explain_role)role, i);
+                memcpy(ids + k++ * AVOW_EVENT_ID_BYTES, it->id, AVOW_EVENT_ID_BYTES);
+            }
+        }
+        status = cli_evidence_write(ctx, ledger, ids, n, extra.evidence);
+    }
+done:
+    free(ids);
+    avow_buf_dispose(&buf);
+    avow_explain_free(ex);
+    avow_ledger_free(ledger);
+    return status;
 }
