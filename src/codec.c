@@ -18,6 +18,9 @@
  *     (quote and reason may hold newlines and tabs); contest ids use
  *     [A-Za-z0-9._:-].
  *  8. What the encoder produces always decodes: both share field_check().
+ *  9. A key-succession event (kind 9) verifies only when both signatures
+ *     hold: the author's over the event and the successor's over the
+ *     succession message (author, seq, prev, successor).
  */
 #include <assert.h>
 
@@ -47,15 +50,17 @@ static const field_spec fields[] = {
     [TAG_QUOTE] = { "quote", AVOW_MAX_QUOTE, FT_MULTILINE },
     [TAG_REASON] = { "reason", AVOW_MAX_REASON, FT_MULTILINE },
     [TAG_TARGET] = { "target", AVOW_HASH_BYTES, FT_HASH },
+    [TAG_SUCCESSOR] = { "successor", AVOW_PUBKEY_BYTES, FT_HASH },
+    [TAG_SUCCESSOR_SIG] = { "successor_sig", AVOW_SIG_BYTES, FT_HASH },
 };
-#define TAG_MAX_KNOWN TAG_TARGET
+#define TAG_MAX_KNOWN TAG_SUCCESSOR_SIG
 
 #define BIT(t) (1u << (t))
 
 /* Required and allowed tags per known kind (invariant 6). */
 static const struct {
     unsigned required, allowed;
-} kind_fields[AVOW_KIND_MAX_KNOWN + 1] = {
+} kind_fields[CODEC_KIND_MAX + 1] = {
     [AVOW_KIND_CONTEST] = { BIT(TAG_CONTEST) | BIT(TAG_TITLE) | BIT(TAG_RULE), BIT(TAG_SOURCE) },
     [AVOW_KIND_MEMBER_JOIN] = { BIT(TAG_CONTEST) | BIT(TAG_ACTOR), BIT(TAG_SOURCE) },
     [AVOW_KIND_MEMBER_LEAVE] = { BIT(TAG_CONTEST) | BIT(TAG_ACTOR), BIT(TAG_SOURCE) },
@@ -66,9 +71,10 @@ static const struct {
                            BIT(TAG_PERSON) | BIT(TAG_QUOTE) },
     [AVOW_KIND_RETRACT] = { BIT(TAG_TARGET) | BIT(TAG_REASON), 0 },
     [AVOW_KIND_DECISION] = { BIT(TAG_CONTEST) | BIT(TAG_CANDIDATE), BIT(TAG_SOURCE) },
+    [AVOW_KIND_KEY_SUCCESSION] = { BIT(TAG_SUCCESSOR) | BIT(TAG_SUCCESSOR_SIG), 0 },
 };
 
-static const char *const kind_names[AVOW_KIND_MAX_KNOWN + 1] = {
+static const char *const kind_names[CODEC_KIND_MAX + 1] = {
     [AVOW_KIND_CONTEST] = "contest",
     [AVOW_KIND_MEMBER_JOIN] = "member-join",
     [AVOW_KIND_MEMBER_LEAVE] = "member-leave",
@@ -77,6 +83,7 @@ static const char *const kind_names[AVOW_KIND_MAX_KNOWN + 1] = {
     [AVOW_KIND_STANCE] = "stance",
     [AVOW_KIND_RETRACT] = "retract",
     [AVOW_KIND_DECISION] = "decision",
+    [AVOW_KIND_KEY_SUCCESSION] = "key-succession",
 };
 
 static const char *const stance_names[] = {
@@ -88,7 +95,7 @@ static const char *const stance_names[] = {
 const char *
 avow_kind_name(uint8_t kind)
 {
-    if (kind >= 1 && kind <= AVOW_KIND_MAX_KNOWN) {
+    if (kind >= 1 && kind <= CODEC_KIND_MAX) {
         return kind_names[kind];
     }
     return "unknown";
@@ -97,7 +104,7 @@ avow_kind_name(uint8_t kind)
 uint8_t
 avow_kind_parse(const char *name)
 {
-    for (uint8_t k = 1; k <= AVOW_KIND_MAX_KNOWN; k++) {
+    for (uint8_t k = 1; k <= CODEC_KIND_MAX; k++) {
         if (strcmp(name, kind_names[k]) == 0) {
             return k;
         }
@@ -241,8 +248,8 @@ field_check(int code, unsigned tag, const unsigned char *v, size_t len)
         }
         break;
     case FT_HASH:
-        if (len != AVOW_HASH_BYTES) {
-            return avow_error_set(code, "field %s must be %d bytes", f->name, AVOW_HASH_BYTES);
+        if (len != f->maxlen) {
+            return avow_error_set(code, "field %s must be %zu bytes", f->name, f->maxlen);
         }
         break;
     }
@@ -399,7 +406,7 @@ avow_event_decode(avow_event *out, const unsigned char *raw, size_t len)
             } else if (tag == TAG_TARGET) {
                 out->target = p;
             }
-        } else if (out->kind <= AVOW_KIND_MAX_KNOWN) {
+        } else if (out->kind <= CODEC_KIND_MAX) {
             return avow_error_set(AVOW_EFORMAT, "unknown field %u in a %s event", tag,
                                   avow_kind_name(out->kind));
         } else if (tag == 0) {
@@ -407,7 +414,7 @@ avow_event_decode(avow_event *out, const unsigned char *raw, size_t len)
         }
         p += flen;
     }
-    if (out->kind <= AVOW_KIND_MAX_KNOWN) {
+    if (out->kind <= CODEC_KIND_MAX) {
         unsigned req = kind_fields[out->kind].required;
         unsigned allowed = req | kind_fields[out->kind].allowed;
         if ((seen & req) != req) {
@@ -568,6 +575,123 @@ avow_event_sign(avow_buf *out, const avow_draft *draft, const avow_key *key, uin
     return 0;
 }
 
+/* The message the successor key signs (invariant 9). */
+static void
+succession_message(unsigned char *msg, const unsigned char *author, uint64_t seq,
+                   const unsigned char *prev, const unsigned char *next)
+{
+    size_t n = CODEC_SUCCESSION_CONTEXT_BYTES;
+    memcpy(msg, CODEC_SUCCESSION_CONTEXT, n);
+    memcpy(msg + n, author, AVOW_PUBKEY_BYTES);
+    n += AVOW_PUBKEY_BYTES;
+    be64_put(msg + n, seq);
+    n += 8;
+    memcpy(msg + n, prev, AVOW_HASH_BYTES);
+    n += AVOW_HASH_BYTES;
+    memcpy(msg + n, next, AVOW_PUBKEY_BYTES);
+}
+
+int
+codec_successor(const avow_event *ev, const unsigned char **next, const unsigned char **sig)
+{
+    if (ev->kind != AVOW_KIND_KEY_SUCCESSION || ev->raw == NULL) {
+        return 0;
+    }
+    const unsigned char *p = ev->raw + CODEC_OFF_BODY;
+    const unsigned char *end = ev->raw + ev->raw_len - AVOW_SIG_BYTES;
+    const unsigned char *n = NULL, *s = NULL;
+    while (end - p >= 3) {
+        unsigned tag = p[0];
+        size_t flen = be16_get(p + 1);
+        p += 3;
+        if (flen > (size_t)(end - p)) {
+            return 0;
+        }
+        if (tag == TAG_SUCCESSOR && flen == AVOW_PUBKEY_BYTES) {
+            n = p;
+        } else if (tag == TAG_SUCCESSOR_SIG && flen == AVOW_SIG_BYTES) {
+            s = p;
+        }
+        p += flen;
+    }
+    if (n == NULL || s == NULL) {
+        return 0;
+    }
+    *next = n;
+    if (sig != NULL) {
+        *sig = s;
+    }
+    return 1;
+}
+
+int
+avow_event_successor(const avow_event *ev, const unsigned char **next)
+{
+    if (ev == NULL || next == NULL) {
+        return 0;
+    }
+    return codec_successor(ev, next, NULL);
+}
+
+int
+codec_encode_succession(avow_buf *out, const avow_key *old, const avow_key *next, uint64_t seq,
+                        const unsigned char prev[AVOW_HASH_BYTES], int64_t recorded_at)
+{
+    unsigned char hdr[AVOW_EVENT_HEADER_BYTES];
+    unsigned char msg[CODEC_SUCCESSION_CONTEXT_BYTES + 32 + 8 + 32 + 32];
+    unsigned char fh[3], sig[AVOW_SIG_BYTES];
+    const unsigned char *author = avow_key_public(old);
+    const unsigned char *npk = avow_key_public(next);
+    size_t start = out->len;
+    int error;
+
+    if (seq == 0 || (seq == 1) != is_zero(prev, AVOW_HASH_BYTES)) {
+        return avow_error_set(AVOW_EINVALID, "seq %llu does not fit prev", (unsigned long long)seq);
+    }
+    if (sodium_memcmp(author, npk, AVOW_PUBKEY_BYTES) == 0) {
+        return avow_error_set(AVOW_EINVALID, "a key cannot succeed itself");
+    }
+    if ((error = time_check(AVOW_EINVALID, recorded_at, recorded_at, AVOW_PREC_MICRO)) < 0) {
+        return error;
+    }
+    hdr[CODEC_OFF_VERSION] = CODEC_VERSION;
+    hdr[CODEC_OFF_KIND] = AVOW_KIND_KEY_SUCCESSION;
+    memcpy(hdr + CODEC_OFF_AUTHOR, author, AVOW_PUBKEY_BYTES);
+    be64_put(hdr + CODEC_OFF_SEQ, seq);
+    memcpy(hdr + CODEC_OFF_PREV, prev, AVOW_HASH_BYTES);
+    be64_put(hdr + CODEC_OFF_RECORDED, (uint64_t)recorded_at);
+    be64_put(hdr + CODEC_OFF_EFFECTIVE, (uint64_t)recorded_at);
+    hdr[CODEC_OFF_PRECISION] = AVOW_PREC_MICRO;
+    be16_put(hdr + CODEC_OFF_BODYLEN, (uint16_t)(3 + AVOW_PUBKEY_BYTES + 3 + AVOW_SIG_BYTES));
+    succession_message(msg, author, seq, prev, npk);
+    crypto_sign_detached(sig, NULL, msg, sizeof(msg), keys_secret(next));
+    if ((error = avow_buf_put(out, hdr, sizeof(hdr))) < 0) {
+        goto done;
+    }
+    fh[0] = TAG_SUCCESSOR;
+    be16_put(fh + 1, AVOW_PUBKEY_BYTES);
+    if ((error = avow_buf_put(out, fh, 3)) < 0 ||
+        (error = avow_buf_put(out, npk, AVOW_PUBKEY_BYTES)) < 0) {
+        goto done;
+    }
+    fh[0] = TAG_SUCCESSOR_SIG;
+    be16_put(fh + 1, AVOW_SIG_BYTES);
+    if ((error = avow_buf_put(out, fh, 3)) < 0 ||
+        (error = avow_buf_put(out, sig, sizeof(sig))) < 0) {
+        goto done;
+    }
+    if ((error = avow_buf_grow(out, AVOW_SIG_BYTES)) < 0) {
+        goto done;
+    }
+    codec_sign_message(out->ptr + out->len, out->ptr + start, out->len - start, old);
+    out->len += AVOW_SIG_BYTES;
+done:
+    if (error < 0) {
+        out->len = start;
+    }
+    return error;
+}
+
 int
 avow_event_verify(const avow_event *ev)
 {
@@ -579,6 +703,17 @@ avow_event_verify(const avow_event *ev)
     if (crypto_sign_verify_detached(ev->signature, framed, AVOW_SIG_CONTEXT_BYTES + mlen,
                                     ev->author) != 0) {
         return avow_error_set(AVOW_EVERIFY, "signature does not verify");
+    }
+    if (ev->kind == AVOW_KIND_KEY_SUCCESSION) {
+        const unsigned char *next = NULL, *sig = NULL;
+        unsigned char msg[CODEC_SUCCESSION_CONTEXT_BYTES + 32 + 8 + 32 + 32];
+        if (codec_successor(ev, &next, &sig) != 1) {
+            return avow_error_set(AVOW_EVERIFY, "key succession without a successor");
+        }
+        succession_message(msg, ev->author, ev->seq, ev->prev, next);
+        if (crypto_sign_verify_detached(sig, msg, sizeof(msg), next) != 0) {
+            return avow_error_set(AVOW_EVERIFY, "the successor's signature does not verify");
+        }
     }
     return 0;
 }

@@ -46,7 +46,28 @@ enum codec_tag {
     TAG_SOURCE = 8,
     TAG_QUOTE = 9,
     TAG_REASON = 10,
-    TAG_TARGET = 11
+    TAG_TARGET = 11,
+    TAG_SUCCESSOR = 12,    /* key-succession: the next public key (32 bytes) */
+    TAG_SUCCESSOR_SIG = 13 /* key-succession: the next key's signature (64 bytes) */
 };
+
+/* Highest kind this codec knows (AVOW_KIND_MAX_KNOWN plus key succession). */
+#define CODEC_KIND_MAX AVOW_KIND_KEY_SUCCESSION
+
+/* Domain separation of the successor's signature in a key-succession event. */
+#define CODEC_SUCCESSION_CONTEXT       "avow/key-succession/v1"
+#define CODEC_SUCCESSION_CONTEXT_BYTES (sizeof(CODEC_SUCCESSION_CONTEXT))
+
+/*
+ * Encode and sign a key-succession event (docs/FORMAT.md, "Key succession"):
+ * author `old`, naming `next`, signed by next over the succession message and
+ * by old over the event. Appends to out. @return 0, AVOW_EINVALID, AVOW_ENOMEM
+ */
+int codec_encode_succession(avow_buf *out, const avow_key *old, const avow_key *next, uint64_t seq,
+                            const unsigned char prev[AVOW_HASH_BYTES], int64_t recorded_at);
+
+/* The successor key and its signature in a decoded key-succession event
+ * (borrowed from ev). @return 1, or 0 when ev is not a succession. */
+int codec_successor(const avow_event *ev, const unsigned char **next, const unsigned char **sig);
 
 #endif /* AVOW_CODEC_H */

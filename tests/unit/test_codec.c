@@ -696,6 +696,69 @@ test_codec__known_answer_vectors_match(void **state)
 }
 
 static void
+test_codec__key_succession_vector_matches(void **state)
+{
+    (void)state;
+    char *file = read_all(AVOW_SOURCE_DIR "/tests/vectors/events.txt");
+    char *doc = read_all(AVOW_SOURCE_DIR "/docs/FORMAT.md");
+    unsigned char seed[32], seed2[32], prev[32], id[32];
+    char hexbuf[2 * AVOW_EVENT_MAX_BYTES + 1], expect[2 * AVOW_EVENT_MAX_BYTES + 1];
+    avow_key *key = NULL, *next = NULL;
+    avow_buf b = AVOW_BUF_INIT;
+    avow_event ev;
+    const unsigned char *succ = NULL;
+
+    vector_value(file, "seed", expect, sizeof(expect));
+    assert_int_equal(avow_unhex(seed, 32, expect), 0);
+    vector_value(file, "successor_seed4", expect, sizeof(expect));
+    assert_int_equal(avow_unhex(seed2, 32, expect), 0);
+    vector_value(file, "content3", expect, sizeof(expect));
+    assert_int_equal(avow_unhex(prev, 32, expect), 0);
+    assert_int_equal(avow_key_from_seed(&key, seed), 0);
+    assert_int_equal(avow_key_from_seed(&next, seed2), 0);
+    assert_int_equal(codec_encode_succession(&b, key, next, 4, prev, T_REC), 0);
+    vector_value(file, "event4", expect, sizeof(expect));
+    avow_hex(hexbuf, b.ptr, b.len);
+    assert_string_equal(hexbuf, expect);
+    assert_int_equal(avow_event_decode(&ev, b.ptr, b.len), 0);
+    assert_int_equal(ev.kind, AVOW_KIND_KEY_SUCCESSION);
+    assert_int_equal(avow_event_verify(&ev), 0);
+    avow_event_id(id, &ev);
+    vector_value(file, "id4", expect, sizeof(expect));
+    avow_hex(hexbuf, id, 32);
+    assert_string_equal(hexbuf, expect);
+    assert_non_null(strstr(doc, expect));
+    assert_int_equal(avow_event_successor(&ev, &succ), 1);
+    vector_value(file, "successor4", expect, sizeof(expect));
+    avow_hex(hexbuf, succ, 32);
+    assert_string_equal(hexbuf, expect);
+
+    /* The successor's signature, checked with libsodium alone. */
+    unsigned char msg[23 + 32 + 8 + 32 + 32];
+    memcpy(msg, "avow/key-succession/v1", 23);
+    memcpy(msg + 23, avow_key_public(key), 32);
+    memcpy(msg + 55, b.ptr + CODEC_OFF_SEQ, 8);
+    memcpy(msg + 63, prev, 32);
+    memcpy(msg + 95, succ, 32);
+    vector_value(file, "successor_sig4", expect, sizeof(expect));
+    avow_hex(hexbuf, succ + 32 + 3, 64);
+    assert_string_equal(hexbuf, expect);
+    assert_int_equal(crypto_sign_verify_detached(succ + 32 + 3, msg, sizeof(msg), succ), 0);
+
+    /* Only the succession encoder makes kind 9; a succession missing its
+     * successor signature does not decode. */
+    avow_draft d = stance_draft();
+    d.kind = AVOW_KIND_KEY_SUCCESSION;
+    avow_buf_clear(&b);
+    assert_int_equal(avow_event_sign(&b, &d, key, 1, zero_prev, T_REC), AVOW_EINVALID);
+    avow_buf_dispose(&b);
+    avow_key_free(key);
+    avow_key_free(next);
+    free(file);
+    free(doc);
+}
+
+static void
 test_codec__json_has_contract_keys(void **state)
 {
     (void)state;
@@ -761,6 +824,7 @@ main(void)
         cmocka_unit_test(test_codec__signature_covers_every_byte),
         cmocka_unit_test(test_codec__encoder_refuses_what_decoder_would),
         cmocka_unit_test(test_codec__rules),
+        cmocka_unit_test(test_codec__key_succession_vector_matches),
         cmocka_unit_test(test_codec__known_answer_vectors_match),
         cmocka_unit_test(test_codec__json_has_contract_keys),
     };

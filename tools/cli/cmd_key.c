@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * cmd_key.c - `avow key new` and `avow key show`: create a signing key, print
- * the public key of the current key.
+ * cmd_key.c - `avow key new`, `avow key show` and `avow key rotate`: create a
+ * signing key, print the public key of the current key, hand over to a new key
+ * with a key-succession event.
  *
  * Invariants:
  *  1. A key file is never overwritten: the library creates it exclusively
@@ -23,10 +24,15 @@ cmd_key_help(FILE *out)
     fprintf(out,
             "usage: avow key new [--passphrase] [FILE]\n"
             "       avow key show\n"
+            "       avow key rotate [--passphrase] [FILE]\n"
             "\n"
             "new   create a key pair; write the secret key to FILE (default: the -k key,\n"
             "      see below; never overwritten) and print the public key (64 hex)\n"
             "show  print the public key of the -k key (no passphrase needed)\n"
+            "rotate  create a new key at FILE (default: the -k key path + \".next\") and\n"
+            "      append a key-succession event signed by the -k key and the new one;\n"
+            "      replicas that trust the old key trust the new one from then on.\n"
+            "      Prints the new public key; sign with -k FILE from now on\n"
             "\n"
             "options:\n"
             "  --passphrase  seal the secret key with a passphrase, read twice from the\n"
@@ -222,6 +228,93 @@ done:
     return status;
 }
 
+static int
+key_rotate(cli_ctx *ctx, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "passphrase", no_argument, NULL, 'p' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    avow_key_opts opts = AVOW_KEY_OPTS_INIT;
+    avow_key *old = NULL, *next = NULL;
+    avow_ledger *ledger = NULL;
+    unsigned char id[AVOW_EVENT_ID_BYTES];
+    char pass[CLI_PASSPHRASE_MAX], file_buf[CLI_PATH_MAX];
+    size_t pass_len = 0;
+    const char *file = NULL;
+    int sealed = 0, status = CLI_EXIT_OK, err, c;
+
+    cli_getopt_reset();
+    while ((c = cli_getopt(argc, argv, ":h", longopts, "key")) != -1) {
+        switch (c) {
+        case 'p':
+            sealed = 1;
+            break;
+        case 'h':
+            cmd_key_help(stdout);
+            goto done;
+        default:
+            status = CLI_EXIT_USAGE;
+            goto done;
+        }
+    }
+    if (argc - optind > 1) {
+        status = cli_usage_fail("key", "too many arguments ('%s')", argv[optind + 1]);
+        goto done;
+    }
+    if (argc - optind == 1) {
+        file = argv[optind];
+    } else {
+        int n = snprintf(file_buf, sizeof(file_buf), "%s.next", ctx->key);
+        if (n < 0 || (size_t)n >= sizeof(file_buf)) {
+            status = cli_fail(CLI_EXIT_USAGE, "key path too long (give FILE)");
+            goto done;
+        }
+        file = file_buf;
+    }
+    if ((status = cli_open_ledger(&ledger, ctx, 0)) != 0 ||
+        (status = cli_load_key(&old, ctx)) != 0) {
+        goto done;
+    }
+    if (sealed) {
+        if ((status = ask_new_passphrase(pass, &pass_len)) != 0) {
+            goto done;
+        }
+        opts.passphrase = pass;
+        opts.passphrase_len = pass_len;
+    }
+    err = avow_key_generate(&next, file, &opts);
+    if (err == AVOW_EEXISTS) {
+        status = cli_fail(CLI_EXIT_USAGE,
+                          "a key already exists at '%s' (avow never overwrites a key; "
+                          "give another FILE)",
+                          file);
+        goto done;
+    }
+    if (err < 0) {
+        status = cli_fail_lib(err, NULL, "cannot create the key '%s'", file);
+        goto done;
+    }
+    if ((err = avow_ledger_rotate_key(ledger, id, old, next)) < 0) {
+        status = cli_fail_lib(err, "the new key file is kept", "cannot append the succession");
+        goto done;
+    }
+    status = print_public(ctx, avow_key_public(next), file);
+    if (status == 0 && !ctx->quiet) {
+        char hex[AVOW_HEX_ID_LEN + 1];
+        avow_hex(hex, id, AVOW_EVENT_ID_BYTES);
+        fprintf(stderr, "avow: new key written to %s; succession event %s\n", file, hex);
+    }
+
+done:
+    cli_wipe(pass, sizeof(pass));
+    avow_key_free(old);
+    avow_key_free(next);
+    avow_ledger_free(ledger);
+    return status;
+}
+
 int
 cmd_key(cli_ctx *ctx, int argc, char **argv)
 {
@@ -238,5 +331,8 @@ cmd_key(cli_ctx *ctx, int argc, char **argv)
     if (strcmp(argv[1], "show") == 0) {
         return key_show(ctx, argc - 1, argv + 1);
     }
-    return cli_usage_fail("key", "unknown subcommand '%s' (new or show)", argv[1]);
+    if (strcmp(argv[1], "rotate") == 0) {
+        return key_rotate(ctx, argc - 1, argv + 1);
+    }
+    return cli_usage_fail("key", "unknown subcommand '%s' (new, show or rotate)", argv[1]);
 }
