@@ -1,36 +1,420 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * cmd_io.c - placeholder: these commands are being built (see README.md,
- * "Status"); until then each says so and exits 2 without touching anything.
+ * cmd_io.c - `avow export` and `avow import`: JSON Lines of signed events out
+ * and in, and unsigned declaration records (JSON Lines or CSV) signed on the
+ * way in. The work is the library's (avow_export, avow_import); this file
+ * parses options, spools stdin, draws the progress bar and reports.
+ *
+ * Invariants:
+ *  1. stdout carries only data: the exported lines, or with --json the
+ *     import's summary object. Bad lines, the summary and the progress bar go
+ *     to stderr.
+ *  2. Import appends nothing when any line is bad, unless --skip-bad; then it
+ *     exits 0 after listing each skipped line.
+ *  3. The progress bar appears only when stderr is a terminal, -q is not
+ *     given, and the work has taken over a second.
  */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cli.h"
 
-int
-cmd_export(cli_ctx *ctx, int argc, char **argv)
+#define BAR_WIDTH 40
+
+typedef struct progress {
+    int enabled;
+    int shown;
+    int last;
+    int64_t start;
+    const char *label;
+    const char *name; /* the input, for bad lines */
+    int skip_bad;
+} progress;
+
+static void
+progress_init(progress *p, const cli_ctx *ctx, const char *label)
 {
-    (void)ctx;
-    (void)argc;
-    (void)argv;
-    return cli_fail(CLI_EXIT_USAGE, "'avow export' is not implemented yet");
+    memset(p, 0, sizeof(*p));
+    p->enabled = !ctx->quiet && isatty(STDERR_FILENO);
+    p->start = avow_time_now();
+    p->last = -1;
+    p->label = label;
+}
+
+static void
+progress_clear(progress *p)
+{
+    if (p->shown) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+        p->shown = 0;
+        p->last = -1;
+    }
+}
+
+static void
+progress_cb(uint64_t done, uint64_t total, void *payload)
+{
+    static const char bar[] = "########################################";
+    progress *p = payload;
+    int pct;
+
+    if (!p->enabled || total == 0) {
+        return;
+    }
+    if (!p->shown && avow_time_now() - p->start < 1000000) {
+        return;
+    }
+    pct = (int)(done >= total ? 100 : (done * 100) / total);
+    if (pct == p->last) {
+        return;
+    }
+    fprintf(stderr, "\ravow: %s [%-*.*s] %3d%%", p->label, BAR_WIDTH, pct * BAR_WIDTH / 100, bar,
+            pct);
+    fflush(stderr);
+    p->shown = 1;
+    p->last = pct;
+}
+
+static void
+bad_cb(uint64_t line, int code, const char *what, void *payload)
+{
+    progress *p = payload;
+
+    (void)code;
+    progress_clear(p);
+    fprintf(stderr, "avow: %s:%" PRIu64 ": %s%s\n", p->name, line, p->skip_bad ? "skipped: " : "",
+            what);
+}
+
+static int
+write_stdout(const void *data, size_t len, void *payload)
+{
+    (void)payload;
+    if (fwrite(data, 1, len, stdout) != len) {
+        return AVOW_EIO;
+    }
+    return 0;
+}
+
+/* The tree size of a checkpoint of this ledger (checked: signed by the
+ * owner, its root is this log's root at that size). Exit code or 0. */
+static int
+since_checkpoint(uint64_t *start, avow_ledger *ledger, const char *path)
+{
+    avow_checkpoint cp;
+    FILE *fp = fopen(path, "rb");
+    char *text = NULL;
+    size_t len;
+    int status = 0;
+    int r;
+
+    if (fp == NULL) {
+        return cli_fail(errno == ENOENT ? CLI_EXIT_USAGE : CLI_EXIT_ENV, "cannot open %s: %s", path,
+                        strerror(errno));
+    }
+    text = malloc(AVOW_NOTE_MAX_BYTES + 1);
+    if (text == NULL) {
+        status = cli_fail(CLI_EXIT_ENV, "out of memory");
+        goto done;
+    }
+    len = fread(text, 1, AVOW_NOTE_MAX_BYTES + 1, fp);
+    if (ferror(fp)) {
+        status = cli_fail(CLI_EXIT_ENV, "cannot read %s: %s", path, strerror(errno));
+        goto done;
+    }
+    if (len > AVOW_NOTE_MAX_BYTES) {
+        status = cli_fail(CLI_EXIT_USAGE, "%s is not a checkpoint (over %d bytes)", path,
+                          AVOW_NOTE_MAX_BYTES);
+        goto done;
+    }
+    if ((r = avow_checkpoint_verify(&cp, ledger, text, len, NULL)) < 0) {
+        status = cli_fail_lib(r, "is it a checkpoint of this ledger?", "checkpoint %s", path);
+        goto done;
+    }
+    *start = cp.size;
+
+done:
+    free(text);
+    fclose(fp);
+    return status;
 }
 
 void
 cmd_export_help(FILE *out)
 {
-    fprintf(out, "usage: avow export ... (not implemented yet)\n");
+    fprintf(out, "usage: avow export [--contest C] [--since CHECKPOINT]\n"
+                 "\n"
+                 "Write the ledger's signed events on stdout as JSON Lines, in log order:\n"
+                 "one object per event with the decoded fields and \"raw\", the signed\n"
+                 "bytes in base64 (see docs/FORMAT.md). 'avow import' reads it back.\n"
+                 "\n"
+                 "options:\n"
+                 "  --contest C          only contest C and retractions of its events\n"
+                 "                       (default: every event; a partial export may not\n"
+                 "                       import into a ledger lacking the other events)\n"
+                 "  --since CHECKPOINT   only the events after the checkpoint's tree size\n"
+                 "                       (default: from the first event)\n"
+                 "\n");
+    cli_help_globals(out);
 }
 
 int
-cmd_import(cli_ctx *ctx, int argc, char **argv)
+cmd_export(cli_ctx *ctx, int argc, char **argv)
 {
-    (void)ctx;
-    (void)argc;
-    (void)argv;
-    return cli_fail(CLI_EXIT_USAGE, "'avow import' is not implemented yet");
+    static const struct option longopts[] = {
+        { "contest", required_argument, NULL, 'c' },
+        { "since", required_argument, NULL, 's' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    avow_export_opts opts = AVOW_EXPORT_OPTS_INIT;
+    avow_ledger *ledger = NULL;
+    const char *since = NULL;
+    progress prog;
+    uint64_t count = 0;
+    int status = CLI_EXIT_OK;
+    int r;
+    int c;
+
+    cli_getopt_reset();
+    while ((c = cli_getopt(argc, argv, ":h", longopts, "export")) != -1) {
+        switch (c) {
+        case 'c':
+            opts.contest = optarg;
+            break;
+        case 's':
+            since = optarg;
+            break;
+        case 'h':
+            cmd_export_help(stdout);
+            goto done;
+        default:
+            status = CLI_EXIT_USAGE;
+            goto done;
+        }
+    }
+    if (optind < argc) {
+        status = cli_usage_fail("export", "unexpected argument '%s'", argv[optind]);
+        goto done;
+    }
+    if ((status = cli_open_ledger(&ledger, ctx, AVOW_OPEN_READONLY)) != 0) {
+        goto done;
+    }
+    if (since != NULL && (status = since_checkpoint(&opts.start, ledger, since)) != 0) {
+        goto done;
+    }
+    progress_init(&prog, ctx, "export");
+    opts.on_progress = progress_cb;
+    opts.payload = &prog;
+    r = avow_export(ledger, &count, write_stdout, NULL, &opts);
+    progress_clear(&prog);
+    if (r == AVOW_EIO && ferror(stdout)) {
+        status = cli_fail(CLI_EXIT_ENV, "cannot write the output: %s", strerror(errno));
+    } else if (r < 0) {
+        status = cli_fail_lib(r, "run 'avow verify'", "cannot export the ledger '%s'", ctx->ledger);
+        if (r == AVOW_EFORMAT || r == AVOW_EVERIFY) {
+            status = CLI_EXIT_CHECK;
+        }
+    }
+
+done:
+    avow_ledger_free(ledger);
+    return status;
 }
 
 void
 cmd_import_help(FILE *out)
 {
-    fprintf(out, "usage: avow import ... (not implemented yet)\n");
+    fprintf(out,
+            "usage: avow import FILE|-\n"
+            "       avow import --sign [--csv] [--skip-bad] FILE|-\n"
+            "\n"
+            "Without --sign: read the JSON Lines of 'avow export' (from another\n"
+            "ledger), check every line (raw decodes, its signature holds, the other\n"
+            "fields match it, author chains follow), then append them in batches.\n"
+            "Events already present are skipped.\n"
+            "\n"
+            "With --sign: read unsigned declaration records, one JSON object per line,\n"
+            "  {\"kind\":\"stance\",\"contest\":\"nato-sg-2024\",\"actor\":\"LT\",\n"
+            "   \"stance\":\"supports\",\"candidate\":\"Rutte\",\"at\":\"2024-04-03\",\n"
+            "   \"source\":\"https://...\"}\n"
+            "with the fields kind, at, contest, title, rule, actor, candidate, stance,\n"
+            "person, source, quote, reason, target; sign each with the current key and\n"
+            "append them. \"at\" is required (except for kind retract: now).\n"
+            "\n"
+            "The whole file is checked first: each bad line is reported with its line\n"
+            "number and nothing is appended. Lines are at most 65536 bytes.\n"
+            "\n"
+            "options:\n"
+            "  --sign       unsigned records, signed with the key (-k)\n"
+            "  --csv        with --sign: CSV (RFC 4180) whose header row names the\n"
+            "               same fields (default: JSON Lines)\n"
+            "  --skip-bad   append the good lines, list the bad ones on stderr, exit 0\n"
+            "               (default: any bad line refuses the whole file, exit 1 or 2)\n"
+            "\n"
+            "FILE '-' reads stdin (spooled to a temporary file: it is read twice).\n"
+            "Exits 1 when a signed event fails its checks, 2 when a line is malformed.\n"
+            "With --json, prints {\"records\":N,\"appended\":N,\"duplicates\":N,\"skipped\":N}.\n"
+            "\n");
+    cli_help_globals(out);
+}
+
+/* Copy stdin to a new temporary file; *path_out is its path (to unlink). */
+static int
+spool_stdin(char *path_out, size_t maxlen)
+{
+    const char *dir = getenv("TMPDIR");
+    char buf[65536];
+    ssize_t n;
+    int fd;
+    int n2;
+
+    if (dir == NULL || dir[0] == '\0') {
+        dir = "/tmp";
+    }
+    n2 = snprintf(path_out, maxlen, "%s/avow-import-XXXXXX", dir);
+    if (n2 < 0 || (size_t)n2 >= maxlen) {
+        return cli_fail(CLI_EXIT_ENV, "temporary directory path too long ($TMPDIR)");
+    }
+    fd = mkstemp(path_out);
+    if (fd < 0) {
+        path_out[0] = '\0';
+        return cli_fail(CLI_EXIT_ENV, "cannot create a temporary file in %s: %s", dir,
+                        strerror(errno));
+    }
+    for (;;) {
+        n = read(STDIN_FILENO, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            close(fd);
+            return cli_fail(CLI_EXIT_ENV, "cannot read stdin: %s", strerror(errno));
+        }
+        if (n == 0) {
+            break;
+        }
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(fd, buf + off, (size_t)(n - off));
+            if (w < 0 && errno == EINTR) {
+                continue;
+            }
+            if (w < 0) {
+                int e = errno;
+                close(fd);
+                return cli_fail(CLI_EXIT_ENV, "cannot write %s: %s", path_out, strerror(e));
+            }
+            off += w;
+        }
+    }
+    if (close(fd) != 0) {
+        return cli_fail(CLI_EXIT_ENV, "cannot write %s: %s", path_out, strerror(errno));
+    }
+    return 0;
+}
+
+int
+cmd_import(cli_ctx *ctx, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "sign", no_argument, NULL, 's' },
+        { "csv", no_argument, NULL, 'c' },
+        { "skip-bad", no_argument, NULL, 'b' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    avow_import_opts opts = AVOW_IMPORT_OPTS_INIT;
+    avow_import_result res;
+    avow_ledger *ledger = NULL;
+    avow_key *key = NULL;
+    char spool[CLI_PATH_MAX];
+    const char *path;
+    progress prog;
+    json_t *doc;
+    int status = CLI_EXIT_OK;
+    int r;
+    int c;
+
+    spool[0] = '\0';
+    cli_getopt_reset();
+    while ((c = cli_getopt(argc, argv, ":h", longopts, "import")) != -1) {
+        switch (c) {
+        case 's':
+            opts.flags |= AVOW_IMPORT_SIGN;
+            break;
+        case 'c':
+            opts.flags |= AVOW_IMPORT_CSV;
+            break;
+        case 'b':
+            opts.flags |= AVOW_IMPORT_SKIP_BAD;
+            break;
+        case 'h':
+            cmd_import_help(stdout);
+            goto done;
+        default:
+            status = CLI_EXIT_USAGE;
+            goto done;
+        }
+    }
+    if (argc - optind != 1) {
+        status = cli_usage_fail("import", argc - optind < 1 ? "missing the FILE (or - for stdin)"
+                                                            : "too many arguments");
+        goto done;
+    }
+    if ((opts.flags & AVOW_IMPORT_CSV) && !(opts.flags & AVOW_IMPORT_SIGN)) {
+        status = cli_usage_fail("import", "--csv is for unsigned records: add --sign");
+        goto done;
+    }
+    path = argv[optind];
+    if ((status = cli_open_ledger(&ledger, ctx, 0)) != 0) {
+        goto done;
+    }
+    if ((opts.flags & AVOW_IMPORT_SIGN) && (status = cli_load_key(&key, ctx)) != 0) {
+        goto done;
+    }
+    if (strcmp(path, "-") == 0) {
+        if ((status = spool_stdin(spool, sizeof(spool))) != 0) {
+            goto done;
+        }
+    }
+    progress_init(&prog, ctx, "import");
+    prog.name = spool[0] != '\0' ? "stdin" : path;
+    prog.skip_bad = (opts.flags & AVOW_IMPORT_SKIP_BAD) != 0;
+    opts.key = key;
+    opts.on_bad = bad_cb;
+    opts.on_progress = progress_cb;
+    opts.payload = &prog;
+    r = avow_import(ledger, &res, spool[0] != '\0' ? spool : path, &opts);
+    progress_clear(&prog);
+    if (r < 0) {
+        status = cli_fail_lib(r, NULL, "cannot import %s", prog.name);
+        goto done;
+    }
+    if (ctx->json) {
+        doc = json_pack("{sIsIsIsI}", "records", (json_int_t)res.records, "appended",
+                        (json_int_t)res.appended, "duplicates", (json_int_t)res.duplicates,
+                        "skipped", (json_int_t)res.bad);
+        status = cli_print_json(doc);
+    } else if (!ctx->quiet) {
+        fprintf(stderr, "avow: imported %" PRIu64 " events from %s", res.appended, prog.name);
+        if (res.duplicates > 0) {
+            fprintf(stderr, ", %" PRIu64 " already present", res.duplicates);
+        }
+        if (res.bad > 0) {
+            fprintf(stderr, ", skipped %" PRIu64 " bad line%s", res.bad, res.bad == 1 ? "" : "s");
+        }
+        fputc('\n', stderr);
+    }
+
+done:
+    if (spool[0] != '\0') {
+        unlink(spool);
+    }
+    avow_key_free(key);
+    avow_ledger_free(ledger);
+    return status;
 }

@@ -1,0 +1,168 @@
+# SPDX-License-Identifier: ISC
+# avow.bash - bash completion for avow(1): commands, subcommands, options,
+# stances, rules, and files or directories where a command takes them.
+# Installed to share/bash-completion/completions/avow; or source it.
+
+_avow() {
+    local cur prev words cword
+    if declare -F _init_completion >/dev/null; then
+        _init_completion || return
+    else
+        COMPREPLY=()
+        cur=${COMP_WORDS[COMP_CWORD]}
+        prev=${COMP_WORDS[COMP_CWORD - 1]}
+        words=("${COMP_WORDS[@]}")
+        cword=$COMP_CWORD
+    fi
+
+    local commands="init key contest member candidate declare retract decide log show
+        state history explain verify evidence witness checkpoint prove export import
+        trust sync serve heads bundle chart demo help"
+    local globals="-L --ledger -k --key --json -q --quiet -h --help"
+
+    # Values of options.
+    case $prev in
+    -L | --ledger)
+        COMPREPLY=($(compgen -d -- "$cur"))
+        return
+        ;;
+    -k | --key | --checkpoint | --attestation | --evidence | --proof | --heads | --since | \
+        --consistency)
+        COMPREPLY=($(compgen -f -- "$cur"))
+        return
+        ;;
+    --out)
+        COMPREPLY=($(compgen -f -- "$cur"))
+        return
+        ;;
+    --rule)
+        COMPREPLY=($(compgen -W "unanimity majority 2/3 1/2" -- "$cur"))
+        return
+        ;;
+    --at | --known-at | --from | --to)
+        COMPREPLY=($(compgen -W "now $(date -u +%Y-%m-%d 2>/dev/null)" -- "$cur"))
+        return
+        ;;
+    --title | --source | --person | --quote | --reason | --contest | --author | --origin | \
+        --actor | --candidate | --trust | --after-seq)
+        return
+        ;;
+    esac
+
+    # The command: the first word that is not a global option or its value.
+    local i cmd="" sub="" pos=0
+    for ((i = 1; i < cword; i++)); do
+        case ${words[i]} in
+        -L | --ledger | -k | --key) ((i++)) ;;
+        -*) ;;
+        *)
+            if [[ -z $cmd ]]; then
+                cmd=${words[i]}
+            else
+                [[ -z $sub ]] && sub=${words[i]}
+                ((pos++))
+            fi
+            ;;
+        esac
+    done
+
+    if [[ -z $cmd ]]; then
+        if [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W "$globals --version" -- "$cur"))
+        else
+            COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+        fi
+        return
+    fi
+
+    local opts="" subs="" files=0
+    case $cmd in
+    init) opts="--origin" ;;
+    key)
+        subs="new show rotate"
+        [[ $sub == new ]] && opts="--passphrase" && files=1
+        [[ $sub == rotate ]] && files=1
+        ;;
+    contest)
+        subs="new"
+        opts="--title --rule --at --source"
+        ;;
+    member)
+        subs="add remove"
+        opts="--at --source"
+        ;;
+    candidate)
+        subs="add withdraw"
+        opts="--at --source"
+        ;;
+    declare)
+        opts="--at --source --person --quote"
+        if ((pos == 2)); then
+            COMPREPLY=($(compgen -W "supports opposes undecided" -- "$cur"))
+            return
+        fi
+        ;;
+    retract) opts="--reason" ;;
+    decide) opts="--at --source" ;;
+    log) opts="--contest --author" ;;
+    show) opts="" ;;
+    state) opts="--at --known-at --attest --all-authors" ;;
+    history) opts="--actor --candidate --all-authors" ;;
+    explain) opts="--at --known-at --evidence --all-authors" ;;
+    verify) opts="--checkpoint --attestation" ;;
+    evidence)
+        subs="verify"
+        opts="--trust"
+        files=1
+        ;;
+    witness)
+        subs="cosign"
+        opts="--proof"
+        files=1
+        ;;
+    checkpoint) opts="--out" ;;
+    prove)
+        opts="--checkpoint --consistency"
+        files=1
+        ;;
+    export) opts="--contest --since" ;;
+    import)
+        opts="--sign --csv --skip-bad"
+        files=1
+        ;;
+    trust)
+        subs="add list remove revoke"
+        [[ $sub == revoke ]] && opts="--after-seq"
+        ;;
+    sync) files=1 ;;
+    serve)
+        opts="--stdio"
+        files=1
+        ;;
+    heads) opts="--out" ;;
+    bundle)
+        subs="create apply"
+        opts="--heads"
+        files=1
+        ;;
+    chart) opts="--out --from --to" ;;
+    demo)
+        COMPREPLY=($(compgen -d -- "$cur"))
+        return
+        ;;
+    help)
+        ((pos == 0)) && COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+        return
+        ;;
+    esac
+
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$opts $globals" -- "$cur"))
+    elif [[ -n $subs && -z $sub ]]; then
+        COMPREPLY=($(compgen -W "$subs" -- "$cur"))
+    elif ((files)); then
+        COMPREPLY=($(compgen -f -- "$cur"))
+    fi
+}
+
+complete -F _avow avow
