@@ -7,6 +7,14 @@
  * Invariants:
  *  1. verify only reads: one read transaction, a consistent snapshot.
  *  2. Each problem is reported once, with the log index, seq and id when known.
+ *  3. Problems are reported in log order, exactly as a one-thread check would:
+ *     the workers of src/pool.c only decode, hash and check signatures of a
+ *     chunk of events (pure functions of bytes borrowed from the map); every
+ *     LMDB read and every report happens in the calling thread, chunk after
+ *     chunk, while the workers already check the next chunk.
+ *  4. A reverse pass over an index is skipped only when it cannot report
+ *     anything: every entry of the index was matched by the forward pass (see
+ *     verify_reverse_needed()).
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -16,7 +24,11 @@
 #include <sodium.h>
 
 #include "audit.h"
+#include "pool.h"
 #include "store.h"
+
+/* Events checked per chunk by the pool (two chunks are in flight). */
+#define VERIFY_CHUNK 1024
 
 struct verify_author {
     unsigned char author[AVOW_PUBKEY_BYTES];
@@ -35,6 +47,27 @@ struct verify_state {
     struct verify_author *authors; /* sorted by author */
     size_t n_authors;
     size_t cap_authors;
+    uint64_t matched[STORE_DB_COUNT]; /* index entries found pointing at their event */
+};
+
+/* One record of the log, read by the caller and checked by a worker. */
+struct verify_slot {
+    const unsigned char *raw; /* borrowed from the map for the read transaction */
+    size_t len;
+    uint64_t index;
+    int key_ok;  /* the log key is 8 bytes */
+    int decoded; /* worker: decodes strictly */
+    int sound;   /* worker: its signature holds */
+    avow_event ev;
+    unsigned char id[AVOW_EVENT_ID_BYTES];
+    unsigned char hash[AVOW_HASH_BYTES];
+};
+
+struct verify_chunk {
+    struct verify_slot *slots;
+    size_t n;
+    int rc; /* LMDB error that ended the read after these slots, or 0 */
+    int end;
 };
 
 static void verify_report(struct verify_state *s, uint64_t index, uint64_t seq,
@@ -158,15 +191,20 @@ verify_entry(struct verify_state *s, enum store_db db, const void *k, size_t kle
         verify_report(s, index, ev->seq, id,
                       "%s index entry points at #%" PRIu64 " but the event is #%" PRIu64, name, at,
                       index);
+    } else {
+        s->matched[db]++;
     }
     return 0;
 }
 
+/* Check one decoded event; its id, content hash and signature status were
+ * computed by a worker. */
 static int
-verify_event(struct verify_state *s, uint64_t index, const avow_event *ev)
+verify_event(struct verify_state *s, uint64_t index, const avow_event *ev,
+             const unsigned char id[AVOW_EVENT_ID_BYTES], const unsigned char hash[AVOW_HASH_BYTES],
+             int sound)
 {
     const avow_ledger *ledger = s->ledger;
-    unsigned char id[AVOW_EVENT_ID_BYTES], hash[AVOW_HASH_BYTES];
     unsigned char ak[STORE_AUTHOR_KEY_BYTES], tk[STORE_BYTIME_KEY_MAX];
     static const unsigned char zeros[AVOW_HASH_BYTES];
     char contest[AVOW_MAX_CONTEST];
@@ -175,13 +213,10 @@ verify_event(struct verify_state *s, uint64_t index, const avow_event *ev)
     MDB_val v;
     int error;
 
-    avow_event_id(id, ev);
-    avow_event_content_hash(hash, ev);
-    int sound = avow_event_verify(ev) == 0;
     if (!sound) {
         verify_report(s, index, ev->seq, id, "signature does not verify");
     }
-    if ((error = verify_entry(s, STORE_DB_IDS, id, sizeof(id), index, ev, id, "id")) < 0) {
+    if ((error = verify_entry(s, STORE_DB_IDS, id, AVOW_EVENT_ID_BYTES, index, ev, id, "id")) < 0) {
         return error;
     }
     memcpy(ak, ev->author, AVOW_PUBKEY_BYTES);
@@ -430,21 +465,148 @@ verify_heads(struct verify_state *s)
     return error;
 }
 
+/* Worker: decode, hash and check the signature of slots [begin, end). */
+static void
+verify_chunk_fn(void *vctx, size_t begin, size_t end)
+{
+    struct verify_chunk *c = vctx;
+    crypto_hash_sha256_state msg, all;
+    for (size_t i = begin; i < end; i++) {
+        struct verify_slot *sl = &c->slots[i];
+        sl->decoded = sl->key_ok && avow_event_decode(&sl->ev, sl->raw, sl->len) == 0;
+        if (!sl->decoded) {
+            continue;
+        }
+        sl->sound = avow_event_verify(&sl->ev) == 0;
+        /* One pass over the message gives both the content hash and the id. */
+        size_t mlen = sl->ev.raw_len - AVOW_SIG_BYTES;
+        crypto_hash_sha256_init(&msg);
+        crypto_hash_sha256_update(&msg, sl->ev.raw, mlen);
+        all = msg;
+        crypto_hash_sha256_final(&msg, sl->hash);
+        crypto_hash_sha256_update(&all, sl->ev.raw + mlen, AVOW_SIG_BYTES);
+        crypto_hash_sha256_final(&all, sl->id);
+    }
+}
+
+/* Read up to VERIFY_CHUNK records of the log into c (caller's thread). */
+static void
+verify_fill(struct verify_chunk *c, MDB_cursor *cur, MDB_cursor_op *op)
+{
+    MDB_val k, v;
+    c->n = 0;
+    while (!c->end && c->n < VERIFY_CHUNK) {
+        int rc = mdb_cursor_get(cur, &k, &v, *op);
+        *op = MDB_NEXT;
+        if (rc != 0) {
+            c->rc = rc == MDB_NOTFOUND ? 0 : rc;
+            c->end = 1;
+            break;
+        }
+        struct verify_slot *sl = &c->slots[c->n++];
+        sl->raw = v.mv_data;
+        sl->len = v.mv_size;
+        sl->key_ok = k.mv_size == 8;
+        sl->index = sl->key_ok ? be64_get(k.mv_data) : 0;
+    }
+}
+
+/* The forward checks of a chunk, in log order (invariant 3). */
+static int
+verify_process(struct verify_state *s, const struct verify_chunk *c, uint64_t *n, uint64_t *expect,
+               uint64_t total)
+{
+    const avow_verify_opts *opts = s->opts;
+    int error;
+    for (size_t i = 0; i < c->n; i++) {
+        const struct verify_slot *sl = &c->slots[i];
+        (*n)++;
+        if (opts != NULL && opts->on_progress != NULL && *n % STORE_PROGRESS_EVERY == 0) {
+            opts->on_progress(*n, total, opts->payload);
+        }
+        if (!sl->key_ok) {
+            verify_report(s, UINT64_MAX, 0, NULL, "a log key is not 8 bytes");
+            continue;
+        }
+        if (sl->index != *expect) {
+            verify_report(s, sl->index, 0, NULL,
+                          "log index #%" PRIu64 " follows #%" PRIu64 " (gap)", sl->index,
+                          *expect - 1);
+        }
+        *expect = sl->index + 1;
+        if (!sl->decoded) {
+            avow_event ev;
+            /* Decode again here: the reason is recorded on this thread. */
+            if (avow_event_decode(&ev, sl->raw, sl->len) < 0) {
+                verify_report(s, sl->index, 0, NULL, "does not decode: %s", avow_error_last());
+            }
+            continue;
+        }
+        if ((error = verify_event(s, sl->index, &sl->ev, sl->id, sl->hash, sl->sound)) < 0) {
+            return error;
+        }
+    }
+    if (c->rc != 0) {
+        return store_mdb_error(s->ledger, c->rc, "events");
+    }
+    return 0;
+}
+
+/*
+ * Whether the reverse pass over db can report anything (invariant 4). Each
+ * match of the forward pass is an entry whose value is the index of an event
+ * that decodes and gives back the entry's key; distinct matches are distinct
+ * entries (one key, one value). If there are as many matches as entries,
+ * every entry is one of them and the reverse pass would find nothing.
+ */
+static int
+verify_reverse_needed(struct verify_state *s, enum store_db db, int *needed)
+{
+    MDB_stat st;
+    int rc = mdb_stat(s->txn, store_dbi(s->ledger, db), &st);
+    if (rc != 0) {
+        return store_mdb_error(s->ledger, rc, "stat");
+    }
+    *needed = s->matched[db] != (uint64_t)st.ms_entries;
+    return 0;
+}
+
+static int
+verify_reverse_if_needed(struct verify_state *s, enum store_db db, const char *name,
+                         verify_match_fn match)
+{
+    int needed = 1, error;
+    if ((error = verify_reverse_needed(s, db, &needed)) < 0) {
+        return error;
+    }
+    return needed ? verify_reverse(s, db, name, match) : 0;
+}
+
 int
 avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
                    const avow_verify_opts *opts)
 {
     struct verify_state s;
+    struct verify_chunk chunk[2];
+    struct verify_slot *slots = NULL;
     MDB_cursor *cur = NULL;
+    MDB_cursor_op op = MDB_FIRST;
     MDB_stat st;
-    MDB_val k, v;
+    pool *p = NULL;
     uint64_t n = 0, expect = 0;
     int error = 0, rc;
 
     memset(&s, 0, sizeof(s));
+    memset(chunk, 0, sizeof(chunk));
     s.ledger = ledger;
     s.opts = opts;
+    if ((slots = calloc(2 * VERIFY_CHUNK, sizeof(*slots))) == NULL) {
+        return avow_error_set(AVOW_ENOMEM, "out of memory verifying");
+    }
+    chunk[0].slots = slots;
+    chunk[1].slots = slots + VERIFY_CHUNK;
     if ((error = store_txn_begin(ledger, MDB_RDONLY, &s.txn)) < 0) {
+        free(slots);
         return error;
     }
     if ((rc = mdb_stat(s.txn, store_dbi(ledger, STORE_DB_EVENTS), &st)) != 0 ||
@@ -452,58 +614,60 @@ avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
         error = store_mdb_error(ledger, rc, "events");
         goto done;
     }
-    for (MDB_cursor_op op = MDB_FIRST;; op = MDB_NEXT) {
-        rc = mdb_cursor_get(cur, &k, &v, op);
-        if (rc == MDB_NOTFOUND) {
+    if (st.ms_entries >= POOL_MIN_BATCH && pool_cores() > 1 &&
+        (error = pool_new(&p, (size_t)-1)) < 0) {
+        goto done;
+    }
+    /* Pipeline: the workers check chunk B while this thread reports chunk A. */
+    struct verify_chunk *a = &chunk[0], *b = &chunk[1];
+    verify_fill(a, cur, &op);
+    pool_start(p, verify_chunk_fn, a, a->n);
+    while (a->n > 0 || a->rc != 0) {
+        b->end = a->end;
+        b->rc = 0;
+        b->n = 0;
+        if (!a->end) {
+            verify_fill(b, cur, &op);
+        }
+        pool_wait(p);
+        pool_start(p, verify_chunk_fn, b, b->n);
+        error = verify_process(&s, a, &n, &expect, (uint64_t)st.ms_entries);
+        if (error < 0) {
+            pool_wait(p);
+            goto done;
+        }
+        if (a->rc != 0) {
             break;
         }
-        if (rc != 0) {
-            error = store_mdb_error(ledger, rc, "events");
-            goto done;
-        }
-        n++;
-        if (opts != NULL && opts->on_progress != NULL && n % STORE_PROGRESS_EVERY == 0) {
-            opts->on_progress(n, (uint64_t)st.ms_entries, opts->payload);
-        }
-        if (k.mv_size != 8) {
-            verify_report(&s, UINT64_MAX, 0, NULL, "a log key is not 8 bytes");
-            continue;
-        }
-        uint64_t index = be64_get(k.mv_data);
-        if (index != expect) {
-            verify_report(&s, index, 0, NULL, "log index #%" PRIu64 " follows #%" PRIu64 " (gap)",
-                          index, expect - 1);
-        }
-        expect = index + 1;
-        avow_event ev;
-        if (avow_event_decode(&ev, v.mv_data, v.mv_size) < 0) {
-            verify_report(&s, index, 0, NULL, "does not decode: %s", avow_error_last());
-            continue;
-        }
-        if ((error = verify_event(&s, index, &ev)) < 0) {
-            goto done;
-        }
+        struct verify_chunk *t = a;
+        a = b;
+        b = t;
     }
+    pool_wait(p);
     mdb_cursor_close(cur);
     cur = NULL;
     if (opts != NULL && opts->on_progress != NULL) {
         opts->on_progress(n, n, opts->payload);
     }
     if ((error = verify_heads(&s)) < 0 ||
-        (error = verify_reverse(&s, STORE_DB_IDS, "id", verify_match_id)) < 0 ||
-        (error = verify_reverse(&s, STORE_DB_AUTHORS, "author", verify_match_author)) < 0 ||
-        (error = verify_reverse(&s, STORE_DB_BYTIME, "by-time", verify_match_bytime)) < 0 ||
+        (error = verify_reverse_if_needed(&s, STORE_DB_IDS, "id", verify_match_id)) < 0 ||
+        (error = verify_reverse_if_needed(&s, STORE_DB_AUTHORS, "author", verify_match_author)) <
+          0 ||
+        (error = verify_reverse_if_needed(&s, STORE_DB_BYTIME, "by-time", verify_match_bytime)) <
+          0 ||
         (error = verify_reverse(&s, STORE_DB_CONTESTS, "contest", verify_match_contest)) < 0 ||
         (error = audit_verify(s.txn, ledger, n, &s)) < 0 ||
         (error = sync_verify(s.txn, ledger, &s)) < 0) {
         goto done;
     }
 done:
+    pool_free(p);
     if (cur != NULL) {
         mdb_cursor_close(cur);
     }
     mdb_txn_abort(s.txn);
     free(s.authors);
+    free(slots);
     if (events != NULL) {
         *events = n;
     }

@@ -1,0 +1,1458 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * avow-bench - measures every hot path of libavow against the raw rate of the
+ * library that bounds it, side by side in the same run (issue 7,
+ * docs/PERFORMANCE.md).
+ *
+ * Each figure is one function that runs in a forked child (so that its peak
+ * RSS is its own, read by the parent with wait4()), repeats its measurement
+ * and its bound's measurement alternately at least 5 times, and sends the
+ * values back through a pipe. The parent prints one table, or with --json one
+ * JSON document. Ledgers live in a temporary directory removed at the end.
+ *
+ * Invariants:
+ *  1. Nothing here asserts a time: a figure fails only when the work itself
+ *     fails (an append refused, verify finding a problem, a proof missing).
+ *  2. A figure and its bound process the same bytes: the events of the
+ *     source ledger, or messages of the same sizes.
+ *  3. Figures whose code path is not built yet print "n/a (not built yet)".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <lmdb.h>
+#include <sodium.h>
+
+#include "audit.h"
+#include "codec.h"
+#include "keys.h"
+#include "merkle.h"
+#include "pool.h"
+#include "store.h"
+
+/* src/limits.h shadows <limits.h> on this include path: our own bound. */
+#define BENCH_PATH_MAX   4096
+#define BENCH_MAX_REPS   64
+#define BENCH_BATCH      10000 /* events per append transaction of the bulk figures */
+#define BENCH_MSGS       4096  /* distinct messages cycled through by the crypto bounds */
+#define BENCH_CONTEST    "bench-contest"
+#define BENCH_TEXT_BYTES 160
+
+enum bench_kind {
+    KIND_RATE,  /* events/s; ratio = figure / bound, met when >= target */
+    KIND_TIME,  /* microseconds per operation; met when median < target */
+    KIND_RSS,   /* MiB; met when < target */
+    KIND_SLOWER /* milliseconds per process; ratio = figure / bound, met when <= target */
+};
+
+struct bench_opts {
+    uint64_t events; /* size of the bulk figures */
+    uint64_t sync_events;
+    uint64_t singles;   /* durable appends per repetition */
+    uint64_t proofs;    /* proofs per repetition */
+    uint64_t processes; /* processes per repetition */
+    uint64_t bound_max; /* items per repetition of a crypto bound */
+    int reps;
+    int json;
+    int quick;
+    const char *only;
+    char dir[BENCH_PATH_MAX];    /* the temporary directory */
+    char source[BENCH_PATH_MAX]; /* the N-event source ledger */
+    char avow[BENCH_PATH_MAX];   /* the avow binary */
+};
+
+/* What a child sends back (fixed size: one write on the pipe). */
+struct bench_result {
+    int ran; /* 0: n/a */
+    int failed;
+    double v[BENCH_MAX_REPS];
+    int nv;
+    double b[BENCH_MAX_REPS];
+    int nb;
+    uint64_t n;
+    double anon_mib; /* peak anonymous RSS, sampled */
+    char note[200];
+};
+
+struct bench_figure {
+    const char *name;
+    const char *what;
+    const char *bound;
+    enum bench_kind kind;
+    double target;
+    const char *rss_of; /* KIND_RSS: the figure whose child's peak RSS this is */
+    int (*run)(const struct bench_opts *o, struct bench_result *r);
+};
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static double
+now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int bench_fail(struct bench_result *r, const char *fmt, ...) AVOW_PRINTF(2, 3);
+
+static int
+bench_fail(struct bench_result *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->note, sizeof(r->note), fmt, ap);
+    va_end(ap);
+    r->failed = 1;
+    return -1;
+}
+
+static void bench_note(struct bench_result *r, const char *fmt, ...) AVOW_PRINTF(2, 3);
+
+static void
+bench_note(struct bench_result *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->note, sizeof(r->note), fmt, ap);
+    va_end(ap);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double
+median(const double *v, int n, double *mn, double *mx)
+{
+    double s[BENCH_MAX_REPS];
+    if (n <= 0) {
+        *mn = *mx = 0;
+        return 0;
+    }
+    memcpy(s, v, (size_t)n * sizeof(double));
+    qsort(s, (size_t)n, sizeof(double), cmp_double);
+    *mn = s[0];
+    *mx = s[n - 1];
+    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static void
+rmrf(const char *path)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        execlp("rm", "rm", "-rf", "--", path, (char *)NULL);
+        _exit(127);
+    }
+    if (pid > 0) {
+        waitpid(pid, NULL, 0);
+    }
+}
+
+static int
+path_join(char *out, size_t maxlen, const char *dir, const char *name)
+{
+    int n = snprintf(out, maxlen, "%s/%s", dir, name);
+    return n < 0 || (size_t)n >= maxlen ? -1 : 0;
+}
+
+/* The fixed benchmark author. */
+static avow_key *
+bench_key(void)
+{
+    unsigned char seed[32];
+    avow_key *key = NULL;
+    memset(seed, 0xb5, sizeof(seed));
+    if (avow_key_from_seed(&key, seed) < 0) {
+        return NULL;
+    }
+    return key;
+}
+
+/* Text storage for one batch of drafts: no allocation per event. */
+struct draft_batch {
+    avow_draft d[BENCH_BATCH];
+    char actor[BENCH_BATCH][32];
+    char cand[BENCH_BATCH][16];
+    char source[BENCH_BATCH][64];
+};
+
+static const char *const bench_members[] = {
+    "AL", "BE", "BG", "CA", "HR", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IS", "IT", "LV",
+    "LT", "LU", "ME", "NL", "MK", "NO", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "TR", "GB", "US",
+};
+
+/* Fill drafts for events [first, first + n) of the benchmark ledger: event 0
+ * defines the contest, every other one is a stance. */
+static void
+draft_fill(struct draft_batch *b, uint64_t first, size_t n)
+{
+    for (size_t j = 0; j < n; j++) {
+        uint64_t i = first + j;
+        avow_draft *d = &b->d[j];
+        avow_draft init = AVOW_DRAFT_INIT;
+        *d = init;
+        d->effective_at = INT64_C(1712102400000000) + (int64_t)i * 1000000;
+        d->contest = BENCH_CONTEST;
+        if (i == 0) {
+            d->kind = AVOW_KIND_CONTEST;
+            d->title = "Benchmark contest";
+            d->rule = "unanimity";
+            continue;
+        }
+        d->kind = AVOW_KIND_STANCE;
+        snprintf(b->actor[j], sizeof(b->actor[j]), "%s-%" PRIu64, bench_members[i % 32], i % 997);
+        snprintf(b->cand[j], sizeof(b->cand[j]), "cand-%" PRIu64, i % 4);
+        snprintf(b->source[j], sizeof(b->source[j]), "https://news.example.org/2024/%" PRIu64, i);
+        d->actor = b->actor[j];
+        d->candidate = b->cand[j];
+        d->stance = (uint8_t)(1 + i % 3);
+        d->source = b->source[j];
+    }
+}
+
+/* Append events [0, n) to an open ledger with avow_ledger_append_drafts(). */
+static int
+append_events(avow_ledger *l, const avow_key *key, struct draft_batch *b, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i += BENCH_BATCH) {
+        size_t k = n - i < BENCH_BATCH ? (size_t)(n - i) : BENCH_BATCH;
+        size_t failed = 0;
+        draft_fill(b, i, k);
+        if (avow_ledger_append_drafts(l, &failed, NULL, key, b->d, k) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The messages of the first `count` benchmark events (for the crypto bounds):
+ * context string || message, laid end to end, as codec_sign_message() frames them. */
+struct msgs {
+    unsigned char *buf;
+    size_t off[BENCH_MSGS];
+    size_t len[BENCH_MSGS];
+    unsigned char sig[BENCH_MSGS][AVOW_SIG_BYTES];
+    size_t count;
+};
+
+static int
+msgs_make(struct msgs *m, const avow_key *key)
+{
+    static struct draft_batch b;
+    unsigned char prev[AVOW_HASH_BYTES] = { 0 };
+    avow_buf out = AVOW_BUF_INIT;
+    draft_fill(&b, 1, BENCH_MSGS);
+    m->count = BENCH_MSGS;
+    for (size_t i = 0; i < BENCH_MSGS; i++) {
+        size_t start = out.len;
+        if (avow_buf_put(&out, AVOW_SIG_CONTEXT, AVOW_SIG_CONTEXT_BYTES) < 0 ||
+            codec_encode_message(&out, &b.d[i], avow_key_public(key), i + 1, prev,
+                                 INT64_C(1712102400000000)) < 0) {
+            avow_buf_dispose(&out);
+            return -1;
+        }
+        m->off[i] = start;
+        m->len[i] = out.len - start;
+        crypto_hash_sha256(prev, out.ptr + start + AVOW_SIG_CONTEXT_BYTES,
+                           m->len[i] - AVOW_SIG_CONTEXT_BYTES);
+    }
+    m->buf = out.ptr;
+    for (size_t i = 0; i < BENCH_MSGS; i++) {
+        crypto_sign_detached(m->sig[i], NULL, m->buf + m->off[i], m->len[i], keys_secret(key));
+    }
+    return 0;
+}
+
+/* Raw libsodium on all cores: plain threads, no pool, each its own share. */
+struct raw_crypto {
+    const struct msgs *m;
+    const avow_key *key;
+    uint64_t begin, end;
+    int verify;
+    int bad;
+};
+
+static void *
+raw_crypto_thread(void *arg)
+{
+    struct raw_crypto *t = arg;
+    const struct msgs *m = t->m;
+    unsigned char sig[AVOW_SIG_BYTES];
+    for (uint64_t i = t->begin; i < t->end; i++) {
+        size_t k = (size_t)(i % m->count);
+        if (t->verify) {
+            if (crypto_sign_verify_detached(m->sig[k], m->buf + m->off[k], m->len[k],
+                                            avow_key_public(t->key)) != 0) {
+                t->bad++;
+            }
+        } else {
+            crypto_sign_detached(sig, NULL, m->buf + m->off[k], m->len[k], keys_secret(t->key));
+        }
+    }
+    return NULL;
+}
+
+/* Rate (per second) of n raw signs or verifies on every core. */
+static double
+raw_crypto_rate(const struct msgs *m, const avow_key *key, uint64_t n, int verify)
+{
+    size_t cores = pool_cores();
+    struct raw_crypto t[64];
+    pthread_t th[64];
+    int started[64] = { 0 };
+    if (cores > 64) {
+        cores = 64;
+    }
+    double t0 = now_s();
+    for (size_t i = 0; i < cores; i++) {
+        t[i] = (struct raw_crypto){ m, key, n * i / cores, n * (i + 1) / cores, verify, 0 };
+        if (i > 0) {
+            started[i] = pthread_create(&th[i], NULL, raw_crypto_thread, &t[i]) == 0;
+        }
+    }
+    raw_crypto_thread(&t[0]);
+    for (size_t i = 1; i < cores; i++) {
+        if (started[i]) {
+            pthread_join(th[i], NULL);
+        } else {
+            raw_crypto_thread(&t[i]);
+        }
+    }
+    return (double)n / (now_s() - t0);
+}
+
+/* A raw LMDB environment with the flags avow uses (MDB_NOTLS, synchronous). */
+static int
+raw_env_open(MDB_env **env, MDB_dbi *dbi, const char *dir)
+{
+    MDB_txn *txn = NULL;
+    int rc;
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+        return -1;
+    }
+    if ((rc = mdb_env_create(env)) != 0) {
+        return -1;
+    }
+    rc = mdb_env_set_mapsize(*env, (size_t)1 << 36);
+    if (rc == 0) {
+        rc = mdb_env_set_maxdbs(*env, 4);
+    }
+    if (rc == 0) {
+        rc = mdb_env_open(*env, dir, MDB_NOTLS, 0644);
+    }
+    if (rc == 0) {
+        rc = mdb_txn_begin(*env, NULL, 0, &txn);
+    }
+    if (rc == 0) {
+        rc = mdb_dbi_open(txn, "events", MDB_CREATE, dbi);
+    }
+    if (rc == 0) {
+        rc = mdb_txn_commit(txn);
+    } else if (txn != NULL) {
+        mdb_txn_abort(txn);
+    }
+    if (rc != 0) {
+        mdb_env_close(*env);
+        *env = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Sampler of the anonymous resident memory (RSS less file-backed pages). */
+static volatile int sampler_stop;
+static double sampler_peak;
+
+static void *
+sampler_thread(void *arg)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    (void)arg;
+    while (!sampler_stop) {
+        FILE *f = fopen("/proc/self/statm", "r");
+        if (f != NULL) {
+            unsigned long size = 0, res = 0, shared = 0;
+            if (fscanf(f, "%lu %lu %lu", &size, &res, &shared) == 3) {
+                double anon = (double)(res - shared) * (double)page / 1048576.0;
+                if (anon > sampler_peak) {
+                    sampler_peak = anon;
+                }
+            }
+            fclose(f);
+        }
+        usleep(2000);
+    }
+    return NULL;
+}
+
+/* Keeps the compiler from dropping the scans' reads. */
+static volatile uint64_t bench_sink;
+
+/* ---- the source ledger -------------------------------------------------- */
+
+static int
+build_ledger(const char *path, uint64_t n)
+{
+    static struct draft_batch b;
+    avow_ledger *l = NULL;
+    avow_key *key = bench_key();
+    int error = -1;
+    if (key == NULL || avow_ledger_init(path, "bench") < 0 || avow_ledger_open(&l, path, 0) < 0) {
+        goto done;
+    }
+    error = append_events(l, key, &b, n);
+done:
+    avow_ledger_free(l);
+    avow_key_free(key);
+    return error;
+}
+
+/* Build the N-event source ledger unless a figure already left it. */
+static int
+need_source(const struct bench_opts *o, struct bench_result *r)
+{
+    struct stat st;
+    char data[BENCH_PATH_MAX + 16];
+    snprintf(data, sizeof(data), "%s/data.mdb", o->source);
+    if (stat(data, &st) == 0) {
+        return 0;
+    }
+    if (build_ledger(o->source, o->events) < 0) {
+        return bench_fail(r, "cannot build the source ledger: %s", avow_error_last());
+    }
+    return 0;
+}
+
+/* ---- figures ------------------------------------------------------------ */
+
+/* Bulk signed import: avow_ledger_append_drafts() in batches (the core of
+ * `import --sign`) vs raw crypto_sign_detached on every core. */
+static int
+fig_import_sign(const struct bench_opts *o, struct bench_result *r)
+{
+    static struct draft_batch b;
+    static struct msgs m;
+    char path[BENCH_PATH_MAX];
+    avow_key *key = bench_key();
+    if (key == NULL || msgs_make(&m, key) < 0) {
+        return bench_fail(r, "cannot make the key or messages");
+    }
+    r->n = o->events;
+    bench_note(r,
+               "library API (avow_ledger_append_drafts, batches of %d); CLI JSON parsing not "
+               "included",
+               BENCH_BATCH);
+    for (int rep = 0; rep < o->reps; rep++) {
+        avow_ledger *l = NULL;
+        if (path_join(path, sizeof(path), o->dir, "import") < 0) {
+            return bench_fail(r, "path too long");
+        }
+        rmrf(path);
+        if (avow_ledger_init(path, "bench") < 0 || avow_ledger_open(&l, path, 0) < 0) {
+            return bench_fail(r, "init: %s", avow_error_last());
+        }
+        double t0 = now_s();
+        int error = append_events(l, key, &b, o->events);
+        double dt = now_s() - t0;
+        avow_ledger_free(l);
+        if (error < 0) {
+            return bench_fail(r, "append_drafts: %s", avow_error_last());
+        }
+        r->v[r->nv++] = (double)o->events / dt;
+        uint64_t bn = o->events < o->bound_max ? o->events : o->bound_max;
+        r->b[r->nb++] = raw_crypto_rate(&m, key, bn, 0);
+        if (rep == o->reps - 1) {
+            /* Keep the last one as the source ledger of the other figures. */
+            struct stat st;
+            if (stat(o->source, &st) != 0 && rename(path, o->source) == 0) {
+                continue;
+            }
+        }
+        rmrf(path);
+    }
+    avow_key_free(key);
+    return 0;
+}
+
+/* Append of already-signed events (import of an export) vs raw MDB_APPEND of
+ * the same bytes in one transaction. */
+static int
+fig_append_signed(const struct bench_opts *o, struct bench_result *r)
+{
+    static const unsigned char *ptrs[BENCH_BATCH];
+    static size_t lens[BENCH_BATCH];
+    char path[BENCH_PATH_MAX], raw[BENCH_PATH_MAX];
+    avow_ledger *src = NULL;
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    int error = -1;
+
+    if (need_source(o, r) < 0) {
+        return -1;
+    }
+    if (avow_ledger_open(&src, o->source, AVOW_OPEN_READONLY) < 0 ||
+        store_read_begin(src, &txn) < 0 ||
+        mdb_cursor_open(txn, store_dbi(src, STORE_DB_EVENTS), &cur) != 0) {
+        bench_fail(r, "cannot read the source ledger: %s", avow_error_last());
+        goto done;
+    }
+    if (path_join(path, sizeof(path), o->dir, "append") < 0 ||
+        path_join(raw, sizeof(raw), o->dir, "append-raw") < 0) {
+        bench_fail(r, "path too long");
+        goto done;
+    }
+    r->n = o->events;
+    bench_note(r, "batches of %d events per avow_ledger_append_signed() call", BENCH_BATCH);
+    for (int rep = 0; rep < o->reps; rep++) {
+        avow_ledger *l = NULL;
+        uint64_t total = 0;
+        rmrf(path);
+        if (avow_ledger_init(path, "bench") < 0 || avow_ledger_open(&l, path, 0) < 0) {
+            bench_fail(r, "init: %s", avow_error_last());
+            goto done;
+        }
+        double t0 = now_s();
+        MDB_cursor_op op = MDB_FIRST;
+        for (;;) {
+            size_t nb = 0;
+            while (nb < BENCH_BATCH && mdb_cursor_get(cur, &k, &v, op) == 0) {
+                op = MDB_NEXT;
+                ptrs[nb] = v.mv_data;
+                lens[nb++] = v.mv_size;
+            }
+            if (nb == 0) {
+                break;
+            }
+            avow_append_result res;
+            if (avow_ledger_append_signed(l, &res, ptrs, lens, nb) < 0 || res.appended != nb) {
+                avow_ledger_free(l);
+                bench_fail(r, "append_signed: %s", avow_error_last());
+                goto done;
+            }
+            total += nb;
+        }
+        double dt = now_s() - t0;
+        avow_ledger_free(l);
+        rmrf(path);
+        r->v[r->nv++] = (double)total / dt;
+
+        /* Bound: the same bytes, MDB_APPEND in one transaction. */
+        MDB_env *env = NULL;
+        MDB_dbi dbi;
+        MDB_txn *wt = NULL;
+        unsigned char key8[8];
+        uint64_t i = 0;
+        rmrf(raw);
+        if (raw_env_open(&env, &dbi, raw) < 0) {
+            bench_fail(r, "raw LMDB environment");
+            goto done;
+        }
+        t0 = now_s();
+        int rc = mdb_txn_begin(env, NULL, 0, &wt);
+        for (op = MDB_FIRST; rc == 0 && mdb_cursor_get(cur, &k, &v, op) == 0; op = MDB_NEXT) {
+            MDB_val kk = { 8, key8 };
+            be64_put(key8, i++);
+            rc = mdb_put(wt, dbi, &kk, &v, MDB_APPEND);
+        }
+        if (rc == 0) {
+            rc = mdb_txn_commit(wt);
+        } else {
+            mdb_txn_abort(wt);
+        }
+        dt = now_s() - t0;
+        mdb_env_close(env);
+        rmrf(raw);
+        if (rc != 0) {
+            bench_fail(r, "raw MDB_APPEND: %s", mdb_strerror(rc));
+            goto done;
+        }
+        r->b[r->nb++] = (double)i / dt;
+    }
+    error = 0;
+done:
+    if (cur != NULL) {
+        mdb_cursor_close(cur);
+    }
+    if (txn != NULL) {
+        mdb_txn_abort(txn);
+    }
+    avow_ledger_free(src);
+    return error;
+}
+
+/* Durable single-event appends (one transaction each, synchronous) vs raw
+ * LMDB one put per transaction with the same flags. */
+static int
+fig_durable_append(const struct bench_opts *o, struct bench_result *r)
+{
+    static struct draft_batch b;
+    char path[BENCH_PATH_MAX], raw[BENCH_PATH_MAX];
+    avow_key *key = bench_key();
+    if (key == NULL || path_join(path, sizeof(path), o->dir, "durable") < 0 ||
+        path_join(raw, sizeof(raw), o->dir, "durable-raw") < 0) {
+        return bench_fail(r, "setup");
+    }
+    r->n = o->singles;
+    for (int rep = 0; rep < o->reps; rep++) {
+        avow_ledger *l = NULL;
+        size_t failed;
+        draft_fill(&b, 0, 1); /* the contest */
+        rmrf(path);
+        if (avow_ledger_init(path, "bench") < 0 || avow_ledger_open(&l, path, 0) < 0 ||
+            avow_ledger_append_drafts(l, &failed, NULL, key, b.d, 1) < 0) {
+            return bench_fail(r, "setup: %s", avow_error_last());
+        }
+        double t0 = now_s();
+        for (uint64_t i = 1; i <= o->singles; i++) {
+            draft_fill(&b, i, 1);
+            if (avow_ledger_append(l, NULL, key, &b.d[0]) < 0) {
+                avow_ledger_free(l);
+                return bench_fail(r, "append: %s", avow_error_last());
+            }
+        }
+        double dt = now_s() - t0;
+        avow_ledger_free(l);
+        rmrf(path);
+        r->v[r->nv++] = (double)o->singles / dt;
+
+        /* Bound: one put of an event-sized value per transaction. */
+        MDB_env *env = NULL;
+        MDB_dbi dbi;
+        unsigned char val[300], key8[8];
+        rmrf(raw);
+        if (raw_env_open(&env, &dbi, raw) < 0) {
+            return bench_fail(r, "raw LMDB environment");
+        }
+        memset(val, 0x5a, sizeof(val));
+        t0 = now_s();
+        for (uint64_t i = 0; i < o->singles; i++) {
+            MDB_txn *wt = NULL;
+            MDB_val kk = { 8, key8 }, vv = { sizeof(val), val };
+            be64_put(key8, i);
+            int rc = mdb_txn_begin(env, NULL, 0, &wt);
+            if (rc == 0) {
+                rc = mdb_put(wt, dbi, &kk, &vv, MDB_APPEND);
+                rc = rc == 0 ? mdb_txn_commit(wt) : (mdb_txn_abort(wt), rc);
+            }
+            if (rc != 0) {
+                mdb_env_close(env);
+                return bench_fail(r, "raw put: %s", mdb_strerror(rc));
+            }
+        }
+        dt = now_s() - t0;
+        mdb_env_close(env);
+        rmrf(raw);
+        r->b[r->nb++] = (double)o->singles / dt;
+    }
+    avow_key_free(key);
+    return 0;
+}
+
+/* avow_ledger_verify() of the source ledger vs raw crypto_sign_verify_detached
+ * on every core. */
+static int
+fig_verify(const struct bench_opts *o, struct bench_result *r)
+{
+    static struct msgs m;
+    avow_ledger *l = NULL;
+    avow_key *key = bench_key();
+    if (need_source(o, r) < 0) {
+        return -1;
+    }
+    if (key == NULL || msgs_make(&m, key) < 0 ||
+        avow_ledger_open(&l, o->source, AVOW_OPEN_READONLY) < 0) {
+        return bench_fail(r, "setup: %s", avow_error_last());
+    }
+    r->n = o->events;
+    for (int rep = 0; rep < o->reps; rep++) {
+        uint64_t events = 0, problems = 0;
+        double t0 = now_s();
+        if (avow_ledger_verify(l, &events, &problems, NULL) < 0 || problems != 0 ||
+            events != o->events) {
+            avow_ledger_free(l);
+            return bench_fail(r, "verify: %" PRIu64 " events, %" PRIu64 " problems: %s", events,
+                              problems, avow_error_last());
+        }
+        r->v[r->nv++] = (double)events / (now_s() - t0);
+        uint64_t bn = o->events < o->bound_max ? o->events : o->bound_max;
+        r->b[r->nb++] = raw_crypto_rate(&m, key, bn, 1);
+    }
+    avow_ledger_free(l);
+    avow_key_free(key);
+    return 0;
+}
+
+/* Full replay: until the projection rebuild exists, a scan of the log with
+ * avow_iter (decode in place from the map) vs a raw LMDB cursor scan. */
+static int
+fig_replay(const struct bench_opts *o, struct bench_result *r)
+{
+    avow_ledger *l = NULL;
+    if (need_source(o, r) < 0) {
+        return -1;
+    }
+    if (avow_ledger_open(&l, o->source, AVOW_OPEN_READONLY) < 0) {
+        return bench_fail(r, "open: %s", avow_error_last());
+    }
+    r->n = o->events;
+    bench_note(r, "iterator scan + decode; the projection rebuild is not built yet");
+    for (int rep = 0; rep < o->reps; rep++) {
+        avow_iter *it = NULL;
+        avow_event ev;
+        uint64_t n = 0, idx, sum = 0;
+        int rc;
+        double t0 = now_s();
+        if (avow_iter_new(&it, l, NULL) < 0) {
+            avow_ledger_free(l);
+            return bench_fail(r, "iter: %s", avow_error_last());
+        }
+        while ((rc = avow_iter_next(it, &ev, &idx)) == 1) {
+            sum += ev.seq;
+            n++;
+        }
+        avow_iter_free(it);
+        if (rc < 0 || n != o->events) {
+            avow_ledger_free(l);
+            return bench_fail(r, "replay: %s", avow_error_last());
+        }
+        r->v[r->nv++] = (double)n / (now_s() - t0);
+
+        /* Bound: the same records through a bare cursor, one byte of each touched. */
+        MDB_txn *txn = NULL;
+        MDB_cursor *cur = NULL;
+        MDB_val k, v;
+        n = 0;
+        t0 = now_s();
+        if (store_read_begin(l, &txn) < 0 ||
+            mdb_cursor_open(txn, store_dbi(l, STORE_DB_EVENTS), &cur) != 0) {
+            avow_ledger_free(l);
+            return bench_fail(r, "raw scan");
+        }
+        for (MDB_cursor_op op = MDB_FIRST; mdb_cursor_get(cur, &k, &v, op) == 0; op = MDB_NEXT) {
+            sum += ((const unsigned char *)v.mv_data)[v.mv_size - 1];
+            n++;
+        }
+        mdb_cursor_close(cur);
+        mdb_txn_abort(txn);
+        r->b[r->nb++] = (double)n / (now_s() - t0);
+        bench_sink += sum;
+    }
+    avow_ledger_free(l);
+    return 0;
+}
+
+static uint64_t
+xorshift(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* Merkle proofs at n = N through the audit internals (src/audit.h), in one
+ * read transaction: microseconds per proof. */
+static int
+fig_merkle(const struct bench_opts *o, struct bench_result *r, int consistency)
+{
+    static unsigned char path[MERKLE_PATH_BYTES];
+    avow_ledger *l = NULL;
+    MDB_txn *txn = NULL;
+    uint64_t seed = 0x9e3779b97f4a7c15u;
+    if (need_source(o, r) < 0) {
+        return -1;
+    }
+    if (avow_ledger_open(&l, o->source, AVOW_OPEN_READONLY) < 0 || store_read_begin(l, &txn) < 0) {
+        avow_ledger_free(l);
+        return bench_fail(r, "open: %s", avow_error_last());
+    }
+    uint64_t n = o->events;
+    r->n = n;
+    bench_note(r, "%" PRIu64 " random proofs per repetition, src/audit.h in one read txn",
+               o->proofs);
+    for (int rep = 0; rep < o->reps; rep++) {
+        double t0 = now_s();
+        for (uint64_t i = 0; i < o->proofs; i++) {
+            size_t count = 0;
+            uint64_t x = xorshift(&seed) % n;
+            /* Consistency from a random older size m in [1, n - 1] to n. */
+            int error = consistency
+                          ? audit_consistency_txn(txn, l, 1 + x % (n - 1), n, path, &count)
+                          : audit_inclusion_txn(txn, l, x, n, path, &count);
+            if (error < 0) {
+                mdb_txn_abort(txn);
+                avow_ledger_free(l);
+                return bench_fail(r, "proof: %s", avow_error_last());
+            }
+        }
+        r->v[r->nv++] = (now_s() - t0) * 1e6 / (double)o->proofs;
+    }
+    mdb_txn_abort(txn);
+    avow_ledger_free(l);
+    return 0;
+}
+
+static int
+fig_merkle_inclusion(const struct bench_opts *o, struct bench_result *r)
+{
+    return fig_merkle(o, r, 0);
+}
+
+static int
+fig_merkle_consistency(const struct bench_opts *o, struct bench_result *r)
+{
+    return fig_merkle(o, r, 1);
+}
+
+/* Run argv with stdout and stderr to /dev/null. @return the exit status or -1. */
+static int
+run_quiet(char *const argv[])
+{
+    pid_t pid = fork();
+    int status = 0;
+    if (pid < 0) {
+        return -1;
+    }
+    if (pid == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status)) {
+        return -1;
+    }
+    return WEXITSTATUS(status);
+}
+
+/* One `avow declare` process (unencrypted key, warm ledger) vs one
+ * `avow --version` process: milliseconds per process. */
+static int
+fig_declare(const struct bench_opts *o, struct bench_result *r)
+{
+    char ledger[BENCH_PATH_MAX], key[BENCH_PATH_MAX], actor[32];
+    char *avow = (char *)(uintptr_t)o->avow;
+    if (access(o->avow, X_OK) != 0) {
+        r->ran = 0;
+        bench_note(r, "n/a (no avow binary at %s: use --avow PATH)", o->avow);
+        return 0;
+    }
+    if (path_join(ledger, sizeof(ledger), o->dir, "cli-ledger") < 0 ||
+        path_join(key, sizeof(key), o->dir, "cli.key") < 0) {
+        return bench_fail(r, "path too long");
+    }
+    char *init[] = { avow, "-q", "-L", ledger, "init", NULL };
+    char *keynew[] = { avow, "-q", "key", "new", key, NULL };
+    char *contest[] = { avow,        "-q",   "-L",         ledger,    "-k",      key,
+                        "contest",   "new",  "nato",       "--title", "NATO SG", "--rule",
+                        "unanimity", "--at", "2024-01-01", NULL };
+    char *member[] = { avow, "-q", "-L", ledger, "-k", key, "member", "add", "nato", "NL", NULL };
+    char *cand[] = {
+        avow, "-q", "-L", ledger, "-k", key, "candidate", "add", "nato", "Rutte", NULL
+    };
+    char *declare[] = { avow,    "-q",      "-L",         ledger,     "-k",
+                        key,     "declare", "nato",       actor,      "supports",
+                        "Rutte", "--at",    "2024-04-03", "--source", "https://example.org/a",
+                        NULL };
+    char *version[] = { avow, "--version", NULL };
+    if (run_quiet(init) != 0 || run_quiet(keynew) != 0 || run_quiet(contest) != 0) {
+        return bench_fail(r, "cannot prepare a ledger with %s", o->avow);
+    }
+    (void)run_quiet(member);
+    (void)run_quiet(cand);
+    snprintf(actor, sizeof(actor), "NL");
+    if (run_quiet(declare) != 0) {
+        return bench_fail(r, "avow declare fails");
+    }
+    r->n = o->processes;
+    bench_note(r, "%" PRIu64 " processes per repetition; ratio is time / time", o->processes);
+    for (int rep = 0; rep < o->reps; rep++) {
+        double t0 = now_s();
+        for (uint64_t i = 0; i < o->processes; i++) {
+            if (run_quiet(declare) != 0) {
+                return bench_fail(r, "avow declare fails");
+            }
+        }
+        r->v[r->nv++] = (now_s() - t0) * 1e3 / (double)o->processes;
+        t0 = now_s();
+        for (uint64_t i = 0; i < o->processes; i++) {
+            if (run_quiet(version) != 0) {
+                return bench_fail(r, "avow --version fails");
+            }
+        }
+        r->b[r->nb++] = (now_s() - t0) * 1e3 / (double)o->processes;
+    }
+    return 0;
+}
+
+/* The RSS rows re-use the peak RSS of the child of another figure. */
+static int
+fig_rss(const struct bench_opts *o, struct bench_result *r)
+{
+    (void)o;
+    (void)r;
+    return 0;
+}
+
+static const struct bench_figure figures[] = {
+    { "import-sign", "bulk signed import (import --sign path)",
+      "raw crypto_sign_detached, all cores", KIND_RATE, 0.85, NULL, fig_import_sign },
+    { "append-signed", "append of already-signed events (import of an export)",
+      "raw LMDB MDB_APPEND, same bytes, one txn", KIND_RATE, 0.5, NULL, fig_append_signed },
+    { "durable-append", "durable single-event append (one txn each, fsync)",
+      "raw LMDB one put per txn, same flags", KIND_RATE, 0.9, NULL, fig_durable_append },
+    { "verify", "verify", "raw crypto_sign_verify_detached, all cores", KIND_RATE, 0.85, NULL,
+      fig_verify },
+    { "replay", "full replay (projection rebuild)", "raw LMDB cursor scan, same records", KIND_RATE,
+      0.3, NULL, fig_replay },
+    { "state-at", "state --at T, random T", "(absolute, in-process)", KIND_TIME, 2000, NULL, NULL },
+    { "merkle-inclusion", "Merkle inclusion proof at n = N", "(absolute)", KIND_TIME, 50, NULL,
+      fig_merkle_inclusion },
+    { "merkle-consistency", "Merkle consistency proof at n = N", "(absolute)", KIND_TIME, 50, NULL,
+      fig_merkle_consistency },
+    { "sync", "sync between two local ledgers", "raw crypto_sign_verify_detached, all cores",
+      KIND_RATE, 0.7, NULL, NULL },
+    { "rss-verify", "peak RSS of verify", "(absolute)", KIND_RSS, 64, "verify", fig_rss },
+    { "rss-replay", "peak RSS of replay", "(absolute)", KIND_RSS, 64, "replay", fig_rss },
+    { "rss-sync", "peak RSS of sync", "(absolute)", KIND_RSS, 64, "sync", fig_rss },
+    { "declare", "one `avow declare` process, warm ledger", "one `avow --version` process",
+      KIND_SLOWER, 3.0, NULL, fig_declare },
+};
+#define N_FIGURES (sizeof(figures) / sizeof(figures[0]))
+
+/* ---- running a figure in a child ---------------------------------------- */
+
+struct bench_row {
+    struct bench_result r;
+    double rss_mib; /* peak RSS of the figure's child (ru_maxrss) */
+    int selected;
+};
+
+static int
+write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n > 0) {
+        ssize_t k = write(fd, c, n);
+        if (k < 0 && errno == EINTR) {
+            continue;
+        }
+        if (k <= 0) {
+            return -1;
+        }
+        c += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+static int
+read_all(int fd, void *p, size_t n)
+{
+    char *c = p;
+    while (n > 0) {
+        ssize_t k = read(fd, c, n);
+        if (k < 0 && errno == EINTR) {
+            continue;
+        }
+        if (k <= 0) {
+            return -1;
+        }
+        c += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+static void
+run_figure(const struct bench_opts *o, const struct bench_figure *f, struct bench_row *row)
+{
+    int fds[2];
+    struct rusage ru;
+    int status = 0;
+    memset(&row->r, 0, sizeof(row->r));
+    if (f->run == NULL) {
+        snprintf(row->r.note, sizeof(row->r.note), "n/a (not built yet)");
+        return;
+    }
+    if (pipe(fds) < 0) {
+        snprintf(row->r.note, sizeof(row->r.note), "pipe: %s", strerror(errno));
+        row->r.failed = 1;
+        return;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        static struct bench_result r;
+        pthread_t sampler;
+        close(fds[0]);
+        memset(&r, 0, sizeof(r));
+        r.ran = 1;
+        int have_sampler = pthread_create(&sampler, NULL, sampler_thread, NULL) == 0;
+        f->run(o, &r);
+        if (have_sampler) {
+            sampler_stop = 1;
+            pthread_join(sampler, NULL);
+        }
+        r.anon_mib = sampler_peak;
+        _exit(write_all(fds[1], &r, sizeof(r)) == 0 ? 0 : 1);
+    }
+    close(fds[1]);
+    if (pid < 0) {
+        close(fds[0]);
+        snprintf(row->r.note, sizeof(row->r.note), "fork: %s", strerror(errno));
+        row->r.failed = 1;
+        return;
+    }
+    int got = read_all(fds[0], &row->r, sizeof(row->r)) == 0;
+    close(fds[0]);
+    while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
+    }
+    row->rss_mib = (double)ru.ru_maxrss / 1024.0;
+    if (!got) {
+        memset(&row->r, 0, sizeof(row->r));
+        row->r.failed = 1;
+        snprintf(row->r.note, sizeof(row->r.note), "the figure's process died (status %d)", status);
+    }
+}
+
+static int
+selected(const struct bench_opts *o, const char *name)
+{
+    if (o->only == NULL) {
+        return 1;
+    }
+    size_t len = strlen(name);
+    for (const char *p = o->only; *p != '\0';) {
+        const char *e = strchr(p, ',');
+        size_t n = e == NULL ? strlen(p) : (size_t)(e - p);
+        if (n == len && memcmp(p, name, n) == 0) {
+            return 1;
+        }
+        p += n + (e != NULL);
+    }
+    return 0;
+}
+
+/* ---- report ------------------------------------------------------------- */
+
+struct summary {
+    const char *status; /* "ok", "FAIL", "n/a", "not met" */
+    double med, mn, mx, bmed, bmn, bmx, ratio;
+    int has_ratio, has_value;
+    uint64_t n;
+};
+
+static const char *
+unit_of(enum bench_kind k)
+{
+    switch (k) {
+    case KIND_RATE:
+        return "events/s";
+    case KIND_TIME:
+        return "us";
+    case KIND_RSS:
+        return "MiB";
+    case KIND_SLOWER:
+        return "ms/process";
+    }
+    return "";
+}
+
+static void
+summarize(const struct bench_figure *f, const struct bench_row *rows, size_t i, struct summary *s)
+{
+    const struct bench_row *row = &rows[i];
+    memset(s, 0, sizeof(*s));
+    s->status = "n/a";
+    if (f->kind == KIND_RSS) {
+        for (size_t j = 0; j < N_FIGURES; j++) {
+            if (strcmp(figures[j].name, f->rss_of) == 0 && rows[j].selected && rows[j].r.ran &&
+                !rows[j].r.failed) {
+                s->has_value = 1;
+                s->med = s->mn = s->mx = rows[j].rss_mib;
+                s->bmed = rows[j].r.anon_mib; /* shown as "anon" */
+                s->n = rows[j].r.n;
+                s->status = s->med < f->target ? "met" : "NOT MET";
+            }
+        }
+        return;
+    }
+    if (row->r.failed) {
+        s->status = "FAILED";
+        return;
+    }
+    if (!row->r.ran) {
+        return;
+    }
+    s->has_value = 1;
+    s->n = row->r.n;
+    s->med = median(row->r.v, row->r.nv, &s->mn, &s->mx);
+    if (row->r.nb > 0) {
+        s->bmed = median(row->r.b, row->r.nb, &s->bmn, &s->bmx);
+        s->has_ratio = s->bmed > 0;
+        s->ratio = s->has_ratio ? s->med / s->bmed : 0;
+    }
+    int met = 0;
+    switch (f->kind) {
+    case KIND_RATE:
+        met = s->ratio >= f->target;
+        break;
+    case KIND_SLOWER:
+        met = s->has_ratio && s->ratio <= f->target;
+        break;
+    case KIND_TIME:
+    case KIND_RSS:
+        met = s->med < f->target;
+        break;
+    }
+    s->status = met ? "met" : "NOT MET";
+}
+
+static void
+target_text(char *out, size_t n, const struct bench_figure *f)
+{
+    switch (f->kind) {
+    case KIND_RATE:
+        snprintf(out, n, ">= %.2f", f->target);
+        break;
+    case KIND_SLOWER:
+        snprintf(out, n, "<= %.0fx", f->target);
+        break;
+    case KIND_TIME:
+        snprintf(out, n, "< %.0f us", f->target);
+        break;
+    case KIND_RSS:
+        snprintf(out, n, "< %.0f MiB", f->target);
+        break;
+    }
+}
+
+static void
+print_table(const struct bench_opts *o, const struct bench_row *rows)
+{
+    char tgt[32];
+    printf("avow-bench: %zu cores, %d repetitions, N = %" PRIu64 "%s\n", pool_cores(), o->reps,
+           o->events, o->quick ? " (--quick)" : "");
+    printf("%-19s %9s %12s %12s %12s %-10s %12s %7s %-10s %-8s %8s\n", "figure", "N", "median",
+           "min", "max", "unit", "bound", "ratio", "target", "status", "peakRSS");
+    for (size_t i = 0; i < N_FIGURES; i++) {
+        const struct bench_figure *f = &figures[i];
+        struct summary s;
+        if (!rows[i].selected) {
+            continue;
+        }
+        summarize(f, rows, i, &s);
+        target_text(tgt, sizeof(tgt), f);
+        if (!s.has_value) {
+            printf("%-19s %9s %12s %12s %12s %-10s %12s %7s %-10s %-8s %8s  %s\n", f->name, "-",
+                   "-", "-", "-", unit_of(f->kind), "-", "-", tgt, s.status, "-",
+                   rows[i].r.note[0] ? rows[i].r.note : "n/a (not built yet)");
+            continue;
+        }
+        char ratio[16] = "-", bound[24] = "-", rss[16] = "-";
+        if (s.has_ratio) {
+            snprintf(ratio, sizeof(ratio), "%.2f", s.ratio);
+            snprintf(bound, sizeof(bound), "%.4g", s.bmed);
+        }
+        if (f->kind == KIND_RSS) {
+            snprintf(bound, sizeof(bound), "anon %.1f", s.bmed);
+        } else {
+            snprintf(rss, sizeof(rss), "%.1f", rows[i].rss_mib);
+        }
+        printf("%-19s %9" PRIu64 " %12.4g %12.4g %12.4g %-10s %12s %7s %-10s %-8s %8s  %s\n",
+               f->name, s.n, s.med, s.mn, s.mx, unit_of(f->kind), bound, ratio, tgt, s.status, rss,
+               f->kind == KIND_RSS ? "" : rows[i].r.note);
+    }
+}
+
+static int
+print_json(const struct bench_opts *o, const struct bench_row *rows)
+{
+    json_t *doc = json_object(), *arr = json_array();
+    char tgt[32];
+    json_object_set_new(doc, "cores", json_integer((json_int_t)pool_cores()));
+    json_object_set_new(doc, "repetitions", json_integer(o->reps));
+    json_object_set_new(doc, "events", json_integer((json_int_t)o->events));
+    json_object_set_new(doc, "quick", json_boolean(o->quick));
+    for (size_t i = 0; i < N_FIGURES; i++) {
+        const struct bench_figure *f = &figures[i];
+        struct summary s;
+        if (!rows[i].selected) {
+            continue;
+        }
+        summarize(f, rows, i, &s);
+        target_text(tgt, sizeof(tgt), f);
+        json_t *x = json_object();
+        json_object_set_new(x, "figure", json_string(f->name));
+        json_object_set_new(x, "what", json_string(f->what));
+        json_object_set_new(x, "bound", json_string(f->bound));
+        json_object_set_new(x, "unit", json_string(unit_of(f->kind)));
+        json_object_set_new(x, "target", json_string(tgt));
+        json_object_set_new(x, "status", json_string(s.status));
+        if (s.has_value) {
+            json_t *vals = json_array(), *bvals = json_array();
+            json_object_set_new(x, "n", json_integer((json_int_t)s.n));
+            json_object_set_new(x, "median", json_real(s.med));
+            json_object_set_new(x, "min", json_real(s.mn));
+            json_object_set_new(x, "max", json_real(s.mx));
+            for (int k = 0; k < rows[i].r.nv; k++) {
+                json_array_append_new(vals, json_real(rows[i].r.v[k]));
+            }
+            for (int k = 0; k < rows[i].r.nb; k++) {
+                json_array_append_new(bvals, json_real(rows[i].r.b[k]));
+            }
+            json_object_set_new(x, "values", vals);
+            if (s.has_ratio) {
+                json_object_set_new(x, "bound_median", json_real(s.bmed));
+                json_object_set_new(x, "bound_min", json_real(s.bmn));
+                json_object_set_new(x, "bound_max", json_real(s.bmx));
+                json_object_set_new(x, "bound_values", bvals);
+                json_object_set_new(x, "ratio", json_real(s.ratio));
+            } else {
+                json_decref(bvals);
+            }
+            if (f->kind == KIND_RSS) {
+                json_object_set_new(x, "anon_mib", json_real(s.bmed));
+            } else {
+                json_object_set_new(x, "peak_rss_mib", json_real(rows[i].rss_mib));
+                json_object_set_new(x, "peak_anon_mib", json_real(rows[i].r.anon_mib));
+            }
+        }
+        if (rows[i].r.note[0] != '\0' || !s.has_value) {
+            json_object_set_new(
+              x, "note", json_string(rows[i].r.note[0] ? rows[i].r.note : "n/a (not built yet)"));
+        }
+        json_array_append_new(arr, x);
+    }
+    json_object_set_new(doc, "figures", arr);
+    char *text = json_dumps(doc, JSON_INDENT(2));
+    json_decref(doc);
+    if (text == NULL) {
+        return -1;
+    }
+    printf("%s\n", text);
+    free(text);
+    return 0;
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+static void
+usage(FILE *out)
+{
+    fprintf(out,
+            "usage: avow-bench [--quick] [--json] [--only FIG,FIG...] [--events N]\n"
+            "                  [--singles N] [--proofs N] [--processes N] [--reps R]\n"
+            "                  [--bound-max N] [--dir DIR] [--avow PATH] [--list]\n"
+            "  --quick        small sizes: N = 10000, 5 repetitions, under a minute\n"
+            "  --json         one JSON document instead of the table\n"
+            "  --only LIST    run only these figures (see --list)\n"
+            "  --events N     events of the bulk figures (default 1000000)\n"
+            "  --singles N    durable single appends per repetition (default 200)\n"
+            "  --proofs N     Merkle proofs per repetition (default 20000)\n"
+            "  --processes N  avow processes per repetition (default 20)\n"
+            "  --reps R       repetitions, 5 to %d (default 5)\n"
+            "  --bound-max N  most items per repetition of a crypto bound (default 200000)\n"
+            "  --dir DIR      where to create the temporary ledgers (default $TMPDIR or /tmp)\n"
+            "  --avow PATH    the avow binary (default: next to avow-bench, or ../avow)\n",
+            BENCH_MAX_REPS);
+}
+
+static int
+parse_u64(uint64_t *out, const char *s)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v == 0) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static void
+default_avow(char *out, size_t n)
+{
+    char self[BENCH_PATH_MAX];
+    ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    out[0] = '\0';
+    if (k <= 0) {
+        return;
+    }
+    self[k] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash == NULL) {
+        return;
+    }
+    *slash = '\0';
+    int w = snprintf(out, n, "%s/avow", self);
+    if (w < 0 || (size_t)w >= n || access(out, X_OK) != 0) {
+        w = snprintf(out, n, "%s/../avow", self);
+        if (w < 0 || (size_t)w >= n) {
+            out[0] = '\0';
+        }
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    static struct bench_opts o;
+    static struct bench_row rows[N_FIGURES];
+    const char *base = getenv("TMPDIR");
+    int status = 0;
+
+    o.events = 1000000;
+    o.sync_events = 100000;
+    o.singles = 200;
+    o.proofs = 20000;
+    o.processes = 20;
+    o.bound_max = 200000;
+    o.reps = 5;
+    default_avow(o.avow, sizeof(o.avow));
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        uint64_t x = 0;
+        if (strcmp(a, "--quick") == 0) {
+            o.quick = 1;
+            o.events = 10000;
+            o.sync_events = 5000;
+            o.singles = 10;
+            o.proofs = 2000;
+            o.processes = 3;
+            o.bound_max = 5000;
+        } else if (strcmp(a, "--json") == 0) {
+            o.json = 1;
+        } else if (strcmp(a, "--list") == 0) {
+            for (size_t k = 0; k < N_FIGURES; k++) {
+                printf("%-19s %s%s\n", figures[k].name, figures[k].what,
+                       figures[k].run == NULL ? " (not built yet)" : "");
+            }
+            return 0;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (v != NULL && strcmp(a, "--only") == 0) {
+            o.only = v;
+            i++;
+        } else if (v != NULL && strcmp(a, "--dir") == 0) {
+            base = v;
+            i++;
+        } else if (v != NULL && strcmp(a, "--avow") == 0) {
+            snprintf(o.avow, sizeof(o.avow), "%s", v);
+            i++;
+        } else if (v != NULL && parse_u64(&x, v) == 0 &&
+                   (strcmp(a, "--events") == 0 || strcmp(a, "--singles") == 0 ||
+                    strcmp(a, "--proofs") == 0 || strcmp(a, "--processes") == 0 ||
+                    strcmp(a, "--reps") == 0 || strcmp(a, "--bound-max") == 0)) {
+            if (strcmp(a, "--events") == 0) {
+                o.events = x < 2 ? 2 : x;
+            } else if (strcmp(a, "--singles") == 0) {
+                o.singles = x;
+            } else if (strcmp(a, "--proofs") == 0) {
+                o.proofs = x;
+            } else if (strcmp(a, "--processes") == 0) {
+                o.processes = x;
+            } else if (strcmp(a, "--bound-max") == 0) {
+                o.bound_max = x;
+            } else {
+                if (x < 5 || x > BENCH_MAX_REPS) {
+                    fprintf(stderr, "avow-bench: error: --reps takes 5 to %d\n", BENCH_MAX_REPS);
+                    return 2;
+                }
+                o.reps = (int)x;
+            }
+            i++;
+        } else {
+            fprintf(stderr, "avow-bench: error: bad option %s (see --help)\n", a);
+            return 2;
+        }
+    }
+    if (o.only != NULL) {
+        for (const char *p = o.only; *p != '\0';) {
+            const char *e = strchr(p, ',');
+            size_t n = e == NULL ? strlen(p) : (size_t)(e - p);
+            int known = 0;
+            for (size_t k = 0; k < N_FIGURES; k++) {
+                known |= strlen(figures[k].name) == n && memcmp(figures[k].name, p, n) == 0;
+            }
+            if (!known) {
+                fprintf(stderr, "avow-bench: error: unknown figure %.*s (see --list)\n", (int)n, p);
+                return 2;
+            }
+            p += n + (e != NULL);
+        }
+    }
+    if (sodium_init() < 0) {
+        fprintf(stderr, "avow-bench: error: libsodium does not initialize\n");
+        return 3;
+    }
+    if (base == NULL || base[0] == '\0') {
+        base = "/tmp";
+    }
+    if (snprintf(o.dir, sizeof(o.dir), "%s/avow-bench.XXXXXX", base) >= (int)sizeof(o.dir) ||
+        mkdtemp(o.dir) == NULL || path_join(o.source, sizeof(o.source), o.dir, "source") < 0) {
+        fprintf(stderr, "avow-bench: error: cannot create a directory in %s: %s\n", base,
+                strerror(errno));
+        return 3;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    for (size_t i = 0; i < N_FIGURES; i++) {
+        rows[i].selected = selected(&o, figures[i].name);
+        /* An RSS row needs its figure's child. */
+        if (figures[i].kind == KIND_RSS && rows[i].selected) {
+            for (size_t j = 0; j < N_FIGURES; j++) {
+                if (strcmp(figures[j].name, figures[i].rss_of) == 0) {
+                    rows[j].selected = 1;
+                }
+            }
+        }
+    }
+    for (size_t i = 0; i < N_FIGURES; i++) {
+        if (rows[i].selected && figures[i].kind != KIND_RSS) {
+            if (!o.json) {
+                fprintf(stderr, "avow-bench: %s ...\n", figures[i].name);
+            }
+            run_figure(&o, &figures[i], &rows[i]);
+            if (rows[i].r.failed) {
+                status = 1;
+            }
+        }
+    }
+    if (o.json) {
+        if (print_json(&o, rows) < 0) {
+            status = 3;
+        }
+    } else {
+        print_table(&o, rows);
+    }
+    rmrf(o.dir);
+    return status;
+}
