@@ -468,13 +468,668 @@ AVOW_EXTERN int avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64
                                    const avow_verify_opts *opts);
 /** @} */
 
+/* BEGIN interchange API */
+/** @defgroup avow_interchange Interchange: JSON Lines export and import, CSV
+ *
+ * `avow export` writes one avow_event_to_json(with_raw = 1) object per line;
+ * `avow import` reads such lines back (verified, then appended), and
+ * `avow import --sign` reads unsigned declaration records (JSON Lines or CSV
+ * with a header row) and signs them. docs/FORMAT.md, "JSON Lines interchange",
+ * specifies both shapes. Reading and writing stream: memory does not grow with
+ * the number of lines (only with the number of authors and contests in the
+ * file, and with the number of bad lines skipped).
+ * @{ */
+
+/** Longest line (JSON Lines) or record (CSV) import reads, end of line excluded. */
+#define AVOW_LINE_MAX 65536
+/** Events or drafts appended per write transaction during an import. */
+#define AVOW_IMPORT_BATCH 4096
+
+/** Output callback: write len bytes. @return 0, or a negative AVOW_E* to stop. */
+typedef int (*avow_write_cb)(const void *data, size_t len, void *payload);
+
+typedef struct avow_export_opts {
+    unsigned int version;
+    const char *contest;          /**< only this contest (and retractions of its events) */
+    uint64_t start;               /**< first log index, e.g. a checkpoint's tree size */
+    avow_progress_cb on_progress; /**< events done out of the ledger's count (may be NULL) */
+    void *payload;                /**< for on_progress */
+} avow_export_opts;
+#define AVOW_EXPORT_OPTS_VERSION 1
+#define AVOW_EXPORT_OPTS_INIT                                                                      \
+    {                                                                                              \
+        AVOW_EXPORT_OPTS_VERSION, NULL, 0, NULL, NULL                                              \
+    }
+
+/**
+ * Export events as JSON Lines in log order: each line is
+ * avow_event_to_json(..., with_raw = 1) and a newline, passed to write.
+ *
+ * @param[out] count events written (may be NULL)
+ * @return 0, AVOW_EFORMAT (a stored event does not decode: run verify), the
+ *         error write returned, AVOW_EIO
+ */
+AVOW_EXTERN int avow_export(avow_ledger *ledger, uint64_t *count, avow_write_cb write,
+                            void *write_payload, const avow_export_opts *opts);
+
+/**
+ * Parse one line of an export and check it: a JSON object whose "raw" (base64)
+ * decodes strictly to an event whose signature holds, and whose other members
+ * ("index" excepted) equal the event's own rendering, "id" included.
+ *
+ * @param[out] raw_out the event bytes (appended)
+ * @return 0, AVOW_EFORMAT (not a JSON object with a string "raw", missing
+ *         "id"), AVOW_EVERIFY (raw is not base64, does not decode, its
+ *         signature fails, or a member disagrees with it)
+ */
+AVOW_EXTERN int avow_event_from_json(avow_buf *raw_out, const char *text, size_t len);
+
+/** An unsigned declaration record (import --sign) parsed into a draft. */
+typedef struct avow_record avow_record;
+
+AVOW_EXTERN int avow_record_new(avow_record **out);
+
+/**
+ * Parse one unsigned record: a JSON object of strings (null = absent) named
+ * kind, at, contest, title, rule, actor, candidate, stance, person, source,
+ * quote, reason, target (64 hex). "at" (ISO 8601, start of its period, with
+ * its precision) is required except for a retraction, which defaults to
+ * `now`. The draft is checked against the event format's rules (lengths,
+ * UTF-8, fields each kind needs), not against a ledger.
+ *
+ * @return 0, AVOW_EFORMAT (not JSON, unknown member, not a string),
+ *         AVOW_EINVALID (a value breaks a rule)
+ */
+AVOW_EXTERN int avow_record_parse_json(avow_record *rec, const char *text, size_t len, int64_t now);
+
+/** The draft of the last successful parse; borrowed until the next parse or free. */
+AVOW_EXTERN const avow_draft *avow_record_draft(const avow_record *rec);
+
+AVOW_EXTERN void avow_record_free(avow_record *rec);
+
+#define AVOW_IMPORT_SIGN     0x1u /**< unsigned records, signed with opts->key */
+#define AVOW_IMPORT_CSV      0x2u /**< CSV with a header row (with AVOW_IMPORT_SIGN) */
+#define AVOW_IMPORT_SKIP_BAD 0x4u /**< append the good lines, report the bad ones */
+
+/** A refused line: its number (1-based; a CSV record: its first line), the AVOW_E* code, why. */
+typedef void (*avow_bad_line_cb)(uint64_t line, int code, const char *what, void *payload);
+
+typedef struct avow_import_opts {
+    unsigned int version;
+    unsigned int flags;           /**< AVOW_IMPORT_* */
+    const avow_key *key;          /**< the signing key, with AVOW_IMPORT_SIGN */
+    size_t batch;                 /**< per transaction; 0 means AVOW_IMPORT_BATCH */
+    avow_bad_line_cb on_bad;      /**< may be NULL */
+    avow_progress_cb on_progress; /**< bytes done out of twice the file size (two passes) */
+    void *payload;                /**< for on_bad and on_progress */
+} avow_import_opts;
+#define AVOW_IMPORT_OPTS_VERSION 1
+#define AVOW_IMPORT_OPTS_INIT                                                                      \
+    {                                                                                              \
+        AVOW_IMPORT_OPTS_VERSION, 0, NULL, 0, NULL, NULL, NULL                                     \
+    }
+
+typedef struct avow_import_result {
+    uint64_t records;    /**< lines or CSV records read (blank lines and the header excluded) */
+    uint64_t appended;   /**< new events stored */
+    uint64_t duplicates; /**< signed events already present: skipped */
+    uint64_t bad;        /**< lines refused (skipped with AVOW_IMPORT_SKIP_BAD) */
+    uint64_t first_bad;  /**< line number of the first refused line, 0 when none */
+} avow_import_result;
+
+/**
+ * Import the file at path (a regular file: it is read twice) in two passes.
+ * The check pass reads every line and refuses bad ones (each reported to
+ * on_bad): for signed events, avow_event_from_json() plus the author chains
+ * against the ledger and the earlier lines; for unsigned records,
+ * avow_record_parse_json() (or the CSV row) plus the ledger: a contest is new,
+ * other kinds name a contest of the ledger or of an earlier line, a retraction
+ * targets an event of the key's author. When any line is bad and
+ * AVOW_IMPORT_SKIP_BAD is not set, nothing is appended. The append pass then
+ * appends in batches (avow_ledger_append_signed, avow_ledger_append_drafts).
+ *
+ * @return 0 (also when bad lines were skipped: see res->bad), the code of the
+ *         first bad line (AVOW_EFORMAT, AVOW_EINVALID, AVOW_EVERIFY,
+ *         AVOW_ECHAIN, AVOW_ENOTFOUND, AVOW_EEXISTS) with "line N: ..." in
+ *         avow_error_last(), AVOW_ENOTFOUND (no file), AVOW_EIO
+ */
+AVOW_EXTERN int avow_import(avow_ledger *ledger, avow_import_result *res, const char *path,
+                            const avow_import_opts *opts);
+/** @} */
+/* END interchange API */
+
 /* BEGIN projection API */
+/** @defgroup avow_projection Projections: state, history, explain (docs/PROJECTIONS.md)
+ * @{ */
+
+/** The state of a contest at a point in time: an opaque, immutable result. */
+typedef struct avow_state avow_state;
+
+/** Options of a point-in-time query. */
+typedef struct avow_state_opts {
+    unsigned int version;
+    int64_t at;       /**< valid time T; AVOW_TIME_MAX means "not given": now */
+    int64_t known_at; /**< record time K; AVOW_TIME_MAX means "not given": +infinity */
+    int all_authors;  /**< 1: count every author, skipping the trust filter */
+} avow_state_opts;
+#define AVOW_STATE_OPTS_VERSION 1
+#define AVOW_STATE_OPTS_INIT                                                                       \
+    {                                                                                              \
+        AVOW_STATE_OPTS_VERSION, AVOW_TIME_MAX, AVOW_TIME_MAX, 0                                   \
+    }
+
+/**
+ * Compute the state of a contest (docs/PROJECTIONS.md). Uses and lazily
+ * writes the snapshot cache when known_at is not given and the ledger is
+ * writable.
+ *
+ * @param[out] out the state, freed by avow_state_free()
+ * @return 0, AVOW_ENOTFOUND (no such contest), AVOW_EINVALID, AVOW_EIO, AVOW_ENOMEM
+ */
+AVOW_EXTERN int avow_state_compute(avow_state **out, avow_ledger *ledger, const char *contest,
+                                   const avow_state_opts *opts);
+
+/** The state as one compact JSON object with its digest (no newline), appended to out. */
+AVOW_EXTERN int avow_state_to_json(avow_buf *out, const avow_state *st);
+
+AVOW_EXTERN void avow_state_free(avow_state *st);
+
+/* Accessors: strings are borrowed, NUL-terminated, valid until avow_state_free(). */
+AVOW_EXTERN const char *avow_state_contest(const avow_state *st);
+/** The T used (now when not given). */
+AVOW_EXTERN int64_t avow_state_at(const avow_state *st);
+/** The K used: AVOW_TIME_MAX when not given. */
+AVOW_EXTERN int64_t avow_state_known_at(const avow_state *st);
+/** The rule, or NULL when no contest event counts at (T, K). */
+AVOW_EXTERN const char *avow_state_rule(const avow_state *st);
+/** The title, or NULL when no contest event counts at (T, K). */
+AVOW_EXTERN const char *avow_state_title(const avow_state *st);
+/** Supporters the rule asks for at T (0 without a rule). */
+AVOW_EXTERN size_t avow_state_needed(const avow_state *st);
+/** Members at T, sorted bytewise. */
+AVOW_EXTERN size_t avow_state_member_count(const avow_state *st);
+AVOW_EXTERN const char *avow_state_member(const avow_state *st, size_t i);
+/** Candidates (entered or withdrawn), sorted by name. */
+AVOW_EXTERN size_t avow_state_candidate_count(const avow_state *st);
+AVOW_EXTERN const char *avow_state_candidate_name(const avow_state *st, size_t c);
+/** 1 running, 0 withdrawn. */
+AVOW_EXTERN int avow_state_candidate_running(const avow_state *st, size_t c);
+AVOW_EXTERN size_t avow_state_support_count(const avow_state *st, size_t c);
+/** Whether candidate c meets the rule: running, needed > 0 and enough support. */
+AVOW_EXTERN int avow_state_met(const avow_state *st, size_t c);
+
+/** The actor lists of a candidate. */
+typedef enum avow_state_list {
+    AVOW_LIST_SUPPORTS = 0,
+    AVOW_LIST_OPPOSES = 1,
+    AVOW_LIST_UNDECIDED = 2,
+    AVOW_LIST_DISPUTED = 3,  /**< members whose authors disagree */
+    AVOW_LIST_OUTSIDE = 4,   /**< non-members with a stance (see avow_state_outside_stance()) */
+    AVOW_LIST_NO_STANCE = 5, /**< members with no stance (not in the JSON) */
+    AVOW_LIST_COUNT = 6
+} avow_state_list;
+
+AVOW_EXTERN size_t avow_state_list_count(const avow_state *st, size_t c, avow_state_list list);
+AVOW_EXTERN const char *avow_state_list_actor(const avow_state *st, size_t c, avow_state_list list,
+                                              size_t i);
+/** Stance of the i-th outside actor of candidate c; AVOW_STANCE_NONE when disputed. */
+AVOW_EXTERN uint8_t avow_state_outside_stance(const avow_state *st, size_t c, size_t i);
+
+/**
+ * The decision at T. @return 1 (decided: *candidate, *at, id set; any may be
+ * NULL), 0 (no decision)
+ */
+AVOW_EXTERN int avow_state_decision(const avow_state *st, const char **candidate, int64_t *at,
+                                    unsigned char id[AVOW_EVENT_ID_BYTES]);
+
+/** SHA-256 of the canonical JSON without the digest: 64 lowercase hex characters. */
+AVOW_EXTERN const char *avow_state_digest(const avow_state *st);
+
+/** One change of a contest, reported by avow_history(). */
+typedef struct avow_change {
+    const avow_event *event;      /**< the event (kind, times, actor, candidate, stance, author,
+                                       source ...); borrowed for the callback's duration */
+    const unsigned char *id;      /**< 32 bytes */
+    uint64_t index;               /**< log index */
+    const avow_event *retraction; /**< its author's retraction, or NULL */
+    const unsigned char *retraction_id; /**< 32 bytes, or NULL */
+} avow_change;
+
+/** Called per change; a non-zero return stops avow_history() and is returned. */
+typedef int (*avow_change_cb)(const avow_change *change, void *payload);
+
+typedef struct avow_history_opts {
+    unsigned int version;
+    const char *actor;     /**< only events about this actor (NULL: all) */
+    const char *candidate; /**< only events about this candidate (NULL: all) */
+    int all_authors;       /**< 1: every author, skipping the trust filter */
+} avow_history_opts;
+#define AVOW_HISTORY_OPTS_VERSION 1
+#define AVOW_HISTORY_OPTS_INIT                                                                     \
+    {                                                                                              \
+        AVOW_HISTORY_OPTS_VERSION, NULL, NULL, 0                                                   \
+    }
+
+/**
+ * Every event of a contest but retractions, in (effective_at, recorded_at, id)
+ * order, inside one read transaction (the callback must not write to the
+ * ledger).
+ *
+ * @return 0, the callback's non-zero value, AVOW_ENOTFOUND (no such contest), AVOW_EIO
+ */
+AVOW_EXTERN int avow_history(avow_ledger *ledger, const char *contest,
+                             const avow_history_opts *opts, avow_change_cb cb, void *payload);
+
+/** Why the ledger says what it says about one (actor, candidate). */
+typedef struct avow_explain avow_explain;
+
+typedef enum avow_explain_role {
+    AVOW_EXPLAIN_DECIDING = 0,   /**< the winning statement (0 or 1 item) */
+    AVOW_EXPLAIN_OVERRIDDEN = 1, /**< earlier counting statements, oldest first */
+    AVOW_EXPLAIN_RETRACTED = 2,  /**< statements skipped because their author retracted them */
+    AVOW_EXPLAIN_RETRACTION = 3, /**< the retractions applied (same order as RETRACTED) */
+    AVOW_EXPLAIN_DISPUTE = 4,    /**< when disputed: each author's latest statement at the
+                                      deciding effective_at */
+    AVOW_EXPLAIN_ROLE_COUNT = 5
+} avow_explain_role;
+
+/** One event of an explanation; raw is the signed event, owned by the explanation. */
+typedef struct avow_explain_item {
+    unsigned char id[AVOW_EVENT_ID_BYTES];
+    uint64_t index;
+    const unsigned char *raw;
+    size_t raw_len;
+} avow_explain_item;
+
+/**
+ * Explain the stance of actor on candidate at (T, K) (opts as for
+ * avow_state_compute()). @return 0, AVOW_ENOTFOUND (no such contest), AVOW_EIO
+ */
+AVOW_EXTERN int avow_explain_compute(avow_explain **out, avow_ledger *ledger, const char *contest,
+                                     const char *actor, const char *candidate,
+                                     const avow_state_opts *opts);
+AVOW_EXTERN size_t avow_explain_count(const avow_explain *ex, avow_explain_role role);
+/** Borrowed until avow_explain_free(); NULL past the end. */
+AVOW_EXTERN const avow_explain_item *avow_explain_item_at(const avow_explain *ex,
+                                                          avow_explain_role role, size_t i);
+/** The deciding stance (AVOW_STANCE_NONE when there is no statement). */
+AVOW_EXTERN uint8_t avow_explain_stance(const avow_explain *ex);
+/** 1 when the authors disagree at the deciding effective_at. */
+AVOW_EXTERN int avow_explain_disputed(const avow_explain *ex);
+/** 1 when the actor is a member at T. */
+AVOW_EXTERN int avow_explain_is_member(const avow_explain *ex);
+/**
+ * One compact JSON object: contest, actor, candidate, at, known_at, member,
+ * stance ("disputed" or null possible), deciding (event or null), overridden,
+ * retracted ([{"event","retraction"}]), dispute; each event with id, index,
+ * kind, author, seq, recorded_at, effective_at, stance, source, person, quote,
+ * reason, target and "signature": "valid" | "invalid".
+ */
+AVOW_EXTERN int avow_explain_to_json(avow_buf *out, const avow_explain *ex);
+AVOW_EXTERN void avow_explain_free(avow_explain *ex);
+/** @} */
 /* END projection API */
 
 /* BEGIN audit API */
+/** @defgroup avow_audit Tamper evidence: checkpoints, proofs, evidence, witnesses
+ *
+ * The ledger keeps an RFC 9162 Merkle tree over its log (leaf i = SHA-256(0x00
+ * || bytes of event i)). A checkpoint is a C2SP tlog-checkpoint signed note
+ * "origin\nsize\nbase64(root)\n" signed with key name = origin. See
+ * docs/AUDIT.md and docs/FORMAT.md ("Checkpoints and signed notes").
+ * @{ */
+
+#define AVOW_NOTE_MAX_BYTES      65536 /**< largest signed note accepted (checkpoint, attestation) */
+#define AVOW_PROOF_MAX           64    /**< most hashes in an inclusion or consistency path */
+#define AVOW_ORIGIN_MAX          256   /**< longest origin line, in bytes */
+#define AVOW_EVIDENCE_MAX_BYTES  (16u << 20) /**< largest evidence file accepted */
+#define AVOW_EVIDENCE_MAX_EVENTS 1024        /**< most events in one evidence file */
+
+/** The ledger owner's public key: the key of the first event appended here.
+ * @return 0, AVOW_ENOTFOUND (no event yet) */
+AVOW_EXTERN int avow_ledger_owner(avow_ledger *ledger, unsigned char pk[AVOW_PUBKEY_BYTES]);
+
+/** Merkle tree head of the first size events. @return 0, AVOW_EINVALID (size > count) */
+AVOW_EXTERN int avow_ledger_root(avow_ledger *ledger, uint64_t size,
+                                 unsigned char root[AVOW_HASH_BYTES]);
+
+/** Leaf hash of an event: SHA-256(0x00 || raw). */
+AVOW_EXTERN void avow_leaf_hash(unsigned char out[AVOW_HASH_BYTES], const unsigned char *raw,
+                                size_t len);
+
+/** What a checkpoint states. */
+typedef struct avow_checkpoint {
+    char origin[AVOW_ORIGIN_MAX + 1]; /**< NUL-terminated */
+    uint64_t size;
+    unsigned char root[AVOW_HASH_BYTES];
+} avow_checkpoint;
+
+/**
+ * Sign a checkpoint of the whole log with key (key name = the origin), store
+ * it in the ledger and append the note to out.
+ * @param[out] cp what it states (may be NULL)
+ * @return 0, AVOW_EINVALID (origin is not a valid key name), AVOW_EIO, AVOW_EFULL
+ */
+AVOW_EXTERN int avow_checkpoint_create(avow_buf *out, avow_checkpoint *cp, avow_ledger *ledger,
+                                       const avow_key *key);
+
+/**
+ * Offline: parse a checkpoint note and check its signature by pk under the
+ * name of its origin line.
+ * @return 0, AVOW_EFORMAT (malformed: the detail names the line),
+ *         AVOW_EVERIFY (no signature by pk, or it does not verify)
+ */
+AVOW_EXTERN AVOW_WARN_UNUSED int avow_checkpoint_open(avow_checkpoint *out, const char *text,
+                                                      size_t len,
+                                                      const unsigned char pk[AVOW_PUBKEY_BYTES]);
+
+/**
+ * Check a checkpoint someone kept against this ledger: well formed, origin
+ * equal to the ledger's, signed by pk (NULL: the ledger owner's key), size
+ * not beyond the log, root equal to the ledger's root at that size (so the
+ * ledger is an append-only extension of it). The detail in avow_error_last()
+ * says which line fails ("origin line", "signature line", "size line",
+ * "root line").
+ * @return 0, AVOW_EFORMAT, AVOW_EVERIFY, AVOW_ENOTFOUND (pk NULL and no owner)
+ */
+AVOW_EXTERN AVOW_WARN_UNUSED int avow_checkpoint_verify(avow_checkpoint *out, avow_ledger *ledger,
+                                                        const char *text, size_t len,
+                                                        const unsigned char *pk);
+
+/** Kinds of signature line, for avow_note_signatures(). */
+#define AVOW_SIG_UNKNOWN 0 /**< no given key matches its name and key ID */
+#define AVOW_SIG_ED25519 1 /**< a plain Ed25519 note signature (type 0x01) */
+#define AVOW_SIG_COSIG   4 /**< a C2SP tlog-cosignature/v1 (type 0x04) */
+
+/** One signature line of a note. */
+typedef struct avow_note_sig {
+    const char *name; /**< key name, borrowed, not NUL-terminated */
+    size_t name_len;
+    uint32_t key_id;
+    int type;           /**< AVOW_SIG_* */
+    int verified;       /**< 1 when type is known and the signature holds */
+    size_t key_index;   /**< which of the given keys matched (type known) */
+    uint64_t timestamp; /**< cosignatures: POSIX seconds */
+} avow_note_sig;
+
+typedef void (*avow_note_sig_cb)(const avow_note_sig *sig, void *payload);
+
+/**
+ * List the signature lines of a note, checking each against the n_keys
+ * public keys in keys (32 bytes each) as an Ed25519 signature and as a
+ * cosignature under the line's own name.
+ * @return 0, AVOW_EFORMAT
+ */
+AVOW_EXTERN int avow_note_signatures(const char *text, size_t len, const unsigned char *keys,
+                                     size_t n_keys, avow_note_sig_cb cb, void *payload);
+
+/** An inclusion proof (RFC 9162 2.1.3). */
+typedef struct avow_inclusion {
+    uint64_t leaf_index;
+    uint64_t tree_size;
+    unsigned char leaf_hash[AVOW_HASH_BYTES];
+    unsigned char root[AVOW_HASH_BYTES];
+    size_t count; /**< hashes in path; hash i at path + 32 * i, nearest the leaf first */
+    unsigned char path[AVOW_PROOF_MAX * AVOW_HASH_BYTES];
+} avow_inclusion;
+
+/**
+ * Prove that event id is in the tree of the first tree_size events
+ * (UINT64_MAX: the whole log). The proof is verified before it is returned.
+ * @return 0, AVOW_ENOTFOUND (no such event), AVOW_EINVALID (event not within
+ *         tree_size, or tree_size > count), AVOW_EVERIFY (stored tree damaged)
+ */
+AVOW_EXTERN int avow_ledger_prove_inclusion(avow_inclusion *out, avow_ledger *ledger,
+                                            const unsigned char id[AVOW_EVENT_ID_BYTES],
+                                            uint64_t tree_size);
+
+/** Check an inclusion proof offline. @return 0 or AVOW_EVERIFY */
+AVOW_EXTERN AVOW_WARN_UNUSED int avow_inclusion_verify(const avow_inclusion *proof);
+
+/** A consistency proof (RFC 9162 2.1.4). */
+typedef struct avow_consistency {
+    uint64_t old_size;
+    uint64_t new_size;
+    unsigned char old_root[AVOW_HASH_BYTES];
+    unsigned char new_root[AVOW_HASH_BYTES];
+    size_t count;
+    unsigned char path[AVOW_PROOF_MAX * AVOW_HASH_BYTES];
+} avow_consistency;
+
+/**
+ * Prove that the tree of new_size events (UINT64_MAX: the whole log) extends
+ * the tree of old_size events. Verified before it is returned.
+ * @return 0, AVOW_EINVALID (old_size > new_size or new_size > count)
+ */
+AVOW_EXTERN int avow_ledger_prove_consistency(avow_consistency *out, avow_ledger *ledger,
+                                              uint64_t old_size, uint64_t new_size);
+
+/** Check a consistency proof offline. @return 0 or AVOW_EVERIFY */
+AVOW_EXTERN AVOW_WARN_UNUSED int avow_consistency_verify(const avow_consistency *proof);
+
+/**
+ * Write an evidence file: one line of compact JSON {"format":"avow-evidence/1",
+ * "signer", "checkpoint", "events": [{"index", "id", "raw", "path"}]} with the
+ * given events (n ids, 32 bytes each), their inclusion proofs and the signed
+ * checkpoint they are proven against. With key, a fresh checkpoint of the
+ * whole log is signed and stored; with NULL, the latest stored checkpoint
+ * that covers every event is used.
+ * @return 0, AVOW_ENOTFOUND (an id, or no covering checkpoint), AVOW_ERANGE
+ */
+AVOW_EXTERN int avow_evidence_write(avow_buf *out, avow_ledger *ledger, const unsigned char *ids,
+                                    size_t n, const avow_key *key);
+
+/** Called for each event of an evidence file once it is proven. */
+typedef void (*avow_evidence_cb)(const avow_event *ev, uint64_t index, void *payload);
+
+/**
+ * Check an evidence file with no ledger: the exact canonical bytes
+ * avow_evidence_write() produces, the checkpoint signed by pk (and by nothing
+ * else), every event's id and inclusion proof against it.
+ * @param[out] cp the checkpoint (may be NULL)
+ * @param[out] n_events number of events proven (may be NULL)
+ * @return 0, or AVOW_EVERIFY for anything wrong (a changed byte anywhere)
+ */
+AVOW_EXTERN AVOW_WARN_UNUSED int avow_evidence_verify(avow_checkpoint *cp, size_t *n_events,
+                                                      const unsigned char *data, size_t len,
+                                                      const unsigned char pk[AVOW_PUBKEY_BYTES],
+                                                      avow_evidence_cb cb, void *payload);
+
+/** What an attestation states: a projected state digest at a ledger size. */
+typedef struct avow_attestation {
+    avow_checkpoint tree;             /**< origin, size and root of the ledger it was computed on */
+    char contest[65];                 /**< NUL-terminated */
+    int64_t at;                       /**< valid time of the state */
+    int64_t known_at;                 /**< record time of the state */
+    char digest[AVOW_HEX_ID_LEN + 1]; /**< the state digest, 64 lowercase hex */
+} avow_attestation;
+
+/**
+ * Sign an attestation that state(contest, at, known_at) has digest digest_hex
+ * (64 hex) over the whole log now: a checkpoint note with extension lines
+ * (docs/FORMAT.md, "Attestations"). Appends the note to out.
+ * @return 0, AVOW_EINVALID
+ */
+AVOW_EXTERN int avow_attest_create(avow_buf *out, avow_ledger *ledger, const avow_key *key,
+                                   const char *contest, int64_t at, int64_t known_at,
+                                   const char *digest_hex);
+
+/**
+ * Check an attestation: offline (ledger NULL) its form and signature by pk;
+ * with a ledger also as avow_checkpoint_verify() does (pk NULL: the owner).
+ * Does not recompute the digest: compare out->digest with the state's.
+ * @return 0, AVOW_EFORMAT, AVOW_EVERIFY, AVOW_EINVALID (no key)
+ */
+AVOW_EXTERN AVOW_WARN_UNUSED int avow_attest_verify(avow_attestation *out, avow_ledger *ledger,
+                                                    const char *text, size_t len,
+                                                    const unsigned char *pk);
+
+/**
+ * Witness: cosign another ledger's checkpoint (C2SP tlog-cosignature/v1, key
+ * name = this ledger's origin). The checkpoint must be signed by log_pk (NULL:
+ * the key remembered for its origin). It must extend the last checkpoint of
+ * that origin this ledger cosigned: same size and root, or a larger size with
+ * proof (a consistency proof from that size and root to this checkpoint). The
+ * state is updated in the same transaction. Appends the checkpoint with the new
+ * cosignature line to out.
+ * @return 0, AVOW_EVERIFY (bad signature, inconsistent, rolled back, wrong
+ *         proof), AVOW_EINVALID (no key known, proof missing), AVOW_EFORMAT
+ */
+AVOW_EXTERN int avow_witness_cosign(avow_buf *out, avow_ledger *witness, const avow_key *key,
+                                    const char *text, size_t len, const unsigned char *log_pk,
+                                    const avow_consistency *proof);
+/** @} */
 /* END audit API */
 
 /* BEGIN replication API */
+/** @defgroup avow_replication Replication: trust keyring, key succession, sync, bundles, forks
+ *
+ * docs/PROTOCOL.md specifies the sync protocol and the bundle and heads files;
+ * docs/FORMAT.md the key-succession event (kind 9).
+ * @{ */
+
+/** Key succession (format v1 kind 9): the author names its next key, which
+ * signs the succession too. Older readers keep it as an unknown kind. */
+#define AVOW_KIND_KEY_SUCCESSION 9
+
+/**
+ * The successor key named by a key-succession event.
+ * @return 1 with *next set (borrowed from ev), 0 when ev is not one
+ */
+AVOW_EXTERN int avow_event_successor(const avow_event *ev, const unsigned char **next);
+
+/**
+ * Append a key-succession event: signed by `old` as its next event, naming
+ * `next`, and signed by `next` too (docs/FORMAT.md, "Key succession").
+ * Replicas that trust `old` up to that event trust `next` from then on.
+ *
+ * @return 0, AVOW_EINVALID (same key), AVOW_ECHAIN (a concurrent append won:
+ *         retry), AVOW_EIO, AVOW_EFULL
+ */
+AVOW_EXTERN int avow_ledger_rotate_key(avow_ledger *ledger,
+                                       unsigned char id_out[AVOW_EVENT_ID_BYTES],
+                                       const avow_key *old, const avow_key *next);
+
+/** Longest name of a keyring entry, in bytes. */
+#define AVOW_TRUST_NAME_MAX 128
+
+#define AVOW_TRUST_OWNER     0x01u /**< the ledger owner (first key to append here) */
+#define AVOW_TRUST_LISTED    0x02u /**< in the keyring (trust add) */
+#define AVOW_TRUST_REVOKED   0x04u /**< revoked: only seq <= revoked_after count */
+#define AVOW_TRUST_SUCCESSOR 0x08u /**< trusted as the successor of a trusted key */
+#define AVOW_TRUST_FORKED    0x10u /**< fork evidence exists for this author */
+#define AVOW_TRUST_RESOLVED  0x20u /**< every fork of this author was resolved */
+#define AVOW_TRUST_COUNTS    0x40u /**< some of its events count in projections */
+
+/** One author as the keyring sees it (avow_trust_list()). */
+typedef struct avow_trust_entry {
+    unsigned char key[AVOW_PUBKEY_BYTES];
+    const char *name;       /**< NUL-terminated, "" when unnamed; borrowed for the callback */
+    unsigned int flags;     /**< AVOW_TRUST_* */
+    uint64_t count_upto;    /**< events with seq <= count_upto count (0 none, UINT64_MAX all) */
+    uint64_t revoked_after; /**< with AVOW_TRUST_REVOKED */
+    uint64_t fork_seq;      /**< lowest seq with fork evidence, 0 when none */
+    uint64_t head_seq;      /**< the author's last seq in this ledger, 0 when none */
+} avow_trust_entry;
+
+typedef int (*avow_trust_cb)(const avow_trust_entry *entry, void *payload);
+
+/** Trust an author's events, under a name (1 to AVOW_TRUST_NAME_MAX bytes of text).
+ * Adding a listed key renames it and lifts a revocation. @return 0, AVOW_EINVALID */
+AVOW_EXTERN int avow_trust_add(avow_ledger *ledger, const unsigned char key[AVOW_PUBKEY_BYTES],
+                               const char *name);
+/** Remove a key from the keyring. @return 0, AVOW_ENOTFOUND */
+AVOW_EXTERN int avow_trust_remove(avow_ledger *ledger, const unsigned char key[AVOW_PUBKEY_BYTES]);
+/** Keep what the key signed up to seq after_seq, ignore its later events. @return 0 */
+AVOW_EXTERN int avow_trust_revoke(avow_ledger *ledger, const unsigned char key[AVOW_PUBKEY_BYTES],
+                                  uint64_t after_seq);
+/**
+ * Resolve a fork: keep_id is one of the author's conflicting events at its
+ * forked seq. Keeping the event of the ledger's chain makes the author's
+ * events count again; keeping the other one leaves the chain from that seq out.
+ * @return 0, AVOW_ENOTFOUND (no fork of this author with that event)
+ */
+AVOW_EXTERN int avow_trust_resolve(avow_ledger *ledger, const unsigned char key[AVOW_PUBKEY_BYTES],
+                                   const unsigned char keep_id[AVOW_EVENT_ID_BYTES]);
+/** Every author with events here or in the keyring, by key. cb returning < 0 stops. */
+AVOW_EXTERN int avow_trust_list(avow_ledger *ledger, avow_trust_cb cb, void *payload);
+
+/** A snapshot of the trust settings for per-event questions (log). */
+typedef struct avow_trust avow_trust;
+AVOW_EXTERN int avow_trust_open(avow_trust **out, avow_ledger *ledger);
+/** Whether event (author, seq) counts in projections: 1 or 0. */
+AVOW_EXTERN int avow_trust_counts(const avow_trust *trust,
+                                  const unsigned char author[AVOW_PUBKEY_BYTES], uint64_t seq);
+/** Whether the author has fork evidence at or below seq (1) or not (0). */
+AVOW_EXTERN int avow_trust_forked(const avow_trust *trust,
+                                  const unsigned char author[AVOW_PUBKEY_BYTES], uint64_t seq);
+AVOW_EXTERN void avow_trust_free(avow_trust *trust);
+
+/** Sync protocol version spoken (docs/PROTOCOL.md). */
+#define AVOW_SYNC_PROTOCOL 1
+/** Largest frame, type byte and payload: checked before allocating. */
+#define AVOW_SYNC_FRAME_MAX (1u << 20)
+/** Most events in one batch frame (each batch is appended in one transaction). */
+#define AVOW_SYNC_BATCH_EVENTS 1024
+
+#define AVOW_SYNC_PULL 0x1u /**< receive what the peer has */
+#define AVOW_SYNC_PUSH 0x2u /**< send what the peer lacks */
+
+typedef struct avow_sync_opts {
+    unsigned int version;
+    unsigned int flags;           /**< AVOW_SYNC_PULL | AVOW_SYNC_PUSH; 0 means both */
+    avow_progress_cb on_progress; /**< events received so far, out of those announced */
+    void *payload;
+} avow_sync_opts;
+#define AVOW_SYNC_OPTS_VERSION 1
+#define AVOW_SYNC_OPTS_INIT                                                                        \
+    {                                                                                              \
+        AVOW_SYNC_OPTS_VERSION, 0, NULL, NULL                                                      \
+    }
+
+typedef struct avow_sync_stats {
+    uint64_t received;   /**< new events stored in this ledger */
+    uint64_t duplicates; /**< events received that were already here */
+    uint64_t sent;       /**< events sent to the peer */
+    uint64_t forks;      /**< new fork evidence stored in this ledger */
+    char peer_origin[257];
+} avow_sync_stats;
+
+/**
+ * Run the protocol as the side that connects (client) or answers (server)
+ * over a pair of file descriptors. Each received batch is verified and
+ * appended in one transaction, so an interrupted session leaves whole batches.
+ *
+ * @return 0; AVOW_EVERIFY / AVOW_ECHAIN / AVOW_EFORMAT when the peer sent bad
+ *         data (avow_error_last() names the author and seq; the peer got an
+ *         error frame; the bad batch was not stored) or refused ours;
+ *         AVOW_EIO when the connection broke
+ */
+AVOW_EXTERN int avow_sync_client(avow_ledger *ledger, int in_fd, int out_fd,
+                                 const avow_sync_opts *opts, avow_sync_stats *stats);
+AVOW_EXTERN int avow_sync_serve(avow_ledger *ledger, int in_fd, int out_fd,
+                                const avow_sync_opts *opts, avow_sync_stats *stats);
+/** Sync two open ledgers of this process (the peer is served from a thread). */
+AVOW_EXTERN int avow_sync_local(avow_ledger *ledger, avow_ledger *peer, const avow_sync_opts *opts,
+                                avow_sync_stats *stats);
+
+/** Write this ledger's heads (author, seq, head id, fork evidence) to a file. */
+AVOW_EXTERN int avow_heads_save(avow_ledger *ledger, const char *path);
+/**
+ * Write a bundle of the events (and fork evidence) that the holder of the
+ * heads file lacks, or of every event when heads_path is NULL.
+ * @param[out] count events written (may be NULL)
+ */
+AVOW_EXTERN int avow_bundle_create(avow_ledger *ledger, const char *path, const char *heads_path,
+                                   uint64_t *count);
+/**
+ * Check a bundle whole (hash, format, every event decodes and verifies, the
+ * chains link to this ledger), then append it in one transaction.
+ * @return 0, AVOW_EFORMAT (truncated, altered, not a bundle), AVOW_EVERIFY,
+ *         AVOW_ECHAIN (the bundle was made against heads this ledger lacks)
+ */
+AVOW_EXTERN int avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats);
+/** @} */
 /* END replication API */
 
 #ifdef __cplusplus

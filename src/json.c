@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "codec.h"
 #include "common.h"
 #include "jsonutil.h"
 
@@ -116,6 +117,10 @@ avow_event_to_json(avow_buf *out, const avow_event *ev, uint64_t index, int with
     }
     if (ev->target != NULL) {
         jsonutil_set_hex(o, "target", ev->target, AVOW_HASH_BYTES);
+    }
+    const unsigned char *next = NULL, *next_sig = NULL;
+    if (codec_successor(ev, &next, &next_sig) == 1) {
+        jsonutil_set_hex(o, "successor", next, AVOW_PUBKEY_BYTES);
     }
     jsonutil_set_hex(o, "signature", ev->signature, AVOW_SIG_BYTES);
     if (with_raw) {

@@ -22,7 +22,8 @@
  *  3. An author's events form a chain: seq 1, 2, 3 ... without gaps, each prev
  *     is the content hash of the author's previous event (zeros for seq 1);
  *     "heads" holds the last link. Two different events with one (author, seq)
- *     are a fork and are refused.
+ *     are a fork: refused by avow_ledger_append_signed(), kept as evidence
+ *     outside the chain ("forks", src/sync.c) when sync or a bundle brings it.
  *  4. Appending a draft reads the head inside the write transaction, so writers
  *     sharing a key (threads or processes: LMDB's writer lock) never fork.
  *  5. A retraction has no contest: it is indexed in "bytime" under the contest
@@ -44,7 +45,14 @@
 #include <lmdb.h>
 #include <sodium.h>
 
+#include "codec.h"
+#include "pool.h"
 #include "store.h"
+#include "sync.h"
+#include "trust.h"
+
+/* Drafts per chunk of bulk signing (avow_ledger_append_drafts). */
+#define STORE_SIGN_CHUNK 256
 
 #define STORE_FORMAT "1"
 /* Retractions of retractions are followed this deep to find their contest. */
@@ -437,6 +445,9 @@ store_w_del(store_w *w, enum store_db db, const void *k, size_t klen)
     if (rc == 0 || rc == MDB_NOTFOUND) {
         return 0;
     }
+    if (rc == MDB_MAP_FULL) {
+        w->map_full = 1; /* a delete can split pages too: grow and retry */
+    }
     return store_mdb_error(w->ledger, rc, store_db_names[db]);
 }
 
@@ -600,7 +611,47 @@ struct drafts_ctx {
     unsigned char id[AVOW_EVENT_ID_BYTES];
     unsigned char *ids_out;
     avow_buf buf;
+    /* Bulk signing (src/pool.c): messages of two chunks of drafts, one signed
+     * by the pool while this thread indexes the other. */
+    avow_buf buf2;
+    pool *pool; /* NULL: sign in this thread */
+    pool_sign_item items[2][STORE_SIGN_CHUNK];
 };
+
+/*
+ * Encode the messages of drafts [*next, ...) into chunk x, each followed by
+ * room for its signature. prev chains to the CONTENT hash of the message
+ * before (invariant 3), which needs no signature: that is what lets a whole
+ * chunk be signed at once. Stops at the first draft that does not encode
+ * (*bad, *bad_error). @return the number of messages in the chunk.
+ */
+static size_t
+store_encode_chunk(struct drafts_ctx *c, int x, size_t *next, size_t *bad, int *bad_error,
+                   uint64_t *seq, unsigned char prev[AVOW_HASH_BYTES], int64_t at)
+{
+    avow_buf *buf = x ? &c->buf2 : &c->buf;
+    size_t k = 0;
+    int error;
+    avow_buf_clear(buf);
+    while (*bad == SIZE_MAX && *next < c->n && k < STORE_SIGN_CHUNK) {
+        size_t off = buf->len;
+        if ((error = codec_encode_message(buf, &c->drafts[*next], avow_key_public(c->key), *seq + 1,
+                                          prev, at)) < 0 ||
+            (error = avow_buf_grow(buf, AVOW_SIG_BYTES)) < 0) {
+            *bad = *next;
+            *bad_error = error;
+            break;
+        }
+        crypto_hash_sha256(prev, buf->ptr + off, buf->len - off);
+        c->items[x][k].off = off;
+        c->items[x][k].len = buf->len - off;
+        buf->len += AVOW_SIG_BYTES;
+        (*seq)++;
+        (*next)++;
+        k++;
+    }
+    return k;
+}
 
 static int
 store_check_draft(struct store_w *w, const avow_event *ev)
@@ -669,33 +720,57 @@ store_drafts_txn(struct store_w *w, void *vctx)
     }
 
     int64_t now = avow_time_now();
-    for (size_t i = 0; i < c->n; i++) {
-        c->failed_at = i;
-        avow_buf_clear(&c->buf);
-        error =
-          avow_event_sign(&c->buf, &c->drafts[i], c->key, seq + 1, prev, now > last ? now : last);
-        if (error < 0) {
-            goto done;
+    int64_t at = now > last ? now : last;
+    pool_sign_job job[2];
+    size_t base[2], count[2], next = 0, bad = SIZE_MAX;
+    int x = 0, bad_error = 0;
+    /* Pipeline: encode chunk y, sign it on the pool while chunk x is indexed. */
+    base[0] = 0;
+    count[0] = store_encode_chunk(c, 0, &next, &bad, &bad_error, &seq, prev, at);
+    job[0] = (pool_sign_job){ c->buf.ptr, c->items[0], c->key };
+    pool_sign_start(c->pool, &job[0], count[0]);
+    while (count[x] > 0) {
+        int y = !x;
+        base[y] = next;
+        count[y] = store_encode_chunk(c, y, &next, &bad, &bad_error, &seq, prev, at);
+        pool_wait(c->pool);
+        job[y] = (pool_sign_job){ y ? c->buf2.ptr : c->buf.ptr, c->items[y], c->key };
+        pool_sign_start(c->pool, &job[y], count[y]);
+        for (size_t j = 0; j < count[x]; j++) {
+            size_t i = base[x] + j;
+            const pool_sign_item *it = &c->items[x][j];
+            c->failed_at = i;
+            if ((error = avow_event_decode(&ev, job[x].buf + it->off, it->len + AVOW_SIG_BYTES)) <
+                0) {
+                error = store_error_prefix(AVOW_EINVALID,
+                                           "draft %zu signs to bytes that do not decode", i);
+                goto done;
+            }
+            if ((error = store_check_draft(w, &ev)) < 0) {
+                goto done;
+            }
+            if ((error = store_index_event(w, &ev, c->id, hash)) < 0) {
+                goto done;
+            }
+            if (c->ids_out != NULL) {
+                memcpy(c->ids_out + i * AVOW_EVENT_ID_BYTES, c->id, AVOW_EVENT_ID_BYTES);
+            }
         }
-        if ((error = avow_event_decode(&ev, c->buf.ptr, c->buf.len)) < 0) {
-            error =
-              store_error_prefix(AVOW_EINVALID, "draft %zu signs to bytes that do not decode", i);
-            goto done;
+        x = y;
+    }
+    if (bad != SIZE_MAX) {
+        /* Encode the draft again to record its reason on this thread. */
+        avow_buf scratch = AVOW_BUF_INIT;
+        c->failed_at = bad;
+        error = codec_encode_message(&scratch, &c->drafts[bad], pk, seq + 1, prev, at);
+        avow_buf_dispose(&scratch);
+        if (error == 0) {
+            error = avow_error_set(bad_error, "draft %zu: %s", bad, avow_strerror(bad_error));
         }
-        if ((error = store_check_draft(w, &ev)) < 0) {
-            goto done;
-        }
-        if ((error = store_index_event(w, &ev, c->id, hash)) < 0) {
-            goto done;
-        }
-        if (c->ids_out != NULL) {
-            memcpy(c->ids_out + i * AVOW_EVENT_ID_BYTES, c->id, AVOW_EVENT_ID_BYTES);
-        }
-        seq = ev.seq;
-        memcpy(prev, hash, AVOW_HASH_BYTES);
-        last = ev.recorded_at;
+        goto done;
     }
 done:
+    pool_wait(c->pool);
     return error;
 }
 
@@ -712,11 +787,17 @@ avow_ledger_append_drafts(avow_ledger *ledger, size_t *failed_at, unsigned char 
     c.drafts = drafts;
     c.n = n;
     c.ids_out = ids_out;
+    /* Sign on every core (src/pool.c); without a pool, in this thread. */
+    if (n >= POOL_MIN_BATCH && pool_cores() > 1 && pool_new(&c.pool, (size_t)-1) < 0) {
+        c.pool = NULL;
+    }
     int error = n == 0 ? 0 : store_write(ledger, store_drafts_txn, &c);
+    pool_free(c.pool);
     if (failed_at != NULL) {
         *failed_at = error < 0 ? c.failed_at : n;
     }
     avow_buf_dispose(&c.buf);
+    avow_buf_dispose(&c.buf2);
     return error;
 }
 
@@ -747,6 +828,9 @@ struct signed_ctx {
     size_t failed_at;
     size_t appended;
     size_t duplicates;
+    const unsigned char *verified; /* n flags: 1 = signature already checked (or NULL) */
+    int keep_forks;                /* a fork is kept as evidence (src/sync.c) instead of refused */
+    size_t forks;                  /* new fork evidence stored */
 };
 
 static int
@@ -764,6 +848,7 @@ store_signed_txn(struct store_w *w, void *vctx)
 
     c->appended = 0;
     c->duplicates = 0;
+    c->forks = 0;
     for (size_t i = 0; i < c->n; i++) {
         c->failed_at = i;
         if (c->events[i] == NULL) {
@@ -774,7 +859,7 @@ store_signed_txn(struct store_w *w, void *vctx)
             error = store_error_prefix(AVOW_EFORMAT, "event %zu of the batch", i);
             goto done;
         }
-        if (avow_event_verify(&ev) < 0) {
+        if ((c->verified == NULL || !c->verified[i]) && avow_event_verify(&ev) < 0) {
             error =
               avow_error_set(AVOW_EVERIFY, "event %zu of the batch: signature does not verify", i);
             goto done;
@@ -792,6 +877,20 @@ store_signed_txn(struct store_w *w, void *vctx)
         memcpy(ak, ev.author, AVOW_PUBKEY_BYTES);
         be64_put(ak + AVOW_PUBKEY_BYTES, ev.seq);
         error = store_get(ledger, w->txn, STORE_DB_AUTHORS, ak, sizeof(ak), &v);
+        if (error == 0 && c->keep_forks) {
+            /* Invariant 3: a second signed event for (author, seq) is evidence, kept
+             * outside the chain (src/sync.c). */
+            if ((error = sync_keep_fork(w, &ev, id)) < 0) {
+                goto done;
+            }
+            if (error == 1) {
+                c->forks++;
+            } else {
+                c->duplicates++;
+            }
+            error = 0;
+            continue;
+        }
         if (error == 0) {
             error = avow_error_set(AVOW_ECHAIN, "fork: author %s seq %" PRIu64, who, ev.seq);
             goto done;
@@ -822,7 +921,8 @@ store_signed_txn(struct store_w *w, void *vctx)
                 goto done;
             }
         }
-        if ((error = store_index_event(w, &ev, id, hash)) < 0) {
+        if ((error = store_index_event(w, &ev, id, hash)) < 0 ||
+            (error = trust_on_append(w, &ev)) < 0) {
             goto done;
         }
         c->appended++;
@@ -843,11 +943,50 @@ avow_ledger_append_signed(avow_ledger *ledger, avow_append_result *res,
     c.events = events;
     c.lens = lens;
     c.n = n;
+    /* Check every signature on all cores first (src/pool.c); the transaction
+     * re-checks only those that failed, to report the first failure in order. */
+    unsigned char *verified = NULL;
+    if (n >= POOL_MIN_BATCH && (verified = malloc(n)) != NULL &&
+        pool_verify_events(verified, events, lens, n) == 0) {
+        c.verified = verified;
+    }
     int error = n == 0 ? 0 : store_write(ledger, store_signed_txn, &c);
+    free(verified);
     if (res != NULL) {
         res->appended = error < 0 ? 0 : c.appended;
         res->duplicates = error < 0 ? 0 : c.duplicates;
         res->failed_at = error < 0 ? c.failed_at : n;
+    }
+    return error;
+}
+
+int
+store_append_signed_keep_forks(avow_ledger *ledger, avow_append_result *res, size_t *forks,
+                               const unsigned char *const *events, const size_t *lens, size_t n)
+{
+    struct signed_ctx c;
+    unsigned char *verified = NULL;
+    memset(&c, 0, sizeof(c));
+    if (ledger == NULL || (n > 0 && (events == NULL || lens == NULL))) {
+        return avow_error_set(AVOW_EINVALID, "store_append_signed_keep_forks: missing argument");
+    }
+    c.events = events;
+    c.lens = lens;
+    c.n = n;
+    c.keep_forks = 1;
+    if (n >= POOL_MIN_BATCH && (verified = malloc(n)) != NULL &&
+        pool_verify_events(verified, events, lens, n) == 0) {
+        c.verified = verified;
+    }
+    int error = n == 0 ? 0 : store_write(ledger, store_signed_txn, &c);
+    free(verified);
+    if (res != NULL) {
+        res->appended = error < 0 ? 0 : c.appended;
+        res->duplicates = error < 0 ? 0 : c.duplicates;
+        res->failed_at = error < 0 ? c.failed_at : n;
+    }
+    if (forks != NULL) {
+        *forks = error < 0 ? 0 : c.forks;
     }
     return error;
 }

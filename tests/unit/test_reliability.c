@@ -126,8 +126,19 @@ test_reliability__sigkill_loses_no_committed_event(void **state)
             crash_writer(path, fds[1], (unsigned)round * 1000);
         }
         close(fds[1]);
-        /* Let it run 1-30 ms, then kill it wherever it is. */
-        struct timespec ts = { 0, (long)(1 + rand_r(&seed) % 30) * 1000000L };
+        /* Wait for its first commit (a loaded machine may be slow to start
+         * it), let it run 0-20 ms more, then kill it wherever it is. */
+        unsigned char buf[AVOW_EVENT_ID_BYTES];
+        size_t have = 0;
+        ssize_t r;
+        while (have < sizeof(buf) && (r = read(fds[0], buf + have, sizeof(buf) - have)) > 0) {
+            have += (size_t)r;
+        }
+        assert_int_equal(have, sizeof(buf));
+        memcpy(reported + n_reported * AVOW_EVENT_ID_BYTES, buf, sizeof(buf));
+        n_reported++;
+        have = 0;
+        struct timespec ts = { 0, (long)(rand_r(&seed) % 21) * 1000000L };
         nanosleep(&ts, NULL);
         kill(pid, SIGKILL);
         int status;
@@ -135,9 +146,6 @@ test_reliability__sigkill_loses_no_committed_event(void **state)
         assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 
         /* Whole ids only: a partial id was not fully reported. */
-        unsigned char buf[AVOW_EVENT_ID_BYTES];
-        size_t have = 0;
-        ssize_t r;
         while ((r = read(fds[0], buf + have, sizeof(buf) - have)) > 0) {
             have += (size_t)r;
             if (have == sizeof(buf)) {

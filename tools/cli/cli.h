@@ -184,4 +184,19 @@ void cmd_chart_help(FILE *out);
 int cmd_demo(cli_ctx *ctx, int argc, char **argv);
 void cmd_demo_help(FILE *out);
 
+/* cmd_audit.c: helpers for verify --checkpoint/--attestation and explain --evidence. */
+/* Read a whole file ("-": stdin) into out; stops after max + 1 bytes so the
+ * caller can refuse an oversized file. Exit code or 0 (after printing). */
+int cli_audit_read_file(avow_buf *out, const char *path, size_t max, const char *what);
+/* Write data to path (NULL or "-": stdout). Exit code or 0. */
+int cli_audit_write_file(const char *path, const void *data, size_t len);
+/* The key trusted to sign checkpoints: trust_hex when given, else the owner
+ * of ledger (may be NULL), else the public key of -k. Exit code or 0. */
+int cli_audit_trusted_key(unsigned char pk[AVOW_PUBKEY_BYTES], const cli_ctx *ctx,
+                          const char *trust_hex, avow_ledger *ledger, const char *command);
+/* Sign a fresh checkpoint with -k and write an evidence file of the n events
+ * (ids: n * 32 bytes) to path ("-": stdout). Exit code or 0. */
+int cli_evidence_write(const cli_ctx *ctx, avow_ledger *ledger, const unsigned char *ids, size_t n,
+                       const char *path);
+
 #endif /* AVOW_CLI_H */

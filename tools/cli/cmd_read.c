@@ -52,8 +52,18 @@ put_sp(FILE *out, avow_str s)
 }
 
 /* One line: #INDEX ID8 WHEN KIND SUMMARY  (by AUTHOR8) */
+/* "trusted", "untrusted" or "forked": whether the event counts in projections. */
+static const char *
+trust_status(const avow_trust *trust, const avow_event *ev)
+{
+    if (avow_trust_forked(trust, ev->author, ev->seq) == 1) {
+        return "forked";
+    }
+    return avow_trust_counts(trust, ev->author, ev->seq) == 1 ? "trusted" : "untrusted";
+}
+
 static void
-log_line(FILE *out, const avow_event *ev, uint64_t index, int width)
+log_line(FILE *out, const avow_event *ev, uint64_t index, int width, const char *status)
 {
     unsigned char id[AVOW_EVENT_ID_BYTES];
     char hex[AVOW_HEX_ID_LEN + 1];
@@ -110,7 +120,11 @@ log_line(FILE *out, const avow_event *ev, uint64_t index, int width)
         break;
     }
     avow_hex(hex, ev->author, SHORT_HEX / 2);
-    fprintf(out, "  (by %s)\n", hex);
+    if (strcmp(status, "trusted") == 0) {
+        fprintf(out, "  (by %s)\n", hex);
+    } else {
+        fprintf(out, "  (by %s) [%s]\n", hex, status);
+    }
 }
 
 void
@@ -143,6 +157,7 @@ cmd_log(cli_ctx *ctx, int argc, char **argv)
     unsigned char author[AVOW_PUBKEY_BYTES];
     avow_ledger *ledger = NULL;
     avow_iter *it = NULL;
+    avow_trust *trust = NULL;
     avow_buf buf = AVOW_BUF_INIT;
     avow_event ev;
     uint64_t index;
@@ -184,16 +199,22 @@ cmd_log(cli_ctx *ctx, int argc, char **argv)
         status = cli_fail_lib(r, NULL, "cannot read the ledger '%s'", ctx->ledger);
         goto done;
     }
+    if ((r = avow_trust_open(&trust, ledger)) < 0) {
+        status = cli_fail_lib(r, NULL, "cannot read the keyring of '%s'", ctx->ledger);
+        goto done;
+    }
     while ((r = avow_iter_next(it, &ev, &index)) == 1) {
+        const char *st = trust_status(trust, &ev);
         if (ctx->json) {
             buf.len = 0;
             if ((r = avow_event_to_json(&buf, &ev, index, 0)) < 0) {
                 break;
             }
-            fwrite(buf.ptr, 1, buf.len, stdout);
-            fputc('\n', stdout);
+            /* The event object plus this replica's view of it: "status". */
+            fwrite(buf.ptr, 1, buf.len - 1, stdout);
+            printf(",\"status\":\"%s\"}\n", st);
         } else {
-            log_line(stdout, &ev, index, width);
+            log_line(stdout, &ev, index, width, st);
         }
     }
     if (r < 0) {
@@ -205,6 +226,7 @@ cmd_log(cli_ctx *ctx, int argc, char **argv)
 
 done:
     avow_buf_dispose(&buf);
+    avow_trust_free(trust);
     avow_iter_free(it);
     avow_ledger_free(ledger);
     return status;
@@ -289,6 +311,7 @@ cmd_show(cli_ctx *ctx, int argc, char **argv)
     unsigned char id[AVOW_EVENT_ID_BYTES];
     char hex[AVOW_HEX_ID_LEN + 1];
     avow_ledger *ledger = NULL;
+    avow_trust *trust = NULL;
     avow_buf raw = AVOW_BUF_INIT;
     avow_buf json = AVOW_BUF_INIT;
     avow_event ev;
@@ -340,15 +363,20 @@ cmd_show(cli_ctx *ctx, int argc, char **argv)
         goto done;
     }
     sig_ok = avow_event_verify(&ev) == 0;
+    if ((r = avow_trust_open(&trust, ledger)) < 0) {
+        status = cli_fail_lib(r, NULL, "cannot read the keyring of '%s'", ctx->ledger);
+        goto done;
+    }
     if (ctx->json) {
         if ((r = avow_event_to_json(&json, &ev, index, 1)) < 0) {
             status = cli_fail_lib(r, NULL, "cannot render event '%s'", argv[optind]);
             goto done;
         }
-        fwrite(json.ptr, 1, json.len, stdout);
-        fputc('\n', stdout);
+        fwrite(json.ptr, 1, json.len - 1, stdout);
+        printf(",\"status\":\"%s\"}\n", trust_status(trust, &ev));
     } else {
         show_human(stdout, &ev, id, index, sig_ok);
+        printf("%-13s %s\n", "status", trust_status(trust, &ev));
     }
     if (!sig_ok) {
         avow_hex(hex, id, AVOW_EVENT_ID_BYTES);
@@ -359,6 +387,7 @@ cmd_show(cli_ctx *ctx, int argc, char **argv)
     }
 
 done:
+    avow_trust_free(trust);
     avow_buf_dispose(&json);
     avow_buf_dispose(&raw);
     avow_ledger_free(ledger);

@@ -60,12 +60,12 @@ static const cli_cmd commands[] = {
 
 /* Command options that take a value: their value is never a global option. */
 static const char *const value_options[] = {
-    "--title",       "--rule",   "--at",        "--source",   "--person",
-    "--quote",       "--reason", "--contest",   "--author",   "--origin",
-    "--known-at",    "--actor",  "--candidate", "--evidence", "--checkpoint",
-    "--attestation", "--trust",  "--proof",     "--out",      "--since",
-    "--consistency", "--heads",  "--after-seq", "--keep",     "--from",
-    "--to",          NULL,
+    "--title",       "--rule",        "--at",        "--source",   "--person",
+    "--quote",       "--reason",      "--contest",   "--author",   "--origin",
+    "--known-at",    "--actor",       "--candidate", "--evidence", "--checkpoint",
+    "--attestation", "--trust",       "--proof",     "--out",      "--since",
+    "--consistency", "--heads",       "--after-seq", "--keep",     "--from",
+    "--to",          "--remote-avow", NULL,
 };
 
 static const cli_cmd *
