@@ -73,6 +73,9 @@ struct verify_chunk {
 static void verify_report(struct verify_state *s, uint64_t index, uint64_t seq,
                           const unsigned char *id, const char *fmt, ...) AVOW_PRINTF(5, 6);
 
+static void verify_vreport(struct verify_state *s, uint64_t index, uint64_t seq,
+                           const unsigned char *id, const char *fmt, va_list ap) AVOW_PRINTF(5, 0);
+
 static void
 verify_vreport(struct verify_state *s, uint64_t index, uint64_t seq, const unsigned char *id,
                const char *fmt, va_list ap)

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * fuzz_time.c - fuzz target for the ISO 8601 parser (avow_time_parse, both
+ * bounds) and formatter (avow_time_format). Input: the text, up to its first
+ * NUL ("now" is skipped: it reads the clock).
+ *
+ * Invariants asserted:
+ *  1. Both bounds accept the same texts, with the same precision; a refusal
+ *     is AVOW_EINVALID with a reason in avow_error_last().
+ *  2. Results lie in [AVOW_TIME_MIN, AVOW_TIME_MAX]; end - start + 1 is the
+ *     length of the period the precision names (1 us, 1 s, 1 min, 1 day, the
+ *     month's or the year's days).
+ *  3. Round trip: the start, formatted at its precision, parses (start bound)
+ *     to the same instant and the same precision (MICRO may come back as
+ *     SECOND when the fraction is zero: the formatter omits it); the end,
+ *     formatted at its precision, names the same period as the start.
+ *  4. Accepted text is short: at most "YYYY-MM-DDTHH:MM:SS.ffffff+HH:MM".
+ */
+#include <string.h>
+
+#include "common.h"
+#include "fuzz.h"
+
+#define USEC_PER_DAY (INT64_C(86400) * 1000000)
+
+static int64_t
+period(int64_t start, avow_precision prec)
+{
+    char text[AVOW_TIME_STRLEN];
+    int64_t next = 0;
+    switch (prec) {
+    case AVOW_PREC_MICRO:
+        return 1;
+    case AVOW_PREC_SECOND:
+        return INT64_C(1000000);
+    case AVOW_PREC_MINUTE:
+        return INT64_C(60000000);
+    case AVOW_PREC_DAY:
+        return USEC_PER_DAY;
+    case AVOW_PREC_MONTH:
+    case AVOW_PREC_YEAR:
+        /* The next period starts one period later: 28..31 or 365/366 days. */
+        avow_time_format(text, start, prec);
+        FUZZ_ASSERT(avow_time_parse(&next, NULL, text, AVOW_TIME_END) == 0);
+        return next + 1 - start;
+    }
+    FUZZ_ASSERT(!"unknown precision");
+    return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *text = fuzz_copy(data, size, 1);
+    int64_t start = 0, end = 0, again = 0;
+    avow_precision ps = 0, pe = 0, pa = 0;
+    char out[AVOW_TIME_STRLEN], out_end[AVOW_TIME_STRLEN];
+
+    if (strcmp(text, "now") == 0) {
+        goto done;
+    }
+    int rs = avow_time_parse(&start, &ps, text, AVOW_TIME_START);
+    int re = avow_time_parse(&end, &pe, text, AVOW_TIME_END);
+
+    /* Invariant 1. */
+    FUZZ_ASSERT(rs == re);
+    if (rs != 0) {
+        FUZZ_ASSERT(rs == AVOW_EINVALID);
+        FUZZ_ASSERT(avow_error_last()[0] != '\0');
+        goto done;
+    }
+    FUZZ_ASSERT(ps == pe);
+    FUZZ_ASSERT(ps >= AVOW_PREC_YEAR && ps <= AVOW_PREC_MICRO);
+    /* Invariant 4. */
+    FUZZ_ASSERT(strlen(text) <= strlen("YYYY-MM-DDTHH:MM:SS.ffffff+HH:MM"));
+
+    /* Invariant 2. */
+    FUZZ_ASSERT(start >= AVOW_TIME_MIN && start <= AVOW_TIME_MAX);
+    FUZZ_ASSERT(end >= AVOW_TIME_MIN && end <= AVOW_TIME_MAX);
+    FUZZ_ASSERT(start <= end);
+    if (ps == AVOW_PREC_MONTH) {
+        int64_t len = end - start + 1;
+        FUZZ_ASSERT(len >= 28 * USEC_PER_DAY && len <= 31 * USEC_PER_DAY);
+        FUZZ_ASSERT(len % USEC_PER_DAY == 0);
+    } else if (ps == AVOW_PREC_YEAR) {
+        int64_t len = end - start + 1;
+        FUZZ_ASSERT(len == 365 * USEC_PER_DAY || len == 366 * USEC_PER_DAY);
+    } else {
+        FUZZ_ASSERT(end - start + 1 == period(start, ps));
+    }
+
+    /* Invariant 3. */
+    avow_time_format(out, start, ps);
+    FUZZ_ASSERT(out[0] != '\0' && strlen(out) < AVOW_TIME_STRLEN);
+    if (avow_time_parse(&again, &pa, out, AVOW_TIME_START) != 0) {
+        fprintf(stderr, "'%s' formats as '%s', which does not parse: %s\n", text, out,
+                avow_error_last());
+        FUZZ_ASSERT(!"formatted time parses");
+    }
+    FUZZ_ASSERT(again == start);
+    FUZZ_ASSERT(pa == ps ||
+                (ps == AVOW_PREC_MICRO && pa == AVOW_PREC_SECOND && start % 1000000 == 0));
+    if (pa == ps) {
+        FUZZ_ASSERT(avow_time_parse(&again, NULL, out, AVOW_TIME_END) == 0);
+        FUZZ_ASSERT(again == end);
+    }
+    avow_time_format(out_end, end, ps);
+    if (ps != AVOW_PREC_MICRO && ps != AVOW_PREC_SECOND) {
+        FUZZ_ASSERT(strcmp(out, out_end) == 0);
+    }
+    /* Formatting is UTC: the text ends in Z exactly when it carries a time of day. */
+    FUZZ_ASSERT((ps >= AVOW_PREC_MINUTE) == (out[strlen(out) - 1] == 'Z'));
+
+done:
+    free(text);
+    return 0;
+}

@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * seeds.c - writes the crafted seed inputs of the event and key corpora
+ * (tests/fuzz/corpus/event/, corpus/key/). Not a test; run it by hand:
+ *
+ *   cmake --build BUILD --target fuzz_seeds && BUILD/tests/fuzz/fuzz_seeds tests/fuzz/corpus
+ *
+ * The three known-answer vectors of tests/vectors/events.txt are
+ * corpus/event/vector{1,2,3,4}, made with
+ *   grep '^event1 = ' tests/vectors/events.txt | sed 's/.* = //' | xxd -r -p
+ * The time and rule seeds are plain text files. Everything is deterministic
+ * (fixed seeds and times) except the salt and nonce of the library-made
+ * sealed key.
+ *
+ * Invariants:
+ *  1. Every event seed decodes; all but "unknown-kind" are made by the library
+ *     encoder, so they are canonical.
+ *  2. Key seeds: a plain and a sealed file made by avow_key_generate()
+ *     (passphrase "x", INTERACTIVE limits), and a sealed file crafted here with
+ *     libsodium's MIN limits so that the fuzzer reaches decryption cheaply.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "codec.h"
+#include "keys.h"
+
+#define T_DAY INT64_C(1712102400000000) /* 2024-04-03T00:00:00Z */
+#define T_REC INT64_C(1712150700000000) /* 2024-04-03T13:25:00Z */
+
+/* dir/name into out. @return 0, or -1 when it does not fit */
+static int
+join(char out[4096], const char *dir, const char *name)
+{
+    int n = snprintf(out, 4096, "%s/%s", dir, name);
+    if (n < 0 || n >= 4096) {
+        fprintf(stderr, "fuzz_seeds: path too long: %s/%s\n", dir, name);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+write_file(const char *dir, const char *name, const unsigned char *b, size_t len)
+{
+    char path[4096];
+    FILE *f;
+    if (join(path, dir, name) < 0 || (f = fopen(path, "wb")) == NULL) {
+        fprintf(stderr, "fuzz_seeds: cannot write %s/%s\n", dir, name);
+        return -1;
+    }
+    if (fwrite(b, 1, len, f) != len) {
+        fclose(f);
+        return -1;
+    }
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+static int
+sign_to(const char *dir, const char *name, const avow_draft *d, const avow_key *key, uint64_t seq,
+        const unsigned char *prev)
+{
+    avow_buf b = AVOW_BUF_INIT;
+    int error = avow_event_sign(&b, d, key, seq, prev, T_REC);
+    if (error < 0) {
+        fprintf(stderr, "fuzz_seeds: %s: %s\n", name, avow_error_last());
+    } else {
+        error = write_file(dir, name, b.ptr, b.len);
+    }
+    avow_buf_dispose(&b);
+    return error;
+}
+
+static char *
+filled(size_t n, char c)
+{
+    char *s = malloc(n + 1);
+    if (s != NULL) {
+        memset(s, c, n);
+        s[n] = '\0';
+    }
+    return s;
+}
+
+static int
+events(const char *dir, const avow_key *key)
+{
+    static const unsigned char zero[AVOW_HASH_BYTES];
+    unsigned char prev[AVOW_HASH_BYTES];
+    avow_draft d = AVOW_DRAFT_INIT;
+    int error = 0;
+
+    memset(prev, 0x11, sizeof(prev));
+    d.kind = AVOW_KIND_CONTEST;
+    d.effective_at = INT64_C(1704067200000000); /* 2024 */
+    d.precision = AVOW_PREC_YEAR;
+    d.contest = "un:res-2024.1_x";
+    d.title = "Résolution 2/3 — vote";
+    d.rule = "2/3";
+    d.source = "https://example.org/a?b=c#d";
+    error |= sign_to(dir, "contest-year", &d, key, 1, zero);
+
+    d = (avow_draft)AVOW_DRAFT_INIT;
+    d.kind = AVOW_KIND_MEMBER_JOIN;
+    d.effective_at = INT64_C(1711929600000000); /* 2024-04 */
+    d.precision = AVOW_PREC_MONTH;
+    d.contest = "nato-sg-2024";
+    d.actor = "SE";
+    error |= sign_to(dir, "member-join-month", &d, key, 2, prev);
+    d.kind = AVOW_KIND_MEMBER_LEAVE;
+    d.precision = AVOW_PREC_DAY;
+    d.effective_at = T_DAY;
+    d.source = "s";
+    error |= sign_to(dir, "member-leave", &d, key, 3, prev);
+
+    d = (avow_draft)AVOW_DRAFT_INIT;
+    d.kind = AVOW_KIND_CANDIDATE_ENTER;
+    d.effective_at = T_DAY + INT64_C(50700000000); /* 14:05 */
+    d.precision = AVOW_PREC_MINUTE;
+    d.contest = "nato-sg-2024";
+    d.candidate = "Klaus Iohannis";
+    error |= sign_to(dir, "candidate-enter-minute", &d, key, 4, prev);
+    d.kind = AVOW_KIND_CANDIDATE_WITHDRAW;
+    d.effective_at = T_DAY + INT64_C(50701000000);
+    d.precision = AVOW_PREC_SECOND;
+    error |= sign_to(dir, "candidate-withdraw-second", &d, key, 5, prev);
+    d.kind = AVOW_KIND_DECISION;
+    d.effective_at = -INT64_C(1234567); /* before 1970, micro precision */
+    d.precision = AVOW_PREC_MICRO;
+    d.candidate = "Mark Rutte";
+    d.source = "https://www.nato.int/";
+    error |= sign_to(dir, "decision-micro", &d, key, 6, prev);
+
+    d = (avow_draft)AVOW_DRAFT_INIT;
+    d.kind = AVOW_KIND_STANCE;
+    d.effective_at = T_DAY;
+    d.precision = AVOW_PREC_DAY;
+    d.contest = "nato-sg-2024";
+    d.actor = "HU";
+    d.candidate = "Rutte";
+    d.stance = AVOW_STANCE_OPPOSES;
+    d.source = "https://example.org/hu";
+    d.person = "Péter Szijjártó";
+    d.quote = "line one\n\tline two \xf0\x9f\x97\xb3";
+    error |= sign_to(dir, "stance-person-quote", &d, key, 7, prev);
+
+    /* Every field of a stance at its limit: close to AVOW_EVENT_MAX_BYTES. */
+    char *contest = filled(AVOW_MAX_CONTEST, 'c'), *actor = filled(AVOW_MAX_ACTOR, 'a');
+    char *cand = filled(AVOW_MAX_CANDIDATE, 'b'), *person = filled(AVOW_MAX_PERSON, 'p');
+    char *source = filled(AVOW_MAX_SOURCE, 's'), *quote = filled(AVOW_MAX_QUOTE, 'q');
+    if (contest && actor && cand && person && source && quote) {
+        d.contest = contest;
+        d.actor = actor;
+        d.candidate = cand;
+        d.person = person;
+        d.source = source;
+        d.quote = quote;
+        d.stance = AVOW_STANCE_UNDECIDED;
+        error |= sign_to(dir, "stance-maximal", &d, key, 8, prev);
+    } else {
+        error = -1;
+    }
+    free(contest);
+    free(actor);
+    free(cand);
+    free(person);
+    free(source);
+    free(quote);
+
+    d = (avow_draft)AVOW_DRAFT_INIT;
+    d.kind = AVOW_KIND_RETRACT;
+    d.effective_at = T_DAY;
+    d.target = prev;
+    d.reason = "wrong\ncountry";
+    error |= sign_to(dir, "retract", &d, key, 9, prev);
+
+    /* An unknown kind (200) with known and unknown fields, signed by hand:
+     * the encoder refuses unknown kinds, the decoder keeps them. */
+    {
+        avow_buf b = AVOW_BUF_INIT;
+        static const unsigned char extra[] = { 14, 0, 2, 'h', 'i', 200, 0, 1, 0xff };
+        d = (avow_draft)AVOW_DRAFT_INIT;
+        d.kind = AVOW_KIND_MEMBER_JOIN;
+        d.effective_at = T_DAY;
+        d.contest = "future";
+        d.actor = "XX";
+        if (codec_encode_message(&b, &d, avow_key_public(key), 10, prev, T_REC) < 0 ||
+            avow_buf_put(&b, extra, sizeof(extra)) < 0 || avow_buf_grow(&b, AVOW_SIG_BYTES) < 0) {
+            error = -1;
+        } else {
+            b.ptr[CODEC_OFF_KIND] = 200;
+            be16_put(b.ptr + CODEC_OFF_BODYLEN,
+                     (uint16_t)(be16_get(b.ptr + CODEC_OFF_BODYLEN) + sizeof(extra)));
+            codec_sign_message(b.ptr + b.len, b.ptr, b.len, key);
+            b.len += AVOW_SIG_BYTES;
+            error |= write_file(dir, "unknown-kind", b.ptr, b.len);
+        }
+        avow_buf_dispose(&b);
+    }
+    return error;
+}
+
+static int
+keys(const char *dir)
+{
+    unsigned char seed[32];
+    char path[4096];
+    int error = 0;
+    avow_key_opts opts = AVOW_KEY_OPTS_INIT;
+
+    for (size_t i = 0; i < sizeof(seed); i++) {
+        seed[i] = (unsigned char)i;
+    }
+    opts.seed = seed;
+    if (join(path, dir, "plain") < 0) {
+        return -1;
+    }
+    unlink(path);
+    error |= avow_key_generate(NULL, path, &opts);
+    opts.passphrase = "x";
+    opts.passphrase_len = 1;
+    if (join(path, dir, "sealed-interactive") < 0) {
+        return -1;
+    }
+    unlink(path);
+    error |= avow_key_generate(NULL, path, &opts);
+
+    /* Sealed with the MIN limits, following keys.c (invariant 5 there). */
+    unsigned char file[KEYS_FILE_SEALED_BYTES], pk[32], sk[64], k[32];
+    crypto_sign_seed_keypair(pk, sk, seed);
+    memcpy(file, KEYS_MAGIC, KEYS_MAGIC_BYTES);
+    file[KEYS_OFF_KDF] = KEYS_KDF_ARGON2ID;
+    memcpy(file + KEYS_OFF_PUBLIC, pk, 32);
+    be64_put(file + KEYS_OFF_OPSLIMIT, crypto_pwhash_argon2id_OPSLIMIT_MIN);
+    be64_put(file + KEYS_OFF_MEMLIMIT, crypto_pwhash_argon2id_MEMLIMIT_MIN);
+    memset(file + KEYS_OFF_SALT, 0x5a, KEYS_SALT_BYTES);
+    memset(file + KEYS_OFF_NONCE, 0xa5, KEYS_NONCE_BYTES);
+    if (crypto_pwhash(k, sizeof(k), "x", 1, file + KEYS_OFF_SALT,
+                      crypto_pwhash_argon2id_OPSLIMIT_MIN, crypto_pwhash_argon2id_MEMLIMIT_MIN,
+                      crypto_pwhash_ALG_ARGON2ID13) != 0) {
+        return -1;
+    }
+    crypto_aead_xchacha20poly1305_ietf_encrypt(file + KEYS_OFF_CIPHERTEXT, NULL, seed, 32, file,
+                                               KEYS_OFF_NONCE, NULL, file + KEYS_OFF_NONCE, k);
+    error |= write_file(dir, "sealed-min", file, sizeof(file));
+    sodium_memzero(sk, sizeof(sk));
+    sodium_memzero(k, sizeof(k));
+    return error;
+}
+
+int
+main(int argc, char **argv)
+{
+    unsigned char seed[32];
+    avow_key *key = NULL;
+    char dir[4096];
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s CORPUS_DIR (tests/fuzz/corpus)\n", argv[0]);
+        return 2;
+    }
+    if (sodium_init() < 0) {
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof(seed); i++) {
+        seed[i] = (unsigned char)i;
+    }
+    if (avow_key_from_seed(&key, seed) < 0) {
+        return 1;
+    }
+    int error = join(dir, argv[1], "event");
+    if (error == 0) {
+        error = events(dir, key);
+    }
+    error |= join(dir, argv[1], "key");
+    if (error == 0) {
+        error = keys(dir);
+    }
+    avow_key_free(key);
+    if (error != 0) {
+        fprintf(stderr, "fuzz_seeds: failed: %s\n", avow_error_last());
+        return 1;
+    }
+    return 0;
+}
