@@ -814,6 +814,14 @@ AVOW_EXTERN int avow_checkpoint_create(avow_buf *out, avow_checkpoint *cp, avow_
                                        const avow_key *key);
 
 /**
+ * The latest checkpoint this ledger signed and stored (largest size), its note
+ * appended to note_out, what it states in cp, its signer in pk (may be NULL).
+ * @return 0, AVOW_ENOTFOUND (none yet), AVOW_EVERIFY (stored note damaged)
+ */
+AVOW_EXTERN int avow_checkpoint_latest(avow_buf *note_out, avow_checkpoint *cp,
+                                       unsigned char pk[AVOW_PUBKEY_BYTES], avow_ledger *ledger);
+
+/**
  * Offline: parse a checkpoint note and check its signature by pk under the
  * name of its origin line.
  * @return 0, AVOW_EFORMAT (malformed: the detail names the line),

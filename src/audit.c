@@ -1072,6 +1072,29 @@ done:
     return error;
 }
 
+int
+avow_checkpoint_latest(avow_buf *note_out, avow_checkpoint *cp, unsigned char pk[AVOW_PUBKEY_BYTES],
+                       avow_ledger *ledger)
+{
+    int error;
+    unsigned char signer[AVOW_PUBKEY_BYTES];
+    size_t start = note_out->len;
+    if ((error = latest_checkpoint(ledger, note_out, signer)) < 0) {
+        return error;
+    }
+    /* Stored by this ledger after signing, but read back like any note. */
+    if ((error = avow_checkpoint_open(cp, (const char *)note_out->ptr + start,
+                                      note_out->len - start, signer)) < 0) {
+        note_out->len = start;
+        return avow_error_set(AVOW_EVERIFY, "the latest stored checkpoint does not verify: %s",
+                              avow_error_last());
+    }
+    if (pk != NULL) {
+        memcpy(pk, signer, AVOW_PUBKEY_BYTES);
+    }
+    return 0;
+}
+
 static json_t *
 hex_json(const unsigned char *bytes, size_t n)
 {

@@ -185,6 +185,18 @@ avow evidence verify "$T/ev.bad" >/dev/null 2>&1
 [ $? = 1 ] || fail "altered evidence must fail with exit 1"
 set -e
 
+# Once a checkpoint is signed (evidence above signed one), explain carries the
+# deciding event's inclusion proof, the same as avow prove gives.
+avow checkpoint >/dev/null
+avow explain $C HU Rutte --at 2024-04-04 --json >"$T/e3.json"
+size=$(avow log --json | wc -l)
+jq -e --argjson n "$size" '.inclusion.tree_size == $n and (.inclusion.path | length) > 0' \
+    "$T/e3.json" >/dev/null || fail "explain --json inclusion: $(jq -c .inclusion "$T/e3.json")"
+avow prove "$hu" --json | jq -c '{leaf_index, tree_size, root, path}' >"$T/p1"
+jq -c '.inclusion' "$T/e3.json" | cmp -s - "$T/p1" || fail "explain's proof differs from prove's"
+avow explain $C HU Rutte --at 2024-04-04 | grep -q '^inclusion proof: leaf ' ||
+    fail "explain shows no inclusion proof"
+
 # Errors: unknown contest, bad time, missing arguments.
 set +e
 avow state nope --json >/dev/null 2>"$T/err"

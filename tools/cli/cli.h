@@ -178,6 +178,10 @@ void cmd_bundle_help(FILE *out);
 int cmd_trust(cli_ctx *ctx, int argc, char **argv);
 void cmd_trust_help(FILE *out);
 
+/* cmd_info.c */
+int cmd_info(cli_ctx *ctx, int argc, char **argv);
+void cmd_info_help(FILE *out);
+
 /* cmd_demo.c */
 int cmd_chart(cli_ctx *ctx, int argc, char **argv);
 void cmd_chart_help(FILE *out);

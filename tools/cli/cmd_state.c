@@ -589,6 +589,55 @@ explain_human(FILE *out, const avow_explain *ex, const char *actor, const char *
     }
 }
 
+/*
+ * The inclusion proof of the deciding event against the latest checkpoint
+ * this ledger signed, when there is one that covers it: 1, else 0.
+ */
+static int
+deciding_proof(avow_inclusion *proof, avow_ledger *ledger, const avow_explain *ex)
+{
+    const avow_explain_item *it = avow_explain_item_at(ex, AVOW_EXPLAIN_DECIDING, 0);
+    avow_buf note = AVOW_BUF_INIT;
+    avow_checkpoint cp;
+    int ok = 0;
+    if (it != NULL && avow_checkpoint_latest(&note, &cp, NULL, ledger) == 0 &&
+        it->index < cp.size && avow_ledger_prove_inclusion(proof, ledger, it->id, cp.size) == 0 &&
+        memcmp(proof->root, cp.root, AVOW_HASH_BYTES) == 0 && avow_inclusion_verify(proof) == 0) {
+        ok = 1;
+    }
+    avow_buf_dispose(&note);
+    return ok;
+}
+
+static void
+inclusion_human(FILE *out, const avow_inclusion *p)
+{
+    char hex[2 * AVOW_HASH_BYTES + 1];
+    avow_hex(hex, p->root, AVOW_HASH_BYTES);
+    fprintf(out,
+            "inclusion proof: leaf %" PRIu64 " of the signed checkpoint of size %" PRIu64
+            " (root %s):\n",
+            p->leaf_index, p->tree_size, hex);
+    for (size_t i = 0; i < p->count; i++) {
+        avow_hex(hex, p->path + i * AVOW_HASH_BYTES, AVOW_HASH_BYTES);
+        fprintf(out, "  %s\n", hex);
+    }
+}
+
+static void
+inclusion_json(FILE *out, const avow_inclusion *p)
+{
+    char hex[2 * AVOW_HASH_BYTES + 1];
+    avow_hex(hex, p->root, AVOW_HASH_BYTES);
+    fprintf(out, "{\"leaf_index\":%" PRIu64 ",\"tree_size\":%" PRIu64 ",\"root\":\"%s\",\"path\":[",
+            p->leaf_index, p->tree_size, hex);
+    for (size_t i = 0; i < p->count; i++) {
+        avow_hex(hex, p->path + i * AVOW_HASH_BYTES, AVOW_HASH_BYTES);
+        fprintf(out, "%s\"%s\"", i ? "," : "", hex);
+    }
+    fputs("]}", out);
+}
+
 int
 cmd_explain(cli_ctx *ctx, int argc, char **argv)
 {
@@ -598,6 +647,8 @@ cmd_explain(cli_ctx *ctx, int argc, char **argv)
     avow_explain *ex = NULL;
     avow_buf buf = AVOW_BUF_INIT;
     unsigned char *ids = NULL;
+    avow_inclusion proof;
+    int have_proof = 0;
     int status, helped, r;
 
     if ((status = parse_query(&opts, &extra, argc, argv, "explain", cmd_explain_help, &helped)) !=
@@ -618,15 +669,27 @@ cmd_explain(cli_ctx *ctx, int argc, char **argv)
                               "cannot explain '%s'", argv[optind]);
         goto done;
     }
+    have_proof = deciding_proof(&proof, ledger, ex);
     if (ctx->json) {
         if ((r = avow_explain_to_json(&buf, ex)) < 0) {
             status = cli_fail_lib(r, NULL, "cannot render the explanation");
             goto done;
         }
-        fwrite(buf.ptr, 1, buf.len, stdout);
-        fputc('\n', stdout);
+        if (have_proof) {
+            /* The explanation plus the deciding event's inclusion proof. */
+            fwrite(buf.ptr, 1, buf.len - 1, stdout);
+            fputs(",\"inclusion\":", stdout);
+            inclusion_json(stdout, &proof);
+            fputs("}\n", stdout);
+        } else {
+            fwrite(buf.ptr, 1, buf.len, stdout);
+            fputc('\n', stdout);
+        }
     } else {
         explain_human(stdout, ex, argv[optind + 1], argv[optind + 2]);
+        if (have_proof) {
+            inclusion_human(stdout, &proof);
+        }
     }
     if (extra.evidence != NULL) {
         /* Every event the explanation rests on, proven against a fresh checkpoint. */

@@ -32,6 +32,7 @@ static const cli_cmd commands[] = {
     { "log", cmd_log, cmd_log_help, "list the events of the ledger in log order" },
     { "show", cmd_show, cmd_show_help, "show one event, every field" },
     { "verify", cmd_verify, cmd_verify_help, "check signatures, chains and indexes" },
+    { "info", cmd_info, cmd_info_help, "the ledger's origin, size, root and owner" },
     /* projections: cmd_state.c */
     { "state", cmd_state, cmd_state_help, "who supports whom at a point in time" },
     { "history", cmd_history, cmd_history_help, "every change of a contest, in time order" },
