@@ -1068,6 +1068,9 @@ AVOW_EXTERN int avow_trust_open(avow_trust **out, avow_ledger *ledger);
 /** Whether event (author, seq) counts in projections: 1 or 0. */
 AVOW_EXTERN int avow_trust_counts(const avow_trust *trust,
                                   const unsigned char author[AVOW_PUBKEY_BYTES], uint64_t seq);
+/** The keyring name of an author (borrowed until avow_trust_free()), or NULL. */
+AVOW_EXTERN const char *avow_trust_name(const avow_trust *trust,
+                                        const unsigned char author[AVOW_PUBKEY_BYTES]);
 /** Whether the author has fork evidence at or below seq (1) or not (0). */
 AVOW_EXTERN int avow_trust_forked(const avow_trust *trust,
                                   const unsigned char author[AVOW_PUBKEY_BYTES], uint64_t seq);

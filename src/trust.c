@@ -664,6 +664,13 @@ avow_trust_counts(const avow_trust *trust, const unsigned char author[AVOW_PUBKE
     return trust_view_counts(trust->view, author, seq);
 }
 
+const char *
+avow_trust_name(const avow_trust *trust, const unsigned char author[AVOW_PUBKEY_BYTES])
+{
+    const struct trust_author *a = tv_find(trust->view, author, NULL);
+    return a != NULL && a->name[0] != '\0' ? a->name : NULL;
+}
+
 int
 avow_trust_forked(const avow_trust *trust, const unsigned char author[AVOW_PUBKEY_BYTES],
                   uint64_t seq)

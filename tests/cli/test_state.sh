@@ -197,6 +197,10 @@ jq -c '.inclusion' "$T/e3.json" | cmp -s - "$T/p1" || fail "explain's proof diff
 avow explain $C HU Rutte --at 2024-04-04 | grep -q '^inclusion proof: leaf ' ||
     fail "explain shows no inclusion proof"
 
+# history names an author by its keyring name once it has one.
+avow trust add "$(avow key show)" "Analyst One" >/dev/null
+avow history $C --actor HU | grep -q '(by Analyst One, ' || fail "history should name the author"
+
 # Errors: unknown contest, bad time, missing arguments.
 set +e
 avow state nope --json >/dev/null 2>"$T/err"

@@ -296,6 +296,7 @@ cmd_history_help(FILE *out)
 struct history_out {
     int json;
     int failed;
+    const avow_trust *trust; /* names authors by their keyring name */
 };
 
 static void
@@ -408,8 +409,14 @@ history_line(const avow_change *ch, void *payload)
     avow_time_format(when, ev->effective_at, (avow_precision)prec);
     fprintf(stdout, "%s  ", when);
     change_what(stdout, ev);
-    avow_hex(hex, ev->author, SHORT_HEX / 2);
-    fprintf(stdout, "  (by %s", hex);
+    const char *name = h->trust != NULL ? avow_trust_name(h->trust, ev->author) : NULL;
+    if (name != NULL) {
+        fputs("  (by ", stdout);
+        put(stdout, name);
+    } else {
+        avow_hex(hex, ev->author, SHORT_HEX / 2);
+        fprintf(stdout, "  (by %s", hex);
+    }
     if (ev->source.ptr != NULL) {
         fputs(", ", stdout);
         cli_put_str(stdout, ev->source);
@@ -435,7 +442,8 @@ cmd_history(cli_ctx *ctx, int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     avow_history_opts opts = AVOW_HISTORY_OPTS_INIT;
-    struct history_out h = { ctx->json, 0 };
+    struct history_out h = { ctx->json, 0, NULL };
+    avow_trust *trust = NULL;
     avow_ledger *ledger = NULL;
     int status = CLI_EXIT_OK, c, r;
 
@@ -466,6 +474,11 @@ cmd_history(cli_ctx *ctx, int argc, char **argv)
     if ((status = open_for_query(&ledger, ctx, 0)) != 0) {
         goto done;
     }
+    if ((r = avow_trust_open(&trust, ledger)) < 0) {
+        status = cli_fail_lib(r, NULL, "cannot read the keyring of '%s'", ctx->ledger);
+        goto done;
+    }
+    h.trust = trust;
     r = avow_history(ledger, argv[optind], &opts, history_line, &h);
     if (h.failed) {
         status = h.failed;
@@ -474,6 +487,7 @@ cmd_history(cli_ctx *ctx, int argc, char **argv)
                               "cannot read the history of '%s'", argv[optind]);
     }
 done:
+    avow_trust_free(trust);
     avow_ledger_free(ledger);
     return status;
 }
