@@ -598,6 +598,46 @@ AVOW_EXTERN int avow_import(avow_ledger *ledger, avow_import_result *res, const 
 /** @} */
 /* END interchange API */
 
+/* BEGIN chart API */
+/** @defgroup avow_chart Charts: support over time as a standalone SVG document
+ * @{ */
+
+/** Most candidates one chart draws. */
+#define AVOW_CHART_MAX_CANDIDATES 16
+
+/** What a chart covers. Every time given as AVOW_TIME_MAX means "not given". */
+typedef struct avow_chart_opts {
+    unsigned int version;
+    int64_t from;     /**< start of the time axis (default: the contest's first change) */
+    int64_t to;       /**< end of the time axis (default: the last change plus a tenth of
+                           the span, at least a day; now when nothing changes after from) */
+    int64_t known_at; /**< record time K of every state drawn (default: +infinity) */
+    int all_authors;  /**< 1: count every author, skipping the trust filter */
+} avow_chart_opts;
+#define AVOW_CHART_OPTS_VERSION 1
+#define AVOW_CHART_OPTS_INIT                                                                       \
+    {                                                                                              \
+        AVOW_CHART_OPTS_VERSION, AVOW_TIME_MAX, AVOW_TIME_MAX, AVOW_TIME_MAX, 0                    \
+    }
+
+/**
+ * Draw the support of each candidate of a contest over time as an SVG 1.1
+ * document: one step per distinct effective time of the contest's changes
+ * (avow_history()), each the avow_state_compute() of that time; the rule's
+ * threshold, member count changes and the decision marked. Every step carries
+ * a <title> "TIME: CANDIDATE S of M members support, N needed" (TIME in full
+ * UTC form), so tools can check the drawing against `avow state --at TIME`.
+ *
+ * @param[out] out the document (appended)
+ * @return 0, AVOW_ENOTFOUND (no such contest), AVOW_EINVALID (from >= to),
+ *         AVOW_ERANGE (more than AVOW_CHART_MAX_CANDIDATES candidates), AVOW_EIO,
+ *         AVOW_ENOMEM
+ */
+AVOW_EXTERN int avow_chart_svg(avow_buf *out, avow_ledger *ledger, const char *contest,
+                               const avow_chart_opts *opts);
+/** @} */
+/* END chart API */
+
 /* BEGIN projection API */
 /** @defgroup avow_projection Projections: state, history, explain (docs/PROJECTIONS.md)
  * @{ */

@@ -9,12 +9,21 @@
  *     of the axis): the chart shows the state, not an interpolation.
  *  3. Coordinates are computed from the series alone: the same series gives
  *     the same bytes.
+ *  4. Every point inside the axis carries, per candidate, a marker whose
+ *     <title> states the exact time and the counts drawn there, so the drawing
+ *     can be checked against `avow state --at TIME` without reading geometry.
+ *  5. avow_chart_svg() draws only what avow_state_compute() says at each
+ *     distinct effective time of the contest's changes: the chart is a view of
+ *     the projection, never a second computation of it.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "chart.h"
+
+_Static_assert(CHART_MAX_CANDIDATES == AVOW_CHART_MAX_CANDIDATES,
+               "the renderer draws as many candidates as the API promises");
 
 #define W      960.0
 #define H      520.0
@@ -256,6 +265,34 @@ draw_markers(avow_buf *out, const chart_series *s)
     return 0;
 }
 
+/* A marker per candidate at each point, titled with the exact counts (invariant 4). */
+static int
+draw_points(avow_buf *out, const chart_series *s, unsigned ymax)
+{
+    int error;
+    char when[AVOW_TIME_STRLEN];
+    for (size_t i = 0; i < s->n_points; i++) {
+        const chart_point *p = &s->points[i];
+        if (p->t < s->from || p->t > s->to) {
+            continue;
+        }
+        avow_time_format(when, p->t, AVOW_PREC_MICRO);
+        for (size_t c = 0; c < s->n_candidates; c++) {
+            if ((error = svg_printf(out,
+                                    "<circle class=\"step\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\" "
+                                    "fill=\"%s\"><title>%s: ",
+                                    x_of(s, p->t), y_of(p->support[c], ymax),
+                                    palette[c % PALETTE_N], when)) < 0 ||
+                (error = svg_text(out, s->candidates[c])) < 0 ||
+                (error = svg_printf(out, " %u of %u members support, %u needed</title></circle>\n",
+                                    p->support[c], p->members, p->needed)) < 0) {
+                return error;
+            }
+        }
+    }
+    return 0;
+}
+
 static int
 draw_legend(avow_buf *out, const chart_series *s)
 {
@@ -352,12 +389,163 @@ chart_render_svg(avow_buf *out, const chart_series *s)
             goto done;
         }
     }
-    if ((error = draw_legend(out, s)) < 0 || (error = svg_printf(out, "</svg>\n")) < 0) {
+    if ((error = draw_points(out, s, ymax)) < 0 || (error = draw_legend(out, s)) < 0 ||
+        (error = svg_printf(out, "</svg>\n")) < 0) {
         goto done;
     }
 done:
     if (error < 0) {
         out->len = start;
     }
+    return error;
+}
+
+/* ---- from a ledger ------------------------------------------------------ */
+
+/* The distinct effective times of a contest's changes, ascending. */
+typedef struct chart_times {
+    int64_t *t;
+    size_t n, cap;
+} chart_times;
+
+static int
+chart_collect(const avow_change *ch, void *payload)
+{
+    chart_times *ts = payload;
+    int64_t t = ch->event->effective_at;
+
+    /* avow_history() reports in effective_at order: equal times are adjacent. */
+    if (ts->n > 0 && ts->t[ts->n - 1] == t) {
+        return 0;
+    }
+    if (ts->n == ts->cap) {
+        size_t cap = ts->cap == 0 ? 64 : ts->cap * 2;
+        int64_t *p = cap > SIZE_MAX / sizeof(*p) ? NULL : realloc(ts->t, cap * sizeof(*p));
+        if (p == NULL) {
+            return avow_error_set(AVOW_ENOMEM, "chart: out of memory");
+        }
+        ts->t = p;
+        ts->cap = cap;
+    }
+    ts->t[ts->n++] = t;
+    return 0;
+}
+
+static int
+chart_state(avow_state **out, avow_ledger *ledger, const char *contest, int64_t at,
+            const avow_chart_opts *opts)
+{
+    avow_state_opts so = AVOW_STATE_OPTS_INIT;
+    so.at = at;
+    so.known_at = opts->known_at;
+    so.all_authors = opts->all_authors;
+    return avow_state_compute(out, ledger, contest, &so);
+}
+
+int
+avow_chart_svg(avow_buf *out, avow_ledger *ledger, const char *contest, const avow_chart_opts *opts)
+{
+    avow_chart_opts def = AVOW_CHART_OPTS_INIT;
+    avow_history_opts ho = AVOW_HISTORY_OPTS_INIT;
+    chart_times ts = { NULL, 0, 0 };
+    chart_point *points = NULL;
+    avow_state *last = NULL, *st = NULL;
+    chart_series s;
+    size_t n_points = 0;
+    int error;
+
+    if (out == NULL || ledger == NULL || contest == NULL) {
+        return avow_error_set(AVOW_EINVALID, "avow_chart_svg: no output, ledger or contest");
+    }
+    if (opts == NULL) {
+        opts = &def;
+    }
+    memset(&s, 0, sizeof(s));
+    ho.all_authors = opts->all_authors;
+    if ((error = avow_history(ledger, contest, &ho, chart_collect, &ts)) != 0) {
+        if (error > 0) {
+            error = avow_error_set(AVOW_EIO, "chart: history stopped");
+        }
+        goto done;
+    }
+    if (ts.n == 0) {
+        error = avow_error_set(AVOW_EINVALID, "chart: no change of '%s' counts%s", contest,
+                               opts->all_authors ? "" : " (its authors are not trusted?)");
+        goto done;
+    }
+
+    /* The axis (see avow_chart_opts). */
+    s.from = opts->from != AVOW_TIME_MAX ? opts->from : ts.t[0];
+    if (opts->to != AVOW_TIME_MAX) {
+        s.to = opts->to;
+    } else if (ts.t[ts.n - 1] > s.from) {
+        int64_t span = ts.t[ts.n - 1] - s.from;
+        int64_t margin = span / 10 > DAY_US ? span / 10 : DAY_US;
+        s.to = ts.t[ts.n - 1] <= AVOW_TIME_MAX - margin ? ts.t[ts.n - 1] + margin : AVOW_TIME_MAX;
+    } else {
+        int64_t now = avow_time_now();
+        s.to = now > s.from ? now : (s.from <= AVOW_TIME_MAX - DAY_US ? s.from + DAY_US : s.from);
+    }
+    if (s.from >= s.to) {
+        error = avow_error_set(AVOW_EINVALID, "chart: the time axis must end after it starts");
+        goto done;
+    }
+
+    /* Candidates, title, rule and decision: the state at the end of the axis. */
+    if ((error = chart_state(&last, ledger, contest, s.to, opts)) < 0) {
+        goto done;
+    }
+    s.n_candidates = avow_state_candidate_count(last);
+    if (s.n_candidates > CHART_MAX_CANDIDATES) {
+        error = avow_error_set(AVOW_ERANGE, "chart: '%s' has %zu candidates, at most %d are drawn",
+                               contest, s.n_candidates, CHART_MAX_CANDIDATES);
+        goto done;
+    }
+    for (size_t c = 0; c < s.n_candidates; c++) {
+        s.candidates[c] = avow_state_candidate_name(last, c);
+    }
+    s.title = avow_state_title(last) != NULL ? avow_state_title(last) : contest;
+    s.rule = avow_state_rule(last);
+    s.has_decision = avow_state_decision(last, &s.decision_candidate, &s.decision_at, NULL);
+
+    /* One point per change time up to the end of the axis (invariant 5). */
+    if ((points = calloc(ts.n, sizeof(*points))) == NULL) {
+        error = avow_error_set(AVOW_ENOMEM, "chart: out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < ts.n && ts.t[i] <= s.to; i++) {
+        chart_point *p = &points[n_points++];
+        if ((error = chart_state(&st, ledger, contest, ts.t[i], opts)) < 0) {
+            goto done;
+        }
+        p->t = ts.t[i];
+        p->members = (unsigned)avow_state_member_count(st);
+        p->needed = (unsigned)avow_state_needed(st);
+        for (size_t k = 0; k < avow_state_candidate_count(st); k++) {
+            const char *name = avow_state_candidate_name(st, k);
+            for (size_t c = 0; c < s.n_candidates; c++) {
+                if (strcmp(name, s.candidates[c]) == 0) {
+                    p->support[c] = (unsigned)avow_state_support_count(st, k);
+                    break;
+                }
+            }
+        }
+        avow_state_free(st);
+        st = NULL;
+    }
+    if (n_points == 0) {
+        /* Every change comes after the axis: the contest as it stood then. */
+        points[0].t = s.from;
+        n_points = 1;
+    }
+    s.n_points = n_points;
+    s.points = points;
+    error = chart_render_svg(out, &s);
+
+done:
+    avow_state_free(st);
+    avow_state_free(last);
+    free(points);
+    free(ts.t);
     return error;
 }

@@ -145,7 +145,7 @@ _avow() {
         opts="--heads"
         files=1
         ;;
-    chart) opts="--out --from --to" ;;
+    chart) opts="--out --from --to --known-at --all-authors" ;;
     demo)
         COMPREPLY=($(compgen -d -- "$cur"))
         return
