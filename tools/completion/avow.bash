@@ -16,7 +16,7 @@ _avow() {
     fi
 
     local commands="init key contest member candidate declare retract decide log show
-        state history explain verify evidence witness checkpoint prove export import
+        state history explain verify info evidence witness checkpoint prove export import
         trust sync serve heads bundle chart demo help"
     local globals="-L --ledger -k --key --json -q --quiet -h --help"
 
@@ -81,7 +81,7 @@ _avow() {
     key)
         subs="new show rotate"
         [[ $sub == new ]] && opts="--passphrase" && files=1
-        [[ $sub == rotate ]] && files=1
+        [[ $sub == rotate ]] && opts="--passphrase" && files=1
         ;;
     contest)
         subs="new"
@@ -131,10 +131,14 @@ _avow() {
         files=1
         ;;
     trust)
-        subs="add list remove revoke"
+        subs="add list remove revoke resolve"
         [[ $sub == revoke ]] && opts="--after-seq"
+        [[ $sub == resolve ]] && opts="--keep"
         ;;
-    sync) files=1 ;;
+    sync)
+        opts="--pull --push --remote-avow"
+        files=1
+        ;;
     serve)
         opts="--stdio"
         files=1
