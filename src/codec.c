@@ -21,6 +21,13 @@
  *  9. A key-succession event (kind 9) verifies only when both signatures
  *     hold: the author's over the event and the successor's over the
  *     succession message (author, seq, prev, successor).
+ * 10. codec_decode_stored(), for events read back from the ledger (checked by
+ *     the strict decoder when they were appended, re-checked by verify),
+ *     keeps every structural check of 1-6 (sizes, lengths, bounds, order,
+ *     required fields, stance values) so that no read goes out of the bytes,
+ *     and skips only the content rules of 4 and 7 (time precision, UTF-8,
+ *     identifier and rule syntax). Untrusted bytes always take the strict
+ *     decoder.
  */
 #include <assert.h>
 
@@ -322,8 +329,22 @@ event_text_slot(avow_event *ev, unsigned tag)
     }
 }
 
-int
-avow_event_decode(avow_event *out, const unsigned char *raw, size_t len)
+/* What codec_decode_stored() still checks of a known field: its length and
+ * the values the projection branches on (memory safety and the kind's
+ * shape), not its text rules (invariant 10). */
+static int
+field_check_stored(unsigned tag, const unsigned char *v, size_t len)
+{
+    const field_spec *f = &fields[tag];
+    if (len == 0 || len > f->maxlen || (f->type == FT_HASH && len != f->maxlen) ||
+        (f->type == FT_STANCE && (v[0] < AVOW_STANCE_SUPPORTS || v[0] > AVOW_STANCE_UNDECIDED))) {
+        return avow_error_set(AVOW_EFORMAT, "field %s is malformed", f->name);
+    }
+    return 0;
+}
+
+static int
+event_decode(avow_event *out, const unsigned char *raw, size_t len, int strict)
 {
     int error;
     memset(out, 0, sizeof(*out));
@@ -368,8 +389,8 @@ avow_event_decode(avow_event *out, const unsigned char *raw, size_t len)
         return avow_error_set(AVOW_EFORMAT, out->seq == 1 ? "seq 1 must have an all-zero prev"
                                                           : "only seq 1 may have an all-zero prev");
     }
-    if ((error = time_check(AVOW_EFORMAT, out->recorded_at, out->effective_at, out->precision)) <
-        0) {
+    if (strict && (error = time_check(AVOW_EFORMAT, out->recorded_at, out->effective_at,
+                                      out->precision)) < 0) {
         return error;
     }
 
@@ -386,6 +407,9 @@ avow_event_decode(avow_event *out, const unsigned char *raw, size_t len)
         if (flen > (size_t)(end - p)) {
             return avow_error_set(AVOW_EFORMAT, "field %u runs past the end of the body", tag);
         }
+        if (tag == 0) {
+            return avow_error_set(AVOW_EFORMAT, "field tag 0 is not a tag");
+        }
         if (tag <= last_tag) {
             return avow_error_set(
               AVOW_EFORMAT,
@@ -393,7 +417,8 @@ avow_event_decode(avow_event *out, const unsigned char *raw, size_t len)
         }
         last_tag = tag;
         if (tag >= 1 && tag <= TAG_MAX_KNOWN) {
-            if ((error = field_check(AVOW_EFORMAT, tag, p, flen)) < 0) {
+            if ((error = strict ? field_check(AVOW_EFORMAT, tag, p, flen)
+                                : field_check_stored(tag, p, flen)) < 0) {
                 return error;
             }
             seen |= BIT(tag);
@@ -409,8 +434,6 @@ avow_event_decode(avow_event *out, const unsigned char *raw, size_t len)
         } else if (out->kind <= CODEC_KIND_MAX) {
             return avow_error_set(AVOW_EFORMAT, "unknown field %u in a %s event", tag,
                                   avow_kind_name(out->kind));
-        } else if (tag == 0) {
-            return avow_error_set(AVOW_EFORMAT, "field tag 0 is not a tag");
         }
         p += flen;
     }
@@ -435,6 +458,18 @@ avow_event_decode(avow_event *out, const unsigned char *raw, size_t len)
         }
     }
     return 0;
+}
+
+int
+avow_event_decode(avow_event *out, const unsigned char *raw, size_t len)
+{
+    return event_decode(out, raw, len, 1);
+}
+
+int
+codec_decode_stored(avow_event *out, const unsigned char *raw, size_t len)
+{
+    return event_decode(out, raw, len, 0);
 }
 
 static int

@@ -17,6 +17,14 @@ int codec_encode_message(avow_buf *out, const avow_draft *draft,
                          const unsigned char author[AVOW_PUBKEY_BYTES], uint64_t seq,
                          const unsigned char prev[AVOW_HASH_BYTES], int64_t recorded_at);
 
+/*
+ * Decode an event read back from this ledger's store (invariant 10 of
+ * codec.c): the structure, every length and bound are checked as by
+ * avow_event_decode(), the text rules are not. Never for untrusted bytes.
+ * @return 0 or AVOW_EFORMAT
+ */
+int codec_decode_stored(avow_event *out, const unsigned char *raw, size_t len);
+
 /* Sign a message produced by codec_encode_message() with the domain-separated
  * construction of docs/FORMAT.md. */
 void codec_sign_message(unsigned char sig[AVOW_SIG_BYTES], const unsigned char *msg, size_t len,

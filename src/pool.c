@@ -207,16 +207,10 @@ pool_run(pool *p, pool_fn fn, void *ctx, size_t n)
 
 /* ---- jobs over events --------------------------------------------------- */
 
-struct pool_verify_job {
-    unsigned char *ok;
-    const unsigned char *const *events;
-    const size_t *lens;
-};
-
 static void
 pool_verify_fn(void *vctx, size_t begin, size_t end)
 {
-    struct pool_verify_job *j = vctx;
+    pool_verify_job *j = vctx;
     avow_event ev;
     for (size_t i = begin; i < end; i++) {
         j->ok[i] = j->events[i] != NULL && avow_event_decode(&ev, j->events[i], j->lens[i]) == 0 &&
@@ -228,7 +222,7 @@ int
 pool_verify_events(unsigned char *ok, const unsigned char *const *events, const size_t *lens,
                    size_t n)
 {
-    struct pool_verify_job j = { ok, events, lens };
+    pool_verify_job j = { ok, events, lens };
     pool *p = NULL;
     int error = 0;
     memset(ok, 0, n);
@@ -238,6 +232,13 @@ pool_verify_events(unsigned char *ok, const unsigned char *const *events, const 
     pool_run(p, pool_verify_fn, &j, n);
     pool_free(p);
     return 0;
+}
+
+void
+pool_verify_start(pool *p, pool_verify_job *job, size_t n)
+{
+    memset(job->ok, 0, n);
+    pool_start(p, pool_verify_fn, job, n);
 }
 
 static void

@@ -58,6 +58,18 @@ void pool_run(pool *p, pool_fn fn, void *ctx, size_t n);
 int pool_verify_events(unsigned char *ok, const unsigned char *const *events, const size_t *lens,
                        size_t n);
 
+/* An asynchronous pool_verify_events(): ok[i] as there. */
+typedef struct pool_verify_job {
+    unsigned char *ok;
+    const unsigned char *const *events;
+    const size_t *lens;
+} pool_verify_job;
+
+/* Start checking the n events of job on the workers and return at once (p
+ * NULL: done before it returns); pool_wait() finishes it. job and the
+ * events must stay put until then. */
+void pool_verify_start(pool *p, pool_verify_job *job, size_t n);
+
 /* One message to sign in place: buf + off holds len message bytes followed by
  * room for the AVOW_SIG_BYTES signature. */
 typedef struct pool_sign_item {

@@ -31,6 +31,8 @@
  *  6. The map grows by doubling on MDB_MAP_FULL (the whole transaction is
  *     retried) up to AVOW_MAP_MAX, and only while no iterator of this handle
  *     holds a read transaction (a remap would pull the map from under it).
+ *  7. The map is never written through (no MDB_WRITEMAP): store_drop_pages()
+ *     may drop its pages from the process at any time without losing data.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -39,8 +41,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 
 #include <lmdb.h>
 #include <sodium.h>
@@ -216,6 +220,72 @@ store_index_val(uint64_t *index, const MDB_val *val)
 }
 
 /* The bytes of the event at a log index; borrowed from the map. */
+/* Where this process maps the file open as fd: the line of /proc/self/maps
+ * with its device and inode (Linux). @return 0 with [*start, *end), or -1. */
+static int
+store_find_map(int fd, uintptr_t *start, uintptr_t *end)
+{
+    struct stat st;
+    char line[512];
+    int found = -1;
+    if (fstat(fd, &st) != 0) {
+        return -1;
+    }
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (f == NULL) {
+        return -1;
+    }
+    /* "start-end perms offset major:minor inode path" */
+    while (found < 0 && fgets(line, sizeof(line), f) != NULL) {
+        char *p = line, *e = NULL;
+        unsigned long long a = strtoull(p, &e, 16);
+        if (*e != '-') {
+            continue;
+        }
+        unsigned long long b = strtoull(e + 1, &e, 16);
+        p = strchr(e + 1, ' ');                    /* after perms */
+        p = p == NULL ? NULL : strchr(p + 1, ' '); /* after offset */
+        if (p == NULL) {
+            continue;
+        }
+        unsigned long long maj = strtoull(p + 1, &e, 16);
+        if (*e != ':') {
+            continue;
+        }
+        unsigned long long min = strtoull(e + 1, &e, 16);
+        unsigned long long ino = strtoull(e, &e, 10);
+        if (ino == (unsigned long long)st.st_ino && maj == major(st.st_dev) &&
+            min == minor(st.st_dev)) {
+            *start = (uintptr_t)a;
+            *end = (uintptr_t)b;
+            found = 0;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+void
+store_drop_pages(const avow_ledger *ledger)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    uintptr_t start, end;
+    int fd = -1;
+    if (ledger == NULL || mdb_env_get_fd(ledger->env, &fd) != 0 ||
+        mdb_env_info(ledger->env, &info) != 0 || mdb_env_stat(ledger->env, &st) != 0 ||
+        store_find_map(fd, &start, &end) < 0) {
+        return;
+    }
+    /* me_mapaddr is only set with MDB_FIXEDMAP: the map is found by inode. */
+    size_t len = ((size_t)info.me_last_pgno + 1) * st.ms_psize;
+    if (len > end - start) {
+        len = end - start;
+    }
+    /* Invariant 7: the map is read-only and shared; the page cache keeps the data. */
+    (void)madvise((void *)start, len, MADV_DONTNEED);
+}
+
 int
 store_get_event(const avow_ledger *ledger, MDB_txn *txn, uint64_t index, MDB_val *raw)
 {
@@ -956,6 +1026,35 @@ avow_ledger_append_signed(avow_ledger *ledger, avow_append_result *res,
         res->appended = error < 0 ? 0 : c.appended;
         res->duplicates = error < 0 ? 0 : c.duplicates;
         res->failed_at = error < 0 ? c.failed_at : n;
+    }
+    return error;
+}
+
+int
+store_append_signed_checked(avow_ledger *ledger, avow_append_result *res, size_t *forks,
+                            const unsigned char *const *events, const size_t *lens, size_t n,
+                            const unsigned char *verified)
+{
+    struct signed_ctx c;
+    memset(&c, 0, sizeof(c));
+    if (ledger == NULL || (n > 0 && (events == NULL || lens == NULL))) {
+        return avow_error_set(AVOW_EINVALID, "store_append_signed_checked: missing argument");
+    }
+    c.events = events;
+    c.lens = lens;
+    c.n = n;
+    c.keep_forks = 1;
+    /* Events not marked verified (or all, without flags) are checked in the
+     * transaction, which reports the first failure in order. */
+    c.verified = verified;
+    int error = n == 0 ? 0 : store_write(ledger, store_signed_txn, &c);
+    if (res != NULL) {
+        res->appended = error < 0 ? 0 : c.appended;
+        res->duplicates = error < 0 ? 0 : c.duplicates;
+        res->failed_at = error < 0 ? c.failed_at : n;
+    }
+    if (forks != NULL) {
+        *forks = error < 0 ? 0 : c.forks;
     }
     return error;
 }

@@ -115,6 +115,17 @@ int audit_verify(MDB_txn *txn, const avow_ledger *ledger, uint64_t n_events,
 /* src/sync.c: equivocation evidence. */
 int sync_verify(MDB_txn *txn, const avow_ledger *ledger, struct verify_state *s);
 
+/*
+ * Long sequential scans (verify, replay, sync send) call this every
+ * STORE_DROP_EVERY records: it drops the pages of the ledger's map from this
+ * process (madvise MADV_DONTNEED; the map is read-only and shared, so the
+ * data stays in the page cache and a later read faults it back in), so
+ * that the resident size of a scan does not grow with the log. Pointers into
+ * the map stay valid. Never fails.
+ */
+#define STORE_DROP_EVERY 8192
+void store_drop_pages(const avow_ledger *ledger);
+
 /* Tests only: the map size the next avow_ledger_init() starts with
  * (0 restores AVOW_MAP_INITIAL), to prove that the map grows on demand. */
 void store_test_initial_map(size_t bytes);

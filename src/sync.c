@@ -17,9 +17,20 @@
  *     writes while the other is blocked writing: no deadlock on pipes.
  *  5. Fork evidence is stored only when it verifies and conflicts with this
  *     ledger's chain event at its (author, seq); it is never part of the chain.
+ *  6. Sending reads events in place from the map and
+ *     drops the pages read every STORE_DROP_EVERY events (store.h).
+ *  7. Receiving is pipelined: batch k is verified on the worker pool while
+ *     batch k - 1, already verified, is appended (store_append_signed_checked
+ *     re-checks only what failed, so errors are reported in order). Batch k
+ *     is read ahead only when its bytes are already there: before waiting
+ *     for the peer, before any other frame and when the connection breaks,
+ *     the pending batch is appended first, so the ledger ends with exactly
+ *     the whole valid batches received (invariant 2) and a peer waiting for
+ *     an answer gets it as before.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +39,7 @@
 
 #include <sodium.h>
 
+#include "pool.h"
 #include "projection.h"
 #include "sync.h"
 
@@ -328,7 +340,9 @@ sync_collect(const avow_ledger *ledger, unsigned int what, const sync_heads *pee
             if ((error = emit(ctx, raw.mv_data, raw.mv_size, 0)) < 0) {
                 goto done;
             }
-            sent++;
+            if (++sent % STORE_DROP_EVERY == 0) {
+                store_drop_pages(ledger);
+            }
         }
     }
     mdb_cursor_close(cur);
@@ -600,6 +614,18 @@ conn_read(struct conn *c, void *out, size_t len)
     return 0;
 }
 
+/* Whether a read would not block: buffered bytes, or the fd is readable
+ * (data, end of file or an error). */
+static int
+conn_ready(struct conn *c)
+{
+    struct pollfd pfd = { c->in, POLLIN, 0 };
+    if (c->rpos < c->rlen) {
+        return 1;
+    }
+    return poll(&pfd, 1, 0) > 0;
+}
+
 static int
 conn_write(struct conn *c, const void *data, size_t len)
 {
@@ -714,7 +740,20 @@ struct session {
     avow_buf forks; /* outgoing fork frame */
     const unsigned char **evs;
     size_t *lens;
-    int peer_failed; /* the peer sent an error frame */
+    int peer_failed;     /* the peer sent an error frame */
+    uint64_t since_drop; /* events received since the last store_drop_pages() */
+    /* Receive pipeline (invariant 7): the batch parsed last is verified on
+     * the pool while the one before it, already verified, is appended. */
+    pool *pool;
+    pool_verify_job vjob;
+    unsigned char *ok; /* per event of evs: verified */
+    avow_buf pin;      /* the pending batch: its frame, events, flags */
+    const unsigned char **pevs;
+    size_t *plens;
+    unsigned char *pok;
+    uint32_t pn;
+    int pending;
+    uint64_t batches; /* batch frames received */
 };
 
 /* Send an error frame (best effort) and return code with the message kept. */
@@ -988,6 +1027,85 @@ parse_events(struct session *s, uint32_t *count)
     return 0;
 }
 
+/* Append the pending batch, whose signatures the pool checked (invariant 7). */
+static int
+recv_flush(struct session *s)
+{
+    avow_append_result res;
+    size_t forks = 0;
+    int error;
+    if (!s->pending) {
+        return 0;
+    }
+    s->pending = 0;
+    error = store_append_signed_checked(s->ledger, &res, &forks, s->pevs, s->plens, s->pn, s->pok);
+    if (error < 0) {
+        if (error == AVOW_EIO || error == AVOW_ENOMEM || error == AVOW_EFULL ||
+            error == AVOW_ELOCK) {
+            return session_fail(s, error);
+        }
+        sync_batch_error(error, s->pevs, s->plens, s->pn, res.failed_at);
+        return session_fail(s, error == AVOW_EINVALID ? AVOW_EFORMAT : error);
+    }
+    s->since_drop += s->pn;
+    if (s->since_drop >= STORE_DROP_EVERY) {
+        /* The pages this ledger read while appending (store.c invariant 7). */
+        store_drop_pages(s->ledger);
+        s->since_drop = 0;
+    }
+    if (s->stats != NULL) {
+        s->stats->received += res.appended;
+        s->stats->duplicates += res.duplicates;
+        s->stats->forks += forks;
+        if (s->opts != NULL && s->opts->on_progress != NULL) {
+            s->opts->on_progress(s->stats->received, 0, s->opts->payload);
+        }
+    }
+    return 0;
+}
+
+/* A batch frame was parsed into s->evs: verify it on the pool while the
+ * pending one is appended, then make it the pending one. */
+static int
+recv_batch(struct session *s, uint32_t n)
+{
+    int error;
+    if (s->pool == NULL && n >= POOL_MIN_BATCH && pool_cores() > 1 &&
+        (error = pool_new(&s->pool, (size_t)-1)) < 0) {
+        return session_fail(s, error);
+    }
+    s->vjob.ok = s->ok;
+    s->vjob.events = s->evs;
+    s->vjob.lens = s->lens;
+    pool_verify_start(s->pool, &s->vjob, n);
+    error = recv_flush(s);
+    pool_wait(s->pool);
+    if (error < 0) {
+        return error;
+    }
+    /* Swap the buffers: the events point into their own frame buffer. */
+    avow_buf tb = s->pin;
+    s->pin = s->in;
+    s->in = tb;
+    const unsigned char **te = s->pevs;
+    s->pevs = s->evs;
+    s->evs = te;
+    size_t *tl = s->plens;
+    s->plens = s->lens;
+    s->lens = tl;
+    unsigned char *to = s->pok;
+    s->pok = s->ok;
+    s->ok = to;
+    s->pn = n;
+    s->pending = 1;
+    if (s->batches++ == 0) {
+        /* The first batch is appended at once: progress is reported as soon
+         * as something is stored, and a one-batch sync waits for nothing. */
+        return recv_flush(s);
+    }
+    return 0;
+}
+
 /* Receive until done: batches are appended, evidence is stored. */
 static int
 recv_stream(struct session *s)
@@ -996,10 +1114,23 @@ recv_stream(struct session *s)
     for (;;) {
         uint8_t type = 0;
         uint32_t n = 0;
+        /* Never wait for the peer with a batch pending: a peer may wait for
+         * our answer after its last batch (invariant 7). */
+        if (s->pending && !conn_ready(s->conn) && (error = recv_flush(s)) < 0) {
+            return error;
+        }
         if ((error = frame_read(s->conn, &type, &s->in)) < 0) {
+            /* Whole verified batches are kept (invariant 2). */
+            int kept = recv_flush(s);
+            if (kept < 0) {
+                return kept;
+            }
             if (error == AVOW_EFORMAT || error == AVOW_ERANGE) {
                 return session_fail(s, AVOW_EFORMAT);
             }
+            return error;
+        }
+        if (type != F_BATCH && (error = recv_flush(s)) < 0) {
             return error;
         }
         switch (type) {
@@ -1011,27 +1142,12 @@ recv_stream(struct session *s)
                                   (int)(s->in.len > 400 ? 400 : s->in.len),
                                   (const char *)s->in.ptr);
         case F_BATCH: {
-            avow_append_result res;
-            size_t forks = 0;
             if ((error = parse_events(s, &n)) < 0) {
-                return session_fail(s, AVOW_EFORMAT);
+                int kept = recv_flush(s);
+                return kept < 0 ? kept : session_fail(s, AVOW_EFORMAT);
             }
-            error = store_append_signed_keep_forks(s->ledger, &res, &forks, s->evs, s->lens, n);
-            if (error < 0) {
-                if (error == AVOW_EIO || error == AVOW_ENOMEM || error == AVOW_EFULL ||
-                    error == AVOW_ELOCK) {
-                    return session_fail(s, error);
-                }
-                sync_batch_error(error, s->evs, s->lens, n, res.failed_at);
-                return session_fail(s, error == AVOW_EINVALID ? AVOW_EFORMAT : error);
-            }
-            if (s->stats != NULL) {
-                s->stats->received += res.appended;
-                s->stats->duplicates += res.duplicates;
-                s->stats->forks += forks;
-                if (s->opts != NULL && s->opts->on_progress != NULL) {
-                    s->opts->on_progress(s->stats->received, 0, s->opts->payload);
-                }
+            if ((error = recv_batch(s, n)) < 0) {
+                return error;
             }
             break;
         }
@@ -1080,7 +1196,12 @@ session_init(struct session *s, avow_ledger *ledger, struct conn *c, const avow_
     s->stats = stats;
     s->evs = calloc(AVOW_SYNC_BATCH_EVENTS, sizeof(*s->evs));
     s->lens = calloc(AVOW_SYNC_BATCH_EVENTS, sizeof(*s->lens));
-    if (s->evs == NULL || s->lens == NULL) {
+    s->ok = calloc(AVOW_SYNC_BATCH_EVENTS, 1);
+    s->pevs = calloc(AVOW_SYNC_BATCH_EVENTS, sizeof(*s->pevs));
+    s->plens = calloc(AVOW_SYNC_BATCH_EVENTS, sizeof(*s->plens));
+    s->pok = calloc(AVOW_SYNC_BATCH_EVENTS, 1);
+    if (s->evs == NULL || s->lens == NULL || s->ok == NULL || s->pevs == NULL || s->plens == NULL ||
+        s->pok == NULL) {
         return avow_error_set(AVOW_ENOMEM, "out of memory starting a sync");
     }
     if (stats != NULL) {
@@ -1098,8 +1219,14 @@ session_free(struct session *s)
     avow_buf_dispose(&s->frame);
     avow_buf_dispose(&s->forks);
     avow_buf_dispose(&s->in);
+    avow_buf_dispose(&s->pin);
+    pool_free(s->pool);
     free(s->evs);
     free(s->lens);
+    free(s->ok);
+    free(s->pevs);
+    free(s->plens);
+    free(s->pok);
 }
 
 static unsigned int

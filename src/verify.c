@@ -642,6 +642,11 @@ avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
         if (a->rc != 0) {
             break;
         }
+        if (n % STORE_DROP_EVERY < VERIFY_CHUNK) {
+            /* The map pages of what was checked (the workers hold chunk b's
+             * pointers: they stay valid, store.c invariant 7). */
+            store_drop_pages(ledger);
+        }
         struct verify_chunk *t = a;
         a = b;
         b = t;

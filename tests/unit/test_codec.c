@@ -343,6 +343,18 @@ test_codec__rejects_fields_out_of_order_or_twice(void **state)
 }
 
 static void
+test_codec__rejects_tag_zero(void **state)
+{
+    (void)state;
+    craft c;
+    /* Regression: tag 0 was refused as "field 0 appears twice". */
+    craft_header(&c, 1, 200, 1, T_2024_04_03, AVOW_PREC_DAY);
+    craft_text(&c, 0, "zero");
+    craft_sign(&c);
+    expect_reject(&c, "tag 0 is not a tag");
+}
+
+static void
 test_codec__rejects_truncated_fields(void **state)
 {
     (void)state;
@@ -815,6 +827,7 @@ main(void)
         cmocka_unit_test(test_codec__rejects_short_and_oversized_events),
         cmocka_unit_test(test_codec__rejects_bad_header_values),
         cmocka_unit_test(test_codec__rejects_fields_out_of_order_or_twice),
+        cmocka_unit_test(test_codec__rejects_tag_zero),
         cmocka_unit_test(test_codec__rejects_truncated_fields),
         cmocka_unit_test(test_codec__rejects_missing_extra_and_unknown_fields),
         cmocka_unit_test(test_codec__rejects_field_lengths_past_limits),

@@ -15,6 +15,7 @@
 
 #include "pool.h"
 #include "store.h"
+#include "sync.h"
 #include "testutil.h"
 
 #define T0      INT64_C(1712102400000000) /* 2024-04-03T00:00:00Z */
@@ -292,6 +293,77 @@ test_pool__append_signed_reports_the_first_bad_signature(void **state)
     free(dir_b);
 }
 
+/* The receive pipeline of sync (src/sync.c invariant 7): pool_verify_start()
+ * flags while the caller works, and store_append_signed_checked() trusts only
+ * the flags that say "verified", re-checking the others in order. */
+static void
+test_pool__async_verify_flags_and_checked_append_rechecks_the_rest(void **state)
+{
+    (void)state;
+    char *dir_a = NULL, *dir_b = NULL;
+    char(*actors)[16] = NULL;
+    avow_key *key = tu_key(11);
+    avow_ledger *a = tu_ledger(&dir_a), *b = tu_ledger(&dir_b);
+    size_t n = 700, *lens = NULL, failed = 0, forks = 0;
+    avow_draft *d = batch(n, &actors);
+    avow_append_result res;
+    pool *p = NULL;
+    assert_int_equal(avow_ledger_append_drafts(a, &failed, NULL, key, d, n), 0);
+    unsigned char **ev = export_all(a, n, &lens);
+    unsigned char *ok = malloc(n), *want = malloc(n);
+    assert_non_null(ok);
+    assert_non_null(want);
+
+    ev[123][lens[123] - 1] ^= 1;
+    lens[321] = 5; /* does not decode */
+    assert_int_equal(pool_verify_events(want, (const unsigned char *const *)ev, lens, n), 0);
+    assert_int_equal(pool_new(&p, (size_t)-1), 0);
+    pool_verify_job job = { ok, (const unsigned char *const *)ev, lens };
+    memset(ok, 7, n);
+    pool_verify_start(p, &job, n);
+    pool_wait(p);
+    assert_memory_equal(ok, want, n);
+    pool_verify_start(NULL, &job, n); /* no pool: done in the caller */
+    assert_memory_equal(ok, want, n);
+    pool_free(p);
+
+    /* Event 123 is flagged bad: re-checked in the transaction and named. */
+    assert_int_equal(
+      store_append_signed_checked(b, &res, &forks, (const unsigned char *const *)ev, lens, n, ok),
+      AVOW_EVERIFY);
+    assert_int_equal(res.failed_at, 123);
+    assert_int_equal(count_of(b), 0);
+
+    /* Repaired but still flagged 0: re-checked, it holds, all go in. */
+    ev[123][lens[123] - 1] ^= 1;
+    lens[321] = 0;
+    free(ev[321]);
+    ev[321] = NULL;
+    assert_int_equal(
+      store_append_signed_checked(b, &res, &forks, (const unsigned char *const *)ev, lens, 321, ok),
+      0);
+    assert_int_equal(res.appended, 321);
+    assert_int_equal(count_of(b), 321);
+    assert_int_equal(forks, 0);
+
+    free(ok);
+    free(want);
+    for (size_t i = 0; i < n; i++) {
+        free(ev[i]);
+    }
+    free(ev);
+    free(lens);
+    free(d);
+    free(actors);
+    avow_ledger_free(a);
+    avow_ledger_free(b);
+    avow_key_free(key);
+    tu_rmrf(dir_a);
+    tu_rmrf(dir_b);
+    free(dir_a);
+    free(dir_b);
+}
+
 struct problems {
     size_t n;
     uint64_t index[16];
@@ -397,6 +469,7 @@ main(void)
         cmocka_unit_test(test_pool__bulk_signed_drafts_form_a_valid_chain),
         cmocka_unit_test(test_pool__bulk_drafts_fail_at_the_first_bad_draft_in_order),
         cmocka_unit_test(test_pool__append_signed_reports_the_first_bad_signature),
+        cmocka_unit_test(test_pool__async_verify_flags_and_checked_append_rechecks_the_rest),
         cmocka_unit_test(test_pool__parallel_verify_reports_in_log_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "codec.h"
 #include "projection.h"
 #include "testutil.h"
 
@@ -1264,6 +1265,225 @@ test_projection__untrusted_authors_count_only_with_all_authors(void **state)
     scenario_free(&s);
 }
 
+/* ---- 7. fast paths: the stored-event decoder, dropped map pages ---------- */
+
+/* A ledger with one stance event; its bytes are copied to raw. */
+static avow_ledger *
+one_event_ledger(char **dir, avow_buf *raw)
+{
+    avow_ledger *l = tu_ledger(dir);
+    avow_key *key = tu_key(0x51);
+    avow_draft d[2] = { AVOW_DRAFT_INIT, AVOW_DRAFT_INIT };
+    unsigned char ids[2 * AVOW_EVENT_ID_BYTES];
+    size_t failed = 0;
+    d[0].kind = AVOW_KIND_CONTEST;
+    d[0].contest = "c1";
+    d[0].title = "C one";
+    d[0].rule = "majority";
+    d[0].effective_at = DAY;
+    d[1].kind = AVOW_KIND_STANCE;
+    d[1].contest = "c1";
+    d[1].actor = "Lithuania";
+    d[1].candidate = "Rutte";
+    d[1].stance = AVOW_STANCE_SUPPORTS;
+    d[1].source = "https://example.org/lt";
+    d[1].effective_at = 2 * DAY;
+    assert_int_equal(avow_ledger_append_drafts(l, &failed, ids, key, d, 2), 0);
+    assert_int_equal(avow_ledger_get(l, raw, NULL, ids + AVOW_EVENT_ID_BYTES), 0);
+    avow_key_free(key);
+    return l;
+}
+
+static void
+test_projection__stored_decoder_checks_every_bound_but_not_text(void **state)
+{
+    (void)state;
+    char *dir;
+    avow_buf raw = AVOW_BUF_INIT;
+    avow_event strict, fast;
+    avow_ledger *l = one_event_ledger(&dir, &raw);
+
+    /* On a sound event both decoders give the same fields. */
+    assert_int_equal(avow_event_decode(&strict, raw.ptr, raw.len), 0);
+    assert_int_equal(codec_decode_stored(&fast, raw.ptr, raw.len), 0);
+    assert_int_equal(memcmp(&strict, &fast, sizeof(strict)), 0);
+
+    /* Every truncation and every extension is refused (no read past the bytes). */
+    unsigned char *copy = malloc(raw.len + 1);
+    assert_non_null(copy);
+    for (size_t n = 0; n < raw.len; n++) {
+        memcpy(copy, raw.ptr, n);
+        assert_true(codec_decode_stored(&fast, copy, n) < 0);
+    }
+    memcpy(copy, raw.ptr, raw.len);
+    copy[raw.len] = 0;
+    assert_true(codec_decode_stored(&fast, copy, raw.len + 1) < 0);
+
+    /* A field whose length runs past the body, a wrong body length, an
+     * out-of-range stance: refused as by the strict decoder. */
+    memcpy(copy, raw.ptr, raw.len);
+    copy[CODEC_OFF_BODY + 1] = 0xff;
+    copy[CODEC_OFF_BODY + 2] = 0xff;
+    assert_true(codec_decode_stored(&fast, copy, raw.len) < 0);
+    memcpy(copy, raw.ptr, raw.len);
+    copy[CODEC_OFF_BODYLEN + 1] ^= 1;
+    assert_true(codec_decode_stored(&fast, copy, raw.len) < 0);
+    assert_int_equal(avow_event_decode(&strict, raw.ptr, raw.len), 0);
+    /* The stance field follows the candidate: tag, length, value. */
+    size_t stance_off =
+      (size_t)((const unsigned char *)strict.candidate.ptr - raw.ptr) + strict.candidate.len + 3;
+    memcpy(copy, raw.ptr, raw.len);
+    copy[stance_off] = 9;
+    assert_true(avow_event_decode(&strict, copy, raw.len) < 0);
+    assert_true(codec_decode_stored(&fast, copy, raw.len) < 0);
+
+    /* Text rules are what it skips: bad UTF-8 in a stored actor decodes. */
+    assert_int_equal(avow_event_decode(&strict, raw.ptr, raw.len), 0);
+    size_t actor_off = (size_t)((const unsigned char *)strict.actor.ptr - raw.ptr);
+    memcpy(copy, raw.ptr, raw.len);
+    copy[actor_off] = 0xff;
+    assert_true(avow_event_decode(&strict, copy, raw.len) < 0);
+    assert_int_equal(codec_decode_stored(&fast, copy, raw.len), 0);
+    assert_int_equal(fast.actor.len, strlen("Lithuania"));
+
+    free(copy);
+    avow_buf_dispose(&raw);
+    avow_ledger_free(l);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+static void
+test_projection__dropped_map_pages_read_back_the_same_bytes(void **state)
+{
+    (void)state;
+    char *dir;
+    avow_buf raw = AVOW_BUF_INIT;
+    avow_ledger *l = one_event_ledger(&dir, &raw);
+    MDB_txn *txn = NULL;
+    MDB_val v;
+
+    assert_int_equal(store_read_begin(l, &txn), 0);
+    assert_int_equal(store_get_event(l, txn, 1, &v), 0);
+    assert_int_equal(v.mv_size, raw.len);
+    assert_memory_equal(v.mv_data, raw.ptr, raw.len);
+    /* store.c invariant 7: pointers into the map stay valid and read the same. */
+    store_drop_pages(l);
+    assert_memory_equal(v.mv_data, raw.ptr, raw.len);
+    store_drop_pages(l);
+    assert_int_equal(store_get_event(l, txn, 1, &v), 0);
+    assert_memory_equal(v.mv_data, raw.ptr, raw.len);
+    mdb_txn_abort(txn);
+
+    avow_buf_dispose(&raw);
+    avow_ledger_free(l);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+/* A replay longer than STORE_DROP_EVERY entries (pages dropped mid-scan), in
+ * log order (the cursor-step path) and with late events out of it (the
+ * lookup path), gives the tallies a direct count gives. */
+#define LONG_ACTORS 40
+#define LONG_CANDS  3
+
+static void
+test_projection__long_replay_across_dropped_pages_gives_the_direct_count(void **state)
+{
+    (void)state;
+    char *dir;
+    avow_ledger *l = tu_ledger(&dir);
+    avow_key *key = tu_key(0x52);
+    size_t n = STORE_DROP_EVERY + STORE_DROP_EVERY / 4;
+    avow_draft *d = calloc(n, sizeof(*d));
+    char(*actor)[16] = calloc(n, 16);
+    uint8_t last[LONG_ACTORS][LONG_CANDS];
+    int64_t last_eff[LONG_ACTORS][LONG_CANDS];
+    size_t failed = 0;
+    assert_non_null(d);
+    assert_non_null(actor);
+    memset(last, 0, sizeof(last));
+    memset(last_eff, 0, sizeof(last_eff));
+    static const char *const cands[LONG_CANDS] = { "Rutte", "Iohannis", "Other" };
+
+    rng_state = 0x5eed1234u;
+    for (size_t i = 0; i < n; i++) {
+        avow_draft init = AVOW_DRAFT_INIT;
+        d[i] = init;
+        d[i].contest = "long";
+        /* In log order, except every 97th event, which is late: far in the past. */
+        d[i].effective_at =
+          i % 97 == 96 ? (int64_t)(i / 2) * HOUR + INT64_C(1000000) : (int64_t)i * HOUR;
+        if (i == 0) {
+            d[i].kind = AVOW_KIND_CONTEST;
+            d[i].title = "Long";
+            d[i].rule = "majority";
+        } else if (i <= LONG_CANDS) {
+            d[i].kind = AVOW_KIND_CANDIDATE_ENTER;
+            d[i].candidate = cands[i - 1];
+        } else if (i <= LONG_CANDS + LONG_ACTORS) {
+            d[i].kind = AVOW_KIND_MEMBER_JOIN;
+            snprintf(actor[i], 16, "m%02zu", i - LONG_CANDS - 1);
+            d[i].actor = actor[i];
+        } else {
+            size_t a = rnd(LONG_ACTORS), c = rnd(LONG_CANDS);
+            d[i].kind = AVOW_KIND_STANCE;
+            snprintf(actor[i], 16, "m%02zu", a);
+            d[i].actor = actor[i];
+            d[i].candidate = cands[c];
+            d[i].stance = (uint8_t)(1 + rnd(3));
+            d[i].source = "https://example.org/long";
+            /* Effective times are distinct per event: the latest wins. */
+            if (d[i].effective_at > last_eff[a][c]) {
+                last_eff[a][c] = d[i].effective_at;
+                last[a][c] = d[i].stance;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i += 2000) {
+        size_t k = n - i < 2000 ? n - i : 2000;
+        int rc = avow_ledger_append_drafts(l, &failed, NULL, key, d + i, k);
+        if (rc != 0) {
+            fprintf(stderr, "draft %zu: %s\n", i + failed, avow_error_last());
+        }
+        assert_int_equal(rc, 0);
+    }
+    size_t want[LONG_CANDS] = { 0 };
+    for (size_t a = 0; a < LONG_ACTORS; a++) {
+        for (size_t c = 0; c < LONG_CANDS; c++) {
+            want[c] += last[a][c] == AVOW_STANCE_SUPPORTS;
+        }
+    }
+    /* Full replay (slow path: K given) and the snapshot path (K = +infinity). */
+    for (int pass = 0; pass < 3; pass++) {
+        avow_state_opts so = AVOW_STATE_OPTS_INIT;
+        avow_state *st = NULL;
+        so.known_at = pass == 0 ? AVOW_TIME_MAX - 1 : AVOW_TIME_MAX;
+        assert_int_equal(avow_state_compute(&st, l, "long", &so), 0);
+        assert_int_equal(avow_state_member_count(st), LONG_ACTORS);
+        assert_int_equal(avow_state_candidate_count(st), LONG_CANDS);
+        for (size_t c = 0; c < LONG_CANDS; c++) {
+            const char *name = avow_state_candidate_name(st, c);
+            size_t k = 0;
+            while (strcmp(cands[k], name) != 0) {
+                k++;
+            }
+            assert_int_equal(avow_state_support_count(st, c), want[k]);
+        }
+        avow_state_free(st);
+    }
+    uint64_t events = 0, problems = 0;
+    assert_int_equal(avow_ledger_verify(l, &events, &problems, NULL), 0);
+    assert_int_equal(events, n);
+    assert_int_equal(problems, 0);
+    free(actor);
+    free(d);
+    avow_key_free(key);
+    avow_ledger_free(l);
+    tu_rmrf(dir);
+    free(dir);
+}
+
 int
 main(void)
 {
@@ -1278,6 +1498,9 @@ main(void)
         cmocka_unit_test(test_projection__digest_is_order_free_and_sees_a_missing_event),
         cmocka_unit_test(test_projection__read_only_ledger_answers_without_snapshots),
         cmocka_unit_test(test_projection__untrusted_authors_count_only_with_all_authors),
+        cmocka_unit_test(test_projection__stored_decoder_checks_every_bound_but_not_text),
+        cmocka_unit_test(test_projection__dropped_map_pages_read_back_the_same_bytes),
+        cmocka_unit_test(test_projection__long_replay_across_dropped_pages_gives_the_direct_count),
     };
     if (sodium_init() < 0) {
         return 1;

@@ -16,6 +16,9 @@
  *  2. A figure and its bound process the same bytes: the events of the
  *     source ledger, or messages of the same sizes.
  *  3. Figures whose code path is not built yet print "n/a (not built yet)".
+ *  4. No figure's time or peak RSS includes building the source ledger (its
+ *     own child, or the last repetition of import-sign), and the rss-* rows
+ *     count only the figure's work (VmHWM reset around it, hwm_reset()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,6 +55,11 @@
 #define BENCH_MSGS       4096  /* distinct messages cycled through by the crypto bounds */
 #define BENCH_CONTEST    "bench-contest"
 #define BENCH_TEXT_BYTES 160
+/* Actors are member code x group: 32 x 7 = 224 actors, 4 candidates, so the
+ * state of the contest (896 actor-candidate pairs) is that of a large real
+ * body (the UN General Assembly has 193 members), whatever N is. */
+#define BENCH_ACTOR_GROUPS 7
+#define BENCH_T0           INT64_C(1712102400000000) /* 2024-04-03, event 0 */
 
 enum bench_kind {
     KIND_RATE,  /* events/s; ratio = figure / bound, met when >= target */
@@ -66,6 +74,7 @@ struct bench_opts {
     uint64_t singles;   /* durable appends per repetition */
     uint64_t proofs;    /* proofs per repetition */
     uint64_t processes; /* processes per repetition */
+    uint64_t queries;   /* state queries per repetition */
     uint64_t bound_max; /* items per repetition of a crypto bound */
     int reps;
     int json;
@@ -86,6 +95,7 @@ struct bench_result {
     int nb;
     uint64_t n;
     double anon_mib; /* peak anonymous RSS, sampled */
+    double work_mib; /* peak RSS of the figure's own work (VmHWM, reset around it), 0: none */
     char note[200];
 };
 
@@ -202,7 +212,13 @@ static const char *const bench_members[] = {
 };
 
 /* Fill drafts for events [first, first + n) of the benchmark ledger: event 0
- * defines the contest, every other one is a stance. */
+ * defines the contest, events 1 to 4 enter the candidates, the next
+ * BENCH_MEMBERS make the first actors members (the rest stay outside), every
+ * later one is a stance. */
+#define BENCH_CANDIDATES   4
+#define BENCH_MEMBERS      (32 * (BENCH_ACTOR_GROUPS - 1))
+#define BENCH_FIRST_STANCE (1 + BENCH_CANDIDATES + BENCH_MEMBERS)
+
 static void
 draft_fill(struct draft_batch *b, uint64_t first, size_t n)
 {
@@ -211,7 +227,7 @@ draft_fill(struct draft_batch *b, uint64_t first, size_t n)
         avow_draft *d = &b->d[j];
         avow_draft init = AVOW_DRAFT_INIT;
         *d = init;
-        d->effective_at = INT64_C(1712102400000000) + (int64_t)i * 1000000;
+        d->effective_at = BENCH_T0 + (int64_t)i * 1000000;
         d->contest = BENCH_CONTEST;
         if (i == 0) {
             d->kind = AVOW_KIND_CONTEST;
@@ -219,9 +235,24 @@ draft_fill(struct draft_batch *b, uint64_t first, size_t n)
             d->rule = "unanimity";
             continue;
         }
+        if (i < 1 + BENCH_CANDIDATES) {
+            d->kind = AVOW_KIND_CANDIDATE_ENTER;
+            snprintf(b->cand[j], sizeof(b->cand[j]), "cand-%" PRIu64, i - 1);
+            d->candidate = b->cand[j];
+            continue;
+        }
+        if (i < BENCH_FIRST_STANCE) {
+            uint64_t m = i - 1 - BENCH_CANDIDATES;
+            d->kind = AVOW_KIND_MEMBER_JOIN;
+            snprintf(b->actor[j], sizeof(b->actor[j]), "%s-%" PRIu64, bench_members[m % 32],
+                     m / 32);
+            d->actor = b->actor[j];
+            continue;
+        }
         d->kind = AVOW_KIND_STANCE;
-        snprintf(b->actor[j], sizeof(b->actor[j]), "%s-%" PRIu64, bench_members[i % 32], i % 997);
-        snprintf(b->cand[j], sizeof(b->cand[j]), "cand-%" PRIu64, i % 4);
+        snprintf(b->actor[j], sizeof(b->actor[j]), "%s-%" PRIu64, bench_members[i % 32],
+                 (i / 32) % BENCH_ACTOR_GROUPS);
+        snprintf(b->cand[j], sizeof(b->cand[j]), "cand-%" PRIu64, i % BENCH_CANDIDATES);
         snprintf(b->source[j], sizeof(b->source[j]), "https://news.example.org/2024/%" PRIu64, i);
         d->actor = b->actor[j];
         d->candidate = b->cand[j];
@@ -261,7 +292,7 @@ msgs_make(struct msgs *m, const avow_key *key)
     static struct draft_batch b;
     unsigned char prev[AVOW_HASH_BYTES] = { 0 };
     avow_buf out = AVOW_BUF_INIT;
-    draft_fill(&b, 1, BENCH_MSGS);
+    draft_fill(&b, BENCH_FIRST_STANCE, BENCH_MSGS);
     m->count = BENCH_MSGS;
     for (size_t i = 0; i < BENCH_MSGS; i++) {
         size_t start = out.len;
@@ -312,11 +343,11 @@ raw_crypto_thread(void *arg)
     return NULL;
 }
 
-/* Rate (per second) of n raw signs or verifies on every core. */
+/* Rate (per second) of n raw signs or verifies on `cores` threads. */
 static double
-raw_crypto_rate(const struct msgs *m, const avow_key *key, uint64_t n, int verify)
+raw_crypto_rate_threads(const struct msgs *m, const avow_key *key, uint64_t n, int verify,
+                        size_t cores)
 {
-    size_t cores = pool_cores();
     struct raw_crypto t[64];
     pthread_t th[64];
     int started[64] = { 0 };
@@ -339,6 +370,13 @@ raw_crypto_rate(const struct msgs *m, const avow_key *key, uint64_t n, int verif
         }
     }
     return (double)n / (now_s() - t0);
+}
+
+/* Rate (per second) of n raw signs or verifies on every core. */
+static double
+raw_crypto_rate(const struct msgs *m, const avow_key *key, uint64_t n, int verify)
+{
+    return raw_crypto_rate_threads(m, key, n, verify, pool_cores());
 }
 
 /* A raw LMDB environment with the flags avow uses (MDB_NOTLS, synchronous). */
@@ -405,6 +443,39 @@ sampler_thread(void *arg)
     return NULL;
 }
 
+/* Peak RSS of one section of a child: reset VmHWM to the current RSS
+ * (/proc/self/clear_refs, "5"), run the section, read VmHWM. The bounds run
+ * in the same child (a raw cursor scan maps the whole log), so each figure
+ * measures its own work between hwm_reset() and hwm_read(). */
+static void
+hwm_reset(void)
+{
+    int fd = open("/proc/self/clear_refs", O_WRONLY);
+    if (fd >= 0) {
+        (void)!write(fd, "5", 1);
+        close(fd);
+    }
+}
+
+static void
+hwm_read(struct bench_result *r)
+{
+    char line[256];
+    FILE *f = fopen("/proc/self/status", "r");
+    if (f == NULL) {
+        return;
+    }
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (strncmp(line, "VmHWM:", 6) == 0) {
+            double kib = strtod(line + 6, NULL);
+            if (kib / 1024.0 > r->work_mib) {
+                r->work_mib = kib / 1024.0;
+            }
+        }
+    }
+    fclose(f);
+}
+
 /* Keeps the compiler from dropping the scans' reads. */
 static volatile uint64_t bench_sink;
 
@@ -445,42 +516,101 @@ need_source(const struct bench_opts *o, struct bench_result *r)
 
 /* ---- figures ------------------------------------------------------------ */
 
-/* Bulk signed import: avow_ledger_append_drafts() in batches (the core of
- * `import --sign`) vs raw crypto_sign_detached on every core. */
+/* Write the unsigned records of events [0, n) as JSON Lines (the input of
+ * `avow import --sign`, docs/FORMAT.md): the same fields as draft_fill(). */
+static int
+write_records(const char *path, uint64_t n)
+{
+    static const char *const stances[] = { "", "supports", "opposes", "undecided" };
+    static struct draft_batch b;
+    char at[AVOW_TIME_STRLEN];
+    FILE *f = fopen(path, "w");
+    int error = 0;
+    if (f == NULL) {
+        return -1;
+    }
+    for (uint64_t i = 0; i < n && error == 0; i += BENCH_BATCH) {
+        size_t k = n - i < BENCH_BATCH ? (size_t)(n - i) : BENCH_BATCH;
+        draft_fill(&b, i, k);
+        for (size_t j = 0; j < k; j++) {
+            const avow_draft *d = &b.d[j];
+            avow_time_format(at, d->effective_at, AVOW_PREC_SECOND);
+            if (d->kind == AVOW_KIND_CONTEST) {
+                error = fprintf(f,
+                                "{\"kind\":\"contest\",\"contest\":\"%s\",\"title\":\"%s\","
+                                "\"rule\":\"%s\",\"at\":\"%s\"}\n",
+                                d->contest, d->title, d->rule, at) < 0;
+            } else if (d->kind == AVOW_KIND_CANDIDATE_ENTER) {
+                error = fprintf(f,
+                                "{\"kind\":\"candidate-enter\",\"contest\":\"%s\","
+                                "\"candidate\":\"%s\",\"at\":\"%s\"}\n",
+                                d->contest, d->candidate, at) < 0;
+            } else if (d->kind == AVOW_KIND_MEMBER_JOIN) {
+                error = fprintf(f,
+                                "{\"kind\":\"member-join\",\"contest\":\"%s\","
+                                "\"actor\":\"%s\",\"at\":\"%s\"}\n",
+                                d->contest, d->actor, at) < 0;
+            } else {
+                error = fprintf(f,
+                                "{\"kind\":\"stance\",\"contest\":\"%s\",\"actor\":\"%s\","
+                                "\"candidate\":\"%s\",\"stance\":\"%s\",\"at\":\"%s\","
+                                "\"source\":\"%s\"}\n",
+                                d->contest, d->actor, d->candidate, stances[d->stance], at,
+                                d->source) < 0;
+            }
+        }
+    }
+    if (fclose(f) != 0) {
+        error = 1;
+    }
+    return error ? -1 : 0;
+}
+
+/* Bulk signed import through the real path: avow_import(AVOW_IMPORT_SIGN) of
+ * a JSON Lines file of unsigned records (what `avow import --sign FILE`
+ * calls), vs raw crypto_sign_detached on every core. */
 static int
 fig_import_sign(const struct bench_opts *o, struct bench_result *r)
 {
-    static struct draft_batch b;
     static struct msgs m;
-    char path[BENCH_PATH_MAX];
+    char path[BENCH_PATH_MAX], file[BENCH_PATH_MAX];
     avow_key *key = bench_key();
+    double one_core = 0;
     if (key == NULL || msgs_make(&m, key) < 0) {
         return bench_fail(r, "cannot make the key or messages");
     }
+    if (path_join(path, sizeof(path), o->dir, "import") < 0 ||
+        path_join(file, sizeof(file), o->dir, "records.jsonl") < 0) {
+        return bench_fail(r, "path too long");
+    }
+    if (write_records(file, o->events) < 0) {
+        return bench_fail(r, "cannot write %s", file);
+    }
     r->n = o->events;
-    bench_note(r,
-               "library API (avow_ledger_append_drafts, batches of %d); CLI JSON parsing not "
-               "included",
-               BENCH_BATCH);
     for (int rep = 0; rep < o->reps; rep++) {
         avow_ledger *l = NULL;
-        if (path_join(path, sizeof(path), o->dir, "import") < 0) {
-            return bench_fail(r, "path too long");
-        }
+        avow_import_opts io = AVOW_IMPORT_OPTS_INIT;
+        avow_import_result res;
+        io.flags = AVOW_IMPORT_SIGN;
+        io.key = key;
         rmrf(path);
         if (avow_ledger_init(path, "bench") < 0 || avow_ledger_open(&l, path, 0) < 0) {
             return bench_fail(r, "init: %s", avow_error_last());
         }
         double t0 = now_s();
-        int error = append_events(l, key, &b, o->events);
+        int error = avow_import(l, &res, file, &io);
         double dt = now_s() - t0;
         avow_ledger_free(l);
-        if (error < 0) {
-            return bench_fail(r, "append_drafts: %s", avow_error_last());
+        if (error < 0 || res.appended != o->events) {
+            return bench_fail(r, "import --sign: %s", avow_error_last());
         }
         r->v[r->nv++] = (double)o->events / dt;
         uint64_t bn = o->events < o->bound_max ? o->events : o->bound_max;
         r->b[r->nb++] = raw_crypto_rate(&m, key, bn, 0);
+        if (rep == 0) {
+            /* Issue 6 compares with ONE core's signing rate. */
+            one_core = raw_crypto_rate_threads(&m, key, bn / 4 + 1, 0, 1);
+        }
         if (rep == o->reps - 1) {
             /* Keep the last one as the source ledger of the other figures. */
             struct stat st;
@@ -490,6 +620,12 @@ fig_import_sign(const struct bench_opts *o, struct bench_result *r)
         }
         rmrf(path);
     }
+    double mn, mx, med = median(r->v, r->nv, &mn, &mx);
+    bench_note(r,
+               "avow_import(AVOW_IMPORT_SIGN) of a JSON Lines file (both passes); "
+               "%.2f x one core's signing rate (%.4g/s, issue 6: >= 0.8)",
+               one_core > 0 ? med / one_core : 0, one_core);
+    unlink(file);
     avow_key_free(key);
     return 0;
 }
@@ -687,14 +823,18 @@ fig_verify(const struct bench_opts *o, struct bench_result *r)
     r->n = o->events;
     for (int rep = 0; rep < o->reps; rep++) {
         uint64_t events = 0, problems = 0;
+        store_drop_pages(l);
+        hwm_reset();
         double t0 = now_s();
-        if (avow_ledger_verify(l, &events, &problems, NULL) < 0 || problems != 0 ||
-            events != o->events) {
+        int error = avow_ledger_verify(l, &events, &problems, NULL);
+        double dt = now_s() - t0;
+        hwm_read(r);
+        if (error < 0 || problems != 0 || events != o->events) {
             avow_ledger_free(l);
             return bench_fail(r, "verify: %" PRIu64 " events, %" PRIu64 " problems: %s", events,
                               problems, avow_error_last());
         }
-        r->v[r->nv++] = (double)events / (now_s() - t0);
+        r->v[r->nv++] = (double)events / dt;
         uint64_t bn = o->events < o->bound_max ? o->events : o->bound_max;
         r->b[r->nb++] = raw_crypto_rate(&m, key, bn, 1);
     }
@@ -703,8 +843,10 @@ fig_verify(const struct bench_opts *o, struct bench_result *r)
     return 0;
 }
 
-/* Full replay: until the projection rebuild exists, a scan of the log with
- * avow_iter (decode in place from the map) vs a raw LMDB cursor scan. */
+/* Full replay: avow_state_compute() of the whole contest from scratch. A
+ * known_at short of +infinity takes the projection's slow path
+ * (docs/PROJECTIONS.md), which neither reads nor writes snapshots, so every
+ * repetition replays all N events. Bound: a raw LMDB cursor scan of the log. */
 static int
 fig_replay(const struct bench_opts *o, struct bench_result *r)
 {
@@ -716,33 +858,39 @@ fig_replay(const struct bench_opts *o, struct bench_result *r)
         return bench_fail(r, "open: %s", avow_error_last());
     }
     r->n = o->events;
-    bench_note(r, "iterator scan + decode; the projection rebuild is not built yet");
+    bench_note(r, "avow_state_compute(known_at = max - 1): every event, no snapshot");
     for (int rep = 0; rep < o->reps; rep++) {
-        avow_iter *it = NULL;
-        avow_event ev;
-        uint64_t n = 0, idx, sum = 0;
-        int rc;
+        avow_state_opts so = AVOW_STATE_OPTS_INIT;
+        avow_state *st = NULL;
+        uint64_t n = 0, sum = 0;
+        so.known_at = AVOW_TIME_MAX - 1;
+        store_drop_pages(l);
+        hwm_reset();
         double t0 = now_s();
-        if (avow_iter_new(&it, l, NULL) < 0) {
+        if (avow_state_compute(&st, l, BENCH_CONTEST, &so) < 0) {
             avow_ledger_free(l);
-            return bench_fail(r, "iter: %s", avow_error_last());
+            return bench_fail(r, "state: %s", avow_error_last());
         }
-        while ((rc = avow_iter_next(it, &ev, &idx)) == 1) {
-            sum += ev.seq;
-            n++;
+        double dt = now_s() - t0;
+        hwm_read(r);
+        size_t pairs = 0;
+        for (size_t c = 0; c < avow_state_candidate_count(st); c++) {
+            pairs += avow_state_list_count(st, c, AVOW_LIST_OUTSIDE) +
+                     avow_state_list_count(st, c, AVOW_LIST_SUPPORTS);
         }
-        avow_iter_free(it);
-        if (rc < 0 || n != o->events) {
+        avow_state_free(st);
+        if (pairs == 0) {
             avow_ledger_free(l);
-            return bench_fail(r, "replay: %s", avow_error_last());
+            return bench_fail(r, "the replayed state is empty");
         }
-        r->v[r->nv++] = (double)n / (now_s() - t0);
+        r->v[r->nv++] = (double)o->events / dt;
 
-        /* Bound: the same records through a bare cursor, one byte of each touched. */
+        /* Bound: the same records through a bare cursor, one byte of each touched,
+         * from the same cold mapping (as in a new process). */
+        store_drop_pages(l);
         MDB_txn *txn = NULL;
         MDB_cursor *cur = NULL;
         MDB_val k, v;
-        n = 0;
         t0 = now_s();
         if (store_read_begin(l, &txn) < 0 ||
             mdb_cursor_open(txn, store_dbi(l, STORE_DB_EVENTS), &cur) != 0) {
@@ -760,6 +908,187 @@ fig_replay(const struct bench_opts *o, struct bench_result *r)
     }
     avow_ledger_free(l);
     return 0;
+}
+
+static uint64_t xorshift(uint64_t *s);
+static int run_quiet(char *const argv[]);
+
+/* A random T within the source ledger's effective times. */
+static int64_t
+random_at(uint64_t *seed, uint64_t events)
+{
+    return BENCH_T0 + (int64_t)(xorshift(seed) % events) * 1000000 + 500000;
+}
+
+/* Build the snapshots of the source ledger as queries do (each query keeps at
+ * most 16 MiB of them): query the end of the contest until a query replays
+ * from a snapshot close to it. */
+static int
+warm_snapshots(avow_ledger *l, uint64_t events)
+{
+    for (int i = 0; i < 8; i++) {
+        avow_state_opts so = AVOW_STATE_OPTS_INIT;
+        avow_state *st = NULL;
+        so.at = BENCH_T0 + (int64_t)events * 1000000;
+        double t0 = now_s();
+        if (avow_state_compute(&st, l, BENCH_CONTEST, &so) < 0) {
+            return -1;
+        }
+        avow_state_free(st);
+        if (now_s() - t0 < 0.01) {
+            break;
+        }
+    }
+    return 0;
+}
+
+/* state --at T, random T, in-process: microseconds per avow_state_compute()
+ * (digest included) after the snapshots are built. */
+static int
+fig_state_at(const struct bench_opts *o, struct bench_result *r)
+{
+    static double q[100000];
+    avow_ledger *l = NULL;
+    uint64_t seed = 0x2545f4914f6cdd1du, nq = o->queries > 100000 ? 100000 : o->queries;
+    if (need_source(o, r) < 0) {
+        return -1;
+    }
+    if (avow_ledger_open(&l, o->source, 0) < 0) {
+        return bench_fail(r, "open: %s", avow_error_last());
+    }
+    double t0 = now_s();
+    if (warm_snapshots(l, o->events) < 0) {
+        avow_ledger_free(l);
+        return bench_fail(r, "state: %s", avow_error_last());
+    }
+    double warm = now_s() - t0;
+    r->n = o->events;
+    for (int rep = 0; rep < o->reps; rep++) {
+        for (uint64_t i = 0; i < nq; i++) {
+            avow_state_opts so = AVOW_STATE_OPTS_INIT;
+            avow_state *st = NULL;
+            so.at = random_at(&seed, o->events);
+            t0 = now_s();
+            if (avow_state_compute(&st, l, BENCH_CONTEST, &so) < 0) {
+                avow_ledger_free(l);
+                return bench_fail(r, "state: %s", avow_error_last());
+            }
+            avow_state_free(st);
+            q[i] = (now_s() - t0) * 1e6;
+        }
+        /* median() takes at most BENCH_MAX_REPS values: sort the queries here. */
+        qsort(q, (size_t)nq, sizeof(double), cmp_double);
+        r->v[r->nv++] = q[nq / 2];
+    }
+    bench_note(r,
+               "median of %" PRIu64 " random T per repetition (max %.0f us); snapshots built "
+               "first by queries at the end (%.1f s)",
+               nq, q[nq - 1], warm);
+    avow_ledger_free(l);
+    return 0;
+}
+
+/* The whole `avow state CONTEST --at T --json` process, random T, warm
+ * snapshots: microseconds per process. */
+static int
+fig_state_process(const struct bench_opts *o, struct bench_result *r)
+{
+    char *avow = (char *)(uintptr_t)o->avow;
+    char at[AVOW_TIME_STRLEN];
+    uint64_t seed = 0x9e3779b97f4a7c15u;
+    avow_ledger *l = NULL;
+    if (access(o->avow, X_OK) != 0) {
+        r->ran = 0;
+        bench_note(r, "n/a (no avow binary at %s: use --avow PATH)", o->avow);
+        return 0;
+    }
+    if (need_source(o, r) < 0) {
+        return -1;
+    }
+    if (avow_ledger_open(&l, o->source, 0) < 0 || warm_snapshots(l, o->events) < 0) {
+        avow_ledger_free(l);
+        return bench_fail(r, "state: %s", avow_error_last());
+    }
+    avow_ledger_free(l);
+    char *argv[] = { avow,     "-q",          "-L",   (char *)(uintptr_t)o->source,
+                     "state",  BENCH_CONTEST, "--at", at,
+                     "--json", NULL };
+    r->n = o->events;
+    bench_note(r, "%" PRIu64 " processes per repetition, random T, output to /dev/null",
+               o->processes);
+    for (int rep = 0; rep < o->reps; rep++) {
+        double t0 = now_s();
+        for (uint64_t i = 0; i < o->processes; i++) {
+            avow_time_format(at, random_at(&seed, o->events), AVOW_PREC_MICRO);
+            if (run_quiet(argv) != 0) {
+                return bench_fail(r, "avow state fails");
+            }
+        }
+        r->v[r->nv++] = (now_s() - t0) * 1e6 / (double)o->processes;
+    }
+    return 0;
+}
+
+/* Sync of S events between two local ledgers (avow_sync_local(), pull into an
+ * empty ledger: every event decoded, verified and appended) vs raw
+ * crypto_sign_verify_detached on every core. */
+static int
+fig_sync(const struct bench_opts *o, struct bench_result *r)
+{
+    static struct msgs m;
+    char src[BENCH_PATH_MAX], dst[BENCH_PATH_MAX];
+    avow_ledger *from = NULL;
+    avow_key *key = bench_key();
+    int error = -1;
+    if (key == NULL || msgs_make(&m, key) < 0) {
+        return bench_fail(r, "cannot make the key or messages");
+    }
+    if (path_join(src, sizeof(src), o->dir, "sync-src") < 0 ||
+        path_join(dst, sizeof(dst), o->dir, "sync-dst") < 0) {
+        return bench_fail(r, "path too long");
+    }
+    rmrf(src);
+    if (build_ledger(src, o->sync_events) < 0 ||
+        avow_ledger_open(&from, src, AVOW_OPEN_READONLY) < 0) {
+        bench_fail(r, "cannot build the sync source: %s", avow_error_last());
+        goto done;
+    }
+    r->n = o->sync_events;
+    bench_note(r,
+               "avow_sync_local (socketpair, peer served by a thread), pull into an empty ledger");
+    for (int rep = 0; rep < o->reps; rep++) {
+        avow_ledger *to = NULL;
+        avow_sync_opts so = AVOW_SYNC_OPTS_INIT;
+        avow_sync_stats stats;
+        memset(&stats, 0, sizeof(stats));
+        so.flags = AVOW_SYNC_PULL;
+        rmrf(dst);
+        if (avow_ledger_init(dst, "bench") < 0 || avow_ledger_open(&to, dst, 0) < 0) {
+            bench_fail(r, "init: %s", avow_error_last());
+            goto done;
+        }
+        store_drop_pages(from);
+        hwm_reset();
+        double t0 = now_s();
+        int rc = avow_sync_local(to, from, &so, &stats);
+        double dt = now_s() - t0;
+        hwm_read(r);
+        avow_ledger_free(to);
+        if (rc < 0 || stats.received != o->sync_events) {
+            bench_fail(r, "sync: %" PRIu64 " received: %s", stats.received, avow_error_last());
+            goto done;
+        }
+        r->v[r->nv++] = (double)stats.received / dt;
+        uint64_t bn = o->sync_events < o->bound_max ? o->sync_events : o->bound_max;
+        r->b[r->nb++] = raw_crypto_rate(&m, key, bn, 1);
+    }
+    error = 0;
+done:
+    rmrf(dst);
+    avow_ledger_free(from);
+    rmrf(src);
+    avow_key_free(key);
+    return error;
 }
 
 static uint64_t
@@ -909,6 +1238,14 @@ fig_declare(const struct bench_opts *o, struct bench_result *r)
     return 0;
 }
 
+/* Build the source ledger in a child of its own, so that no figure's peak
+ * RSS or time includes building it (import-sign, when selected, leaves it). */
+static int
+fig_source(const struct bench_opts *o, struct bench_result *r)
+{
+    return need_source(o, r);
+}
+
 /* The RSS rows re-use the peak RSS of the child of another figure. */
 static int
 fig_rss(const struct bench_opts *o, struct bench_result *r)
@@ -929,13 +1266,16 @@ static const struct bench_figure figures[] = {
       fig_verify },
     { "replay", "full replay (projection rebuild)", "raw LMDB cursor scan, same records", KIND_RATE,
       0.3, NULL, fig_replay },
-    { "state-at", "state --at T, random T", "(absolute, in-process)", KIND_TIME, 2000, NULL, NULL },
+    { "state-at", "state --at T, random T (library call)", "(absolute, in-process)", KIND_TIME,
+      2000, NULL, fig_state_at },
+    { "state-process", "one `avow state --at T --json` process, random T", "(absolute)", KIND_TIME,
+      20000, NULL, fig_state_process },
     { "merkle-inclusion", "Merkle inclusion proof at n = N", "(absolute)", KIND_TIME, 50, NULL,
       fig_merkle_inclusion },
     { "merkle-consistency", "Merkle consistency proof at n = N", "(absolute)", KIND_TIME, 50, NULL,
       fig_merkle_consistency },
     { "sync", "sync between two local ledgers", "raw crypto_sign_verify_detached, all cores",
-      KIND_RATE, 0.7, NULL, NULL },
+      KIND_RATE, 0.7, NULL, fig_sync },
     { "rss-verify", "peak RSS of verify", "(absolute)", KIND_RSS, 64, "verify", fig_rss },
     { "rss-replay", "peak RSS of replay", "(absolute)", KIND_RSS, 64, "replay", fig_rss },
     { "rss-sync", "peak RSS of sync", "(absolute)", KIND_RSS, 64, "sync", fig_rss },
@@ -1094,7 +1434,8 @@ summarize(const struct bench_figure *f, const struct bench_row *rows, size_t i, 
             if (strcmp(figures[j].name, f->rss_of) == 0 && rows[j].selected && rows[j].r.ran &&
                 !rows[j].r.failed) {
                 s->has_value = 1;
-                s->med = s->mn = s->mx = rows[j].rss_mib;
+                s->med = s->mn = s->mx =
+                  rows[j].r.work_mib > 0 ? rows[j].r.work_mib : rows[j].rss_mib;
                 s->bmed = rows[j].r.anon_mib; /* shown as "anon" */
                 s->n = rows[j].r.n;
                 s->status = s->med < f->target ? "met" : "NOT MET";
@@ -1268,16 +1609,19 @@ usage(FILE *out)
     fprintf(out,
             "usage: avow-bench [--quick] [--json] [--only FIG,FIG...] [--events N]\n"
             "                  [--singles N] [--proofs N] [--processes N] [--reps R]\n"
-            "                  [--bound-max N] [--dir DIR] [--avow PATH] [--list]\n"
+            "                  [--sync-events N] [--queries N] [--bound-max N]\n"
+            "                  [--dir DIR] [--avow PATH] [--list]\n"
             "  --quick        small sizes: N = 10000, 5 repetitions, under a minute\n"
             "  --json         one JSON document instead of the table\n"
             "  --only LIST    run only these figures (see --list)\n"
-            "  --events N     events of the bulk figures (default 1000000)\n"
+            "  --events N     events of the bulk figures (default 1000000, at least 1000)\n"
             "  --singles N    durable single appends per repetition (default 200)\n"
             "  --proofs N     Merkle proofs per repetition (default 20000)\n"
             "  --processes N  avow processes per repetition (default 20)\n"
+            "  --sync-events N  events synced per repetition (default 100000)\n"
+            "  --queries N    state queries per repetition (default 200)\n"
             "  --reps R       repetitions, 5 to %d (default 5)\n"
-            "  --bound-max N  most items per repetition of a crypto bound (default 200000)\n"
+            "  --bound-max N  most items per repetition of a crypto bound (default 100000)\n"
             "  --dir DIR      where to create the temporary ledgers (default $TMPDIR or /tmp)\n"
             "  --avow PATH    the avow binary (default: next to avow-bench, or ../avow)\n",
             BENCH_MAX_REPS);
@@ -1333,7 +1677,8 @@ main(int argc, char **argv)
     o.singles = 200;
     o.proofs = 20000;
     o.processes = 20;
-    o.bound_max = 200000;
+    o.queries = 200;
+    o.bound_max = 100000;
     o.reps = 5;
     default_avow(o.avow, sizeof(o.avow));
     for (int i = 1; i < argc; i++) {
@@ -1347,6 +1692,7 @@ main(int argc, char **argv)
             o.singles = 10;
             o.proofs = 2000;
             o.processes = 3;
+            o.queries = 50;
             o.bound_max = 5000;
         } else if (strcmp(a, "--json") == 0) {
             o.json = 1;
@@ -1371,15 +1717,20 @@ main(int argc, char **argv)
         } else if (v != NULL && parse_u64(&x, v) == 0 &&
                    (strcmp(a, "--events") == 0 || strcmp(a, "--singles") == 0 ||
                     strcmp(a, "--proofs") == 0 || strcmp(a, "--processes") == 0 ||
-                    strcmp(a, "--reps") == 0 || strcmp(a, "--bound-max") == 0)) {
+                    strcmp(a, "--reps") == 0 || strcmp(a, "--bound-max") == 0 ||
+                    strcmp(a, "--sync-events") == 0 || strcmp(a, "--queries") == 0)) {
             if (strcmp(a, "--events") == 0) {
-                o.events = x < 2 ? 2 : x;
+                o.events = x < 1000 ? 1000 : x;
             } else if (strcmp(a, "--singles") == 0) {
                 o.singles = x;
             } else if (strcmp(a, "--proofs") == 0) {
                 o.proofs = x;
             } else if (strcmp(a, "--processes") == 0) {
                 o.processes = x;
+            } else if (strcmp(a, "--sync-events") == 0) {
+                o.sync_events = x;
+            } else if (strcmp(a, "--queries") == 0) {
+                o.queries = x > 100000 ? 100000 : x;
             } else if (strcmp(a, "--bound-max") == 0) {
                 o.bound_max = x;
             } else {
@@ -1433,6 +1784,22 @@ main(int argc, char **argv)
                     rows[j].selected = 1;
                 }
             }
+        }
+    }
+    if (!rows[0].selected) {
+        static const struct bench_figure source = {
+            "source", "", "", KIND_RATE, 0, NULL, fig_source
+        };
+        static struct bench_row row;
+        if (!o.json) {
+            fprintf(stderr, "avow-bench: building the %" PRIu64 "-event source ledger ...\n",
+                    o.events);
+        }
+        run_figure(&o, &source, &row);
+        if (row.r.failed) {
+            fprintf(stderr, "avow-bench: error: %s\n", row.r.note);
+            rmrf(o.dir);
+            return 3;
         }
     }
     for (size_t i = 0; i < N_FIGURES; i++) {
