@@ -36,18 +36,18 @@ extern "C" {
 /** @defgroup avow_errors Error codes
  * @{ */
 #define AVOW_OK        0
-#define AVOW_EINVALID  -1  /**< bad argument or input (usage error) */
-#define AVOW_EFORMAT   -2  /**< malformed bytes: event, file, frame */
-#define AVOW_EVERIFY   -3  /**< a signature, hash or proof does not hold */
-#define AVOW_ENOTFOUND -4  /**< no such event, contest, key or ledger */
-#define AVOW_EEXISTS   -5  /**< refuses to overwrite (key file, ledger) */
-#define AVOW_ECHAIN    -6  /**< event breaks its author's chain */
-#define AVOW_EIO       -7  /**< I/O or storage error */
-#define AVOW_ENOMEM    -8  /**< out of memory */
-#define AVOW_EFULL     -9  /**< disk or map full */
-#define AVOW_EKEY      -10 /**< key unusable: permissions, passphrase, format */
-#define AVOW_ELOCK     -11 /**< the ledger is locked or busy */
-#define AVOW_ERANGE    -12 /**< a value is past a documented limit */
+#define AVOW_EINVALID  (-1)  /**< bad argument or input (usage error) */
+#define AVOW_EFORMAT   (-2)  /**< malformed bytes: event, file, frame */
+#define AVOW_EVERIFY   (-3)  /**< a signature, hash or proof does not hold */
+#define AVOW_ENOTFOUND (-4)  /**< no such event, contest, key or ledger */
+#define AVOW_EEXISTS   (-5)  /**< refuses to overwrite (key file, ledger) */
+#define AVOW_ECHAIN    (-6)  /**< event breaks its author's chain */
+#define AVOW_EIO       (-7)  /**< I/O or storage error */
+#define AVOW_ENOMEM    (-8)  /**< out of memory */
+#define AVOW_EFULL     (-9)  /**< disk or map full */
+#define AVOW_EKEY      (-10) /**< key unusable: permissions, passphrase, format */
+#define AVOW_ELOCK     (-11) /**< the ledger is locked or busy */
+#define AVOW_ERANGE    (-12) /**< a value is past a documented limit */
 
 /** Static description of an error code. */
 AVOW_EXTERN const char *avow_strerror(int code);

@@ -488,6 +488,9 @@ audit_verify(MDB_txn *txn, const avow_ledger *ledger, uint64_t n_events, struct 
             error = avow_error_set(AVOW_ERANGE, "too many events for the tree");
             goto done;
         }
+        if (i % STORE_DROP_EVERY == 0) {
+            store_drop_pages(ledger); /* a long scan: keep RSS bounded (store.h) */
+        }
         crypto_hash_sha256(id, val.mv_data, val.mv_size);
         merkle_leaf_hash(h, val.mv_data, val.mv_size);
         if ((error = av_check_node(v, 0, i, h, id, 0)) < 0) {
@@ -1318,7 +1321,6 @@ avow_evidence_verify(avow_checkpoint *cp_out, size_t *n_events, const unsigned c
         json_t *jraw = json_object_get(e, "raw"), *jpath = json_object_get(e, "path");
         unsigned char id[AVOW_EVENT_ID_BYTES], leaf[AVOW_HASH_BYTES], got[AVOW_EVENT_ID_BYTES];
         size_t raw_len = 0;
-        const char *b64end = NULL;
         avow_event ev;
 
         if (!json_is_object(e) || json_object_size(e) != 4 || !json_is_integer(jindex) ||
@@ -1331,9 +1333,8 @@ avow_evidence_verify(avow_checkpoint *cp_out, size_t *n_events, const unsigned c
             EV_FAIL("evidence event %zu: index %" PRId64 " is not in the checkpoint's tree", i,
                     (int64_t)index);
         }
-        if (sodium_base642bin(raw, sizeof(raw), json_string_value(jraw), json_string_length(jraw),
-                              NULL, &raw_len, &b64end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-            b64end != json_string_value(jraw) + json_string_length(jraw)) {
+        if (note_base64_decode(raw, sizeof(raw), &raw_len, json_string_value(jraw),
+                               json_string_length(jraw)) < 0) {
             EV_FAIL("evidence event %zu: raw is not base64 of at most %d bytes", i,
                     AVOW_EVENT_MAX_BYTES);
         }

@@ -6,7 +6,12 @@
  *
  * Invariants (tests/cli/test_bundle.sh, tests/unit/test_sync.c):
  *  1. A file is read whole (bounded by BUNDLE_MAX_BYTES, checked on its size
- *     first) and its SHA-256 trailer is checked before any other byte is used.
+ *     before anything is allocated, into a buffer of exactly its size) and
+ *     its SHA-256 trailer is checked before any other byte is used. Memory
+ *     for an apply is bounded by the file's size plus 16 bytes per event (at
+ *     most BUNDLE_MAX_BYTES / (AVOW_EVENT_MIN_BYTES + 4) events), plus the
+ *     one write transaction; create refuses to write a bundle past the bound
+ *     and builds it in one buffer.
  *  2. Parsing is strict: exact counts, lengths within limits, nothing trails.
  *  3. Apply verifies every event and every link before it appends, and
  *     appends in one transaction: a truncated, altered or unlinkable bundle
@@ -25,12 +30,19 @@
 
 #include "sync.h"
 
-#define BUNDLE_MAGIC      "avowbndl"
-#define HEADS_MAGIC       "avowhead"
-#define BUNDLE_MAGIC_LEN  8
-#define BUNDLE_VERSION    1
-#define BUNDLE_MAX_BYTES  ((size_t)1 << 30)
+#define BUNDLE_MAGIC     "avowbndl"
+#define HEADS_MAGIC      "avowhead"
+#define BUNDLE_MAGIC_LEN 8
+#define BUNDLE_VERSION   1
+/* Largest heads file or bundle, trailer included (docs/PROTOCOL.md): a
+ * bundle is applied in one transaction from memory, so this bounds what a
+ * file can make avow allocate. About a million typical events; larger
+ * exchanges use incremental bundles (--heads) or sync. */
+#define BUNDLE_MAX_BYTES  ((size_t)256 << 20)
 #define BUNDLE_MAX_EVENTS (UINT64_C(1) << 26)
+#define BUNDLE_TRAILER    32
+
+_Static_assert(BUNDLE_MAX_BYTES <= AVOW_BUF_MAX, "a bundle fits a buffer");
 
 static void
 put32(unsigned char *p, uint32_t v)
@@ -146,10 +158,14 @@ read_file(const char *path, const char *magic, avow_buf *b)
         goto done;
     }
     size_t size = (size_t)st.st_size;
-    avow_buf_clear(b);
-    if ((error = avow_buf_grow(b, size + 1)) < 0) {
+    /* Exactly the file's size, not avow_buf_grow()'s doubling; zeroed, so
+     * no byte is ever read uninitialized (large blocks come zeroed anyway). */
+    avow_buf_dispose(b);
+    if ((b->ptr = calloc(1, size > 0 ? size : 1)) == NULL) {
+        error = avow_error_set(AVOW_ENOMEM, "out of memory reading %s (%zu bytes)", path, size);
         goto done;
     }
+    b->maxlen = size > 0 ? size : 1;
     while (b->len < size) {
         ssize_t r = read(fd, b->ptr + b->len, size - b->len);
         if (r < 0 && errno == EINTR) {
@@ -235,9 +251,12 @@ done:
     return error;
 }
 
+/* A bundle being built: the events go straight into the file's buffer after
+ * its header (counts patched at the end), the evidence (few) aside. */
 struct bundle_out {
-    avow_buf events;
+    avow_buf *file;
     avow_buf evidence;
+    size_t counts_at; /* offset of the two counts in file */
     uint64_t n_events;
     uint32_t n_evidence;
 };
@@ -248,8 +267,16 @@ emit_bundle(void *ctx, const unsigned char *raw, size_t len, int evidence)
     struct bundle_out *o = ctx;
     unsigned char l[4];
     int error;
+    /* Invariant 1: never build what apply would refuse. */
+    if (o->file->len + o->evidence.len + 4 + len + BUNDLE_TRAILER > BUNDLE_MAX_BYTES ||
+        (evidence && o->n_evidence == UINT32_MAX)) {
+        return avow_error_set(AVOW_ERANGE,
+                              "the bundle would be larger than %zu bytes (make smaller bundles "
+                              "with --heads, or use sync)",
+                              BUNDLE_MAX_BYTES);
+    }
     put32(l, (uint32_t)len);
-    avow_buf *b = evidence ? &o->evidence : &o->events;
+    avow_buf *b = evidence ? &o->evidence : o->file;
     if ((error = avow_buf_put(b, l, 4)) < 0 || (error = avow_buf_put(b, raw, len)) < 0) {
         return error;
     }
@@ -267,10 +294,11 @@ avow_bundle_create(avow_ledger *ledger, const char *path, const char *heads_path
     sync_heads heads = { NULL, 0, 0 }, evidence = { NULL, 0, 0 };
     struct bundle_out o;
     avow_buf in = AVOW_BUF_INIT, b = AVOW_BUF_INIT;
-    unsigned char ver = BUNDLE_VERSION, n8[8], n4[4];
+    unsigned char ver = BUNDLE_VERSION, counts[12];
     int error;
 
     memset(&o, 0, sizeof(o));
+    memset(counts, 0, sizeof(counts));
     if (ledger == NULL || path == NULL) {
         return avow_error_set(AVOW_EINVALID, "avow_bundle_create: missing argument");
     }
@@ -290,19 +318,20 @@ avow_bundle_create(avow_ledger *ledger, const char *path, const char *heads_path
             goto done;
         }
     }
-    if ((error = sync_collect(ledger, SYNC_CHAINS | SYNC_EVIDENCE, &heads, &evidence, NULL,
-                              emit_bundle, &o, NULL)) < 0) {
+    if ((error = avow_buf_put(&b, BUNDLE_MAGIC, BUNDLE_MAGIC_LEN)) < 0 ||
+        (error = avow_buf_put(&b, &ver, 1)) < 0 || (error = put_heads(&b, &heads)) < 0) {
         goto done;
     }
-    be64_put(n8, o.n_events);
-    put32(n4, o.n_evidence);
-    if ((error = avow_buf_put(&b, BUNDLE_MAGIC, BUNDLE_MAGIC_LEN)) < 0 ||
-        (error = avow_buf_put(&b, &ver, 1)) < 0 || (error = put_heads(&b, &heads)) < 0 ||
-        (error = avow_buf_put(&b, n8, 8)) < 0 || (error = avow_buf_put(&b, n4, 4)) < 0 ||
-        (error = avow_buf_put(&b, o.events.ptr, o.events.len)) < 0 ||
+    o.file = &b;
+    o.counts_at = b.len;
+    if ((error = avow_buf_put(&b, counts, sizeof(counts))) < 0 ||
+        (error = sync_collect(ledger, SYNC_CHAINS | SYNC_EVIDENCE, &heads, &evidence, NULL,
+                              emit_bundle, &o, NULL)) < 0 ||
         (error = avow_buf_put(&b, o.evidence.ptr, o.evidence.len)) < 0) {
         goto done;
     }
+    be64_put(b.ptr + o.counts_at, o.n_events);
+    put32(b.ptr + o.counts_at + 8, o.n_evidence);
     error = write_file(path, &b);
     if (error == 0 && count != NULL) {
         *count = o.n_events;
@@ -312,7 +341,6 @@ done:
     sync_heads_free(&evidence);
     avow_buf_dispose(&in);
     avow_buf_dispose(&b);
-    avow_buf_dispose(&o.events);
     avow_buf_dispose(&o.evidence);
     return error;
 }

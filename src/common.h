@@ -22,6 +22,11 @@
 int avow_error_set(int code, const char *fmt, ...) AVOW_PRINTF(2, 3);
 void avow_error_clear(void);
 
+#ifdef __clang_analyzer__
+/* The static analyzer cannot see that avow_error_set() returns its code. */
+#define avow_error_set(code, ...) (avow_error_set((code), __VA_ARGS__), (code))
+#endif
+
 /* Ensure room for `extra` more bytes; fails past AVOW_BUF_MAX or on overflow. */
 int avow_buf_grow(avow_buf *buf, size_t extra);
 int avow_buf_put(avow_buf *buf, const void *data, size_t len);

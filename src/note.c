@@ -16,7 +16,8 @@
  *     ID match; any such line that fails makes the note fail (the spec's
  *     SHOULD), and at least one must exist.
  *  4. Base64 is libsodium's (sodium_bin2base64 / sodium_base642bin, original
- *     alphabet with padding); non-canonical encodings are refused.
+ *     alphabet with padding); non-canonical encodings and characters outside
+ *     the alphabet are refused (note_base64_decode()).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -65,6 +66,25 @@ note_space_len(const unsigned char *p, size_t n)
 }
 
 int
+note_base64_decode(unsigned char *bin, size_t maxlen, size_t *bin_len, const char *b64, size_t len)
+{
+    const char *end = NULL;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)b64[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '+' || c == '/' || c == '=')) {
+            return -1;
+        }
+    }
+    if (sodium_base642bin(bin, maxlen, b64, len, NULL, bin_len, &end,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        end != b64 + len) {
+        return -1;
+    }
+    return 0;
+}
+
+int
 note_name_valid(const char *name, size_t len)
 {
     const unsigned char *p = (const unsigned char *)name;
@@ -101,7 +121,6 @@ static int
 note_parse_sig(note_sig *sig, const char *line, size_t len, size_t lineno)
 {
     unsigned char bin[(NOTE_MAX_SIG_B64 / 4) * 3];
-    const char *end = NULL;
     size_t bin_len = 0;
 
     if (len < NOTE_DASH_LEN || memcmp(line, note_dash, NOTE_DASH_LEN) != 0) {
@@ -125,9 +144,7 @@ note_parse_sig(note_sig *sig, const char *line, size_t len, size_t lineno)
         return avow_error_set(AVOW_EFORMAT, "signature line %zu: signature of %zu characters",
                               lineno, b64_len);
     }
-    if (sodium_base642bin(bin, sizeof(bin), b64, b64_len, NULL, &bin_len, &end,
-                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
-        end != b64 + b64_len) {
+    if (note_base64_decode(bin, sizeof(bin), &bin_len, b64, b64_len) < 0) {
         return avow_error_set(AVOW_EFORMAT, "signature line %zu: signature is not base64", lineno);
     }
     if (bin_len < 5) {
@@ -407,7 +424,6 @@ note_checkpoint_parse(note_checkpoint *out, const char *text, size_t len)
 {
     const char *line = NULL;
     size_t line_len = 0, pos = 0, bin_len = 0;
-    const char *end = NULL;
     uint64_t size = 0;
 
     memset(out, 0, sizeof(*out));
@@ -437,9 +453,8 @@ note_checkpoint_parse(note_checkpoint *out, const char *text, size_t len)
     }
     out->size = size;
     if (!note_next_line(text, len, &pos, &line, &line_len) || line_len != 44 ||
-        sodium_base642bin(out->root, sizeof(out->root), line, line_len, NULL, &bin_len, &end,
-                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
-        end != line + line_len || bin_len != AVOW_HASH_BYTES) {
+        note_base64_decode(out->root, sizeof(out->root), &bin_len, line, line_len) < 0 ||
+        bin_len != AVOW_HASH_BYTES) {
         return avow_error_set(AVOW_EFORMAT, "root line is malformed (base64 of 32 bytes)");
     }
     out->ext = text + pos;

@@ -58,6 +58,16 @@ typedef struct note {
  */
 int note_parse(note *out, const char *msg, size_t len);
 
+/*
+ * Decode base64 (RFC 4648, original alphabet, padded) strictly: every
+ * character in the alphabet, canonical, the whole of b64 used, at most maxlen
+ * bytes out. libsodium 1.0.18's decoder alone takes some bytes >= 0x80 for
+ * digits (its char is signed), so the alphabet is checked first.
+ * @return 0 or -1 (no error is recorded: callers say what was malformed)
+ */
+int note_base64_decode(unsigned char *bin, size_t maxlen, size_t *bin_len, const char *b64,
+                       size_t len);
+
 /* Whether name is a valid key name: 1 to NOTE_MAX_NAME bytes of UTF-8, no
  * Unicode space, no '+', no control character. */
 int note_name_valid(const char *name, size_t len);

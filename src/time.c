@@ -346,7 +346,7 @@ avow_time_format(char out[AVOW_TIME_STRLEN], int64_t t, avow_precision prec)
                 micro /= 10;
                 digits--;
             }
-            snprintf(frac, sizeof(frac), "%0*d", digits, micro);
+            (void)snprintf(frac, sizeof(frac), "%0*d", digits, micro); /* <= 6 digits fit */
             n = snprintf(out, AVOW_TIME_STRLEN, "%04lld-%02d-%02dT%02d:%02d:%02d.%sZ", y, month,
                          day, hour, minute, second, frac);
         }

@@ -363,6 +363,34 @@ test_note__format_md_checkpoint_vectors_hold(void **state)
     avow_key_free(key);
 }
 
+/* Fuzzer finding (tests/fuzz/corpus/note/regress-b64-high-byte): libsodium
+ * 1.0.18 decodes some bytes >= 0x80 as base64 digits, so a signature line
+ * with "\xcc\x92" in place of "//" parsed as the same signature. */
+static void
+test_note__base64_outside_the_alphabet_is_refused(void **state)
+{
+    static const char good[] = SOFA_NOTE;
+    char bad[sizeof(good)];
+    note n;
+    unsigned char bin[32];
+    size_t len = 0;
+    (void)state;
+
+    assert_int_equal(note_parse(&n, good, sizeof(good) - 1), 0);
+    /* "/Zhcyv2q" -> "\xcc\x92hcyv2q" is still valid UTF-8. */
+    memcpy(bad, good, sizeof(good));
+    char *slash = strstr(bad, "/Zhcyv2q");
+    assert_non_null(slash);
+    slash[0] = '\xcc';
+    slash[1] = '\x92';
+    assert_int_equal(note_parse(&n, bad, sizeof(good) - 1), AVOW_EFORMAT);
+    assert_int_equal(note_base64_decode(bin, sizeof(bin), &len, "AAAA", 4), 0);
+    assert_int_equal(len, 3);
+    assert_int_equal(note_base64_decode(bin, sizeof(bin), &len, "AA\xcc\x92", 4), -1);
+    assert_int_equal(note_base64_decode(bin, sizeof(bin), &len, "AA A", 4), -1);
+    assert_int_equal(note_base64_decode(bin, sizeof(bin), &len, "AB==", 4), -1);
+}
+
 int
 main(void)
 {
@@ -378,6 +406,7 @@ main(void)
         cmocka_unit_test(test_note__checkpoint_body_parses_strictly),
         cmocka_unit_test(test_note__key_names_follow_the_spec),
         cmocka_unit_test(test_note__format_md_checkpoint_vectors_hold),
+        cmocka_unit_test(test_note__base64_outside_the_alphabet_is_refused),
     };
     if (sodium_init() < 0) {
         return 1;

@@ -66,7 +66,7 @@ cli_audit_read_file(avow_buf *out, const char *path, size_t max, const char *wha
         }
     }
     if (f != stdin) {
-        fclose(f);
+        (void)fclose(f); /* read only: nothing to lose */
     }
     return status;
 }

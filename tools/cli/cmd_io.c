@@ -139,7 +139,7 @@ since_checkpoint(uint64_t *start, avow_ledger *ledger, const char *path)
 
 done:
     free(text);
-    fclose(fp);
+    (void)fclose(fp); /* read only: nothing to lose */
     return status;
 }
 

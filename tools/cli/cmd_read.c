@@ -23,7 +23,7 @@ kind_name(uint8_t kind, char *tmp, size_t tmplen)
     const char *name = avow_kind_name(kind);
 
     if (name == NULL || name[0] == '\0') {
-        snprintf(tmp, tmplen, "kind-%u", (unsigned int)kind);
+        (void)snprintf(tmp, tmplen, "kind-%u", (unsigned int)kind);
         return tmp;
     }
     return name;

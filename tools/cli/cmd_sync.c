@@ -13,6 +13,7 @@
  *     return, never a silent death.
  *  4. stdout carries data only (the summary JSON with --json, trust list).
  */
+#include <assert.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -185,6 +186,12 @@ sync_ssh(cli_ctx *ctx, avow_ledger *ledger, const char *url, const char *remote_
     if (n < 0 || (size_t)n >= sizeof(remote)) {
         return cli_usage_fail("sync", "remote command too long");
     }
+    /* Built before the fork: a truncated command would run something else. */
+    char cmd[1024];
+    n = snprintf(cmd, sizeof(cmd), "%s \"$@\"", ssh);
+    if (n < 0 || (size_t)n >= sizeof(cmd)) {
+        return cli_usage_fail("sync", "$AVOW_SSH is too long");
+    }
     if (pipe(to_child) < 0 || pipe(from_child) < 0) {
         return cli_fail(CLI_EXIT_ENV, "cannot create a pipe: %s", strerror(errno));
     }
@@ -193,14 +200,12 @@ sync_ssh(cli_ctx *ctx, avow_ledger *ledger, const char *url, const char *remote_
         return cli_fail(CLI_EXIT_ENV, "cannot fork: %s", strerror(errno));
     }
     if (pid == 0) {
-        char cmd[1024];
         dup2(to_child[0], 0);
         dup2(from_child[1], 1);
         close(to_child[0]);
         close(to_child[1]);
         close(from_child[0]);
         close(from_child[1]);
-        snprintf(cmd, sizeof(cmd), "%s \"$@\"", ssh);
         if (port[0] != '\0') {
             execl("/bin/sh", "sh", "-c", cmd, "avow-ssh", "-p", port, "--", host, remote,
                   (char *)NULL);
@@ -269,7 +274,7 @@ cmd_sync(cli_ctx *ctx, int argc, char **argv)
         remote_avow = "avow";
     }
     const char *remote = argv[optind];
-    signal(SIGPIPE, SIG_IGN);
+    (void)signal(SIGPIPE, SIG_IGN); /* cannot fail for SIGPIPE */
     if (!ctx->quiet && !ctx->json && isatty(2)) {
         opts.on_progress = progress;
     }
@@ -356,7 +361,7 @@ cmd_serve(cli_ctx *ctx, int argc, char **argv)
     if (argc - optind == 1) {
         ctx->ledger = argv[optind];
     }
-    signal(SIGPIPE, SIG_IGN);
+    (void)signal(SIGPIPE, SIG_IGN); /* cannot fail for SIGPIPE */
     if ((status = cli_open_ledger(&ledger, ctx, 0)) != 0) {
         goto done;
     }
@@ -504,7 +509,7 @@ cmd_bundle(cli_ctx *ctx, int argc, char **argv)
                               avow_error_last());
             goto done;
         }
-        snprintf(st.peer_origin, sizeof(st.peer_origin), "%s", file);
+        (void)snprintf(st.peer_origin, sizeof(st.peer_origin), "%s", file);
         status = print_stats(ctx, "applied", &st);
     }
 done:
@@ -564,9 +569,10 @@ status_text(const avow_trust_entry *e, char *buf, size_t maxlen)
                       (unsigned long long)e->revoked_after);
     }
     if ((e->flags & AVOW_TRUST_FORKED) && n >= 0 && (size_t)n < maxlen) {
-        snprintf(buf + n, maxlen - (size_t)n, ", %s at seq %llu",
-                 (e->flags & AVOW_TRUST_RESOLVED) ? "fork resolved" : "FORKED",
-                 (unsigned long long)e->fork_seq);
+        /* A label: truncation is harmless. */
+        (void)snprintf(buf + n, maxlen - (size_t)n, ", %s at seq %llu",
+                       (e->flags & AVOW_TRUST_RESOLVED) ? "fork resolved" : "FORKED",
+                       (unsigned long long)e->fork_seq);
     }
     return buf;
 }
@@ -681,6 +687,7 @@ cmd_trust(cli_ctx *ctx, int argc, char **argv)
         err = avow_trust_remove(ledger, pk);
     } else if (strcmp(sub, "revoke") == 0) {
         char *end = NULL;
+        assert(after != NULL); /* checked with the arguments above */
         errno = 0;
         unsigned long long n = strtoull(after, &end, 10);
         if (after[0] < '0' || after[0] > '9' || *end != '\0' || errno != 0) {
@@ -690,6 +697,7 @@ cmd_trust(cli_ctx *ctx, int argc, char **argv)
         err = avow_trust_revoke(ledger, pk, (uint64_t)n);
     } else {
         /* The kept event may be evidence, outside the id index: a full id is taken as is. */
+        assert(keep != NULL); /* checked with the arguments above */
         if (strlen(keep) == AVOW_HEX_ID_LEN) {
             if (avow_unhex(id, AVOW_EVENT_ID_BYTES, keep) < 0) {
                 status = cli_usage_fail("trust", "'%s' is not an event id", keep);

@@ -97,7 +97,7 @@ on_sig(const avow_note_sig *sig, void *payload)
     const char *kind = sig->type == AVOW_SIG_ED25519 ? "signature"
                        : sig->type == AVOW_SIG_COSIG ? "cosignature"
                                                      : "unknown";
-    snprintf(kid, sizeof(kid), "%08" PRIx32, sig->key_id);
+    (void)snprintf(kid, sizeof(kid), "%08" PRIx32, sig->key_id);
     if (sig->type == AVOW_SIG_COSIG) {
         int64_t t = sig->timestamp <= (uint64_t)(AVOW_TIME_MAX / 1000000)
                       ? (int64_t)sig->timestamp * 1000000
@@ -161,7 +161,7 @@ check_checkpoint(cli_ctx *ctx, avow_ledger *ledger, const char *path, const char
     }
     err = avow_checkpoint_verify(&cp, ledger, (const char *)text.ptr, text.len, keys);
     if (err < 0) {
-        snprintf(why, sizeof(why), "%s", avow_error_last());
+        (void)snprintf(why, sizeof(why), "%s", avow_error_last());
         if (err != AVOW_EVERIFY && err != AVOW_EFORMAT) {
             status = cli_fail_lib(err, NULL, "cannot check the checkpoint '%s'", path);
             goto done;
@@ -225,7 +225,7 @@ check_attestation(cli_ctx *ctx, avow_ledger *ledger, const char *path, const cha
     }
     err = avow_attest_verify(&a, ledger, (const char *)text.ptr, text.len, pk);
     if (err == AVOW_EVERIFY || err == AVOW_EFORMAT) {
-        snprintf(why, sizeof(why), "%s", avow_error_last());
+        (void)snprintf(why, sizeof(why), "%s", avow_error_last());
         status = CLI_EXIT_CHECK;
     } else if (err < 0) {
         status = cli_fail_lib(err, NULL, "cannot check the attestation '%s'", path);
@@ -235,18 +235,18 @@ check_attestation(cli_ctx *ctx, avow_ledger *ledger, const char *path, const cha
         so.known_at = a.known_at;
         err = avow_state_compute(&st, ledger, a.contest, &so);
         if (err < 0) {
-            snprintf(why, sizeof(why), "could not recompute the state of %s: %s", a.contest,
-                     avow_error_last());
+            (void)snprintf(why, sizeof(why), "could not recompute the state of %s: %s", a.contest,
+                           avow_error_last());
             status = CLI_EXIT_CHECK;
         } else if (strcmp((digest = avow_state_digest(st)), a.digest) != 0) {
             (void)avow_ledger_count(ledger, &count);
-            snprintf(why, sizeof(why),
-                     "digest line: the state recomputed now has digest %s, not %s%s", digest,
-                     a.digest,
-                     count > a.tree.size
-                       ? " (the ledger has grown since it was attested: an open known_at "
-                         "sees the new events)"
-                       : "");
+            (void)snprintf(why, sizeof(why),
+                           "digest line: the state recomputed now has digest %s, not %s%s", digest,
+                           a.digest,
+                           count > a.tree.size
+                             ? " (the ledger has grown since it was attested: an open known_at "
+                               "sees the new events)"
+                             : "");
             status = CLI_EXIT_CHECK;
         }
     }

@@ -192,7 +192,7 @@ append_drafts(const cli_ctx *ctx, const avow_draft *drafts, size_t n, const char
     }
     if (err < 0) {
         char hint[128];
-        snprintf(hint, sizeof(hint), "nothing was written; see 'avow %s --help'", command);
+        (void)snprintf(hint, sizeof(hint), "nothing was written; see 'avow %s --help'", command);
         if (n > 1 && failed_at < n && drafts[failed_at].actor != NULL) {
             const char *actor = drafts[failed_at].actor;
             status = cli_fail_lib(err, hint, "cannot record '%.40s%s'", actor,

@@ -292,7 +292,8 @@ main(int argc, char **argv)
 
 done:
     free(rest);
-    if (fflush(stdout) != 0 && status == CLI_EXIT_OK) {
+    /* Output errors are sticky: one check covers every write to stdout. */
+    if ((fflush(stdout) != 0 || ferror(stdout)) && status == CLI_EXIT_OK) {
         status = cli_fail(CLI_EXIT_ENV, "cannot write the output");
     }
     return status;

@@ -49,7 +49,7 @@ cli_fail(int status, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    (void)vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     put_line(msg);
     return status;
@@ -89,15 +89,15 @@ cli_fail_lib(int err, const char *hint, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
+    (void)vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
     if (detail == NULL || detail[0] == '\0') {
         detail = avow_strerror(err);
     }
     if (hint != NULL) {
-        snprintf(msg, sizeof(msg), "%s: %s (%s)", what, detail, hint);
+        (void)snprintf(msg, sizeof(msg), "%s: %s (%s)", what, detail, hint);
     } else {
-        snprintf(msg, sizeof(msg), "%s: %s", what, detail);
+        (void)snprintf(msg, sizeof(msg), "%s: %s", what, detail);
     }
     put_line(msg);
     return cli_exit_code(err);
@@ -110,7 +110,7 @@ cli_usage_fail(const char *command, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
+    (void)vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
     return cli_fail(CLI_EXIT_USAGE, "%s (see 'avow %s --help')", what, command);
 }
