@@ -122,7 +122,7 @@ month_start(long year, long month)
         month -= 12;
         year++;
     }
-    snprintf(text, sizeof(text), "%04ld-%02ld", year, month);
+    (void)snprintf(text, sizeof(text), "%04ld-%02ld", year, month);
     if (avow_time_parse(&t, NULL, text, AVOW_TIME_START) < 0) {
         return AVOW_TIME_MAX;
     }

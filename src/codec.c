@@ -131,9 +131,9 @@ avow_stance_name(uint8_t stance)
 uint8_t
 avow_stance_parse(const char *name)
 {
-    for (uint8_t s = AVOW_STANCE_SUPPORTS; s <= AVOW_STANCE_UNDECIDED; s++) {
+    for (unsigned s = AVOW_STANCE_SUPPORTS; s <= AVOW_STANCE_UNDECIDED; s++) {
         if (strcmp(name, stance_names[s]) == 0) {
-            return s;
+            return (uint8_t)s;
         }
     }
     return AVOW_STANCE_NONE;

@@ -25,6 +25,7 @@
  *  5. state(T, K) with snapshots equals a full replay of the contest (the
  *     slow path, always used when K is given).
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1559,7 +1560,9 @@ state_build(avow_state **out, const struct acc *a, const char *contest, int64_t 
     if (st->ncands > 0 && (seen = calloc(st->ncands, n)) == NULL) {
         goto nomem;
     }
-    /* Pairs to lists; each list holds at most one entry per name. */
+    /* Pairs to lists; each list holds at most one entry per name. A pair names
+     * an actor and a candidate, so pairs exist only when names do. */
+    assert(a->pairkeys.n == 0 || cand_of != NULL);
     for (size_t i = 0; i < a->pairkeys.n; i++) {
         const struct pair *p = &a->pairs[i];
         if (cand_of[p->cand] < 0) {

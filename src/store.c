@@ -163,7 +163,7 @@ store_error_prefix(int code, const char *fmt, ...)
     char detail[400];
     char head[128];
     va_list ap;
-    snprintf(detail, sizeof(detail), "%s", avow_error_last());
+    (void)snprintf(detail, sizeof(detail), "%s", avow_error_last());
     va_start(ap, fmt);
     int n = vsnprintf(head, sizeof(head), fmt, ap);
     va_end(ap);
@@ -261,7 +261,7 @@ store_find_map(int fd, uintptr_t *start, uintptr_t *end)
             found = 0;
         }
     }
-    fclose(f);
+    (void)fclose(f);
     return found;
 }
 
@@ -1153,7 +1153,8 @@ avow_ledger_init(const char *path, const char *origin)
     if (origin == NULL) {
         unsigned char rnd[8];
         randombytes_buf(rnd, sizeof(rnd));
-        memcpy(gen, "avow/", 5);
+        /* avow_hex() writes the NUL after the prefix. */
+        memcpy(gen, "avow/", 5); /* NOLINT(bugprone-not-null-terminated-result) */
         avow_hex(gen + 5, rnd, sizeof(rnd));
         origin = gen;
     }

@@ -492,7 +492,7 @@ sync_batch_error(int code, const unsigned char *const *events, const size_t *len
 {
     char detail[400], who[2 * 8 + 1];
     avow_event ev;
-    snprintf(detail, sizeof(detail), "%s", avow_error_last());
+    (void)snprintf(detail, sizeof(detail), "%s", avow_error_last());
     if (failed_at < n && events[failed_at] != NULL && lens[failed_at] >= AVOW_EVENT_MIN_BYTES) {
         /* The header is readable even when the rest does not decode. */
         const unsigned char *p = events[failed_at];
@@ -761,7 +761,7 @@ static int
 session_fail(struct session *s, int code)
 {
     char msg[512];
-    snprintf(msg, sizeof(msg), "%s", avow_error_last());
+    (void)snprintf(msg, sizeof(msg), "%s", avow_error_last());
     size_t n = strlen(msg);
     if (frame_begin(&s->frame, F_ERROR) == 0 && avow_buf_put(&s->frame, msg, n) == 0) {
         (void)frame_send(s->conn, &s->frame);
@@ -1245,7 +1245,7 @@ peer_reason(struct session *s, int error)
         return error;
     }
     char saved[512];
-    snprintf(saved, sizeof(saved), "%s", avow_error_last());
+    (void)snprintf(saved, sizeof(saved), "%s", avow_error_last());
     for (int i = 0; i < 64; i++) {
         if (frame_read(s->conn, &type, &s->in) < 0) {
             break;
@@ -1372,7 +1372,7 @@ local_serve(void *arg)
     struct local_peer *p = arg;
     p->error = avow_sync_serve(p->ledger, p->fd, p->fd, NULL, &p->stats);
     if (p->error < 0) {
-        snprintf(p->message, sizeof(p->message), "%s", avow_error_last());
+        (void)snprintf(p->message, sizeof(p->message), "%s", avow_error_last());
     }
     /* Closing our end lets a client blocked on a read see the end. */
     shutdown(p->fd, SHUT_RDWR);

@@ -27,4 +27,4 @@ avow_need_packages() {
 # What building and running avow needs.
 AVOW_BUILD_PACKAGES=(gcc make cmake pkg-config liblmdb-dev libsodium-dev libjansson-dev)
 # What the test suite needs on top.
-AVOW_TEST_PACKAGES=(libcmocka-dev jq lmdb-utils clang libclang-rt-14-dev clang-format cppcheck groff-base man-db openssh-server openssh-client libxml2-utils librsvg2-bin)
+AVOW_TEST_PACKAGES=(libcmocka-dev jq lmdb-utils clang libclang-rt-14-dev clang-format clang-tidy cppcheck groff-base man-db openssh-server openssh-client libxml2-utils librsvg2-bin)

@@ -357,9 +357,12 @@ test_sync__interrupted_sync_keeps_whole_batches_and_rerun_completes(void **state
         /* The whole stream was already in the socket: still whole batches. */
         assert_int_equal(got, total);
     } else {
+        /* Whole batches only: a multiple of the batch size, or everything when
+         * the kill came after the last (short) batch had been stored. Which one
+         * depends on the scheduler, so both are whole-batch outcomes. */
         assert_int_equal(rc, AVOW_EIO);
-        assert_true(got > 0 && got < total);
-        assert_int_equal(got % AVOW_SYNC_BATCH_EVENTS, 0);
+        assert_true(got > 0 && got <= total);
+        assert_true(got == total || got % AVOW_SYNC_BATCH_EVENTS == 0);
     }
     assert_int_equal(verify_problems(a), 0);
     /* A re-run completes. */

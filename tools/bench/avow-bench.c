@@ -126,7 +126,7 @@ bench_fail(struct bench_result *r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->note, sizeof(r->note), fmt, ap);
+    (void)vsnprintf(r->note, sizeof(r->note), fmt, ap);
     va_end(ap);
     r->failed = 1;
     return -1;
@@ -139,7 +139,7 @@ bench_note(struct bench_result *r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->note, sizeof(r->note), fmt, ap);
+    (void)vsnprintf(r->note, sizeof(r->note), fmt, ap);
     va_end(ap);
 }
 
@@ -237,23 +237,24 @@ draft_fill(struct draft_batch *b, uint64_t first, size_t n)
         }
         if (i < 1 + BENCH_CANDIDATES) {
             d->kind = AVOW_KIND_CANDIDATE_ENTER;
-            snprintf(b->cand[j], sizeof(b->cand[j]), "cand-%" PRIu64, i - 1);
+            (void)snprintf(b->cand[j], sizeof(b->cand[j]), "cand-%" PRIu64, i - 1);
             d->candidate = b->cand[j];
             continue;
         }
         if (i < BENCH_FIRST_STANCE) {
             uint64_t m = i - 1 - BENCH_CANDIDATES;
             d->kind = AVOW_KIND_MEMBER_JOIN;
-            snprintf(b->actor[j], sizeof(b->actor[j]), "%s-%" PRIu64, bench_members[m % 32],
-                     m / 32);
+            (void)snprintf(b->actor[j], sizeof(b->actor[j]), "%s-%" PRIu64, bench_members[m % 32],
+                           m / 32);
             d->actor = b->actor[j];
             continue;
         }
         d->kind = AVOW_KIND_STANCE;
-        snprintf(b->actor[j], sizeof(b->actor[j]), "%s-%" PRIu64, bench_members[i % 32],
-                 (i / 32) % BENCH_ACTOR_GROUPS);
-        snprintf(b->cand[j], sizeof(b->cand[j]), "cand-%" PRIu64, i % BENCH_CANDIDATES);
-        snprintf(b->source[j], sizeof(b->source[j]), "https://news.example.org/2024/%" PRIu64, i);
+        (void)snprintf(b->actor[j], sizeof(b->actor[j]), "%s-%" PRIu64, bench_members[i % 32],
+                       (i / 32) % BENCH_ACTOR_GROUPS);
+        (void)snprintf(b->cand[j], sizeof(b->cand[j]), "cand-%" PRIu64, i % BENCH_CANDIDATES);
+        (void)snprintf(b->source[j], sizeof(b->source[j]), "https://news.example.org/2024/%" PRIu64,
+                       i);
         d->actor = b->actor[j];
         d->candidate = b->cand[j];
         d->stance = (uint8_t)(1 + i % 3);
@@ -348,11 +349,14 @@ static double
 raw_crypto_rate_threads(const struct msgs *m, const avow_key *key, uint64_t n, int verify,
                         size_t cores)
 {
-    struct raw_crypto t[64];
+    struct raw_crypto t[64] = { { 0 } };
     pthread_t th[64];
     int started[64] = { 0 };
     if (cores > 64) {
         cores = 64;
+    }
+    if (cores == 0) {
+        cores = 1;
     }
     double t0 = now_s();
     for (size_t i = 0; i < cores; i++) {
@@ -436,7 +440,7 @@ sampler_thread(void *arg)
                     sampler_peak = anon;
                 }
             }
-            fclose(f);
+            (void)fclose(f);
         }
         usleep(2000);
     }
@@ -473,7 +477,7 @@ hwm_read(struct bench_result *r)
             }
         }
     }
-    fclose(f);
+    (void)fclose(f);
 }
 
 /* Keeps the compiler from dropping the scans' reads. */
@@ -504,7 +508,10 @@ need_source(const struct bench_opts *o, struct bench_result *r)
 {
     struct stat st;
     char data[BENCH_PATH_MAX + 16];
-    snprintf(data, sizeof(data), "%s/data.mdb", o->source);
+    int n = snprintf(data, sizeof(data), "%s/data.mdb", o->source);
+    if (n < 0 || (size_t)n >= sizeof(data)) {
+        return bench_fail(r, "the source ledger path is too long");
+    }
     if (stat(data, &st) == 0) {
         return 0;
     }
@@ -1213,7 +1220,7 @@ fig_declare(const struct bench_opts *o, struct bench_result *r)
     }
     (void)run_quiet(member);
     (void)run_quiet(cand);
-    snprintf(actor, sizeof(actor), "NL");
+    (void)snprintf(actor, sizeof(actor), "NL");
     if (run_quiet(declare) != 0) {
         return bench_fail(r, "avow declare fails");
     }
@@ -1336,11 +1343,11 @@ run_figure(const struct bench_opts *o, const struct bench_figure *f, struct benc
     int status = 0;
     memset(&row->r, 0, sizeof(row->r));
     if (f->run == NULL) {
-        snprintf(row->r.note, sizeof(row->r.note), "n/a (not built yet)");
+        (void)snprintf(row->r.note, sizeof(row->r.note), "n/a (not built yet)");
         return;
     }
     if (pipe(fds) < 0) {
-        snprintf(row->r.note, sizeof(row->r.note), "pipe: %s", strerror(errno));
+        (void)snprintf(row->r.note, sizeof(row->r.note), "pipe: %s", strerror(errno));
         row->r.failed = 1;
         return;
     }
@@ -1364,7 +1371,7 @@ run_figure(const struct bench_opts *o, const struct bench_figure *f, struct benc
     close(fds[1]);
     if (pid < 0) {
         close(fds[0]);
-        snprintf(row->r.note, sizeof(row->r.note), "fork: %s", strerror(errno));
+        (void)snprintf(row->r.note, sizeof(row->r.note), "fork: %s", strerror(errno));
         row->r.failed = 1;
         return;
     }
@@ -1376,7 +1383,8 @@ run_figure(const struct bench_opts *o, const struct bench_figure *f, struct benc
     if (!got) {
         memset(&row->r, 0, sizeof(row->r));
         row->r.failed = 1;
-        snprintf(row->r.note, sizeof(row->r.note), "the figure's process died (status %d)", status);
+        (void)snprintf(row->r.note, sizeof(row->r.note), "the figure's process died (status %d)",
+                       status);
     }
 }
 
@@ -1479,16 +1487,16 @@ target_text(char *out, size_t n, const struct bench_figure *f)
 {
     switch (f->kind) {
     case KIND_RATE:
-        snprintf(out, n, ">= %.2f", f->target);
+        (void)snprintf(out, n, ">= %.2f", f->target);
         break;
     case KIND_SLOWER:
-        snprintf(out, n, "<= %.0fx", f->target);
+        (void)snprintf(out, n, "<= %.0fx", f->target);
         break;
     case KIND_TIME:
-        snprintf(out, n, "< %.0f us", f->target);
+        (void)snprintf(out, n, "< %.0f us", f->target);
         break;
     case KIND_RSS:
-        snprintf(out, n, "< %.0f MiB", f->target);
+        (void)snprintf(out, n, "< %.0f MiB", f->target);
         break;
     }
 }
@@ -1517,13 +1525,13 @@ print_table(const struct bench_opts *o, const struct bench_row *rows)
         }
         char ratio[16] = "-", bound[24] = "-", rss[16] = "-";
         if (s.has_ratio) {
-            snprintf(ratio, sizeof(ratio), "%.2f", s.ratio);
-            snprintf(bound, sizeof(bound), "%.4g", s.bmed);
+            (void)snprintf(ratio, sizeof(ratio), "%.2f", s.ratio);
+            (void)snprintf(bound, sizeof(bound), "%.4g", s.bmed);
         }
         if (f->kind == KIND_RSS) {
-            snprintf(bound, sizeof(bound), "anon %.1f", s.bmed);
+            (void)snprintf(bound, sizeof(bound), "anon %.1f", s.bmed);
         } else {
-            snprintf(rss, sizeof(rss), "%.1f", rows[i].rss_mib);
+            (void)snprintf(rss, sizeof(rss), "%.1f", rows[i].rss_mib);
         }
         printf("%-19s %9" PRIu64 " %12.4g %12.4g %12.4g %-10s %12s %7s %-10s %-8s %8s  %s\n",
                f->name, s.n, s.med, s.mn, s.mx, unit_of(f->kind), bound, ratio, tgt, s.status, rss,
@@ -1712,7 +1720,11 @@ main(int argc, char **argv)
             base = v;
             i++;
         } else if (v != NULL && strcmp(a, "--avow") == 0) {
-            snprintf(o.avow, sizeof(o.avow), "%s", v);
+            int n = snprintf(o.avow, sizeof(o.avow), "%s", v);
+            if (n < 0 || (size_t)n >= sizeof(o.avow)) {
+                fprintf(stderr, "avow-bench: --avow path too long\n");
+                return 2;
+            }
             i++;
         } else if (v != NULL && parse_u64(&x, v) == 0 &&
                    (strcmp(a, "--events") == 0 || strcmp(a, "--singles") == 0 ||
@@ -1774,7 +1786,7 @@ main(int argc, char **argv)
                 strerror(errno));
         return 3;
     }
-    signal(SIGPIPE, SIG_IGN);
+    (void)signal(SIGPIPE, SIG_IGN);
     for (size_t i = 0; i < N_FIGURES; i++) {
         rows[i].selected = selected(&o, figures[i].name);
         /* An RSS row needs its figure's child. */
