@@ -995,10 +995,11 @@ send_stream(struct session *s, unsigned int what)
 static int
 parse_events(struct session *s, uint32_t *count)
 {
-    const unsigned char *p = s->in.ptr, *end = s->in.ptr + s->in.len;
+    /* Check the length first: an empty payload has no buffer (NULL + 0). */
     if (s->in.len < 4) {
         return avow_error_set(AVOW_EFORMAT, "the peer sent a malformed batch");
     }
+    const unsigned char *p = s->in.ptr, *end = s->in.ptr + s->in.len;
     uint32_t n = get32(p);
     p += 4;
     if (n == 0 || n > AVOW_SYNC_BATCH_EVENTS) {
