@@ -52,7 +52,10 @@ fi
 "$CC" -std=c11 -Wall -Wextra -Wpedantic -Werror $san -o "$T/avow-state" \
     "$AVOW_SOURCE_DIR/docs/examples/state.c" $flags -Wl,-rpath,"$libdir" ||
     fail "docs/examples/state.c does not build against the installed tree"
-ldd "$T/avow-state" | grep -q "$libdir/libavow.so" || fail "the example is not linked to the installed libavow.so"
+# (Not `ldd | grep -q`: grep may exit first and, under pipefail, ldd's SIGPIPE
+# would fail the check.)
+ldd "$T/avow-state" >"$T/ldd" || fail "ldd cannot read the example"
+grep -q "$libdir/libavow.so" "$T/ldd" || fail "the example is not linked to the installed libavow.so"
 
 # 3. It prints the same tallies as `avow state`, on a ledger made by the installed avow.
 avow() {
