@@ -75,6 +75,34 @@ time_key(int64_t t)
     return (uint64_t)t ^ (UINT64_C(1) << 63);
 }
 
+/*
+ * Binary search of an array of n elements of `size` bytes, sorted by the
+ * 32-byte key each element starts with (an author's public key). Returns the
+ * matching element, or NULL with *pos (may be NULL) set to where key belongs.
+ */
+static inline void *
+avow_key_search(const void *base, size_t n, size_t size, const unsigned char *key, size_t *pos)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const unsigned char *el = (const unsigned char *)base + mid * size;
+        int c = memcmp(el, key, AVOW_PUBKEY_BYTES);
+        if (c == 0) {
+            return (void *)(uintptr_t)el;
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    if (pos != NULL) {
+        *pos = lo;
+    }
+    return NULL;
+}
+
 /* Valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF) without NUL. */
 int avow_utf8_check(const char *s, size_t len);
 

@@ -20,6 +20,7 @@
  *  4. A view is a copy: it stays valid after its transaction ends.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include <sodium.h>
@@ -55,26 +56,12 @@ struct avow_trust {
     trust_view *view;
 };
 
+_Static_assert(offsetof(struct trust_author, key) == 0, "avow_key_search() keys come first");
+
 static struct trust_author *
 tv_find(const trust_view *view, const unsigned char *key, size_t *pos)
 {
-    size_t lo = 0, hi = view->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = memcmp(view->v[mid].key, key, AVOW_PUBKEY_BYTES);
-        if (c == 0) {
-            return &view->v[mid];
-        }
-        if (c < 0) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    if (pos != NULL) {
-        *pos = lo;
-    }
-    return NULL;
+    return avow_key_search(view->v, view->n, sizeof(view->v[0]), key, pos);
 }
 
 static int

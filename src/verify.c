@@ -18,6 +18,7 @@
  */
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -120,27 +121,13 @@ verify_problem(struct verify_state *s, uint64_t index, uint64_t seq, const unsig
     va_end(ap);
 }
 
+_Static_assert(offsetof(struct verify_author, author) == 0, "avow_key_search() keys come first");
+
 /* Find an author's state (binary search); *pos is where it belongs if absent. */
 static struct verify_author *
 verify_find(struct verify_state *s, const unsigned char *author, size_t *pos)
 {
-    size_t lo = 0, hi = s->n_authors;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = memcmp(s->authors[mid].author, author, AVOW_PUBKEY_BYTES);
-        if (c == 0) {
-            return &s->authors[mid];
-        }
-        if (c < 0) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    if (pos != NULL) {
-        *pos = lo;
-    }
-    return NULL;
+    return avow_key_search(s->authors, s->n_authors, sizeof(s->authors[0]), author, pos);
 }
 
 static int
