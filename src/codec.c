@@ -286,18 +286,13 @@ time_check(int code, int64_t recorded_at, int64_t effective_at, uint8_t precisio
     if (precision < AVOW_PREC_YEAR || precision > AVOW_PREC_MICRO) {
         return avow_error_set(code, "unknown precision %u", precision);
     }
-    if (precision != AVOW_PREC_MICRO) {
-        char text[AVOW_TIME_STRLEN];
-        int64_t start;
-        avow_time_format(text, effective_at, (avow_precision)precision);
-        if (avow_time_parse(&start, NULL, text, AVOW_TIME_START) < 0 || start != effective_at) {
-            return avow_error_set(code, "effective_at is not the start of its %s",
-                                  precision == AVOW_PREC_YEAR     ? "year"
-                                  : precision == AVOW_PREC_MONTH  ? "month"
-                                  : precision == AVOW_PREC_DAY    ? "day"
-                                  : precision == AVOW_PREC_MINUTE ? "minute"
-                                                                  : "second");
-        }
+    if (avow_time_floor(effective_at, (avow_precision)precision) != effective_at) {
+        return avow_error_set(code, "effective_at is not the start of its %s",
+                              precision == AVOW_PREC_YEAR     ? "year"
+                              : precision == AVOW_PREC_MONTH  ? "month"
+                              : precision == AVOW_PREC_DAY    ? "day"
+                              : precision == AVOW_PREC_MINUTE ? "minute"
+                                                              : "second");
     }
     return 0;
 }

@@ -103,6 +103,11 @@ avow_key_search(const void *base, size_t n, size_t size, const unsigned char *ke
     return NULL;
 }
 
+/* The first microsecond of the period of precision prec that holds t (rounding
+ * toward negative infinity, as avow_time_parse(AVOW_TIME_START) of t's
+ * avow_time_format() at prec would give, without the text round trip). */
+int64_t avow_time_floor(int64_t t, avow_precision prec);
+
 /* Valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF) without NUL. */
 int avow_utf8_check(const char *s, size_t len);
 

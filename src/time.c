@@ -300,6 +300,36 @@ done:
     return error;
 }
 
+int64_t
+avow_time_floor(int64_t t, avow_precision prec)
+{
+    int64_t days = t / USEC_PER_DAY;
+    int64_t rem = t % USEC_PER_DAY;
+    if (rem < 0) {
+        rem += USEC_PER_DAY;
+        days--;
+    }
+    int64_t year;
+    int month, day;
+    switch (prec) {
+    case AVOW_PREC_YEAR:
+        time_civil_from_days(days, &year, &month, &day);
+        return time_days_from_civil(year, 1, 1) * USEC_PER_DAY;
+    case AVOW_PREC_MONTH:
+        time_civil_from_days(days, &year, &month, &day);
+        return time_days_from_civil(year, month, 1) * USEC_PER_DAY;
+    case AVOW_PREC_DAY:
+        return days * USEC_PER_DAY;
+    case AVOW_PREC_MINUTE:
+        return days * USEC_PER_DAY + rem / USEC_PER_MIN * USEC_PER_MIN;
+    case AVOW_PREC_SECOND:
+        return days * USEC_PER_DAY + rem / USEC_PER_SEC * USEC_PER_SEC;
+    case AVOW_PREC_MICRO:
+    default:
+        return t;
+    }
+}
+
 void
 avow_time_format(char out[AVOW_TIME_STRLEN], int64_t t, avow_precision prec)
 {

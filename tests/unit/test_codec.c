@@ -311,6 +311,21 @@ test_codec__rejects_bad_header_values(void **state)
     craft_sign(&c); /* day precision but 01:00 */
     expect_reject(&c, "start of its day");
 
+    /* Regression: second precision with a fraction was accepted (the check
+     * formatted the time at its precision, and a second-precision time prints
+     * its fraction), giving one statement two encodings. */
+    craft_member(&c);
+    c.bytes[CODEC_OFF_PRECISION] = AVOW_PREC_SECOND;
+    be64_put(c.bytes + CODEC_OFF_EFFECTIVE, (uint64_t)(T_2024_04_03 + 500000));
+    craft_sign(&c);
+    expect_reject(&c, "start of its second");
+
+    craft_member(&c);
+    c.bytes[CODEC_OFF_PRECISION] = AVOW_PREC_MINUTE;
+    be64_put(c.bytes + CODEC_OFF_EFFECTIVE, (uint64_t)(T_2024_04_03 + 7000000));
+    craft_sign(&c);
+    expect_reject(&c, "start of its minute");
+
     craft_member(&c);
     be64_put(c.bytes + CODEC_OFF_RECORDED, (uint64_t)(AVOW_TIME_MAX + 1));
     craft_sign(&c);

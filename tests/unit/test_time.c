@@ -415,6 +415,43 @@ test_time__errors_explain_what_is_wrong(void **state)
     assert_int_equal(avow_time_parse(&t, NULL, "2024", (avow_time_bound)7), AVOW_EINVALID);
 }
 
+/* avow_time_floor() is what the codec's period check relies on: it must agree
+ * with formatting at a precision and parsing the text back (START), for every
+ * precision, across the whole range, before 1970 included. */
+static void
+test_time__floor_agrees_with_format_then_parse(void **state)
+{
+    (void)state;
+    uint64_t x = UINT64_C(0x9e3779b97f4a7c15);
+    const int64_t span = AVOW_TIME_MAX - AVOW_TIME_MIN;
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int64_t t = AVOW_TIME_MIN + (int64_t)(x % (uint64_t)span);
+        if (i < 8) {
+            /* The edges and the epoch too. */
+            static const int64_t edge[8] = { AVOW_TIME_MIN, AVOW_TIME_MAX, 0, -1, 1, T_2024 - 1,
+                                             T_2024,        T_2024_03 - 1 };
+            t = edge[i];
+        }
+        for (int p = AVOW_PREC_YEAR; p <= AVOW_PREC_MICRO; p++) {
+            char text[AVOW_TIME_STRLEN];
+            int64_t start = 0;
+            avow_time_format(text, t, (avow_precision)p);
+            assert_int_equal(avow_time_parse(&start, NULL, text, AVOW_TIME_START), 0);
+            if (p == AVOW_PREC_SECOND) {
+                /* Second precision prints a fraction when there is one. */
+                start -= ((start % SEC) + SEC) % SEC;
+            }
+            if (avow_time_floor(t, (avow_precision)p) != start) {
+                fail_msg("floor(%lld, %d) = %lld, '%s' starts at %lld", (long long)t, p,
+                         (long long)avow_time_floor(t, (avow_precision)p), text, (long long)start);
+            }
+        }
+    }
+}
+
 int
 main(void)
 {
@@ -427,6 +464,7 @@ main(void)
         cmocka_unit_test(test_time__before_1970_uses_floor_division),
         cmocka_unit_test(test_time__formats_each_precision),
         cmocka_unit_test(test_time__round_trips),
+        cmocka_unit_test(test_time__floor_agrees_with_format_then_parse),
         cmocka_unit_test(test_time__calendar_agrees_with_gmtime),
         cmocka_unit_test(test_time__now_is_the_clock_in_microseconds),
         cmocka_unit_test(test_time__refuses_malformed_strings),
