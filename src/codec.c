@@ -35,6 +35,7 @@
 
 #include "codec.h"
 #include "keys.h"
+#include "merkle.h"
 
 #define CODEC_VERSION 1
 
@@ -758,4 +759,18 @@ void
 avow_event_content_hash(unsigned char h[AVOW_HASH_BYTES], const avow_event *ev)
 {
     crypto_hash_sha256(h, ev->raw, ev->raw_len - AVOW_SIG_BYTES);
+}
+
+void
+codec_hash_event(codec_hashes *h, const unsigned char *raw, size_t len)
+{
+    crypto_hash_sha256_state st, tail;
+    /* The id and the content hash share every byte but the signature. */
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, raw, len - AVOW_SIG_BYTES);
+    tail = st;
+    crypto_hash_sha256_final(&st, h->content);
+    crypto_hash_sha256_update(&tail, raw + len - AVOW_SIG_BYTES, AVOW_SIG_BYTES);
+    crypto_hash_sha256_final(&tail, h->id);
+    merkle_leaf_hash(h->leaf, raw, len);
 }

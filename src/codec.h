@@ -78,4 +78,19 @@ int codec_encode_succession(avow_buf *out, const avow_key *old, const avow_key *
  * (borrowed from ev). @return 1, or 0 when ev is not a succession. */
 int codec_successor(const avow_event *ev, const unsigned char **next, const unsigned char **sig);
 
+/*
+ * The hashes the store keeps of a signed event: its id (SHA-256 of all its
+ * bytes), its content hash (SHA-256 without the signature: the next event's
+ * prev) and its Merkle leaf hash (docs/AUDIT.md). The writer computes them
+ * on the worker pool (src/pool.c) so that its own thread only indexes.
+ */
+typedef struct codec_hashes {
+    unsigned char id[AVOW_EVENT_ID_BYTES];
+    unsigned char content[AVOW_HASH_BYTES];
+    unsigned char leaf[AVOW_HASH_BYTES];
+} codec_hashes;
+
+/* All three hashes of raw (len >= AVOW_SIG_BYTES: a whole signed event). */
+void codec_hash_event(codec_hashes *h, const unsigned char *raw, size_t len);
+
 #endif /* AVOW_CODEC_H */

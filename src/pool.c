@@ -21,7 +21,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "codec.h"
+#include "merkle.h"
 #include "pool.h"
 
 /* Most items claimed at once: small enough to balance the cores at the end
@@ -215,14 +218,17 @@ pool_verify_fn(void *vctx, size_t begin, size_t end)
     for (size_t i = begin; i < end; i++) {
         j->ok[i] = j->events[i] != NULL && avow_event_decode(&ev, j->events[i], j->lens[i]) == 0 &&
                    avow_event_verify(&ev) == 0;
+        if (j->ok[i] && j->hashes != NULL) {
+            codec_hash_event(&j->hashes[i], j->events[i], j->lens[i]);
+        }
     }
 }
 
 int
-pool_verify_events(unsigned char *ok, const unsigned char *const *events, const size_t *lens,
-                   size_t n)
+pool_verify_events(unsigned char *ok, codec_hashes *hashes, const unsigned char *const *events,
+                   const size_t *lens, size_t n)
 {
-    pool_verify_job j = { ok, events, lens };
+    pool_verify_job j = { ok, events, lens, hashes };
     pool *p = NULL;
     int error = 0;
     memset(ok, 0, n);
@@ -248,6 +254,11 @@ pool_sign_fn(void *vctx, size_t begin, size_t end)
     for (size_t i = begin; i < end; i++) {
         const pool_sign_item *it = &j->items[i];
         codec_sign_message(j->buf + it->off + it->len, j->buf + it->off, it->len, j->key);
+        if (j->hashes != NULL) {
+            const unsigned char *raw = j->buf + it->off;
+            crypto_hash_sha256(j->hashes[i].id, raw, it->len + AVOW_SIG_BYTES);
+            merkle_leaf_hash(j->hashes[i].leaf, raw, it->len + AVOW_SIG_BYTES);
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "codec.h"
 #include "common.h"
 
 typedef struct pool pool;
@@ -51,18 +52,20 @@ void pool_run(pool *p, pool_fn fn, void *ctx, size_t n);
 
 /*
  * Decode and check the signature of n events on every core:
- * ok[i] = 1 when events[i] decodes strictly and its signature holds, else 0.
- * Events that fail are left for the caller to report in order.
- * @return 0 or AVOW_ENOMEM (then ok is all zero)
+ * ok[i] = 1 when events[i] decodes strictly and its signature holds, else 0,
+ * and then, when hashes is not NULL, hashes[i] holds the event's hashes
+ * (codec_hash_event()). Events that fail are left for the caller to report
+ * in order. @return 0 or AVOW_ENOMEM (then ok is all zero)
  */
-int pool_verify_events(unsigned char *ok, const unsigned char *const *events, const size_t *lens,
-                       size_t n);
+int pool_verify_events(unsigned char *ok, codec_hashes *hashes, const unsigned char *const *events,
+                       const size_t *lens, size_t n);
 
-/* An asynchronous pool_verify_events(): ok[i] as there. */
+/* An asynchronous pool_verify_events(): ok[i] and hashes[i] as there. */
 typedef struct pool_verify_job {
     unsigned char *ok;
     const unsigned char *const *events;
     const size_t *lens;
+    codec_hashes *hashes; /* NULL: not computed */
 } pool_verify_job;
 
 /* Start checking the n events of job on the workers and return at once (p
@@ -82,10 +85,13 @@ typedef struct pool_sign_job {
     unsigned char *buf;
     const pool_sign_item *items;
     const avow_key *key;
+    codec_hashes *hashes; /* NULL, or per item: id and leaf filled in */
 } pool_sign_job;
 
-/* Start signing every item of job (n items) with codec_sign_message(); the
- * buffer must not move until pool_wait() returns. */
+/* Start signing every item of job (n items) with codec_sign_message(), then
+ * hashing the signed event into hashes[i].id and .leaf (the caller, who
+ * chains, has the content hash already); the buffer must not move until
+ * pool_wait() returns. */
 void pool_sign_start(pool *p, pool_sign_job *job, size_t n);
 
 #endif /* AVOW_POOL_H */

@@ -33,6 +33,9 @@
  *     holds a read transaction (a remap would pull the map from under it).
  *  7. The map is never written through (no MDB_WRITEMAP): store_drop_pages()
  *     may drop its pages from the process at any time without losing data.
+ *  8. Only the writer thread touches LMDB. The worker pool (src/pool.c) signs
+ *     or verifies the next chunk of a batch, and hashes it (codec_hashes: id,
+ *     content hash, Merkle leaf), while the writer indexes the chunk before.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -57,6 +60,8 @@
 
 /* Drafts per chunk of bulk signing (avow_ledger_append_drafts). */
 #define STORE_SIGN_CHUNK 256
+/* Events per chunk of pipelined verification (avow_ledger_append_signed). */
+#define STORE_VERIFY_CHUNK 1024
 
 #define STORE_FORMAT "1"
 /* Retractions of retractions are followed this deep to find their contest. */
@@ -563,9 +568,9 @@ store_write(avow_ledger *ledger, store_write_fn fn, void *ctx)
 
 /* Write ev (already checked) and all its index entries (invariants 1, 2, 5). */
 static int
-store_index_event(struct store_w *w, const avow_event *ev, unsigned char id[AVOW_EVENT_ID_BYTES],
-                  unsigned char hash[AVOW_HASH_BYTES])
+store_index_event(struct store_w *w, const avow_event *ev, const codec_hashes *h)
 {
+    const unsigned char *id = h->id;
     const avow_ledger *ledger = w->ledger;
     MDB_stat st;
     unsigned char ik[8], ak[STORE_AUTHOR_KEY_BYTES], head[STORE_HEAD_BYTES];
@@ -574,8 +579,6 @@ store_index_event(struct store_w *w, const avow_event *ev, unsigned char id[AVOW
     size_t contest_len = 0;
     int error, rc;
 
-    avow_event_id(id, ev);
-    avow_event_content_hash(hash, ev);
     if ((rc = mdb_stat(w->txn, ledger->dbi[STORE_DB_EVENTS], &st)) != 0) {
         return store_mdb_error(ledger, rc, "events");
     }
@@ -598,7 +601,7 @@ store_index_event(struct store_w *w, const avow_event *ev, unsigned char id[AVOW
         return error;
     }
     be64_put(head, ev->seq);
-    memcpy(head + 8, hash, AVOW_HASH_BYTES);
+    memcpy(head + 8, h->content, AVOW_HASH_BYTES);
     memcpy(head + 8 + AVOW_HASH_BYTES, id, AVOW_EVENT_ID_BYTES);
     if ((error = store_put(w, STORE_DB_HEADS, ev->author, AVOW_PUBKEY_BYTES, head, sizeof(head),
                            0)) < 0) {
@@ -621,7 +624,7 @@ store_index_event(struct store_w *w, const avow_event *ev, unsigned char id[AVOW
     }
     /* Derived tables kept by other modules, in the same transaction. */
     avow_str cs = { has_contest ? contest : NULL, has_contest ? contest_len : 0 };
-    if ((error = audit_on_append(w, (uint64_t)st.ms_entries, ev)) < 0) {
+    if ((error = audit_on_append(w, (uint64_t)st.ms_entries, ev, h->leaf)) < 0) {
         return error;
     }
     return projection_on_append(w, (uint64_t)st.ms_entries, ev, id, &cs);
@@ -686,6 +689,7 @@ struct drafts_ctx {
     avow_buf buf2;
     pool *pool; /* NULL: sign in this thread */
     pool_sign_item items[2][STORE_SIGN_CHUNK];
+    codec_hashes hashes[2][STORE_SIGN_CHUNK]; /* content: here; id, leaf: the pool */
 };
 
 /*
@@ -713,6 +717,7 @@ store_encode_chunk(struct drafts_ctx *c, int x, size_t *next, size_t *bad, int *
             break;
         }
         crypto_hash_sha256(prev, buf->ptr + off, buf->len - off);
+        memcpy(c->hashes[x][k].content, prev, AVOW_HASH_BYTES);
         c->items[x][k].off = off;
         c->items[x][k].len = buf->len - off;
         buf->len += AVOW_SIG_BYTES;
@@ -759,7 +764,7 @@ store_drafts_txn(struct store_w *w, void *vctx)
     struct drafts_ctx *c = vctx;
     const avow_ledger *ledger = w->ledger;
     const unsigned char *pk = avow_key_public(c->key);
-    unsigned char prev[AVOW_HASH_BYTES], head_id[AVOW_EVENT_ID_BYTES], hash[AVOW_HASH_BYTES];
+    unsigned char prev[AVOW_HASH_BYTES], head_id[AVOW_EVENT_ID_BYTES];
     uint64_t seq;
     int64_t last = INT64_MIN;
     avow_event ev;
@@ -797,14 +802,14 @@ store_drafts_txn(struct store_w *w, void *vctx)
     /* Pipeline: encode chunk y, sign it on the pool while chunk x is indexed. */
     base[0] = 0;
     count[0] = store_encode_chunk(c, 0, &next, &bad, &bad_error, &seq, prev, at);
-    job[0] = (pool_sign_job){ c->buf.ptr, c->items[0], c->key };
+    job[0] = (pool_sign_job){ c->buf.ptr, c->items[0], c->key, c->hashes[0] };
     pool_sign_start(c->pool, &job[0], count[0]);
     while (count[x] > 0) {
         int y = !x;
         base[y] = next;
         count[y] = store_encode_chunk(c, y, &next, &bad, &bad_error, &seq, prev, at);
         pool_wait(c->pool);
-        job[y] = (pool_sign_job){ y ? c->buf2.ptr : c->buf.ptr, c->items[y], c->key };
+        job[y] = (pool_sign_job){ y ? c->buf2.ptr : c->buf.ptr, c->items[y], c->key, c->hashes[y] };
         pool_sign_start(c->pool, &job[y], count[y]);
         for (size_t j = 0; j < count[x]; j++) {
             size_t i = base[x] + j;
@@ -819,9 +824,10 @@ store_drafts_txn(struct store_w *w, void *vctx)
             if ((error = store_check_draft(w, &ev)) < 0) {
                 goto done;
             }
-            if ((error = store_index_event(w, &ev, c->id, hash)) < 0) {
+            if ((error = store_index_event(w, &ev, &c->hashes[x][j])) < 0) {
                 goto done;
             }
+            memcpy(c->id, c->hashes[x][j].id, AVOW_EVENT_ID_BYTES);
             if (c->ids_out != NULL) {
                 memcpy(c->ids_out + i * AVOW_EVENT_ID_BYTES, c->id, AVOW_EVENT_ID_BYTES);
             }
@@ -845,8 +851,8 @@ done:
 }
 
 int
-avow_ledger_append_drafts(avow_ledger *ledger, size_t *failed_at, unsigned char *ids_out,
-                          const avow_key *key, const avow_draft *drafts, size_t n)
+store_append_drafts(avow_ledger *ledger, struct pool *p, size_t *failed_at, unsigned char *ids_out,
+                    const avow_key *key, const avow_draft *drafts, size_t n)
 {
     struct drafts_ctx c;
     memset(&c, 0, sizeof(c));
@@ -857,17 +863,27 @@ avow_ledger_append_drafts(avow_ledger *ledger, size_t *failed_at, unsigned char 
     c.drafts = drafts;
     c.n = n;
     c.ids_out = ids_out;
-    /* Sign on every core (src/pool.c); without a pool, in this thread. */
-    if (n >= POOL_MIN_BATCH && pool_cores() > 1 && pool_new(&c.pool, (size_t)-1) < 0) {
-        c.pool = NULL;
-    }
+    c.pool = p;
     int error = n == 0 ? 0 : store_write(ledger, store_drafts_txn, &c);
-    pool_free(c.pool);
     if (failed_at != NULL) {
         *failed_at = error < 0 ? c.failed_at : n;
     }
     avow_buf_dispose(&c.buf);
     avow_buf_dispose(&c.buf2);
+    return error;
+}
+
+int
+avow_ledger_append_drafts(avow_ledger *ledger, size_t *failed_at, unsigned char *ids_out,
+                          const avow_key *key, const avow_draft *drafts, size_t n)
+{
+    pool *p = NULL;
+    /* Sign on every core (src/pool.c); without a pool, in this thread. */
+    if (n >= POOL_MIN_BATCH && pool_cores() > 1 && pool_new(&p, (size_t)-1) < 0) {
+        p = NULL;
+    }
+    int error = store_append_drafts(ledger, p, failed_at, ids_out, key, drafts, n);
+    pool_free(p);
     return error;
 }
 
@@ -899,106 +915,189 @@ struct signed_ctx {
     size_t appended;
     size_t duplicates;
     const unsigned char *verified; /* n flags: 1 = signature already checked (or NULL) */
+    const codec_hashes *hashes;    /* n: the hashes of the verified ones (or NULL) */
     int keep_forks;                /* a fork is kept as evidence (src/sync.c) instead of refused */
     size_t forks;                  /* new fork evidence stored */
+    /* Pipelined verification (pool not NULL): chunk k + 1 is checked on the
+     * pool while chunk k is indexed; flags and hashes per chunk, two chunks. */
+    pool *pool;
+    unsigned char *vok[2];
+    codec_hashes *vh[2];
 };
+
+/* One event of the batch; ok: its signature was checked (strictly decoded
+ * too) and h holds its hashes, else both are done here. */
+static int
+store_signed_one(struct store_w *w, struct signed_ctx *c, size_t i, int ok, const codec_hashes *h)
+{
+    const avow_ledger *ledger = w->ledger;
+    unsigned char hhash[AVOW_HASH_BYTES];
+    unsigned char ak[STORE_AUTHOR_KEY_BYTES];
+    codec_hashes local;
+    char who[9];
+    uint64_t hseq;
+    avow_event ev;
+    MDB_val v;
+    int error;
+
+    c->failed_at = i;
+    if (c->events[i] == NULL) {
+        return avow_error_set(AVOW_EINVALID, "event %zu of the batch is missing", i);
+    }
+    if (ok && h != NULL) {
+        /* The pool decoded these very bytes strictly already. */
+        error = codec_decode_stored(&ev, c->events[i], c->lens[i]);
+    } else {
+        error = avow_event_decode(&ev, c->events[i], c->lens[i]);
+    }
+    if (error < 0) {
+        return store_error_prefix(AVOW_EFORMAT, "event %zu of the batch", i);
+    }
+    if (!ok && avow_event_verify(&ev) < 0) {
+        return avow_error_set(AVOW_EVERIFY, "event %zu of the batch: signature does not verify", i);
+    }
+    if (!ok || h == NULL) {
+        codec_hash_event(&local, ev.raw, ev.raw_len);
+        h = &local;
+    }
+    error = store_get(ledger, w->txn, STORE_DB_IDS, h->id, AVOW_EVENT_ID_BYTES, &v);
+    if (error == 0) {
+        c->duplicates++;
+        return 0;
+    }
+    if (error != AVOW_ENOTFOUND) {
+        return error;
+    }
+    avow_hex(who, ev.author, 4);
+    memcpy(ak, ev.author, AVOW_PUBKEY_BYTES);
+    be64_put(ak + AVOW_PUBKEY_BYTES, ev.seq);
+    error = store_get(ledger, w->txn, STORE_DB_AUTHORS, ak, sizeof(ak), &v);
+    if (error == 0 && c->keep_forks) {
+        /* Invariant 3: a second signed event for (author, seq) is evidence, kept
+         * outside the chain (src/sync.c). */
+        if ((error = sync_keep_fork(w, &ev, h->id)) < 0) {
+            return error;
+        }
+        if (error == 1) {
+            c->forks++;
+        } else {
+            c->duplicates++;
+        }
+        return 0;
+    }
+    if (error == 0) {
+        return avow_error_set(AVOW_ECHAIN, "fork: author %s seq %" PRIu64, who, ev.seq);
+    }
+    if (error != AVOW_ENOTFOUND) {
+        return error;
+    }
+    if ((error = store_head_txn(ledger, w->txn, ev.author, &hseq, hhash, NULL)) < 0) {
+        return error;
+    }
+    if (ev.seq != hseq + 1) {
+        return avow_error_set(AVOW_ECHAIN,
+                              "event %zu of the batch: author %s seq %" PRIu64
+                              " does not follow its head seq %" PRIu64 " (missing events)",
+                              i, who, ev.seq, hseq);
+    }
+    if (sodium_memcmp(ev.prev, hhash, AVOW_HASH_BYTES) != 0) {
+        return avow_error_set(AVOW_ECHAIN,
+                              "event %zu of the batch: author %s seq %" PRIu64
+                              " does not link to the content hash of seq %" PRIu64,
+                              i, who, ev.seq, hseq);
+    }
+    if (ev.kind == AVOW_KIND_RETRACT) {
+        if ((error = store_check_target(ledger, w->txn, &ev, AVOW_ECHAIN, AVOW_ECHAIN)) < 0) {
+            return store_error_prefix(error, "event %zu of the batch", i);
+        }
+    }
+    if ((error = store_index_event(w, &ev, h)) < 0 || (error = trust_on_append(w, &ev)) < 0) {
+        return error;
+    }
+    c->appended++;
+    return 0;
+}
+
+/* Start checking events [begin, begin + STORE_VERIFY_CHUNK) on the pool, into
+ * the flags and hashes of chunk parity x. */
+static void
+store_verify_chunk(struct signed_ctx *c, pool_verify_job *job, size_t begin, int x)
+{
+    size_t count = c->n - begin < STORE_VERIFY_CHUNK ? c->n - begin : STORE_VERIFY_CHUNK;
+    *job = (pool_verify_job){ c->vok[x], c->events + begin, c->lens + begin, c->vh[x] };
+    pool_verify_start(c->pool, job, count);
+}
 
 static int
 store_signed_txn(struct store_w *w, void *vctx)
 {
     struct signed_ctx *c = vctx;
-    const avow_ledger *ledger = w->ledger;
-    unsigned char id[AVOW_EVENT_ID_BYTES], hash[AVOW_HASH_BYTES], hhash[AVOW_HASH_BYTES];
-    unsigned char ak[STORE_AUTHOR_KEY_BYTES];
-    char who[9];
-    uint64_t hseq;
-    avow_event ev;
-    MDB_val v;
+    pool_verify_job job;
     int error = 0;
 
     c->appended = 0;
     c->duplicates = 0;
     c->forks = 0;
-    for (size_t i = 0; i < c->n; i++) {
-        c->failed_at = i;
-        if (c->events[i] == NULL) {
-            error = avow_error_set(AVOW_EINVALID, "event %zu of the batch is missing", i);
-            goto done;
+    if (c->pool == NULL) {
+        for (size_t i = 0; i < c->n && error == 0; i++) {
+            int ok = c->verified != NULL && c->verified[i];
+            error = store_signed_one(w, c, i, ok, c->hashes != NULL ? &c->hashes[i] : NULL);
         }
-        if ((error = avow_event_decode(&ev, c->events[i], c->lens[i])) < 0) {
-            error = store_error_prefix(AVOW_EFORMAT, "event %zu of the batch", i);
-            goto done;
-        }
-        if ((c->verified == NULL || !c->verified[i]) && avow_event_verify(&ev) < 0) {
-            error =
-              avow_error_set(AVOW_EVERIFY, "event %zu of the batch: signature does not verify", i);
-            goto done;
-        }
-        avow_event_id(id, &ev);
-        error = store_get(ledger, w->txn, STORE_DB_IDS, id, AVOW_EVENT_ID_BYTES, &v);
-        if (error == 0) {
-            c->duplicates++;
-            continue;
-        }
-        if (error != AVOW_ENOTFOUND) {
-            goto done;
-        }
-        avow_hex(who, ev.author, 4);
-        memcpy(ak, ev.author, AVOW_PUBKEY_BYTES);
-        be64_put(ak + AVOW_PUBKEY_BYTES, ev.seq);
-        error = store_get(ledger, w->txn, STORE_DB_AUTHORS, ak, sizeof(ak), &v);
-        if (error == 0 && c->keep_forks) {
-            /* Invariant 3: a second signed event for (author, seq) is evidence, kept
-             * outside the chain (src/sync.c). */
-            if ((error = sync_keep_fork(w, &ev, id)) < 0) {
-                goto done;
-            }
-            if (error == 1) {
-                c->forks++;
-            } else {
-                c->duplicates++;
-            }
-            error = 0;
-            continue;
-        }
-        if (error == 0) {
-            error = avow_error_set(AVOW_ECHAIN, "fork: author %s seq %" PRIu64, who, ev.seq);
-            goto done;
-        }
-        if (error != AVOW_ENOTFOUND) {
-            goto done;
-        }
-        if ((error = store_head_txn(ledger, w->txn, ev.author, &hseq, hhash, NULL)) < 0) {
-            goto done;
-        }
-        if (ev.seq != hseq + 1) {
-            error = avow_error_set(AVOW_ECHAIN,
-                                   "event %zu of the batch: author %s seq %" PRIu64
-                                   " does not follow its head seq %" PRIu64 " (missing events)",
-                                   i, who, ev.seq, hseq);
-            goto done;
-        }
-        if (sodium_memcmp(ev.prev, hhash, AVOW_HASH_BYTES) != 0) {
-            error = avow_error_set(AVOW_ECHAIN,
-                                   "event %zu of the batch: author %s seq %" PRIu64
-                                   " does not link to the content hash of seq %" PRIu64,
-                                   i, who, ev.seq, hseq);
-            goto done;
-        }
-        if (ev.kind == AVOW_KIND_RETRACT) {
-            if ((error = store_check_target(ledger, w->txn, &ev, AVOW_ECHAIN, AVOW_ECHAIN)) < 0) {
-                error = store_error_prefix(error, "event %zu of the batch", i);
-                goto done;
-            }
-        }
-        if ((error = store_index_event(w, &ev, id, hash)) < 0 ||
-            (error = trust_on_append(w, &ev)) < 0) {
-            goto done;
-        }
-        c->appended++;
+        return error;
     }
-done:
+    /* Invariant 8: verify the next chunk on the pool while this one is indexed. */
+    store_verify_chunk(c, &job, 0, 0);
+    for (size_t base = 0, k = 0; base < c->n && error == 0; base += STORE_VERIFY_CHUNK, k++) {
+        int x = (int)(k & 1);
+        size_t count = c->n - base < STORE_VERIFY_CHUNK ? c->n - base : STORE_VERIFY_CHUNK;
+        pool_wait(c->pool);
+        if (base + count < c->n) {
+            store_verify_chunk(c, &job, base + count, !x);
+        }
+        for (size_t j = 0; j < count && error == 0; j++) {
+            error = store_signed_one(w, c, base + j, c->vok[x][j], &c->vh[x][j]);
+        }
+    }
+    pool_wait(c->pool);
     return error;
+}
+
+/* The batch, its signatures checked on every core as it is indexed. */
+static int
+store_append_signed_pooled(avow_ledger *ledger, struct signed_ctx *c)
+{
+    int error;
+    if (c->n >= POOL_MIN_BATCH && pool_cores() > 1 && pool_new(&c->pool, (size_t)-1) == 0) {
+        for (int x = 0; x < 2; x++) {
+            c->vok[x] = malloc(STORE_VERIFY_CHUNK);
+            c->vh[x] = malloc(STORE_VERIFY_CHUNK * sizeof(codec_hashes));
+            if (c->vok[x] == NULL || c->vh[x] == NULL) {
+                /* No room to pipeline: check in the transaction instead. */
+                pool_free(c->pool);
+                c->pool = NULL;
+            }
+        }
+    }
+    error = c->n == 0 ? 0 : store_write(ledger, store_signed_txn, c);
+    pool_free(c->pool);
+    for (int x = 0; x < 2; x++) {
+        free(c->vok[x]);
+        free(c->vh[x]);
+    }
+    return error;
+}
+
+static void
+store_signed_result(const struct signed_ctx *c, int error, avow_append_result *res, size_t *forks)
+{
+    if (res != NULL) {
+        res->appended = error < 0 ? 0 : c->appended;
+        res->duplicates = error < 0 ? 0 : c->duplicates;
+        res->failed_at = error < 0 ? c->failed_at : c->n;
+    }
+    if (forks != NULL) {
+        *forks = error < 0 ? 0 : c->forks;
+    }
 }
 
 int
@@ -1013,27 +1112,15 @@ avow_ledger_append_signed(avow_ledger *ledger, avow_append_result *res,
     c.events = events;
     c.lens = lens;
     c.n = n;
-    /* Check every signature on all cores first (src/pool.c); the transaction
-     * re-checks only those that failed, to report the first failure in order. */
-    unsigned char *verified = NULL;
-    if (n >= POOL_MIN_BATCH && (verified = malloc(n)) != NULL &&
-        pool_verify_events(verified, events, lens, n) == 0) {
-        c.verified = verified;
-    }
-    int error = n == 0 ? 0 : store_write(ledger, store_signed_txn, &c);
-    free(verified);
-    if (res != NULL) {
-        res->appended = error < 0 ? 0 : c.appended;
-        res->duplicates = error < 0 ? 0 : c.duplicates;
-        res->failed_at = error < 0 ? c.failed_at : n;
-    }
+    int error = store_append_signed_pooled(ledger, &c);
+    store_signed_result(&c, error, res, NULL);
     return error;
 }
 
 int
 store_append_signed_checked(avow_ledger *ledger, avow_append_result *res, size_t *forks,
                             const unsigned char *const *events, const size_t *lens, size_t n,
-                            const unsigned char *verified)
+                            const unsigned char *verified, const codec_hashes *hashes)
 {
     struct signed_ctx c;
     memset(&c, 0, sizeof(c));
@@ -1047,15 +1134,9 @@ store_append_signed_checked(avow_ledger *ledger, avow_append_result *res, size_t
     /* Events not marked verified (or all, without flags) are checked in the
      * transaction, which reports the first failure in order. */
     c.verified = verified;
+    c.hashes = hashes;
     int error = n == 0 ? 0 : store_write(ledger, store_signed_txn, &c);
-    if (res != NULL) {
-        res->appended = error < 0 ? 0 : c.appended;
-        res->duplicates = error < 0 ? 0 : c.duplicates;
-        res->failed_at = error < 0 ? c.failed_at : n;
-    }
-    if (forks != NULL) {
-        *forks = error < 0 ? 0 : c.forks;
-    }
+    store_signed_result(&c, error, res, forks);
     return error;
 }
 
@@ -1064,7 +1145,6 @@ store_append_signed_keep_forks(avow_ledger *ledger, avow_append_result *res, siz
                                const unsigned char *const *events, const size_t *lens, size_t n)
 {
     struct signed_ctx c;
-    unsigned char *verified = NULL;
     memset(&c, 0, sizeof(c));
     if (ledger == NULL || (n > 0 && (events == NULL || lens == NULL))) {
         return avow_error_set(AVOW_EINVALID, "store_append_signed_keep_forks: missing argument");
@@ -1073,20 +1153,8 @@ store_append_signed_keep_forks(avow_ledger *ledger, avow_append_result *res, siz
     c.lens = lens;
     c.n = n;
     c.keep_forks = 1;
-    if (n >= POOL_MIN_BATCH && (verified = malloc(n)) != NULL &&
-        pool_verify_events(verified, events, lens, n) == 0) {
-        c.verified = verified;
-    }
-    int error = n == 0 ? 0 : store_write(ledger, store_signed_txn, &c);
-    free(verified);
-    if (res != NULL) {
-        res->appended = error < 0 ? 0 : c.appended;
-        res->duplicates = error < 0 ? 0 : c.duplicates;
-        res->failed_at = error < 0 ? c.failed_at : n;
-    }
-    if (forks != NULL) {
-        *forks = error < 0 ? 0 : c.forks;
-    }
+    int error = store_append_signed_pooled(ledger, &c);
+    store_signed_result(&c, error, res, forks);
     return error;
 }
 

@@ -75,9 +75,17 @@ int store_read_begin(const avow_ledger *ledger, MDB_txn **txn);
  * contest it is indexed under (ptr NULL when none; for a retraction, its
  * target's contest). A hook that fails aborts the whole append.
  */
-int audit_on_append(store_w *w, uint64_t index, const avow_event *ev);
+int audit_on_append(store_w *w, uint64_t index, const avow_event *ev,
+                    const unsigned char leaf[AVOW_HASH_BYTES]);
 int projection_on_append(store_w *w, uint64_t index, const avow_event *ev,
                          const unsigned char id[AVOW_EVENT_ID_BYTES], const avow_str *contest);
+
+/* avow_ledger_append_drafts() on the caller's worker pool (NULL: sign in
+ * this thread), for callers that keep one pool across many batches. */
+struct pool;
+int store_append_drafts(avow_ledger *ledger, struct pool *p, size_t *failed_at,
+                        unsigned char *ids_out, const avow_key *key, const avow_draft *drafts,
+                        size_t n);
 
 /* Value sizes and keys shared with verify.c. */
 #define STORE_HEAD_BYTES       (8 + AVOW_HASH_BYTES + AVOW_EVENT_ID_BYTES)

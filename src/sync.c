@@ -746,11 +746,13 @@ struct session {
      * the pool while the one before it, already verified, is appended. */
     pool *pool;
     pool_verify_job vjob;
-    unsigned char *ok; /* per event of evs: verified */
-    avow_buf pin;      /* the pending batch: its frame, events, flags */
+    unsigned char *ok;  /* per event of evs: verified */
+    codec_hashes *hash; /* per verified event of evs: its hashes */
+    avow_buf pin;       /* the pending batch: its frame, events, flags */
     const unsigned char **pevs;
     size_t *plens;
     unsigned char *pok;
+    codec_hashes *phash;
     uint32_t pn;
     int pending;
     uint64_t batches; /* batch frames received */
@@ -1039,7 +1041,8 @@ recv_flush(struct session *s)
         return 0;
     }
     s->pending = 0;
-    error = store_append_signed_checked(s->ledger, &res, &forks, s->pevs, s->plens, s->pn, s->pok);
+    error = store_append_signed_checked(s->ledger, &res, &forks, s->pevs, s->plens, s->pn, s->pok,
+                                        s->phash);
     if (error < 0) {
         if (error == AVOW_EIO || error == AVOW_ENOMEM || error == AVOW_EFULL ||
             error == AVOW_ELOCK) {
@@ -1078,6 +1081,7 @@ recv_batch(struct session *s, uint32_t n)
     s->vjob.ok = s->ok;
     s->vjob.events = s->evs;
     s->vjob.lens = s->lens;
+    s->vjob.hashes = s->hash;
     pool_verify_start(s->pool, &s->vjob, n);
     error = recv_flush(s);
     pool_wait(s->pool);
@@ -1097,6 +1101,9 @@ recv_batch(struct session *s, uint32_t n)
     unsigned char *to = s->pok;
     s->pok = s->ok;
     s->ok = to;
+    codec_hashes *th = s->phash;
+    s->phash = s->hash;
+    s->hash = th;
     s->pn = n;
     s->pending = 1;
     if (s->batches++ == 0) {
@@ -1201,8 +1208,10 @@ session_init(struct session *s, avow_ledger *ledger, struct conn *c, const avow_
     s->pevs = calloc(AVOW_SYNC_BATCH_EVENTS, sizeof(*s->pevs));
     s->plens = calloc(AVOW_SYNC_BATCH_EVENTS, sizeof(*s->plens));
     s->pok = calloc(AVOW_SYNC_BATCH_EVENTS, 1);
+    s->hash = calloc(AVOW_SYNC_BATCH_EVENTS, sizeof(*s->hash));
+    s->phash = calloc(AVOW_SYNC_BATCH_EVENTS, sizeof(*s->phash));
     if (s->evs == NULL || s->lens == NULL || s->ok == NULL || s->pevs == NULL || s->plens == NULL ||
-        s->pok == NULL) {
+        s->pok == NULL || s->hash == NULL || s->phash == NULL) {
         return avow_error_set(AVOW_ENOMEM, "out of memory starting a sync");
     }
     if (stats != NULL) {
@@ -1228,6 +1237,8 @@ session_free(struct session *s)
     free(s->pevs);
     free(s->plens);
     free(s->pok);
+    free(s->hash);
+    free(s->phash);
 }
 
 static unsigned int

@@ -7,6 +7,7 @@
 #ifndef AVOW_SYNC_H
 #define AVOW_SYNC_H
 
+#include "codec.h"
 #include "store.h"
 
 /* One head (or one piece of fork evidence): author, seq, event id. */
@@ -78,12 +79,12 @@ int store_append_signed_keep_forks(avow_ledger *ledger, avow_append_result *res,
                                    size_t n);
 
 /* The same with the signatures already checked by the caller: verified[i] = 1
- * when event i decoded strictly and its signature held (pool_verify_start());
- * the others are checked in the transaction. Internal: never a public
- * "trust me" flag. */
+ * when event i decoded strictly and its signature held, and then hashes[i]
+ * (may be NULL) holds its hashes (pool_verify_start()); the others are
+ * checked in the transaction. Internal: never a public "trust me" flag. */
 int store_append_signed_checked(avow_ledger *ledger, avow_append_result *res, size_t *forks,
                                 const unsigned char *const *events, const size_t *lens, size_t n,
-                                const unsigned char *verified);
+                                const unsigned char *verified, const codec_hashes *hashes);
 
 /* Name the event at failed_at of a refused batch: "author XXXX seq N: detail". */
 int sync_batch_error(int code, const unsigned char *const *events, const size_t *lens, size_t n,

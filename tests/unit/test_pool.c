@@ -13,6 +13,7 @@
 #include <lmdb.h>
 #include <sodium.h>
 
+#include "merkle.h"
 #include "pool.h"
 #include "store.h"
 #include "sync.h"
@@ -271,7 +272,7 @@ test_pool__append_signed_reports_the_first_bad_signature(void **state)
     assert_non_null(ok);
     ev[3][lens[3] - 1] ^= 1;
     lens[4] = 10; /* does not decode */
-    assert_int_equal(pool_verify_events(ok, (const unsigned char *const *)ev, lens, n), 0);
+    assert_int_equal(pool_verify_events(ok, NULL, (const unsigned char *const *)ev, lens, n), 0);
     for (size_t i = 0; i < n; i++) {
         assert_int_equal(ok[i], i != 3 && i != 4);
     }
@@ -316,21 +317,36 @@ test_pool__async_verify_flags_and_checked_append_rechecks_the_rest(void **state)
 
     ev[123][lens[123] - 1] ^= 1;
     lens[321] = 5; /* does not decode */
-    assert_int_equal(pool_verify_events(want, (const unsigned char *const *)ev, lens, n), 0);
+    assert_int_equal(pool_verify_events(want, NULL, (const unsigned char *const *)ev, lens, n), 0);
     assert_int_equal(pool_new(&p, (size_t)-1), 0);
-    pool_verify_job job = { ok, (const unsigned char *const *)ev, lens };
+    codec_hashes *hashes = calloc(n, sizeof(*hashes));
+    assert_non_null(hashes);
+    pool_verify_job job = { ok, (const unsigned char *const *)ev, lens, hashes };
     memset(ok, 7, n);
     pool_verify_start(p, &job, n);
     pool_wait(p);
     assert_memory_equal(ok, want, n);
+    /* The pool hashed every verified event: id, content hash, Merkle leaf. */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char h[32];
+        if (!ok[i]) {
+            continue;
+        }
+        crypto_hash_sha256(h, ev[i], lens[i]);
+        assert_memory_equal(hashes[i].id, h, 32);
+        crypto_hash_sha256(h, ev[i], lens[i] - AVOW_SIG_BYTES);
+        assert_memory_equal(hashes[i].content, h, 32);
+        merkle_leaf_hash(h, ev[i], lens[i]);
+        assert_memory_equal(hashes[i].leaf, h, 32);
+    }
     pool_verify_start(NULL, &job, n); /* no pool: done in the caller */
     assert_memory_equal(ok, want, n);
     pool_free(p);
 
     /* Event 123 is flagged bad: re-checked in the transaction and named. */
-    assert_int_equal(
-      store_append_signed_checked(b, &res, &forks, (const unsigned char *const *)ev, lens, n, ok),
-      AVOW_EVERIFY);
+    assert_int_equal(store_append_signed_checked(b, &res, &forks, (const unsigned char *const *)ev,
+                                                 lens, n, ok, hashes),
+                     AVOW_EVERIFY);
     assert_int_equal(res.failed_at, 123);
     assert_int_equal(count_of(b), 0);
 
@@ -339,12 +355,19 @@ test_pool__async_verify_flags_and_checked_append_rechecks_the_rest(void **state)
     lens[321] = 0;
     free(ev[321]);
     ev[321] = NULL;
-    assert_int_equal(
-      store_append_signed_checked(b, &res, &forks, (const unsigned char *const *)ev, lens, 321, ok),
-      0);
+    assert_int_equal(store_append_signed_checked(b, &res, &forks, (const unsigned char *const *)ev,
+                                                 lens, 321, ok, hashes),
+                     0);
     assert_int_equal(res.appended, 321);
     assert_int_equal(count_of(b), 321);
     assert_int_equal(forks, 0);
+    /* The pool's hashes went into the indexes and the tree: verify recomputes
+     * every id, chain link and the Merkle root from the bytes. */
+    uint64_t checked = 0, problems = 0;
+    assert_int_equal(avow_ledger_verify(b, &checked, &problems, NULL), 0);
+    assert_int_equal(checked, 321);
+    assert_int_equal(problems, 0);
+    free(hashes);
 
     free(ok);
     free(want);
