@@ -6,7 +6,7 @@
  *
  * Invariants (tests/unit/test_interchange.c):
  *  1. Streaming: export holds one event at a time; import holds one line
- *     (at most AVOW_LINE_MAX bytes) plus one batch. What grows with the input
+ *     (at most AVOW_LINE_MAX bytes) plus one batch (invariant 6). What grows with the input
  *     is only the table of authors (signed) or contests (unsigned) named in
  *     the file, and the list of bad lines skipped with AVOW_IMPORT_SKIP_BAD.
  *  2. Nothing is appended unless the check pass found every line good (or
@@ -20,6 +20,10 @@
  *     record: the line it starts on) and the reason.
  *  5. Text taken from the input and echoed in a message is clipped and has
  *     its control characters replaced.
+ *  6. Unsigned records are read a chunk at a time (at most one batch, at most
+ *     ICHG_CHUNK_TEXT bytes of text after its first record) and parsed on
+ *     the worker pool; everything that depends on order (the ledger checks,
+ *     the bad-line reports, the chain) then runs in order on this thread.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -33,10 +37,14 @@
 #include "codec.h"
 #include "interchange.h"
 #include "note.h"
+#include "pool.h"
+#include "store.h"
 
 #define RD_EOF 256
 /* Progress is reported every this many records. */
 #define ICHG_PROGRESS_EVERY 1024
+/* Text of unsigned records read per chunk (one record may exceed it). */
+#define ICHG_CHUNK_TEXT (4u << 20)
 /* Longest base64 text of an event. */
 #define ICHG_B64_MAX (((AVOW_EVENT_MAX_BYTES + 2) / 3) * 4)
 
@@ -488,6 +496,7 @@ struct avow_record {
     unsigned char target[AVOW_EVENT_ID_BYTES];
     json_t *json;     /* owns the text of a JSON record */
     avow_buf scratch; /* the codec check's encoding */
+    avow_buf text;    /* the draft's text once copied out of json */
 };
 
 static int
@@ -588,8 +597,38 @@ avow_record_free(avow_record *rec)
     if (rec != NULL) {
         json_decref(rec->json);
         avow_buf_dispose(&rec->scratch);
+        avow_buf_dispose(&rec->text);
         free(rec);
     }
+}
+
+/* Copy the draft's text into rec->text and free the JSON document, in the
+ * thread that parsed it, while it is still in cache (a chunk of documents
+ * freed later, on another thread, cost more than parsing them). */
+static int
+record_keep_text(avow_record *rec)
+{
+    size_t off[RF_TEXT_COUNT];
+    int error;
+    avow_buf_clear(&rec->text);
+    for (size_t t = 0; t < RF_TEXT_COUNT; t++) {
+        const char *v = *draft_text(&rec->draft, t);
+        off[t] = SIZE_MAX;
+        if (v != NULL) {
+            off[t] = rec->text.len;
+            if ((error = avow_buf_put(&rec->text, v, strlen(v) + 1)) < 0) {
+                return error;
+            }
+        }
+    }
+    for (size_t t = 0; t < RF_TEXT_COUNT; t++) {
+        if (off[t] != SIZE_MAX) {
+            *draft_text(&rec->draft, t) = (const char *)rec->text.ptr + off[t];
+        }
+    }
+    json_decref(rec->json);
+    rec->json = NULL;
+    return 0;
 }
 
 const avow_draft *
@@ -790,12 +829,16 @@ hset_dispose(hset *s)
 
 /* ---- import -------------------------------------------------------------- */
 
-/* A draft of the batch, its text held as offsets into the batch arena. */
-typedef struct draft_slot {
-    avow_draft d; /* text pointers unset until the flush */
-    size_t off[RF_TEXT_COUNT];
-    unsigned char target[AVOW_EVENT_ID_BYTES];
-} draft_slot;
+/* One unsigned record of a chunk (AVOW_IMPORT_SIGN): its text in the chunk,
+ * then its draft, parsed on the pool (invariant 6). */
+typedef struct imp_slot {
+    avow_record *rec; /* the draft; its strings point into rec or the chunk */
+    size_t off, len;  /* JSON: the line in the chunk's text */
+    uint64_t line;
+    int read;  /* 1: the reader returned it (counted in res->records) */
+    int code;  /* 0, or why the line is refused */
+    char *msg; /* the message of code (NULL: avow_strerror) */
+} imp_slot;
 
 typedef struct imp {
     avow_ledger *ledger;
@@ -809,7 +852,6 @@ typedef struct imp {
     uint64_t base;  /* bytes of the first pass, during the second */
     uint64_t ticks; /* records seen, for progress */
     int64_t now;
-    avow_record *rec;
     int csv_map[ICHG_CSV_MAX_FIELDS];
     size_t csv_cols;
     hset authors;  /* signed: author -> head seq and content hash */
@@ -826,7 +868,13 @@ typedef struct imp {
     size_t *lens;
     const unsigned char **ptrs;
     uint64_t *lines;
-    draft_slot *slots;
+    /* Unsigned records: a chunk of up to `batch` records read as text
+     * (CSV: each field NUL-terminated, at fofs/flen), parsed on the pool. */
+    pool *pool;
+    imp_slot *slots;
+    size_t nslots;
+    avow_buf text;
+    size_t *fofs, *flen;
     avow_draft *drafts;
 } imp;
 
@@ -949,24 +997,6 @@ imp_next(imp *m)
     return ichg_read_line(&m->rd);
 }
 
-/* Parse the current record into m->rec. */
-static int
-imp_parse_record(imp *m)
-{
-    if (m->flags & AVOW_IMPORT_CSV) {
-        rec_values vals;
-        memset(&vals, 0, sizeof(vals));
-        for (size_t i = 0; i < m->csv_cols; i++) {
-            if (m->rd.field_lens[i] > 0) {
-                vals.v[m->csv_map[i]] = m->rd.fields[i];
-                vals.len[m->csv_map[i]] = m->rd.field_lens[i];
-            }
-        }
-        return record_from_values(m->rec, &vals, m->now);
-    }
-    return avow_record_parse_json(m->rec, m->rd.rec, m->rd.rec_len, m->now);
-}
-
 /* Check pass, one signed event: invariant 3, then its author's chain. */
 static int
 imp_check_signed(imp *m)
@@ -1033,20 +1063,15 @@ imp_check_signed(imp *m)
                           who, ev.seq, e->seq);
 }
 
-/* Check pass, one unsigned record: the format, then the ledger. */
+/* Check pass, one unsigned record parsed (its format is good): the ledger. */
 static int
-imp_check_record(imp *m)
+imp_check_draft(imp *m, const avow_draft *d)
 {
-    const avow_draft *d;
     char shown[48];
     avow_event ev;
     hset_entry *e;
     int error;
 
-    if ((error = imp_parse_record(m)) < 0) {
-        return error;
-    }
-    d = &m->rec->draft;
     if (d->kind == AVOW_KIND_RETRACT) {
         char hex[AVOW_HEX_ID_LEN + 1];
         avow_hex(hex, d->target, 8);
@@ -1102,13 +1127,163 @@ imp_check_record(imp *m)
     return 0;
 }
 
+/* Copy the record the reader holds into the chunk (slot s). */
+static int
+imp_stash(imp *m, imp_slot *s)
+{
+    size_t i = (size_t)(s - m->slots);
+    int error;
+    if (!(m->flags & AVOW_IMPORT_CSV)) {
+        s->off = m->text.len;
+        s->len = m->rd.rec_len;
+        return avow_buf_put(&m->text, m->rd.rec, m->rd.rec_len + 1);
+    }
+    for (size_t k = 0; k < m->csv_cols; k++) {
+        m->fofs[i * m->csv_cols + k] = m->text.len;
+        m->flen[i * m->csv_cols + k] = m->rd.field_lens[k];
+        if ((error = avow_buf_put(&m->text, m->rd.fields[k], m->rd.field_lens[k] + 1)) < 0) {
+            return error;
+        }
+    }
+    return 0;
+}
+
+/* Read the next chunk of unsigned records: up to m->batch of them, and no
+ * more text than ICHG_CHUNK_TEXT after the first. A line the reader refuses
+ * takes a slot with its error. @return 1 (m->nslots > 0), 0 at the end, or a
+ * fatal error. */
+static int
+imp_read_chunk(imp *m)
+{
+    m->nslots = 0;
+    avow_buf_clear(&m->text);
+    while (m->nslots < m->batch && m->text.len < ICHG_CHUNK_TEXT) {
+        imp_slot *s = &m->slots[m->nslots];
+        int error = imp_next(m);
+        if (error == 0) {
+            break;
+        }
+        free(s->msg);
+        s->msg = NULL;
+        s->code = 0;
+        s->read = error == 1;
+        s->line = m->rd.rec_line;
+        if (error < 0) {
+            if (!is_line_error(error)) {
+                return error;
+            }
+            s->code = error;
+            s->msg = strdup(avow_error_last()); /* NULL: the code's own text */
+        } else if ((error = imp_stash(m, s)) < 0) {
+            return error;
+        }
+        m->nslots++;
+    }
+    return m->nslots > 0;
+}
+
+/* Parse slots [begin, end) of the chunk: runs on the pool's threads. */
+static void
+imp_parse_fn(void *vctx, size_t begin, size_t end)
+{
+    imp *m = vctx;
+    for (size_t i = begin; i < end; i++) {
+        imp_slot *s = &m->slots[i];
+        int error;
+        if (s->code != 0) {
+            continue;
+        }
+        if (m->flags & AVOW_IMPORT_CSV) {
+            rec_values vals;
+            memset(&vals, 0, sizeof(vals));
+            for (size_t k = 0; k < m->csv_cols; k++) {
+                size_t f = i * m->csv_cols + k;
+                if (m->flen[f] > 0) {
+                    vals.v[m->csv_map[k]] = (const char *)m->text.ptr + m->fofs[f];
+                    vals.len[m->csv_map[k]] = m->flen[f];
+                }
+            }
+            error = record_from_values(s->rec, &vals, m->now);
+        } else {
+            error =
+              avow_record_parse_json(s->rec, (const char *)m->text.ptr + s->off, s->len, m->now);
+            if (error == 0) {
+                error = record_keep_text(s->rec);
+            }
+        }
+        if (error < 0) {
+            s->code = error;
+            s->msg = strdup(avow_error_last());
+        }
+    }
+}
+
+/* The error of a refused slot, as avow_error_last(). */
+static int
+imp_slot_error(const imp_slot *s)
+{
+    return avow_error_set(s->code, "%s", s->msg != NULL ? s->msg : avow_strerror(s->code));
+}
+
+/* Check pass over unsigned records, a chunk at a time: parsed on every core,
+ * then checked against the ledger in order (invariant 6). */
+static int
+imp_check_records(imp *m)
+{
+    int error;
+    while ((error = imp_read_chunk(m)) == 1) {
+        pool_run(m->pool, imp_parse_fn, m, m->nslots);
+        for (size_t i = 0; i < m->nslots; i++) {
+            const imp_slot *s = &m->slots[i];
+            m->res->records += (uint64_t)s->read;
+            error = s->code != 0 ? imp_slot_error(s) : imp_check_draft(m, &s->rec->draft);
+            if (error < 0) {
+                if (!is_line_error(error)) {
+                    return error;
+                }
+                if ((error = imp_bad(m, s->line, error)) < 0) {
+                    return error;
+                }
+            }
+            imp_progress(m, 0);
+        }
+    }
+    return error;
+}
+
+/* Room for the CSV fields of a chunk, once the header is known. */
+static int
+imp_csv_alloc(imp *m)
+{
+    if (m->fofs != NULL || !(m->flags & AVOW_IMPORT_CSV)) {
+        return 0;
+    }
+    if (m->csv_cols > SIZE_MAX / sizeof(size_t) / m->batch) {
+        return avow_error_set(AVOW_ERANGE, "avow_import: batch too large");
+    }
+    m->fofs = calloc(m->batch * m->csv_cols, sizeof(*m->fofs));
+    m->flen = calloc(m->batch * m->csv_cols, sizeof(*m->flen));
+    if (m->fofs == NULL || m->flen == NULL) {
+        return avow_error_set(AVOW_ENOMEM, "out of memory for a batch");
+    }
+    return 0;
+}
+
 static int
 imp_check_pass(imp *m)
 {
     int error;
 
-    if ((m->flags & AVOW_IMPORT_CSV) && (error = imp_csv_header(m)) < 0) {
+    if ((m->flags & AVOW_IMPORT_CSV) &&
+        ((error = imp_csv_header(m)) < 0 || (error = imp_csv_alloc(m)) < 0)) {
         return error;
+    }
+    if (m->flags & AVOW_IMPORT_SIGN) {
+        if ((error = imp_check_records(m)) < 0) {
+            return error;
+        }
+        imp_progress(m, 1);
+        return 0;
     }
     for (;;) {
         error = imp_next(m);
@@ -1117,7 +1292,7 @@ imp_check_pass(imp *m)
         }
         if (error == 1) {
             m->res->records++;
-            error = (m->flags & AVOW_IMPORT_SIGN) ? imp_check_record(m) : imp_check_signed(m);
+            error = imp_check_signed(m);
         }
         if (error < 0) {
             if (!is_line_error(error)) {
@@ -1142,16 +1317,7 @@ imp_flush(imp *m)
     }
     if (m->flags & AVOW_IMPORT_SIGN) {
         size_t failed = 0;
-        for (size_t i = 0; i < m->n; i++) {
-            draft_slot *s = &m->slots[i];
-            m->drafts[i] = s->d;
-            for (size_t t = 0; t < RF_TEXT_COUNT; t++) {
-                *draft_text(&m->drafts[i], t) =
-                  s->off[t] == SIZE_MAX ? NULL : (const char *)m->arena.ptr + s->off[t];
-            }
-            m->drafts[i].target = s->d.target != NULL ? s->target : NULL;
-        }
-        error = avow_ledger_append_drafts(m->ledger, &failed, NULL, m->o->key, m->drafts, m->n);
+        error = store_append_drafts(m->ledger, m->pool, &failed, NULL, m->o->key, m->drafts, m->n);
         if (error < 0) {
             error = avow_error_set(
               error, "line %" PRIu64 ": %s (%" PRIu64 " events of earlier batches were appended)",
@@ -1177,6 +1343,8 @@ imp_flush(imp *m)
     }
     m->n = 0;
     avow_buf_clear(&m->arena);
+    /* Invariant 1: the map pages this batch read do not stay resident. */
+    store_drop_pages(m->ledger);
     return error;
 }
 
@@ -1187,37 +1355,48 @@ imp_add(imp *m)
     size_t start = m->arena.len;
     int error;
 
-    if (m->flags & AVOW_IMPORT_SIGN) {
-        draft_slot *s = &m->slots[m->n];
-        avow_draft d;
-        if ((error = imp_parse_record(m)) < 0) {
-            return error;
-        }
-        d = m->rec->draft;
-        s->d = d;
-        for (size_t t = 0; t < RF_TEXT_COUNT; t++) {
-            const char *v = *draft_text(&d, t);
-            s->off[t] = SIZE_MAX;
-            if (v != NULL) {
-                s->off[t] = m->arena.len;
-                if ((error = avow_buf_put(&m->arena, v, strlen(v) + 1)) < 0) {
-                    return error;
-                }
-            }
-        }
-        if (d.target != NULL) {
-            memcpy(s->target, d.target, AVOW_EVENT_ID_BYTES);
-        }
-    } else {
-        if ((error = event_raw_from_json(&m->arena, m->rd.rec, m->rd.rec_len, 0)) < 0) {
-            return error;
-        }
-        m->offs[m->n] = start;
-        m->lens[m->n] = m->arena.len - start;
+    if ((error = event_raw_from_json(&m->arena, m->rd.rec, m->rd.rec_len, 0)) < 0) {
+        return error;
     }
+    m->offs[m->n] = start;
+    m->lens[m->n] = m->arena.len - start;
     m->lines[m->n] = m->rd.rec_line;
     m->n++;
     return m->n == m->batch ? imp_flush(m) : 0;
+}
+
+/* Append pass over unsigned records: each chunk parsed on every core again,
+ * then signed (on every core) and appended, one transaction per chunk. */
+static int
+imp_append_records(imp *m)
+{
+    size_t bi = 0;
+    int error;
+    while ((error = imp_read_chunk(m)) == 1) {
+        pool_run(m->pool, imp_parse_fn, m, m->nslots);
+        for (size_t i = 0; i < m->nslots; i++) {
+            const imp_slot *s = &m->slots[i];
+            if (bi < m->nbad && m->bad[bi] == s->line) {
+                bi++;
+                continue;
+            }
+            if (s->code != 0) {
+                imp_slot_error(s);
+                return avow_error_set(s->code,
+                                      "line %" PRIu64 ": %s (the file changed during the "
+                                      "import?)",
+                                      s->line, avow_error_last());
+            }
+            m->drafts[m->n] = s->rec->draft;
+            m->lines[m->n] = s->line;
+            m->n++;
+            imp_progress(m, 0);
+        }
+        if ((error = imp_flush(m)) < 0) {
+            return error;
+        }
+    }
+    return error;
 }
 
 static int
@@ -1232,6 +1411,13 @@ imp_append_pass(imp *m)
     m->base = m->total / 2;
     if ((m->flags & AVOW_IMPORT_CSV) && (error = imp_csv_header(m)) < 0) {
         return error;
+    }
+    if (m->flags & AVOW_IMPORT_SIGN) {
+        if ((error = imp_append_records(m)) < 0) {
+            return error;
+        }
+        imp_progress(m, 1);
+        return 0;
     }
     for (;;) {
         error = imp_next(m);
@@ -1296,8 +1482,14 @@ imp_alloc(imp *m)
         if (m->slots == NULL || m->drafts == NULL) {
             return avow_error_set(AVOW_ENOMEM, "out of memory for a batch");
         }
-        if (avow_record_new(&m->rec) < 0) {
-            return AVOW_ENOMEM;
+        for (size_t i = 0; i < b; i++) {
+            if (avow_record_new(&m->slots[i].rec) < 0) {
+                return AVOW_ENOMEM;
+            }
+        }
+        /* Parse and sign on every core (src/pool.c); without, in this thread. */
+        if (pool_cores() > 1 && pool_new(&m->pool, (size_t)-1) < 0) {
+            m->pool = NULL;
         }
     } else {
         m->offs = calloc(b, sizeof(*m->offs));
@@ -1346,7 +1538,7 @@ avow_import(avow_ledger *ledger, avow_import_result *res, const char *path,
         error = avow_error_set(AVOW_EINVALID, "CSV import is for unsigned records (with --sign)");
         goto done;
     }
-    if (m.batch > SIZE_MAX / sizeof(draft_slot)) {
+    if (m.batch > SIZE_MAX / sizeof(imp_slot)) {
         error = avow_error_set(AVOW_ERANGE, "avow_import: batch too large");
         goto done;
     }
@@ -1377,7 +1569,14 @@ done:
     if (m.f != NULL) {
         (void)fclose(m.f); /* read only: nothing to lose */
     }
-    avow_record_free(m.rec);
+    pool_free(m.pool);
+    for (size_t i = 0; m.slots != NULL && i < m.batch; i++) {
+        avow_record_free(m.slots[i].rec);
+        free(m.slots[i].msg);
+    }
+    avow_buf_dispose(&m.text);
+    free(m.fofs);
+    free(m.flen);
     hset_dispose(&m.authors);
     hset_dispose(&m.contests);
     avow_buf_dispose(&m.tmp);

@@ -537,6 +537,103 @@ test_interchange__sign_one_bad_line_in_1000_appends_nothing(void **state)
     free(text);
 }
 
+/* Records are read in chunks and parsed on the worker pool (src/interchange.c
+ * invariant 6): with chunks of 7, bad lines of every kind on both sides of
+ * chunk edges (a reader refusal among them) are still reported in file order
+ * with their own numbers, and the good lines are appended in file order. */
+static void
+test_interchange__sign_chunks_keep_order_and_line_numbers(void **state)
+{
+    fixture *f = *state;
+    avow_import_opts o = AVOW_IMPORT_OPTS_INIT;
+    avow_import_result res;
+    bad_seen seen = { { 0 }, 0 };
+    const size_t cap = 1200 * 256 + AVOW_LINE_MAX + 64;
+    char *text = malloc(cap);
+    int *want = calloc(1200, sizeof(*want));
+    size_t n = 0, nwant = 0;
+    avow_iter *it = NULL;
+    avow_event ev;
+    uint64_t index;
+
+    assert_non_null(text);
+    assert_non_null(want);
+    n += (size_t)snprintf(text + n, cap - n,
+                          "{\"kind\":\"contest\",\"contest\":\"c\",\"title\":\"T\","
+                          "\"rule\":\"2/3\",\"at\":\"2024-01-01\"}\n");
+    for (int line = 2; line <= 1000; line++) {
+        const char *stance = "supports", *at = "\"at\":\"2024-02-03\",";
+        if (line == 500) {
+            n += (size_t)snprintf(text + n, cap - n, "  \n"); /* blank: no record */
+            continue;
+        }
+        if (line == 6) {
+            n += (size_t)snprintf(text + n, cap - n, "{\"kind\":\n"); /* not JSON */
+            continue;
+        }
+        if (line == 251) {
+            /* Longer than AVOW_LINE_MAX: refused by the reader itself. */
+            memset(text + n, ' ', AVOW_LINE_MAX + 1);
+            n += AVOW_LINE_MAX + 1;
+            text[n++] = 'x';
+            text[n++] = '\n';
+            continue;
+        }
+        stance = line == 5 || line == 999 ? "endorses" : stance;
+        at = line == 250 ? "" : at;
+        n += (size_t)snprintf(text + n, cap - n,
+                              "{\"kind\":\"stance\",\"contest\":\"c\",\"actor\":\"A%d\","
+                              "\"stance\":\"%s\",\"candidate\":\"X\",%s"
+                              "\"source\":\"https://example.org/%d\"}\n",
+                              line, stance, at, line);
+        if (line != 5 && line != 999 && line != 250) {
+            want[nwant++] = line;
+        }
+    }
+    write_file(f->path, text, n);
+    o.flags = AVOW_IMPORT_SIGN | AVOW_IMPORT_SKIP_BAD;
+    o.key = f->k1;
+    o.batch = 7;
+    o.on_bad = on_bad;
+    o.payload = &seen;
+    if (avow_import(f->a, &res, f->path, &o) != 0) {
+        fail_msg("import: %s", avow_error_last());
+    }
+    assert_int_equal(seen.n, 5);
+    const uint64_t bad_lines[5] = { 5, 6, 250, 251, 999 };
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(seen.lines[i], bad_lines[i]);
+    }
+    assert_int_equal(res.bad, 5);
+    assert_int_equal(res.first_bad, 5);
+    assert_int_equal(res.appended, 1 + nwant);
+    assert_int_equal(count_of(f->a), 1 + nwant);
+
+    /* The good lines, in file order. */
+    assert_int_equal(avow_iter_new(&it, f->a, NULL), 0);
+    assert_int_equal(avow_iter_next(it, &ev, &index), 1);
+    assert_int_equal(ev.kind, AVOW_KIND_CONTEST);
+    for (size_t i = 0; i < nwant; i++) {
+        char actor[16];
+        int len = snprintf(actor, sizeof(actor), "A%d", want[i]);
+        assert_int_equal(avow_iter_next(it, &ev, &index), 1);
+        assert_int_equal(ev.actor.len, (size_t)len);
+        assert_memory_equal(ev.actor.ptr, actor, (size_t)len);
+    }
+    assert_int_equal(avow_iter_next(it, &ev, &index), 0);
+    avow_iter_free(it);
+
+    /* Without --skip-bad the same file appends nothing and names line 5. */
+    o.flags = AVOW_IMPORT_SIGN;
+    seen.n = 0;
+    assert_int_equal(avow_import(f->b, &res, f->path, &o), AVOW_EINVALID);
+    assert_non_null(strstr(avow_error_last(), "line 5: unknown stance 'endorses'"));
+    assert_non_null(strstr(avow_error_last(), "and 4 more bad lines"));
+    assert_int_equal(count_of(f->b), 0);
+    free(text);
+    free(want);
+}
+
 static void
 test_interchange__sign_checks_contests_against_ledger_and_earlier_lines(void **state)
 {
@@ -904,6 +1001,8 @@ main(void)
         cmocka_unit_test_setup_teardown(
           test_interchange__oversized_line_is_refused_and_reading_resumes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interchange__sign_one_bad_line_in_1000_appends_nothing,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interchange__sign_chunks_keep_order_and_line_numbers,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
           test_interchange__sign_checks_contests_against_ledger_and_earlier_lines, setup, teardown),
