@@ -132,6 +132,12 @@ int sync_verify(MDB_txn *txn, const avow_ledger *ledger, struct verify_state *s)
  * the map stay valid. Never fails.
  */
 #define STORE_DROP_EVERY 8192
+/* Sync drops far more often: the kernel maps up to 16 neighbouring cached
+ * pages on each fault ("fault-around", 64 KiB), and appending touches one
+ * random leaf of the "ids" index per event, so a receiver's resident size
+ * grows by up to 64 KiB per event between drops; a sender's reads are
+ * interleaved with the author index. */
+#define STORE_DROP_EVERY_APPEND 1024
 void store_drop_pages(const avow_ledger *ledger);
 
 /* Tests only: the map size the next avow_ledger_init() starts with

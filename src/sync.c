@@ -17,8 +17,9 @@
  *     writes while the other is blocked writing: no deadlock on pipes.
  *  5. Fork evidence is stored only when it verifies and conflicts with this
  *     ledger's chain event at its (author, seq); it is never part of the chain.
- *  6. Sending reads events in place from the map and
- *     drops the pages read every STORE_DROP_EVERY events (store.h).
+ *  6. Sending reads events in place from the map; both sides drop the map
+ *     pages they read every STORE_DROP_EVERY_APPEND events (store.h), so
+ *     neither side's resident size grows with the log.
  *  7. Receiving is pipelined: batch k is verified on the worker pool while
  *     batch k - 1, already verified, is appended (store_append_signed_checked
  *     re-checks only what failed, so errors are reported in order). Batch k
@@ -340,7 +341,7 @@ sync_collect(const avow_ledger *ledger, unsigned int what, const sync_heads *pee
             if ((error = emit(ctx, raw.mv_data, raw.mv_size, 0)) < 0) {
                 goto done;
             }
-            if (++sent % STORE_DROP_EVERY == 0) {
+            if (++sent % STORE_DROP_EVERY_APPEND == 0) {
                 store_drop_pages(ledger);
             }
         }
@@ -1052,7 +1053,7 @@ recv_flush(struct session *s)
         return session_fail(s, error == AVOW_EINVALID ? AVOW_EFORMAT : error);
     }
     s->since_drop += s->pn;
-    if (s->since_drop >= STORE_DROP_EVERY) {
+    if (s->since_drop >= STORE_DROP_EVERY_APPEND) {
         /* The pages this ledger read while appending (store.c invariant 7). */
         store_drop_pages(s->ledger);
         s->since_drop = 0;

@@ -582,7 +582,8 @@ fig_import_sign(const struct bench_opts *o, struct bench_result *r)
     static struct msgs m;
     char path[BENCH_PATH_MAX], file[BENCH_PATH_MAX];
     avow_key *key = bench_key();
-    double one_core = 0;
+    double one_core = 0, one[BENCH_MAX_REPS];
+    int nreps = 0;
     if (key == NULL || msgs_make(&m, key) < 0) {
         return bench_fail(r, "cannot make the key or messages");
     }
@@ -614,10 +615,9 @@ fig_import_sign(const struct bench_opts *o, struct bench_result *r)
         r->v[r->nv++] = (double)o->events / dt;
         uint64_t bn = o->events < o->bound_max ? o->events : o->bound_max;
         r->b[r->nb++] = raw_crypto_rate(&m, key, bn, 0);
-        if (rep == 0) {
-            /* Issue 6 compares with ONE core's signing rate. */
-            one_core = raw_crypto_rate_threads(&m, key, bn / 4 + 1, 0, 1);
-        }
+        /* Issue 6 compares with ONE core's signing rate: measured every
+         * repetition too, its median is the reference. */
+        one[nreps++] = raw_crypto_rate_threads(&m, key, bn / 4 + 1, 0, 1);
         if (rep == o->reps - 1) {
             /* Keep the last one as the source ledger of the other figures. */
             struct stat st;
@@ -628,6 +628,7 @@ fig_import_sign(const struct bench_opts *o, struct bench_result *r)
         rmrf(path);
     }
     double mn, mx, med = median(r->v, r->nv, &mn, &mx);
+    one_core = median(one, nreps, &mn, &mx);
     bench_note(r,
                "avow_import(AVOW_IMPORT_SIGN) of a JSON Lines file (both passes); "
                "%.2f x one core's signing rate (%.4g/s, issue 6: >= 0.8)",
