@@ -16,7 +16,8 @@
  *     under "w" || origin the witness state of that origin: log public key
  *     (32) || size (u64 BE) || root (32). Entries are only added or, for "w",
  *     moved forward to a consistent larger tree.
- *  4. audit_verify() recomputes every node from the events with O(log n)
+ *  4. audit_verify_leaf(), fed every record of the log in order by verify's
+ *     forward pass, recomputes every node from the events with O(log n)
  *     memory (the frontier of complete subtrees) and reports each stored node
  *     that differs, is missing or is extra, and each stored checkpoint whose
  *     root is not the recomputed root at its size.
@@ -248,6 +249,7 @@ struct audit_verify {
     struct audit_cp *cps;
     size_t n_cps, cap_cps, next_cp;
     uint64_t missing;
+    uint64_t leaves; /* leaves fed so far */
 };
 
 /*
@@ -450,16 +452,13 @@ av_extra_nodes(struct audit_verify *v, uint64_t n)
 }
 
 int
-audit_verify(MDB_txn *txn, const avow_ledger *ledger, uint64_t n_events, struct verify_state *s)
+audit_verify_begin(MDB_txn *txn, const avow_ledger *ledger, struct verify_state *s,
+                   struct audit_verify **out)
 {
-    struct audit_verify *v = NULL;
-    MDB_cursor *cur = NULL;
-    MDB_val k, val;
-    MDB_stat st;
-    uint64_t i = 0, expect = 0;
-    int error = 0, rc;
+    struct audit_verify *v;
+    int error;
 
-    (void)n_events; /* the events are counted again here, in log order */
+    *out = NULL;
     if ((v = calloc(1, sizeof(*v))) == NULL) {
         return avow_error_set(AVOW_ENOMEM, "out of memory verifying the Merkle tree");
     }
@@ -467,54 +466,65 @@ audit_verify(MDB_txn *txn, const avow_ledger *ledger, uint64_t n_events, struct 
     v->ledger = ledger;
     v->s = s;
     if ((error = av_load_checkpoints(v)) < 0) {
-        goto done;
+        free(v->cps);
+        free(v);
+        return error;
     }
     av_checkpoints_at(v, 0);
-    if ((rc = mdb_cursor_open(txn, store_dbi(ledger, STORE_DB_EVENTS), &cur)) != 0) {
-        error = store_mdb_error(ledger, rc, "events");
-        goto done;
+    *out = v;
+    return 0;
+}
+
+int
+audit_verify_leaf(struct audit_verify *v, const unsigned char leaf[AVOW_HASH_BYTES],
+                  const unsigned char id[AVOW_EVENT_ID_BYTES])
+{
+    uint64_t i = v->leaves;
+    int error;
+
+    if (i > (UINT64_C(1) << MERKLE_MAX_LEVEL)) {
+        return avow_error_set(AVOW_ERANGE, "too many events for the tree");
     }
-    for (MDB_cursor_op op = MDB_FIRST;; op = MDB_NEXT, i++) {
-        unsigned char h[MERKLE_HASH_BYTES], id[AVOW_EVENT_ID_BYTES];
-        rc = mdb_cursor_get(cur, &k, &val, op);
-        if (rc == MDB_NOTFOUND) {
-            break;
-        }
-        if (rc != 0) {
-            error = store_mdb_error(ledger, rc, "events");
-            goto done;
-        }
-        if (i > (UINT64_C(1) << MERKLE_MAX_LEVEL)) {
-            error = avow_error_set(AVOW_ERANGE, "too many events for the tree");
-            goto done;
-        }
-        if (i % STORE_DROP_EVERY == 0) {
-            store_drop_pages(ledger); /* a long scan: keep RSS bounded (store.h) */
-        }
-        crypto_hash_sha256(id, val.mv_data, val.mv_size);
-        merkle_leaf_hash(h, val.mv_data, val.mv_size);
-        if ((error = av_check_node(v, 0, i, h, id, 0)) < 0) {
-            goto done;
-        }
-        v->dirty[v->top] = error;
-        memcpy(v->stack[v->top++], h, MERKLE_HASH_BYTES);
-        unsigned level = 0;
-        for (uint64_t idx = i; idx & 1; idx >>= 1) {
-            size_t t = v->top - 2;
-            int quiet = v->dirty[t] || v->dirty[t + 1];
-            merkle_node_hash(v->stack[t], v->stack[t], v->stack[t + 1]);
-            v->top--;
-            level++;
-            if ((error = av_check_node(v, level, idx >> 1, v->stack[t], NULL, quiet)) < 0) {
-                goto done;
-            }
-            v->dirty[t] = quiet || error;
-        }
-        error = 0;
-        av_checkpoints_at(v, i + 1);
+    if ((error = av_check_node(v, 0, i, leaf, id, 0)) < 0) {
+        return error;
     }
+    v->dirty[v->top] = error;
+    memcpy(v->stack[v->top++], leaf, MERKLE_HASH_BYTES);
+    unsigned level = 0;
+    for (uint64_t idx = i; idx & 1; idx >>= 1) {
+        size_t t = v->top - 2;
+        int quiet = v->dirty[t] || v->dirty[t + 1];
+        merkle_node_hash(v->stack[t], v->stack[t], v->stack[t + 1]);
+        v->top--;
+        level++;
+        if ((error = av_check_node(v, level, idx >> 1, v->stack[t], NULL, quiet)) < 0) {
+            return error;
+        }
+        v->dirty[t] = quiet || error;
+    }
+    v->leaves = i + 1;
+    av_checkpoints_at(v, i + 1);
+    return 0;
+}
+
+int
+audit_verify_end(struct audit_verify *v, int check)
+{
+    uint64_t expect = 0, i;
+    MDB_stat st;
+    int error = 0, rc;
+
+    if (v == NULL) {
+        return 0;
+    }
+    if (!check) {
+        free(v->cps);
+        free(v);
+        return 0;
+    }
+    i = v->leaves;
     for (; v->next_cp < v->n_cps; v->next_cp++) {
-        verify_problem(s, UINT64_MAX, 0, NULL,
+        verify_problem(v->s, UINT64_MAX, 0, NULL,
                        "stored checkpoint of size %" PRIu64 " is beyond the log (%" PRIu64
                        " events): events were removed",
                        v->cps[v->next_cp].size, i);
@@ -522,20 +532,12 @@ audit_verify(MDB_txn *txn, const avow_ledger *ledger, uint64_t n_events, struct 
     for (unsigned level = 0; level <= MERKLE_MAX_LEVEL; level++) {
         expect += i >> level;
     }
-    if ((rc = mdb_stat(txn, store_dbi(ledger, STORE_DB_MERKLE), &st)) != 0) {
-        error = store_mdb_error(ledger, rc, "merkle");
-        goto done;
-    }
-    if ((uint64_t)st.ms_entries != expect || v->missing > 0) {
+    if ((rc = mdb_stat(v->txn, store_dbi(v->ledger, STORE_DB_MERKLE), &st)) != 0) {
+        error = store_mdb_error(v->ledger, rc, "merkle");
+    } else if ((uint64_t)st.ms_entries != expect || v->missing > 0) {
         error = av_extra_nodes(v, i);
     }
-done:
-    if (cur != NULL) {
-        mdb_cursor_close(cur);
-    }
-    if (v != NULL) {
-        free(v->cps);
-    }
+    free(v->cps);
     free(v);
     return error;
 }

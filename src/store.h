@@ -117,9 +117,19 @@ int store_resolve_contest(const avow_ledger *ledger, MDB_txn *txn, const avow_ev
 struct verify_state;
 void verify_problem(struct verify_state *s, uint64_t index, uint64_t seq, const unsigned char *id,
                     const char *fmt, ...) AVOW_PRINTF(5, 6);
-/* src/audit.c: the Merkle tree against the log, stored checkpoints against the tree. */
-int audit_verify(MDB_txn *txn, const avow_ledger *ledger, uint64_t n_events,
-                 struct verify_state *s);
+/*
+ * src/audit.c: the Merkle tree against the log, stored checkpoints against
+ * the tree. verify's forward pass feeds every record of the log in order
+ * (its leaf hash and id, computed on the worker pool); _end checks what
+ * only the whole log shows (checkpoints beyond it, extra nodes) when check
+ * is set, and frees v either way (NULL-safe).
+ */
+struct audit_verify;
+int audit_verify_begin(MDB_txn *txn, const avow_ledger *ledger, struct verify_state *s,
+                       struct audit_verify **out);
+int audit_verify_leaf(struct audit_verify *v, const unsigned char leaf[AVOW_HASH_BYTES],
+                      const unsigned char id[AVOW_EVENT_ID_BYTES]);
+int audit_verify_end(struct audit_verify *v, int check);
 /* src/sync.c: equivocation evidence. */
 int sync_verify(MDB_txn *txn, const avow_ledger *ledger, struct verify_state *s);
 

@@ -15,6 +15,14 @@
  *  4. A reverse pass over an index is skipped only when it cannot report
  *     anything: every entry of the index was matched by the forward pass (see
  *     verify_reverse_needed()).
+ *  5. The log is read once: the forward pass also feeds every record's
+ *     Merkle leaf hash (computed by the workers) to audit_verify_leaf().
+ *  6. The id index, keyed by hashes, is not probed once per event (each probe
+ *     would fault a random page): the forward pass sums a keyed hash of
+ *     (id, index) over the events, a sequential scan sums the same over the
+ *     index's entries, and only when the sums or counts differ are the events
+ *     looked up one by one to name each problem. The key is random per run,
+ *     so no stored content can be made to cancel out.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -25,6 +33,8 @@
 #include <sodium.h>
 
 #include "audit.h"
+#include "codec.h"
+#include "merkle.h"
 #include "pool.h"
 #include "store.h"
 
@@ -49,6 +59,11 @@ struct verify_state {
     size_t n_authors;
     size_t cap_authors;
     uint64_t matched[STORE_DB_COUNT]; /* index entries found pointing at their event */
+    struct audit_verify *audit;       /* the Merkle check, fed by the forward pass */
+    /* Invariant 6: the keyed sum of (id, index) over the decoded events. */
+    unsigned char id_key[crypto_generichash_KEYBYTES];
+    uint64_t id_sum[4];
+    uint64_t id_count;
 };
 
 /* One record of the log, read by the caller and checked by a worker. */
@@ -60,12 +75,15 @@ struct verify_slot {
     int decoded; /* worker: decodes strictly */
     int sound;   /* worker: its signature holds */
     avow_event ev;
-    unsigned char id[AVOW_EVENT_ID_BYTES];
-    unsigned char hash[AVOW_HASH_BYTES];
+    unsigned char id[AVOW_EVENT_ID_BYTES]; /* of every record */
+    uint64_t id_tag[4];                    /* when decoded: keyed hash of (id, index) */
+    unsigned char leaf[AVOW_HASH_BYTES];   /* of every record */
+    unsigned char hash[AVOW_HASH_BYTES];   /* when decoded */
 };
 
 struct verify_chunk {
     struct verify_slot *slots;
+    const unsigned char *id_key;
     size_t n;
     int rc; /* LMDB error that ended the read after these slots, or 0 */
     int end;
@@ -160,6 +178,29 @@ verify_author_state(struct verify_state *s, const unsigned char *author, struct 
     return 0;
 }
 
+/* Invariant 6: the keyed hash of an id index entry (key id, value index as
+ * 8 big-endian bytes), as four 64-bit lanes to be summed. */
+static void
+verify_id_tag(uint64_t tag[4], const unsigned char *key,
+              const unsigned char id[AVOW_EVENT_ID_BYTES], const unsigned char val[8])
+{
+    unsigned char in[AVOW_EVENT_ID_BYTES + 8], out[32];
+    memcpy(in, id, AVOW_EVENT_ID_BYTES);
+    memcpy(in + AVOW_EVENT_ID_BYTES, val, 8);
+    crypto_generichash(out, sizeof(out), in, sizeof(in), key, crypto_generichash_KEYBYTES);
+    for (int i = 0; i < 4; i++) {
+        tag[i] = be64_get(out + 8 * i);
+    }
+}
+
+static void
+verify_id_sum(uint64_t sum[4], const uint64_t tag[4])
+{
+    for (int i = 0; i < 4; i++) {
+        sum[i] += tag[i];
+    }
+}
+
 /* Check that index entry value v in `name` points at event #index. */
 static int
 verify_entry(struct verify_state *s, enum store_db db, const void *k, size_t klen, uint64_t index,
@@ -205,9 +246,6 @@ verify_event(struct verify_state *s, uint64_t index, const avow_event *ev,
 
     if (!sound) {
         verify_report(s, index, ev->seq, id, "signature does not verify");
-    }
-    if ((error = verify_entry(s, STORE_DB_IDS, id, AVOW_EVENT_ID_BYTES, index, ev, id, "id")) < 0) {
-        return error;
     }
     memcpy(ak, ev->author, AVOW_PUBKEY_BYTES);
     be64_put(ak + AVOW_PUBKEY_BYTES, ev->seq);
@@ -460,22 +498,24 @@ static void
 verify_chunk_fn(void *vctx, size_t begin, size_t end)
 {
     struct verify_chunk *c = vctx;
-    crypto_hash_sha256_state msg, all;
     for (size_t i = begin; i < end; i++) {
         struct verify_slot *sl = &c->slots[i];
         sl->decoded = sl->key_ok && avow_event_decode(&sl->ev, sl->raw, sl->len) == 0;
         if (!sl->decoded) {
+            /* Still a leaf of the tree, whatever its bytes. */
+            crypto_hash_sha256(sl->id, sl->raw, sl->len);
+            merkle_leaf_hash(sl->leaf, sl->raw, sl->len);
             continue;
         }
         sl->sound = avow_event_verify(&sl->ev) == 0;
-        /* One pass over the message gives both the content hash and the id. */
-        size_t mlen = sl->ev.raw_len - AVOW_SIG_BYTES;
-        crypto_hash_sha256_init(&msg);
-        crypto_hash_sha256_update(&msg, sl->ev.raw, mlen);
-        all = msg;
-        crypto_hash_sha256_final(&msg, sl->hash);
-        crypto_hash_sha256_update(&all, sl->ev.raw + mlen, AVOW_SIG_BYTES);
-        crypto_hash_sha256_final(&all, sl->id);
+        codec_hashes h;
+        unsigned char ik[8];
+        codec_hash_event(&h, sl->raw, sl->len);
+        memcpy(sl->id, h.id, AVOW_EVENT_ID_BYTES);
+        memcpy(sl->hash, h.content, AVOW_HASH_BYTES);
+        memcpy(sl->leaf, h.leaf, AVOW_HASH_BYTES);
+        be64_put(ik, sl->index);
+        verify_id_tag(sl->id_tag, c->id_key, sl->id, ik);
     }
 }
 
@@ -501,7 +541,118 @@ verify_fill(struct verify_chunk *c, MDB_cursor *cur, MDB_cursor_op *op)
     }
 }
 
-/* The forward checks of a chunk, in log order (invariant 3). */
+/* The forward checks of one record. */
+static int
+verify_record(struct verify_state *s, const struct verify_slot *sl, uint64_t *expect)
+{
+    if (!sl->key_ok) {
+        verify_report(s, UINT64_MAX, 0, NULL, "a log key is not 8 bytes");
+        return 0;
+    }
+    if (sl->index != *expect) {
+        verify_report(s, sl->index, 0, NULL, "log index #%" PRIu64 " follows #%" PRIu64 " (gap)",
+                      sl->index, *expect - 1);
+    }
+    *expect = sl->index + 1;
+    if (!sl->decoded) {
+        avow_event ev;
+        /* Decode again here: the reason is recorded on this thread. */
+        if (avow_event_decode(&ev, sl->raw, sl->len) < 0) {
+            verify_report(s, sl->index, 0, NULL, "does not decode: %s", avow_error_last());
+        }
+        return 0;
+    }
+    verify_id_sum(s->id_sum, sl->id_tag);
+    s->id_count++;
+    return verify_event(s, sl->index, &sl->ev, sl->id, sl->hash, sl->sound);
+}
+
+/* The id index one event at a time: what invariant 6 falls back to when the
+ * sums differ, to name every event whose entry is missing or wrong. */
+static int
+verify_ids_exact(struct verify_state *s)
+{
+    const avow_ledger *ledger = s->ledger;
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    int error = 0, rc;
+
+    s->matched[STORE_DB_IDS] = 0;
+    if ((rc = mdb_cursor_open(s->txn, store_dbi(ledger, STORE_DB_EVENTS), &cur)) != 0) {
+        return store_mdb_error(ledger, rc, "events");
+    }
+    for (MDB_cursor_op op = MDB_FIRST;; op = MDB_NEXT) {
+        unsigned char id[AVOW_EVENT_ID_BYTES];
+        avow_event ev;
+        rc = mdb_cursor_get(cur, &k, &v, op);
+        if (rc == MDB_NOTFOUND) {
+            break;
+        }
+        if (rc != 0) {
+            error = store_mdb_error(ledger, rc, "events");
+            break;
+        }
+        if (k.mv_size != 8 || avow_event_decode(&ev, v.mv_data, v.mv_size) < 0) {
+            continue; /* reported by the forward pass */
+        }
+        avow_event_id(id, &ev);
+        uint64_t index = be64_get(k.mv_data);
+        if ((error = verify_entry(s, STORE_DB_IDS, id, AVOW_EVENT_ID_BYTES, index, &ev, id, "id")) <
+            0) {
+            break;
+        }
+    }
+    mdb_cursor_close(cur);
+    return error;
+}
+
+/* Invariant 6: the id index holds exactly the (id, index) of every decoded
+ * event when its keyed sum and count equal the forward pass's. */
+static int
+verify_ids(struct verify_state *s)
+{
+    const avow_ledger *ledger = s->ledger;
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    uint64_t sum[4] = { 0, 0, 0, 0 }, tag[4], count = 0;
+    int error = 0, rc, exact = 1;
+
+    if ((rc = mdb_cursor_open(s->txn, store_dbi(ledger, STORE_DB_IDS), &cur)) != 0) {
+        return store_mdb_error(ledger, rc, "ids");
+    }
+    for (MDB_cursor_op op = MDB_FIRST;; op = MDB_NEXT) {
+        rc = mdb_cursor_get(cur, &k, &v, op);
+        if (rc == MDB_NOTFOUND) {
+            break;
+        }
+        if (rc != 0) {
+            error = store_mdb_error(ledger, rc, "ids");
+            break;
+        }
+        if (k.mv_size != AVOW_EVENT_ID_BYTES || v.mv_size != 8) {
+            exact = 0; /* the reverse pass names it */
+            continue;
+        }
+        verify_id_tag(tag, s->id_key, k.mv_data, v.mv_data);
+        verify_id_sum(sum, tag);
+        count++;
+        if (count % STORE_DROP_EVERY == 0) {
+            store_drop_pages(ledger);
+        }
+    }
+    mdb_cursor_close(cur);
+    if (error < 0) {
+        return error;
+    }
+    if (exact && count == s->id_count && memcmp(sum, s->id_sum, sizeof(sum)) == 0) {
+        s->matched[STORE_DB_IDS] = count; /* every entry is an event's own: no reverse pass */
+        return 0;
+    }
+    return verify_ids_exact(s);
+}
+
+/* The forward checks of a chunk, in log order (invariant 3), each record's
+ * own problems first, then its Merkle leaf (invariant 5). */
 static int
 verify_process(struct verify_state *s, const struct verify_chunk *c, uint64_t *n, uint64_t *expect,
                uint64_t total)
@@ -514,25 +665,8 @@ verify_process(struct verify_state *s, const struct verify_chunk *c, uint64_t *n
         if (opts != NULL && opts->on_progress != NULL && *n % STORE_PROGRESS_EVERY == 0) {
             opts->on_progress(*n, total, opts->payload);
         }
-        if (!sl->key_ok) {
-            verify_report(s, UINT64_MAX, 0, NULL, "a log key is not 8 bytes");
-            continue;
-        }
-        if (sl->index != *expect) {
-            verify_report(s, sl->index, 0, NULL,
-                          "log index #%" PRIu64 " follows #%" PRIu64 " (gap)", sl->index,
-                          *expect - 1);
-        }
-        *expect = sl->index + 1;
-        if (!sl->decoded) {
-            avow_event ev;
-            /* Decode again here: the reason is recorded on this thread. */
-            if (avow_event_decode(&ev, sl->raw, sl->len) < 0) {
-                verify_report(s, sl->index, 0, NULL, "does not decode: %s", avow_error_last());
-            }
-            continue;
-        }
-        if ((error = verify_event(s, sl->index, &sl->ev, sl->id, sl->hash, sl->sound)) < 0) {
+        if ((error = verify_record(s, sl, expect)) < 0 ||
+            (error = audit_verify_leaf(s->audit, sl->leaf, sl->id)) < 0) {
             return error;
         }
     }
@@ -589,12 +723,15 @@ avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
     memset(&s, 0, sizeof(s));
     memset(chunk, 0, sizeof(chunk));
     s.ledger = ledger;
+    randombytes_buf(s.id_key, sizeof(s.id_key));
     s.opts = opts;
     if ((slots = calloc(2 * VERIFY_CHUNK, sizeof(*slots))) == NULL) {
         return avow_error_set(AVOW_ENOMEM, "out of memory verifying");
     }
     chunk[0].slots = slots;
     chunk[1].slots = slots + VERIFY_CHUNK;
+    chunk[0].id_key = s.id_key;
+    chunk[1].id_key = s.id_key;
     if ((error = store_txn_begin(ledger, MDB_RDONLY, &s.txn)) < 0) {
         free(slots);
         return error;
@@ -606,6 +743,9 @@ avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
     }
     if (st.ms_entries >= POOL_MIN_BATCH && pool_cores() > 1 &&
         (error = pool_new(&p, (size_t)-1)) < 0) {
+        goto done;
+    }
+    if ((error = audit_verify_begin(s.txn, ledger, &s, &s.audit)) < 0) {
         goto done;
     }
     /* Pipeline: the workers check chunk B while this thread reports chunk A. */
@@ -629,9 +769,10 @@ avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
         if (a->rc != 0) {
             break;
         }
-        if (n % STORE_DROP_EVERY < VERIFY_CHUNK) {
+        if (n % (STORE_DROP_EVERY / 4) < VERIFY_CHUNK) {
             /* The map pages of what was checked (the workers hold chunk b's
-             * pointers: they stay valid, store.c invariant 7). */
+             * pointers: they stay valid, store.c invariant 7). The reads are
+             * sequential: invariant 6 keeps random probes out of this pass. */
             store_drop_pages(ledger);
         }
         struct verify_chunk *t = a;
@@ -644,18 +785,21 @@ avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
     if (opts != NULL && opts->on_progress != NULL) {
         opts->on_progress(n, n, opts->payload);
     }
-    if ((error = verify_heads(&s)) < 0 ||
+    if ((error = verify_heads(&s)) < 0 || (error = verify_ids(&s)) < 0 ||
         (error = verify_reverse_if_needed(&s, STORE_DB_IDS, "id", verify_match_id)) < 0 ||
         (error = verify_reverse_if_needed(&s, STORE_DB_AUTHORS, "author", verify_match_author)) <
           0 ||
         (error = verify_reverse_if_needed(&s, STORE_DB_BYTIME, "by-time", verify_match_bytime)) <
           0 ||
         (error = verify_reverse(&s, STORE_DB_CONTESTS, "contest", verify_match_contest)) < 0 ||
-        (error = audit_verify(s.txn, ledger, n, &s)) < 0 ||
         (error = sync_verify(s.txn, ledger, &s)) < 0) {
         goto done;
     }
 done:
+    if (s.audit != NULL) {
+        int end = audit_verify_end(s.audit, error == 0);
+        error = error == 0 ? end : error;
+    }
     pool_free(p);
     if (cur != NULL) {
         mdb_cursor_close(cur);

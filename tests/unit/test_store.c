@@ -700,6 +700,87 @@ test_store__verify_reports_exactly_the_tampered_event(void **state)
     free(dir);
 }
 
+/* verify checks the id index by a keyed sum (src/verify.c invariant 6), not
+ * one probe per event: an entry that points at the wrong event, or swapped
+ * values that keep the same set of indexes, or an entry of no event, must
+ * still be found and named. */
+static void
+test_store__verify_finds_wrong_id_entries_without_probing(void **state)
+{
+    (void)state;
+    char *dir = NULL;
+    char path[4200];
+    avow_key *key = tu_key(1);
+    avow_ledger *l = small_ledger(&dir, key, 6);
+    unsigned char ids[7][32];
+    avow_iter *it = NULL;
+    avow_event ev;
+    uint64_t index;
+    struct problems ps;
+
+    assert_int_equal(verify_collect(l, &ps), 0);
+    assert_int_equal(avow_iter_new(&it, l, NULL), 0);
+    while (avow_iter_next(it, &ev, &index) == 1) {
+        assert_true(index < 7);
+        avow_event_id(ids[index], &ev);
+    }
+    avow_iter_free(it);
+    avow_ledger_free(l);
+    ledger_path(path, sizeof(path), dir);
+
+    for (int round = 0; round < 2; round++) {
+        MDB_env *env = NULL;
+        MDB_txn *txn = NULL;
+        MDB_dbi db;
+        unsigned char v1[8], v2[8], bogus[32];
+        raw_open(path, &env, &txn);
+        assert_int_equal(mdb_dbi_open(txn, "ids", 0, &db), 0);
+        MDB_val k1 = { 32, ids[1] }, k4 = { 32, ids[4] };
+        if (round == 0) {
+            /* Swap the values of #1 and #4: the same indexes, wrong pairs. */
+            be64_put(v1, 4);
+            be64_put(v2, 1);
+        } else {
+            /* Restore them, and add an entry of no event pointing at #2. */
+            be64_put(v1, 1);
+            be64_put(v2, 4);
+            memset(bogus, 0xab, sizeof(bogus));
+            MDB_val kb = { 32, bogus }, vb = { 8, v1 };
+            unsigned char two[8];
+            be64_put(two, 2);
+            vb.mv_data = two;
+            assert_int_equal(mdb_put(txn, db, &kb, &vb, 0), 0);
+        }
+        MDB_val a = { 8, v1 }, b = { 8, v2 };
+        assert_int_equal(mdb_put(txn, db, &k1, &a, 0), 0);
+        assert_int_equal(mdb_put(txn, db, &k4, &b, 0), 0);
+        assert_int_equal(mdb_txn_commit(txn), 0);
+        mdb_env_close(env);
+
+        assert_int_equal(avow_ledger_open(&l, path, 0), 0);
+        int saw1 = 0, saw4 = 0, saw_bogus = 0;
+        assert_true(verify_collect(l, &ps) > 0);
+        for (size_t i = 0; i < ps.n && i < 64; i++) {
+            saw1 |= ps.index[i] == 1 &&
+                    strcmp(ps.what[i], "id index entry points at #4 but the event is #1") == 0;
+            saw4 |= ps.index[i] == 4 &&
+                    strcmp(ps.what[i], "id index entry points at #1 but the event is #4") == 0;
+            saw_bogus |= strstr(ps.what[i], "which does not match it") != NULL;
+        }
+        if (round == 0) {
+            assert_true(saw1);
+            assert_true(saw4);
+        } else {
+            assert_int_equal(ps.n, 1);
+            assert_true(saw_bogus);
+        }
+        avow_ledger_free(l);
+    }
+    avow_key_free(key);
+    tu_rmrf(dir);
+    free(dir);
+}
+
 static void
 test_store__verify_reports_missing_index_entries(void **state)
 {
@@ -928,6 +1009,7 @@ main(void)
         cmocka_unit_test(test_store__grows_a_tiny_map),
         cmocka_unit_test(test_store__verify_reports_exactly_the_tampered_event),
         cmocka_unit_test(test_store__verify_reports_missing_index_entries),
+        cmocka_unit_test(test_store__verify_finds_wrong_id_entries_without_probing),
         cmocka_unit_test(test_store__concurrent_writers_with_one_key_never_fork),
         cmocka_unit_test(test_store__adopts_a_map_grown_by_another_process),
     };
