@@ -483,7 +483,7 @@ AVOW_EXTERN int avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64
 /** Longest line (JSON Lines) or record (CSV) import reads, end of line excluded. */
 #define AVOW_LINE_MAX 65536
 /** Events or drafts appended per write transaction during an import. */
-#define AVOW_IMPORT_BATCH 16384
+#define AVOW_IMPORT_BATCH 65536
 
 /** Output callback: write len bytes. @return 0, or a negative AVOW_E* to stop. */
 typedef int (*avow_write_cb)(const void *data, size_t len, void *payload);

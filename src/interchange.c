@@ -44,7 +44,7 @@
 /* Progress is reported every this many records. */
 #define ICHG_PROGRESS_EVERY 1024
 /* Text of unsigned records read per chunk (one record may exceed it). */
-#define ICHG_CHUNK_TEXT (4u << 20)
+#define ICHG_CHUNK_TEXT (16u << 20)
 /* Longest base64 text of an event. */
 #define ICHG_B64_MAX (((AVOW_EVENT_MAX_BYTES + 2) / 3) * 4)
 
@@ -510,9 +510,11 @@ rec_field_index(const char *name, size_t len)
     return -1;
 }
 
-/* Build and check the draft (invariant 2: the codec's own rules). */
+/* Build the draft and, with check, check it (invariant 2: the codec's own
+ * rules). The append pass builds drafts its check pass already checked, and
+ * the store encodes them again anyway. */
 static int
-record_from_values(avow_record *rec, const rec_values *vals, int64_t now)
+record_from_values(avow_record *rec, const rec_values *vals, int64_t now, int check)
 {
     static const unsigned char zero[AVOW_HASH_BYTES];
     avow_draft d = AVOW_DRAFT_INIT;
@@ -569,7 +571,7 @@ record_from_values(avow_record *rec, const rec_values *vals, int64_t now)
         *draft_text(&d, i) = vals->v[RF_TEXT_FIRST + i];
     }
     avow_buf_clear(&rec->scratch);
-    if ((error = codec_encode_message(&rec->scratch, &d, zero, 1, zero, now)) < 0) {
+    if (check && (error = codec_encode_message(&rec->scratch, &d, zero, 1, zero, now)) < 0) {
         return error;
     }
     rec->draft = d;
@@ -637,8 +639,8 @@ avow_record_draft(const avow_record *rec)
     return rec != NULL ? &rec->draft : NULL;
 }
 
-int
-avow_record_parse_json(avow_record *rec, const char *text, size_t len, int64_t now)
+static int
+record_parse_json(avow_record *rec, const char *text, size_t len, int64_t now, int check)
 {
     rec_values vals;
     json_error_t jerr;
@@ -665,8 +667,8 @@ avow_record_parse_json(avow_record *rec, const char *text, size_t len, int64_t n
     json_object_foreach(doc, key, value)
     {
         int i = rec_field_index(key, strlen(key));
-        clip(name, key, strlen(key));
         if (i < 0) {
+            clip(name, key, strlen(key));
             return avow_error_set(AVOW_EFORMAT, "unknown member \"%s\" (use " REC_FIELD_LIST ")",
                                   name);
         }
@@ -674,13 +676,20 @@ avow_record_parse_json(avow_record *rec, const char *text, size_t len, int64_t n
             continue;
         }
         if (!json_is_string(value)) {
+            clip(name, key, strlen(key));
             return avow_error_set(AVOW_EFORMAT, "\"%s\" is not a string", name);
         }
         vals.v[i] = json_string_value(value);
         vals.len[i] = json_string_length(value);
     }
-    error = record_from_values(rec, &vals, now);
+    error = record_from_values(rec, &vals, now, check);
     return error;
+}
+
+int
+avow_record_parse_json(avow_record *rec, const char *text, size_t len, int64_t now)
+{
+    return record_parse_json(rec, text, len, now, 1);
 }
 
 /* ---- export -------------------------------------------------------------- */
@@ -871,6 +880,7 @@ typedef struct imp {
     /* Unsigned records: a chunk of up to `batch` records read as text
      * (CSV: each field NUL-terminated, at fofs/flen), parsed on the pool. */
     pool *pool;
+    int checking; /* the check pass: records are checked as well as parsed */
     imp_slot *slots;
     size_t nslots;
     avow_buf text;
@@ -1203,10 +1213,10 @@ imp_parse_fn(void *vctx, size_t begin, size_t end)
                     vals.len[m->csv_map[k]] = m->flen[f];
                 }
             }
-            error = record_from_values(s->rec, &vals, m->now);
+            error = record_from_values(s->rec, &vals, m->now, m->checking);
         } else {
-            error =
-              avow_record_parse_json(s->rec, (const char *)m->text.ptr + s->off, s->len, m->now);
+            error = record_parse_json(s->rec, (const char *)m->text.ptr + s->off, s->len, m->now,
+                                      m->checking);
             if (error == 0) {
                 error = record_keep_text(s->rec);
             }
@@ -1231,6 +1241,7 @@ static int
 imp_check_records(imp *m)
 {
     int error;
+    m->checking = 1;
     while ((error = imp_read_chunk(m)) == 1) {
         pool_run(m->pool, imp_parse_fn, m, m->nslots);
         for (size_t i = 0; i < m->nslots; i++) {
@@ -1372,6 +1383,7 @@ imp_append_records(imp *m)
 {
     size_t bi = 0;
     int error;
+    m->checking = 0;
     while ((error = imp_read_chunk(m)) == 1) {
         pool_run(m->pool, imp_parse_fn, m, m->nslots);
         for (size_t i = 0; i < m->nslots; i++) {
