@@ -1354,8 +1354,8 @@ imp_flush(imp *m)
     }
     m->n = 0;
     avow_buf_clear(&m->arena);
-    /* Invariant 1: the map pages this batch read do not stay resident. */
-    store_drop_pages(m->ledger);
+    /* Invariant 1: the map pages this batch read do not pile up. */
+    store_trim_pages(m->ledger);
     return error;
 }
 

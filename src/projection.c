@@ -934,8 +934,8 @@ scan_run(struct scan *s, const unsigned char *after, size_t afterlen, entry_fn f
         if ((error = store_index_val(&e.index, &v)) < 0) {
             goto done;
         }
-        if (++scanned % (STORE_DROP_EVERY / 2) == 0) {
-            store_drop_pages(s->ledger);
+        if (++scanned % STORE_TRIM_EVERY == 0) {
+            store_trim_pages(s->ledger);
         }
         if ((error = scan_event(s, evcur, e.index, &last, &ek, &raw)) < 0) {
             goto done;

@@ -38,6 +38,7 @@
  *     content hash, Merkle leaf), while the writer indexes the chunk before.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -46,6 +47,7 @@
 #include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 
@@ -289,6 +291,58 @@ store_drop_pages(const avow_ledger *ledger)
     }
     /* Invariant 7: the map is read-only and shared; the page cache keeps the data. */
     (void)madvise((void *)start, len, MADV_DONTNEED);
+}
+
+/* Resident pages of this process that map files (/proc/self/statm's third
+ * field), or -1 when it cannot be read. */
+static long
+store_file_pages(void)
+{
+    char buf[160];
+    int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return -1;
+    }
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    (void)close(fd);
+    if (n <= 0) {
+        return -1;
+    }
+    buf[n] = '\0';
+    char *p = buf, *e = NULL;
+    for (int field = 0; field < 2; field++) {
+        (void)strtoul(p, &e, 10);
+        if (e == p) {
+            return -1;
+        }
+        p = e;
+    }
+    unsigned long shared = strtoul(p, &e, 10);
+    return e == p ? -1 : (long)shared;
+}
+
+static unsigned long store_rss_budget = STORE_RSS_BUDGET;
+
+void
+store_test_rss_budget(unsigned long bytes)
+{
+    store_rss_budget = bytes;
+}
+
+int
+store_trim_pages(const avow_ledger *ledger)
+{
+    static long page_size;
+    long pages = store_file_pages();
+    if (page_size == 0) {
+        page_size = sysconf(_SC_PAGESIZE);
+    }
+    if (pages >= 0 && page_size > 0 &&
+        (unsigned long)pages < store_rss_budget / (unsigned long)page_size) {
+        return 0;
+    }
+    store_drop_pages(ledger);
+    return 1;
 }
 
 int
@@ -827,6 +881,9 @@ store_drafts_txn(struct store_w *w, void *vctx)
             if ((error = store_index_event(w, &ev, &c->hashes[x][j])) < 0) {
                 goto done;
             }
+            if ((i + 1) % STORE_TRIM_EVERY == 0) {
+                store_trim_pages(ledger); /* invariant 7: safe inside a write txn */
+            }
             memcpy(c->id, c->hashes[x][j].id, AVOW_EVENT_ID_BYTES);
             if (c->ids_out != NULL) {
                 memcpy(c->ids_out + i * AVOW_EVENT_ID_BYTES, c->id, AVOW_EVENT_ID_BYTES);
@@ -1042,6 +1099,9 @@ store_signed_txn(struct store_w *w, void *vctx)
         for (size_t i = 0; i < c->n && error == 0; i++) {
             int ok = c->verified != NULL && c->verified[i];
             error = store_signed_one(w, c, i, ok, c->hashes != NULL ? &c->hashes[i] : NULL);
+            if ((i + 1) % STORE_TRIM_EVERY == 0) {
+                store_trim_pages(w->ledger); /* invariant 7: safe inside a write txn */
+            }
         }
         return error;
     }
@@ -1056,6 +1116,9 @@ store_signed_txn(struct store_w *w, void *vctx)
         }
         for (size_t j = 0; j < count && error == 0; j++) {
             error = store_signed_one(w, c, base + j, c->vok[x][j], &c->vh[x][j]);
+            if ((base + j + 1) % STORE_TRIM_EVERY == 0) {
+                store_trim_pages(w->ledger); /* invariant 7: safe inside a write txn */
+            }
         }
     }
     pool_wait(c->pool);

@@ -134,20 +134,26 @@ int audit_verify_end(struct audit_verify *v, int check);
 int sync_verify(MDB_txn *txn, const avow_ledger *ledger, struct verify_state *s);
 
 /*
- * Long sequential scans (verify, replay, sync send) call this every
- * STORE_DROP_EVERY records: it drops the pages of the ledger's map from this
- * process (madvise MADV_DONTNEED; the map is read-only and shared, so the
- * data stays in the page cache and a later read faults it back in), so
- * that the resident size of a scan does not grow with the log. Pointers into
- * the map stay valid. Never fails.
+ * store_drop_pages() drops the pages of the ledger's map from this process
+ * (madvise MADV_DONTNEED; the map is read-only and shared, so the data stays
+ * in the page cache and a later read faults it back in). Pointers into the
+ * map stay valid. Never fails.
+ *
+ * Long scans and appends (verify, replay, sync, import, bulk appends) call
+ * store_trim_pages() every STORE_TRIM_EVERY records: it drops the map's
+ * pages only when the process's file-backed resident pages exceed
+ * STORE_RSS_BUDGET, so that the resident size does not grow with the log
+ * while pages read again soon (the upper B-tree levels, a random-keyed
+ * index that fits) are not faulted in again for nothing. Each fault maps up
+ * to 16 neighbouring cached pages ("fault-around"), so a random-keyed index
+ * (ids) can fill the budget within a few hundred events. @return 1 when it
+ * dropped.
  */
-#define STORE_DROP_EVERY 8192
-/* Sync drops far more often: the kernel maps up to 16 neighbouring cached
- * pages on each fault ("fault-around", 64 KiB), and appending touches one
- * random leaf of the "ids" index per event, so a receiver's resident size
- * grows by up to 64 KiB per event between drops; a sender's reads are
- * interleaved with the author index. */
-#define STORE_DROP_EVERY_APPEND 1024
+#define STORE_TRIM_EVERY 256
+#define STORE_RSS_BUDGET (32ul << 20)
+int store_trim_pages(const avow_ledger *ledger);
+/* Tests only: the budget store_trim_pages() keeps to (0: drop every time). */
+void store_test_rss_budget(unsigned long bytes);
 void store_drop_pages(const avow_ledger *ledger);
 
 /* Tests only: the map size the next avow_ledger_init() starts with

@@ -17,9 +17,10 @@
  *     writes while the other is blocked writing: no deadlock on pipes.
  *  5. Fork evidence is stored only when it verifies and conflicts with this
  *     ledger's chain event at its (author, seq); it is never part of the chain.
- *  6. Sending reads events in place from the map; both sides drop the map
- *     pages they read every STORE_DROP_EVERY_APPEND events (store.h), so
- *     neither side's resident size grows with the log.
+ *  6. Sending reads events in place from the map; both sides keep the map
+ *     pages they read within STORE_RSS_BUDGET (store_trim_pages(), store.h:
+ *     the receiver in its append transactions), so neither side's resident
+ *     size grows with the log.
  *  7. Receiving is pipelined: batch k is verified on the worker pool while
  *     batch k - 1, already verified, is appended (store_append_signed_checked
  *     re-checks only what failed, so errors are reported in order). Batch k
@@ -341,8 +342,8 @@ sync_collect(const avow_ledger *ledger, unsigned int what, const sync_heads *pee
             if ((error = emit(ctx, raw.mv_data, raw.mv_size, 0)) < 0) {
                 goto done;
             }
-            if (++sent % STORE_DROP_EVERY_APPEND == 0) {
-                store_drop_pages(ledger);
+            if (++sent % STORE_TRIM_EVERY == 0) {
+                store_trim_pages(ledger);
             }
         }
     }
@@ -741,8 +742,7 @@ struct session {
     avow_buf forks; /* outgoing fork frame */
     const unsigned char **evs;
     size_t *lens;
-    int peer_failed;     /* the peer sent an error frame */
-    uint64_t since_drop; /* events received since the last store_drop_pages() */
+    int peer_failed; /* the peer sent an error frame */
     /* Receive pipeline (invariant 7): the batch parsed last is verified on
      * the pool while the one before it, already verified, is appended. */
     pool *pool;
@@ -1051,12 +1051,6 @@ recv_flush(struct session *s)
         }
         sync_batch_error(error, s->pevs, s->plens, s->pn, res.failed_at);
         return session_fail(s, error == AVOW_EINVALID ? AVOW_EFORMAT : error);
-    }
-    s->since_drop += s->pn;
-    if (s->since_drop >= STORE_DROP_EVERY_APPEND) {
-        /* The pages this ledger read while appending (store.c invariant 7). */
-        store_drop_pages(s->ledger);
-        s->since_drop = 0;
     }
     if (s->stats != NULL) {
         s->stats->received += res.appended;

@@ -636,8 +636,8 @@ verify_ids(struct verify_state *s)
         verify_id_tag(tag, s->id_key, k.mv_data, v.mv_data);
         verify_id_sum(sum, tag);
         count++;
-        if (count % STORE_DROP_EVERY == 0) {
-            store_drop_pages(ledger);
+        if (count % STORE_TRIM_EVERY == 0) {
+            store_trim_pages(ledger);
         }
     }
     mdb_cursor_close(cur);
@@ -769,12 +769,9 @@ avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
         if (a->rc != 0) {
             break;
         }
-        if (n % (STORE_DROP_EVERY / 4) < VERIFY_CHUNK) {
-            /* The map pages of what was checked (the workers hold chunk b's
-             * pointers: they stay valid, store.c invariant 7). The reads are
-             * sequential: invariant 6 keeps random probes out of this pass. */
-            store_drop_pages(ledger);
-        }
+        /* The map pages of what was checked, beyond the budget (the workers
+         * hold chunk b's pointers: they stay valid, store.c invariant 7). */
+        store_trim_pages(ledger);
         struct verify_chunk *t = a;
         a = b;
         b = t;

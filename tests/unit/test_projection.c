@@ -1381,9 +1381,9 @@ test_projection__dropped_map_pages_read_back_the_same_bytes(void **state)
     free(dir);
 }
 
-/* A replay longer than STORE_DROP_EVERY entries (pages dropped mid-scan), in
- * log order (the cursor-step path) and with late events out of it (the
- * lookup path), gives the tallies a direct count gives. */
+/* A replay of many STORE_TRIM_EVERY entries with pages dropped at every trim
+ * (a zero budget), in log order (the cursor-step path) and with late events
+ * out of it (the lookup path), gives the tallies a direct count gives. */
 #define LONG_ACTORS 40
 #define LONG_CANDS  3
 
@@ -1394,7 +1394,7 @@ test_projection__long_replay_across_dropped_pages_gives_the_direct_count(void **
     char *dir;
     avow_ledger *l = tu_ledger(&dir);
     avow_key *key = tu_key(0x52);
-    size_t n = STORE_DROP_EVERY + STORE_DROP_EVERY / 4;
+    size_t n = 40 * STORE_TRIM_EVERY + STORE_TRIM_EVERY / 4;
     avow_draft *d = calloc(n, sizeof(*d));
     char(*actor)[16] = calloc(n, 16);
     uint8_t last[LONG_ACTORS][LONG_CANDS];
@@ -1406,6 +1406,9 @@ test_projection__long_replay_across_dropped_pages_gives_the_direct_count(void **
     memset(last_eff, 0, sizeof(last_eff));
     static const char *const cands[LONG_CANDS] = { "Rutte", "Iohannis", "Other" };
 
+    /* Every trim drops: appends (inside their write transactions), the
+     * replays and verify all run with their pages pulled away. */
+    store_test_rss_budget(0);
     rng_state = 0x5eed1234u;
     for (size_t i = 0; i < n; i++) {
         avow_draft init = AVOW_DRAFT_INIT;
@@ -1476,6 +1479,7 @@ test_projection__long_replay_across_dropped_pages_gives_the_direct_count(void **
     assert_int_equal(avow_ledger_verify(l, &events, &problems, NULL), 0);
     assert_int_equal(events, n);
     assert_int_equal(problems, 0);
+    store_test_rss_budget(STORE_RSS_BUDGET);
     free(actor);
     free(d);
     avow_key_free(key);
