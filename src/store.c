@@ -881,9 +881,6 @@ store_drafts_txn(struct store_w *w, void *vctx)
             if ((error = store_index_event(w, &ev, &c->hashes[x][j])) < 0) {
                 goto done;
             }
-            if ((i + 1) % STORE_TRIM_EVERY == 0) {
-                store_trim_pages(ledger); /* invariant 7: safe inside a write txn */
-            }
             memcpy(c->id, c->hashes[x][j].id, AVOW_EVENT_ID_BYTES);
             if (c->ids_out != NULL) {
                 memcpy(c->ids_out + i * AVOW_EVENT_ID_BYTES, c->id, AVOW_EVENT_ID_BYTES);
@@ -974,6 +971,7 @@ struct signed_ctx {
     const unsigned char *verified; /* n flags: 1 = signature already checked (or NULL) */
     const codec_hashes *hashes;    /* n: the hashes of the verified ones (or NULL) */
     int keep_forks;                /* a fork is kept as evidence (src/sync.c) instead of refused */
+    int trim;                      /* keep the map's pages within budget as it goes (sync) */
     size_t forks;                  /* new fork evidence stored */
     /* Pipelined verification (pool not NULL): chunk k + 1 is checked on the
      * pool while chunk k is indexed; flags and hashes per chunk, two chunks. */
@@ -1099,7 +1097,7 @@ store_signed_txn(struct store_w *w, void *vctx)
         for (size_t i = 0; i < c->n && error == 0; i++) {
             int ok = c->verified != NULL && c->verified[i];
             error = store_signed_one(w, c, i, ok, c->hashes != NULL ? &c->hashes[i] : NULL);
-            if ((i + 1) % STORE_TRIM_EVERY == 0) {
+            if (c->trim && (i + 1) % STORE_TRIM_EVERY == 0) {
                 store_trim_pages(w->ledger); /* invariant 7: safe inside a write txn */
             }
         }
@@ -1116,9 +1114,6 @@ store_signed_txn(struct store_w *w, void *vctx)
         }
         for (size_t j = 0; j < count && error == 0; j++) {
             error = store_signed_one(w, c, base + j, c->vok[x][j], &c->vh[x][j]);
-            if ((base + j + 1) % STORE_TRIM_EVERY == 0) {
-                store_trim_pages(w->ledger); /* invariant 7: safe inside a write txn */
-            }
         }
     }
     pool_wait(c->pool);
@@ -1194,6 +1189,7 @@ store_append_signed_checked(avow_ledger *ledger, avow_append_result *res, size_t
     c.lens = lens;
     c.n = n;
     c.keep_forks = 1;
+    c.trim = 1; /* sync receive: its peak resident size is a target (store.h) */
     /* Events not marked verified (or all, without flags) are checked in the
      * transaction, which reports the first failure in order. */
     c.verified = verified;

@@ -139,8 +139,10 @@ int sync_verify(MDB_txn *txn, const avow_ledger *ledger, struct verify_state *s)
  * in the page cache and a later read faults it back in). Pointers into the
  * map stay valid. Never fails.
  *
- * Long scans and appends (verify, replay, sync, import, bulk appends) call
- * store_trim_pages() every STORE_TRIM_EVERY records: it drops the map's
+ * Long scans (verify, replay, sync send) and the sync receiver's append
+ * transactions call store_trim_pages() every STORE_TRIM_EVERY records, import
+ * after each transaction (dropping inside its large transactions would fault
+ * each random ids leaf in again): it drops the map's
  * pages only when the process's file-backed resident pages exceed
  * STORE_RSS_BUDGET, so that the resident size does not grow with the log
  * while pages read again soon (the upper B-tree levels, a random-keyed

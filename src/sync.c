@@ -19,8 +19,8 @@
  *     ledger's chain event at its (author, seq); it is never part of the chain.
  *  6. Sending reads events in place from the map; both sides keep the map
  *     pages they read within STORE_RSS_BUDGET (store_trim_pages(), store.h:
- *     the receiver in its append transactions), so neither side's resident
- *     size grows with the log.
+ *     the receiver inside its append transactions), so neither side's
+ *     resident size grows with the log.
  *  7. Receiving is pipelined: batch k is verified on the worker pool while
  *     batch k - 1, already verified, is appended (store_append_signed_checked
  *     re-checks only what failed, so errors are reported in order). Batch k

@@ -1406,8 +1406,8 @@ test_projection__long_replay_across_dropped_pages_gives_the_direct_count(void **
     memset(last_eff, 0, sizeof(last_eff));
     static const char *const cands[LONG_CANDS] = { "Rutte", "Iohannis", "Other" };
 
-    /* Every trim drops: appends (inside their write transactions), the
-     * replays and verify all run with their pages pulled away. */
+    /* Every trim drops: the replays and verify run with their pages pulled
+     * away every STORE_TRIM_EVERY entries. */
     store_test_rss_budget(0);
     rng_state = 0x5eed1234u;
     for (size_t i = 0; i < n; i++) {

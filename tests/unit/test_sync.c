@@ -197,6 +197,17 @@ test_sync__two_way_sync_transfers_what_each_lacks_and_is_idempotent(void **state
     assert_int_equal(st.received, 0);
     assert_int_equal(st.sent, 3);
     assert_int_equal(count(a), count(b));
+    /* With a zero page budget every trim drops the map's pages, inside the
+     * receiver's append transactions and in the sender's scan: a sync of
+     * many trim intervals still converges and both sides verify. */
+    store_test_rss_budget(0);
+    append_stances(a, ka, 3 * STORE_TRIM_EVERY + 7, &rng);
+    sync_ok(b, a, &st);
+    assert_int_equal(st.received, 3 * STORE_TRIM_EVERY + 7);
+    store_test_rss_budget(STORE_RSS_BUDGET);
+    assert_int_equal(count(a), count(b));
+    assert_int_equal(verify_problems(a), 0);
+    assert_int_equal(verify_problems(b), 0);
     avow_ledger_free(a);
     avow_ledger_free(b);
     avow_key_free(ka);
