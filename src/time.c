@@ -300,15 +300,24 @@ done:
     return error;
 }
 
+/* Invariant 4: t as whole days since the epoch and microseconds into the day. */
+static int64_t
+time_split(int64_t t, int64_t *rem)
+{
+    int64_t days = t / USEC_PER_DAY;
+    *rem = t % USEC_PER_DAY;
+    if (*rem < 0) {
+        *rem += USEC_PER_DAY;
+        days--;
+    }
+    return days;
+}
+
 int64_t
 avow_time_floor(int64_t t, avow_precision prec)
 {
-    int64_t days = t / USEC_PER_DAY;
-    int64_t rem = t % USEC_PER_DAY;
-    if (rem < 0) {
-        rem += USEC_PER_DAY;
-        days--;
-    }
+    int64_t rem;
+    int64_t days = time_split(t, &rem);
     int64_t year;
     int month, day;
     switch (prec) {
@@ -333,12 +342,8 @@ avow_time_floor(int64_t t, avow_precision prec)
 void
 avow_time_format(char out[AVOW_TIME_STRLEN], int64_t t, avow_precision prec)
 {
-    int64_t days = t / USEC_PER_DAY;
-    int64_t rem = t % USEC_PER_DAY;
-    if (rem < 0) {
-        rem += USEC_PER_DAY;
-        days--;
-    }
+    int64_t rem;
+    int64_t days = time_split(t, &rem);
     int64_t year;
     int month, day;
     time_civil_from_days(days, &year, &month, &day);
