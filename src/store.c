@@ -1097,7 +1097,7 @@ store_signed_txn(struct store_w *w, void *vctx)
         for (size_t i = 0; i < c->n && error == 0; i++) {
             int ok = c->verified != NULL && c->verified[i];
             error = store_signed_one(w, c, i, ok, c->hashes != NULL ? &c->hashes[i] : NULL);
-            if (c->trim && (i + 1) % STORE_TRIM_EVERY == 0) {
+            if (c->trim && (i + 1) % STORE_TRIM_EVERY_RANDOM == 0) {
                 store_trim_pages(w->ledger); /* invariant 7: safe inside a write txn */
             }
         }
