@@ -97,11 +97,9 @@ node_put(void *vctx, unsigned level, uint64_t index, const unsigned char h[MERKL
 }
 
 int
-audit_on_append(store_w *w, uint64_t index, const avow_event *ev,
-                const unsigned char leaf[AVOW_HASH_BYTES])
+audit_on_append(store_w *w, uint64_t index, const unsigned char leaf[AVOW_HASH_BYTES])
 {
     struct audit_txn c = { w, store_w_txn(w), store_w_ledger(w) };
-    (void)ev; /* its leaf hash was computed off the writer thread */
     return merkle_append(node_put, node_get, &c, index, leaf);
 }
 

@@ -678,7 +678,7 @@ store_index_event(struct store_w *w, const avow_event *ev, const codec_hashes *h
     }
     /* Derived tables kept by other modules, in the same transaction. */
     avow_str cs = { has_contest ? contest : NULL, has_contest ? contest_len : 0 };
-    if ((error = audit_on_append(w, (uint64_t)st.ms_entries, ev, h->leaf)) < 0) {
+    if ((error = audit_on_append(w, (uint64_t)st.ms_entries, h->leaf)) < 0) {
         return error;
     }
     return projection_on_append(w, (uint64_t)st.ms_entries, ev, id, &cs);
@@ -1145,6 +1145,22 @@ store_append_signed_pooled(avow_ledger *ledger, struct signed_ctx *c)
     return error;
 }
 
+/* The context of a batch of signed events, its arguments checked. */
+static int
+store_signed_begin(struct signed_ctx *c, const avow_ledger *ledger,
+                   const unsigned char *const *events, const size_t *lens, size_t n,
+                   const char *caller)
+{
+    memset(c, 0, sizeof(*c));
+    if (ledger == NULL || (n > 0 && (events == NULL || lens == NULL))) {
+        return avow_error_set(AVOW_EINVALID, "%s: missing argument", caller);
+    }
+    c->events = events;
+    c->lens = lens;
+    c->n = n;
+    return 0;
+}
+
 static void
 store_signed_result(const struct signed_ctx *c, int error, avow_append_result *res, size_t *forks)
 {
@@ -1163,14 +1179,11 @@ avow_ledger_append_signed(avow_ledger *ledger, avow_append_result *res,
                           const unsigned char *const *events, const size_t *lens, size_t n)
 {
     struct signed_ctx c;
-    memset(&c, 0, sizeof(c));
-    if (ledger == NULL || (n > 0 && (events == NULL || lens == NULL))) {
-        return avow_error_set(AVOW_EINVALID, "avow_ledger_append_signed: missing argument");
+    int error = store_signed_begin(&c, ledger, events, lens, n, "avow_ledger_append_signed");
+    if (error < 0) {
+        return error;
     }
-    c.events = events;
-    c.lens = lens;
-    c.n = n;
-    int error = store_append_signed_pooled(ledger, &c);
+    error = store_append_signed_pooled(ledger, &c);
     store_signed_result(&c, error, res, NULL);
     return error;
 }
@@ -1181,20 +1194,17 @@ store_append_signed_checked(avow_ledger *ledger, avow_append_result *res, size_t
                             const unsigned char *verified, const codec_hashes *hashes)
 {
     struct signed_ctx c;
-    memset(&c, 0, sizeof(c));
-    if (ledger == NULL || (n > 0 && (events == NULL || lens == NULL))) {
-        return avow_error_set(AVOW_EINVALID, "store_append_signed_checked: missing argument");
+    int error = store_signed_begin(&c, ledger, events, lens, n, "store_append_signed_checked");
+    if (error < 0) {
+        return error;
     }
-    c.events = events;
-    c.lens = lens;
-    c.n = n;
     c.keep_forks = 1;
     c.trim = 1; /* sync receive: its peak resident size is a target (store.h) */
     /* Events not marked verified (or all, without flags) are checked in the
      * transaction, which reports the first failure in order. */
     c.verified = verified;
     c.hashes = hashes;
-    int error = n == 0 ? 0 : store_write(ledger, store_signed_txn, &c);
+    error = n == 0 ? 0 : store_write(ledger, store_signed_txn, &c);
     store_signed_result(&c, error, res, forks);
     return error;
 }
@@ -1204,15 +1214,12 @@ store_append_signed_keep_forks(avow_ledger *ledger, avow_append_result *res, siz
                                const unsigned char *const *events, const size_t *lens, size_t n)
 {
     struct signed_ctx c;
-    memset(&c, 0, sizeof(c));
-    if (ledger == NULL || (n > 0 && (events == NULL || lens == NULL))) {
-        return avow_error_set(AVOW_EINVALID, "store_append_signed_keep_forks: missing argument");
+    int error = store_signed_begin(&c, ledger, events, lens, n, "store_append_signed_keep_forks");
+    if (error < 0) {
+        return error;
     }
-    c.events = events;
-    c.lens = lens;
-    c.n = n;
     c.keep_forks = 1;
-    int error = store_append_signed_pooled(ledger, &c);
+    error = store_append_signed_pooled(ledger, &c);
     store_signed_result(&c, error, res, forks);
     return error;
 }

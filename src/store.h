@@ -73,10 +73,11 @@ int store_read_begin(const avow_ledger *ledger, MDB_txn **txn);
  * Hooks called by the store inside the write transaction, right after event
  * ev has been stored at log index `index` with its indexes. contest is the
  * contest it is indexed under (ptr NULL when none; for a retraction, its
- * target's contest). A hook that fails aborts the whole append.
+ * target's contest). The Merkle tree only needs the event's leaf hash
+ * (codec_hashes, computed on the worker pool). A hook that fails aborts the
+ * whole append.
  */
-int audit_on_append(store_w *w, uint64_t index, const avow_event *ev,
-                    const unsigned char leaf[AVOW_HASH_BYTES]);
+int audit_on_append(store_w *w, uint64_t index, const unsigned char leaf[AVOW_HASH_BYTES]);
 int projection_on_append(store_w *w, uint64_t index, const avow_event *ev,
                          const unsigned char id[AVOW_EVENT_ID_BYTES], const avow_str *contest);
 
