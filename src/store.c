@@ -36,6 +36,16 @@
  *  8. Only the writer thread touches LMDB. The worker pool (src/pool.c) signs
  *     or verifies the next chunk of a batch, and hashes it (codec_hashes: id,
  *     content hash, Merkle leaf), while the writer indexes the chunk before.
+ *  9. A batch of drafts writes its "ids" entries last, in key order (the ids
+ *     queue): ids are hashes, so written as they come each would land on a
+ *     random leaf, and a large transaction would fault in, copy and keep
+ *     nearly every leaf of the index at once. In key order each leaf is
+ *     visited once and the map's pages can be dropped behind (invariant 7).
+ *     Any lookup by id in the transaction writes the queue first, so the
+ *     transaction reads what it wrote (store_get_by_id).
+ * 10. Before a batch, the map is grown to hold it with room to spare
+ *     (store_reserve), so that a batch is seldom redone whole, signatures and
+ *     all, for MDB_MAP_FULL (invariant 6 remains the fallback).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -61,7 +71,11 @@
 #include "trust.h"
 
 /* Drafts per chunk of bulk signing (avow_ledger_append_drafts). */
-#define STORE_SIGN_CHUNK 256
+/* Batches of at least this many drafts write their ids in key order (invariant 9). */
+#define STORE_IDQ_MIN 64
+/* Map room kept per event of a batch, beyond its bytes (invariant 10). */
+#define STORE_RESERVE_PER_EVENT 1024
+#define STORE_SIGN_CHUNK        256
 /* Events per chunk of pipelined verification (avow_ledger_append_signed). */
 #define STORE_VERIFY_CHUNK 1024
 
@@ -76,11 +90,32 @@ static const char *const store_db_names[STORE_DB_COUNT] = {
     "merkle", "checkpoints", "snapshots", "retractions", "trust", "forks",
 };
 
+/* The ids queue of a batch (invariant 9): entries sorted by key, then written. */
+struct store_idq_entry {
+    uint64_t order; /* the id's first 8 bytes, big-endian: its key order */
+    unsigned char id[AVOW_EVENT_ID_BYTES];
+    unsigned char ik[8]; /* the log index, as stored */
+};
+
+struct store_idq {
+    struct store_idq_entry *e;
+    size_t n, cap;
+    uint64_t failed; /* the log index of the entry that could not be written */
+};
+
+struct store_w {
+    avow_ledger *ledger;
+    MDB_txn *txn;
+    int map_full;
+    struct store_idq *idq; /* NULL: ids are written as events are indexed */
+};
+
 struct avow_ledger {
     MDB_env *env;
     MDB_dbi dbi[STORE_DB_COUNT];
     unsigned int flags;
-    unsigned int readers; /* open iterators (invariant 6) */
+    unsigned int readers;   /* open iterators (invariant 6) */
+    struct store_w *writer; /* the write transaction under way, if any */
     char *path;
     char *origin;
 };
@@ -104,6 +139,14 @@ void
 store_test_initial_map(size_t bytes)
 {
     store_initial_map = bytes;
+}
+
+static unsigned long store_redone;
+
+unsigned long
+store_test_redone(void)
+{
+    return store_redone;
 }
 
 MDB_env *
@@ -353,6 +396,8 @@ store_get_event(const avow_ledger *ledger, MDB_txn *txn, uint64_t index, MDB_val
     return store_get(ledger, txn, STORE_DB_EVENTS, k, sizeof(k), raw);
 }
 
+static int store_idq_flush(struct store_w *w);
+
 int
 store_get_by_id(const avow_ledger *ledger, MDB_txn *txn, const unsigned char *id, MDB_val *raw,
                 uint64_t *index_out)
@@ -360,6 +405,11 @@ store_get_by_id(const avow_ledger *ledger, MDB_txn *txn, const unsigned char *id
     MDB_val v;
     uint64_t index = 0;
     int error;
+    /* Invariant 9: the transaction under way reads the ids it queued. */
+    if (ledger->writer != NULL && ledger->writer->txn == txn &&
+        (error = store_idq_flush(ledger->writer)) < 0) {
+        return error;
+    }
     if ((error = store_get(ledger, txn, STORE_DB_IDS, id, AVOW_EVENT_ID_BYTES, &v)) < 0) {
         return error;
     }
@@ -469,12 +519,6 @@ store_bytime_key(unsigned char *key, const avow_str *contest, const avow_event *
 
 /* ---- write transactions ------------------------------------------------- */
 
-struct store_w {
-    avow_ledger *ledger;
-    MDB_txn *txn;
-    int map_full;
-};
-
 static int
 store_put(struct store_w *w, enum store_db db, const void *k, size_t klen, const void *v,
           size_t vlen, unsigned int flags)
@@ -489,6 +533,67 @@ store_put(struct store_w *w, enum store_db db, const void *k, size_t klen, const
         w->map_full = 1;
     }
     return store_mdb_error(w->ledger, rc, store_db_names[db]);
+}
+
+static int
+store_idq_push(struct store_idq *q, const unsigned char *id, const unsigned char ik[8])
+{
+    if (q->n == q->cap) {
+        size_t cap = q->cap > 0 ? 2 * q->cap : 1024;
+        struct store_idq_entry *e = cap < q->cap ? NULL : realloc(q->e, cap * sizeof(*e));
+        if (e == NULL) {
+            return avow_error_set(AVOW_ENOMEM, "out of memory for the ids of a batch");
+        }
+        q->e = e;
+        q->cap = cap;
+    }
+    struct store_idq_entry *x = &q->e[q->n++];
+    x->order = be64_get(id);
+    memcpy(x->id, id, AVOW_EVENT_ID_BYTES);
+    memcpy(x->ik, ik, 8);
+    return 0;
+}
+
+static int
+store_idq_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const struct store_idq_entry *)a)->order;
+    uint64_t y = ((const struct store_idq_entry *)b)->order;
+    return (x > y) - (x < y);
+}
+
+/* Write the queued ids in key order, dropping the map's pages behind as it
+ * goes (invariants 7 and 9); the queue is then empty. Ids that share their
+ * first 8 bytes may come out of order: a cursor put finds its place anyway. */
+static int
+store_idq_flush(struct store_w *w)
+{
+    struct store_idq *q = w->idq;
+    MDB_cursor *cur = NULL;
+    int rc, error = 0;
+    if (q == NULL || q->n == 0) {
+        return 0;
+    }
+    qsort(q->e, q->n, sizeof(*q->e), store_idq_cmp);
+    if ((rc = mdb_cursor_open(w->txn, w->ledger->dbi[STORE_DB_IDS], &cur)) != 0) {
+        return store_mdb_error(w->ledger, rc, store_db_names[STORE_DB_IDS]);
+    }
+    for (size_t i = 0; i < q->n; i++) {
+        MDB_val key = { AVOW_EVENT_ID_BYTES, q->e[i].id };
+        MDB_val val = { 8, q->e[i].ik };
+        if ((rc = mdb_cursor_put(cur, &key, &val, MDB_NOOVERWRITE)) != 0) {
+            w->map_full = rc == MDB_MAP_FULL;
+            q->failed = be64_get(q->e[i].ik);
+            error = store_mdb_error(w->ledger, rc, store_db_names[STORE_DB_IDS]);
+            break;
+        }
+        if ((i + 1) % STORE_TRIM_EVERY == 0) {
+            store_trim_pages(w->ledger);
+        }
+    }
+    mdb_cursor_close(cur);
+    q->n = 0;
+    return error;
 }
 
 static int
@@ -524,6 +629,33 @@ store_grow(avow_ledger *ledger)
                               ledger->path, next, mdb_strerror(rc));
     }
     return 0;
+}
+
+/*
+ * Grow the map ahead of a batch that would come near filling it (invariant
+ * 10): its pages in use, a quarter more for the copies a transaction writes
+ * before it frees the originals, and `bytes` for the batch. Best effort: a
+ * map that cannot grow now is grown, or refused, on MDB_MAP_FULL.
+ */
+static void
+store_reserve(avow_ledger *ledger, uint64_t bytes)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    if ((ledger->flags & AVOW_OPEN_READONLY) || mdb_env_stat(ledger->env, &st) != 0) {
+        return;
+    }
+    while (ledger->readers == 0 && mdb_env_info(ledger->env, &info) == 0 &&
+           info.me_mapsize < AVOW_MAP_MAX) {
+        uint64_t used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+        if (used + used / 4 + bytes <= info.me_mapsize) {
+            return;
+        }
+        if (store_grow(ledger) < 0) {
+            avow_error_clear();
+            return;
+        }
+    }
 }
 
 /* Below this much free space, a failed write is taken for a full disk. */
@@ -594,12 +726,14 @@ store_write(avow_ledger *ledger, store_write_fn fn, void *ctx)
         return avow_error_set(AVOW_EINVALID, "ledger %s is open read-only", ledger->path);
     }
     for (;;) {
-        struct store_w w = { ledger, NULL, 0 };
+        struct store_w w = { ledger, NULL, 0, NULL };
         int error = store_txn_begin(ledger, 0, &w.txn);
         if (error < 0) {
             return error;
         }
+        ledger->writer = &w;
         error = fn(&w, ctx);
+        ledger->writer = NULL;
         if (error == 0) {
             int rc = mdb_txn_commit(w.txn);
             if (rc != 0) {
@@ -614,6 +748,7 @@ store_write(avow_ledger *ledger, store_write_fn fn, void *ctx)
             if (grow < 0) {
                 return grow;
             }
+            store_redone++;
             continue;
         }
         return error;
@@ -646,7 +781,12 @@ store_index_event(struct store_w *w, const avow_event *ev, const codec_hashes *h
     if ((error = store_put(w, STORE_DB_EVENTS, ik, 8, ev->raw, ev->raw_len, MDB_APPEND)) < 0) {
         return error;
     }
-    if ((error = store_put(w, STORE_DB_IDS, id, AVOW_EVENT_ID_BYTES, ik, 8, MDB_NOOVERWRITE)) < 0) {
+    if (w->idq != NULL) {
+        error = store_idq_push(w->idq, id, ik); /* invariant 9 */
+    } else {
+        error = store_put(w, STORE_DB_IDS, id, AVOW_EVENT_ID_BYTES, ik, 8, MDB_NOOVERWRITE);
+    }
+    if (error < 0) {
         return error;
     }
     memcpy(ak, ev->author, AVOW_PUBKEY_BYTES);
@@ -741,7 +881,8 @@ struct drafts_ctx {
     /* Bulk signing (src/pool.c): messages of two chunks of drafts, one signed
      * by the pool while this thread indexes the other. */
     avow_buf buf2;
-    pool *pool; /* NULL: sign in this thread */
+    pool *pool;           /* NULL: sign in this thread */
+    struct store_idq idq; /* invariant 9 */
     pool_sign_item items[2][STORE_SIGN_CHUNK];
     codec_hashes hashes[2][STORE_SIGN_CHUNK]; /* content: here; id, leaf: the pool */
 };
@@ -821,11 +962,21 @@ store_drafts_txn(struct store_w *w, void *vctx)
     unsigned char prev[AVOW_HASH_BYTES], head_id[AVOW_EVENT_ID_BYTES];
     uint64_t seq;
     int64_t last = INT64_MIN;
+    uint64_t first;
     avow_event ev;
+    MDB_stat st;
     MDB_val v;
-    int error;
+    int error, rc;
 
     c->failed_at = 0;
+    c->idq.n = 0;
+    if ((rc = mdb_stat(w->txn, ledger->dbi[STORE_DB_EVENTS], &st)) != 0) {
+        return store_mdb_error(ledger, rc, store_db_names[STORE_DB_EVENTS]);
+    }
+    first = (uint64_t)st.ms_entries;
+    if (c->n >= STORE_IDQ_MIN) {
+        w->idq = &c->idq;
+    }
     if ((error = store_head_txn(ledger, w->txn, pk, &seq, prev, head_id)) < 0) {
         goto done;
     }
@@ -899,6 +1050,11 @@ store_drafts_txn(struct store_w *w, void *vctx)
         }
         goto done;
     }
+    if ((error = store_idq_flush(w)) < 0) {
+        c->failed_at = c->idq.failed >= first && c->idq.failed - first < c->n
+                         ? (size_t)(c->idq.failed - first)
+                         : 0;
+    }
 done:
     pool_wait(c->pool);
     return error;
@@ -918,12 +1074,16 @@ store_append_drafts(avow_ledger *ledger, struct pool *p, size_t *failed_at, unsi
     c.n = n;
     c.ids_out = ids_out;
     c.pool = p;
+    if (n >= STORE_IDQ_MIN) {
+        store_reserve(ledger, (uint64_t)n * STORE_RESERVE_PER_EVENT);
+    }
     int error = n == 0 ? 0 : store_write(ledger, store_drafts_txn, &c);
     if (failed_at != NULL) {
         *failed_at = error < 0 ? c.failed_at : n;
     }
     avow_buf_dispose(&c.buf);
     avow_buf_dispose(&c.buf2);
+    free(c.idq.e);
     return error;
 }
 
@@ -1147,9 +1307,8 @@ store_append_signed_pooled(avow_ledger *ledger, struct signed_ctx *c)
 
 /* The context of a batch of signed events, its arguments checked. */
 static int
-store_signed_begin(struct signed_ctx *c, const avow_ledger *ledger,
-                   const unsigned char *const *events, const size_t *lens, size_t n,
-                   const char *caller)
+store_signed_begin(struct signed_ctx *c, avow_ledger *ledger, const unsigned char *const *events,
+                   const size_t *lens, size_t n, const char *caller)
 {
     memset(c, 0, sizeof(*c));
     if (ledger == NULL || (n > 0 && (events == NULL || lens == NULL))) {
@@ -1158,6 +1317,13 @@ store_signed_begin(struct signed_ctx *c, const avow_ledger *ledger,
     c->events = events;
     c->lens = lens;
     c->n = n;
+    if (n >= STORE_IDQ_MIN) {
+        uint64_t bytes = (uint64_t)n * STORE_RESERVE_PER_EVENT;
+        for (size_t i = 0; i < n; i++) {
+            bytes += lens[i];
+        }
+        store_reserve(ledger, bytes);
+    }
     return 0;
 }
 

@@ -165,5 +165,7 @@ void store_drop_pages(const avow_ledger *ledger);
 /* Tests only: the map size the next avow_ledger_init() starts with
  * (0 restores AVOW_MAP_INITIAL), to prove that the map grows on demand. */
 void store_test_initial_map(size_t bytes);
+/* Tests only: write transactions redone whole for MDB_MAP_FULL so far. */
+unsigned long store_test_redone(void);
 
 #endif /* AVOW_STORE_H */

@@ -13,6 +13,7 @@
 
 #include <lmdb.h>
 
+#include "codec.h"
 #include "store.h"
 #include "testutil.h"
 
@@ -594,6 +595,165 @@ test_store__refuses_unknown_contest_and_redefinition(void **state)
     free(dir);
 }
 
+/* Append the stance of actor by key, signed here with a recorded time of
+ * `at`: a head in the future makes the next batch's times, hence its ids, known
+ * in advance (a batch records max(now, the head's time)). */
+static void
+append_recorded_at(avow_ledger *l, const avow_key *key, const char *actor, int64_t at)
+{
+    const unsigned char *pk = avow_key_public(key);
+    avow_buf m = AVOW_BUF_INIT;
+    unsigned char prev[AVOW_HASH_BYTES];
+    uint64_t seq = 0;
+    avow_append_result ar;
+    avow_draft d = stance_draft(CONTEST, actor, T_2024_04_03);
+    assert_int_equal(avow_ledger_head(l, &seq, prev, pk), 0);
+    assert_int_equal(codec_encode_message(&m, &d, pk, seq + 1, prev, at), 0);
+    assert_int_equal(avow_buf_grow(&m, AVOW_SIG_BYTES), 0);
+    codec_sign_message(m.ptr + m.len, m.ptr, m.len, key);
+    m.len += AVOW_SIG_BYTES;
+    const unsigned char *p = m.ptr;
+    assert_int_equal(avow_ledger_append_signed(l, &ar, &p, &m.len, 1), 0);
+    assert_int_equal(ar.appended, 1);
+    avow_buf_dispose(&m);
+}
+
+/* Invariant 9: a batch writes its ids last, in key order, and a lookup by id
+ * in its transaction writes the queue first. The batch retracts one of its
+ * own events (its id learnt from the same batch appended to a twin ledger):
+ * the lookup of that target must find an id queued a moment before. The page
+ * budget is zero, so the map's pages are dropped behind each step of the
+ * writes. Afterwards every id leads to its event. */
+static void
+test_store__batch_ids_are_written_in_key_order_and_found(void **state)
+{
+    (void)state;
+    enum { BATCH = 600, TARGET = 100, RETRACT = 300 };
+    static char actors[BATCH][32];
+    static avow_draft drafts[BATCH];
+    static unsigned char ids[BATCH * AVOW_EVENT_ID_BYTES];
+    const int64_t future = INT64_C(4102444800000000); /* 2100-01-01 */
+    char *dir = NULL, *dir2 = NULL;
+    avow_key *key = tu_key(3);
+    avow_ledger *l = tu_ledger(&dir);
+    avow_ledger *twin = tu_ledger(&dir2);
+    avow_draft c = contest_draft(CONTEST);
+    size_t failed_at = 0;
+    int rc;
+    for (int i = 0; i < BATCH; i++) {
+        snprintf(actors[i], sizeof(actors[i]), "B%d", i);
+        drafts[i] = stance_draft(CONTEST, actors[i], T_2024_04_03 + i);
+    }
+    /* The same head on both: the contest's bytes, then a stance from 2100. */
+    unsigned char cid[AVOW_EVENT_ID_BYTES];
+    avow_buf craw = AVOW_BUF_INIT;
+    avow_append_result ar;
+    append_ok(l, cid, key, &c);
+    assert_int_equal(avow_ledger_get(l, &craw, NULL, cid), 0);
+    const unsigned char *cp = craw.ptr;
+    assert_int_equal(avow_ledger_append_signed(twin, &ar, &cp, &craw.len, 1), 0);
+    avow_buf_dispose(&craw);
+    append_recorded_at(l, key, "early", future);
+    append_recorded_at(twin, key, "early", future);
+
+    rc = avow_ledger_append_drafts(twin, &failed_at, ids, key, drafts, RETRACT);
+    if (rc != 0) {
+        fail_msg("twin batch failed at %zu: %s", failed_at, avow_error_last());
+    }
+    unsigned char target[AVOW_EVENT_ID_BYTES];
+    memcpy(target, ids + TARGET * AVOW_EVENT_ID_BYTES, AVOW_EVENT_ID_BYTES);
+    drafts[RETRACT] = retract_draft(target);
+
+    store_test_rss_budget(0);
+    rc = avow_ledger_append_drafts(l, &failed_at, ids, key, drafts, BATCH);
+    store_test_rss_budget(STORE_RSS_BUDGET);
+    if (rc != 0) {
+        fail_msg("batch failed at %zu: %s", failed_at, avow_error_last());
+    }
+    assert_memory_equal(ids + TARGET * AVOW_EVENT_ID_BYTES, target, AVOW_EVENT_ID_BYTES);
+    for (int i = 0; i < BATCH; i++) {
+        avow_buf out = AVOW_BUF_INIT;
+        avow_event ev;
+        unsigned char id[AVOW_EVENT_ID_BYTES];
+        uint64_t index = 0;
+        assert_int_equal(avow_ledger_get(l, &out, &index, ids + i * AVOW_EVENT_ID_BYTES), 0);
+        assert_int_equal(index, 2 + (uint64_t)i);
+        assert_int_equal(avow_event_decode(&ev, out.ptr, out.len), 0);
+        avow_event_id(id, &ev);
+        assert_memory_equal(id, ids + i * AVOW_EVENT_ID_BYTES, AVOW_EVENT_ID_BYTES);
+        assert_int_equal(ev.seq, 3 + (uint64_t)i);
+        assert_int_equal(ev.kind, i == RETRACT ? AVOW_KIND_RETRACT : AVOW_KIND_STANCE);
+        avow_buf_dispose(&out);
+    }
+    struct problems ps;
+    assert_int_equal(verify_collect(l, &ps), 0);
+
+    avow_ledger_free(l);
+    avow_ledger_free(twin);
+    avow_key_free(key);
+    tu_rmrf(dir);
+    tu_rmrf(dir2);
+    free(dir);
+    free(dir2);
+}
+
+/* Invariant 10: a batch grows a map too small for it before it starts,
+ * instead of filling it and being redone whole (signatures and all). */
+static void
+test_store__batch_grows_the_map_before_it_starts(void **state)
+{
+    (void)state;
+    enum { BATCH = 2000 };
+    static char actors[BATCH][32];
+    static avow_draft drafts[BATCH];
+    static const unsigned char *ptrs[BATCH + 1];
+    static size_t lens[BATCH + 1];
+    static unsigned char *raws[BATCH + 1];
+    char *dir = NULL, *dir2 = NULL;
+    avow_key *key = tu_key(3);
+    store_test_initial_map(128 * 1024);
+    avow_ledger *l = tu_ledger(&dir);
+    avow_ledger *l2 = tu_ledger(&dir2);
+    store_test_initial_map(0);
+    avow_draft c = contest_draft(CONTEST);
+    append_ok(l, NULL, key, &c);
+
+    for (int i = 0; i < BATCH; i++) {
+        snprintf(actors[i], sizeof(actors[i]), "G%d", i);
+        drafts[i] = stance_draft(CONTEST, actors[i], T_2024_04_03 + i);
+    }
+    unsigned long redone = store_test_redone();
+    size_t failed_at = 0;
+    int rc = avow_ledger_append_drafts(l, &failed_at, NULL, key, drafts, BATCH);
+    if (rc != 0) {
+        fail_msg("batch failed at %zu: %s", failed_at, avow_error_last());
+    }
+    assert_int_equal(store_test_redone(), redone);
+    assert_int_equal(count_of(l), 1 + BATCH);
+
+    /* The same for a batch of signed events. */
+    size_t n = export_all(l, raws, lens, BATCH + 1);
+    assert_int_equal(n, 1 + BATCH);
+    for (size_t i = 0; i < n; i++) {
+        ptrs[i] = raws[i];
+    }
+    avow_append_result ar;
+    assert_int_equal(avow_ledger_append_signed(l2, &ar, ptrs, lens, n), 0);
+    assert_int_equal(ar.appended, n);
+    assert_int_equal(store_test_redone(), redone);
+    free_all(raws, n);
+    struct problems ps;
+    assert_int_equal(verify_collect(l2, &ps), 0);
+
+    avow_ledger_free(l);
+    avow_ledger_free(l2);
+    avow_key_free(key);
+    tu_rmrf(dir);
+    tu_rmrf(dir2);
+    free(dir);
+    free(dir2);
+}
+
 static void
 test_store__grows_a_tiny_map(void **state)
 {
@@ -1007,6 +1167,8 @@ main(void)
         cmocka_unit_test(test_store__refuses_retraction_of_another_authors_event),
         cmocka_unit_test(test_store__refuses_unknown_contest_and_redefinition),
         cmocka_unit_test(test_store__grows_a_tiny_map),
+        cmocka_unit_test(test_store__batch_ids_are_written_in_key_order_and_found),
+        cmocka_unit_test(test_store__batch_grows_the_map_before_it_starts),
         cmocka_unit_test(test_store__verify_reports_exactly_the_tampered_event),
         cmocka_unit_test(test_store__verify_reports_missing_index_entries),
         cmocka_unit_test(test_store__verify_finds_wrong_id_entries_without_probing),
