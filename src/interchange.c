@@ -24,12 +24,19 @@
  *     ICHG_CHUNK_TEXT bytes of text after its first record) and parsed on
  *     the worker pool; everything that depends on order (the ledger checks,
  *     the bad-line reports, the chain) then runs in order on this thread.
+ *  7. The check pass writes the draft of each good unsigned record to a
+ *     temporary file (the spill: unlinked at once, in $TMPDIR or /tmp), and
+ *     the append pass signs what it reads back from there instead of parsing
+ *     the input again: what is appended is exactly what was checked. Without
+ *     a spill (it could not be created or written), the append pass parses
+ *     the input again, as the check pass did.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <sodium.h>
@@ -886,6 +893,11 @@ typedef struct imp {
     avow_buf text;
     size_t *fofs, *flen;
     avow_draft *drafts;
+    /* Invariant 7: the drafts of the good records, written by the check pass. */
+    FILE *spill;
+    avow_buf spill_buf;  /* a chunk's records, before they are written */
+    uint64_t spill_size; /* bytes written */
+    uint64_t spill_done; /* bytes read back */
 } imp;
 
 static int
@@ -910,6 +922,11 @@ imp_progress(imp *m, int force)
 {
     if (m->o->on_progress != NULL && (force || ++m->ticks % ICHG_PROGRESS_EVERY == 0)) {
         uint64_t done = m->base + m->rd.offset;
+        if (m->spill != NULL && m->base > 0) {
+            /* The append pass reads the spill: its share of the second half. */
+            double part = m->spill_size > 0 ? (double)m->spill_done / (double)m->spill_size : 1;
+            done = m->base + (uint64_t)(part * (double)(m->total - m->base));
+        }
         m->o->on_progress(done > m->total ? m->total : done, m->total, m->o->payload);
     }
 }
@@ -1235,6 +1252,180 @@ imp_slot_error(const imp_slot *s)
     return avow_error_set(s->code, "%s", s->msg != NULL ? s->msg : avow_strerror(s->code));
 }
 
+/* ---- the spill (invariant 7) ---------------------------------------------
+ *
+ * A spilled record: a u32 length of what follows, the line (u64), the
+ * effective time (i64), kind, precision, stance and whether a target
+ * follows (a byte each), the target (32 bytes), then each text field of the
+ * draft as a u32 length (SPILL_ABSENT: none) and its bytes with their NUL.
+ * Native byte order: the file lives and dies with this process.
+ */
+#define SPILL_ABSENT UINT32_MAX
+#define SPILL_FIXED  20 /* line, time, four bytes */
+
+static void
+imp_spill_open(imp *m)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    int fd, n;
+    if (dir == NULL || dir[0] == '\0') {
+        dir = "/tmp";
+    }
+    n = snprintf(path, sizeof(path), "%s/avow-import-XXXXXX", dir);
+    if (n < 0 || (size_t)n >= sizeof(path) || (fd = mkstemp(path)) < 0) {
+        return; /* no spill: the append pass parses again */
+    }
+    (void)unlink(path);
+    if ((m->spill = fdopen(fd, "w+b")) == NULL) {
+        (void)close(fd);
+    }
+}
+
+/* Give the spill up: the append pass parses the input again. */
+static void
+imp_spill_drop(imp *m)
+{
+    if (m->spill != NULL) {
+        (void)fclose(m->spill); /* a scratch file: nothing to lose */
+        m->spill = NULL;
+    }
+}
+
+/* Add the draft of a good record to the chunk's part of the spill. */
+static int
+imp_spill_add(imp *m, uint64_t line, const avow_draft *d)
+{
+    avow_buf *b = &m->spill_buf;
+    const unsigned char flags[4] = { d->kind, d->precision, d->stance, d->target != NULL };
+    size_t start = b->len;
+    uint32_t len = 0;
+    int error;
+    if (m->spill == NULL) {
+        return 0;
+    }
+    if ((error = avow_buf_put(b, &len, sizeof(len))) < 0 ||
+        (error = avow_buf_put(b, &line, sizeof(line))) < 0 ||
+        (error = avow_buf_put(b, &d->effective_at, sizeof(d->effective_at))) < 0 ||
+        (error = avow_buf_put(b, flags, sizeof(flags))) < 0 ||
+        (d->target != NULL && (error = avow_buf_put(b, d->target, AVOW_EVENT_ID_BYTES)) < 0)) {
+        return error;
+    }
+    for (size_t t = 0; t < RF_TEXT_COUNT; t++) {
+        const char *v = *(const char *const *)(const void *)((const char *)d + draft_text_off[t]);
+        uint32_t n = v != NULL ? (uint32_t)strlen(v) + 1 : SPILL_ABSENT;
+        if ((error = avow_buf_put(b, &n, sizeof(n))) < 0 ||
+            (v != NULL && (error = avow_buf_put(b, v, n)) < 0)) {
+            return error;
+        }
+    }
+    len = (uint32_t)(b->len - start - sizeof(len));
+    memcpy(b->ptr + start, &len, sizeof(len));
+    return 0;
+}
+
+/* Write the chunk's part of the spill; on failure, give the spill up. */
+static void
+imp_spill_write(imp *m)
+{
+    if (m->spill != NULL && m->spill_buf.len > 0) {
+        if (fwrite(m->spill_buf.ptr, 1, m->spill_buf.len, m->spill) != m->spill_buf.len) {
+            imp_spill_drop(m);
+        } else {
+            m->spill_size += m->spill_buf.len;
+        }
+    }
+    avow_buf_clear(&m->spill_buf);
+}
+
+static int
+spill_corrupt(void)
+{
+    return avow_error_set(AVOW_EIO, "the import's temporary file does not read back as written");
+}
+
+/* One spilled record (p, len: what follows its length) into *d and *line;
+ * the draft's strings point into p. */
+static int
+spill_decode(avow_draft *d, uint64_t *line, const unsigned char *p, size_t len)
+{
+    avow_draft init = AVOW_DRAFT_INIT;
+    size_t at = SPILL_FIXED;
+    *d = init;
+    if (len < SPILL_FIXED) {
+        return spill_corrupt();
+    }
+    memcpy(line, p, 8);
+    memcpy(&d->effective_at, p + 8, 8);
+    d->kind = p[16];
+    d->precision = p[17];
+    d->stance = p[18];
+    if (p[19]) {
+        if (len - at < AVOW_EVENT_ID_BYTES) {
+            return spill_corrupt();
+        }
+        d->target = p + at;
+        at += AVOW_EVENT_ID_BYTES;
+    }
+    for (size_t t = 0; t < RF_TEXT_COUNT; t++) {
+        uint32_t n;
+        if (len - at < sizeof(n)) {
+            return spill_corrupt();
+        }
+        memcpy(&n, p + at, sizeof(n));
+        at += sizeof(n);
+        if (n == SPILL_ABSENT) {
+            continue;
+        }
+        if (n == 0 || n > len - at || p[at + n - 1] != '\0') {
+            return spill_corrupt();
+        }
+        *draft_text(d, t) = (const char *)(p + at);
+        at += n;
+    }
+    return at == len ? 0 : spill_corrupt();
+}
+
+/* Read the next chunk of spilled drafts (as imp_read_chunk() bounds a chunk)
+ * into m->drafts and m->lines. @return 1 (m->n > 0), 0 at the end, or an error. */
+static int
+imp_spill_read(imp *m)
+{
+    int error;
+    avow_buf_clear(&m->text);
+    m->n = 0;
+    while (m->n < m->batch && m->text.len < ICHG_CHUNK_TEXT) {
+        uint32_t len;
+        size_t got = fread(&len, 1, sizeof(len), m->spill);
+        if (got == 0 && feof(m->spill)) {
+            break;
+        }
+        if (got != sizeof(len) || len < SPILL_FIXED || len > 2 * AVOW_LINE_MAX + 1024) {
+            return spill_corrupt();
+        }
+        if ((error = avow_buf_grow(&m->text, len)) < 0) {
+            return error;
+        }
+        if (fread(m->text.ptr + m->text.len, 1, len, m->spill) != len) {
+            return spill_corrupt();
+        }
+        m->slots[m->n].off = m->text.len;
+        m->slots[m->n].len = len;
+        m->text.len += len;
+        m->spill_done += sizeof(len) + len;
+        m->n++;
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        error =
+          spill_decode(&m->drafts[i], &m->lines[i], m->text.ptr + m->slots[i].off, m->slots[i].len);
+        if (error < 0) {
+            m->n = 0;
+            return error;
+        }
+    }
+    return m->n > 0;
+}
+
 /* Check pass over unsigned records, a chunk at a time: parsed on every core,
  * then checked against the ledger in order (invariant 6). */
 static int
@@ -1248,6 +1439,9 @@ imp_check_records(imp *m)
             const imp_slot *s = &m->slots[i];
             m->res->records += (uint64_t)s->read;
             error = s->code != 0 ? imp_slot_error(s) : imp_check_draft(m, &s->rec->draft);
+            if (error == 0 && (error = imp_spill_add(m, s->line, &s->rec->draft)) < 0) {
+                return error;
+            }
             if (error < 0) {
                 if (!is_line_error(error)) {
                     return error;
@@ -1258,6 +1452,7 @@ imp_check_records(imp *m)
             }
             imp_progress(m, 0);
         }
+        imp_spill_write(m);
     }
     return error;
 }
@@ -1376,8 +1571,9 @@ imp_add(imp *m)
     return m->n == m->batch ? imp_flush(m) : 0;
 }
 
-/* Append pass over unsigned records: each chunk parsed on every core again,
- * then signed (on every core) and appended, one transaction per chunk. */
+/* Append pass over unsigned records without a spill (invariant 7): each
+ * chunk parsed on every core again, then signed (on every core) and
+ * appended, one transaction per chunk. */
 static int
 imp_append_records(imp *m)
 {
@@ -1411,16 +1607,45 @@ imp_append_records(imp *m)
     return error;
 }
 
+/* Append pass over the spill (invariant 7): no parsing, no re-reading. */
+static int
+imp_append_spilled(imp *m)
+{
+    int error;
+    while ((error = imp_spill_read(m)) == 1) {
+        if ((error = imp_flush(m)) < 0) {
+            return error;
+        }
+        imp_progress(m, 1);
+    }
+    if (error == 0 && m->spill_done != m->spill_size) {
+        error = spill_corrupt();
+    }
+    if (error < 0 && m->res->appended > 0) {
+        error = avow_error_set(error, "%s (%" PRIu64 " events of earlier batches were appended)",
+                               avow_error_last(), m->res->appended);
+    }
+    return error;
+}
+
 static int
 imp_append_pass(imp *m)
 {
     size_t bi = 0;
     int error;
 
+    m->base = m->total / 2;
+    if (m->spill != NULL && (fflush(m->spill) != 0 || fseek(m->spill, 0, SEEK_SET) != 0)) {
+        imp_spill_drop(m);
+    }
+    if (m->spill != NULL) {
+        error = imp_append_spilled(m);
+        imp_progress(m, 1);
+        return error;
+    }
     if ((error = ichg_reader_rewind(&m->rd)) < 0) {
         return error;
     }
-    m->base = m->total / 2;
     if ((m->flags & AVOW_IMPORT_CSV) && (error = imp_csv_header(m)) < 0) {
         return error;
     }
@@ -1556,6 +1781,7 @@ avow_import(avow_ledger *ledger, avow_import_result *res, const char *path,
     }
     if (m.flags & AVOW_IMPORT_SIGN) {
         m.pk = avow_key_public(m.o->key);
+        imp_spill_open(&m);
     }
     if ((error = imp_open(&m, path)) < 0 || (error = ichg_reader_init(&m.rd, m.f)) < 0 ||
         (error = imp_alloc(&m)) < 0 || (error = imp_check_pass(&m)) < 0) {
@@ -1587,6 +1813,8 @@ done:
         free(m.slots[i].msg);
     }
     avow_buf_dispose(&m.text);
+    imp_spill_drop(&m);
+    avow_buf_dispose(&m.spill_buf);
     free(m.fofs);
     free(m.flen);
     hset_dispose(&m.authors);

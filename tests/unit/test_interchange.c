@@ -537,6 +537,74 @@ test_interchange__sign_one_bad_line_in_1000_appends_nothing(void **state)
     free(text);
 }
 
+/* Import --sign with $TMPDIR set to dir (NULL: unset), restored after. */
+static int
+import_with_tmpdir(avow_ledger *l, avow_import_result *res, const char *path,
+                   const avow_import_opts *o, const char *dir)
+{
+    const char *old = getenv("TMPDIR");
+    char *saved = old != NULL ? strdup(old) : NULL;
+    int rc;
+    if (dir != NULL) {
+        assert_int_equal(setenv("TMPDIR", dir, 1), 0);
+    } else {
+        assert_int_equal(unsetenv("TMPDIR"), 0);
+    }
+    rc = avow_import(l, res, path, o);
+    if (saved != NULL) {
+        assert_int_equal(setenv("TMPDIR", saved, 1), 0);
+    } else {
+        assert_int_equal(unsetenv("TMPDIR"), 0);
+    }
+    free(saved);
+    return rc;
+}
+
+static void
+assert_same_str(avow_str a, avow_str b)
+{
+    assert_int_equal(a.ptr == NULL, b.ptr == NULL);
+    assert_int_equal(a.len, b.len);
+    if (a.len > 0) {
+        assert_memory_equal(a.ptr, b.ptr, a.len);
+    }
+}
+
+/* Every event of a and b says the same thing (their times of recording,
+ * hence chains and signatures, differ). */
+static void
+assert_same_bodies(avow_ledger *a, avow_ledger *b)
+{
+    avow_iter *ia = NULL, *ib = NULL;
+    avow_event x, y;
+    uint64_t index;
+    int ra, rb;
+    assert_int_equal(avow_iter_new(&ia, a, NULL), 0);
+    assert_int_equal(avow_iter_new(&ib, b, NULL), 0);
+    while ((ra = avow_iter_next(ia, &x, &index)) == 1) {
+        assert_int_equal(avow_iter_next(ib, &y, &index), 1);
+        assert_int_equal(x.kind, y.kind);
+        assert_int_equal(x.effective_at, y.effective_at);
+        assert_int_equal(x.precision, y.precision);
+        assert_int_equal(x.stance, y.stance);
+        assert_int_equal(x.target == NULL, y.target == NULL);
+        assert_same_str(x.contest, y.contest);
+        assert_same_str(x.title, y.title);
+        assert_same_str(x.rule, y.rule);
+        assert_same_str(x.actor, y.actor);
+        assert_same_str(x.candidate, y.candidate);
+        assert_same_str(x.person, y.person);
+        assert_same_str(x.source, y.source);
+        assert_same_str(x.quote, y.quote);
+        assert_same_str(x.reason, y.reason);
+    }
+    assert_int_equal(ra, 0);
+    rb = avow_iter_next(ib, &y, &index);
+    assert_int_equal(rb, 0);
+    avow_iter_free(ia);
+    avow_iter_free(ib);
+}
+
 /* Records are read in chunks and parsed on the worker pool (src/interchange.c
  * invariant 6): with chunks of 7, bad lines of every kind on both sides of
  * chunk edges (a reader refusal among them) are still reported in file order
@@ -630,8 +698,137 @@ test_interchange__sign_chunks_keep_order_and_line_numbers(void **state)
     assert_non_null(strstr(avow_error_last(), "line 5: unknown stance 'endorses'"));
     assert_non_null(strstr(avow_error_last(), "and 4 more bad lines"));
     assert_int_equal(count_of(f->b), 0);
+
+    /* Without a spill (invariant 7), the append pass skips the same lines. */
+    char missing[4300];
+    snprintf(missing, sizeof(missing), "%s/no/such/dir", f->dir);
+    o.flags = AVOW_IMPORT_SIGN | AVOW_IMPORT_SKIP_BAD;
+    seen.n = 0;
+    if (import_with_tmpdir(f->b, &res, f->path, &o, missing) != 0) {
+        fail_msg("import without a spill: %s", avow_error_last());
+    }
+    assert_int_equal(res.appended, 1 + nwant);
+    assert_same_bodies(f->a, f->b);
     free(text);
     free(want);
+}
+
+/* Invariant 7: the append pass signs the drafts the check pass wrote to its
+ * spill. Without a spill ($TMPDIR where no file can be made) it parses the
+ * input again, to the same events: every kind and field, JSON and CSV. */
+static void
+test_interchange__sign_without_a_spill_parses_again_to_the_same_events(void **state)
+{
+    fixture *f = *state;
+    avow_import_opts o = AVOW_IMPORT_OPTS_INIT;
+    avow_import_result res;
+    char missing[4300];
+    snprintf(missing, sizeof(missing), "%s/no/such/dir", f->dir);
+    o.key = f->k1;
+    o.batch = 3; /* several chunks */
+
+    put_file(
+      f->path,
+      "{\"kind\":\"contest\",\"contest\":\"c\",\"title\":\"T \\u00e9\",\"rule\":\"2/3\","
+      "\"at\":\"2024-01-01\"}\n"
+      "{\"kind\":\"member-join\",\"contest\":\"c\",\"actor\":\"LT\",\"at\":\"2024-01\"}\n"
+      "{\"kind\":\"member-join\",\"contest\":\"c\",\"actor\":\"EE\",\"at\":\"2024\"}\n"
+      "{\"kind\":\"candidate-enter\",\"contest\":\"c\",\"candidate\":\"Rutte\","
+      "\"at\":\"2024-01-02T10:00Z\"}\n"
+      "{\"kind\":\"stance\",\"contest\":\"c\",\"actor\":\"LT\",\"stance\":\"supports\","
+      "\"candidate\":\"Rutte\",\"at\":\"2024-04-03T10:00:00.250Z\","
+      "\"source\":\"https://example.org/lt\",\"person\":\"G. Nauseda\","
+      "\"quote\":\"line one\\nline \\\"two\\\"\"}\n"
+      "{\"kind\":\"stance\",\"contest\":\"c\",\"actor\":\"EE\",\"stance\":\"undecided\","
+      "\"candidate\":\"Rutte\",\"at\":\"2024-04-03\",\"source\":\"https://e.org/ee\","
+      "\"person\":null}\n"
+      "{\"kind\":\"member-leave\",\"contest\":\"c\",\"actor\":\"EE\",\"at\":\"2024-05-01\"}\n"
+      "{\"kind\":\"candidate-withdraw\",\"contest\":\"c\",\"candidate\":\"Rutte\","
+      "\"at\":\"2024-06-01\"}\n"
+      "{\"kind\":\"decision\",\"contest\":\"c\",\"candidate\":\"Rutte\","
+      "\"at\":\"2024-06-26\",\"source\":\"https://example.org/d\"}\n");
+    o.flags = AVOW_IMPORT_SIGN;
+    if (import_with_tmpdir(f->a, &res, f->path, &o, f->dir) != 0) {
+        fail_msg("import with a spill: %s", avow_error_last());
+    }
+    if (import_with_tmpdir(f->b, &res, f->path, &o, missing) != 0) {
+        fail_msg("import without a spill: %s", avow_error_last());
+    }
+    assert_int_equal(res.appended, 9);
+    assert_int_equal(count_of(f->a), 9);
+    assert_same_bodies(f->a, f->b);
+
+    put_file(f->path, "kind,contest,actor,stance,candidate,at,source,quote\r\n"
+                      "stance,c,LT,opposes,Rutte,2024-07-01,https://e.org/a,\"a, \"\"b\"\"\"\r\n"
+                      "stance,c,EE,supports,Rutte,2024-07-02T00:00:00+02:00,https://e.org/b,\r\n");
+    o.flags = AVOW_IMPORT_SIGN | AVOW_IMPORT_CSV;
+    assert_int_equal(import_with_tmpdir(f->a, &res, f->path, &o, NULL), 0);
+    assert_int_equal(import_with_tmpdir(f->b, &res, f->path, &o, missing), 0);
+    assert_int_equal(count_of(f->b), 11);
+    assert_same_bodies(f->a, f->b);
+}
+
+struct rewrite {
+    const char *path;
+    int done;
+};
+
+/* At the end of the check pass (half the work), replace the input. */
+static void
+rewrite_after_check(uint64_t done, uint64_t total, void *payload)
+{
+    struct rewrite *r = payload;
+    if (!r->done && done == total / 2) {
+        put_file(r->path, "{\"kind\":\"stance\",\"contest\":\"c\",\"actor\":\"XX\","
+                          "\"stance\":\"endorses\"}\n");
+        r->done = 1;
+    }
+}
+
+/* Invariant 7: what is appended is what the check pass read, even when the
+ * file is replaced in between; without a spill, the second reading sees the
+ * change and appends nothing. */
+static void
+test_interchange__sign_appends_what_the_check_pass_read(void **state)
+{
+    fixture *f = *state;
+    avow_import_opts o = AVOW_IMPORT_OPTS_INIT;
+    avow_import_result res;
+    struct rewrite r = { f->path, 0 };
+    char missing[4300];
+    avow_iter *it = NULL;
+    avow_event ev;
+    uint64_t index;
+    snprintf(missing, sizeof(missing), "%s/no/such/dir", f->dir);
+    const char *records =
+      "{\"kind\":\"contest\",\"contest\":\"c\",\"title\":\"T\",\"rule\":\"unanimity\","
+      "\"at\":\"2024-01-01\"}\n"
+      "{\"kind\":\"stance\",\"contest\":\"c\",\"actor\":\"LT\",\"stance\":\"supports\","
+      "\"candidate\":\"Rutte\",\"at\":\"2024-04-03\",\"source\":\"https://e.org/lt\"}\n";
+    o.flags = AVOW_IMPORT_SIGN;
+    o.key = f->k1;
+    o.on_progress = rewrite_after_check;
+    o.payload = &r;
+
+    put_file(f->path, records);
+    if (import_with_tmpdir(f->a, &res, f->path, &o, f->dir) != 0) {
+        fail_msg("import: %s", avow_error_last());
+    }
+    assert_int_equal(r.done, 1);
+    assert_int_equal(res.appended, 2);
+    assert_int_equal(avow_iter_new(&it, f->a, NULL), 0);
+    assert_int_equal(avow_iter_next(it, &ev, &index), 1);
+    assert_int_equal(avow_iter_next(it, &ev, &index), 1);
+    assert_int_equal(ev.actor.len, 2);
+    assert_memory_equal(ev.actor.ptr, "LT", 2);
+    avow_iter_free(it);
+
+    r.done = 0;
+    put_file(f->path, records);
+    assert_int_equal(import_with_tmpdir(f->b, &res, f->path, &o, missing), AVOW_EINVALID);
+    assert_int_equal(r.done, 1);
+    assert_non_null(strstr(avow_error_last(), "the file changed during the import?"));
+    assert_int_equal(count_of(f->b), 0);
 }
 
 static void
@@ -1010,6 +1207,10 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
           test_interchange__retraction_needs_an_event_of_the_same_author, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+          test_interchange__sign_without_a_spill_parses_again_to_the_same_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interchange__sign_appends_what_the_check_pass_read,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_interchange__csv_records_are_signed_like_json, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
