@@ -20,8 +20,8 @@
  *     record: the line it starts on) and the reason.
  *  5. Text taken from the input and echoed in a message is clipped and has
  *     its control characters replaced.
- *  6. Unsigned records are read a chunk at a time (at most one batch, at most
- *     ICHG_CHUNK_TEXT bytes of text after its first record) and parsed on
+ *  6. Unsigned records are read a chunk at a time (at most ICHG_PARSE_CHUNK
+ *     records, at most ICHG_CHUNK_TEXT bytes of text after its first) and parsed on
  *     the worker pool; everything that depends on order (the ledger checks,
  *     the bad-line reports, the chain) then runs in order on this thread.
  *  7. The check pass writes the draft of each good unsigned record to a
@@ -50,6 +50,9 @@
 #define RD_EOF 256
 /* Progress is reported every this many records. */
 #define ICHG_PROGRESS_EVERY 1024
+/* Unsigned records parsed per chunk (invariant 6): enough to keep every
+ * core busy; a transaction (a batch) takes several chunks from the spill. */
+#define ICHG_PARSE_CHUNK 8192
 /* Text of unsigned records read per chunk (one record may exceed it). */
 #define ICHG_CHUNK_TEXT (16u << 20)
 /* Longest base64 text of an event. */
@@ -889,7 +892,7 @@ typedef struct imp {
     pool *pool;
     int checking; /* the check pass: records are checked as well as parsed */
     imp_slot *slots;
-    size_t nslots;
+    size_t nslots, slots_max;
     avow_buf text;
     size_t *fofs, *flen;
     avow_draft *drafts;
@@ -1175,7 +1178,7 @@ imp_stash(imp *m, imp_slot *s)
     return 0;
 }
 
-/* Read the next chunk of unsigned records: up to m->batch of them, and no
+/* Read the next chunk of unsigned records: up to m->slots_max of them, and no
  * more text than ICHG_CHUNK_TEXT after the first. A line the reader refuses
  * takes a slot with its error. @return 1 (m->nslots > 0), 0 at the end, or a
  * fatal error. */
@@ -1184,7 +1187,7 @@ imp_read_chunk(imp *m)
 {
     m->nslots = 0;
     avow_buf_clear(&m->text);
-    while (m->nslots < m->batch && m->text.len < ICHG_CHUNK_TEXT) {
+    while (m->nslots < m->slots_max && m->text.len < ICHG_CHUNK_TEXT) {
         imp_slot *s = &m->slots[m->nslots];
         int error = imp_next(m);
         if (error == 0) {
@@ -1409,15 +1412,14 @@ imp_spill_read(imp *m)
         if (fread(m->text.ptr + m->text.len, 1, len, m->spill) != len) {
             return spill_corrupt();
         }
-        m->slots[m->n].off = m->text.len;
-        m->slots[m->n].len = len;
+        m->offs[m->n] = m->text.len;
+        m->lens[m->n] = len;
         m->text.len += len;
         m->spill_done += sizeof(len) + len;
         m->n++;
     }
     for (size_t i = 0; i < m->n; i++) {
-        error =
-          spill_decode(&m->drafts[i], &m->lines[i], m->text.ptr + m->slots[i].off, m->slots[i].len);
+        error = spill_decode(&m->drafts[i], &m->lines[i], m->text.ptr + m->offs[i], m->lens[i]);
         if (error < 0) {
             m->n = 0;
             return error;
@@ -1464,11 +1466,11 @@ imp_csv_alloc(imp *m)
     if (m->fofs != NULL || !(m->flags & AVOW_IMPORT_CSV)) {
         return 0;
     }
-    if (m->csv_cols > SIZE_MAX / sizeof(size_t) / m->batch) {
+    if (m->csv_cols > SIZE_MAX / sizeof(size_t) / m->slots_max) {
         return avow_error_set(AVOW_ERANGE, "avow_import: batch too large");
     }
-    m->fofs = calloc(m->batch * m->csv_cols, sizeof(*m->fofs));
-    m->flen = calloc(m->batch * m->csv_cols, sizeof(*m->flen));
+    m->fofs = calloc(m->slots_max * m->csv_cols, sizeof(*m->fofs));
+    m->flen = calloc(m->slots_max * m->csv_cols, sizeof(*m->flen));
     if (m->fofs == NULL || m->flen == NULL) {
         return avow_error_set(AVOW_ENOMEM, "out of memory for a batch");
     }
@@ -1714,12 +1716,13 @@ imp_alloc(imp *m)
 {
     size_t b = m->batch;
     if (m->flags & AVOW_IMPORT_SIGN) {
-        m->slots = calloc(b, sizeof(*m->slots));
+        m->slots_max = b < ICHG_PARSE_CHUNK ? b : ICHG_PARSE_CHUNK;
+        m->slots = calloc(m->slots_max, sizeof(*m->slots));
         m->drafts = calloc(b, sizeof(*m->drafts));
         if (m->slots == NULL || m->drafts == NULL) {
             return avow_error_set(AVOW_ENOMEM, "out of memory for a batch");
         }
-        for (size_t i = 0; i < b; i++) {
+        for (size_t i = 0; i < m->slots_max; i++) {
             if (avow_record_new(&m->slots[i].rec) < 0) {
                 return AVOW_ENOMEM;
             }
@@ -1728,16 +1731,13 @@ imp_alloc(imp *m)
         if (pool_cores() > 1 && pool_new(&m->pool, (size_t)-1) < 0) {
             m->pool = NULL;
         }
-    } else {
-        m->offs = calloc(b, sizeof(*m->offs));
-        m->lens = calloc(b, sizeof(*m->lens));
-        m->ptrs = calloc(b, sizeof(*m->ptrs));
-        if (m->offs == NULL || m->lens == NULL || m->ptrs == NULL) {
-            return avow_error_set(AVOW_ENOMEM, "out of memory for a batch");
-        }
+    } else if ((m->ptrs = calloc(b, sizeof(*m->ptrs))) == NULL) {
+        return avow_error_set(AVOW_ENOMEM, "out of memory for a batch");
     }
+    m->offs = calloc(b, sizeof(*m->offs));
+    m->lens = calloc(b, sizeof(*m->lens));
     m->lines = calloc(b, sizeof(*m->lines));
-    if (m->lines == NULL) {
+    if (m->offs == NULL || m->lens == NULL || m->lines == NULL) {
         return avow_error_set(AVOW_ENOMEM, "out of memory for a batch");
     }
     return 0;
@@ -1808,7 +1808,7 @@ done:
         (void)fclose(m.f); /* read only: nothing to lose */
     }
     pool_free(m.pool);
-    for (size_t i = 0; m.slots != NULL && i < m.batch; i++) {
+    for (size_t i = 0; m.slots != NULL && i < m.slots_max; i++) {
         avow_record_free(m.slots[i].rec);
         free(m.slots[i].msg);
     }

@@ -467,18 +467,18 @@ test_interchange__oversized_line_is_refused_and_reading_resumes(void **state)
     free(text);
 }
 
-/* 1,000 records: a contest, then 999 stances; line `bad` (if any) is broken. */
+/* count records: a contest, then stances; line `bad` (if any) is broken. */
 static char *
-thousand_records(int bad)
+many_records(int count, int bad)
 {
-    size_t cap = 1000 * 256;
+    size_t cap = (size_t)count * 256;
     char *text = malloc(cap);
     size_t n = 0;
     assert_non_null(text);
     n += (size_t)snprintf(text + n, cap - n,
                           "{\"kind\":\"contest\",\"contest\":\"c\",\"title\":\"T\","
                           "\"rule\":\"2/3\",\"at\":\"2024-01-01\"}\n");
-    for (int line = 2; line <= 1000; line++) {
+    for (int line = 2; line <= count; line++) {
         n += (size_t)snprintf(text + n, cap - n,
                               "{\"kind\":\"stance\",\"contest\":\"c\",\"actor\":\"A%d\","
                               "\"stance\":\"%s\",\"candidate\":\"X\",\"at\":\"2024-02-%02d\","
@@ -486,6 +486,12 @@ thousand_records(int bad)
                               line, line == bad ? "endorses" : "supports", 1 + line % 28, line);
     }
     return text;
+}
+
+static char *
+thousand_records(int bad)
+{
+    return many_records(1000, bad);
 }
 
 typedef struct bad_seen {
@@ -535,6 +541,13 @@ test_interchange__sign_one_bad_line_in_1000_appends_nothing(void **state)
     assert_int_equal(seen.n, 1);
     assert_int_equal(count_of(f->a), 999);
     free(text);
+}
+
+/* A $TMPDIR where no file can be made: import --sign then has no spill. */
+static void
+no_tmpdir(const fixture *f, char *out, size_t max)
+{
+    snprintf(out, max, "%s/no/such/dir", f->dir);
 }
 
 /* Import --sign with $TMPDIR set to dir (NULL: unset), restored after. */
@@ -701,7 +714,7 @@ test_interchange__sign_chunks_keep_order_and_line_numbers(void **state)
 
     /* Without a spill (invariant 7), the append pass skips the same lines. */
     char missing[4300];
-    snprintf(missing, sizeof(missing), "%s/no/such/dir", f->dir);
+    no_tmpdir(f, missing, sizeof(missing));
     o.flags = AVOW_IMPORT_SIGN | AVOW_IMPORT_SKIP_BAD;
     seen.n = 0;
     if (import_with_tmpdir(f->b, &res, f->path, &o, missing) != 0) {
@@ -723,7 +736,7 @@ test_interchange__sign_without_a_spill_parses_again_to_the_same_events(void **st
     avow_import_opts o = AVOW_IMPORT_OPTS_INIT;
     avow_import_result res;
     char missing[4300];
-    snprintf(missing, sizeof(missing), "%s/no/such/dir", f->dir);
+    no_tmpdir(f, missing, sizeof(missing));
     o.key = f->k1;
     o.batch = 3; /* several chunks */
 
@@ -768,6 +781,36 @@ test_interchange__sign_without_a_spill_parses_again_to_the_same_events(void **st
     assert_same_bodies(f->a, f->b);
 }
 
+/* A transaction of the default size takes several parse chunks from the
+ * spill (invariants 6, 7); without a spill, each chunk is a transaction. */
+static void
+test_interchange__sign_batch_of_several_parse_chunks(void **state)
+{
+    fixture *f = *state;
+    avow_import_opts o = AVOW_IMPORT_OPTS_INIT;
+    avow_import_result res;
+    char missing[4300];
+    char *text = many_records(9000, 0);
+    uint64_t events = 0, problems = 0;
+    no_tmpdir(f, missing, sizeof(missing));
+    put_file(f->path, text);
+    o.flags = AVOW_IMPORT_SIGN;
+    o.key = f->k1;
+    if (import_with_tmpdir(f->a, &res, f->path, &o, f->dir) != 0) {
+        fail_msg("import: %s", avow_error_last());
+    }
+    assert_int_equal(res.appended, 9000);
+    if (import_with_tmpdir(f->b, &res, f->path, &o, missing) != 0) {
+        fail_msg("import without a spill: %s", avow_error_last());
+    }
+    assert_int_equal(res.appended, 9000);
+    assert_same_bodies(f->a, f->b);
+    assert_int_equal(avow_ledger_verify(f->a, &events, &problems, NULL), 0);
+    assert_int_equal(events, 9000);
+    assert_int_equal(problems, 0);
+    free(text);
+}
+
 struct rewrite {
     const char *path;
     int done;
@@ -799,7 +842,7 @@ test_interchange__sign_appends_what_the_check_pass_read(void **state)
     avow_iter *it = NULL;
     avow_event ev;
     uint64_t index;
-    snprintf(missing, sizeof(missing), "%s/no/such/dir", f->dir);
+    no_tmpdir(f, missing, sizeof(missing));
     const char *records =
       "{\"kind\":\"contest\",\"contest\":\"c\",\"title\":\"T\",\"rule\":\"unanimity\","
       "\"at\":\"2024-01-01\"}\n"
@@ -1211,6 +1254,8 @@ main(void)
           test_interchange__sign_without_a_spill_parses_again_to_the_same_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interchange__sign_appends_what_the_check_pass_read,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interchange__sign_batch_of_several_parse_chunks, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_interchange__csv_records_are_signed_like_json, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
