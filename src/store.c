@@ -71,11 +71,12 @@
 #include "trust.h"
 
 /* Drafts per chunk of bulk signing (avow_ledger_append_drafts). */
-/* Batches of at least this many drafts write their ids in key order (invariant 9). */
-#define STORE_IDQ_MIN 64
-/* Map room kept per event of a batch, beyond its bytes (invariant 10). */
+#define STORE_SIGN_CHUNK 256
+/* Batches of at least this many events reserve map room (invariant 10) and,
+ * for drafts, write their ids in key order (invariant 9). */
+#define STORE_BATCH_MIN 64
+/* Map room reserved per event of a batch, beyond its bytes (invariant 10). */
 #define STORE_RESERVE_PER_EVENT 1024
-#define STORE_SIGN_CHUNK        256
 /* Events per chunk of pipelined verification (avow_ledger_append_signed). */
 #define STORE_VERIFY_CHUNK 1024
 
@@ -974,7 +975,7 @@ store_drafts_txn(struct store_w *w, void *vctx)
         return store_mdb_error(ledger, rc, store_db_names[STORE_DB_EVENTS]);
     }
     first = (uint64_t)st.ms_entries;
-    if (c->n >= STORE_IDQ_MIN) {
+    if (c->n >= STORE_BATCH_MIN) {
         w->idq = &c->idq;
     }
     if ((error = store_head_txn(ledger, w->txn, pk, &seq, prev, head_id)) < 0) {
@@ -1074,7 +1075,7 @@ store_append_drafts(avow_ledger *ledger, struct pool *p, size_t *failed_at, unsi
     c.n = n;
     c.ids_out = ids_out;
     c.pool = p;
-    if (n >= STORE_IDQ_MIN) {
+    if (n >= STORE_BATCH_MIN) {
         store_reserve(ledger, (uint64_t)n * STORE_RESERVE_PER_EVENT);
     }
     int error = n == 0 ? 0 : store_write(ledger, store_drafts_txn, &c);
@@ -1317,10 +1318,11 @@ store_signed_begin(struct signed_ctx *c, avow_ledger *ledger, const unsigned cha
     c->events = events;
     c->lens = lens;
     c->n = n;
-    if (n >= STORE_IDQ_MIN) {
+    if (n >= STORE_BATCH_MIN) {
         uint64_t bytes = (uint64_t)n * STORE_RESERVE_PER_EVENT;
         for (size_t i = 0; i < n; i++) {
-            bytes += lens[i];
+            /* Longer ones are refused later; they reserve no more. */
+            bytes += lens[i] < AVOW_EVENT_MAX_BYTES ? lens[i] : AVOW_EVENT_MAX_BYTES;
         }
         store_reserve(ledger, bytes);
     }
