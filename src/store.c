@@ -36,13 +36,15 @@
  *  8. Only the writer thread touches LMDB. The worker pool (src/pool.c) signs
  *     or verifies the next chunk of a batch, and hashes it (codec_hashes: id,
  *     content hash, Merkle leaf), while the writer indexes the chunk before.
- *  9. A batch of drafts writes its "ids" entries last, in key order (the ids
- *     queue): ids are hashes, so written as they come each would land on a
+ *  9. A batch writes its "ids" entries last, in key order (the ids queue):
+ *     ids are hashes, so written as they come each would land on a
  *     random leaf, and a large transaction would fault in, copy and keep
  *     nearly every leaf of the index at once. In key order each leaf is
  *     visited once and the map's pages can be dropped behind (invariant 7).
  *     Any lookup by id in the transaction writes the queue first, so the
- *     transaction reads what it wrote (store_get_by_id).
+ *     transaction reads what it wrote (store_get_by_id). A batch of signed
+ *     events tells a duplicate from a new event by its (author, seq), not by
+ *     its id: every id in "ids" is a chain event's (fork evidence has none).
  * 10. Before a batch, the map is grown to hold it with room to spare
  *     (store_reserve), so that a batch is seldom redone whole, signatures and
  *     all, for MDB_MAP_FULL (invariant 6 remains the fallback).
@@ -72,8 +74,8 @@
 
 /* Drafts per chunk of bulk signing (avow_ledger_append_drafts). */
 #define STORE_SIGN_CHUNK 256
-/* Batches of at least this many events reserve map room (invariant 10) and,
- * for drafts, write their ids in key order (invariant 9). */
+/* Batches of at least this many events reserve map room (invariant 10) and
+ * write their ids in key order (invariant 9). */
 #define STORE_BATCH_MIN 64
 /* Map room reserved per event of a batch, beyond its bytes (invariant 10). */
 #define STORE_RESERVE_PER_EVENT 1024
@@ -1134,6 +1136,7 @@ struct signed_ctx {
     int keep_forks;                /* a fork is kept as evidence (src/sync.c) instead of refused */
     int trim;                      /* keep the map's pages within budget as it goes (sync) */
     size_t forks;                  /* new fork evidence stored */
+    struct store_idq idq;          /* invariant 9 */
     /* Pipelined verification (pool not NULL): chunk k + 1 is checked on the
      * pool while chunk k is indexed; flags and hashes per chunk, two chunks. */
     pool *pool;
@@ -1176,18 +1179,29 @@ store_signed_one(struct store_w *w, struct signed_ctx *c, size_t i, int ok, cons
         codec_hash_event(&local, ev.raw, ev.raw_len);
         h = &local;
     }
-    error = store_get(ledger, w->txn, STORE_DB_IDS, h->id, AVOW_EVENT_ID_BYTES, &v);
-    if (error == 0) {
-        c->duplicates++;
-        return 0;
-    }
-    if (error != AVOW_ENOTFOUND) {
-        return error;
-    }
     avow_hex(who, ev.author, 4);
     memcpy(ak, ev.author, AVOW_PUBKEY_BYTES);
     be64_put(ak + AVOW_PUBKEY_BYTES, ev.seq);
+    /* Every id in "ids" is a chain event's, found by its (author, seq): an
+     * event whose place is free is new, and one whose place is taken is
+     * either that very event or a fork. No lookup by id (invariant 9). */
     error = store_get(ledger, w->txn, STORE_DB_AUTHORS, ak, sizeof(ak), &v);
+    if (error == 0) {
+        uint64_t at = 0;
+        MDB_val raw;
+        if ((error = store_index_val(&at, &v)) < 0 ||
+            (error = store_get_event(ledger, w->txn, at, &raw)) < 0) {
+            return error == AVOW_ENOTFOUND
+                     ? avow_error_set(
+                         AVOW_EIO,
+                         "author index points at missing event #%" PRIu64 " (run avow verify)", at)
+                     : error;
+        }
+        if (raw.mv_size == ev.raw_len && memcmp(raw.mv_data, ev.raw, ev.raw_len) == 0) {
+            c->duplicates++;
+            return 0;
+        }
+    }
     if (error == 0 && c->keep_forks) {
         /* Invariant 3: a second signed event for (author, seq) is evidence, kept
          * outside the chain (src/sync.c). */
@@ -1254,6 +1268,10 @@ store_signed_txn(struct store_w *w, void *vctx)
     c->appended = 0;
     c->duplicates = 0;
     c->forks = 0;
+    c->idq.n = 0;
+    if (c->n >= STORE_BATCH_MIN) {
+        w->idq = &c->idq;
+    }
     if (c->pool == NULL) {
         for (size_t i = 0; i < c->n && error == 0; i++) {
             int ok = c->verified != NULL && c->verified[i];
@@ -1262,23 +1280,23 @@ store_signed_txn(struct store_w *w, void *vctx)
                 store_trim_pages(w->ledger); /* invariant 7: safe inside a write txn */
             }
         }
-        return error;
-    }
-    /* Invariant 8: verify the next chunk on the pool while this one is indexed. */
-    store_verify_chunk(c, &job, 0, 0);
-    for (size_t base = 0, k = 0; base < c->n && error == 0; base += STORE_VERIFY_CHUNK, k++) {
-        int x = (int)(k & 1);
-        size_t count = c->n - base < STORE_VERIFY_CHUNK ? c->n - base : STORE_VERIFY_CHUNK;
+    } else {
+        /* Invariant 8: verify the next chunk on the pool while this one is indexed. */
+        store_verify_chunk(c, &job, 0, 0);
+        for (size_t base = 0, k = 0; base < c->n && error == 0; base += STORE_VERIFY_CHUNK, k++) {
+            int x = (int)(k & 1);
+            size_t count = c->n - base < STORE_VERIFY_CHUNK ? c->n - base : STORE_VERIFY_CHUNK;
+            pool_wait(c->pool);
+            if (base + count < c->n) {
+                store_verify_chunk(c, &job, base + count, !x);
+            }
+            for (size_t j = 0; j < count && error == 0; j++) {
+                error = store_signed_one(w, c, base + j, c->vok[x][j], &c->vh[x][j]);
+            }
+        }
         pool_wait(c->pool);
-        if (base + count < c->n) {
-            store_verify_chunk(c, &job, base + count, !x);
-        }
-        for (size_t j = 0; j < count && error == 0; j++) {
-            error = store_signed_one(w, c, base + j, c->vok[x][j], &c->vh[x][j]);
-        }
     }
-    pool_wait(c->pool);
-    return error;
+    return error < 0 ? error : store_idq_flush(w);
 }
 
 /* The batch, its signatures checked on every core as it is indexed. */
@@ -1298,6 +1316,7 @@ store_append_signed_pooled(avow_ledger *ledger, struct signed_ctx *c)
         }
     }
     error = c->n == 0 ? 0 : store_write(ledger, store_signed_txn, c);
+    free(c->idq.e);
     pool_free(c->pool);
     for (int x = 0; x < 2; x++) {
         free(c->vok[x]);
@@ -1373,6 +1392,7 @@ store_append_signed_checked(avow_ledger *ledger, avow_append_result *res, size_t
     c.verified = verified;
     c.hashes = hashes;
     error = n == 0 ? 0 : store_write(ledger, store_signed_txn, &c);
+    free(c.idq.e);
     store_signed_result(&c, error, res, forks);
     return error;
 }

@@ -15,6 +15,7 @@
 
 #include "codec.h"
 #include "store.h"
+#include "sync.h"
 #include "testutil.h"
 
 #define T_2024_04_03 INT64_C(1712102400000000) /* 2024-04-03T00:00:00Z */
@@ -377,6 +378,83 @@ test_store__appends_reads_back_and_iterates(void **state)
     avow_key_free(other);
     tu_rmrf(dir);
     free(dir);
+}
+
+/* Invariant 9 for signed batches: large enough to queue their ids, they
+ * tell a duplicate (present before, or twice in the batch) from a fork by
+ * (author, seq) alone, and leave an id index that finds every event. */
+static void
+test_store__queued_signed_batches_tell_duplicates_from_forks(void **state)
+{
+    (void)state;
+    enum { N = 151, MAX = 160 };
+    static unsigned char *raws[MAX], *other[MAX];
+    static const unsigned char *batch[MAX];
+    static size_t lens[MAX], other_lens[MAX], blens[MAX];
+    char *dir_a = NULL, *dir_o = NULL, *dir_b = NULL, *dir_c = NULL;
+    avow_key *key = tu_key(1);
+    avow_ledger *a = small_ledger(&dir_a, key, N - 1);
+    avow_ledger *o = small_ledger(&dir_o, key, 99); /* same key, other times: forks */
+    avow_ledger *b = tu_ledger(&dir_b);
+    avow_ledger *c = tu_ledger(&dir_c);
+    avow_append_result res;
+    size_t forks = 0;
+    assert_int_equal(export_all(a, raws, lens, MAX), N);
+    assert_int_equal(export_all(o, other, other_lens, MAX), 100);
+
+    assert_int_equal(
+      avow_ledger_append_signed(b, &res, (const unsigned char *const *)raws, lens, 50), 0);
+    for (size_t i = 0; i < N; i++) {
+        batch[i] = raws[i];
+        blens[i] = lens[i];
+    }
+    batch[N] = raws[10];
+    blens[N] = lens[10];
+    assert_int_equal(avow_ledger_append_signed(b, &res, batch, blens, N + 1), 0);
+    assert_int_equal(res.appended, N - 50);
+    assert_int_equal(res.duplicates, 51);
+    assert_int_equal(count_of(b), N);
+    for (size_t i = 0; i < N; i++) {
+        avow_event ev;
+        unsigned char id[AVOW_EVENT_ID_BYTES];
+        uint64_t index = 0;
+        avow_buf out = AVOW_BUF_INIT;
+        assert_int_equal(avow_event_decode(&ev, raws[i], lens[i]), 0);
+        avow_event_id(id, &ev);
+        assert_int_equal(avow_ledger_get(b, &out, &index, id), 0);
+        assert_int_equal(index, i);
+        avow_buf_dispose(&out);
+    }
+    struct problems ps;
+    assert_int_equal(verify_collect(b, &ps), 0);
+
+    /* Event 70 of the other ledger takes the place of this one's: a fork. */
+    batch[100] = other[70];
+    blens[100] = other_lens[70];
+    assert_int_equal(avow_ledger_append_signed(c, &res, batch, blens, 101), AVOW_ECHAIN);
+    assert_int_equal(res.failed_at, 100);
+    assert_int_equal(count_of(c), 0);
+    /* Kept as evidence where forks are kept (sync, bundles). */
+    assert_int_equal(store_append_signed_keep_forks(c, &res, &forks, batch, blens, 101), 0);
+    assert_int_equal(res.appended, 100);
+    assert_int_equal(forks, 1);
+    assert_int_equal(count_of(c), 100);
+
+    free_all(raws, N);
+    free_all(other, 100);
+    avow_ledger_free(a);
+    avow_ledger_free(o);
+    avow_ledger_free(b);
+    avow_ledger_free(c);
+    avow_key_free(key);
+    tu_rmrf(dir_a);
+    tu_rmrf(dir_o);
+    tu_rmrf(dir_b);
+    tu_rmrf(dir_c);
+    free(dir_a);
+    free(dir_o);
+    free(dir_b);
+    free(dir_c);
 }
 
 static void
@@ -1166,6 +1244,7 @@ main(void)
         cmocka_unit_test(test_store__detects_fork),
         cmocka_unit_test(test_store__refuses_retraction_of_another_authors_event),
         cmocka_unit_test(test_store__refuses_unknown_contest_and_redefinition),
+        cmocka_unit_test(test_store__queued_signed_batches_tell_duplicates_from_forks),
         cmocka_unit_test(test_store__grows_a_tiny_map),
         cmocka_unit_test(test_store__batch_ids_are_written_in_key_order_and_found),
         cmocka_unit_test(test_store__batch_grows_the_map_before_it_starts),
