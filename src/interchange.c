@@ -1248,6 +1248,18 @@ imp_parse_fn(void *vctx, size_t begin, size_t end)
     }
 }
 
+/* Read the next chunk and parse it on every core (invariant 6).
+ * @return as imp_read_chunk(). */
+static int
+imp_parse_chunk(imp *m)
+{
+    int error = imp_read_chunk(m);
+    if (error == 1) {
+        pool_run(m->pool, imp_parse_fn, m, m->nslots);
+    }
+    return error;
+}
+
 /* The error of a refused slot, as avow_error_last(). */
 static int
 imp_slot_error(const imp_slot *s)
@@ -1435,8 +1447,7 @@ imp_check_records(imp *m)
 {
     int error;
     m->checking = 1;
-    while ((error = imp_read_chunk(m)) == 1) {
-        pool_run(m->pool, imp_parse_fn, m, m->nslots);
+    while ((error = imp_parse_chunk(m)) == 1) {
         for (size_t i = 0; i < m->nslots; i++) {
             const imp_slot *s = &m->slots[i];
             m->res->records += (uint64_t)s->read;
@@ -1582,8 +1593,7 @@ imp_append_records(imp *m)
     size_t bi = 0;
     int error;
     m->checking = 0;
-    while ((error = imp_read_chunk(m)) == 1) {
-        pool_run(m->pool, imp_parse_fn, m, m->nslots);
+    while ((error = imp_parse_chunk(m)) == 1) {
         for (size_t i = 0; i < m->nslots; i++) {
             const imp_slot *s = &m->slots[i];
             if (bi < m->nbad && m->bad[bi] == s->line) {
