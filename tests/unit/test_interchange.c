@@ -543,13 +543,6 @@ test_interchange__sign_one_bad_line_in_1000_appends_nothing(void **state)
     free(text);
 }
 
-/* A $TMPDIR where no file can be made: import --sign then has no spill. */
-static void
-no_tmpdir(const fixture *f, char *out, size_t max)
-{
-    snprintf(out, max, "%s/no/such/dir", f->dir);
-}
-
 /* Import --sign with $TMPDIR set to dir (NULL: unset), restored after. */
 static int
 import_with_tmpdir(avow_ledger *l, avow_import_result *res, const char *path,
@@ -571,6 +564,17 @@ import_with_tmpdir(avow_ledger *l, avow_import_result *res, const char *path,
     }
     free(saved);
     return rc;
+}
+
+/* Import --sign with $TMPDIR where no file can be made: no spill
+ * (src/interchange.c invariant 7), so the append pass parses again. */
+static int
+import_without_spill(const fixture *f, avow_ledger *l, avow_import_result *res,
+                     const avow_import_opts *o)
+{
+    char missing[4300];
+    snprintf(missing, sizeof(missing), "%s/no/such/dir", f->dir);
+    return import_with_tmpdir(l, res, f->path, o, missing);
 }
 
 static void
@@ -713,11 +717,9 @@ test_interchange__sign_chunks_keep_order_and_line_numbers(void **state)
     assert_int_equal(count_of(f->b), 0);
 
     /* Without a spill (invariant 7), the append pass skips the same lines. */
-    char missing[4300];
-    no_tmpdir(f, missing, sizeof(missing));
     o.flags = AVOW_IMPORT_SIGN | AVOW_IMPORT_SKIP_BAD;
     seen.n = 0;
-    if (import_with_tmpdir(f->b, &res, f->path, &o, missing) != 0) {
+    if (import_without_spill(f, f->b, &res, &o) != 0) {
         fail_msg("import without a spill: %s", avow_error_last());
     }
     assert_int_equal(res.appended, 1 + nwant);
@@ -735,8 +737,6 @@ test_interchange__sign_without_a_spill_parses_again_to_the_same_events(void **st
     fixture *f = *state;
     avow_import_opts o = AVOW_IMPORT_OPTS_INIT;
     avow_import_result res;
-    char missing[4300];
-    no_tmpdir(f, missing, sizeof(missing));
     o.key = f->k1;
     o.batch = 3; /* several chunks */
 
@@ -764,7 +764,7 @@ test_interchange__sign_without_a_spill_parses_again_to_the_same_events(void **st
     if (import_with_tmpdir(f->a, &res, f->path, &o, f->dir) != 0) {
         fail_msg("import with a spill: %s", avow_error_last());
     }
-    if (import_with_tmpdir(f->b, &res, f->path, &o, missing) != 0) {
+    if (import_without_spill(f, f->b, &res, &o) != 0) {
         fail_msg("import without a spill: %s", avow_error_last());
     }
     assert_int_equal(res.appended, 9);
@@ -776,7 +776,7 @@ test_interchange__sign_without_a_spill_parses_again_to_the_same_events(void **st
                       "stance,c,EE,supports,Rutte,2024-07-02T00:00:00+02:00,https://e.org/b,\r\n");
     o.flags = AVOW_IMPORT_SIGN | AVOW_IMPORT_CSV;
     assert_int_equal(import_with_tmpdir(f->a, &res, f->path, &o, NULL), 0);
-    assert_int_equal(import_with_tmpdir(f->b, &res, f->path, &o, missing), 0);
+    assert_int_equal(import_without_spill(f, f->b, &res, &o), 0);
     assert_int_equal(count_of(f->b), 11);
     assert_same_bodies(f->a, f->b);
 }
@@ -789,10 +789,8 @@ test_interchange__sign_batch_of_several_parse_chunks(void **state)
     fixture *f = *state;
     avow_import_opts o = AVOW_IMPORT_OPTS_INIT;
     avow_import_result res;
-    char missing[4300];
     char *text = many_records(9000, 0);
     uint64_t events = 0, problems = 0;
-    no_tmpdir(f, missing, sizeof(missing));
     put_file(f->path, text);
     o.flags = AVOW_IMPORT_SIGN;
     o.key = f->k1;
@@ -800,7 +798,7 @@ test_interchange__sign_batch_of_several_parse_chunks(void **state)
         fail_msg("import: %s", avow_error_last());
     }
     assert_int_equal(res.appended, 9000);
-    if (import_with_tmpdir(f->b, &res, f->path, &o, missing) != 0) {
+    if (import_without_spill(f, f->b, &res, &o) != 0) {
         fail_msg("import without a spill: %s", avow_error_last());
     }
     assert_int_equal(res.appended, 9000);
@@ -838,11 +836,9 @@ test_interchange__sign_appends_what_the_check_pass_read(void **state)
     avow_import_opts o = AVOW_IMPORT_OPTS_INIT;
     avow_import_result res;
     struct rewrite r = { f->path, 0 };
-    char missing[4300];
     avow_iter *it = NULL;
     avow_event ev;
     uint64_t index;
-    no_tmpdir(f, missing, sizeof(missing));
     const char *records =
       "{\"kind\":\"contest\",\"contest\":\"c\",\"title\":\"T\",\"rule\":\"unanimity\","
       "\"at\":\"2024-01-01\"}\n"
@@ -868,7 +864,7 @@ test_interchange__sign_appends_what_the_check_pass_read(void **state)
 
     r.done = 0;
     put_file(f->path, records);
-    assert_int_equal(import_with_tmpdir(f->b, &res, f->path, &o, missing), AVOW_EINVALID);
+    assert_int_equal(import_without_spill(f, f->b, &res, &o), AVOW_EINVALID);
     assert_int_equal(r.done, 1);
     assert_non_null(strstr(avow_error_last(), "the file changed during the import?"));
     assert_int_equal(count_of(f->b), 0);

@@ -48,6 +48,17 @@ stance_draft(const char *contest, const char *actor, int64_t at)
     return d;
 }
 
+/* n stances of actors named tag0, tag1, ... (names kept in actors), declared
+ * at t0, t0 + 1 us, ... */
+static void
+fill_stances(avow_draft *drafts, char (*actors)[32], int n, const char *tag, int64_t t0)
+{
+    for (int i = 0; i < n; i++) {
+        snprintf(actors[i], sizeof(actors[i]), "%s%d", tag, i);
+        drafts[i] = stance_draft(CONTEST, actors[i], t0 + i);
+    }
+}
+
 static avow_draft
 retract_draft(const unsigned char *target)
 {
@@ -442,19 +453,11 @@ test_store__queued_signed_batches_tell_duplicates_from_forks(void **state)
 
     free_all(raws, N);
     free_all(other, 100);
-    avow_ledger_free(a);
-    avow_ledger_free(o);
-    avow_ledger_free(b);
-    avow_ledger_free(c);
+    tu_ledger_done(a, dir_a);
+    tu_ledger_done(o, dir_o);
+    tu_ledger_done(b, dir_b);
+    tu_ledger_done(c, dir_c);
     avow_key_free(key);
-    tu_rmrf(dir_a);
-    tu_rmrf(dir_o);
-    tu_rmrf(dir_b);
-    tu_rmrf(dir_c);
-    free(dir_a);
-    free(dir_o);
-    free(dir_b);
-    free(dir_c);
 }
 
 static void
@@ -718,10 +721,7 @@ test_store__batch_ids_are_written_in_key_order_and_found(void **state)
     avow_draft c = contest_draft(CONTEST);
     size_t failed_at = 0;
     int rc;
-    for (int i = 0; i < BATCH; i++) {
-        snprintf(actors[i], sizeof(actors[i]), "B%d", i);
-        drafts[i] = stance_draft(CONTEST, actors[i], T_2024_04_03 + i);
-    }
+    fill_stances(drafts, actors, BATCH, "B", T_2024_04_03);
     /* The same head on both: the contest's bytes, then a stance from 2100. */
     unsigned char cid[AVOW_EVENT_ID_BYTES];
     avow_buf craw = AVOW_BUF_INIT;
@@ -766,13 +766,9 @@ test_store__batch_ids_are_written_in_key_order_and_found(void **state)
     struct problems ps;
     assert_int_equal(verify_collect(l, &ps), 0);
 
-    avow_ledger_free(l);
-    avow_ledger_free(twin);
+    tu_ledger_done(l, dir);
+    tu_ledger_done(twin, dir2);
     avow_key_free(key);
-    tu_rmrf(dir);
-    tu_rmrf(dir2);
-    free(dir);
-    free(dir2);
 }
 
 /* Invariant 10: a batch grows a map too small for it before it starts,
@@ -796,10 +792,7 @@ test_store__batch_grows_the_map_before_it_starts(void **state)
     avow_draft c = contest_draft(CONTEST);
     append_ok(l, NULL, key, &c);
 
-    for (int i = 0; i < BATCH; i++) {
-        snprintf(actors[i], sizeof(actors[i]), "G%d", i);
-        drafts[i] = stance_draft(CONTEST, actors[i], T_2024_04_03 + i);
-    }
+    fill_stances(drafts, actors, BATCH, "G", T_2024_04_03);
     unsigned long redone = store_test_redone();
     size_t failed_at = 0;
     int rc = avow_ledger_append_drafts(l, &failed_at, NULL, key, drafts, BATCH);
@@ -823,13 +816,9 @@ test_store__batch_grows_the_map_before_it_starts(void **state)
     struct problems ps;
     assert_int_equal(verify_collect(l2, &ps), 0);
 
-    avow_ledger_free(l);
-    avow_ledger_free(l2);
+    tu_ledger_done(l, dir);
+    tu_ledger_done(l2, dir2);
     avow_key_free(key);
-    tu_rmrf(dir);
-    tu_rmrf(dir2);
-    free(dir);
-    free(dir2);
 }
 
 static void
@@ -849,10 +838,9 @@ test_store__grows_a_tiny_map(void **state)
     char actors[BATCH][32];
     avow_draft drafts[BATCH];
     for (int b = 0; b < BATCHES; b++) {
-        for (int i = 0; i < BATCH; i++) {
-            snprintf(actors[i], sizeof(actors[i]), "M%d-%d", b, i);
-            drafts[i] = stance_draft(CONTEST, actors[i], T_2024_04_03 + b * BATCH + i);
-        }
+        char tag[16];
+        snprintf(tag, sizeof(tag), "M%d-", b);
+        fill_stances(drafts, actors, BATCH, tag, T_2024_04_03 + b * BATCH);
         size_t failed_at = 0;
         int rc = avow_ledger_append_drafts(l, &failed_at, NULL, key, drafts, BATCH);
         if (rc != 0) {
@@ -1181,10 +1169,9 @@ child_grow(const char *path)
         return 1;
     }
     for (int b = 0; b < 10; b++) {
-        for (int i = 0; i < 100; i++) {
-            snprintf(actors[i], sizeof(actors[i]), "G%d-%d", b, i);
-            drafts[i] = stance_draft(CONTEST, actors[i], T_2024_04_03 + i);
-        }
+        char tag[16];
+        snprintf(tag, sizeof(tag), "G%d-", b);
+        fill_stances(drafts, actors, 100, tag, T_2024_04_03);
         if (avow_ledger_append_drafts(l, NULL, NULL, key, drafts, 100) != 0) {
             return 2;
         }

@@ -61,3 +61,11 @@ tu_ledger(char **dir_out)
     *dir_out = dir;
     return ledger;
 }
+
+void
+tu_ledger_done(avow_ledger *ledger, char *dir)
+{
+    avow_ledger_free(ledger);
+    tu_rmrf(dir);
+    free(dir);
+}

@@ -20,5 +20,7 @@ void tu_rmrf(const char *path);
 avow_key *tu_key(unsigned char b);
 /* Init and open a fresh ledger in a new temp dir; *dir_out is freed by the caller. */
 avow_ledger *tu_ledger(char **dir_out);
+/* Close a ledger of tu_ledger() and remove its directory (freed). */
+void tu_ledger_done(avow_ledger *ledger, char *dir);
 
 #endif
