@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * fuzz_bundle.c - fuzz target for the bundle and heads file readers
- * (src/bundle.c: avow_bundle_apply, and avow_bundle_create reading a heads
+ * (src/replicate/bundle.c: avow_bundle_apply, and avow_bundle_create reading a heads
  * file). Input: a bundle or heads file WITHOUT its 32-byte SHA-256 trailer;
  * the target appends the right trailer, so that the fuzzer gets past the
  * hash check to the parser, and also runs the input as it is (the trailer

@@ -11,7 +11,7 @@
  *     zero exactly when seq == 1, both times in [AVOW_TIME_MIN, AVOW_TIME_MAX],
  *     precision 1..6 and effective_at the first microsecond of its period.
  *  3. Every present text field lies inside the input, is 1..limit bytes
- *     (src/limits.h), valid UTF-8 without NUL; stance is 0..3; target, when
+ *     (src/util/limits.h), valid UTF-8 without NUL; stance is 0..3; target, when
  *     present, lies inside the input.
  *  4. Canonical: for a known kind, codec_encode_message() of the decoded
  *     fields with the same header values reproduces the signed message byte
@@ -34,7 +34,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "codec.h"
+#include "event/codec.h"
 #include "fuzz.h"
 
 static int

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * fuzz_frame.c - fuzz target for the sync protocol reader (src/sync.c): the
+ * fuzz_frame.c - fuzz target for the sync protocol reader (src/replicate/sync.c): the
  * frame reader, hello, heads and evidence lists, batches and fork frames, as
  * the receiving side of a session with a hostile peer.
  *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * fuzz_jsonl.c - fuzz target for import (src/interchange.c): the bounded line
+ * fuzz_jsonl.c - fuzz target for import (src/io/interchange.c): the bounded line
  * reader and JSON Lines parsers (signed export lines, unsigned --sign
  * records), the RFC 4180 CSV reader, and whole imports into a fresh ledger.
  *
@@ -33,7 +33,7 @@
  */
 #include <jansson.h>
 
-#include "interchange.h"
+#include "io/interchange.h"
 #include "fuzzutil.h"
 
 static avow_key *

@@ -31,7 +31,7 @@
 
 #include <sodium.h>
 
-#include "keys.h"
+#include "crypto/keys.h"
 #include "fuzz.h"
 
 static char key_path[4096];

@@ -32,7 +32,7 @@
  */
 #include <sodium.h>
 
-#include "note.h"
+#include "tlog/note.h"
 #include "fuzz.h"
 
 static const unsigned char *

@@ -13,7 +13,7 @@
  */
 #include <string.h>
 
-#include "codec.h"
+#include "event/codec.h"
 #include "fuzz.h"
 
 #define RULE_REF_MAX 1000000UL

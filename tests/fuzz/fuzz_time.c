@@ -18,7 +18,7 @@
  */
 #include <string.h>
 
-#include "common.h"
+#include "util/common.h"
 #include "fuzz.h"
 
 #define USEC_PER_DAY (INT64_C(86400) * 1000000)

@@ -26,8 +26,8 @@
 
 #include <sodium.h>
 
-#include "codec.h"
-#include "keys.h"
+#include "event/codec.h"
+#include "crypto/keys.h"
 
 #define T_DAY INT64_C(1712102400000000) /* 2024-04-03T00:00:00Z */
 #define T_REC INT64_C(1712150700000000) /* 2024-04-03T13:25:00Z */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_audit.c - tamper evidence on real ledgers (src/audit.c): roots and
+ * test_audit.c - tamper evidence on real ledgers (src/audit/audit.c): roots and
  * proofs against an independent tree computed here, verify against stored
  * nodes and checkpoints damaged through LMDB, checkpoints whose lines are
  * altered, a ledger rebuilt without an old event, evidence files with any
@@ -13,8 +13,8 @@
 #include <lmdb.h>
 #include <sodium.h>
 
-#include "audit.h"
-#include "store.h"
+#include "audit/audit.h"
+#include "ledger/store.h"
 #include "testutil.h"
 
 #define T_2024 INT64_C(1712102400000000) /* 2024-04-03T00:00:00Z */

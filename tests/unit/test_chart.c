@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: ISC */
-/* test_chart.c - the SVG renderer (src/chart.c): steps, escaping, refusals, and
+/* test_chart.c - the SVG renderer (src/io/chart.c): steps, escaping, refusals, and
  * avow_chart_svg() drawing a ledger's contest as avow_state_compute() sees it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "chart.h"
+#include "io/chart.h"
 #include "testutil.h"
 
 #define DAY INT64_C(86400000000)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_codec.c - the canonical event format (src/codec.c, docs/FORMAT.md):
+ * test_codec.c - the canonical event format (src/event/codec.c, docs/FORMAT.md):
  * round trips for every kind, one crafted rejection per strictness rule, and
  * the known-answer vectors of docs/FORMAT.md.
  */
@@ -10,7 +10,7 @@
 
 #include <sodium.h>
 
-#include "codec.h"
+#include "event/codec.h"
 #include "testutil.h"
 
 #define T_2024_04_03 INT64_C(1712102400000000) /* 2024-04-03T00:00:00Z */

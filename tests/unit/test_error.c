@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
-/* test_error.c - error codes and the thread-local detail (src/error.c). */
+/* test_error.c - error codes and the thread-local detail (src/util/error.c). */
 #include <string.h>
 
-#include "common.h"
+#include "util/common.h"
 #include "testutil.h"
 
 static void

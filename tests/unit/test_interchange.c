@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_interchange.c - JSON Lines export and import (src/interchange.c):
+ * test_interchange.c - JSON Lines export and import (src/io/interchange.c):
  * round trips, the check pass that appends nothing when a line is bad,
  * --sign records in JSON Lines and CSV, the strict CSV reader, malformed and
  * oversized input, batches, chains, and line numbers in every refusal.
@@ -12,7 +12,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "interchange.h"
+#include "io/interchange.h"
 #include "testutil.h"
 
 #define CONTEST "nato-sg-2024"
@@ -567,7 +567,7 @@ import_with_tmpdir(avow_ledger *l, avow_import_result *res, const char *path,
 }
 
 /* Import --sign with $TMPDIR where no file can be made: no spill
- * (src/interchange.c invariant 7), so the append pass parses again. */
+ * (src/io/interchange.c invariant 7), so the append pass parses again. */
 static int
 import_without_spill(const fixture *f, avow_ledger *l, avow_import_result *res,
                      const avow_import_opts *o)
@@ -622,7 +622,7 @@ assert_same_bodies(avow_ledger *a, avow_ledger *b)
     avow_iter_free(ib);
 }
 
-/* Records are read in chunks and parsed on the worker pool (src/interchange.c
+/* Records are read in chunks and parsed on the worker pool (src/io/interchange.c
  * invariant 6): with chunks of 7, bad lines of every kind on both sides of
  * chunk edges (a reader refusal among them) are still reported in file order
  * with their own numbers, and the good lines are appended in file order. */

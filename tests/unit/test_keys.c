@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_keys.c - key pairs and key files (src/keys.c): round trips plain and
+ * test_keys.c - key pairs and key files (src/crypto/keys.c): round trips plain and
  * sealed, refusals (existing file, permissions, symlinks, damaged files,
  * hostile argon2id limits, wrong passphrase). Sealed keys cost an argon2id
  * derivation (64 MiB) each, so only a few tests derive.
@@ -18,7 +18,7 @@
 
 #include <sodium.h>
 
-#include "keys.h"
+#include "crypto/keys.h"
 
 struct fixture {
     char *dir;

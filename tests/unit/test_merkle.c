@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_merkle.c - the RFC 9162 Merkle tree (src/merkle.c): published known
+ * test_merkle.c - the RFC 9162 Merkle tree (src/tlog/merkle.c): published known
  * answers, every proof of every tree up to 300 leaves checked by an
  * independent verifier written here from the RFC's recursive definitions,
  * tampered proofs, and the O(log n) cost of roots and proofs.
@@ -12,7 +12,7 @@
 
 #include <sodium.h>
 
-#include "merkle.h"
+#include "tlog/merkle.h"
 
 #define HB MERKLE_HASH_BYTES
 

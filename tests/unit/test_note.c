@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_note.c - C2SP signed notes (src/note.c): known answers from
+ * test_note.c - C2SP signed notes (src/tlog/note.c): known answers from
  * golang.org/x/mod/sumdb/note and transparency-dev/formats, the strict
  * parser's refusals, signature rules, cosignatures and checkpoint bodies.
  */
@@ -10,7 +10,7 @@
 
 #include <sodium.h>
 
-#include "note.h"
+#include "tlog/note.h"
 #include "testutil.h"
 
 /* golang.org/x/mod/sumdb/note note_test.go: PeterNeumann's key and note. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_pool.c - the worker pool (src/pool.c) and the paths that use it:
+ * test_pool.c - the worker pool (src/event/pool.c) and the paths that use it:
  * parallel signing in avow_ledger_append_drafts(), the parallel signature
  * pre-check of avow_ledger_append_signed(), and the chunked parallel verify.
  * Each checks that the parallel path gives the same answers, in the same
@@ -13,10 +13,10 @@
 #include <lmdb.h>
 #include <sodium.h>
 
-#include "merkle.h"
-#include "pool.h"
-#include "store.h"
-#include "sync.h"
+#include "tlog/merkle.h"
+#include "event/pool.h"
+#include "ledger/store.h"
+#include "replicate/sync.h"
 #include "testutil.h"
 
 #define T0      INT64_C(1712102400000000) /* 2024-04-03T00:00:00Z */
@@ -294,7 +294,7 @@ test_pool__append_signed_reports_the_first_bad_signature(void **state)
     free(dir_b);
 }
 
-/* The receive pipeline of sync (src/sync.c invariant 7): pool_verify_start()
+/* The receive pipeline of sync (src/replicate/sync.c invariant 7): pool_verify_start()
  * flags while the caller works, and store_append_signed_checked() trusts only
  * the flags that say "verified", re-checking the others in order. */
 static void

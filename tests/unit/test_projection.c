@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_projection.c - point-in-time projections (src/projection.c,
+ * test_projection.c - point-in-time projections (src/project/projection.c,
  * docs/PROJECTIONS.md): the NATO 2024 scenario, bitemporal queries,
  * retractions and disputes with explain, convergence of ledgers filled in
  * different orders, and the snapshot fast path against a naive reference.
@@ -12,8 +12,8 @@
 
 #include <sodium.h>
 
-#include "codec.h"
-#include "projection.h"
+#include "event/codec.h"
+#include "project/projection.h"
 #include "testutil.h"
 
 #define NAUTH 3

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_store.c - the LMDB store (src/store.c): appends and reads, the chain
+ * test_store.c - the LMDB store (src/ledger/store.c): appends and reads, the chain
  * rules of signed appends, the checks on drafts, map growth, verify against
  * tampering done through LMDB directly, and two processes writing at once.
  */
@@ -13,9 +13,9 @@
 
 #include <lmdb.h>
 
-#include "codec.h"
-#include "store.h"
-#include "sync.h"
+#include "event/codec.h"
+#include "ledger/store.h"
+#include "replicate/sync.h"
 #include "testutil.h"
 
 #define T_2024_04_03 INT64_C(1712102400000000) /* 2024-04-03T00:00:00Z */
@@ -926,7 +926,7 @@ test_store__verify_reports_exactly_the_tampered_event(void **state)
     free(dir);
 }
 
-/* verify checks the id index by a keyed sum (src/verify.c invariant 6), not
+/* verify checks the id index by a keyed sum (src/ledger/verify.c invariant 6), not
  * one probe per event: an entry that points at the wrong event, or swapped
  * values that keep the same set of indexes, or an entry of no event, must
  * still be found and named. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_sync.c - replication (src/sync.c, src/bundle.c): two-way sync and
+ * test_sync.c - replication (src/replicate/sync.c, src/replicate/bundle.c): two-way sync and
  * idempotence, convergence of three replicas under random pairwise syncs
  * (fixed seed), an interrupted sync, a hostile peer speaking crafted frames,
  * fork detection and the spread of its evidence, and bundles.
@@ -16,8 +16,8 @@
 
 #include <sodium.h>
 
-#include "codec.h"
-#include "sync.h"
+#include "event/codec.h"
+#include "replicate/sync.h"
 #include "testutil.h"
 
 #define T_DAY   INT64_C(86400000000)

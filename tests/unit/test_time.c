@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_time.c - ISO 8601 parsing and formatting (src/time.c): every precision,
+ * test_time.c - ISO 8601 parsing and formatting (src/util/time.c): every precision,
  * START/END bounds, offsets, leap years, range edges, times before 1970, and
  * a long list of malformed strings that must be refused.
  */
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "common.h"
+#include "util/common.h"
 
 #define SEC                 INT64_C(1000000)
 #define T_2024              INT64_C(1704067200000000)

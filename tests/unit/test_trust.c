@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_trust.c - the keyring (src/trust.c): the owner counts, others only
+ * test_trust.c - the keyring (src/project/trust.c): the owner counts, others only
  * once trusted; revocation keeps what was signed up to a seq; a rotated key's
  * successor counts where the old key did; settings stay local.
  */
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec.h"
+#include "event/codec.h"
 #include "testutil.h"
 
 #define T_DAY   INT64_C(86400000000)

@@ -41,14 +41,14 @@
 #include <lmdb.h>
 #include <sodium.h>
 
-#include "audit.h"
-#include "codec.h"
-#include "keys.h"
-#include "merkle.h"
-#include "pool.h"
-#include "store.h"
+#include "audit/audit.h"
+#include "event/codec.h"
+#include "crypto/keys.h"
+#include "tlog/merkle.h"
+#include "event/pool.h"
+#include "ledger/store.h"
 
-/* src/limits.h shadows <limits.h> on this include path: our own bound. */
+/* src/util/limits.h shadows <limits.h> on this include path: our own bound. */
 #define BENCH_PATH_MAX   4096
 #define BENCH_MAX_REPS   64
 #define BENCH_BATCH      10000 /* events per append transaction of the bulk figures */
@@ -1127,7 +1127,7 @@ xorshift(uint64_t *s)
     return *s;
 }
 
-/* Merkle proofs at n = N through the audit internals (src/audit.h), in one
+/* Merkle proofs at n = N through the audit internals (src/audit/audit.h), in one
  * read transaction: microseconds per proof. */
 static int
 fig_merkle(const struct bench_opts *o, struct bench_result *r, int consistency)
@@ -1145,7 +1145,7 @@ fig_merkle(const struct bench_opts *o, struct bench_result *r, int consistency)
     }
     uint64_t n = o->events;
     r->n = n;
-    bench_note(r, "%" PRIu64 " random proofs per repetition, src/audit.h in one read txn",
+    bench_note(r, "%" PRIu64 " random proofs per repetition, src/audit/audit.h in one read txn",
                o->proofs);
     for (int rep = 0; rep < o->reps; rep++) {
         double t0 = now_s();

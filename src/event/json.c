@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * json.c - JSON renderings of library objects (jansson), so that the CLI and
+ * other programs print the same keys (../shared/CLI.md "JSON shapes").
+ *
+ * Invariants:
+ *  1. Keys appear in a fixed order; output is compact, one line, no newline.
+ *  2. Times are UTC ISO 8601 (avow_time_format); binary values are lowercase
+ *     hex, except raw, which is base64 (RFC 4648, with padding).
+ */
+#include <jansson.h>
+#include <sodium.h>
+
+#include "event/codec.h"
+#include "util/common.h"
+#include "event/jsonutil.h"
+
+static const char *const precision_names[] = {
+    [AVOW_PREC_YEAR] = "year",     [AVOW_PREC_MONTH] = "month",   [AVOW_PREC_DAY] = "day",
+    [AVOW_PREC_MINUTE] = "minute", [AVOW_PREC_SECOND] = "second", [AVOW_PREC_MICRO] = "micro",
+};
+
+const char *
+avow_precision_name(uint8_t precision)
+{
+    if (precision >= AVOW_PREC_YEAR && precision <= AVOW_PREC_MICRO) {
+        return precision_names[precision];
+    }
+    return "unknown";
+}
+
+int
+jsonutil_set_hex(json_t *obj, const char *key, const unsigned char *bytes, size_t n)
+{
+    char hex[2 * AVOW_SIG_BYTES + 1];
+    assert(n <= AVOW_SIG_BYTES);
+    avow_hex(hex, bytes, n);
+    return json_object_set_new(obj, key, json_string(hex));
+}
+
+int
+jsonutil_set_time(json_t *obj, const char *key, int64_t t)
+{
+    char text[AVOW_TIME_STRLEN];
+    avow_time_format(text, t, AVOW_PREC_MICRO);
+    return json_object_set_new(obj, key, json_string(text));
+}
+
+int
+jsonutil_finish(avow_buf *out, json_t *doc)
+{
+    int error = 0;
+    char *text = NULL;
+    if (doc == NULL) {
+        return avow_error_set(AVOW_ENOMEM, "out of memory building JSON");
+    }
+    text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(doc);
+    if (text == NULL) {
+        return avow_error_set(AVOW_ENOMEM, "out of memory rendering JSON");
+    }
+    error = avow_buf_put(out, text, strlen(text));
+    free(text);
+    return error;
+}
+
+int
+avow_event_to_json(avow_buf *out, const avow_event *ev, uint64_t index, int with_raw)
+{
+    unsigned char id[AVOW_EVENT_ID_BYTES];
+    json_t *o = json_object();
+    if (o == NULL) {
+        return avow_error_set(AVOW_ENOMEM, "out of memory building JSON");
+    }
+    avow_event_id(id, ev);
+    jsonutil_set_hex(o, "id", id, sizeof(id));
+    json_object_set_new(o, "index", json_integer((json_int_t)index));
+    json_object_set_new(o, "kind", json_string(avow_kind_name(ev->kind)));
+    if (ev->kind > AVOW_KIND_MAX_KNOWN) {
+        json_object_set_new(o, "kind_code", json_integer(ev->kind));
+    }
+    jsonutil_set_hex(o, "author", ev->author, AVOW_PUBKEY_BYTES);
+    json_object_set_new(o, "seq", json_integer((json_int_t)ev->seq));
+    jsonutil_set_hex(o, "prev", ev->prev, AVOW_HASH_BYTES);
+    jsonutil_set_time(o, "recorded_at", ev->recorded_at);
+    jsonutil_set_time(o, "effective_at", ev->effective_at);
+    json_object_set_new(o, "effective_precision", json_string(avow_precision_name(ev->precision)));
+
+    const struct {
+        const char *key;
+        const avow_str *v;
+    } texts[] = {
+        { "contest", &ev->contest }, { "title", &ev->title },         { "rule", &ev->rule },
+        { "actor", &ev->actor },     { "candidate", &ev->candidate },
+    };
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        if (texts[i].v->ptr != NULL) {
+            json_object_set_new(o, texts[i].key, json_stringn(texts[i].v->ptr, texts[i].v->len));
+        }
+    }
+    if (ev->stance != AVOW_STANCE_NONE) {
+        json_object_set_new(o, "stance", json_string(avow_stance_name(ev->stance)));
+    }
+    const struct {
+        const char *key;
+        const avow_str *v;
+    } more[] = {
+        { "person", &ev->person },
+        { "source", &ev->source },
+        { "quote", &ev->quote },
+        { "reason", &ev->reason },
+    };
+    for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
+        if (more[i].v->ptr != NULL) {
+            json_object_set_new(o, more[i].key, json_stringn(more[i].v->ptr, more[i].v->len));
+        }
+    }
+    if (ev->target != NULL) {
+        jsonutil_set_hex(o, "target", ev->target, AVOW_HASH_BYTES);
+    }
+    const unsigned char *next = NULL, *next_sig = NULL;
+    if (codec_successor(ev, &next, &next_sig) == 1) {
+        jsonutil_set_hex(o, "successor", next, AVOW_PUBKEY_BYTES);
+    }
+    jsonutil_set_hex(o, "signature", ev->signature, AVOW_SIG_BYTES);
+    if (with_raw) {
+        size_t b64len = sodium_base64_ENCODED_LEN(ev->raw_len, sodium_base64_VARIANT_ORIGINAL);
+        char *b64 = malloc(b64len);
+        if (b64 == NULL) {
+            json_decref(o);
+            return avow_error_set(AVOW_ENOMEM, "out of memory encoding base64");
+        }
+        sodium_bin2base64(b64, b64len, ev->raw, ev->raw_len, sodium_base64_VARIANT_ORIGINAL);
+        json_object_set_new(o, "raw", json_string(b64));
+        free(b64);
+    }
+    return jsonutil_finish(out, o);
+}

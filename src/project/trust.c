@@ -1,0 +1,734 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * trust.c - the local keyring: which authors' events count in projections.
+ *
+ * An event (author, seq) counts when the author is trusted and seq is within
+ * the author's limit:
+ *  - trusted: the ledger owner (meta "owner"), a key added with `trust add`,
+ *    or the successor named by a key-succession event of a key whose events
+ *    count at that event's seq (followed at most TRUST_SUCCESSION_DEPTH deep);
+ *  - limit: `trust revoke --after-seq N` keeps seq <= N; fork evidence at seq
+ *    F keeps seq < F until `trust resolve` keeps the chain's event at F.
+ *
+ * Invariants (tests/unit/test_trust.c):
+ *  1. Trust settings are local: they live in the "trust" database, are never
+ *     replicated, and are not events.
+ *  2. Every change of them drops the projection snapshots in the same write
+ *     transaction (projection_invalidate_all()), since snapshots bake them in.
+ *  3. Revocation and forks only cut an author's chain from a seq on: what a
+ *     key signed before stays counted (the chain fixes the order).
+ *  4. A view is a copy: it stays valid after its transaction ends.
+ */
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include <sodium.h>
+
+#include "event/codec.h"
+#include "project/projection.h"
+#include "project/trust.h"
+
+#define TRUST_SUCCESSION_DEPTH 16
+#define TRUST_KEY_REC_MIN      (1 + 8)
+
+struct trust_author {
+    unsigned char key[AVOW_PUBKEY_BYTES];
+    unsigned int flags; /* AVOW_TRUST_* */
+    uint64_t revoked_after;
+    uint64_t fork_cut; /* lowest unresolved fork seq, UINT64_MAX when none */
+    uint64_t fork_seq; /* lowest fork seq, 0 when none */
+    uint64_t limit;    /* events with seq <= limit count */
+    int has_pred;
+    unsigned char pred[AVOW_PUBKEY_BYTES];
+    uint64_t pred_seq;
+    uint64_t head_seq;
+    char name[AVOW_TRUST_NAME_MAX + 1];
+};
+
+struct trust_view {
+    struct trust_author *v; /* sorted by key */
+    size_t n;
+    size_t cap;
+};
+
+struct avow_trust {
+    trust_view *view;
+};
+
+_Static_assert(offsetof(struct trust_author, key) == 0, "avow_key_search() keys come first");
+
+static struct trust_author *
+tv_find(const trust_view *view, const unsigned char *key, size_t *pos)
+{
+    return avow_key_search(view->v, view->n, sizeof(view->v[0]), key, pos);
+}
+
+static int
+tv_get(trust_view *view, const unsigned char *key, struct trust_author **out)
+{
+    size_t pos = 0;
+    struct trust_author *a = tv_find(view, key, &pos);
+    if (a == NULL) {
+        if (view->n == view->cap) {
+            size_t cap = view->cap ? view->cap * 2 : 16;
+            if (cap > SIZE_MAX / sizeof(*a)) {
+                return avow_error_set(AVOW_ENOMEM, "too many authors");
+            }
+            struct trust_author *p = realloc(view->v, cap * sizeof(*p));
+            if (p == NULL) {
+                return avow_error_set(AVOW_ENOMEM, "out of memory loading the keyring");
+            }
+            view->v = p;
+            view->cap = cap;
+        }
+        memmove(&view->v[pos + 1], &view->v[pos], (view->n - pos) * sizeof(*a));
+        view->n++;
+        a = &view->v[pos];
+        memset(a, 0, sizeof(*a));
+        memcpy(a->key, key, AVOW_PUBKEY_BYTES);
+        a->fork_cut = UINT64_MAX;
+    }
+    *out = a;
+    return 0;
+}
+
+/* Walk one database, calling fn on each record. */
+typedef int (*trust_walk_fn)(trust_view *view, const MDB_val *k, const MDB_val *v, MDB_txn *txn,
+                             const avow_ledger *ledger);
+
+static int
+trust_walk(trust_view *view, MDB_txn *txn, const avow_ledger *ledger, enum store_db db,
+           trust_walk_fn fn)
+{
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    int error = 0, rc;
+    if ((rc = mdb_cursor_open(txn, store_dbi(ledger, db), &cur)) != 0) {
+        return store_mdb_error(ledger, rc, "cannot read the keyring");
+    }
+    for (MDB_cursor_op op = MDB_FIRST;; op = MDB_NEXT) {
+        rc = mdb_cursor_get(cur, &k, &v, op);
+        if (rc == MDB_NOTFOUND) {
+            break;
+        }
+        if (rc != 0) {
+            error = store_mdb_error(ledger, rc, "cannot read the keyring");
+            break;
+        }
+        if ((error = fn(view, &k, &v, txn, ledger)) < 0) {
+            break;
+        }
+    }
+    mdb_cursor_close(cur);
+    return error;
+}
+
+static int
+walk_trust(trust_view *view, const MDB_val *k, const MDB_val *v, MDB_txn *txn,
+           const avow_ledger *ledger)
+{
+    const unsigned char *p = k->mv_data;
+    const unsigned char *q = v->mv_data;
+    struct trust_author *a = NULL;
+    int error;
+    (void)txn;
+    (void)ledger;
+    if (k->mv_size == 1 + AVOW_PUBKEY_BYTES && p[0] == TRUST_TAG_KEY &&
+        v->mv_size >= TRUST_KEY_REC_MIN && v->mv_size <= TRUST_KEY_REC_MIN + AVOW_TRUST_NAME_MAX) {
+        if ((error = tv_get(view, p + 1, &a)) < 0) {
+            return error;
+        }
+        if (q[0] & TRUST_F_LISTED) {
+            a->flags |= AVOW_TRUST_LISTED;
+        }
+        if (q[0] & TRUST_F_REVOKED) {
+            a->flags |= AVOW_TRUST_REVOKED;
+            a->revoked_after = be64_get(q + 1);
+        }
+        memcpy(a->name, q + TRUST_KEY_REC_MIN, v->mv_size - TRUST_KEY_REC_MIN);
+        a->name[v->mv_size - TRUST_KEY_REC_MIN] = '\0';
+    } else if (k->mv_size == 1 + AVOW_PUBKEY_BYTES && p[0] == TRUST_TAG_SUCCESSOR &&
+               v->mv_size == AVOW_PUBKEY_BYTES + 8) {
+        if ((error = tv_get(view, p + 1, &a)) < 0) {
+            return error;
+        }
+        a->has_pred = 1;
+        memcpy(a->pred, q, AVOW_PUBKEY_BYTES);
+        a->pred_seq = be64_get(q + AVOW_PUBKEY_BYTES);
+    }
+    return 0;
+}
+
+/* Fork evidence: author || seq || id -> raw. */
+static int
+walk_forks(trust_view *view, const MDB_val *k, const MDB_val *v, MDB_txn *txn,
+           const avow_ledger *ledger)
+{
+    const unsigned char *p = k->mv_data;
+    unsigned char rk[1 + AVOW_PUBKEY_BYTES + 8];
+    struct trust_author *a = NULL;
+    MDB_val r;
+    int error;
+    (void)v;
+    if (k->mv_size != AVOW_PUBKEY_BYTES + 8 + AVOW_EVENT_ID_BYTES) {
+        return 0;
+    }
+    uint64_t seq = be64_get(p + AVOW_PUBKEY_BYTES);
+    if ((error = tv_get(view, p, &a)) < 0) {
+        return error;
+    }
+    a->flags |= AVOW_TRUST_FORKED;
+    if (a->fork_seq == 0 || seq < a->fork_seq) {
+        a->fork_seq = seq;
+    }
+    rk[0] = TRUST_TAG_RESOLVED;
+    memcpy(rk + 1, p, AVOW_PUBKEY_BYTES + 8);
+    error = store_get(ledger, txn, STORE_DB_TRUST, rk, sizeof(rk), &r);
+    if (error == 0 && r.mv_size == AVOW_EVENT_ID_BYTES + 1 &&
+        ((const unsigned char *)r.mv_data)[AVOW_EVENT_ID_BYTES] == 1) {
+        return 0; /* resolved: the chain's event was kept */
+    }
+    if (error < 0 && error != AVOW_ENOTFOUND) {
+        return error;
+    }
+    if (seq < a->fork_cut) {
+        a->fork_cut = seq;
+    }
+    return 0;
+}
+
+static int
+walk_heads(trust_view *view, const MDB_val *k, const MDB_val *v, MDB_txn *txn,
+           const avow_ledger *ledger)
+{
+    struct trust_author *a = NULL;
+    int error;
+    (void)txn;
+    (void)ledger;
+    if (k->mv_size != AVOW_PUBKEY_BYTES || v->mv_size != STORE_HEAD_BYTES) {
+        return 0;
+    }
+    if ((error = tv_get(view, k->mv_data, &a)) < 0) {
+        return error;
+    }
+    a->head_seq = be64_get(v->mv_data);
+    return 0;
+}
+
+static uint64_t
+own_limit(const struct trust_author *a)
+{
+    uint64_t limit = UINT64_MAX;
+    if (a->flags & AVOW_TRUST_REVOKED) {
+        limit = a->revoked_after;
+    }
+    if (a->fork_cut != UINT64_MAX && a->fork_cut - 1 < limit) {
+        limit = a->fork_cut - 1;
+    }
+    return limit;
+}
+
+/* Fill every author's limit: base trust, then successions (monotone, bounded). */
+static void
+tv_compute(trust_view *view)
+{
+    for (size_t i = 0; i < view->n; i++) {
+        struct trust_author *a = &view->v[i];
+        int base = (a->flags & (AVOW_TRUST_OWNER | AVOW_TRUST_LISTED)) != 0;
+        a->limit = base ? own_limit(a) : 0;
+        if (a->fork_seq != 0 && a->fork_cut == UINT64_MAX) {
+            a->flags |= AVOW_TRUST_RESOLVED;
+        }
+    }
+    for (int round = 0; round < TRUST_SUCCESSION_DEPTH; round++) {
+        int changed = 0;
+        for (size_t i = 0; i < view->n; i++) {
+            struct trust_author *a = &view->v[i];
+            if (!a->has_pred || a->limit != 0) {
+                continue;
+            }
+            const struct trust_author *pred = tv_find(view, a->pred, NULL);
+            if (pred != NULL && pred->limit >= a->pred_seq) {
+                a->flags |= AVOW_TRUST_SUCCESSOR;
+                a->limit = own_limit(a);
+                changed |= a->limit != 0;
+            }
+        }
+        if (!changed) {
+            break;
+        }
+    }
+    for (size_t i = 0; i < view->n; i++) {
+        if (view->v[i].limit > 0) {
+            view->v[i].flags |= AVOW_TRUST_COUNTS;
+        }
+    }
+}
+
+static int
+trust_view_load_heads(trust_view **out, MDB_txn *txn, const avow_ledger *ledger, int with_heads)
+{
+    trust_view *view = NULL;
+    struct trust_author *a = NULL;
+    MDB_val v;
+    int error;
+
+    *out = NULL;
+    if ((view = calloc(1, sizeof(*view))) == NULL) {
+        return avow_error_set(AVOW_ENOMEM, "out of memory loading the keyring");
+    }
+    error = store_get(ledger, txn, STORE_DB_META, "owner", 5, &v);
+    if (error == 0 && v.mv_size == AVOW_PUBKEY_BYTES) {
+        if ((error = tv_get(view, v.mv_data, &a)) < 0) {
+            goto done;
+        }
+        a->flags |= AVOW_TRUST_OWNER;
+    } else if (error < 0 && error != AVOW_ENOTFOUND) {
+        goto done;
+    }
+    if ((error = trust_walk(view, txn, ledger, STORE_DB_TRUST, walk_trust)) < 0 ||
+        (error = trust_walk(view, txn, ledger, STORE_DB_FORKS, walk_forks)) < 0) {
+        goto done;
+    }
+    if (with_heads && (error = trust_walk(view, txn, ledger, STORE_DB_HEADS, walk_heads)) < 0) {
+        goto done;
+    }
+    tv_compute(view);
+    *out = view;
+    view = NULL;
+    error = 0;
+done:
+    trust_view_free(view);
+    return error;
+}
+
+int
+trust_view_load(trust_view **out, MDB_txn *txn, const avow_ledger *ledger)
+{
+    return trust_view_load_heads(out, txn, ledger, 0);
+}
+
+int
+trust_view_counts(const trust_view *view, const unsigned char author[AVOW_PUBKEY_BYTES],
+                  uint64_t seq)
+{
+    const struct trust_author *a = tv_find(view, author, NULL);
+    return a != NULL && seq <= a->limit;
+}
+
+int
+trust_view_forked(const trust_view *view, const unsigned char author[AVOW_PUBKEY_BYTES],
+                  uint64_t seq)
+{
+    const struct trust_author *a = tv_find(view, author, NULL);
+    return a != NULL && a->fork_seq != 0 && a->fork_seq <= seq;
+}
+
+void
+trust_view_free(trust_view *view)
+{
+    if (view != NULL) {
+        free(view->v);
+        free(view);
+    }
+}
+
+int
+trust_on_append(store_w *w, const avow_event *ev)
+{
+    const unsigned char *next = NULL, *sig = NULL;
+    unsigned char k[1 + AVOW_PUBKEY_BYTES], val[AVOW_PUBKEY_BYTES + 8];
+    int error;
+    if (codec_successor(ev, &next, &sig) != 1) {
+        return 0;
+    }
+    k[0] = TRUST_TAG_SUCCESSOR;
+    memcpy(k + 1, next, AVOW_PUBKEY_BYTES);
+    memcpy(val, ev->author, AVOW_PUBKEY_BYTES);
+    be64_put(val + AVOW_PUBKEY_BYTES, ev->seq);
+    /* The first succession naming a key wins: a later one cannot re-parent it. */
+    error = store_w_put(w, STORE_DB_TRUST, k, sizeof(k), val, sizeof(val), MDB_NOOVERWRITE);
+    if (error == AVOW_EEXISTS) {
+        return 0;
+    }
+    if (error < 0) {
+        return error;
+    }
+    return projection_invalidate_all(w);
+}
+
+/* ---- changes (invariant 2) ---------------------------------------------- */
+
+enum trust_op { OP_ADD, OP_REMOVE, OP_REVOKE, OP_RESOLVE };
+
+struct trust_change {
+    enum trust_op op;
+    const unsigned char *key;
+    const char *name;
+    uint64_t after_seq;
+    const unsigned char *keep_id;
+};
+
+static int
+trust_change_key(store_w *w, struct trust_change *c)
+{
+    const avow_ledger *ledger = store_w_ledger(w);
+    unsigned char k[1 + AVOW_PUBKEY_BYTES];
+    unsigned char rec[TRUST_KEY_REC_MIN + AVOW_TRUST_NAME_MAX];
+    size_t rec_len = TRUST_KEY_REC_MIN;
+    MDB_val v;
+    int error;
+
+    k[0] = TRUST_TAG_KEY;
+    memcpy(k + 1, c->key, AVOW_PUBKEY_BYTES);
+    memset(rec, 0, sizeof(rec));
+    error = store_get(ledger, store_w_txn(w), STORE_DB_TRUST, k, sizeof(k), &v);
+    if (error == 0 && v.mv_size >= TRUST_KEY_REC_MIN && v.mv_size <= sizeof(rec)) {
+        memcpy(rec, v.mv_data, v.mv_size);
+        rec_len = v.mv_size;
+    } else if (error < 0 && error != AVOW_ENOTFOUND) {
+        return error;
+    }
+    switch (c->op) {
+    case OP_ADD: {
+        size_t n = strlen(c->name);
+        rec[0] = (unsigned char)((rec[0] | TRUST_F_LISTED) & ~TRUST_F_REVOKED);
+        be64_put(rec + 1, 0);
+        memcpy(rec + TRUST_KEY_REC_MIN, c->name, n);
+        rec_len = TRUST_KEY_REC_MIN + n;
+        break;
+    }
+    case OP_REVOKE:
+        rec[0] |= TRUST_F_REVOKED;
+        be64_put(rec + 1, c->after_seq);
+        break;
+    case OP_REMOVE:
+        if (error == AVOW_ENOTFOUND || !(rec[0] & TRUST_F_LISTED)) {
+            char hex[AVOW_HEX_ID_LEN + 1];
+            avow_hex(hex, c->key, AVOW_PUBKEY_BYTES);
+            return avow_error_set(AVOW_ENOTFOUND, "key %s is not in the keyring", hex);
+        }
+        if ((error = store_w_del(w, STORE_DB_TRUST, k, sizeof(k))) < 0) {
+            return error;
+        }
+        return projection_invalidate_all(w);
+    case OP_RESOLVE:
+        return avow_error_set(AVOW_EINVALID, "internal: resolve is not a key change");
+    }
+    if ((error = store_w_put(w, STORE_DB_TRUST, k, sizeof(k), rec, rec_len, 0)) < 0) {
+        return error;
+    }
+    return projection_invalidate_all(w);
+}
+
+static int
+trust_change_resolve(store_w *w, struct trust_change *c)
+{
+    const avow_ledger *ledger = store_w_ledger(w);
+    MDB_txn *txn = store_w_txn(w);
+    MDB_cursor *cur = NULL;
+    unsigned char start[AVOW_PUBKEY_BYTES + 8], ak[STORE_AUTHOR_KEY_BYTES];
+    unsigned char rk[1 + AVOW_PUBKEY_BYTES + 8], rv[AVOW_EVENT_ID_BYTES + 1];
+    unsigned char chain_id[AVOW_EVENT_ID_BYTES];
+    uint64_t found_seq = 0;
+    int found = 0, kept_chain = 0, error = 0, rc;
+    MDB_val k, v, raw;
+
+    memcpy(start, c->key, AVOW_PUBKEY_BYTES);
+    be64_put(start + AVOW_PUBKEY_BYTES, 0);
+    if ((rc = mdb_cursor_open(txn, store_dbi(ledger, STORE_DB_FORKS), &cur)) != 0) {
+        return store_mdb_error(ledger, rc, "forks");
+    }
+    k.mv_size = sizeof(start);
+    k.mv_data = start;
+    for (MDB_cursor_op op = MDB_SET_RANGE; !found; op = MDB_NEXT) {
+        rc = mdb_cursor_get(cur, &k, &v, op);
+        if (rc == MDB_NOTFOUND) {
+            break;
+        }
+        if (rc != 0) {
+            error = store_mdb_error(ledger, rc, "forks");
+            goto done;
+        }
+        if (k.mv_size != AVOW_PUBKEY_BYTES + 8 + AVOW_EVENT_ID_BYTES ||
+            memcmp(k.mv_data, c->key, AVOW_PUBKEY_BYTES) != 0) {
+            break;
+        }
+        const unsigned char *kp = k.mv_data;
+        uint64_t seq = be64_get(kp + AVOW_PUBKEY_BYTES);
+        if (sodium_memcmp(kp + AVOW_PUBKEY_BYTES + 8, c->keep_id, AVOW_EVENT_ID_BYTES) == 0) {
+            found = 1;
+            found_seq = seq;
+            break;
+        }
+        /* The chain's event at this seq? */
+        memcpy(ak, c->key, AVOW_PUBKEY_BYTES);
+        be64_put(ak + AVOW_PUBKEY_BYTES, seq);
+        uint64_t index = 0;
+        error = store_get(ledger, txn, STORE_DB_AUTHORS, ak, sizeof(ak), &v);
+        if (error == 0 && (error = store_index_val(&index, &v)) == 0 &&
+            (error = store_get_event(ledger, txn, index, &raw)) == 0) {
+            crypto_hash_sha256(chain_id, raw.mv_data, raw.mv_size);
+            if (sodium_memcmp(chain_id, c->keep_id, AVOW_EVENT_ID_BYTES) == 0) {
+                found = 1;
+                found_seq = seq;
+                kept_chain = 1;
+                break;
+            }
+        }
+        if (error < 0 && error != AVOW_ENOTFOUND) {
+            goto done;
+        }
+        error = 0;
+    }
+    mdb_cursor_close(cur);
+    cur = NULL;
+    if (!found) {
+        char hex[AVOW_HEX_ID_LEN + 1];
+        avow_hex(hex, c->keep_id, AVOW_EVENT_ID_BYTES);
+        error = avow_error_set(AVOW_ENOTFOUND,
+                               "event %s is not one side of a fork of this author (see avow "
+                               "trust list)",
+                               hex);
+        goto done;
+    }
+    rk[0] = TRUST_TAG_RESOLVED;
+    memcpy(rk + 1, c->key, AVOW_PUBKEY_BYTES);
+    be64_put(rk + 1 + AVOW_PUBKEY_BYTES, found_seq);
+    memcpy(rv, c->keep_id, AVOW_EVENT_ID_BYTES);
+    rv[AVOW_EVENT_ID_BYTES] = (unsigned char)kept_chain;
+    if ((error = store_w_put(w, STORE_DB_TRUST, rk, sizeof(rk), rv, sizeof(rv), 0)) < 0) {
+        goto done;
+    }
+    error = projection_invalidate_all(w);
+done:
+    if (cur != NULL) {
+        mdb_cursor_close(cur);
+    }
+    return error;
+}
+
+static int
+trust_change_txn(store_w *w, void *ctx)
+{
+    struct trust_change *c = ctx;
+    if (c->op == OP_RESOLVE) {
+        return trust_change_resolve(w, c);
+    }
+    return trust_change_key(w, c);
+}
+
+static int
+trust_check_name(const char *name)
+{
+    size_t n = name == NULL ? 0 : strlen(name);
+    if (n == 0 || n > AVOW_TRUST_NAME_MAX || avow_utf8_check(name, n) < 0) {
+        return avow_error_set(AVOW_EINVALID, "a keyring name is 1 to %d bytes of UTF-8 text",
+                              AVOW_TRUST_NAME_MAX);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) {
+            return avow_error_set(AVOW_EINVALID, "a keyring name has no control characters");
+        }
+    }
+    return 0;
+}
+
+int
+avow_trust_add(avow_ledger *ledger, const unsigned char key[AVOW_PUBKEY_BYTES], const char *name)
+{
+    struct trust_change c = { OP_ADD, key, name, 0, NULL };
+    int error;
+    if (ledger == NULL || key == NULL) {
+        return avow_error_set(AVOW_EINVALID, "avow_trust_add: missing argument");
+    }
+    if ((error = trust_check_name(name)) < 0) {
+        return error;
+    }
+    return store_write(ledger, trust_change_txn, &c);
+}
+
+int
+avow_trust_remove(avow_ledger *ledger, const unsigned char key[AVOW_PUBKEY_BYTES])
+{
+    struct trust_change c = { OP_REMOVE, key, NULL, 0, NULL };
+    if (ledger == NULL || key == NULL) {
+        return avow_error_set(AVOW_EINVALID, "avow_trust_remove: missing argument");
+    }
+    return store_write(ledger, trust_change_txn, &c);
+}
+
+int
+avow_trust_revoke(avow_ledger *ledger, const unsigned char key[AVOW_PUBKEY_BYTES],
+                  uint64_t after_seq)
+{
+    struct trust_change c = { OP_REVOKE, key, NULL, after_seq, NULL };
+    if (ledger == NULL || key == NULL) {
+        return avow_error_set(AVOW_EINVALID, "avow_trust_revoke: missing argument");
+    }
+    return store_write(ledger, trust_change_txn, &c);
+}
+
+int
+avow_trust_resolve(avow_ledger *ledger, const unsigned char key[AVOW_PUBKEY_BYTES],
+                   const unsigned char keep_id[AVOW_EVENT_ID_BYTES])
+{
+    struct trust_change c = { OP_RESOLVE, key, NULL, 0, keep_id };
+    if (ledger == NULL || key == NULL || keep_id == NULL) {
+        return avow_error_set(AVOW_EINVALID, "avow_trust_resolve: missing argument");
+    }
+    return store_write(ledger, trust_change_txn, &c);
+}
+
+int
+avow_trust_list(avow_ledger *ledger, avow_trust_cb cb, void *payload)
+{
+    MDB_txn *txn = NULL;
+    trust_view *view = NULL;
+    int error;
+    if (ledger == NULL || cb == NULL) {
+        return avow_error_set(AVOW_EINVALID, "avow_trust_list: missing argument");
+    }
+    if ((error = store_read_begin(ledger, &txn)) < 0) {
+        return error;
+    }
+    error = trust_view_load_heads(&view, txn, ledger, 1);
+    mdb_txn_abort(txn);
+    if (error < 0) {
+        return error;
+    }
+    for (size_t i = 0; i < view->n; i++) {
+        const struct trust_author *a = &view->v[i];
+        avow_trust_entry e;
+        memset(&e, 0, sizeof(e));
+        memcpy(e.key, a->key, AVOW_PUBKEY_BYTES);
+        e.name = a->name;
+        e.flags = a->flags;
+        e.count_upto = a->limit;
+        e.revoked_after = a->revoked_after;
+        e.fork_seq = a->fork_seq;
+        e.head_seq = a->head_seq;
+        if ((error = cb(&e, payload)) < 0) {
+            break;
+        }
+    }
+    trust_view_free(view);
+    return error;
+}
+
+int
+avow_trust_open(avow_trust **out, avow_ledger *ledger)
+{
+    MDB_txn *txn = NULL;
+    avow_trust *t = NULL;
+    int error;
+    if (out == NULL || ledger == NULL) {
+        return avow_error_set(AVOW_EINVALID, "avow_trust_open: missing argument");
+    }
+    *out = NULL;
+    if ((t = calloc(1, sizeof(*t))) == NULL) {
+        return avow_error_set(AVOW_ENOMEM, "out of memory loading the keyring");
+    }
+    if ((error = store_read_begin(ledger, &txn)) < 0) {
+        free(t);
+        return error;
+    }
+    error = trust_view_load(&t->view, txn, ledger);
+    mdb_txn_abort(txn);
+    if (error < 0) {
+        free(t);
+        return error;
+    }
+    *out = t;
+    return 0;
+}
+
+int
+avow_trust_counts(const avow_trust *trust, const unsigned char author[AVOW_PUBKEY_BYTES],
+                  uint64_t seq)
+{
+    return trust_view_counts(trust->view, author, seq);
+}
+
+const char *
+avow_trust_name(const avow_trust *trust, const unsigned char author[AVOW_PUBKEY_BYTES])
+{
+    const struct trust_author *a = tv_find(trust->view, author, NULL);
+    return a != NULL && a->name[0] != '\0' ? a->name : NULL;
+}
+
+int
+avow_trust_forked(const avow_trust *trust, const unsigned char author[AVOW_PUBKEY_BYTES],
+                  uint64_t seq)
+{
+    return trust_view_forked(trust->view, author, seq);
+}
+
+void
+avow_trust_free(avow_trust *trust)
+{
+    if (trust != NULL) {
+        trust_view_free(trust->view);
+        free(trust);
+    }
+}
+
+int
+avow_ledger_rotate_key(avow_ledger *ledger, unsigned char id_out[AVOW_EVENT_ID_BYTES],
+                       const avow_key *old, const avow_key *next)
+{
+    unsigned char prev[AVOW_HASH_BYTES];
+    avow_buf ev = AVOW_BUF_INIT;
+    MDB_txn *txn = NULL;
+    MDB_val v, raw;
+    uint64_t seq = 0, index = 0;
+    int64_t at = avow_time_now();
+    avow_append_result res;
+    int error;
+
+    if (ledger == NULL || old == NULL || next == NULL) {
+        return avow_error_set(AVOW_EINVALID, "avow_ledger_rotate_key: missing argument");
+    }
+    memset(prev, 0, sizeof(prev));
+    if ((error = store_read_begin(ledger, &txn)) < 0) {
+        return error;
+    }
+    error = store_get(ledger, txn, STORE_DB_HEADS, avow_key_public(old), AVOW_PUBKEY_BYTES, &v);
+    if (error == 0) {
+        const unsigned char *p = v.mv_data;
+        avow_event head;
+        if (v.mv_size != STORE_HEAD_BYTES) {
+            error = avow_error_set(AVOW_EIO, "malformed head entry (run avow verify)");
+            goto done;
+        }
+        seq = be64_get(p);
+        memcpy(prev, p + 8, AVOW_HASH_BYTES);
+        if ((error = store_get_by_id(ledger, txn, p + 8 + AVOW_HASH_BYTES, &raw, &index)) < 0) {
+            goto done;
+        }
+        if (avow_event_decode(&head, raw.mv_data, raw.mv_size) == 0 && head.recorded_at > at) {
+            at = head.recorded_at; /* never earlier than the author's previous event */
+        }
+    } else if (error != AVOW_ENOTFOUND) {
+        goto done;
+    }
+    mdb_txn_abort(txn);
+    txn = NULL;
+    if ((error = codec_encode_succession(&ev, old, next, seq + 1, prev, at)) < 0) {
+        goto done;
+    }
+    const unsigned char *evs[1] = { ev.ptr };
+    if ((error = avow_ledger_append_signed(ledger, &res, evs, &ev.len, 1)) < 0) {
+        goto done;
+    }
+    if (id_out != NULL) {
+        crypto_hash_sha256(id_out, ev.ptr, ev.len);
+    }
+done:
+    if (txn != NULL) {
+        mdb_txn_abort(txn);
+    }
+    avow_buf_dispose(&ev);
+    return error;
+}

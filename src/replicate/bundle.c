@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * bundle.c - files for air-gapped replication (docs/PROTOCOL.md, "Bundles"):
+ * a heads file says what a ledger holds; a bundle carries the events (and
+ * fork evidence) the holder of a heads file lacks.
+ *
+ * Invariants (tests/cli/test_bundle.sh, tests/unit/test_sync.c):
+ *  1. A file is read whole (bounded by BUNDLE_MAX_BYTES, checked on its size
+ *     before anything is allocated, into a buffer of exactly its size) and
+ *     its SHA-256 trailer is checked before any other byte is used. Memory
+ *     for an apply is bounded by the file's size plus 16 bytes per event (at
+ *     most BUNDLE_MAX_BYTES / (AVOW_EVENT_MIN_BYTES + 4) events), plus the
+ *     one write transaction; create refuses to write a bundle past the bound
+ *     and builds it in one buffer.
+ *  2. Parsing is strict: exact counts, lengths within limits, nothing trails.
+ *  3. Apply verifies every event and every link before it appends, and
+ *     appends in one transaction: a truncated, altered or unlinkable bundle
+ *     changes nothing.
+ *  4. Files are written to a temporary name and renamed into place.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "replicate/sync.h"
+
+#define BUNDLE_MAGIC     "avowbndl"
+#define HEADS_MAGIC      "avowhead"
+#define BUNDLE_MAGIC_LEN 8
+#define BUNDLE_VERSION   1
+/* Largest heads file or bundle, trailer included (docs/PROTOCOL.md): a
+ * bundle is applied in one transaction from memory, so this bounds what a
+ * file can make avow allocate. About a million typical events; larger
+ * exchanges use incremental bundles (--heads) or sync. */
+#define BUNDLE_MAX_BYTES  ((size_t)256 << 20)
+#define BUNDLE_MAX_EVENTS (UINT64_C(1) << 26)
+#define BUNDLE_TRAILER    32
+
+_Static_assert(BUNDLE_MAX_BYTES <= AVOW_BUF_MAX, "a bundle fits a buffer");
+
+static void
+put32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+static uint32_t
+get32(const unsigned char *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static int
+put_heads(avow_buf *b, const sync_heads *h)
+{
+    unsigned char cnt[4], rec[SYNC_HEAD_BYTES];
+    int error;
+    put32(cnt, (uint32_t)h->n);
+    if ((error = avow_buf_put(b, cnt, 4)) < 0) {
+        return error;
+    }
+    for (size_t i = 0; i < h->n; i++) {
+        memcpy(rec, h->v[i].author, AVOW_PUBKEY_BYTES);
+        be64_put(rec + AVOW_PUBKEY_BYTES, h->v[i].seq);
+        memcpy(rec + AVOW_PUBKEY_BYTES + 8, h->v[i].id, AVOW_EVENT_ID_BYTES);
+        if ((error = avow_buf_put(b, rec, sizeof(rec))) < 0) {
+            return error;
+        }
+    }
+    return 0;
+}
+
+/* Invariant 4: write b plus its SHA-256 to path. */
+static int
+write_file(const char *path, avow_buf *b)
+{
+    unsigned char hash[crypto_hash_sha256_BYTES];
+    char tmp[4200];
+    int fd = -1, error = 0;
+    int n = snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path);
+    if (n < 0 || (size_t)n >= sizeof(tmp)) {
+        return avow_error_set(AVOW_EINVALID, "path too long: %s", path);
+    }
+    crypto_hash_sha256(hash, b->ptr, b->len);
+    if ((error = avow_buf_put(b, hash, sizeof(hash))) < 0) {
+        return error;
+    }
+    if ((fd = mkstemp(tmp)) < 0) {
+        return avow_error_set(AVOW_EIO, "cannot create %s: %s", tmp, strerror(errno));
+    }
+    const unsigned char *p = b->ptr;
+    size_t left = b->len;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w < 0) {
+            error = avow_error_set(errno == ENOSPC ? AVOW_EFULL : AVOW_EIO, "cannot write %s: %s",
+                                   path, strerror(errno));
+            goto done;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
+        error = avow_error_set(AVOW_EIO, "cannot write %s: %s", path, strerror(errno));
+        goto done;
+    }
+    if (close(fd) < 0) {
+        fd = -1;
+        error = avow_error_set(AVOW_EIO, "cannot write %s: %s", path, strerror(errno));
+        goto done;
+    }
+    fd = -1;
+    if (rename(tmp, path) < 0) {
+        error = avow_error_set(AVOW_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+        goto done;
+    }
+done:
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (error < 0) {
+        unlink(tmp);
+    }
+    return error;
+}
+
+/* Invariant 1: read path whole, check the magic and the trailer; b keeps the
+ * bytes before the trailer. */
+static int
+read_file(const char *path, const char *magic, avow_buf *b)
+{
+    struct stat st;
+    unsigned char hash[crypto_hash_sha256_BYTES];
+    int fd = -1, error = 0;
+
+    if ((fd = open(path, O_RDONLY)) < 0) {
+        return avow_error_set(errno == ENOENT ? AVOW_ENOTFOUND : AVOW_EIO, "cannot open %s: %s",
+                              path, strerror(errno));
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        error = avow_error_set(AVOW_EINVALID, "%s is not a regular file", path);
+        goto done;
+    }
+    if ((uint64_t)st.st_size > BUNDLE_MAX_BYTES) {
+        error = avow_error_set(AVOW_ERANGE, "%s is larger than %zu bytes", path, BUNDLE_MAX_BYTES);
+        goto done;
+    }
+    size_t size = (size_t)st.st_size;
+    /* Exactly the file's size, not avow_buf_grow()'s doubling; zeroed, so
+     * no byte is ever read uninitialized (large blocks come zeroed anyway). */
+    avow_buf_dispose(b);
+    if ((b->ptr = calloc(1, size > 0 ? size : 1)) == NULL) {
+        error = avow_error_set(AVOW_ENOMEM, "out of memory reading %s (%zu bytes)", path, size);
+        goto done;
+    }
+    b->maxlen = size > 0 ? size : 1;
+    while (b->len < size) {
+        ssize_t r = read(fd, b->ptr + b->len, size - b->len);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r <= 0) {
+            error = avow_error_set(AVOW_EIO, "cannot read %s", path);
+            goto done;
+        }
+        b->len += (size_t)r;
+    }
+    if (b->len < BUNDLE_MAGIC_LEN + 1 + sizeof(hash) ||
+        memcmp(b->ptr, magic, BUNDLE_MAGIC_LEN) != 0) {
+        error = avow_error_set(AVOW_EFORMAT, "%s is not an avow %s file (or is truncated)", path,
+                               strcmp(magic, BUNDLE_MAGIC) == 0 ? "bundle" : "heads");
+        goto done;
+    }
+    b->len -= sizeof(hash);
+    crypto_hash_sha256(hash, b->ptr, b->len);
+    if (sodium_memcmp(hash, b->ptr + b->len, sizeof(hash)) != 0) {
+        error = avow_error_set(AVOW_EFORMAT,
+                               "%s is truncated or altered (its SHA-256 does not hold)", path);
+        goto done;
+    }
+    if (b->ptr[BUNDLE_MAGIC_LEN] != BUNDLE_VERSION) {
+        error = avow_error_set(AVOW_EFORMAT, "%s has version %u (this avow reads %d)", path,
+                               b->ptr[BUNDLE_MAGIC_LEN], BUNDLE_VERSION);
+        goto done;
+    }
+done:
+    if (fd >= 0) {
+        close(fd);
+    }
+    return error;
+}
+
+/* A heads list at *p: u32 count, entries (invariant 2). */
+static int
+parse_heads(sync_heads *h, const unsigned char **p, const unsigned char *end, int one_per_author)
+{
+    int error;
+    if (end - *p < 4) {
+        return avow_error_set(AVOW_EFORMAT, "truncated heads list");
+    }
+    uint32_t n = get32(*p);
+    *p += 4;
+    if (n > SYNC_MAX_HEADS || (uint64_t)n * SYNC_HEAD_BYTES > (uint64_t)(end - *p)) {
+        return avow_error_set(AVOW_EFORMAT, "heads list of %u entries does not fit", n);
+    }
+    if ((error = sync_heads_parse(h, *p, n)) < 0) {
+        return error;
+    }
+    *p += (size_t)n * SYNC_HEAD_BYTES;
+    for (size_t i = 1; one_per_author && i < h->n; i++) {
+        if (memcmp(h->v[i - 1].author, h->v[i].author, AVOW_PUBKEY_BYTES) == 0) {
+            return avow_error_set(AVOW_EFORMAT, "two heads for one author");
+        }
+    }
+    return 0;
+}
+
+int
+avow_heads_save(avow_ledger *ledger, const char *path)
+{
+    sync_heads heads = { NULL, 0, 0 }, evidence = { NULL, 0, 0 };
+    avow_buf b = AVOW_BUF_INIT;
+    unsigned char ver = BUNDLE_VERSION;
+    int error;
+    if (ledger == NULL || path == NULL) {
+        return avow_error_set(AVOW_EINVALID, "avow_heads_save: missing argument");
+    }
+    if ((error = sync_heads_load(ledger, &heads, &evidence)) < 0 ||
+        (error = avow_buf_put(&b, HEADS_MAGIC, BUNDLE_MAGIC_LEN)) < 0 ||
+        (error = avow_buf_put(&b, &ver, 1)) < 0 || (error = put_heads(&b, &heads)) < 0 ||
+        (error = put_heads(&b, &evidence)) < 0) {
+        goto done;
+    }
+    error = write_file(path, &b);
+done:
+    sync_heads_free(&heads);
+    sync_heads_free(&evidence);
+    avow_buf_dispose(&b);
+    return error;
+}
+
+/* A bundle being built: the events go straight into the file's buffer after
+ * its header (counts patched at the end), the evidence (few) aside. */
+struct bundle_out {
+    avow_buf *file;
+    avow_buf evidence;
+    size_t counts_at; /* offset of the two counts in file */
+    uint64_t n_events;
+    uint32_t n_evidence;
+};
+
+static int
+emit_bundle(void *ctx, const unsigned char *raw, size_t len, int evidence)
+{
+    struct bundle_out *o = ctx;
+    unsigned char l[4];
+    int error;
+    /* Invariant 1: never build what apply would refuse. */
+    if (o->file->len + o->evidence.len + 4 + len + BUNDLE_TRAILER > BUNDLE_MAX_BYTES ||
+        (evidence && o->n_evidence == UINT32_MAX)) {
+        return avow_error_set(AVOW_ERANGE,
+                              "the bundle would be larger than %zu bytes (make smaller bundles "
+                              "with --heads, or use sync)",
+                              BUNDLE_MAX_BYTES);
+    }
+    put32(l, (uint32_t)len);
+    avow_buf *b = evidence ? &o->evidence : o->file;
+    if ((error = avow_buf_put(b, l, 4)) < 0 || (error = avow_buf_put(b, raw, len)) < 0) {
+        return error;
+    }
+    if (evidence) {
+        o->n_evidence++;
+    } else {
+        o->n_events++;
+    }
+    return 0;
+}
+
+int
+avow_bundle_create(avow_ledger *ledger, const char *path, const char *heads_path, uint64_t *count)
+{
+    sync_heads heads = { NULL, 0, 0 }, evidence = { NULL, 0, 0 };
+    struct bundle_out o;
+    avow_buf in = AVOW_BUF_INIT, b = AVOW_BUF_INIT;
+    unsigned char ver = BUNDLE_VERSION, counts[12];
+    int error;
+
+    memset(&o, 0, sizeof(o));
+    memset(counts, 0, sizeof(counts));
+    if (ledger == NULL || path == NULL) {
+        return avow_error_set(AVOW_EINVALID, "avow_bundle_create: missing argument");
+    }
+    if (heads_path != NULL) {
+        if ((error = read_file(heads_path, HEADS_MAGIC, &in)) < 0) {
+            goto done;
+        }
+        const unsigned char *p = in.ptr + BUNDLE_MAGIC_LEN + 1, *end = in.ptr + in.len;
+        if ((error = parse_heads(&heads, &p, end, 1)) < 0 ||
+            (error = parse_heads(&evidence, &p, end, 0)) < 0) {
+            error =
+              avow_error_set(AVOW_EFORMAT, "heads file %s: %s", heads_path, avow_error_last());
+            goto done;
+        }
+        if (p != end) {
+            error = avow_error_set(AVOW_EFORMAT, "heads file %s has trailing bytes", heads_path);
+            goto done;
+        }
+    }
+    if ((error = avow_buf_put(&b, BUNDLE_MAGIC, BUNDLE_MAGIC_LEN)) < 0 ||
+        (error = avow_buf_put(&b, &ver, 1)) < 0 || (error = put_heads(&b, &heads)) < 0) {
+        goto done;
+    }
+    o.file = &b;
+    o.counts_at = b.len;
+    if ((error = avow_buf_put(&b, counts, sizeof(counts))) < 0 ||
+        (error = sync_collect(ledger, SYNC_CHAINS | SYNC_EVIDENCE, &heads, &evidence, NULL,
+                              emit_bundle, &o, NULL)) < 0 ||
+        (error = avow_buf_put(&b, o.evidence.ptr, o.evidence.len)) < 0) {
+        goto done;
+    }
+    be64_put(b.ptr + o.counts_at, o.n_events);
+    put32(b.ptr + o.counts_at + 8, o.n_evidence);
+    error = write_file(path, &b);
+    if (error == 0 && count != NULL) {
+        *count = o.n_events;
+    }
+done:
+    sync_heads_free(&heads);
+    sync_heads_free(&evidence);
+    avow_buf_dispose(&in);
+    avow_buf_dispose(&b);
+    avow_buf_dispose(&o.evidence);
+    return error;
+}
+
+/* Split n length-prefixed events at *p into evs/lens (invariant 2). */
+static int
+parse_events(const unsigned char **p, const unsigned char *end, uint64_t n,
+             const unsigned char **evs, size_t *lens)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        if (end - *p < 4) {
+            return avow_error_set(AVOW_EFORMAT, "truncated after %" PRIu64 " events", i);
+        }
+        uint32_t len = get32(*p);
+        *p += 4;
+        if (len < AVOW_EVENT_MIN_BYTES || len > AVOW_EVENT_MAX_BYTES || len > (size_t)(end - *p)) {
+            return avow_error_set(AVOW_EFORMAT, "event %" PRIu64 " has a bad length (%u)", i, len);
+        }
+        evs[i] = *p;
+        lens[i] = len;
+        *p += len;
+    }
+    return 0;
+}
+
+int
+avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats)
+{
+    sync_heads made_against = { NULL, 0, 0 };
+    avow_buf in = AVOW_BUF_INIT;
+    const unsigned char **evs = NULL;
+    size_t *lens = NULL;
+    avow_append_result res;
+    size_t forks = 0, forks2 = 0;
+    int error;
+
+    if (ledger == NULL || path == NULL) {
+        return avow_error_set(AVOW_EINVALID, "avow_bundle_apply: missing argument");
+    }
+    if (stats != NULL) {
+        memset(stats, 0, sizeof(*stats));
+    }
+    if ((error = read_file(path, BUNDLE_MAGIC, &in)) < 0) {
+        goto done;
+    }
+    const unsigned char *p = in.ptr + BUNDLE_MAGIC_LEN + 1, *end = in.ptr + in.len;
+    if ((error = parse_heads(&made_against, &p, end, 1)) < 0) {
+        goto bad;
+    }
+    if (end - p < 12) {
+        error = avow_error_set(AVOW_EFORMAT, "truncated counts");
+        goto bad;
+    }
+    uint64_t n = be64_get(p);
+    uint32_t m = get32(p + 8);
+    p += 12;
+    /* Each event takes at least AVOW_EVENT_MIN_BYTES + 4 bytes: bound the arrays. */
+    if (n > BUNDLE_MAX_EVENTS || m > BUNDLE_MAX_EVENTS ||
+        (n + m) * (AVOW_EVENT_MIN_BYTES + 4) > (uint64_t)(end - p)) {
+        error = avow_error_set(AVOW_EFORMAT, "counts of %" PRIu64 " events do not fit", n + m);
+        goto bad;
+    }
+    if ((evs = calloc((size_t)(n + m) + 1, sizeof(*evs))) == NULL ||
+        (lens = calloc((size_t)(n + m) + 1, sizeof(*lens))) == NULL) {
+        error = avow_error_set(AVOW_ENOMEM, "out of memory reading %s", path);
+        goto done;
+    }
+    if ((error = parse_events(&p, end, n, evs, lens)) < 0 ||
+        (error = parse_events(&p, end, m, evs + n, lens + n)) < 0) {
+        goto bad;
+    }
+    if (p != end) {
+        error = avow_error_set(AVOW_EFORMAT, "trailing bytes");
+        goto bad;
+    }
+    /* Evidence must verify before anything is appended (invariant 3). */
+    for (uint64_t i = n; i < n + m; i++) {
+        avow_event ev;
+        if (avow_event_decode(&ev, evs[i], lens[i]) < 0 || avow_event_verify(&ev) < 0) {
+            error = sync_batch_error(AVOW_EVERIFY, evs, lens, (size_t)(n + m), (size_t)i);
+            error =
+              avow_error_set(AVOW_EVERIFY, "bundle %s: fork evidence: %s", path, avow_error_last());
+            goto done;
+        }
+    }
+    error = store_append_signed_keep_forks(ledger, &res, &forks, evs, lens, (size_t)n);
+    if (error < 0) {
+        sync_batch_error(error, evs, lens, (size_t)n, res.failed_at);
+        error = avow_error_set(error == AVOW_EINVALID ? AVOW_EFORMAT : error, "bundle %s: %s", path,
+                               avow_error_last());
+        goto done;
+    }
+    if ((error = sync_store_evidence(ledger, evs + n, lens + n, m, &forks2, NULL)) < 0) {
+        goto done;
+    }
+    if (stats != NULL) {
+        stats->received = res.appended;
+        stats->duplicates = res.duplicates;
+        stats->forks = forks + forks2;
+    }
+    goto done;
+bad:
+    error = avow_error_set(AVOW_EFORMAT, "bundle %s is malformed: %s", path, avow_error_last());
+done:
+    sync_heads_free(&made_against);
+    avow_buf_dispose(&in);
+    free(evs);
+    free(lens);
+    return error;
+}

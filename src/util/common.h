@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * common.h - internals shared by every module: error reporting, byte order,
+ * buffers. Not installed.
+ */
+#ifndef AVOW_COMMON_H
+#define AVOW_COMMON_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "avow.h"
+#include "util/limits.h"
+
+#if defined(__GNUC__)
+#define AVOW_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define AVOW_PRINTF(a, b)
+#endif
+
+/* Record the detail of an error on this thread and return code. */
+int avow_error_set(int code, const char *fmt, ...) AVOW_PRINTF(2, 3);
+void avow_error_clear(void);
+
+#ifdef __clang_analyzer__
+/* The static analyzer cannot see that avow_error_set() returns its code. */
+#define avow_error_set(code, ...) (avow_error_set((code), __VA_ARGS__), (code))
+#endif
+
+/* Ensure room for `extra` more bytes; fails past AVOW_BUF_MAX or on overflow. */
+int avow_buf_grow(avow_buf *buf, size_t extra);
+int avow_buf_put(avow_buf *buf, const void *data, size_t len);
+/* Sets len to 0, keeps the memory. */
+void avow_buf_clear(avow_buf *buf);
+
+/* Largest buffer the library builds in memory (guards size arithmetic). */
+#define AVOW_BUF_MAX ((size_t)1 << 31)
+
+static inline void
+be64_put(unsigned char *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) {
+        p[i] = (unsigned char)(v & 0xff);
+        v >>= 8;
+    }
+}
+
+static inline uint64_t
+be64_get(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) {
+        v = (v << 8) | p[i];
+    }
+    return v;
+}
+
+static inline void
+be16_put(unsigned char *p, uint16_t v)
+{
+    p[0] = (unsigned char)(v >> 8);
+    p[1] = (unsigned char)(v & 0xff);
+}
+
+static inline uint16_t
+be16_get(const unsigned char *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+/* Times are signed; flipping the sign bit makes big-endian keys sort in time order. */
+static inline uint64_t
+time_key(int64_t t)
+{
+    return (uint64_t)t ^ (UINT64_C(1) << 63);
+}
+
+/*
+ * Binary search of an array of n elements of `size` bytes, sorted by the
+ * 32-byte key each element starts with (an author's public key). Returns the
+ * matching element, or NULL with *pos (may be NULL) set to where key belongs.
+ */
+static inline void *
+avow_key_search(const void *base, size_t n, size_t size, const unsigned char *key, size_t *pos)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const unsigned char *el = (const unsigned char *)base + mid * size;
+        int c = memcmp(el, key, AVOW_PUBKEY_BYTES);
+        if (c == 0) {
+            return (void *)(uintptr_t)el;
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    if (pos != NULL) {
+        *pos = lo;
+    }
+    return NULL;
+}
+
+/* The first microsecond of the period of precision prec that holds t (rounding
+ * toward negative infinity, as avow_time_parse(AVOW_TIME_START) of t's
+ * avow_time_format() at prec would give, without the text round trip). */
+int64_t avow_time_floor(int64_t t, avow_precision prec);
+
+/* Valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF) without NUL. */
+int avow_utf8_check(const char *s, size_t len);
+
+#endif /* AVOW_COMMON_H */

@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * time.c - ISO 8601 times: strict parsing, UTC formatting, the clock.
+ *
+ * Times are int64_t microseconds since 1970-01-01T00:00:00Z (proleptic
+ * Gregorian calendar, no leap seconds). Calendar arithmetic is done by hand
+ * (days-from-civil, after Howard Hinnant's algorithms) so that nothing
+ * depends on the process time zone, the locale or the range of time_t.
+ *
+ * Invariants:
+ *  1. avow_time_parse() accepts exactly the forms
+ *       YYYY | YYYY-MM | YYYY-MM-DD |
+ *       YYYY-MM-DDTHH:MM[:SS[.f{1,6}]]ZONE    ZONE = Z | +HH:MM | -HH:MM
+ *     and "now"; every digit count is fixed, 'T' and 'Z' are uppercase, and
+ *     nothing may follow. A time of day without a zone is refused.
+ *  2. Every parsed field is range-checked (month, day per month with leap
+ *     years, hour < 24, minute < 60, second < 60, offset <= 18:00) and the
+ *     result lies in [AVOW_TIME_MIN, AVOW_TIME_MAX].
+ *  3. AVOW_TIME_START yields the first microsecond of the period the text
+ *     names, AVOW_TIME_END the last one: the year, month, day, minute or
+ *     second (so "2024-04-03T14:05:00Z" ends at 14:05:00.999999Z); a time
+ *     with a fraction names one microsecond and both bounds are equal.
+ *  4. Division by a period rounds toward negative infinity, so times before
+ *     1970 format like any other.
+ *  5. avow_time_format() never writes more than AVOW_TIME_STRLEN bytes and
+ *     always NUL-terminates.
+ */
+#include <stdio.h>
+#include <time.h>
+
+#include "util/common.h"
+
+#define USEC_PER_SEC  INT64_C(1000000)
+#define USEC_PER_MIN  (60 * USEC_PER_SEC)
+#define USEC_PER_HOUR (60 * USEC_PER_MIN)
+#define USEC_PER_DAY  (24 * USEC_PER_HOUR)
+
+#define TIME_HINT "use ISO 8601, e.g. 2024-04-03 or 2024-04-03T14:05:00Z"
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static int64_t
+time_days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void
+time_civil_from_days(int64_t z, int64_t *y_out, int *m_out, int *d_out)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y_out = yoe + era * 400 + (m <= 2);
+    *m_out = m;
+    *d_out = d;
+}
+
+static int
+time_is_leap(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int
+time_days_in_month(int64_t y, int m)
+{
+    static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    return m == 2 && time_is_leap(y) ? 29 : days[m - 1];
+}
+
+/* Read exactly n ASCII digits at *p; advances *p. @return 0 or -1 */
+static int
+time_digits(const char **p, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        char c = (*p)[i];
+        if (c < '0' || c > '9') {
+            return -1;
+        }
+        v = v * 10 + (c - '0');
+    }
+    *p += n;
+    *out = v;
+    return 0;
+}
+
+static int
+time_bad(const char *text, const char *why)
+{
+    return avow_error_set(AVOW_EINVALID, "bad time '%.64s%s': %s (" TIME_HINT ")", text,
+                          strlen(text) > 64 ? "..." : "", why);
+}
+
+int64_t
+avow_time_now(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0) {
+        return 0;
+    }
+    return (int64_t)ts.tv_sec * USEC_PER_SEC + (int64_t)(ts.tv_nsec / 1000);
+}
+
+int
+avow_time_parse(int64_t *out, avow_precision *prec, const char *text, avow_time_bound bound)
+{
+    int error = 0;
+    const char *p = text;
+    int year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0;
+    int64_t micro = 0, offset = 0, span;
+    avow_precision pr;
+
+    if (out == NULL || text == NULL) {
+        error = avow_error_set(AVOW_EINVALID, "no time given (" TIME_HINT ")");
+        goto done;
+    }
+    if (bound != AVOW_TIME_START && bound != AVOW_TIME_END) {
+        error = avow_error_set(AVOW_EINVALID, "bad time bound %d", (int)bound);
+        goto done;
+    }
+    if (strcmp(text, "now") == 0) {
+        *out = avow_time_now();
+        if (prec != NULL) {
+            *prec = AVOW_PREC_MICRO;
+        }
+        goto done;
+    }
+    if (*text == '\0') {
+        error = time_bad(text, "empty");
+        goto done;
+    }
+
+    if (time_digits(&p, 4, &year) < 0) {
+        error = time_bad(text, "expected a 4-digit year first");
+        goto done;
+    }
+    if (year < 1) {
+        error = time_bad(text, "year must be 0001-9999");
+        goto done;
+    }
+    pr = AVOW_PREC_YEAR;
+    if (*p == '-') {
+        p++;
+        if (time_digits(&p, 2, &month) < 0) {
+            error = time_bad(text, "expected a 2-digit month after the year");
+            goto done;
+        }
+        if (month < 1 || month > 12) {
+            error = time_bad(text, "month must be 01-12");
+            goto done;
+        }
+        pr = AVOW_PREC_MONTH;
+        if (*p == '-') {
+            p++;
+            if (time_digits(&p, 2, &day) < 0) {
+                error = time_bad(text, "expected a 2-digit day after the month");
+                goto done;
+            }
+            if (day < 1 || day > time_days_in_month(year, month)) {
+                error = time_bad(text, "no such day in that month");
+                goto done;
+            }
+            pr = AVOW_PREC_DAY;
+        }
+    }
+    if (pr == AVOW_PREC_DAY && *p == 'T') {
+        p++;
+        if (time_digits(&p, 2, &hour) < 0 || *p != ':') {
+            error = time_bad(text, "expected HH:MM after 'T'");
+            goto done;
+        }
+        p++;
+        if (time_digits(&p, 2, &minute) < 0) {
+            error = time_bad(text, "expected HH:MM after 'T'");
+            goto done;
+        }
+        if (hour > 23) {
+            error = time_bad(text, "hour must be 00-23");
+            goto done;
+        }
+        if (minute > 59) {
+            error = time_bad(text, "minute must be 00-59");
+            goto done;
+        }
+        pr = AVOW_PREC_MINUTE;
+        if (*p == ':') {
+            p++;
+            if (time_digits(&p, 2, &second) < 0) {
+                error = time_bad(text, "expected 2-digit seconds after HH:MM:");
+                goto done;
+            }
+            if (second > 59) {
+                error = time_bad(text, "second must be 00-59 (no leap seconds)");
+                goto done;
+            }
+            pr = AVOW_PREC_SECOND;
+            if (*p == '.') {
+                int n = 0;
+                p++;
+                while (*p >= '0' && *p <= '9') {
+                    if (n == 6) {
+                        error = time_bad(text, "at most 6 fractional digits (microseconds)");
+                        goto done;
+                    }
+                    micro = micro * 10 + (*p - '0');
+                    n++;
+                    p++;
+                }
+                if (n == 0) {
+                    error = time_bad(text, "expected digits after '.'");
+                    goto done;
+                }
+                for (; n < 6; n++) {
+                    micro *= 10;
+                }
+                pr = AVOW_PREC_MICRO;
+            }
+        }
+        if (*p == 'Z') {
+            p++;
+        } else if (*p == '+' || *p == '-') {
+            int sign = *p == '-' ? -1 : 1;
+            int oh = 0, om = 0;
+            p++;
+            if (time_digits(&p, 2, &oh) < 0 || *p != ':') {
+                error = time_bad(text, "expected a zone offset as +HH:MM or -HH:MM");
+                goto done;
+            }
+            p++;
+            if (time_digits(&p, 2, &om) < 0) {
+                error = time_bad(text, "expected a zone offset as +HH:MM or -HH:MM");
+                goto done;
+            }
+            if (om > 59 || oh > 18 || (oh == 18 && om > 0)) {
+                error = time_bad(text, "zone offset must be at most 18:00");
+                goto done;
+            }
+            offset = sign * (oh * USEC_PER_HOUR + om * USEC_PER_MIN);
+        } else if (*p == '\0') {
+            error = time_bad(text, "a time of day needs a zone: add Z or an offset such as +02:00");
+            goto done;
+        } else {
+            error = time_bad(text, "expected Z or +HH:MM / -HH:MM after the time of day");
+            goto done;
+        }
+    }
+    if (*p != '\0') {
+        error = time_bad(text, "unexpected text after the time");
+        goto done;
+    }
+
+    int64_t t = time_days_from_civil(year, month, day) * USEC_PER_DAY + hour * USEC_PER_HOUR +
+                minute * USEC_PER_MIN + second * USEC_PER_SEC + micro - offset;
+    switch (pr) {
+    case AVOW_PREC_YEAR:
+        span =
+          (time_days_from_civil(year + 1, 1, 1) - time_days_from_civil(year, 1, 1)) * USEC_PER_DAY;
+        break;
+    case AVOW_PREC_MONTH:
+        span = time_days_in_month(year, month) * USEC_PER_DAY;
+        break;
+    case AVOW_PREC_DAY:
+        span = USEC_PER_DAY;
+        break;
+    case AVOW_PREC_MINUTE:
+        span = USEC_PER_MIN;
+        break;
+    case AVOW_PREC_SECOND:
+        span = USEC_PER_SEC;
+        break;
+    case AVOW_PREC_MICRO:
+    default:
+        span = 1;
+        break;
+    }
+    if (bound == AVOW_TIME_END) {
+        t += span - 1;
+    }
+    if (t < AVOW_TIME_MIN || t > AVOW_TIME_MAX) {
+        error = time_bad(text, "outside 0001-01-01 .. 9999-12-31 UTC");
+        goto done;
+    }
+    *out = t;
+    if (prec != NULL) {
+        *prec = pr;
+    }
+
+done:
+    return error;
+}
+
+/* Invariant 4: t as whole days since the epoch and microseconds into the day. */
+static int64_t
+time_split(int64_t t, int64_t *rem)
+{
+    int64_t days = t / USEC_PER_DAY;
+    *rem = t % USEC_PER_DAY;
+    if (*rem < 0) {
+        *rem += USEC_PER_DAY;
+        days--;
+    }
+    return days;
+}
+
+int64_t
+avow_time_floor(int64_t t, avow_precision prec)
+{
+    int64_t rem;
+    int64_t days = time_split(t, &rem);
+    int64_t year;
+    int month, day;
+    switch (prec) {
+    case AVOW_PREC_YEAR:
+        time_civil_from_days(days, &year, &month, &day);
+        return time_days_from_civil(year, 1, 1) * USEC_PER_DAY;
+    case AVOW_PREC_MONTH:
+        time_civil_from_days(days, &year, &month, &day);
+        return time_days_from_civil(year, month, 1) * USEC_PER_DAY;
+    case AVOW_PREC_DAY:
+        return days * USEC_PER_DAY;
+    case AVOW_PREC_MINUTE:
+        return days * USEC_PER_DAY + rem / USEC_PER_MIN * USEC_PER_MIN;
+    case AVOW_PREC_SECOND:
+        return days * USEC_PER_DAY + rem / USEC_PER_SEC * USEC_PER_SEC;
+    case AVOW_PREC_MICRO:
+    default:
+        return t;
+    }
+}
+
+void
+avow_time_format(char out[AVOW_TIME_STRLEN], int64_t t, avow_precision prec)
+{
+    int64_t rem;
+    int64_t days = time_split(t, &rem);
+    int64_t year;
+    int month, day;
+    time_civil_from_days(days, &year, &month, &day);
+    int hour = (int)(rem / USEC_PER_HOUR);
+    int minute = (int)(rem / USEC_PER_MIN % 60);
+    int second = (int)(rem / USEC_PER_SEC % 60);
+    int micro = (int)(rem % USEC_PER_SEC);
+    long long y = (long long)year;
+    int n;
+
+    switch (prec) {
+    case AVOW_PREC_YEAR:
+        n = snprintf(out, AVOW_TIME_STRLEN, "%04lld", y);
+        break;
+    case AVOW_PREC_MONTH:
+        n = snprintf(out, AVOW_TIME_STRLEN, "%04lld-%02d", y, month);
+        break;
+    case AVOW_PREC_DAY:
+        n = snprintf(out, AVOW_TIME_STRLEN, "%04lld-%02d-%02d", y, month, day);
+        break;
+    case AVOW_PREC_MINUTE:
+        n = snprintf(out, AVOW_TIME_STRLEN, "%04lld-%02d-%02dT%02d:%02dZ", y, month, day, hour,
+                     minute);
+        break;
+    case AVOW_PREC_SECOND:
+    case AVOW_PREC_MICRO:
+    default:
+        if (micro == 0) {
+            n = snprintf(out, AVOW_TIME_STRLEN, "%04lld-%02d-%02dT%02d:%02d:%02dZ", y, month, day,
+                         hour, minute, second);
+        } else {
+            char frac[8];
+            int digits = 6;
+            while (micro % 10 == 0) {
+                micro /= 10;
+                digits--;
+            }
+            (void)snprintf(frac, sizeof(frac), "%0*d", digits, micro); /* <= 6 digits fit */
+            n = snprintf(out, AVOW_TIME_STRLEN, "%04lld-%02d-%02dT%02d:%02d:%02d.%sZ", y, month,
+                         day, hour, minute, second, frac);
+        }
+        break;
+    }
+    /* Invariant 5: the longest int64 time ("-290308-...") still fits. */
+    if (n < 0 || n >= AVOW_TIME_STRLEN) {
+        out[0] = '\0';
+    }
+}
