@@ -38,7 +38,8 @@
 #include "event/jsonutil.h"
 #include "tlog/merkle.h"
 #include "tlog/note.h"
-#include "ledger/store.h"
+#include "ledger/store_mdb.h"
+#include "ledger/table.h"
 
 struct audit_txn {
     store_w *w; /* set when writing */
@@ -1729,3 +1730,43 @@ done:
     free(c.n);
     return error;
 }
+
+/* ---- the Merkle table (ledger/table.h) ---------------------------------- */
+
+static int
+audit_table_append(store_w *w, const store_appended *a)
+{
+    return audit_on_append(w, a->index, a->leaf);
+}
+
+static int
+audit_table_verify_begin(void **state, store_txn *txn, const avow_ledger *ledger,
+                         struct verify_state *s)
+{
+    struct audit_verify *v = NULL;
+    int error = audit_verify_begin(store_mdb_txn(txn), ledger, s, &v);
+    *state = v;
+    return error;
+}
+
+static int
+audit_table_verify_leaf(void *state, const unsigned char leaf[AVOW_HASH_BYTES],
+                        const unsigned char id[AVOW_EVENT_ID_BYTES])
+{
+    return audit_verify_leaf(state, leaf, id);
+}
+
+static int
+audit_table_verify_end(void *state, int check)
+{
+    return audit_verify_end(state, check);
+}
+
+const store_table audit_merkle_table = {
+    "merkle",
+    audit_table_append,
+    NULL,
+    audit_table_verify_begin,
+    audit_table_verify_leaf,
+    audit_table_verify_end,
+};

@@ -4,9 +4,28 @@
 #ifndef AVOW_AUDIT_H
 #define AVOW_AUDIT_H
 
-#include <lmdb.h>
-
+#include "ledger/store_mdb.h"
+#include "ledger/table.h"
 #include "util/common.h"
+
+/* The Merkle tree and checkpoints, kept in the append transaction. */
+extern const store_table audit_merkle_table;
+
+/*
+ * The Merkle tree against the log, stored checkpoints against the tree.
+ * verify's forward pass feeds every record of the log in order (its leaf
+ * hash and id, computed on the worker pool); _end checks what only the
+ * whole log shows (checkpoints beyond it, extra nodes) when check is set,
+ * and frees v either way (NULL-safe).
+ */
+struct audit_verify;
+int audit_verify_begin(MDB_txn *txn, const avow_ledger *ledger, struct verify_state *s,
+                       struct audit_verify **out);
+int audit_verify_leaf(struct audit_verify *v, const unsigned char leaf[AVOW_HASH_BYTES],
+                      const unsigned char id[AVOW_EVENT_ID_BYTES]);
+int audit_verify_end(struct audit_verify *v, int check);
+/* The store hook: the leaf hash of the event at log index `index`. */
+int audit_on_append(store_w *w, uint64_t index, const unsigned char leaf[AVOW_HASH_BYTES]);
 
 /* Key of a stored node: level (u8) || index (u64 BE). */
 #define AUDIT_NODE_KEY_BYTES 9

@@ -68,9 +68,8 @@
 
 #include "event/codec.h"
 #include "event/pool.h"
-#include "ledger/store.h"
-#include "replicate/sync.h"
-#include "project/trust.h"
+#include "ledger/store_mdb.h"
+#include "ledger/table.h"
 
 /* Drafts per chunk of bulk signing (avow_ledger_append_drafts). */
 #define STORE_SIGN_CHUNK 256
@@ -117,8 +116,10 @@ struct avow_ledger {
     MDB_env *env;
     MDB_dbi dbi[STORE_DB_COUNT];
     unsigned int flags;
-    unsigned int readers;   /* open iterators (invariant 6) */
-    struct store_w *writer; /* the write transaction under way, if any */
+    unsigned int readers;                        /* open iterators (invariant 6) */
+    struct store_w *writer;                      /* the write transaction under way, if any */
+    const store_table *tables[STORE_TABLES_MAX]; /* derived tables (ledger/table.h) */
+    size_t ntables;
     char *path;
     char *origin;
 };
@@ -270,6 +271,187 @@ store_index_val(uint64_t *index, const MDB_val *val)
     }
     *index = be64_get(val->mv_data);
     return 0;
+}
+
+/* ---- the LMDB-free interface of store.h ---------------------------------- */
+
+_Static_assert(STORE_PUT_NEW == MDB_NOOVERWRITE, "store_w_put flags are LMDB's");
+_Static_assert(STORE_PUT_APPEND == MDB_APPEND, "store_w_put flags are LMDB's");
+
+/* The "generation" key of "meta" (store_generation()). */
+static const char store_gen_key[] = "generation";
+
+int
+store_txn_read(store_txn **out, const avow_ledger *ledger)
+{
+    MDB_txn *txn = NULL;
+    int error = store_txn_begin(ledger, MDB_RDONLY, &txn);
+    *out = store_txn_of(txn);
+    return error;
+}
+
+void
+store_txn_end(store_txn *txn)
+{
+    if (txn != NULL) {
+        mdb_txn_abort(store_mdb_txn(txn));
+    }
+}
+
+int
+store_val_get(store_val *out, const avow_ledger *ledger, store_txn *txn, enum store_db db,
+              const void *k, size_t klen)
+{
+    MDB_val v = { 0, NULL };
+    int error = store_get(ledger, store_mdb_txn(txn), db, k, klen, &v);
+    if (error == 0) {
+        *out = store_val_of(&v);
+    }
+    return error;
+}
+
+int
+store_count(uint64_t *out, const avow_ledger *ledger, store_txn *txn, enum store_db db)
+{
+    MDB_stat st;
+    int rc = mdb_stat(store_mdb_txn(txn), ledger->dbi[db], &st);
+    if (rc != 0) {
+        return store_mdb_error(ledger, rc, store_db_names[db]);
+    }
+    *out = (uint64_t)st.ms_entries;
+    return 0;
+}
+
+int
+store_cursor_open(store_cursor **out, const avow_ledger *ledger, store_txn *txn, enum store_db db)
+{
+    MDB_cursor *cur = NULL;
+    int rc = mdb_cursor_open(store_mdb_txn(txn), ledger->dbi[db], &cur);
+    *out = (store_cursor *)(void *)cur;
+    if (rc != 0) {
+        *out = NULL;
+        return store_mdb_error(ledger, rc, store_db_names[db]);
+    }
+    return 0;
+}
+
+/* An LMDB error met through a cursor, with the ledger's path. */
+static int
+store_cursor_error(MDB_cursor *cur, int rc, const char *what)
+{
+    const char *path = NULL;
+    if (mdb_env_get_path(mdb_txn_env(mdb_cursor_txn(cur)), &path) != 0 || path == NULL) {
+        path = "?";
+    }
+    return store_errno_error(rc, what, path);
+}
+
+int
+store_cursor_get(store_cursor *c, store_val *key, store_val *val, enum store_op op)
+{
+    static const MDB_cursor_op ops[] = {
+        [STORE_FIRST] = MDB_FIRST, [STORE_LAST] = MDB_LAST,      [STORE_NEXT] = MDB_NEXT,
+        [STORE_PREV] = MDB_PREV,   [STORE_SEEK] = MDB_SET_RANGE, [STORE_EXACT] = MDB_SET_KEY,
+    };
+    MDB_cursor *cur = store_mdb_cursor(c);
+    MDB_val k = { 0, NULL }, v = { 0, NULL };
+    if (op == STORE_SEEK || op == STORE_EXACT) {
+        k.mv_size = key->len;
+        k.mv_data = unconst(key->ptr);
+    }
+    int rc = mdb_cursor_get(cur, &k, &v, ops[op]);
+    if (rc == MDB_NOTFOUND) {
+        return AVOW_ENOTFOUND;
+    }
+    if (rc != 0) {
+        return store_cursor_error(cur, rc, "cursor");
+    }
+    *key = store_val_of(&k);
+    if (val != NULL) {
+        *val = store_val_of(&v);
+    }
+    return 0;
+}
+
+int
+store_cursor_del(store_cursor *c)
+{
+    MDB_cursor *cur = store_mdb_cursor(c);
+    int rc = mdb_cursor_del(cur, 0);
+    return rc == 0 ? 0 : store_cursor_error(cur, rc, "cursor delete");
+}
+
+void
+store_cursor_close(store_cursor *c)
+{
+    if (c != NULL) {
+        mdb_cursor_close(store_mdb_cursor(c));
+    }
+}
+
+int
+store_index_of(uint64_t *index, const store_val *val)
+{
+    MDB_val v = { val->len, unconst(val->ptr) };
+    return store_index_val(index, &v);
+}
+
+int
+store_event_at(store_val *raw, const avow_ledger *ledger, store_txn *txn, uint64_t index)
+{
+    MDB_val v;
+    int error = store_get_event(ledger, store_mdb_txn(txn), index, &v);
+    if (error == 0) {
+        *raw = store_val_of(&v);
+    }
+    return error;
+}
+
+int
+store_event_by_id(store_val *raw, uint64_t *index, const avow_ledger *ledger, store_txn *txn,
+                  const unsigned char id[AVOW_EVENT_ID_BYTES])
+{
+    MDB_val v;
+    int error = store_get_by_id(ledger, store_mdb_txn(txn), id, &v, index);
+    if (error == 0) {
+        *raw = store_val_of(&v);
+    }
+    return error;
+}
+
+int
+store_contest_of(char *buf, size_t *len, const avow_ledger *ledger, store_txn *txn,
+                 const avow_event *ev)
+{
+    return store_resolve_contest(ledger, store_mdb_txn(txn), ev, buf, len);
+}
+
+int
+store_generation(uint64_t *out, const avow_ledger *ledger, store_txn *txn)
+{
+    store_val v = { NULL, 0 };
+    int error =
+      store_val_get(&v, ledger, txn, STORE_DB_META, store_gen_key, sizeof(store_gen_key) - 1);
+    if (error == AVOW_ENOTFOUND) {
+        *out = 0;
+        return 0;
+    }
+    if (error < 0) {
+        return error;
+    }
+    if (v.len != 8) {
+        return avow_error_set(AVOW_EIO, "malformed generation in ledger %s (run avow verify)",
+                              ledger->path);
+    }
+    *out = be64_get(v.ptr);
+    return 0;
+}
+
+const store_table *const *
+store_tables(const avow_ledger *ledger, size_t *n)
+{
+    *n = ledger->ntables;
+    return ledger->tables;
 }
 
 /* The bytes of the event at a log index; borrowed from the map. */
@@ -715,6 +897,32 @@ store_w_del(store_w *w, enum store_db db, const void *k, size_t klen)
     return store_mdb_error(w->ledger, rc, store_db_names[db]);
 }
 
+store_txn *
+store_w_view(const store_w *w)
+{
+    return store_txn_of(w->txn);
+}
+
+int
+store_w_clear(store_w *w, enum store_db db)
+{
+    int rc = mdb_drop(w->txn, w->ledger->dbi[db], 0);
+    return rc == 0 ? 0 : store_mdb_error(w->ledger, rc, store_db_names[db]);
+}
+
+int
+store_w_bump_generation(store_w *w)
+{
+    unsigned char v[8];
+    uint64_t gen = 0;
+    int error = store_generation(&gen, w->ledger, store_w_view(w));
+    if (error < 0) {
+        return error;
+    }
+    be64_put(v, gen + 1);
+    return store_put(w, STORE_DB_META, store_gen_key, sizeof(store_gen_key) - 1, v, sizeof(v), 0);
+}
+
 int
 store_read_begin(const avow_ledger *ledger, MDB_txn **txn)
 {
@@ -819,12 +1027,36 @@ store_index_event(struct store_w *w, const avow_event *ev, const codec_hashes *h
             return error;
         }
     }
-    /* Derived tables kept by other modules, in the same transaction. */
-    avow_str cs = { has_contest ? contest : NULL, has_contest ? contest_len : 0 };
-    if ((error = audit_on_append(w, (uint64_t)st.ms_entries, h->leaf)) < 0) {
-        return error;
+    /* The derived tables, in the same transaction (table.h invariant 1). */
+    store_appended a = { (uint64_t)st.ms_entries,
+                         ev,
+                         id,
+                         h->leaf,
+                         { has_contest ? contest : NULL, has_contest ? contest_len : 0 } };
+    for (size_t i = 0; i < ledger->ntables; i++) {
+        if (ledger->tables[i]->on_append != NULL &&
+            (error = ledger->tables[i]->on_append(w, &a)) < 0) {
+            return error;
+        }
     }
-    return projection_on_append(w, (uint64_t)st.ms_entries, ev, id, &cs);
+    return 0;
+}
+
+/* Keep fork evidence in the tables that hold it (table.h invariant 2).
+ * @return 1 when new evidence was stored, 0 when it was held already. */
+static int
+store_keep_fork(struct store_w *w, const avow_event *ev, const unsigned char *id)
+{
+    int kept = 0;
+    for (size_t i = 0; i < w->ledger->ntables; i++) {
+        const store_table *t = w->ledger->tables[i];
+        int error = t->on_fork != NULL ? t->on_fork(w, ev, id) : 0;
+        if (error < 0) {
+            return error;
+        }
+        kept |= error == 1;
+    }
+    return kept;
 }
 
 static int
@@ -1133,7 +1365,7 @@ struct signed_ctx {
     size_t duplicates;
     const unsigned char *verified; /* n flags: 1 = signature already checked (or NULL) */
     const codec_hashes *hashes;    /* n: the hashes of the verified ones (or NULL) */
-    int keep_forks;                /* a fork is kept as evidence (replicate/sync.c), not refused */
+    int keep_forks;                /* a fork is kept as evidence (table.h on_fork), not refused */
     int trim;                      /* keep the map's pages within budget as it goes (sync) */
     size_t forks;                  /* new fork evidence stored */
     struct store_idq idq;          /* invariant 9 */
@@ -1205,7 +1437,7 @@ store_signed_one(struct store_w *w, struct signed_ctx *c, size_t i, int ok, cons
     if (error == 0 && c->keep_forks) {
         /* Invariant 3: a second signed event for (author, seq) is evidence, kept
          * outside the chain (src/replicate/sync.c). */
-        if ((error = sync_keep_fork(w, &ev, h->id)) < 0) {
+        if ((error = store_keep_fork(w, &ev, h->id)) < 0) {
             return error;
         }
         if (error == 1) {
@@ -1241,7 +1473,7 @@ store_signed_one(struct store_w *w, struct signed_ctx *c, size_t i, int ok, cons
             return store_error_prefix(error, "event %zu of the batch", i);
         }
     }
-    if ((error = store_index_event(w, &ev, h)) < 0 || (error = trust_on_append(w, &ev)) < 0) {
+    if ((error = store_index_event(w, &ev, h)) < 0) {
         return error;
     }
     c->appended++;
@@ -1547,7 +1779,8 @@ store_strndup(const char *s, size_t n)
 }
 
 int
-avow_ledger_open(avow_ledger **out, const char *path, unsigned int flags)
+store_open(avow_ledger **out, const char *path, unsigned int flags,
+           const store_table *const *tables, size_t ntables)
 {
     char data[4096];
     struct stat st;
@@ -1556,7 +1789,8 @@ avow_ledger_open(avow_ledger **out, const char *path, unsigned int flags)
     MDB_val v;
     int error = 0, rc;
 
-    if (out == NULL || path == NULL || (flags & ~AVOW_OPEN_READONLY) != 0) {
+    if (out == NULL || path == NULL || (flags & ~AVOW_OPEN_READONLY) != 0 ||
+        ntables > STORE_TABLES_MAX) {
         return avow_error_set(AVOW_EINVALID, "avow_ledger_open: bad argument");
     }
     *out = NULL;
@@ -1573,6 +1807,10 @@ avow_ledger_open(avow_ledger **out, const char *path, unsigned int flags)
         goto done;
     }
     ledger->flags = flags;
+    for (size_t i = 0; i < ntables; i++) {
+        ledger->tables[i] = tables[i];
+    }
+    ledger->ntables = ntables;
     if ((error = store_env_create(&ledger->env, path)) < 0) {
         goto done;
     }

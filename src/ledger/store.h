@@ -1,16 +1,24 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * store.h - internals of the LMDB store (src/ledger/store.c) for the modules that
- * read the ledger's indexes directly (merkle, projection, sync) and for tests.
+ * store.h - the ledger layer's interface for the layers above it: the named
+ * tables of one ledger, read transactions and cursors over them, write
+ * transactions that grow the map on demand, and the derived tables that the
+ * store keeps in the same transaction as each append (ledger/table.h).
+ *
+ * Nothing here names LMDB: only src/ledger/ includes <lmdb.h>
+ * (tools/checksrc). A store_txn and a store_cursor are LMDB's own handles
+ * under another name; the bytes of a store_val read in a transaction are
+ * borrowed from the map and valid until that transaction ends or writes
+ * (LMDB's rule for MDB_val).
  */
 #ifndef AVOW_STORE_H
 #define AVOW_STORE_H
 
-#include <lmdb.h>
-
+#include "event/codec.h"
 #include "util/common.h"
 
-/* The named databases of one ledger environment (see the invariants in store.c). */
+/* The named databases of one ledger environment (see the invariants in
+ * store.c): the ledger's schema, as docs/FORMAT.md lists it. */
 enum store_db {
     STORE_DB_META = 0,
     STORE_DB_EVENTS,
@@ -19,28 +27,79 @@ enum store_db {
     STORE_DB_HEADS,
     STORE_DB_BYTIME,
     STORE_DB_CONTESTS,
-    STORE_DB_MERKLE,      /* audit.c: complete-subtree hashes, level(u8)||index(u64) -> 32 */
-    STORE_DB_CHECKPOINTS, /* audit.c: checkpoints this ledger issued, and witness state */
-    STORE_DB_SNAPSHOTS,   /* projection.c: derived projection snapshots */
-    STORE_DB_RETRACTIONS, /* projection.c: per-contest retraction index */
-    STORE_DB_TRUST,       /* trust.c: the local keyring (never replicated) */
-    STORE_DB_FORKS,       /* sync.c: equivocation evidence */
+    STORE_DB_MERKLE,      /* complete-subtree hashes, level(u8)||index(u64) -> 32 */
+    STORE_DB_CHECKPOINTS, /* checkpoints this ledger issued, and witness state */
+    STORE_DB_SNAPSHOTS,   /* derived projection snapshots */
+    STORE_DB_RETRACTIONS, /* per-contest retraction index */
+    STORE_DB_TRUST,       /* the local keyring (never replicated) */
+    STORE_DB_FORKS,       /* equivocation evidence */
     STORE_DB_COUNT
 };
 
 /* Size of a by-time key for a contest of contest_len bytes:
  * contest || 0x00 || time_key(effective_at) || time_key(recorded_at) || id. */
 #define STORE_BYTIME_KEY_MAX (AVOW_MAX_CONTEST + 1 + 8 + 8 + AVOW_EVENT_ID_BYTES)
+/* Value sizes and keys of the core tables. */
+#define STORE_HEAD_BYTES       (8 + AVOW_HASH_BYTES + AVOW_EVENT_ID_BYTES)
+#define STORE_AUTHOR_KEY_BYTES (AVOW_PUBKEY_BYTES + 8)
+/* Progress is reported every this many events. */
+#define STORE_PROGRESS_EVERY 65536
 
-/* The ledger's LMDB environment and a database handle. Borrowed: valid until
- * avow_ledger_free(). */
-MDB_env *store_env(const avow_ledger *ledger);
-MDB_dbi store_dbi(const avow_ledger *ledger, enum store_db db);
+/* ---- reading ------------------------------------------------------------ */
+
+typedef struct store_txn store_txn;
+typedef struct store_cursor store_cursor;
+
+/* Bytes borrowed from the map (see the header comment). */
+typedef struct store_val {
+    const unsigned char *ptr;
+    size_t len;
+} store_val;
+
+/* Cursor moves. STORE_SEEK and STORE_EXACT take the key to find in *key. */
+enum store_op {
+    STORE_FIRST,
+    STORE_LAST,
+    STORE_NEXT,
+    STORE_PREV,
+    STORE_SEEK,  /* the first key >= *key */
+    STORE_EXACT, /* exactly *key */
+};
+
+/* A read transaction on the ledger; end it with store_txn_end(). */
+int store_txn_read(store_txn **out, const avow_ledger *ledger);
+/* End a read transaction (NULL-safe). */
+void store_txn_end(store_txn *txn);
+
+/* The value of key k in table db: 0, AVOW_ENOTFOUND, or another AVOW_E*. */
+int store_val_get(store_val *out, const avow_ledger *ledger, store_txn *txn, enum store_db db,
+                  const void *k, size_t klen);
+/* The number of records of table db. */
+int store_count(uint64_t *out, const avow_ledger *ledger, store_txn *txn, enum store_db db);
+
+int store_cursor_open(store_cursor **out, const avow_ledger *ledger, store_txn *txn,
+                      enum store_db db);
+/* Move the cursor: 0 with *key and *val set, AVOW_ENOTFOUND past either end
+ * (or no such key), or another AVOW_E*. val may be NULL. */
+int store_cursor_get(store_cursor *c, store_val *key, store_val *val, enum store_op op);
+/* Delete the record under the cursor (write transactions only). */
+int store_cursor_del(store_cursor *c);
+/* NULL-safe. */
+void store_cursor_close(store_cursor *c);
+
+/* Parse an 8-byte big-endian index value. */
+int store_index_of(uint64_t *index, const store_val *val);
+/* The bytes of the event at a log index; borrowed from the map. */
+int store_event_at(store_val *raw, const avow_ledger *ledger, store_txn *txn, uint64_t index);
+/* The bytes and log index (may be NULL) of the event with this id. */
+int store_event_by_id(store_val *raw, uint64_t *index, const avow_ledger *ledger, store_txn *txn,
+                      const unsigned char id[AVOW_EVENT_ID_BYTES]);
+/* The contest an event is indexed under (a retraction: its target's), copied
+ * into buf (AVOW_MAX_CONTEST bytes). @return 1 with *len set, 0 when none, or < 0. */
+int store_contest_of(char *buf, size_t *len, const avow_ledger *ledger, store_txn *txn,
+                     const avow_event *ev);
 /* The directory of the ledger. Borrowed. */
 const char *store_path(const avow_ledger *ledger);
-
-/* Map an LMDB return code to an AVOW_E* code, recording `what` and the path. */
-int store_mdb_error(const avow_ledger *ledger, int rc, const char *what);
 
 /*
  * Build the by-time key of an event whose contest (resolved through the
@@ -50,36 +109,41 @@ int store_mdb_error(const avow_ledger *ledger, int rc, const char *what);
 size_t store_bytime_key(unsigned char *key, const avow_str *contest, const avow_event *ev,
                         const unsigned char id[AVOW_EVENT_ID_BYTES]);
 
+/*
+ * The ledger's generation: a counter that every change to what counts in a
+ * projection without a new chain event bumps (a keyring change, fork
+ * evidence, a key succession). Caches derived from projections record the
+ * generation they were built at and are stale when it differs; no module
+ * invalidates another's cache by calling it.
+ */
+int store_generation(uint64_t *out, const avow_ledger *ledger, store_txn *txn);
+
+/* ---- writing ------------------------------------------------------------ */
+
 /* A write transaction in progress (see store_write() in store.c). Modules
  * that keep derived tables write through store_w_put/store_w_del so that a full
  * map makes the store grow it and retry the whole transaction. */
 typedef struct store_w store_w;
 
-MDB_txn *store_w_txn(const store_w *w);
+/* Flags of store_w_put(). */
+#define STORE_PUT_NEW    0x10u    /* fail with AVOW_EEXISTS when the key is there */
+#define STORE_PUT_APPEND 0x20000u /* the key sorts after every key of the table */
+
+/* The write transaction, for reading what it has written. */
+store_txn *store_w_view(const store_w *w);
 const avow_ledger *store_w_ledger(const store_w *w);
 int store_w_put(store_w *w, enum store_db db, const void *k, size_t klen, const void *v,
                 size_t vlen, unsigned int flags);
-/* Delete a key (MDB_NOTFOUND is not an error). */
+/* Delete a key (a missing key is not an error). */
 int store_w_del(store_w *w, enum store_db db, const void *k, size_t klen);
+/* Delete every record of table db. */
+int store_w_clear(store_w *w, enum store_db db);
+/* Bump the ledger's generation (see store_generation()). */
+int store_w_bump_generation(store_w *w);
 
 /* Run fn in a write transaction of ledger, retried with a bigger map when full. */
 typedef int (*store_write_fn)(store_w *w, void *ctx);
 int store_write(avow_ledger *ledger, store_write_fn fn, void *ctx);
-
-/* A read transaction (MDB_RDONLY) on the ledger; the caller aborts it. */
-int store_read_begin(const avow_ledger *ledger, MDB_txn **txn);
-
-/*
- * Hooks called by the store inside the write transaction, right after event
- * ev has been stored at log index `index` with its indexes. contest is the
- * contest it is indexed under (ptr NULL when none; for a retraction, its
- * target's contest). The Merkle tree only needs the event's leaf hash
- * (codec_hashes, computed on the worker pool). A hook that fails aborts the
- * whole append.
- */
-int audit_on_append(store_w *w, uint64_t index, const unsigned char leaf[AVOW_HASH_BYTES]);
-int projection_on_append(store_w *w, uint64_t index, const avow_event *ev,
-                         const unsigned char id[AVOW_EVENT_ID_BYTES], const avow_str *contest);
 
 /* avow_ledger_append_drafts() on the caller's worker pool (NULL: sign in
  * this thread), for callers that keep one pool across many batches. */
@@ -88,51 +152,33 @@ int store_append_drafts(avow_ledger *ledger, struct pool *p, size_t *failed_at,
                         unsigned char *ids_out, const avow_key *key, const avow_draft *drafts,
                         size_t n);
 
-/* Value sizes and keys shared with verify.c. */
-#define STORE_HEAD_BYTES       (8 + AVOW_HASH_BYTES + AVOW_EVENT_ID_BYTES)
-#define STORE_AUTHOR_KEY_BYTES (AVOW_PUBKEY_BYTES + 8)
-/* Progress is reported every this many events. */
-#define STORE_PROGRESS_EVERY 65536
+/* avow_ledger_append_signed() that keeps forks as evidence (the tables'
+ * on_fork, ledger/table.h) instead of refusing them; *forks counts new evidence. */
+int store_append_signed_keep_forks(avow_ledger *ledger, avow_append_result *res, size_t *forks,
+                                   const unsigned char *const *events, const size_t *lens,
+                                   size_t n);
 
-/* Shared read helpers (src/ledger/store.c): 0, AVOW_ENOTFOUND or another AVOW_E*. */
-int store_txn_begin(const avow_ledger *ledger, unsigned int flags, MDB_txn **txn);
-int store_get(const avow_ledger *ledger, MDB_txn *txn, enum store_db db, const void *k, size_t klen,
-              MDB_val *out);
-/* Parse an 8-byte big-endian index value. */
-int store_index_val(uint64_t *index, const MDB_val *val);
-/* The bytes of the event at a log index; borrowed from the map. */
-int store_get_event(const avow_ledger *ledger, MDB_txn *txn, uint64_t index, MDB_val *raw);
-int store_get_by_id(const avow_ledger *ledger, MDB_txn *txn, const unsigned char *id, MDB_val *raw,
-                    uint64_t *index);
-/* The contest an event is indexed under (a retraction: its target's), copied
- * into buf (AVOW_MAX_CONTEST bytes). @return 1 with *len set, 0 when none, or < 0. */
-int store_resolve_contest(const avow_ledger *ledger, MDB_txn *txn, const avow_event *ev, char *buf,
-                          size_t *len);
+/* The same with the signatures already checked by the caller: verified[i] = 1
+ * when event i decoded strictly and its signature held, and then hashes[i]
+ * (may be NULL) holds its hashes (pool_verify_start()); the others are
+ * checked in the transaction. Internal: never a public "trust me" flag. */
+int store_append_signed_checked(avow_ledger *ledger, avow_append_result *res, size_t *forks,
+                                const unsigned char *const *events, const size_t *lens, size_t n,
+                                const unsigned char *verified, const codec_hashes *hashes);
+
+/* ---- verification sink -------------------------------------------------- */
 
 /*
- * Verification hooks: avow_ledger_verify() (src/ledger/verify.c) calls each module's
- * check of its own tables inside its read transaction; they report through
- * verify_problem() (index UINT64_MAX, seq 0, id NULL when not about one event)
- * and return < 0 only for an error that stops the check.
+ * avow_ledger_verify() (src/ledger/verify.c) checks the core tables and calls
+ * each derived table's checks (ledger/table.h) inside its read transaction;
+ * they report through verify_problem() (index UINT64_MAX, seq 0, id NULL when
+ * not about one event) and return < 0 only for an error that stops the check.
  */
 struct verify_state;
 void verify_problem(struct verify_state *s, uint64_t index, uint64_t seq, const unsigned char *id,
                     const char *fmt, ...) AVOW_PRINTF(5, 6);
-/*
- * src/audit/audit.c: the Merkle tree against the log, stored checkpoints against
- * the tree. verify's forward pass feeds every record of the log in order
- * (its leaf hash and id, computed on the worker pool); _end checks what
- * only the whole log shows (checkpoints beyond it, extra nodes) when check
- * is set, and frees v either way (NULL-safe).
- */
-struct audit_verify;
-int audit_verify_begin(MDB_txn *txn, const avow_ledger *ledger, struct verify_state *s,
-                       struct audit_verify **out);
-int audit_verify_leaf(struct audit_verify *v, const unsigned char leaf[AVOW_HASH_BYTES],
-                      const unsigned char id[AVOW_EVENT_ID_BYTES]);
-int audit_verify_end(struct audit_verify *v, int check);
-/* src/replicate/sync.c: equivocation evidence. */
-int sync_verify(MDB_txn *txn, const avow_ledger *ledger, struct verify_state *s);
+
+/* ---- the map's resident pages ------------------------------------------- */
 
 /*
  * store_drop_pages() drops the pages of the ledger's map from this process
@@ -165,7 +211,7 @@ void store_drop_pages(const avow_ledger *ledger);
 /* Tests only: the map size the next avow_ledger_init() starts with
  * (0 restores AVOW_MAP_INITIAL), to prove that the map grows on demand. */
 void store_test_initial_map(size_t bytes);
-/* Tests only: write transactions redone whole for MDB_MAP_FULL so far. */
+/* Tests only: write transactions redone whole for a full map so far. */
 unsigned long store_test_redone(void);
 
 #endif /* AVOW_STORE_H */

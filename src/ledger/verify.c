@@ -16,7 +16,8 @@
  *     anything: every entry of the index was matched by the forward pass (see
  *     verify_reverse_needed()).
  *  5. The log is read once: the forward pass also feeds every record's
- *     Merkle leaf hash (computed by the workers) to audit_verify_leaf().
+ *     Merkle leaf hash (computed by the workers) to each derived table's
+ *     verify_leaf (ledger/table.h).
  *  6. The id index, keyed by hashes, is not probed once per event (each probe
  *     would fault a random page): the forward pass sums a keyed hash of
  *     (id, index) over the events, a sequential scan sums the same over the
@@ -32,11 +33,11 @@
 
 #include <sodium.h>
 
-#include "audit/audit.h"
 #include "event/codec.h"
 #include "tlog/merkle.h"
 #include "event/pool.h"
-#include "ledger/store.h"
+#include "ledger/store_mdb.h"
+#include "ledger/table.h"
 
 /* Events checked per chunk by the pool (two chunks are in flight). */
 #define VERIFY_CHUNK 1024
@@ -59,7 +60,10 @@ struct verify_state {
     size_t n_authors;
     size_t cap_authors;
     uint64_t matched[STORE_DB_COUNT]; /* index entries found pointing at their event */
-    struct audit_verify *audit;       /* the Merkle check, fed by the forward pass */
+    /* The derived tables' checks (table.h invariant 3), fed by the forward pass. */
+    const store_table *const *tables;
+    size_t ntables;
+    void *table_state[STORE_TABLES_MAX];
     /* Invariant 6: the keyed sum of (id, index) over the decoded events. */
     unsigned char id_key[crypto_generichash_KEYBYTES];
     uint64_t id_sum[4];
@@ -665,9 +669,14 @@ verify_process(struct verify_state *s, const struct verify_chunk *c, uint64_t *n
         if (opts != NULL && opts->on_progress != NULL && *n % STORE_PROGRESS_EVERY == 0) {
             opts->on_progress(*n, total, opts->payload);
         }
-        if ((error = verify_record(s, sl, expect)) < 0 ||
-            (error = audit_verify_leaf(s->audit, sl->leaf, sl->id)) < 0) {
+        if ((error = verify_record(s, sl, expect)) < 0) {
             return error;
+        }
+        for (size_t t = 0; t < s->ntables; t++) {
+            if (s->tables[t]->verify_leaf != NULL &&
+                (error = s->tables[t]->verify_leaf(s->table_state[t], sl->leaf, sl->id)) < 0) {
+                return error;
+            }
         }
     }
     if (c->rc != 0) {
@@ -745,8 +754,13 @@ avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
         (error = pool_new(&p, (size_t)-1)) < 0) {
         goto done;
     }
-    if ((error = audit_verify_begin(s.txn, ledger, &s, &s.audit)) < 0) {
-        goto done;
+    s.tables = store_tables(ledger, &s.ntables);
+    for (size_t t = 0; t < s.ntables; t++) {
+        if (s.tables[t]->verify_begin != NULL &&
+            (error =
+               s.tables[t]->verify_begin(&s.table_state[t], store_txn_of(s.txn), ledger, &s)) < 0) {
+            goto done;
+        }
     }
     /* Pipeline: the workers check chunk B while this thread reports chunk A. */
     struct verify_chunk *a = &chunk[0], *b = &chunk[1];
@@ -788,14 +802,15 @@ avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
           0 ||
         (error = verify_reverse_if_needed(&s, STORE_DB_BYTIME, "by-time", verify_match_bytime)) <
           0 ||
-        (error = verify_reverse(&s, STORE_DB_CONTESTS, "contest", verify_match_contest)) < 0 ||
-        (error = sync_verify(s.txn, ledger, &s)) < 0) {
+        (error = verify_reverse(&s, STORE_DB_CONTESTS, "contest", verify_match_contest)) < 0) {
         goto done;
     }
 done:
-    if (s.audit != NULL) {
-        int end = audit_verify_end(s.audit, error == 0);
-        error = error == 0 ? end : error;
+    for (size_t t = 0; t < s.ntables; t++) {
+        if (s.tables[t]->verify_end != NULL) {
+            int end = s.tables[t]->verify_end(s.table_state[t], error == 0);
+            error = error == 0 ? end : error;
+        }
     }
     pool_free(p);
     if (cur != NULL) {

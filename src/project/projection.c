@@ -2304,3 +2304,15 @@ avow_explain_to_json(avow_buf *out, const avow_explain *ex)
     }
     return jsonutil_finish(out, o);
 }
+
+/* ---- the snapshot and retraction tables (ledger/table.h) ---------------- */
+
+static int
+projection_table_append(store_w *w, const store_appended *a)
+{
+    return projection_on_append(w, a->index, a->ev, a->id, &a->contest);
+}
+
+const store_table projection_table = {
+    "snapshots", projection_table_append, NULL, NULL, NULL, NULL,
+};

@@ -4,6 +4,14 @@
 #define AVOW_PROJECTION_H
 
 #include "ledger/store.h"
+#include "ledger/table.h"
+
+/* Projection snapshots and the retraction index, kept in the append transaction. */
+extern const store_table projection_table;
+
+/* The store hook (table.h): drop the snapshots an appended event makes stale. */
+int projection_on_append(store_w *w, uint64_t index, const avow_event *ev,
+                         const unsigned char id[AVOW_EVENT_ID_BYTES], const avow_str *contest);
 
 /* Drop every projection snapshot (they are a derived cache): called when the
  * trust settings change, since snapshots bake them in. */

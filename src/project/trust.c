@@ -732,3 +732,15 @@ done:
     avow_buf_dispose(&ev);
     return error;
 }
+
+/* ---- the succession table (ledger/table.h) ------------------------------ */
+
+static int
+trust_table_append(store_w *w, const store_appended *a)
+{
+    return trust_on_append(w, a->ev);
+}
+
+const store_table trust_table = {
+    "trust", trust_table_append, NULL, NULL, NULL, NULL,
+};

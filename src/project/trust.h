@@ -6,9 +6,12 @@
 #ifndef AVOW_TRUST_H
 #define AVOW_TRUST_H
 
-#include <lmdb.h>
+#include "ledger/store_mdb.h"
+#include "ledger/table.h"
 
-#include "ledger/store.h"
+/* Key successions named by appended events (the keyring's own records are
+ * written by avow_trust_*), kept in the append transaction. */
+extern const store_table trust_table;
 
 /* A snapshot of the trust settings, loaded once per query. */
 typedef struct trust_view trust_view;

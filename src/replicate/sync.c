@@ -406,7 +406,7 @@ done:
 /* ---- fork evidence ---------------------------------------------------------- */
 
 int
-sync_keep_fork(store_w *w, const avow_event *ev, const unsigned char id[AVOW_EVENT_ID_BYTES])
+sync_keep_fork(store_w *w, const avow_event *ev, const unsigned char *id)
 {
     unsigned char k[SYNC_HEAD_BYTES];
     memcpy(k, ev->author, AVOW_PUBKEY_BYTES);
@@ -1419,3 +1419,43 @@ avow_sync_local(avow_ledger *ledger, avow_ledger *peer, const avow_sync_opts *op
     }
     return error;
 }
+
+/* ---- the fork evidence table (ledger/table.h) --------------------------- */
+
+struct sync_table_verify {
+    store_txn *txn;
+    const avow_ledger *ledger;
+    struct verify_state *s;
+};
+
+static int
+sync_table_verify_begin(void **state, store_txn *txn, const avow_ledger *ledger,
+                        struct verify_state *s)
+{
+    struct sync_table_verify *v = malloc(sizeof(*v));
+    *state = v;
+    if (v == NULL) {
+        return avow_error_set(AVOW_ENOMEM, "out of memory verifying");
+    }
+    v->txn = txn;
+    v->ledger = ledger;
+    v->s = s;
+    return 0;
+}
+
+/* Fork evidence is checked after the core tables, when they hold. */
+static int
+sync_table_verify_end(void *state, int check)
+{
+    struct sync_table_verify *v = state;
+    int error = 0;
+    if (v != NULL && check) {
+        error = sync_verify(store_mdb_txn(v->txn), v->ledger, v->s);
+    }
+    free(v);
+    return error;
+}
+
+const store_table sync_forks_table = {
+    "forks", NULL, sync_keep_fork, sync_table_verify_begin, NULL, sync_table_verify_end,
+};

@@ -8,7 +8,11 @@
 #define AVOW_SYNC_H
 
 #include "event/codec.h"
-#include "ledger/store.h"
+#include "ledger/store_mdb.h"
+#include "ledger/table.h"
+
+/* Fork evidence (equivocation), kept when an append path meets a fork. */
+extern const store_table sync_forks_table;
 
 /* One head (or one piece of fork evidence): author, seq, event id. */
 typedef struct sync_head {
@@ -61,7 +65,9 @@ int sync_collect(const avow_ledger *ledger, unsigned int what, const sync_heads 
  * checked) has the (author, seq) of a different event of the chain.
  * @return 1 stored, 0 already held, or < 0
  */
-int sync_keep_fork(store_w *w, const avow_event *ev, const unsigned char id[AVOW_EVENT_ID_BYTES]);
+int sync_keep_fork(store_w *w, const avow_event *ev, const unsigned char *id);
+/* Check the fork evidence table (avow_ledger_verify()). */
+int sync_verify(MDB_txn *txn, const avow_ledger *ledger, struct verify_state *s);
 
 /*
  * Check and store evidence events (raw bytes) in one transaction: each must
@@ -72,19 +78,6 @@ int sync_keep_fork(store_w *w, const avow_event *ev, const unsigned char id[AVOW
  */
 int sync_store_evidence(avow_ledger *ledger, const unsigned char *const *events, const size_t *lens,
                         size_t n, size_t *new_forks, sync_heads *stored);
-
-/* src/ledger/store.c: avow_ledger_append_signed() that keeps forks as evidence. */
-int store_append_signed_keep_forks(avow_ledger *ledger, avow_append_result *res, size_t *forks,
-                                   const unsigned char *const *events, const size_t *lens,
-                                   size_t n);
-
-/* The same with the signatures already checked by the caller: verified[i] = 1
- * when event i decoded strictly and its signature held, and then hashes[i]
- * (may be NULL) holds its hashes (pool_verify_start()); the others are
- * checked in the transaction. Internal: never a public "trust me" flag. */
-int store_append_signed_checked(avow_ledger *ledger, avow_append_result *res, size_t *forks,
-                                const unsigned char *const *events, const size_t *lens, size_t n,
-                                const unsigned char *verified, const codec_hashes *hashes);
 
 /* Name the event at failed_at of a refused batch: "author XXXX seq N: detail". */
 int sync_batch_error(int code, const unsigned char *const *events, const size_t *lens, size_t n,

@@ -1360,20 +1360,20 @@ test_projection__dropped_map_pages_read_back_the_same_bytes(void **state)
     char *dir;
     avow_buf raw = AVOW_BUF_INIT;
     avow_ledger *l = one_event_ledger(&dir, &raw);
-    MDB_txn *txn = NULL;
-    MDB_val v;
+    store_txn *txn = NULL;
+    store_val v;
 
-    assert_int_equal(store_read_begin(l, &txn), 0);
-    assert_int_equal(store_get_event(l, txn, 1, &v), 0);
-    assert_int_equal(v.mv_size, raw.len);
-    assert_memory_equal(v.mv_data, raw.ptr, raw.len);
+    assert_int_equal(store_txn_read(&txn, l), 0);
+    assert_int_equal(store_event_at(&v, l, txn, 1), 0);
+    assert_int_equal(v.len, raw.len);
+    assert_memory_equal(v.ptr, raw.ptr, raw.len);
     /* store.c invariant 7: pointers into the map stay valid and read the same. */
     store_drop_pages(l);
-    assert_memory_equal(v.mv_data, raw.ptr, raw.len);
+    assert_memory_equal(v.ptr, raw.ptr, raw.len);
     store_drop_pages(l);
-    assert_int_equal(store_get_event(l, txn, 1, &v), 0);
-    assert_memory_equal(v.mv_data, raw.ptr, raw.len);
-    mdb_txn_abort(txn);
+    assert_int_equal(store_event_at(&v, l, txn, 1), 0);
+    assert_memory_equal(v.ptr, raw.ptr, raw.len);
+    store_txn_end(txn);
 
     avow_buf_dispose(&raw);
     avow_ledger_free(l);
