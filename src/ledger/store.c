@@ -137,6 +137,8 @@ struct avow_iter {
     uint64_t start;
 };
 
+#ifdef AVOW_TEST
+/* Test seams (store.h): file-scope state in the test build only. */
 static size_t store_initial_map;
 
 void
@@ -145,13 +147,30 @@ store_test_initial_map(size_t bytes)
     store_initial_map = bytes;
 }
 
-static unsigned long store_redone;
+static _Atomic unsigned long store_redone;
 
 unsigned long
 store_test_redone(void)
 {
     return store_redone;
 }
+
+static unsigned long store_rss_budget = STORE_RSS_BUDGET;
+
+void
+store_test_rss_budget(unsigned long bytes)
+{
+    store_rss_budget = bytes;
+}
+
+#define STORE_INITIAL_MAP (store_initial_map ? store_initial_map : AVOW_MAP_INITIAL)
+#define STORE_REDONE()    (store_redone++)
+#define STORE_RSS_LIMIT   store_rss_budget
+#else
+#define STORE_INITIAL_MAP AVOW_MAP_INITIAL
+#define STORE_REDONE()    ((void)0)
+#define STORE_RSS_LIMIT   STORE_RSS_BUDGET
+#endif
 
 MDB_env *
 store_env(const avow_ledger *ledger)
@@ -549,14 +568,6 @@ store_file_pages(void)
     return e == p ? -1 : (long)shared;
 }
 
-static unsigned long store_rss_budget = STORE_RSS_BUDGET;
-
-void
-store_test_rss_budget(unsigned long bytes)
-{
-    store_rss_budget = bytes;
-}
-
 int
 store_trim_pages(const avow_ledger *ledger)
 {
@@ -566,7 +577,7 @@ store_trim_pages(const avow_ledger *ledger)
         page_size = sysconf(_SC_PAGESIZE);
     }
     if (pages >= 0 && page_size > 0 &&
-        (unsigned long)pages < store_rss_budget / (unsigned long)page_size) {
+        (unsigned long)pages < STORE_RSS_LIMIT / (unsigned long)page_size) {
         return 0;
     }
     store_drop_pages(ledger);
@@ -959,7 +970,7 @@ store_write(avow_ledger *ledger, store_write_fn fn, void *ctx)
             if (grow < 0) {
                 return grow;
             }
-            store_redone++;
+            STORE_REDONE();
             continue;
         }
         return error;
@@ -1729,7 +1740,7 @@ avow_ledger_init(const char *path, const char *origin)
     if ((error = store_env_create(&env, path)) < 0) {
         goto done;
     }
-    rc = mdb_env_set_mapsize(env, store_initial_map ? store_initial_map : AVOW_MAP_INITIAL);
+    rc = mdb_env_set_mapsize(env, STORE_INITIAL_MAP);
     if (rc == 0) {
         rc = mdb_env_open(env, path, MDB_NOTLS, 0644);
     }

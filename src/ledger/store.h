@@ -204,14 +204,17 @@ void verify_problem(struct verify_state *s, uint64_t index, uint64_t seq, const 
 #define STORE_TRIM_EVERY_RANDOM 64
 #define STORE_RSS_BUDGET        (32ul << 20)
 int store_trim_pages(const avow_ledger *ledger);
-/* Tests only: the budget store_trim_pages() keeps to (0: drop every time). */
-void store_test_rss_budget(unsigned long bytes);
 void store_drop_pages(const avow_ledger *ledger);
 
-/* Tests only: the map size the next avow_ledger_init() starts with
- * (0 restores AVOW_MAP_INITIAL), to prove that the map grows on demand. */
+#ifdef AVOW_TEST
+/* Test seams, in the test build of the library only (CMakeLists.txt). */
+/* The budget store_trim_pages() keeps to (0: drop every time). */
+void store_test_rss_budget(unsigned long bytes);
+/* The map size the next avow_ledger_init() starts with (0 restores
+ * AVOW_MAP_INITIAL), to prove that the map grows on demand. */
 void store_test_initial_map(size_t bytes);
-/* Tests only: write transactions redone whole for a full map so far. */
+/* Write transactions redone whole for a full map so far. */
 unsigned long store_test_redone(void);
+#endif
 
 #endif /* AVOW_STORE_H */
