@@ -112,192 +112,215 @@ avow_time_now(void)
     return (int64_t)ts.tv_sec * USEC_PER_SEC + (int64_t)(ts.tv_nsec / 1000);
 }
 
+/* The fields of a time being parsed, and the precision it was written to. */
+struct time_fields {
+    int year, month, day, hour, minute, second;
+    int64_t micro, offset;
+    avow_precision pr;
+};
+
+/* YYYY[-MM[-DD]] */
+static int
+time_parse_date(struct time_fields *f, const char **pp, const char *text)
+{
+    if (time_digits(pp, 4, &f->year) < 0) {
+        return time_bad(text, "expected a 4-digit year first");
+    }
+    if (f->year < 1) {
+        return time_bad(text, "year must be 0001-9999");
+    }
+    f->pr = AVOW_PREC_YEAR;
+    if (**pp != '-') {
+        return 0;
+    }
+    (*pp)++;
+    if (time_digits(pp, 2, &f->month) < 0) {
+        return time_bad(text, "expected a 2-digit month after the year");
+    }
+    if (f->month < 1 || f->month > 12) {
+        return time_bad(text, "month must be 01-12");
+    }
+    f->pr = AVOW_PREC_MONTH;
+    if (**pp != '-') {
+        return 0;
+    }
+    (*pp)++;
+    if (time_digits(pp, 2, &f->day) < 0) {
+        return time_bad(text, "expected a 2-digit day after the month");
+    }
+    if (f->day < 1 || f->day > time_days_in_month(f->year, f->month)) {
+        return time_bad(text, "no such day in that month");
+    }
+    f->pr = AVOW_PREC_DAY;
+    return 0;
+}
+
+/* .ffffff after the seconds: up to six digits, scaled to microseconds. */
+static int
+time_parse_fraction(struct time_fields *f, const char **pp, const char *text)
+{
+    const char *p = *pp;
+    int n = 0;
+    while (*p >= '0' && *p <= '9') {
+        if (n == 6) {
+            return time_bad(text, "at most 6 fractional digits (microseconds)");
+        }
+        f->micro = f->micro * 10 + (*p - '0');
+        n++;
+        p++;
+    }
+    if (n == 0) {
+        return time_bad(text, "expected digits after '.'");
+    }
+    for (; n < 6; n++) {
+        f->micro *= 10;
+    }
+    f->pr = AVOW_PREC_MICRO;
+    *pp = p;
+    return 0;
+}
+
+/* HH:MM[:SS[.ffffff]] after the 'T'. */
+static int
+time_parse_clock(struct time_fields *f, const char **pp, const char *text)
+{
+    if (time_digits(pp, 2, &f->hour) < 0 || **pp != ':') {
+        return time_bad(text, "expected HH:MM after 'T'");
+    }
+    (*pp)++;
+    if (time_digits(pp, 2, &f->minute) < 0) {
+        return time_bad(text, "expected HH:MM after 'T'");
+    }
+    if (f->hour > 23) {
+        return time_bad(text, "hour must be 00-23");
+    }
+    if (f->minute > 59) {
+        return time_bad(text, "minute must be 00-59");
+    }
+    f->pr = AVOW_PREC_MINUTE;
+    if (**pp != ':') {
+        return 0;
+    }
+    (*pp)++;
+    if (time_digits(pp, 2, &f->second) < 0) {
+        return time_bad(text, "expected 2-digit seconds after HH:MM:");
+    }
+    if (f->second > 59) {
+        return time_bad(text, "second must be 00-59 (no leap seconds)");
+    }
+    f->pr = AVOW_PREC_SECOND;
+    if (**pp != '.') {
+        return 0;
+    }
+    (*pp)++;
+    return time_parse_fraction(f, pp, text);
+}
+
+/* Z, +HH:MM or -HH:MM: a time of day needs one. */
+static int
+time_parse_zone(struct time_fields *f, const char **pp, const char *text)
+{
+    const char *p = *pp;
+    if (*p == 'Z') {
+        *pp = p + 1;
+        return 0;
+    }
+    if (*p == '\0') {
+        return time_bad(text, "a time of day needs a zone: add Z or an offset such as +02:00");
+    }
+    if (*p != '+' && *p != '-') {
+        return time_bad(text, "expected Z or +HH:MM / -HH:MM after the time of day");
+    }
+    int sign = *p == '-' ? -1 : 1;
+    int oh = 0, om = 0;
+    p++;
+    if (time_digits(&p, 2, &oh) < 0 || *p != ':') {
+        return time_bad(text, "expected a zone offset as +HH:MM or -HH:MM");
+    }
+    p++;
+    if (time_digits(&p, 2, &om) < 0) {
+        return time_bad(text, "expected a zone offset as +HH:MM or -HH:MM");
+    }
+    if (om > 59 || oh > 18 || (oh == 18 && om > 0)) {
+        return time_bad(text, "zone offset must be at most 18:00");
+    }
+    f->offset = sign * (oh * USEC_PER_HOUR + om * USEC_PER_MIN);
+    *pp = p;
+    return 0;
+}
+
+/* How long the period written to precision f->pr lasts. */
+static int64_t
+time_span(const struct time_fields *f)
+{
+    switch (f->pr) {
+    case AVOW_PREC_YEAR:
+        return (time_days_from_civil(f->year + 1, 1, 1) - time_days_from_civil(f->year, 1, 1)) *
+               USEC_PER_DAY;
+    case AVOW_PREC_MONTH:
+        return time_days_in_month(f->year, f->month) * USEC_PER_DAY;
+    case AVOW_PREC_DAY:
+        return USEC_PER_DAY;
+    case AVOW_PREC_MINUTE:
+        return USEC_PER_MIN;
+    case AVOW_PREC_SECOND:
+        return USEC_PER_SEC;
+    case AVOW_PREC_MICRO:
+    default:
+        return 1;
+    }
+}
+
 int
 avow_time_parse(int64_t *out, avow_precision *prec, const char *text, avow_time_bound bound)
 {
-    int error = 0;
+    struct time_fields f = { 0, 1, 1, 0, 0, 0, 0, 0, AVOW_PREC_YEAR };
     const char *p = text;
-    int year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0;
-    int64_t micro = 0, offset = 0, span;
-    avow_precision pr;
+    int error;
 
     if (out == NULL || text == NULL) {
-        error = avow_error_set(AVOW_EINVALID, "no time given (" TIME_HINT ")");
-        goto done;
+        return avow_error_set(AVOW_EINVALID, "no time given (" TIME_HINT ")");
     }
     if (bound != AVOW_TIME_START && bound != AVOW_TIME_END) {
-        error = avow_error_set(AVOW_EINVALID, "bad time bound %d", (int)bound);
-        goto done;
+        return avow_error_set(AVOW_EINVALID, "bad time bound %d", (int)bound);
     }
     if (strcmp(text, "now") == 0) {
         *out = avow_time_now();
         if (prec != NULL) {
             *prec = AVOW_PREC_MICRO;
         }
-        goto done;
+        return 0;
     }
     if (*text == '\0') {
-        error = time_bad(text, "empty");
-        goto done;
+        return time_bad(text, "empty");
     }
-
-    if (time_digits(&p, 4, &year) < 0) {
-        error = time_bad(text, "expected a 4-digit year first");
-        goto done;
+    if ((error = time_parse_date(&f, &p, text)) < 0) {
+        return error;
     }
-    if (year < 1) {
-        error = time_bad(text, "year must be 0001-9999");
-        goto done;
-    }
-    pr = AVOW_PREC_YEAR;
-    if (*p == '-') {
+    if (f.pr == AVOW_PREC_DAY && *p == 'T') {
         p++;
-        if (time_digits(&p, 2, &month) < 0) {
-            error = time_bad(text, "expected a 2-digit month after the year");
-            goto done;
-        }
-        if (month < 1 || month > 12) {
-            error = time_bad(text, "month must be 01-12");
-            goto done;
-        }
-        pr = AVOW_PREC_MONTH;
-        if (*p == '-') {
-            p++;
-            if (time_digits(&p, 2, &day) < 0) {
-                error = time_bad(text, "expected a 2-digit day after the month");
-                goto done;
-            }
-            if (day < 1 || day > time_days_in_month(year, month)) {
-                error = time_bad(text, "no such day in that month");
-                goto done;
-            }
-            pr = AVOW_PREC_DAY;
-        }
-    }
-    if (pr == AVOW_PREC_DAY && *p == 'T') {
-        p++;
-        if (time_digits(&p, 2, &hour) < 0 || *p != ':') {
-            error = time_bad(text, "expected HH:MM after 'T'");
-            goto done;
-        }
-        p++;
-        if (time_digits(&p, 2, &minute) < 0) {
-            error = time_bad(text, "expected HH:MM after 'T'");
-            goto done;
-        }
-        if (hour > 23) {
-            error = time_bad(text, "hour must be 00-23");
-            goto done;
-        }
-        if (minute > 59) {
-            error = time_bad(text, "minute must be 00-59");
-            goto done;
-        }
-        pr = AVOW_PREC_MINUTE;
-        if (*p == ':') {
-            p++;
-            if (time_digits(&p, 2, &second) < 0) {
-                error = time_bad(text, "expected 2-digit seconds after HH:MM:");
-                goto done;
-            }
-            if (second > 59) {
-                error = time_bad(text, "second must be 00-59 (no leap seconds)");
-                goto done;
-            }
-            pr = AVOW_PREC_SECOND;
-            if (*p == '.') {
-                int n = 0;
-                p++;
-                while (*p >= '0' && *p <= '9') {
-                    if (n == 6) {
-                        error = time_bad(text, "at most 6 fractional digits (microseconds)");
-                        goto done;
-                    }
-                    micro = micro * 10 + (*p - '0');
-                    n++;
-                    p++;
-                }
-                if (n == 0) {
-                    error = time_bad(text, "expected digits after '.'");
-                    goto done;
-                }
-                for (; n < 6; n++) {
-                    micro *= 10;
-                }
-                pr = AVOW_PREC_MICRO;
-            }
-        }
-        if (*p == 'Z') {
-            p++;
-        } else if (*p == '+' || *p == '-') {
-            int sign = *p == '-' ? -1 : 1;
-            int oh = 0, om = 0;
-            p++;
-            if (time_digits(&p, 2, &oh) < 0 || *p != ':') {
-                error = time_bad(text, "expected a zone offset as +HH:MM or -HH:MM");
-                goto done;
-            }
-            p++;
-            if (time_digits(&p, 2, &om) < 0) {
-                error = time_bad(text, "expected a zone offset as +HH:MM or -HH:MM");
-                goto done;
-            }
-            if (om > 59 || oh > 18 || (oh == 18 && om > 0)) {
-                error = time_bad(text, "zone offset must be at most 18:00");
-                goto done;
-            }
-            offset = sign * (oh * USEC_PER_HOUR + om * USEC_PER_MIN);
-        } else if (*p == '\0') {
-            error = time_bad(text, "a time of day needs a zone: add Z or an offset such as +02:00");
-            goto done;
-        } else {
-            error = time_bad(text, "expected Z or +HH:MM / -HH:MM after the time of day");
-            goto done;
+        if ((error = time_parse_clock(&f, &p, text)) < 0 ||
+            (error = time_parse_zone(&f, &p, text)) < 0) {
+            return error;
         }
     }
     if (*p != '\0') {
-        error = time_bad(text, "unexpected text after the time");
-        goto done;
+        return time_bad(text, "unexpected text after the time");
     }
-
-    int64_t t = time_days_from_civil(year, month, day) * USEC_PER_DAY + hour * USEC_PER_HOUR +
-                minute * USEC_PER_MIN + second * USEC_PER_SEC + micro - offset;
-    switch (pr) {
-    case AVOW_PREC_YEAR:
-        span =
-          (time_days_from_civil(year + 1, 1, 1) - time_days_from_civil(year, 1, 1)) * USEC_PER_DAY;
-        break;
-    case AVOW_PREC_MONTH:
-        span = time_days_in_month(year, month) * USEC_PER_DAY;
-        break;
-    case AVOW_PREC_DAY:
-        span = USEC_PER_DAY;
-        break;
-    case AVOW_PREC_MINUTE:
-        span = USEC_PER_MIN;
-        break;
-    case AVOW_PREC_SECOND:
-        span = USEC_PER_SEC;
-        break;
-    case AVOW_PREC_MICRO:
-    default:
-        span = 1;
-        break;
-    }
+    int64_t t = time_days_from_civil(f.year, f.month, f.day) * USEC_PER_DAY +
+                f.hour * USEC_PER_HOUR + f.minute * USEC_PER_MIN + f.second * USEC_PER_SEC +
+                f.micro - f.offset;
     if (bound == AVOW_TIME_END) {
-        t += span - 1;
+        t += time_span(&f) - 1;
     }
     if (t < AVOW_TIME_MIN || t > AVOW_TIME_MAX) {
-        error = time_bad(text, "outside 0001-01-01 .. 9999-12-31 UTC");
-        goto done;
+        return time_bad(text, "outside 0001-01-01 .. 9999-12-31 UTC");
     }
     *out = t;
     if (prec != NULL) {
-        *prec = pr;
+        *prec = f.pr;
     }
-
-done:
-    return error;
+    return 0;
 }
 
 /* Invariant 4: t as whole days since the epoch and microseconds into the day. */
