@@ -11,7 +11,32 @@
  *    caller and are freed with the matching NULL-safe *_free();
  *  - binary data is (pointer, length); text in decoded events is borrowed
  *    (pointer, length), valid UTF-8, never NUL-terminated;
- *  - times are UTC microseconds since 1970-01-01 (int64_t).
+ *  - times are UTC microseconds since 1970-01-01 (int64_t);
+ *  - the groups below come in dependency order: errors, sizes, buffers and
+ *    times; keys; events; the ledger; projections; tamper evidence;
+ *    replication; interchange and charts.
+ *
+ * Caveats:
+ *  - Threads. The library keeps no mutable global state but the detail of
+ *    the last error, which is per thread. A handle (avow_ledger, avow_iter,
+ *    avow_state, avow_trust, ...) is used by one thread at a time: serialize
+ *    calls on a shared handle yourself. Handles of different ledgers may be
+ *    used from different threads. Appends, verify and import run a worker
+ *    pool of their own inside the call.
+ *  - One open per process. Open each ledger directory at most once in a
+ *    process at a time, and do not open its files by other means: LMDB's
+ *    locks belong to the process, and a second open (or closing another
+ *    descriptor of its files) breaks them. Several processes may open the
+ *    same ledger; writers take turns (LMDB's writer lock).
+ *  - Iterators. An open avow_iter holds a read transaction: while it is
+ *    open, the map cannot grow, so an append through the same handle that
+ *    needs a larger map fails with AVOW_ELOCK. Free iterators before
+ *    appending. A long-lived reader also keeps the pages it sees from being
+ *    reused, so the file grows.
+ *  - fork(). A handle opened before fork() is not used in the child.
+ *  - Borrowed memory. Text and bytes of a decoded avow_event point into the
+ *    bytes it was decoded from; pointers returned by accessors live as long
+ *    as the object they came from.
  */
 #ifndef AVOW_H
 #define AVOW_H
@@ -63,6 +88,9 @@ AVOW_EXTERN const char *avow_error_last(void);
 #define AVOW_EVENT_ID_BYTES  32
 #define AVOW_HEX_ID_LEN      64   /**< hex characters in an id or a public key */
 #define AVOW_EVENT_MAX_BYTES 8192 /**< largest encoded event, signature included */
+#define AVOW_SEED_BYTES      32   /**< an Ed25519 key seed */
+#define AVOW_CONTEST_STRLEN  65   /**< a contest id (at most 64 bytes) and its NUL */
+#define AVOW_ORIGIN_STRLEN   257  /**< a ledger's origin (at most 256 bytes) and its NUL */
 /** @} */
 
 /** Growable owned buffer, freed by avow_buf_dispose(). */
@@ -157,7 +185,7 @@ typedef struct avow_key_opts {
 AVOW_EXTERN int avow_key_generate(avow_key **out, const char *path, const avow_key_opts *opts);
 
 /** Make a key from a 32-byte seed, in memory only (tests, benchmarks). */
-AVOW_EXTERN int avow_key_from_seed(avow_key **out, const unsigned char seed[32]);
+AVOW_EXTERN int avow_key_from_seed(avow_key **out, const unsigned char seed[AVOW_SEED_BYTES]);
 
 /** Passphrase callback: write at most maxlen bytes into buf and set *len. */
 typedef int (*avow_passphrase_cb)(char *buf, size_t maxlen, size_t *len, void *payload);
@@ -467,176 +495,6 @@ typedef struct avow_verify_opts {
 AVOW_EXTERN int avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
                                    const avow_verify_opts *opts);
 /** @} */
-
-/* BEGIN interchange API */
-/** @defgroup avow_interchange Interchange: JSON Lines export and import, CSV
- *
- * `avow export` writes one avow_event_to_json(with_raw = 1) object per line;
- * `avow import` reads such lines back (verified, then appended), and
- * `avow import --sign` reads unsigned declaration records (JSON Lines or CSV
- * with a header row) and signs them. docs/FORMAT.md, "JSON Lines interchange",
- * specifies both shapes. Reading and writing stream: memory does not grow with
- * the number of lines (only with the number of authors and contests in the
- * file, and with the number of bad lines skipped).
- * @{ */
-
-/** Longest line (JSON Lines) or record (CSV) import reads, end of line excluded. */
-#define AVOW_LINE_MAX 65536
-/** Events or drafts appended per write transaction during an import. */
-#define AVOW_IMPORT_BATCH 65536
-
-/** Output callback: write len bytes. @return 0, or a negative AVOW_E* to stop. */
-typedef int (*avow_write_cb)(const void *data, size_t len, void *payload);
-
-typedef struct avow_export_opts {
-    unsigned int version;
-    const char *contest;          /**< only this contest (and retractions of its events) */
-    uint64_t start;               /**< first log index, e.g. a checkpoint's tree size */
-    avow_progress_cb on_progress; /**< events done out of the ledger's count (may be NULL) */
-    void *payload;                /**< for on_progress */
-} avow_export_opts;
-#define AVOW_EXPORT_OPTS_VERSION 1
-#define AVOW_EXPORT_OPTS_INIT                                                                      \
-    {                                                                                              \
-        AVOW_EXPORT_OPTS_VERSION, NULL, 0, NULL, NULL                                              \
-    }
-
-/**
- * Export events as JSON Lines in log order: each line is
- * avow_event_to_json(..., with_raw = 1) and a newline, passed to write.
- *
- * @param[out] count events written (may be NULL)
- * @return 0, AVOW_EFORMAT (a stored event does not decode: run verify), the
- *         error write returned, AVOW_EIO
- */
-AVOW_EXTERN int avow_export(avow_ledger *ledger, uint64_t *count, avow_write_cb write,
-                            void *write_payload, const avow_export_opts *opts);
-
-/**
- * Parse one line of an export and check it: a JSON object whose "raw" (base64)
- * decodes strictly to an event whose signature holds, and whose other members
- * ("index" excepted) equal the event's own rendering, "id" included.
- *
- * @param[out] raw_out the event bytes (appended)
- * @return 0, AVOW_EFORMAT (not a JSON object with a string "raw", missing
- *         "id"), AVOW_EVERIFY (raw is not base64, does not decode, its
- *         signature fails, or a member disagrees with it)
- */
-AVOW_EXTERN int avow_event_from_json(avow_buf *raw_out, const char *text, size_t len);
-
-/** An unsigned declaration record (import --sign) parsed into a draft. */
-typedef struct avow_record avow_record;
-
-AVOW_EXTERN int avow_record_new(avow_record **out);
-
-/**
- * Parse one unsigned record: a JSON object of strings (null = absent) named
- * kind, at, contest, title, rule, actor, candidate, stance, person, source,
- * quote, reason, target (64 hex). "at" (ISO 8601, start of its period, with
- * its precision) is required except for a retraction, which defaults to
- * `now`. The draft is checked against the event format's rules (lengths,
- * UTF-8, fields each kind needs), not against a ledger.
- *
- * @return 0, AVOW_EFORMAT (not JSON, unknown member, not a string),
- *         AVOW_EINVALID (a value breaks a rule)
- */
-AVOW_EXTERN int avow_record_parse_json(avow_record *rec, const char *text, size_t len, int64_t now);
-
-/** The draft of the last successful parse; borrowed until the next parse or free. */
-AVOW_EXTERN const avow_draft *avow_record_draft(const avow_record *rec);
-
-AVOW_EXTERN void avow_record_free(avow_record *rec);
-
-#define AVOW_IMPORT_SIGN     0x1u /**< unsigned records, signed with opts->key */
-#define AVOW_IMPORT_CSV      0x2u /**< CSV with a header row (with AVOW_IMPORT_SIGN) */
-#define AVOW_IMPORT_SKIP_BAD 0x4u /**< append the good lines, report the bad ones */
-
-/** A refused line: its number (1-based; a CSV record: its first line), the AVOW_E* code, why. */
-typedef void (*avow_bad_line_cb)(uint64_t line, int code, const char *what, void *payload);
-
-typedef struct avow_import_opts {
-    unsigned int version;
-    unsigned int flags;           /**< AVOW_IMPORT_* */
-    const avow_key *key;          /**< the signing key, with AVOW_IMPORT_SIGN */
-    size_t batch;                 /**< per transaction; 0 means AVOW_IMPORT_BATCH */
-    avow_bad_line_cb on_bad;      /**< may be NULL */
-    avow_progress_cb on_progress; /**< bytes done out of twice the file size (two passes) */
-    void *payload;                /**< for on_bad and on_progress */
-} avow_import_opts;
-#define AVOW_IMPORT_OPTS_VERSION 1
-#define AVOW_IMPORT_OPTS_INIT                                                                      \
-    {                                                                                              \
-        AVOW_IMPORT_OPTS_VERSION, 0, NULL, 0, NULL, NULL, NULL                                     \
-    }
-
-typedef struct avow_import_result {
-    uint64_t records;    /**< lines or CSV records read (blank lines and the header excluded) */
-    uint64_t appended;   /**< new events stored */
-    uint64_t duplicates; /**< signed events already present: skipped */
-    uint64_t bad;        /**< lines refused (skipped with AVOW_IMPORT_SKIP_BAD) */
-    uint64_t first_bad;  /**< line number of the first refused line, 0 when none */
-} avow_import_result;
-
-/**
- * Import the file at path (a regular file: it is read twice) in two passes.
- * The check pass reads every line and refuses bad ones (each reported to
- * on_bad): for signed events, avow_event_from_json() plus the author chains
- * against the ledger and the earlier lines; for unsigned records,
- * avow_record_parse_json() (or the CSV row) plus the ledger: a contest is new,
- * other kinds name a contest of the ledger or of an earlier line, a retraction
- * targets an event of the key's author. When any line is bad and
- * AVOW_IMPORT_SKIP_BAD is not set, nothing is appended. The append pass then
- * appends in batches (avow_ledger_append_signed, avow_ledger_append_drafts).
- *
- * @return 0 (also when bad lines were skipped: see res->bad), the code of the
- *         first bad line (AVOW_EFORMAT, AVOW_EINVALID, AVOW_EVERIFY,
- *         AVOW_ECHAIN, AVOW_ENOTFOUND, AVOW_EEXISTS) with "line N: ..." in
- *         avow_error_last(), AVOW_ENOTFOUND (no file), AVOW_EIO
- */
-AVOW_EXTERN int avow_import(avow_ledger *ledger, avow_import_result *res, const char *path,
-                            const avow_import_opts *opts);
-/** @} */
-/* END interchange API */
-
-/* BEGIN chart API */
-/** @defgroup avow_chart Charts: support over time as a standalone SVG document
- * @{ */
-
-/** Most candidates one chart draws. */
-#define AVOW_CHART_MAX_CANDIDATES 16
-
-/** What a chart covers. Every time given as AVOW_TIME_MAX means "not given". */
-typedef struct avow_chart_opts {
-    unsigned int version;
-    int64_t from;     /**< start of the time axis (default: the contest's first change) */
-    int64_t to;       /**< end of the time axis (default: the last change plus a tenth of
-                           the span, at least a day; now when nothing changes after from) */
-    int64_t known_at; /**< record time K of every state drawn (default: +infinity) */
-    int all_authors;  /**< 1: count every author, skipping the trust filter */
-} avow_chart_opts;
-#define AVOW_CHART_OPTS_VERSION 1
-#define AVOW_CHART_OPTS_INIT                                                                       \
-    {                                                                                              \
-        AVOW_CHART_OPTS_VERSION, AVOW_TIME_MAX, AVOW_TIME_MAX, AVOW_TIME_MAX, 0                    \
-    }
-
-/**
- * Draw the support of each candidate of a contest over time as an SVG 1.1
- * document: one step per distinct effective time of the contest's changes
- * (avow_history()), each the avow_state_compute() of that time; the rule's
- * threshold, member count changes and the decision marked. Every step carries
- * a <title> "TIME: CANDIDATE S of M members support, N needed" (TIME in full
- * UTC form), so tools can check the drawing against `avow state --at TIME`.
- *
- * @param[out] out the document (appended)
- * @return 0, AVOW_ENOTFOUND (no such contest), AVOW_EINVALID (from >= to),
- *         AVOW_ERANGE (more than AVOW_CHART_MAX_CANDIDATES candidates), AVOW_EIO,
- *         AVOW_ENOMEM
- */
-AVOW_EXTERN int avow_chart_svg(avow_buf *out, avow_ledger *ledger, const char *contest,
-                               const avow_chart_opts *opts);
-/** @} */
-/* END chart API */
 
 /* BEGIN projection API */
 /** @defgroup avow_projection Projections: state, history, explain (docs/PROJECTIONS.md)
@@ -985,11 +843,11 @@ AVOW_EXTERN AVOW_WARN_UNUSED int avow_evidence_verify(avow_checkpoint *cp, size_
 
 /** What an attestation states: a projected state digest at a ledger size. */
 typedef struct avow_attestation {
-    avow_checkpoint tree;             /**< origin, size and root of the ledger it was computed on */
-    char contest[65];                 /**< NUL-terminated */
-    int64_t at;                       /**< valid time of the state */
-    int64_t known_at;                 /**< record time of the state */
-    char digest[AVOW_HEX_ID_LEN + 1]; /**< the state digest, 64 lowercase hex */
+    avow_checkpoint tree; /**< origin, size and root of the ledger it was computed on */
+    char contest[AVOW_CONTEST_STRLEN]; /**< NUL-terminated */
+    int64_t at;                        /**< valid time of the state */
+    int64_t known_at;                  /**< record time of the state */
+    char digest[AVOW_HEX_ID_LEN + 1];  /**< the state digest, 64 lowercase hex */
 } avow_attestation;
 
 /**
@@ -1143,7 +1001,7 @@ typedef struct avow_sync_stats {
     uint64_t duplicates; /**< events received that were already here */
     uint64_t sent;       /**< events sent to the peer */
     uint64_t forks;      /**< new fork evidence stored in this ledger */
-    char peer_origin[257];
+    char peer_origin[AVOW_ORIGIN_STRLEN];
 } avow_sync_stats;
 
 /**
@@ -1182,6 +1040,176 @@ AVOW_EXTERN int avow_bundle_create(avow_ledger *ledger, const char *path, const 
 AVOW_EXTERN int avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats);
 /** @} */
 /* END replication API */
+
+/* BEGIN interchange API */
+/** @defgroup avow_interchange Interchange: JSON Lines export and import, CSV
+ *
+ * `avow export` writes one avow_event_to_json(with_raw = 1) object per line;
+ * `avow import` reads such lines back (verified, then appended), and
+ * `avow import --sign` reads unsigned declaration records (JSON Lines or CSV
+ * with a header row) and signs them. docs/FORMAT.md, "JSON Lines interchange",
+ * specifies both shapes. Reading and writing stream: memory does not grow with
+ * the number of lines (only with the number of authors and contests in the
+ * file, and with the number of bad lines skipped).
+ * @{ */
+
+/** Longest line (JSON Lines) or record (CSV) import reads, end of line excluded. */
+#define AVOW_LINE_MAX 65536
+/** Events or drafts appended per write transaction during an import. */
+#define AVOW_IMPORT_BATCH 65536
+
+/** Output callback: write len bytes. @return 0, or a negative AVOW_E* to stop. */
+typedef int (*avow_write_cb)(const void *data, size_t len, void *payload);
+
+typedef struct avow_export_opts {
+    unsigned int version;
+    const char *contest;          /**< only this contest (and retractions of its events) */
+    uint64_t start;               /**< first log index, e.g. a checkpoint's tree size */
+    avow_progress_cb on_progress; /**< events done out of the ledger's count (may be NULL) */
+    void *payload;                /**< for on_progress */
+} avow_export_opts;
+#define AVOW_EXPORT_OPTS_VERSION 1
+#define AVOW_EXPORT_OPTS_INIT                                                                      \
+    {                                                                                              \
+        AVOW_EXPORT_OPTS_VERSION, NULL, 0, NULL, NULL                                              \
+    }
+
+/**
+ * Export events as JSON Lines in log order: each line is
+ * avow_event_to_json(..., with_raw = 1) and a newline, passed to write.
+ *
+ * @param[out] count events written (may be NULL)
+ * @return 0, AVOW_EFORMAT (a stored event does not decode: run verify), the
+ *         error write returned, AVOW_EIO
+ */
+AVOW_EXTERN int avow_export(avow_ledger *ledger, uint64_t *count, avow_write_cb write,
+                            void *write_payload, const avow_export_opts *opts);
+
+/**
+ * Parse one line of an export and check it: a JSON object whose "raw" (base64)
+ * decodes strictly to an event whose signature holds, and whose other members
+ * ("index" excepted) equal the event's own rendering, "id" included.
+ *
+ * @param[out] raw_out the event bytes (appended)
+ * @return 0, AVOW_EFORMAT (not a JSON object with a string "raw", missing
+ *         "id"), AVOW_EVERIFY (raw is not base64, does not decode, its
+ *         signature fails, or a member disagrees with it)
+ */
+AVOW_EXTERN int avow_event_from_json(avow_buf *raw_out, const char *text, size_t len);
+
+/** An unsigned declaration record (import --sign) parsed into a draft. */
+typedef struct avow_record avow_record;
+
+AVOW_EXTERN int avow_record_new(avow_record **out);
+
+/**
+ * Parse one unsigned record: a JSON object of strings (null = absent) named
+ * kind, at, contest, title, rule, actor, candidate, stance, person, source,
+ * quote, reason, target (64 hex). "at" (ISO 8601, start of its period, with
+ * its precision) is required except for a retraction, which defaults to
+ * `now`. The draft is checked against the event format's rules (lengths,
+ * UTF-8, fields each kind needs), not against a ledger.
+ *
+ * @return 0, AVOW_EFORMAT (not JSON, unknown member, not a string),
+ *         AVOW_EINVALID (a value breaks a rule)
+ */
+AVOW_EXTERN int avow_record_parse_json(avow_record *rec, const char *text, size_t len, int64_t now);
+
+/** The draft of the last successful parse; borrowed until the next parse or free. */
+AVOW_EXTERN const avow_draft *avow_record_draft(const avow_record *rec);
+
+AVOW_EXTERN void avow_record_free(avow_record *rec);
+
+#define AVOW_IMPORT_SIGN     0x1u /**< unsigned records, signed with opts->key */
+#define AVOW_IMPORT_CSV      0x2u /**< CSV with a header row (with AVOW_IMPORT_SIGN) */
+#define AVOW_IMPORT_SKIP_BAD 0x4u /**< append the good lines, report the bad ones */
+
+/** A refused line: its number (1-based; a CSV record: its first line), the AVOW_E* code, why. */
+typedef void (*avow_bad_line_cb)(uint64_t line, int code, const char *what, void *payload);
+
+typedef struct avow_import_opts {
+    unsigned int version;
+    unsigned int flags;           /**< AVOW_IMPORT_* */
+    const avow_key *key;          /**< the signing key, with AVOW_IMPORT_SIGN */
+    size_t batch;                 /**< per transaction; 0 means AVOW_IMPORT_BATCH */
+    avow_bad_line_cb on_bad;      /**< may be NULL */
+    avow_progress_cb on_progress; /**< bytes done out of twice the file size (two passes) */
+    void *payload;                /**< for on_bad and on_progress */
+} avow_import_opts;
+#define AVOW_IMPORT_OPTS_VERSION 1
+#define AVOW_IMPORT_OPTS_INIT                                                                      \
+    {                                                                                              \
+        AVOW_IMPORT_OPTS_VERSION, 0, NULL, 0, NULL, NULL, NULL                                     \
+    }
+
+typedef struct avow_import_result {
+    uint64_t records;    /**< lines or CSV records read (blank lines and the header excluded) */
+    uint64_t appended;   /**< new events stored */
+    uint64_t duplicates; /**< signed events already present: skipped */
+    uint64_t bad;        /**< lines refused (skipped with AVOW_IMPORT_SKIP_BAD) */
+    uint64_t first_bad;  /**< line number of the first refused line, 0 when none */
+} avow_import_result;
+
+/**
+ * Import the file at path (a regular file: it is read twice) in two passes.
+ * The check pass reads every line and refuses bad ones (each reported to
+ * on_bad): for signed events, avow_event_from_json() plus the author chains
+ * against the ledger and the earlier lines; for unsigned records,
+ * avow_record_parse_json() (or the CSV row) plus the ledger: a contest is new,
+ * other kinds name a contest of the ledger or of an earlier line, a retraction
+ * targets an event of the key's author. When any line is bad and
+ * AVOW_IMPORT_SKIP_BAD is not set, nothing is appended. The append pass then
+ * appends in batches (avow_ledger_append_signed, avow_ledger_append_drafts).
+ *
+ * @return 0 (also when bad lines were skipped: see res->bad), the code of the
+ *         first bad line (AVOW_EFORMAT, AVOW_EINVALID, AVOW_EVERIFY,
+ *         AVOW_ECHAIN, AVOW_ENOTFOUND, AVOW_EEXISTS) with "line N: ..." in
+ *         avow_error_last(), AVOW_ENOTFOUND (no file), AVOW_EIO
+ */
+AVOW_EXTERN int avow_import(avow_ledger *ledger, avow_import_result *res, const char *path,
+                            const avow_import_opts *opts);
+/** @} */
+/* END interchange API */
+
+/* BEGIN chart API */
+/** @defgroup avow_chart Charts: support over time as a standalone SVG document
+ * @{ */
+
+/** Most candidates one chart draws. */
+#define AVOW_CHART_MAX_CANDIDATES 16
+
+/** What a chart covers. Every time given as AVOW_TIME_MAX means "not given". */
+typedef struct avow_chart_opts {
+    unsigned int version;
+    int64_t from;     /**< start of the time axis (default: the contest's first change) */
+    int64_t to;       /**< end of the time axis (default: the last change plus a tenth of
+                           the span, at least a day; now when nothing changes after from) */
+    int64_t known_at; /**< record time K of every state drawn (default: +infinity) */
+    int all_authors;  /**< 1: count every author, skipping the trust filter */
+} avow_chart_opts;
+#define AVOW_CHART_OPTS_VERSION 1
+#define AVOW_CHART_OPTS_INIT                                                                       \
+    {                                                                                              \
+        AVOW_CHART_OPTS_VERSION, AVOW_TIME_MAX, AVOW_TIME_MAX, AVOW_TIME_MAX, 0                    \
+    }
+
+/**
+ * Draw the support of each candidate of a contest over time as an SVG 1.1
+ * document: one step per distinct effective time of the contest's changes
+ * (avow_history()), each the avow_state_compute() of that time; the rule's
+ * threshold, member count changes and the decision marked. Every step carries
+ * a <title> "TIME: CANDIDATE S of M members support, N needed" (TIME in full
+ * UTC form), so tools can check the drawing against `avow state --at TIME`.
+ *
+ * @param[out] out the document (appended)
+ * @return 0, AVOW_ENOTFOUND (no such contest), AVOW_EINVALID (from >= to),
+ *         AVOW_ERANGE (more than AVOW_CHART_MAX_CANDIDATES candidates), AVOW_EIO,
+ *         AVOW_ENOMEM
+ */
+AVOW_EXTERN int avow_chart_svg(avow_buf *out, avow_ledger *ledger, const char *contest,
+                               const avow_chart_opts *opts);
+/** @} */
+/* END chart API */
 
 #ifdef __cplusplus
 }
