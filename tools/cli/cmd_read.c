@@ -127,32 +127,36 @@ log_line(FILE *out, const avow_event *ev, uint64_t index, int width, const char 
     }
 }
 
+static const cli_opt log_opts[] = {
+    { "contest", 'c', 0, "C", "only contest C and retractions of its events (default: all)" },
+    { "author", 'a', 0, "PUBKEY", "only events signed by PUBKEY, 64 hex (default: all)" },
+    { NULL, 0, 0, NULL, NULL },
+};
+static const cli_opt no_opts[] = { { NULL, 0, 0, NULL, NULL } };
+static const cli_spec log_spec = { "log", NULL, 17, 0, log_opts };
+static const cli_spec show_spec = { "show", NULL, 0, 0, no_opts };
+const cli_spec *const cli_log_specs[] = { &log_spec, NULL };
+const cli_spec *const cli_show_specs[] = { &show_spec, NULL };
+
 void
 cmd_log_help(FILE *out)
 {
-    fprintf(out,
-            "usage: avow log [--contest C] [--author PUBKEY] [--json]\n"
-            "\n"
-            "List the events in log order, one per line:\n"
-            "  #INDEX ID WHEN KIND SUMMARY  (by AUTHOR)\n"
-            "With --json, JSON Lines: one object per event.\n"
-            "\n"
-            "options:\n"
-            "  --contest C        only contest C and retractions of its events (default: all)\n"
-            "  --author PUBKEY    only events signed by PUBKEY, 64 hex (default: all)\n"
-            "\n");
+    fprintf(out, "usage: avow log [--contest C] [--author PUBKEY] [--json]\n"
+                 "\n"
+                 "List the events in log order, one per line:\n"
+                 "  #INDEX ID WHEN KIND SUMMARY  (by AUTHOR)\n"
+                 "With --json, JSON Lines: one object per event.\n"
+                 "\n"
+                 "options:\n");
+    cli_help_options(out, &log_spec);
+    fprintf(out, "\n");
     cli_help_globals(out);
 }
 
 int
 cmd_log(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "contest", required_argument, NULL, 'c' },
-        { "author", required_argument, NULL, 'a' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     avow_iter_opts opts = AVOW_ITER_OPTS_INIT;
     unsigned char author[AVOW_PUBKEY_BYTES];
     avow_ledger *ledger = NULL;
@@ -166,8 +170,8 @@ cmd_log(cli_ctx *ctx, int argc, char **argv)
     int r;
     int c;
 
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":h", longopts, "log")) != -1) {
+    cli_getopt_init(&gs, &log_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
         case 'c':
             opts.contest = optarg;
@@ -180,7 +184,7 @@ cmd_log(cli_ctx *ctx, int argc, char **argv)
             }
             opts.author = author;
             break;
-        case 'h':
+        case CLI_OPT_HELP:
             cmd_log_help(stdout);
             goto done;
         default:
@@ -304,10 +308,7 @@ cmd_show_help(FILE *out)
 int
 cmd_show(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     unsigned char id[AVOW_EVENT_ID_BYTES];
     char hex[AVOW_HEX_ID_LEN + 1];
     avow_ledger *ledger = NULL;
@@ -321,10 +322,10 @@ cmd_show(cli_ctx *ctx, int argc, char **argv)
     int r;
     int c;
 
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":h", longopts, "show")) != -1) {
+    cli_getopt_init(&gs, &show_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
-        case 'h':
+        case CLI_OPT_HELP:
             cmd_show_help(stdout);
             goto done;
         default:

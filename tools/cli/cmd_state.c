@@ -37,16 +37,42 @@ parse_query_time(int64_t *t, const char *text, const char *option, const char *c
     return 0;
 }
 
-/* Options shared by state and explain. Returns 0, 1 (--help printed) or an exit code + 2. */
-static const struct option query_longopts[] = {
-    { "at", required_argument, NULL, 'a' },
-    { "known-at", required_argument, NULL, 'k' },
-    { "all-authors", no_argument, NULL, 'A' },
-    { "attest", no_argument, NULL, 't' },
-    { "evidence", required_argument, NULL, 'e' },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 },
+#define ALL_AUTHORS_HELP "count every author, trusted or not (default: trusted only)"
+
+static const cli_opt state_opts[] = {
+    { "at", 'a', 0, "TIME", "valid time: what had been declared by then (default: now)" },
+    { "known-at", 'k', 0, "TIME",
+      "record time: only what the ledger knew by then\n"
+      "(default: everything it holds)" },
+    { "all-authors", 'A', 0, NULL, ALL_AUTHORS_HELP },
+    { "attest", 't', 0, NULL,
+      "print instead a note signed with -k over the contest, the\n"
+      "times, the state digest and the ledger's size and root;\n"
+      "check it with 'avow verify --attestation FILE'" },
+    { NULL, 0, 0, NULL, NULL },
 };
+static const cli_opt history_opts[] = {
+    { "actor", 'a', 0, "A", "only events about actor A (default: all)" },
+    { "candidate", 'c', 0, "C", "only events about candidate C (default: all)" },
+    { "all-authors", 'A', 0, NULL, "every author, trusted or not (default: trusted only)" },
+    { NULL, 0, 0, NULL, NULL },
+};
+static const cli_opt explain_opts[] = {
+    { "at", 'a', 0, "TIME", "valid time (default: now)" },
+    { "known-at", 'k', 0, "TIME", "record time (default: everything the ledger holds)" },
+    { "all-authors", 'A', 0, NULL, ALL_AUTHORS_HELP },
+    { "evidence", 'e', 0, "FILE",
+      "also write a self-contained evidence file: these events,\n"
+      "their inclusion proofs and a checkpoint signed with -k;\n"
+      "check it offline with 'avow evidence verify FILE'" },
+    { NULL, 0, 0, NULL, NULL },
+};
+static const cli_spec state_spec = { "state", NULL, 17, 0, state_opts };
+static const cli_spec history_spec = { "history", NULL, 17, 0, history_opts };
+static const cli_spec explain_spec = { "explain", NULL, 17, 0, explain_opts };
+const cli_spec *const cli_state_specs[] = { &state_spec, NULL };
+const cli_spec *const cli_history_specs[] = { &history_spec, NULL };
+const cli_spec *const cli_explain_specs[] = { &explain_spec, NULL };
 
 /* What state --attest and explain --evidence ask for. */
 typedef struct query_extra {
@@ -54,15 +80,18 @@ typedef struct query_extra {
     const char *evidence;
 } query_extra;
 
+/* The options of state or explain (spec). Returns 0 (*helped: --help printed) or an exit code. */
 static int
-parse_query(avow_state_opts *opts, query_extra *extra, int argc, char **argv, const char *command,
+parse_query(avow_state_opts *opts, query_extra *extra, int argc, char **argv, const cli_spec *spec,
             void (*help)(FILE *), int *helped)
 {
+    const char *command = spec->command;
+    cli_getopt_state gs;
     int c, status;
     *helped = 0;
     memset(extra, 0, sizeof(*extra));
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":h", query_longopts, command)) != -1) {
+    cli_getopt_init(&gs, spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
         case 'a':
             if ((status = parse_query_time(&opts->at, optarg, "--at", command)) != 0) {
@@ -78,18 +107,12 @@ parse_query(avow_state_opts *opts, query_extra *extra, int argc, char **argv, co
             opts->all_authors = 1;
             break;
         case 't':
-            if (strcmp(command, "state") != 0) {
-                return cli_usage_fail(command, "--attest is an option of 'avow state'");
-            }
             extra->attest = 1;
             break;
         case 'e':
-            if (strcmp(command, "explain") != 0) {
-                return cli_usage_fail(command, "--evidence is an option of 'avow explain'");
-            }
             extra->evidence = optarg;
             break;
-        case 'h':
+        case CLI_OPT_HELP:
             help(stdout);
             *helped = 1;
             return 0;
@@ -123,19 +146,13 @@ cmd_state_help(FILE *out)
             "supports, opposes or is undecided, what the rule needs, the decision.\n"
             "A bare date means the END of that day. See docs/PROJECTIONS.md.\n"
             "\n"
-            "options:\n"
-            "  --at TIME          valid time: what had been declared by then (default: now)\n"
-            "  --known-at TIME    record time: only what the ledger knew by then\n"
-            "                     (default: everything it holds)\n"
-            "  --all-authors      count every author, trusted or not (default: trusted only)\n"
-            "  --attest           print instead a note signed with -k over the contest, the\n"
-            "                     times, the state digest and the ledger's size and root;\n"
-            "                     check it with 'avow verify --attestation FILE'\n"
-            "\n"
-            "With --json: one object with contest, at, known_at, rule, members,\n"
-            "candidates (name, status, supports, opposes, undecided, disputed, outside,\n"
-            "support_count, needed, met), decision and digest.\n"
-            "\n");
+            "options:\n");
+    cli_help_options(out, &state_spec);
+    fprintf(out, "\n"
+                 "With --json: one object with contest, at, known_at, rule, members,\n"
+                 "candidates (name, status, supports, opposes, undecided, disputed, outside,\n"
+                 "support_count, needed, met), decision and digest.\n"
+                 "\n");
     cli_help_globals(out);
 }
 
@@ -226,7 +243,8 @@ cmd_state(cli_ctx *ctx, int argc, char **argv)
     avow_buf buf = AVOW_BUF_INIT;
     int status, helped, r;
 
-    if ((status = parse_query(&opts, &extra, argc, argv, "state", cmd_state_help, &helped)) != 0 ||
+    if ((status = parse_query(&opts, &extra, argc, argv, &state_spec, cmd_state_help, &helped)) !=
+          0 ||
         helped) {
         goto done;
     }
@@ -285,11 +303,9 @@ cmd_history_help(FILE *out)
             "  DATE  WHAT  (by AUTHOR, SOURCE)\n"
             "A retracted event is marked \"(retracted: REASON)\". With --json, JSON Lines.\n"
             "\n"
-            "options:\n"
-            "  --actor A          only events about actor A (default: all)\n"
-            "  --candidate C      only events about candidate C (default: all)\n"
-            "  --all-authors      every author, trusted or not (default: trusted only)\n"
-            "\n");
+            "options:\n");
+    cli_help_options(out, &history_spec);
+    fprintf(out, "\n");
     cli_help_globals(out);
 }
 
@@ -434,21 +450,15 @@ history_line(const avow_change *ch, void *payload)
 int
 cmd_history(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "actor", required_argument, NULL, 'a' },
-        { "candidate", required_argument, NULL, 'c' },
-        { "all-authors", no_argument, NULL, 'A' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     avow_history_opts opts = AVOW_HISTORY_OPTS_INIT;
     struct history_out h = { ctx->json, 0, NULL };
     avow_trust *trust = NULL;
     avow_ledger *ledger = NULL;
     int status = CLI_EXIT_OK, c, r;
 
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":h", longopts, "history")) != -1) {
+    cli_getopt_init(&gs, &history_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
         case 'a':
             opts.actor = optarg;
@@ -459,7 +469,7 @@ cmd_history(cli_ctx *ctx, int argc, char **argv)
         case 'A':
             opts.all_authors = 1;
             break;
-        case 'h':
+        case CLI_OPT_HELP:
             cmd_history_help(stdout);
             goto done;
         default:
@@ -506,14 +516,9 @@ cmd_explain_help(FILE *out)
                  "were applied, and the sides of a dispute. A bare date means the END of\n"
                  "that day.\n"
                  "\n"
-                 "options:\n"
-                 "  --at TIME          valid time (default: now)\n"
-                 "  --known-at TIME    record time (default: everything the ledger holds)\n"
-                 "  --all-authors      count every author, trusted or not (default: trusted only)\n"
-                 "  --evidence FILE    also write a self-contained evidence file: these events,\n"
-                 "                     their inclusion proofs and a checkpoint signed with -k;\n"
-                 "                     check it offline with 'avow evidence verify FILE'\n"
-                 "\n");
+                 "options:\n");
+    cli_help_options(out, &explain_spec);
+    fprintf(out, "\n");
     cli_help_globals(out);
 }
 
@@ -665,8 +670,8 @@ cmd_explain(cli_ctx *ctx, int argc, char **argv)
     int have_proof = 0;
     int status, helped, r;
 
-    if ((status = parse_query(&opts, &extra, argc, argv, "explain", cmd_explain_help, &helped)) !=
-          0 ||
+    if ((status =
+           parse_query(&opts, &extra, argc, argv, &explain_spec, cmd_explain_help, &helped)) != 0 ||
         helped) {
         goto done;
     }

@@ -115,40 +115,6 @@ cli_usage_fail(const char *command, const char *fmt, ...)
     return cli_fail(CLI_EXIT_USAGE, "%s (see 'avow %s --help')", what, command);
 }
 
-void
-cli_getopt_reset(void)
-{
-    /* glibc: 0 also resets its internal state (the next-char pointer). */
-    optind = 0;
-    opterr = 0;
-}
-
-int
-cli_getopt(int argc, char **argv, const char *optstring, const struct option *longopts,
-           const char *command)
-{
-    int c = getopt_long(argc, argv, optstring, longopts, NULL);
-    const char *arg = (optind > 0 && optind <= argc) ? argv[optind - 1] : "?";
-
-    if (c == '?') {
-        if (optopt != 0) {
-            cli_usage_fail(command, "unknown option '-%c'", optopt);
-        } else {
-            cli_usage_fail(command, "unknown option '%s'", arg);
-        }
-        return -2;
-    }
-    if (c == ':') {
-        if (optopt != 0 && !(arg[0] == '-' && arg[1] == '-')) {
-            cli_usage_fail(command, "option '-%c' needs a value", optopt);
-        } else {
-            cli_usage_fail(command, "option '%s' needs a value", arg);
-        }
-        return -2;
-    }
-    return c;
-}
-
 int
 cli_parse_at(int64_t *at, uint8_t *prec, const char *text, const char *command)
 {
@@ -395,14 +361,8 @@ cli_put_str(FILE *out, avow_str s)
 void
 cli_help_globals(FILE *out)
 {
-    fprintf(out, "global options (before or after the command):\n"
-                 "  -L, --ledger DIR  the ledger (default: $AVOW_LEDGER, else ./avow.ledger)\n"
-                 "  -k, --key FILE    the signing key (default: $AVOW_KEY, else\n"
-                 "                    $XDG_CONFIG_HOME/avow/default.key, else "
-                 "~/.config/avow/default.key)\n"
-                 "  --json            machine-readable output\n"
-                 "  -q, --quiet       no chatter\n"
-                 "  -h, --help        this help\n");
+    fprintf(out, "global options (before or after the command):\n");
+    cli_help_options(out, &cli_globals_spec);
 }
 
 int
