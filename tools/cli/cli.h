@@ -169,8 +169,17 @@ void cli_wipe(void *p, size_t n);
 void cli_put_str(FILE *out, avow_str s);
 
 /* Print a JSON document on one line of stdout and release it (NULL: out of
- * memory or invalid UTF-8). Returns 0 or an exit code. */
+ * memory or invalid UTF-8). Keys keep their order. Returns 0 or an exit code. */
 int cli_print_json(json_t *doc);
+
+/*
+ * Parse a JSON object the library rendered (avow_event_to_json, ...), for the
+ * CLI to add keys to it: the object, or NULL after printing the error.
+ */
+json_t *cli_json_object(const void *json, size_t len, const char *what);
+
+/* Set key of obj to value (stolen; NULL: out of memory). Exit code or 0 (printed). */
+int cli_json_set(json_t *obj, const char *key, json_t *value);
 
 /* Print the global options block of every --help. */
 void cli_help_globals(FILE *out);

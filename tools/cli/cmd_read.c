@@ -4,7 +4,8 @@
  *
  * Invariants:
  *  1. The ledger is opened read-only; these commands never write.
- *  2. --json output is the library's avow_event_to_json() verbatim: log prints
+ *  2. --json output is the library's avow_event_to_json() object, key order
+ *     and bytes kept, plus this replica's "status" as its last key: log prints
  *     JSON Lines without raw, show prints one object with raw (base64).
  *  3. Human output prints event text through cli_put_str() (no control
  *     characters reach the terminal); times are UTC ISO 8601 at the event's
@@ -60,6 +61,23 @@ trust_status(const avow_trust *trust, const avow_event *ev)
         return "forked";
     }
     return avow_trust_counts(trust, ev->author, ev->seq) == 1 ? "trusted" : "untrusted";
+}
+
+/* The library's event object plus this replica's view of it, "status", on one line. */
+static int
+print_event_json(const avow_buf *json, const char *status)
+{
+    json_t *o = cli_json_object(json->ptr, json->len, "an event");
+    int r;
+
+    if (o == NULL) {
+        return CLI_EXIT_ENV;
+    }
+    if ((r = cli_json_set(o, "status", json_string(status))) != 0) {
+        json_decref(o);
+        return r;
+    }
+    return cli_print_json(o);
 }
 
 static void
@@ -214,9 +232,9 @@ cmd_log(cli_ctx *ctx, int argc, char **argv)
             if ((r = avow_event_to_json(&buf, &ev, index, 0)) < 0) {
                 break;
             }
-            /* The event object plus this replica's view of it: "status". */
-            fwrite(buf.ptr, 1, buf.len - 1, stdout);
-            printf(",\"status\":\"%s\"}\n", st);
+            if ((status = print_event_json(&buf, st)) != 0) {
+                goto done;
+            }
         } else {
             log_line(stdout, &ev, index, width, st);
         }
@@ -373,8 +391,9 @@ cmd_show(cli_ctx *ctx, int argc, char **argv)
             status = cli_fail_lib(r, NULL, "cannot render event '%s'", argv[optind]);
             goto done;
         }
-        fwrite(json.ptr, 1, json.len - 1, stdout);
-        printf(",\"status\":\"%s\"}\n", trust_status(trust, &ev));
+        if ((status = print_event_json(&json, trust_status(trust, &ev))) != 0) {
+            goto done;
+        }
     } else {
         show_human(stdout, &ev, id, index, sig_ok);
         printf("%-13s %s\n", "status", trust_status(trust, &ev));

@@ -643,18 +643,57 @@ inclusion_human(FILE *out, const avow_inclusion *p)
     }
 }
 
-static void
-inclusion_json(FILE *out, const avow_inclusion *p)
+/* {"leaf_index", "tree_size", "root", "path"}, or NULL: out of memory. */
+static json_t *
+inclusion_json(const avow_inclusion *p)
 {
     char hex[2 * AVOW_HASH_BYTES + 1];
-    avow_hex(hex, p->root, AVOW_HASH_BYTES);
-    fprintf(out, "{\"leaf_index\":%" PRIu64 ",\"tree_size\":%" PRIu64 ",\"root\":\"%s\",\"path\":[",
-            p->leaf_index, p->tree_size, hex);
-    for (size_t i = 0; i < p->count; i++) {
+    json_t *path = json_array();
+
+    for (size_t i = 0; path != NULL && i < p->count; i++) {
         avow_hex(hex, p->path + i * AVOW_HASH_BYTES, AVOW_HASH_BYTES);
-        fprintf(out, "%s\"%s\"", i ? "," : "", hex);
+        if (json_array_append_new(path, json_string(hex)) != 0) {
+            json_decref(path);
+            path = NULL;
+        }
     }
-    fputs("]}", out);
+    avow_hex(hex, p->root, AVOW_HASH_BYTES);
+    return json_pack("{s:I, s:I, s:s, s:o}", "leaf_index", (json_int_t)p->leaf_index, "tree_size",
+                     (json_int_t)p->tree_size, "root", hex, "path", path);
+}
+
+/* --json: the library's explanation, plus the deciding event's inclusion
+ * proof (proof, when not NULL) as its last key. Exit code or 0. */
+static int
+explain_json(const avow_explain *ex, const avow_inclusion *proof)
+{
+    avow_buf buf = AVOW_BUF_INIT;
+    json_t *doc = NULL;
+    int status, r;
+
+    if ((r = avow_explain_to_json(&buf, ex)) < 0) {
+        status = cli_fail_lib(r, NULL, "cannot render the explanation");
+        goto done;
+    }
+    if (proof == NULL) {
+        fwrite(buf.ptr, 1, buf.len, stdout);
+        fputc('\n', stdout);
+        status = 0;
+        goto done;
+    }
+    if ((doc = cli_json_object(buf.ptr, buf.len, "the explanation")) == NULL) {
+        status = CLI_EXIT_ENV;
+        goto done;
+    }
+    if ((status = cli_json_set(doc, "inclusion", inclusion_json(proof))) != 0) {
+        goto done;
+    }
+    status = cli_print_json(doc);
+    doc = NULL;
+done:
+    json_decref(doc);
+    avow_buf_dispose(&buf);
+    return status;
 }
 
 int
@@ -664,7 +703,6 @@ cmd_explain(cli_ctx *ctx, int argc, char **argv)
     query_extra extra;
     avow_ledger *ledger = NULL;
     avow_explain *ex = NULL;
-    avow_buf buf = AVOW_BUF_INIT;
     unsigned char *ids = NULL;
     avow_inclusion proof;
     int have_proof = 0;
@@ -690,19 +728,8 @@ cmd_explain(cli_ctx *ctx, int argc, char **argv)
     }
     have_proof = deciding_proof(&proof, ledger, ex);
     if (ctx->json) {
-        if ((r = avow_explain_to_json(&buf, ex)) < 0) {
-            status = cli_fail_lib(r, NULL, "cannot render the explanation");
+        if ((status = explain_json(ex, have_proof ? &proof : NULL)) != 0) {
             goto done;
-        }
-        if (have_proof) {
-            /* The explanation plus the deciding event's inclusion proof. */
-            fwrite(buf.ptr, 1, buf.len - 1, stdout);
-            fputs(",\"inclusion\":", stdout);
-            inclusion_json(stdout, &proof);
-            fputs("}\n", stdout);
-        } else {
-            fwrite(buf.ptr, 1, buf.len, stdout);
-            fputc('\n', stdout);
         }
     } else {
         explain_human(stdout, ex, argv[optind + 1], argv[optind + 2]);
@@ -736,7 +763,6 @@ cmd_explain(cli_ctx *ctx, int argc, char **argv)
     }
 done:
     free(ids);
-    avow_buf_dispose(&buf);
     avow_explain_free(ex);
     avow_ledger_free(ledger);
     return status;

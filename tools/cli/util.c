@@ -369,15 +369,52 @@ int
 cli_print_json(json_t *doc)
 {
     int status = CLI_EXIT_OK;
+    char *text;
+    size_t len;
 
     if (doc == NULL) {
         return cli_fail(CLI_EXIT_ENV, "cannot build the JSON output");
     }
-    if (json_dumpf(doc, stdout, JSON_COMPACT) != 0) {
-        status = cli_fail(CLI_EXIT_ENV, "cannot write the JSON output");
-    } else {
-        fputc('\n', stdout);
-    }
+    /* The library's flags (src/event/json.c): compact, keys in insertion order.
+     * One write, not json_dumpf's one per token: log --json prints many. */
+    text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(doc);
+    if (text == NULL) {
+        return cli_fail(CLI_EXIT_ENV, "cannot build the JSON output");
+    }
+    len = strlen(text);
+    text[len] = '\n'; /* in place of the NUL: the length is known */
+    if (fwrite(text, 1, len + 1, stdout) != len + 1) {
+        status = cli_fail(CLI_EXIT_ENV, "cannot write the JSON output");
+    }
+    free(text);
     return status;
+}
+
+json_t *
+cli_json_object(const void *json, size_t len, const char *what)
+{
+    json_error_t jerr;
+    /* Event text may hold U+0000 (json_stringn keeps it, as \u0000). */
+    json_t *doc = json_loadb(json, len, JSON_ALLOW_NUL, &jerr);
+
+    if (doc == NULL) {
+        cli_fail(CLI_EXIT_ENV, "cannot read the JSON of %s: %s", what, jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        cli_fail(CLI_EXIT_ENV, "the JSON of %s is not an object", what);
+        return NULL;
+    }
+    return doc;
+}
+
+int
+cli_json_set(json_t *obj, const char *key, json_t *value)
+{
+    if (value == NULL || json_object_set_new(obj, key, value) != 0) {
+        return cli_fail(CLI_EXIT_ENV, "cannot build the JSON output");
+    }
+    return 0;
 }
