@@ -146,8 +146,9 @@ int cli_parse_at(int64_t *at, uint8_t *prec, const char *text, const char *comma
 /* Parse an EVENT_ID (64 hex, or a unique prefix >= 8) against the ledger. Exit code or 0. */
 int cli_resolve_event(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES], const char *text);
 
-/* Whether text is a well-formed id or prefix (hex, 8..64 characters). */
-int cli_is_id_text(const char *text);
+/* Check that text is a well-formed id or prefix (hex, 8..64 characters), before
+ * the ledger is opened: 0, or exit 2 after printing the error. */
+int cli_check_id_text(const char *text);
 
 /* Open the ledger of ctx (read-only or not). Exit code or 0. */
 int cli_open_ledger(avow_ledger **out, const cli_ctx *ctx, unsigned int flags);

@@ -356,10 +356,7 @@ cmd_show(cli_ctx *ctx, int argc, char **argv)
           cli_usage_fail("show", argc - optind < 1 ? "missing the EVENT_ID" : "too many arguments");
         goto done;
     }
-    if (!cli_is_id_text(argv[optind])) {
-        status = cli_fail(CLI_EXIT_USAGE,
-                          "bad event id '%s' (64 hex characters, or a unique prefix of at least 8)",
-                          argv[optind]);
+    if ((status = cli_check_id_text(argv[optind])) != 0) {
         goto done;
     }
     if ((status = cli_open_ledger(&ledger, ctx, AVOW_OPEN_READONLY)) != 0 ||

@@ -518,8 +518,7 @@ cmd_bundle(cli_ctx *ctx, int argc, char **argv)
     if (create) {
         uint64_t count = 0;
         if ((err = avow_bundle_create(ledger, file, heads, &count)) < 0) {
-            status = cli_fail(err == AVOW_EFORMAT ? CLI_EXIT_USAGE : cli_exit_code(err),
-                              "cannot create the bundle: %s", avow_error_last());
+            status = cli_fail_lib(err, NULL, "cannot create the bundle");
             goto done;
         }
         if (ctx->json) {

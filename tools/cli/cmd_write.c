@@ -148,6 +148,8 @@ need(const char *value, const char *option, const char *command)
     return CLI_EXIT_OK;
 }
 
+/* The append checks this too; asking first spares a passphrase prompt for a
+ * mistyped contest, and names the command that creates one. */
 static int
 check_contest(avow_ledger *ledger, const char *contest)
 {
@@ -203,23 +205,12 @@ append_drafts(const cli_ctx *ctx, const avow_draft *drafts, size_t n, const char
         status = cli_fail(CLI_EXIT_ENV, "out of memory");
         goto done;
     }
+    /* The library names what it refused (a contest that exists or does not, the
+     * field and its limit, another author's event): its message, not a guess. */
     err = avow_ledger_append_drafts(ledger, &failed_at, ids, key, drafts, n);
     if (err == AVOW_ENOTFOUND && drafts[0].kind == AVOW_KIND_RETRACT) {
         status =
           cli_fail_lib(err, "see 'avow log --author' for your events", "cannot retract that event");
-        goto done;
-    }
-    if (err == AVOW_ENOTFOUND && contest != NULL) {
-        status = cli_fail(CLI_EXIT_USAGE,
-                          "unknown contest '%s' (create it with avow contest new %s --title "
-                          "TEXT --rule RULE)",
-                          contest, contest);
-        goto done;
-    }
-    if (err == AVOW_EEXISTS && drafts[0].kind == AVOW_KIND_CONTEST) {
-        status =
-          cli_fail(CLI_EXIT_USAGE, "contest '%s' already exists (see 'avow log --contest %s')",
-                   drafts[0].contest, drafts[0].contest);
         goto done;
     }
     if (err < 0) {
@@ -290,8 +281,8 @@ cmd_contest(cli_ctx *ctx, int argc, char **argv)
         return status;
     }
     if (avow_rule_check(o.rule, strlen(o.rule)) < 0) {
-        return cli_usage_fail(
-          "contest", "bad rule '%s': unanimity, majority, P/Q (1 <= P <= Q) or N (N >= 1)", o.rule);
+        /* The library names the rule and the forms it accepts. */
+        return cli_usage_fail("contest", "%s", avow_error_last());
     }
     d.kind = AVOW_KIND_CONTEST;
     d.effective_at = o.effective_at;
@@ -511,10 +502,7 @@ cmd_retract(cli_ctx *ctx, int argc, char **argv)
     if ((status = need(o.reason, "--reason TEXT", "retract")) != 0) {
         goto done;
     }
-    if (!cli_is_id_text(argv[optind])) {
-        status = cli_fail(CLI_EXIT_USAGE,
-                          "bad event id '%s' (64 hex characters, or a unique prefix of at least 8)",
-                          argv[optind]);
+    if ((status = cli_check_id_text(argv[optind])) != 0) {
         goto done;
     }
     /* The id is resolved on a read-only handle, then the append reopens. */

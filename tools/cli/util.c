@@ -137,19 +137,20 @@ cli_parse_at(int64_t *at, uint8_t *prec, const char *text, const char *command)
 }
 
 int
-cli_is_id_text(const char *text)
+cli_check_id_text(const char *text)
 {
     size_t n = strlen(text);
+    int ok = n >= 8 && n <= AVOW_HEX_ID_LEN;
 
-    if (n < 8 || n > AVOW_HEX_ID_LEN) {
-        return 0;
+    for (size_t i = 0; ok && i < n; i++) {
+        ok = isxdigit((unsigned char)text[i]) != 0;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (!isxdigit((unsigned char)text[i])) {
-            return 0;
-        }
+    if (!ok) {
+        return cli_fail(CLI_EXIT_USAGE,
+                        "bad event id '%s' (64 hex characters, or a unique prefix of at least 8)",
+                        text);
     }
-    return 1;
+    return 0;
 }
 
 int
@@ -159,10 +160,8 @@ cli_resolve_event(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES], co
     size_t n;
     int err;
 
-    if (!cli_is_id_text(text)) {
-        return cli_fail(CLI_EXIT_USAGE,
-                        "bad event id '%s' (64 hex characters, or a unique prefix of at least 8)",
-                        text);
+    if ((err = cli_check_id_text(text)) != 0) {
+        return err;
     }
     n = strlen(text);
     for (size_t i = 0; i < n; i++) {
@@ -178,7 +177,8 @@ cli_resolve_event(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES], co
         return cli_fail(CLI_EXIT_USAGE, "no event '%s' in this ledger (see 'avow log')", text);
     }
     if (err < 0) {
-        return cli_fail_lib(err, "give more hex characters of the id", "bad event id '%s'", text);
+        /* An ambiguous prefix (the library asks for more characters), or I/O. */
+        return cli_fail_lib(err, NULL, "bad event id '%s'", text);
     }
     return 0;
 }
@@ -188,14 +188,12 @@ cli_open_ledger(avow_ledger **out, const cli_ctx *ctx, unsigned int flags)
 {
     int err = avow_ledger_open(out, ctx->ledger, flags);
 
-    if (err == AVOW_ENOTFOUND) {
-        return cli_fail(CLI_EXIT_ENV,
-                        "no ledger at '%s' (create one with 'avow init', or use -L DIR)",
-                        ctx->ledger);
-    }
     if (err < 0) {
-        /* Opening is environment: a ledger that does not open is not bad input. */
-        cli_fail_lib(err, NULL, "cannot open the ledger '%s'", ctx->ledger);
+        /* Opening is environment: a ledger that does not open is not bad input.
+         * AVOW_ENOTFOUND is no ledger, or a table missing from a damaged one:
+         * the library's message says which. */
+        cli_fail_lib(err, err == AVOW_ENOTFOUND ? "or use -L DIR" : NULL,
+                     "cannot open the ledger '%s'", ctx->ledger);
         return err == AVOW_EVERIFY ? CLI_EXIT_CHECK : CLI_EXIT_ENV;
     }
     return 0;
