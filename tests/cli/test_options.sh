@@ -26,6 +26,9 @@ awk -F'\t' 'NF != 5 || $3 !~ /^--[a-z][a-z-]*$/ || $4 !~ /^(-|-[a-zA-Z])$/ { bad
 awk -F'\t' '{ k = $1 " " $2; if (seen[k, $3]++) { print "twice: " $0; bad = 1 }
     if ($4 != "-" && short[k, $4]++) { print "short twice: " $0; bad = 1 } } END { exit bad }' \
     "$T/dump" || fail "an option is declared twice (above)"
+# A spec holds at most CLI_OPTS_MAX (16) options: the size of its getopt tables.
+awk -F'\t' '$1 != "avow" { n[$1 " " $2]++ } END { for (k in n) if (n[k] > 16) { print k; bad = 1 }
+    exit bad }' "$T/dump" || fail "a spec has more than 16 options (above): raise CLI_OPTS_MAX"
 
 # The commands that `avow --help` lists, and the options of each (union over
 # its subcommands); "avow" holds the global options.

@@ -10,6 +10,9 @@
  *     stderr and returns an exit code from the table below; stdout carries data.
  *  3. Exit codes are never renumbered: 0 ok, 1 a check failed, 2 usage or
  *     input (nothing written), 3 environment (no ledger, no key, I/O, lock).
+ *  4. Each option is declared once, in its command's cli_spec (opts.c): the
+ *     getopt tables, --help's option lines and main.c's options that take a
+ *     value derive from it; the completion and man page are checked against it.
  */
 #ifndef AVOW_CLI_H
 #define AVOW_CLI_H
@@ -71,7 +74,8 @@ typedef struct cli_spec {
     const cli_opt *opts; /* ends with { NULL } */
 } cli_spec;
 
-/* The most options a spec holds (the size of the getopt tables). */
+/* The most options a spec holds (the size of the getopt tables; asserted, and
+ * checked on the dump by tests/cli/test_options.sh). */
 #define CLI_OPTS_MAX 16
 
 /* What cli_getopt() returns for -h and --help. */

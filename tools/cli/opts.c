@@ -48,8 +48,8 @@ cli_getopt_init(cli_getopt_state *st, const cli_spec *spec)
     st->spec = spec;
     st->optstring[k++] = ':';
     st->optstring[k++] = 'h';
-    for (const cli_opt *o = spec->opts; o->name != NULL; o++) {
-        assert(n < CLI_OPTS_MAX);
+    for (const cli_opt *o = spec->opts; o->name != NULL && n < CLI_OPTS_MAX; o++) {
+        assert(o[1].name == NULL || n + 1 < CLI_OPTS_MAX);
         assert(o->id != CLI_OPT_HELP && o->short_name != CLI_OPT_HELP);
         for (const cli_opt *q = spec->opts; q->name != NULL; q++) {
             assert(q == o || q->short_name == 0 || q->short_name != o->id);
