@@ -17,10 +17,10 @@ fail() {
     exit 1
 }
 
-# The dump: COMMAND SUB --LONG -S METAVAR, tab-separated, one option a line.
+# The dump: COMMAND SUB --LONG -S METAVAR DEFAULT, tab-separated, one option a line.
 "$AVOW" --dump-options >"$T/dump" || fail "--dump-options exited non-zero"
 [ -s "$T/dump" ] || fail "--dump-options printed nothing"
-awk -F'\t' 'NF != 5 || $3 !~ /^--[a-z][a-z-]*$/ || $4 !~ /^(-|-[a-zA-Z])$/ { bad = 1; print }
+awk -F'\t' 'NF != 6 || $3 !~ /^--[a-z][a-z-]*$/ || $4 !~ /^(-|-[a-zA-Z])$/ { bad = 1; print }
     END { exit bad }' "$T/dump" || fail "malformed --dump-options lines (above)"
 # Within one spec, a long name or a short form appears once.
 awk -F'\t' '{ k = $1 " " $2; if (seen[k, $3]++) { print "twice: " $0; bad = 1 }

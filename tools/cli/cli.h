@@ -63,6 +63,8 @@ typedef struct cli_opt {
     char short_name;     /* the one-letter form (-o), or 0 */
     const char *metavar; /* the value's name in help (FILE, TIME), or NULL: no value */
     const char *help;    /* its lines in --help, '\n' between them; NULL: not listed */
+    const char *dflt;    /* what holds without it, shown as " (default: DFLT)" after
+                            the help (on a line of its own after a '\n'); NULL: none */
 } cli_opt;
 
 /* The options of one command (or subcommand); -h/--help is always added. */

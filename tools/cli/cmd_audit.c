@@ -197,8 +197,8 @@ done:
 /* ---- avow checkpoint -------------------------------------------------------------- */
 
 static const cli_opt checkpoint_opts[] = {
-    { "out", 'o', 'o', "FILE", "write the checkpoint there (default: stdout)" },
-    { NULL, 0, 0, NULL, NULL },
+    { "out", 'o', 'o', "FILE", "write the checkpoint there", "stdout" },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_spec checkpoint_spec = { "checkpoint", NULL, 11, 0, checkpoint_opts };
 const cli_spec *const cli_checkpoint_specs[] = { &checkpoint_spec, NULL };
@@ -280,10 +280,10 @@ done:
 /* ---- avow prove ------------------------------------------------------------------- */
 
 static const cli_opt prove_opts[] = {
-    { "checkpoint", 'c', 'c', "FILE", "prove against this checkpoint (default: the whole log)" },
-    { "consistency", 'C', 'C', "OLD", "a consistency proof instead" },
-    { "trust", 't', 't', "PUBKEY", "key that signs the checkpoints (default: the ledger owner)" },
-    { NULL, 0, 0, NULL, NULL },
+    { "checkpoint", 'c', 'c', "FILE", "prove against this checkpoint", "the whole log" },
+    { "consistency", 'C', 'C', "OLD", "a consistency proof instead", NULL },
+    { "trust", 't', 't', "PUBKEY", "key that signs the checkpoints", "the ledger owner" },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_spec prove_spec = { "prove", NULL, 17, 0, prove_opts };
 const cli_spec *const cli_prove_specs[] = { &prove_spec, NULL };
@@ -445,9 +445,9 @@ done:
 /* ---- avow evidence ------------------------------------------------------------------ */
 
 static const cli_opt evidence_opts[] = {
-    { "trust", 't', 't', "PUBKEY", "the key the checkpoint must be signed by" },
-    { "out", 'o', 'o', "FILE", "where 'write' puts the evidence (- for stdout)" },
-    { NULL, 0, 0, NULL, NULL },
+    { "trust", 't', 't', "PUBKEY", "the key the checkpoint must be signed by", NULL },
+    { "out", 'o', 'o', "FILE", "where 'write' puts the evidence (- for stdout)", NULL },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_spec evidence_spec = { "evidence", NULL, 15, 0, evidence_opts };
 const cli_spec *const cli_evidence_specs[] = { &evidence_spec, NULL };
@@ -624,10 +624,10 @@ done:
 /* ---- avow witness --------------------------------------------------------------------- */
 
 static const cli_opt witness_opts[] = {
-    { "proof", 'p', 'p', "FILE", "consistency proof from the last cosigned size" },
-    { "trust", 't', 't', "PUBKEY", "the log's public key" },
-    { "out", 'o', 'o', "FILE", "where to write the cosigned checkpoint (default: stdout)" },
-    { NULL, 0, 0, NULL, NULL },
+    { "proof", 'p', 'p', "FILE", "consistency proof from the last cosigned size", NULL },
+    { "trust", 't', 't', "PUBKEY", "the log's public key", NULL },
+    { "out", 'o', 'o', "FILE", "where to write the cosigned checkpoint", "stdout" },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_spec witness_spec = { "witness", NULL, 14, 0, witness_opts };
 const cli_spec *const cli_witness_specs[] = { &witness_spec, NULL };

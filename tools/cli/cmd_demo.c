@@ -34,14 +34,15 @@
 /* ---- chart -------------------------------------------------------------- */
 
 static const cli_opt chart_opts[] = {
-    { "out", 'o', 0, "FILE", "the SVG file to write ('-': standard output)" },
-    { "from", 'f', 0, "TIME", "start of the time axis (default: the first change)" },
+    { "out", 'o', 0, "FILE", "the SVG file to write ('-': standard output)", NULL },
+    { "from", 'f', 0, "TIME", "start of the time axis", "the first change" },
     { "to", 't', 0, "TIME",
       "end of the time axis; a bare date means the end of that\n"
-      "day (default: the last change plus a tenth of the span)" },
-    { "known-at", 'k', 0, "TIME", "draw only what the ledger knew by then (default: all)" },
-    { "all-authors", 'A', 0, NULL, "count every author, trusted or not (default: trusted only)" },
-    { NULL, 0, 0, NULL, NULL },
+      "day",
+      "the last change plus a tenth of the span" },
+    { "known-at", 'k', 0, "TIME", "draw only what the ledger knew by then", "all" },
+    { "all-authors", 'A', 0, NULL, "count every author, trusted or not", "trusted only" },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_spec chart_spec = { "chart", NULL, 17, 0, chart_opts };
 const cli_spec *const cli_chart_specs[] = { &chart_spec, NULL };
@@ -613,7 +614,7 @@ done:
     return status;
 }
 
-static const cli_opt demo_opts[] = { { NULL, 0, 0, NULL, NULL } };
+static const cli_opt demo_opts[] = { { NULL, 0, 0, NULL, NULL, NULL } };
 static const cli_spec demo_spec = { "demo", NULL, 0, 0, demo_opts };
 const cli_spec *const cli_demo_specs[] = { &demo_spec, NULL };
 

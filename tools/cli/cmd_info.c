@@ -9,7 +9,7 @@
 
 #include "cli.h"
 
-static const cli_opt info_opts[] = { { NULL, 0, 0, NULL, NULL } };
+static const cli_opt info_opts[] = { { NULL, 0, 0, NULL, NULL, NULL } };
 static const cli_spec info_spec = { "info", NULL, 0, 0, info_opts };
 const cli_spec *const cli_info_specs[] = { &info_spec, NULL };
 

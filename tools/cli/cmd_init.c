@@ -11,10 +11,9 @@
 #include "cli.h"
 
 static const cli_opt init_opts[] = {
-    { "origin", 'o', 0, "NAME",
-      "the ledger's stable name, used in its checkpoints\n"
-      "(default: chosen by the library)" },
-    { NULL, 0, 0, NULL, NULL },
+    { "origin", 'o', 0, "NAME", "the ledger's stable name, used in its checkpoints\n",
+      "chosen by the library" },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_spec init_spec = { "init", NULL, 13, 0, init_opts };
 const cli_spec *const cli_init_specs[] = { &init_spec, NULL };

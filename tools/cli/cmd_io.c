@@ -144,24 +144,22 @@ done:
 }
 
 static const cli_opt export_opts[] = {
-    { "contest", 'c', 0, "C",
-      "only contest C and retractions of its events\n"
-      "(default: every event; a partial export may not\n"
-      "import into a ledger lacking the other events)" },
-    { "since", 's', 0, "CHECKPOINT",
-      "only the events after the checkpoint's tree size\n"
-      "(default: from the first event)" },
-    { NULL, 0, 0, NULL, NULL },
+    { "contest", 'c', 0, "C", "only contest C and retractions of its events\n",
+      "every event; a partial export may not\n"
+      "import into a ledger lacking the other events" },
+    { "since", 's', 0, "CHECKPOINT", "only the events after the checkpoint's tree size\n",
+      "from the first event" },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_opt import_opts[] = {
-    { "sign", 's', 0, NULL, "unsigned records, signed with the key (-k)" },
+    { "sign", 's', 0, NULL, "unsigned records, signed with the key (-k)", NULL },
     { "csv", 'c', 0, NULL,
       "with --sign: CSV (RFC 4180) whose header row names the\n"
-      "same fields (default: JSON Lines)" },
-    { "skip-bad", 'b', 0, NULL,
-      "append the good lines, list the bad ones on stderr, exit 0\n"
-      "(default: any bad line refuses the whole file, exit 1 or 2)" },
-    { NULL, 0, 0, NULL, NULL },
+      "same fields",
+      "JSON Lines" },
+    { "skip-bad", 'b', 0, NULL, "append the good lines, list the bad ones on stderr, exit 0\n",
+      "any bad line refuses the whole file, exit 1 or 2" },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_spec export_spec = { "export", NULL, 19, 0, export_opts };
 static const cli_spec import_spec = { "import", NULL, 11, 0, import_opts };

@@ -21,10 +21,11 @@
 static const cli_opt passphrase_opts[] = {
     { "passphrase", 'p', 0, NULL,
       "seal the secret key with a passphrase, read twice from the\n"
-      "terminal, or once from $AVOW_PASSPHRASE_FILE (default: unsealed)" },
-    { NULL, 0, 0, NULL, NULL },
+      "terminal, or once from $AVOW_PASSPHRASE_FILE",
+      "unsealed" },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
-static const cli_opt show_opts[] = { { NULL, 0, 0, NULL, NULL } };
+static const cli_opt show_opts[] = { { NULL, 0, 0, NULL, NULL, NULL } };
 static const cli_spec new_spec = { "key", "new", 12, 0, passphrase_opts };
 static const cli_spec show_spec = { "key", "show", 12, 0, show_opts };
 static const cli_spec rotate_spec = { "key", "rotate", 12, 0, passphrase_opts };

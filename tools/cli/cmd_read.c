@@ -146,11 +146,11 @@ log_line(FILE *out, const avow_event *ev, uint64_t index, int width, const char 
 }
 
 static const cli_opt log_opts[] = {
-    { "contest", 'c', 0, "C", "only contest C and retractions of its events (default: all)" },
-    { "author", 'a', 0, "PUBKEY", "only events signed by PUBKEY, 64 hex (default: all)" },
-    { NULL, 0, 0, NULL, NULL },
+    { "contest", 'c', 0, "C", "only contest C and retractions of its events", "all" },
+    { "author", 'a', 0, "PUBKEY", "only events signed by PUBKEY, 64 hex", "all" },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
-static const cli_opt no_opts[] = { { NULL, 0, 0, NULL, NULL } };
+static const cli_opt no_opts[] = { { NULL, 0, 0, NULL, NULL, NULL } };
 static const cli_spec log_spec = { "log", NULL, 17, 0, log_opts };
 static const cli_spec show_spec = { "show", NULL, 0, 0, no_opts };
 const cli_spec *const cli_log_specs[] = { &log_spec, NULL };

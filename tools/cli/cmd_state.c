@@ -37,35 +37,36 @@ parse_query_time(int64_t *t, const char *text, const char *option, const char *c
     return 0;
 }
 
-#define ALL_AUTHORS_HELP "count every author, trusted or not (default: trusted only)"
+#define ALL_AUTHORS_HELP "count every author, trusted or not"
 
 static const cli_opt state_opts[] = {
-    { "at", 'a', 0, "TIME", "valid time: what had been declared by then (default: now)" },
-    { "known-at", 'k', 0, "TIME",
-      "record time: only what the ledger knew by then\n"
-      "(default: everything it holds)" },
-    { "all-authors", 'A', 0, NULL, ALL_AUTHORS_HELP },
+    { "at", 'a', 0, "TIME", "valid time: what had been declared by then", "now" },
+    { "known-at", 'k', 0, "TIME", "record time: only what the ledger knew by then\n",
+      "everything it holds" },
+    { "all-authors", 'A', 0, NULL, ALL_AUTHORS_HELP, "trusted only" },
     { "attest", 't', 0, NULL,
       "print instead a note signed with -k over the contest, the\n"
       "times, the state digest and the ledger's size and root;\n"
-      "check it with 'avow verify --attestation FILE'" },
-    { NULL, 0, 0, NULL, NULL },
+      "check it with 'avow verify --attestation FILE'",
+      NULL },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_opt history_opts[] = {
-    { "actor", 'a', 0, "A", "only events about actor A (default: all)" },
-    { "candidate", 'c', 0, "C", "only events about candidate C (default: all)" },
-    { "all-authors", 'A', 0, NULL, "every author, trusted or not (default: trusted only)" },
-    { NULL, 0, 0, NULL, NULL },
+    { "actor", 'a', 0, "A", "only events about actor A", "all" },
+    { "candidate", 'c', 0, "C", "only events about candidate C", "all" },
+    { "all-authors", 'A', 0, NULL, "every author, trusted or not", "trusted only" },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_opt explain_opts[] = {
-    { "at", 'a', 0, "TIME", "valid time (default: now)" },
-    { "known-at", 'k', 0, "TIME", "record time (default: everything the ledger holds)" },
-    { "all-authors", 'A', 0, NULL, ALL_AUTHORS_HELP },
+    { "at", 'a', 0, "TIME", "valid time", "now" },
+    { "known-at", 'k', 0, "TIME", "record time", "everything the ledger holds" },
+    { "all-authors", 'A', 0, NULL, ALL_AUTHORS_HELP, "trusted only" },
     { "evidence", 'e', 0, "FILE",
       "also write a self-contained evidence file: these events,\n"
       "their inclusion proofs and a checkpoint signed with -k;\n"
-      "check it offline with 'avow evidence verify FILE'" },
-    { NULL, 0, 0, NULL, NULL },
+      "check it offline with 'avow evidence verify FILE'",
+      NULL },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_spec state_spec = { "state", NULL, 17, 0, state_opts };
 static const cli_spec history_spec = { "history", NULL, 17, 0, history_opts };

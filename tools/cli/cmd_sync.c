@@ -72,31 +72,29 @@ print_stats(const cli_ctx *ctx, const char *what, const avow_sync_stats *st)
 }
 
 static const cli_opt sync_opts[] = {
-    { "pull", 'p', 0, NULL, "only receive (default: both ways)" },
-    { "push", 'P', 0, NULL, "only send" },
-    { "remote-avow", 'r', 0, "PATH",
-      "the avow program on the remote host\n"
-      "(default: $AVOW_REMOTE, else avow)" },
-    { NULL, 0, 0, NULL, NULL },
+    { "pull", 'p', 0, NULL, "only receive", "both ways" },
+    { "push", 'P', 0, NULL, "only send", NULL },
+    { "remote-avow", 'r', 0, "PATH", "the avow program on the remote host\n",
+      "$AVOW_REMOTE, else avow" },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_opt serve_opts[] = {
-    { "stdio", 's', 0, NULL, "speak the protocol on stdin and stdout (required)" },
-    { NULL, 0, 0, NULL, NULL },
+    { "stdio", 's', 0, NULL, "speak the protocol on stdin and stdout (required)", NULL },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_opt heads_opts[] = {
-    { "out", 'o', 0, "FILE", "where to write the heads (required)" },
-    { NULL, 0, 0, NULL, NULL },
+    { "out", 'o', 0, "FILE", "where to write the heads (required)", NULL },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_opt bundle_opts[] = {
-    { "heads", 'H', 0, "HEADS_FILE",
-      "with create: the heads of the ledger the bundle is for\n"
-      "(default: every event)" },
-    { NULL, 0, 0, NULL, NULL },
+    { "heads", 'H', 0, "HEADS_FILE", "with create: the heads of the ledger the bundle is for\n",
+      "every event" },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_opt trust_opts[] = {
-    { "after-seq", 'a', 0, "N", "with revoke: the last seq of PUBKEY that still counts" },
-    { "keep", 'k', 0, "EVENT_ID", "with resolve: which of the two forked events to keep" },
-    { NULL, 0, 0, NULL, NULL },
+    { "after-seq", 'a', 0, "N", "with revoke: the last seq of PUBKEY that still counts", NULL },
+    { "keep", 'k', 0, "EVENT_ID", "with resolve: which of the two forked events to keep", NULL },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_spec sync_spec = { "sync", NULL, 18, 0, sync_opts };
 static const cli_spec serve_spec = { "serve", NULL, 7, 0, serve_opts };

@@ -281,13 +281,16 @@ static const cli_opt verify_opts[] = {
       "trusted key, same origin, size within the log, root\n"
       "equal to the ledger's root at that size (the ledger is\n"
       "an append-only extension of it); lists its signature\n"
-      "lines and which cosignatures verify" },
-    { "attestation", 'a', 'a', "FILE", "also check a state attestation and recompute its digest" },
-    { "trust", 't', 't', "PUBKEY",
-      "the key that signs checkpoints (default: the ledger\n"
-      "owner's key, else the public key of -k)" },
-    { "witness", 'w', 'w', "PUBKEY", "a witness key to check cosignatures with (repeatable)" },
-    { NULL, 0, 0, NULL, NULL },
+      "lines and which cosignatures verify",
+      NULL },
+    { "attestation", 'a', 'a', "FILE", "also check a state attestation and recompute its digest",
+      NULL },
+    { "trust", 't', 't', "PUBKEY", "the key that signs checkpoints",
+      "the ledger\n"
+      "owner's key, else the public key of -k" },
+    { "witness", 'w', 'w', "PUBKEY", "a witness key to check cosignatures with (repeatable)",
+      NULL },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_spec verify_spec = { "verify", NULL, 18, 0, verify_opts };
 const cli_spec *const cli_verify_specs[] = { &verify_spec, NULL };

@@ -38,40 +38,42 @@ enum {
 
 #define AT_START_HELP                                                                              \
     "when it happened, ISO 8601 (2024-04-03, 2024-04-03T14:05:00Z);\n"                             \
-    "a date means its start (default: now)"
-#define SOURCE_HELP "where it is documented (default: none)"
+    "a date means its start"
+#define SOURCE_HELP "where it is documented"
 
 static const cli_opt contest_opts[] = {
-    { "title", W_TITLE, 0, "TEXT", "what is decided (required)" },
+    { "title", W_TITLE, 0, "TEXT", "what is decided (required)", NULL },
     { "rule", W_RULE, 0, "RULE",
       "unanimity | majority | P/Q (at least P/Q of the members) |\n"
-      "N (at least N members) (required)" },
-    { "at", W_AT, 0, "TIME", AT_START_HELP },
-    { "source", W_SOURCE, 0, "URL", SOURCE_HELP },
-    { NULL, 0, 0, NULL, NULL },
+      "N (at least N members) (required)",
+      NULL },
+    { "at", W_AT, 0, "TIME", AT_START_HELP, "now" },
+    { "source", W_SOURCE, 0, "URL", SOURCE_HELP, "none" },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_opt where_opts[] = {
-    { "at", W_AT, 0, "TIME", AT_START_HELP },
-    { "source", W_SOURCE, 0, "URL", SOURCE_HELP },
-    { NULL, 0, 0, NULL, NULL },
+    { "at", W_AT, 0, "TIME", AT_START_HELP, "now" },
+    { "source", W_SOURCE, 0, "URL", SOURCE_HELP, "none" },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_opt declare_opts[] = {
     { "at", W_AT, 0, "TIME",
       "when it was declared, ISO 8601 (required; a date means\n"
-      "00:00:00Z that day)" },
-    { "source", W_SOURCE, 0, "URL", "where it is documented (required)" },
-    { "person", W_PERSON, 0, "NAME", "who spoke for ACTOR (default: none)" },
-    { "quote", W_QUOTE, 0, "TEXT", "the words (default: none)" },
-    { NULL, 0, 0, NULL, NULL },
+      "00:00:00Z that day)",
+      NULL },
+    { "source", W_SOURCE, 0, "URL", "where it is documented (required)", NULL },
+    { "person", W_PERSON, 0, "NAME", "who spoke for ACTOR", "none" },
+    { "quote", W_QUOTE, 0, "TEXT", "the words", "none" },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_opt retract_opts[] = {
-    { "reason", W_REASON, 0, "TEXT", "why (required)" },
-    { NULL, 0, 0, NULL, NULL },
+    { "reason", W_REASON, 0, "TEXT", "why (required)", NULL },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_opt decide_opts[] = {
-    { "at", W_AT, 0, "TIME", "when it was decided, ISO 8601 (required)" },
-    { "source", W_SOURCE, 0, "URL", SOURCE_HELP },
-    { NULL, 0, 0, NULL, NULL },
+    { "at", W_AT, 0, "TIME", "when it was decided, ISO 8601 (required)", NULL },
+    { "source", W_SOURCE, 0, "URL", SOURCE_HELP, "none" },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
 
 static const cli_spec contest_spec = { "contest", "new", 13, 0, contest_opts };

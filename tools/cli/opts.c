@@ -13,7 +13,8 @@
  *  2. Long options and their short forms return the same id; ids differ from
  *     every short form of the same spec and from 'h' (asserted).
  *  3. The dump is one line per option: COMMAND, SUB or "-", --NAME, -X or "-",
- *     METAVAR or "-", separated by tabs, in table order.
+ *     METAVAR or "-", DEFAULT or "-" (newlines as spaces), separated by tabs,
+ *     in table order.
  */
 #include <assert.h>
 #include <string.h>
@@ -26,16 +27,15 @@ const cli_spec cli_globals_spec = {
     16,
     1,
     (const cli_opt[]){
-      { "ledger", CLI_G_LEDGER, 'L', "DIR",
-        "the ledger (default: $AVOW_LEDGER, else ./avow.ledger)" },
-      { "key", CLI_G_KEY, 'k', "FILE",
-        "the signing key (default: $AVOW_KEY, else\n"
-        "$XDG_CONFIG_HOME/avow/default.key, else ~/.config/avow/default.key)" },
-      { "json", CLI_G_JSON, 0, NULL, "machine-readable output" },
-      { "quiet", CLI_G_QUIET, 'q', NULL, "no chatter" },
-      { "help", CLI_OPT_HELP, 'h', NULL, "this help" },
-      { "version", CLI_G_VERSION, 'V', NULL, NULL },
-      { NULL, 0, 0, NULL, NULL },
+      { "ledger", CLI_G_LEDGER, 'L', "DIR", "the ledger", "$AVOW_LEDGER, else ./avow.ledger" },
+      { "key", CLI_G_KEY, 'k', "FILE", "the signing key",
+        "$AVOW_KEY, else\n"
+        "$XDG_CONFIG_HOME/avow/default.key, else ~/.config/avow/default.key" },
+      { "json", CLI_G_JSON, 0, NULL, "machine-readable output", NULL },
+      { "quiet", CLI_G_QUIET, 'q', NULL, "no chatter", NULL },
+      { "help", CLI_OPT_HELP, 'h', NULL, "this help", NULL },
+      { "version", CLI_G_VERSION, 'V', NULL, NULL, NULL },
+      { NULL, 0, 0, NULL, NULL, NULL },
     },
 };
 
@@ -107,13 +107,23 @@ void
 cli_help_options(FILE *out, const cli_spec *spec)
 {
     for (const cli_opt *o = spec->opts; o->name != NULL; o++) {
-        char label[64];
-        const char *line = o->help;
+        char label[64], text[1024];
+        const char *line = text;
         int n;
 
-        if (line == NULL) {
+        if (o->help == NULL) {
             continue;
         }
+        if (o->dflt != NULL) {
+            size_t hlen = strlen(o->help);
+            int own_line = hlen > 0 && o->help[hlen - 1] == '\n';
+            n = snprintf(text, sizeof(text), "%s%s(default: %s)", o->help, own_line ? "" : " ",
+                         o->dflt);
+        } else {
+            n = snprintf(text, sizeof(text), "%s", o->help);
+        }
+        assert(n > 0 && (size_t)n < sizeof(text)); /* help texts are a few lines */
+        (void)n;
         if (spec->show_short && o->short_name != 0) {
             n = snprintf(label, sizeof(label), "-%c, --%s%s%s", o->short_name, o->name,
                          o->metavar != NULL ? " " : "", o->metavar != NULL ? o->metavar : "");
@@ -168,7 +178,14 @@ dump_spec(FILE *out, const cli_spec *spec)
         } else {
             fputc('-', out);
         }
-        fprintf(out, "\t%s\n", o->metavar != NULL ? o->metavar : "-");
+        fprintf(out, "\t%s\t", o->metavar != NULL ? o->metavar : "-");
+        if (o->dflt == NULL) {
+            fputc('-', out);
+        }
+        for (const char *p = o->dflt; p != NULL && *p != '\0'; p++) {
+            fputc(*p == '\n' || *p == '\t' ? ' ' : *p, out);
+        }
+        fputc('\n', out);
     }
 }
 
