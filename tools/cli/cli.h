@@ -156,6 +156,10 @@ int cli_resolve_event(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES]
  * the ledger is opened: 0, or exit 2 after printing the error. */
 int cli_check_id_text(const char *text);
 
+/* Parse a public key given on the command line (64 hex). 0, or exit 2 after
+ * printing "bad public key" with the help of command. */
+int cli_parse_pubkey(unsigned char pk[AVOW_PUBKEY_BYTES], const char *text, const char *command);
+
 /* Open the ledger of ctx (read-only or not). Exit code or 0. */
 int cli_open_ledger(avow_ledger **out, const cli_ctx *ctx, unsigned int flags);
 

@@ -91,21 +91,12 @@ cli_audit_write_file(const char *path, const void *data, size_t len)
     return 0;
 }
 
-static int
-parse_pubkey(unsigned char pk[AVOW_PUBKEY_BYTES], const char *hex, const char *command)
-{
-    if (strlen(hex) != AVOW_HEX_ID_LEN || avow_unhex(pk, AVOW_PUBKEY_BYTES, hex) < 0) {
-        return cli_usage_fail(command, "bad public key '%s' (64 hex characters)", hex);
-    }
-    return 0;
-}
-
 int
 cli_audit_trusted_key(unsigned char pk[AVOW_PUBKEY_BYTES], const cli_ctx *ctx,
                       const char *trust_hex, avow_ledger *ledger, const char *command)
 {
     if (trust_hex != NULL) {
-        return parse_pubkey(pk, trust_hex, command);
+        return cli_parse_pubkey(pk, trust_hex, command);
     }
     if (ledger != NULL && avow_ledger_owner(ledger, pk) == 0) {
         return 0;
@@ -740,7 +731,7 @@ cmd_witness(cli_ctx *ctx, int argc, char **argv)
         status = cli_usage_fail("witness", "give 'cosign CHECKPOINT'");
         goto done;
     }
-    if (trust != NULL && (status = parse_pubkey(pk, trust, "witness")) != 0) {
+    if (trust != NULL && (status = cli_parse_pubkey(pk, trust, "witness")) != 0) {
         goto done;
     }
     if ((status =

@@ -195,9 +195,7 @@ cmd_log(cli_ctx *ctx, int argc, char **argv)
             opts.contest = optarg;
             break;
         case 'a':
-            if (strlen(optarg) != AVOW_HEX_ID_LEN ||
-                avow_unhex(author, AVOW_PUBKEY_BYTES, optarg) < 0) {
-                status = cli_usage_fail("log", "bad public key '%s' (64 hex characters)", optarg);
+            if ((status = cli_parse_pubkey(author, optarg, "log")) != 0) {
                 goto done;
             }
             opts.author = author;

@@ -571,17 +571,6 @@ cmd_trust_help(FILE *out)
     cli_help_globals(out);
 }
 
-static int
-parse_pubkey(unsigned char pk[AVOW_PUBKEY_BYTES], const char *text)
-{
-    if (text == NULL || strlen(text) != AVOW_HEX_ID_LEN ||
-        avow_unhex(pk, AVOW_PUBKEY_BYTES, text) < 0) {
-        return cli_usage_fail("trust", "'%s' is not a public key (64 hex characters)",
-                              text ? text : "");
-    }
-    return 0;
-}
-
 static const char *
 status_text(const avow_trust_entry *e, char *buf, size_t maxlen)
 {
@@ -696,7 +685,7 @@ cmd_trust(cli_ctx *ctx, int argc, char **argv)
     } else {
         return cli_usage_fail("trust", "unknown subcommand '%s'", sub);
     }
-    if ((status = parse_pubkey(pk, args[0])) != 0) {
+    if ((status = cli_parse_pubkey(pk, args[0], "trust")) != 0) {
         return status;
     }
     if ((status = cli_open_ledger(&ledger, ctx, 0)) != 0) {

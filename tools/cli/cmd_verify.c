@@ -150,9 +150,8 @@ check_checkpoint(cli_ctx *ctx, avow_ledger *ledger, const char *path, const char
         goto done;
     }
     for (size_t i = 0; i < n_witnesses; i++) {
-        if (strlen(witnesses[i]) != AVOW_HEX_ID_LEN ||
-            avow_unhex(keys + (1 + i) * AVOW_PUBKEY_BYTES, AVOW_PUBKEY_BYTES, witnesses[i]) < 0) {
-            status = cli_usage_fail("verify", "bad witness key '%s'", witnesses[i]);
+        if ((status =
+               cli_parse_pubkey(keys + (1 + i) * AVOW_PUBKEY_BYTES, witnesses[i], "verify")) != 0) {
             goto done;
         }
     }

@@ -184,6 +184,15 @@ cli_resolve_event(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES], co
 }
 
 int
+cli_parse_pubkey(unsigned char pk[AVOW_PUBKEY_BYTES], const char *text, const char *command)
+{
+    if (strlen(text) != AVOW_HEX_ID_LEN || avow_unhex(pk, AVOW_PUBKEY_BYTES, text) < 0) {
+        return cli_usage_fail(command, "bad public key '%s' (64 hex characters)", text);
+    }
+    return 0;
+}
+
+int
 cli_open_ledger(avow_ledger **out, const cli_ctx *ctx, unsigned int flags)
 {
     int err = avow_ledger_open(out, ctx->ledger, flags);
