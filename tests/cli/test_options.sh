@@ -164,6 +164,28 @@ check_man() { # check_man FILE: 0, or 1 after printing each problem
     return $bad
 }
 
+# main.c keeps the value of every option that takes one away from the global
+# options (its list comes from the specs): '--OPT --json' gives --OPT the value
+# "--json", never "needs a value". Each run has no ledger and no key.
+mkdir -p "$T/work"
+n=0
+while IFS=$'\t' read -r cmd sub long short meta _; do
+    if [ "$cmd" = avow ] || [ "$meta" = - ]; then
+        continue
+    fi
+    words=("$cmd")
+    [ "$sub" = - ] || words+=("$sub")
+    for opt in "$long" "$short"; do
+        [ "$opt" != - ] || continue
+        n=$((n + 1))
+        (cd "$T/work" && "$AVOW" -L "$T/work/l$n" -k "$T/work/k$n" "${words[@]}" "$opt" --json \
+            </dev/null >/dev/null 2>"$T/err") || true
+        ! grep -q 'needs a value' "$T/err" ||
+            fail "avow ${words[*]} $opt --json: the value went to --json: $(cat "$T/err")"
+    done
+done <"$T/dump"
+[ "$n" -gt 40 ] || fail "only $n options that take a value"
+
 COMPLETION=$SRC/tools/completion/avow.bash
 MAN=$SRC/docs/avow.1
 check_completion "$COMPLETION" >"$T/report" || fail "$(cat "$T/report")"
