@@ -7,8 +7,10 @@
  *  1. These commands never append: `state` opens the ledger writable only so
  *     that the library may store projection snapshots (a derived cache), and
  *     falls back to read-only; history and explain open it read-only.
- *  2. --json output is the library's rendering verbatim (avow_state_to_json,
- *     avow_explain_to_json); history prints JSON Lines.
+ *  2. --json output is the library's rendering (avow_state_to_json,
+ *     avow_explain_to_json), bytes and key order kept; explain adds the
+ *     deciding event's "inclusion" as a last key, set with jansson on the
+ *     parsed object; history prints JSON Lines.
  *  3. Query times (--at, --known-at) given as a bare date mean the END of that
  *     period (AVOW_TIME_END), so "state on 2024-04-03" includes that day.
  *  4. Text from events reaches the terminal only through cli_put_str().

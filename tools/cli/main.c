@@ -150,7 +150,7 @@ take_global_value(const char **out, char **argv, int argc, int *i, const cli_opt
     const char *arg = argv[*i];
     size_t llen = strlen(o->name);
     int is_long = arg[0] == '-' && arg[1] == '-' && strncmp(arg + 2, o->name, llen) == 0;
-    int is_short = arg[0] == '-' && arg[1] == o->short_name;
+    int is_short = o->short_name != 0 && arg[0] == '-' && arg[1] == o->short_name;
 
     if ((is_long && arg[2 + llen] == '\0') || (is_short && arg[2] == '\0')) {
         if (*i + 1 >= argc) {
