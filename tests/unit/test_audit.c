@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_audit.c - tamper evidence on real ledgers (src/audit/audit.c): roots and
+ * test_audit.c - tamper evidence on real ledgers (src/derived/tree.c, src/audit/): roots and
  * proofs against an independent tree computed here, verify against stored
  * nodes and checkpoints damaged through LMDB, checkpoints whose lines are
  * altered, a ledger rebuilt without an old event, evidence files with any
@@ -13,7 +13,7 @@
 #include <lmdb.h>
 #include <sodium.h>
 
-#include "audit/audit.h"
+#include "derived/tree.h"
 #include "ledger/store.h"
 #include "testutil.h"
 

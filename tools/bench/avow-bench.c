@@ -41,7 +41,7 @@
 #include <lmdb.h>
 #include <sodium.h>
 
-#include "audit/audit.h"
+#include "derived/tree.h"
 #include "event/codec.h"
 #include "crypto/keys.h"
 #include "tlog/merkle.h"
@@ -1127,7 +1127,7 @@ xorshift(uint64_t *s)
     return *s;
 }
 
-/* Merkle proofs at n = N through the audit internals (src/audit/audit.h), in one
+/* Merkle proofs at n = N through the stored tree (src/derived/tree.h), in one
  * read transaction: microseconds per proof. */
 static int
 fig_merkle(const struct bench_opts *o, struct bench_result *r, int consistency)
@@ -1145,7 +1145,7 @@ fig_merkle(const struct bench_opts *o, struct bench_result *r, int consistency)
     }
     uint64_t n = o->events;
     r->n = n;
-    bench_note(r, "%" PRIu64 " random proofs per repetition, src/audit/audit.h in one read txn",
+    bench_note(r, "%" PRIu64 " random proofs per repetition, src/derived/tree.h in one read txn",
                o->proofs);
     for (int rep = 0; rep < o->reps; rep++) {
         double t0 = now_s();
@@ -1153,9 +1153,8 @@ fig_merkle(const struct bench_opts *o, struct bench_result *r, int consistency)
             size_t count = 0;
             uint64_t x = xorshift(&seed) % n;
             /* Consistency from a random older size m in [1, n - 1] to n. */
-            int error = consistency
-                          ? audit_consistency_txn(txn, l, 1 + x % (n - 1), n, path, &count)
-                          : audit_inclusion_txn(txn, l, x, n, path, &count);
+            int error = consistency ? tree_consistency_txn(txn, l, 1 + x % (n - 1), n, path, &count)
+                                    : tree_inclusion_txn(txn, l, x, n, path, &count);
             if (error < 0) {
                 mdb_txn_abort(txn);
                 avow_ledger_free(l);
