@@ -26,10 +26,10 @@
 #include "derived/tree.h"
 
 static int
-checkpoint_owner_txn(MDB_txn *txn, const avow_ledger *ledger, unsigned char pk[AVOW_PUBKEY_BYTES])
+checkpoint_owner(unsigned char pk[AVOW_PUBKEY_BYTES], const avow_ledger *ledger, store_txn *txn)
 {
-    MDB_val v;
-    int error = store_get(ledger, txn, STORE_DB_META, "owner", 5, &v);
+    store_val v = { NULL, 0 };
+    int error = store_val_get(&v, ledger, txn, STORE_DB_META, "owner", 5);
     if (error == AVOW_ENOTFOUND) {
         return avow_error_set(AVOW_ENOTFOUND,
                               "the ledger has no owner key yet (no event appended): give the "
@@ -38,10 +38,10 @@ checkpoint_owner_txn(MDB_txn *txn, const avow_ledger *ledger, unsigned char pk[A
     if (error < 0) {
         return error;
     }
-    if (v.mv_size != AVOW_PUBKEY_BYTES) {
+    if (v.len != AVOW_PUBKEY_BYTES) {
         return avow_error_set(AVOW_EIO, "the ledger's owner key is malformed (run avow verify)");
     }
-    memcpy(pk, v.mv_data, AVOW_PUBKEY_BYTES);
+    memcpy(pk, v.ptr, AVOW_PUBKEY_BYTES);
     return 0;
 }
 
@@ -111,16 +111,16 @@ checkpoint_signed_by(const note *n, const note_checkpoint *b, const unsigned cha
 int
 avow_ledger_owner(avow_ledger *ledger, unsigned char pk[AVOW_PUBKEY_BYTES])
 {
-    MDB_txn *txn = NULL;
+    store_txn *txn = NULL;
     int error;
     if (ledger == NULL || pk == NULL) {
         return avow_error_set(AVOW_EINVALID, "avow_ledger_owner: missing argument");
     }
-    if ((error = store_read_begin(ledger, &txn)) < 0) {
+    if ((error = store_txn_read(&txn, ledger)) < 0) {
         return error;
     }
-    error = checkpoint_owner_txn(txn, ledger, pk);
-    mdb_txn_abort(txn);
+    error = checkpoint_owner(pk, ledger, txn);
+    store_txn_end(txn);
     return error;
 }
 
@@ -128,11 +128,10 @@ int
 checkpoint_create_txn(store_w *w, void *vctx)
 {
     struct checkpoint_create *c = vctx;
-    MDB_txn *txn = store_w_txn(w);
+    store_txn *txn = store_w_view(w);
     const avow_ledger *ledger = store_w_ledger(w);
     const char *origin = avow_ledger_origin(ledger);
     size_t origin_len = strlen(origin);
-    unsigned char key[CHECKPOINTS_KEY_BYTES];
     avow_buf text = AVOW_BUF_INIT;
     uint64_t count = 0;
     int error;
@@ -145,8 +144,8 @@ checkpoint_create_txn(store_w *w, void *vctx)
                                origin);
         goto done;
     }
-    if ((error = proof_count_txn(txn, ledger, &count)) < 0 ||
-        (error = tree_root_txn(txn, ledger, count, c->cp.root)) < 0) {
+    if ((error = proof_count(&count, ledger, txn)) < 0 ||
+        (error = tree_root(c->cp.root, ledger, txn, count)) < 0) {
         goto done;
     }
     if ((error = note_checkpoint_text(&text, origin, origin_len, count, c->cp.root)) < 0 ||
@@ -156,9 +155,8 @@ checkpoint_create_txn(store_w *w, void *vctx)
         goto done;
     }
     if (c->ext_len == 0) {
-        checkpoints_key(key, count, avow_key_public(c->key));
-        if ((error = store_w_put(w, STORE_DB_CHECKPOINTS, key, sizeof(key), c->out->ptr + c->start,
-                                 c->out->len - c->start, 0)) < 0) {
+        if ((error = checkpoints_put(w, count, avow_key_public(c->key), c->out->ptr + c->start,
+                                     c->out->len - c->start)) < 0) {
             goto done;
         }
     }
@@ -220,43 +218,59 @@ done:
  * means the root line changed; the same root stored at another size means the
  * size line changed (both can hold). 1 when a diagnosis is in the error detail.
  */
-static int
-checkpoint_diagnose(MDB_txn *txn, const avow_ledger *ledger, const note_checkpoint *b,
-                    const unsigned char *pk)
-{
-    note *n = NULL;
-    note_checkpoint sb;
-    MDB_cursor *cur = NULL;
-    MDB_val k, v;
+/* What checkpoint_diagnose() found among the stored checkpoints. */
+struct checkpoint_diagnosis {
+    const note_checkpoint *b;
+    const unsigned char *pk;
+    note *n;
     char b64[sodium_base64_ENCODED_LEN(AVOW_HASH_BYTES, sodium_base64_VARIANT_ORIGINAL)];
-    int same_size = 0, same_root = 0, same_both = 0;
-    uint64_t root_size = 0;
+    int same_size, same_root, same_both;
+    uint64_t root_size;
+};
 
-    if ((n = malloc(sizeof(*n))) == NULL) {
+static int
+checkpoint_diagnose_one(uint64_t size, const unsigned char *pk, const store_val *note_val,
+                        void *payload)
+{
+    struct checkpoint_diagnosis *d = payload;
+    note_checkpoint sb;
+    (void)size;
+    if (memcmp(pk, d->pk, AVOW_PUBKEY_BYTES) != 0 ||
+        checkpoint_parse(d->n, &sb, (const char *)note_val->ptr, note_val->len,
+                         "stored checkpoint") < 0) {
         return 0;
     }
-    if (mdb_cursor_open(txn, store_dbi(ledger, STORE_DB_CHECKPOINTS), &cur) == 0) {
-        for (MDB_cursor_op op = MDB_FIRST; mdb_cursor_get(cur, &k, &v, op) == 0; op = MDB_NEXT) {
-            const unsigned char *kp = k.mv_data;
-            if (k.mv_size != CHECKPOINTS_KEY_BYTES || kp[0] != 'c' ||
-                memcmp(kp + 9, pk, AVOW_PUBKEY_BYTES) != 0 ||
-                checkpoint_parse(n, &sb, v.mv_data, v.mv_size, "stored checkpoint") < 0) {
-                continue;
-            }
-            int root_eq = memcmp(sb.root, b->root, AVOW_HASH_BYTES) == 0;
-            if (sb.size == b->size && root_eq) {
-                same_both = 1;
-            } else if (sb.size == b->size) {
-                same_size = 1;
-                checkpoint_b64_root(b64, sb.root);
-            } else if (root_eq && !same_root) {
-                same_root = 1;
-                root_size = sb.size;
-            }
-        }
-        mdb_cursor_close(cur);
+    int root_eq = memcmp(sb.root, d->b->root, AVOW_HASH_BYTES) == 0;
+    if (sb.size == d->b->size && root_eq) {
+        d->same_both = 1;
+    } else if (sb.size == d->b->size) {
+        d->same_size = 1;
+        checkpoint_b64_root(d->b64, sb.root);
+    } else if (root_eq && !d->same_root) {
+        d->same_root = 1;
+        d->root_size = sb.size;
     }
-    free(n);
+    return 0;
+}
+
+static int
+checkpoint_diagnose(store_txn *txn, const avow_ledger *ledger, const note_checkpoint *b,
+                    const unsigned char *pk)
+{
+    struct checkpoint_diagnosis d;
+
+    memset(&d, 0, sizeof(d));
+    d.b = b;
+    d.pk = pk;
+    if ((d.n = malloc(sizeof(*d.n))) == NULL) {
+        return 0;
+    }
+    /* A store error only leaves the diagnosis out. */
+    (void)checkpoints_each(ledger, txn, checkpoint_diagnose_one, &d);
+    free(d.n);
+    int same_both = d.same_both, same_size = d.same_size, same_root = d.same_root;
+    const char *b64 = d.b64;
+    uint64_t root_size = d.root_size;
     if (same_both) {
         avow_error_set(AVOW_EVERIFY, "signature line was altered: this ledger signed the same "
                                      "origin, size and root with another signature");
@@ -287,7 +301,7 @@ checkpoint_verify_parsed(avow_ledger *ledger, const note *n, const note_checkpoi
     const char *origin = avow_ledger_origin(ledger);
     unsigned char pk[AVOW_PUBKEY_BYTES], root[AVOW_HASH_BYTES];
     char b64[sodium_base64_ENCODED_LEN(AVOW_HASH_BYTES, sodium_base64_VARIANT_ORIGINAL)];
-    MDB_txn *txn = NULL;
+    store_txn *txn = NULL;
     uint64_t count = 0;
     int error;
 
@@ -296,12 +310,12 @@ checkpoint_verify_parsed(avow_ledger *ledger, const note *n, const note_checkpoi
                               "%s: origin line '%.*s' is not this ledger's origin '%s'", what,
                               (int)b->origin_len, b->origin, origin);
     }
-    if ((error = store_read_begin(ledger, &txn)) < 0) {
+    if ((error = store_txn_read(&txn, ledger)) < 0) {
         return error;
     }
     if (pk_in != NULL) {
         memcpy(pk, pk_in, AVOW_PUBKEY_BYTES);
-    } else if ((error = checkpoint_owner_txn(txn, ledger, pk)) < 0) {
+    } else if ((error = checkpoint_owner(pk, ledger, txn)) < 0) {
         goto done;
     }
     if ((error = checkpoint_signed_by(n, b, pk, what)) < 0) {
@@ -310,7 +324,7 @@ checkpoint_verify_parsed(avow_ledger *ledger, const note *n, const note_checkpoi
         }
         goto done;
     }
-    if ((error = proof_count_txn(txn, ledger, &count)) < 0) {
+    if ((error = proof_count(&count, ledger, txn)) < 0) {
         goto done;
     }
     if (b->size > count) {
@@ -320,7 +334,7 @@ checkpoint_verify_parsed(avow_ledger *ledger, const note *n, const note_checkpoi
                                what, b->size, count);
         goto done;
     }
-    if ((error = proof_root_at_txn(txn, ledger, b->size, root, &count)) < 0) {
+    if ((error = proof_root_at(root, &count, ledger, txn, b->size)) < 0) {
         goto done;
     }
     if (sodium_memcmp(root, b->root, AVOW_HASH_BYTES) != 0) {
@@ -332,7 +346,7 @@ checkpoint_verify_parsed(avow_ledger *ledger, const note *n, const note_checkpoi
         goto done;
     }
 done:
-    mdb_txn_abort(txn);
+    store_txn_end(txn);
     return error;
 }
 
@@ -407,36 +421,21 @@ done:
 int
 checkpoint_latest_stored(avow_ledger *ledger, avow_buf *out, unsigned char pk[AVOW_PUBKEY_BYTES])
 {
-    MDB_txn *txn = NULL;
-    MDB_cursor *cur = NULL;
-    MDB_val k, v;
-    int error = AVOW_ENOTFOUND, rc;
-    unsigned char start = 'd';
+    store_txn *txn = NULL;
+    store_val note_val = { NULL, 0 };
+    int error;
 
-    if ((error = store_read_begin(ledger, &txn)) < 0) {
+    if ((error = store_txn_read(&txn, ledger)) < 0) {
         return error;
     }
-    error = avow_error_set(AVOW_ENOTFOUND, "this ledger has signed no checkpoint (run avow "
-                                           "checkpoint, or give a key)");
-    if ((rc = mdb_cursor_open(txn, store_dbi(ledger, STORE_DB_CHECKPOINTS), &cur)) != 0) {
-        error = store_mdb_error(ledger, rc, "checkpoints");
-        goto done;
+    error = checkpoints_latest(&note_val, pk, ledger, txn);
+    if (error == 0) {
+        error = avow_buf_put(out, note_val.ptr, note_val.len);
+    } else if (error == AVOW_ENOTFOUND) {
+        error = avow_error_set(AVOW_ENOTFOUND, "this ledger has signed no checkpoint (run avow "
+                                               "checkpoint, or give a key)");
     }
-    /* The last "c" key sorts just before the first key >= "d". */
-    k.mv_size = 1;
-    k.mv_data = &start;
-    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    rc = mdb_cursor_get(cur, &k, &v, rc == 0 ? MDB_PREV : MDB_LAST);
-    if (rc == 0 && k.mv_size == CHECKPOINTS_KEY_BYTES &&
-        ((const unsigned char *)k.mv_data)[0] == 'c') {
-        memcpy(pk, (const unsigned char *)k.mv_data + 9, AVOW_PUBKEY_BYTES);
-        error = avow_buf_put(out, v.mv_data, v.mv_size);
-    }
-done:
-    if (cur != NULL) {
-        mdb_cursor_close(cur);
-    }
-    mdb_txn_abort(txn);
+    store_txn_end(txn);
     return error;
 }
 

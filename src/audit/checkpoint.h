@@ -6,7 +6,7 @@
 #ifndef AVOW_CHECKPOINT_H
 #define AVOW_CHECKPOINT_H
 
-#include "ledger/store_mdb.h"
+#include "ledger/store.h"
 #include "tlog/note.h"
 #include "util/common.h"
 

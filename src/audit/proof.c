@@ -21,15 +21,9 @@
 _Static_assert(AVOW_PROOF_MAX == MERKLE_MAX_PATH, "proof sizes agree");
 
 int
-proof_count_txn(MDB_txn *txn, const avow_ledger *ledger, uint64_t *count)
+proof_count(uint64_t *count, const avow_ledger *ledger, store_txn *txn)
 {
-    MDB_stat st;
-    int rc = mdb_stat(txn, store_dbi(ledger, STORE_DB_EVENTS), &st);
-    if (rc != 0) {
-        return store_mdb_error(ledger, rc, "events");
-    }
-    *count = (uint64_t)st.ms_entries;
-    return 0;
+    return store_count(count, ledger, txn, STORE_DB_EVENTS);
 }
 
 void
@@ -39,18 +33,18 @@ avow_leaf_hash(unsigned char out[AVOW_HASH_BYTES], const unsigned char *raw, siz
 }
 
 int
-proof_root_at_txn(MDB_txn *txn, const avow_ledger *ledger, uint64_t size,
-                  unsigned char root[AVOW_HASH_BYTES], uint64_t *count)
+proof_root_at(unsigned char root[AVOW_HASH_BYTES], uint64_t *count, const avow_ledger *ledger,
+              store_txn *txn, uint64_t size)
 {
     int error;
-    if ((error = proof_count_txn(txn, ledger, count)) < 0) {
+    if ((error = proof_count(count, ledger, txn)) < 0) {
         return error;
     }
     if (size > *count) {
         return avow_error_set(
           AVOW_EINVALID, "size %" PRIu64 " is beyond the log (%" PRIu64 " events)", size, *count);
     }
-    if ((error = tree_root_txn(txn, ledger, size, root)) < 0) {
+    if ((error = tree_root(root, ledger, txn, size)) < 0) {
         return avow_error_set(AVOW_EVERIFY,
                               "the stored Merkle tree is damaged (run avow verify): %s",
                               avow_error_last());
@@ -61,17 +55,17 @@ proof_root_at_txn(MDB_txn *txn, const avow_ledger *ledger, uint64_t size,
 int
 avow_ledger_root(avow_ledger *ledger, uint64_t size, unsigned char root[AVOW_HASH_BYTES])
 {
-    MDB_txn *txn = NULL;
+    store_txn *txn = NULL;
     uint64_t count = 0;
     int error;
     if (ledger == NULL || root == NULL) {
         return avow_error_set(AVOW_EINVALID, "avow_ledger_root: missing argument");
     }
-    if ((error = store_read_begin(ledger, &txn)) < 0) {
+    if ((error = store_txn_read(&txn, ledger)) < 0) {
         return error;
     }
-    error = proof_root_at_txn(txn, ledger, size, root, &count);
-    mdb_txn_abort(txn);
+    error = proof_root_at(root, &count, ledger, txn, size);
+    store_txn_end(txn);
     return error;
 }
 
@@ -79,8 +73,8 @@ int
 avow_ledger_prove_inclusion(avow_inclusion *out, avow_ledger *ledger,
                             const unsigned char id[AVOW_EVENT_ID_BYTES], uint64_t tree_size)
 {
-    MDB_txn *txn = NULL;
-    MDB_val raw;
+    store_txn *txn = NULL;
+    store_val raw = { NULL, 0 };
     uint64_t index = 0, count = 0;
     int error;
 
@@ -88,10 +82,10 @@ avow_ledger_prove_inclusion(avow_inclusion *out, avow_ledger *ledger,
         return avow_error_set(AVOW_EINVALID, "avow_ledger_prove_inclusion: missing argument");
     }
     memset(out, 0, sizeof(*out));
-    if ((error = store_read_begin(ledger, &txn)) < 0) {
+    if ((error = store_txn_read(&txn, ledger)) < 0) {
         return error;
     }
-    if ((error = store_get_by_id(ledger, txn, id, &raw, &index)) < 0) {
+    if ((error = store_event_by_id(&raw, &index, ledger, txn, id)) < 0) {
         if (error == AVOW_ENOTFOUND) {
             char hex[AVOW_HEX_ID_LEN + 1];
             avow_hex(hex, id, AVOW_EVENT_ID_BYTES);
@@ -99,7 +93,7 @@ avow_ledger_prove_inclusion(avow_inclusion *out, avow_ledger *ledger,
         }
         goto done;
     }
-    if ((error = proof_count_txn(txn, ledger, &count)) < 0) {
+    if ((error = proof_count(&count, ledger, txn)) < 0) {
         goto done;
     }
     if (tree_size == UINT64_MAX) {
@@ -118,13 +112,13 @@ avow_ledger_prove_inclusion(avow_inclusion *out, avow_ledger *ledger,
                                index, tree_size);
         goto done;
     }
-    avow_leaf_hash(out->leaf_hash, raw.mv_data, raw.mv_size);
+    avow_leaf_hash(out->leaf_hash, raw.ptr, raw.len);
     out->leaf_index = index;
     out->tree_size = tree_size;
-    if ((error = proof_root_at_txn(txn, ledger, tree_size, out->root, &count)) < 0) {
+    if ((error = proof_root_at(out->root, &count, ledger, txn, tree_size)) < 0) {
         goto done;
     }
-    if ((error = tree_inclusion_txn(txn, ledger, index, tree_size, out->path, &out->count)) < 0 ||
+    if ((error = tree_inclusion(out->path, &out->count, ledger, txn, index, tree_size)) < 0 ||
         avow_inclusion_verify(out) < 0) {
         error = avow_error_set(AVOW_EVERIFY,
                                "the inclusion proof of event #%" PRIu64
@@ -134,7 +128,7 @@ avow_ledger_prove_inclusion(avow_inclusion *out, avow_ledger *ledger,
         goto done;
     }
 done:
-    mdb_txn_abort(txn);
+    store_txn_end(txn);
     return error;
 }
 
@@ -158,7 +152,7 @@ int
 avow_ledger_prove_consistency(avow_consistency *out, avow_ledger *ledger, uint64_t old_size,
                               uint64_t new_size)
 {
-    MDB_txn *txn = NULL;
+    store_txn *txn = NULL;
     uint64_t count = 0;
     int error;
 
@@ -166,10 +160,10 @@ avow_ledger_prove_consistency(avow_consistency *out, avow_ledger *ledger, uint64
         return avow_error_set(AVOW_EINVALID, "avow_ledger_prove_consistency: missing argument");
     }
     memset(out, 0, sizeof(*out));
-    if ((error = store_read_begin(ledger, &txn)) < 0) {
+    if ((error = store_txn_read(&txn, ledger)) < 0) {
         return error;
     }
-    if ((error = proof_count_txn(txn, ledger, &count)) < 0) {
+    if ((error = proof_count(&count, ledger, txn)) < 0) {
         goto done;
     }
     if (new_size == UINT64_MAX) {
@@ -183,12 +177,11 @@ avow_ledger_prove_consistency(avow_consistency *out, avow_ledger *ledger, uint64
     }
     out->old_size = old_size;
     out->new_size = new_size;
-    if ((error = proof_root_at_txn(txn, ledger, new_size, out->new_root, &count)) < 0 ||
-        (error = proof_root_at_txn(txn, ledger, old_size, out->old_root, &count)) < 0) {
+    if ((error = proof_root_at(out->new_root, &count, ledger, txn, new_size)) < 0 ||
+        (error = proof_root_at(out->old_root, &count, ledger, txn, old_size)) < 0) {
         goto done;
     }
-    if ((error = tree_consistency_txn(txn, ledger, old_size, new_size, out->path, &out->count)) <
-          0 ||
+    if ((error = tree_consistency(out->path, &out->count, ledger, txn, old_size, new_size)) < 0 ||
         avow_consistency_verify(out) < 0) {
         error = avow_error_set(AVOW_EVERIFY,
                                "the consistency proof %" PRIu64 " -> %" PRIu64
@@ -198,7 +191,7 @@ avow_ledger_prove_consistency(avow_consistency *out, avow_ledger *ledger, uint64
         goto done;
     }
 done:
-    mdb_txn_abort(txn);
+    store_txn_end(txn);
     return error;
 }
 

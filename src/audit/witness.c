@@ -35,6 +35,51 @@ struct witness_cosign {
     note_checkpoint b;
 };
 
+/* Whether the checkpoint extends the one this witness cosigned last (invariant 1). */
+static int
+witness_extends(const struct witness_cosign *c, const checkpoints_witness *old)
+{
+    const note_checkpoint *b = &c->b;
+    uint64_t old_size = old->size;
+    const unsigned char *old_root = old->root;
+    if (b->size < old_size) {
+        return avow_error_set(AVOW_EVERIFY,
+                              "checkpoint of size %" PRIu64
+                              " is older than the checkpoint of size %" PRIu64
+                              " this witness cosigned: refused (rollback)",
+                              b->size, old_size);
+    }
+    if (b->size == old_size) {
+        if (sodium_memcmp(b->root, old_root, AVOW_HASH_BYTES) != 0) {
+            return avow_error_set(AVOW_EVERIFY,
+                                  "checkpoint of size %" PRIu64
+                                  " has another root than the one this witness cosigned at "
+                                  "that size: the log forked its history, refused",
+                                  b->size);
+        }
+    } else if (c->proof == NULL) {
+        return avow_error_set(AVOW_EINVALID,
+                              "a consistency proof from size %" PRIu64 " to %" PRIu64
+                              " is needed (avow prove --consistency %" PRIu64 " %" PRIu64
+                              " --json on the log)",
+                              old_size, b->size, old_size, b->size);
+    } else if (c->proof->old_size != old_size || c->proof->new_size != b->size ||
+               sodium_memcmp(c->proof->new_root, b->root, AVOW_HASH_BYTES) != 0) {
+        return avow_error_set(AVOW_EVERIFY,
+                              "the proof is not from size %" PRIu64 " to this checkpoint "
+                              "(size %" PRIu64 ")",
+                              old_size, b->size);
+    } else if (sodium_memcmp(c->proof->old_root, old_root, AVOW_HASH_BYTES) != 0 ||
+               avow_consistency_verify(c->proof) < 0) {
+        return avow_error_set(AVOW_EVERIFY,
+                              "checkpoint of size %" PRIu64
+                              " is not consistent with the checkpoint of size %" PRIu64
+                              " this witness cosigned: the log rewrote its history, refused",
+                              b->size, old_size);
+    }
+    return 0;
+}
+
 static int
 witness_txn(store_w *w, void *vctx)
 {
@@ -42,90 +87,40 @@ witness_txn(store_w *w, void *vctx)
     const avow_ledger *ledger = store_w_ledger(w);
     const char *name = avow_ledger_origin(ledger);
     const note_checkpoint *b = &c->b;
-    unsigned char key[1 + AVOW_ORIGIN_MAX], state[CHECKPOINTS_WITNESS_BYTES], pk[AVOW_PUBKEY_BYTES];
-    uint64_t old_size = 0;
-    const unsigned char *old_root = NULL;
+    checkpoints_witness state;
+    unsigned char pk[AVOW_PUBKEY_BYTES];
     int have = 0, error;
-    MDB_val v;
 
     c->out->len = c->start;
-    key[0] = 'w';
-    memcpy(key + 1, b->origin, b->origin_len);
-    error = store_get(ledger, store_w_txn(w), STORE_DB_CHECKPOINTS, key, 1 + b->origin_len, &v);
+    error = checkpoints_witness_get(&state, ledger, store_w_view(w), b->origin, b->origin_len);
     if (error == 0) {
-        if (v.mv_size != CHECKPOINTS_WITNESS_BYTES) {
-            return avow_error_set(AVOW_EIO, "witness state of %.*s is malformed (run avow verify)",
-                                  (int)b->origin_len, b->origin);
-        }
-        memcpy(state, v.mv_data, sizeof(state));
         have = 1;
     } else if (error != AVOW_ENOTFOUND) {
         return error;
     }
     if (c->log_pk != NULL) {
-        if (have && sodium_memcmp(state, c->log_pk, AVOW_PUBKEY_BYTES) != 0) {
+        if (have && sodium_memcmp(state.log_pk, c->log_pk, AVOW_PUBKEY_BYTES) != 0) {
             return avow_error_set(AVOW_EVERIFY,
                                   "this witness knows origin %.*s under another log key",
                                   (int)b->origin_len, b->origin);
         }
         memcpy(pk, c->log_pk, AVOW_PUBKEY_BYTES);
     } else if (have) {
-        memcpy(pk, state, AVOW_PUBKEY_BYTES);
+        memcpy(pk, state.log_pk, AVOW_PUBKEY_BYTES);
     } else {
         return avow_error_set(AVOW_EINVALID,
                               "this witness has no key for origin %.*s: give the log's public key",
                               (int)b->origin_len, b->origin);
     }
-    if ((error = checkpoint_signed_by(c->n, b, pk, "checkpoint")) < 0) {
+    if ((error = checkpoint_signed_by(c->n, b, pk, "checkpoint")) < 0 ||
+        (have && (error = witness_extends(c, &state)) < 0)) {
         return error;
     }
-    if (have) {
-        old_size = be64_get(state + AVOW_PUBKEY_BYTES);
-        old_root = state + AVOW_PUBKEY_BYTES + 8;
-        if (b->size < old_size) {
-            return avow_error_set(AVOW_EVERIFY,
-                                  "checkpoint of size %" PRIu64
-                                  " is older than the checkpoint of size %" PRIu64
-                                  " this witness cosigned: refused (rollback)",
-                                  b->size, old_size);
-        }
-        if (b->size == old_size) {
-            if (sodium_memcmp(b->root, old_root, AVOW_HASH_BYTES) != 0) {
-                return avow_error_set(AVOW_EVERIFY,
-                                      "checkpoint of size %" PRIu64
-                                      " has another root than the one this witness cosigned at "
-                                      "that size: the log forked its history, refused",
-                                      b->size);
-            }
-        } else if (c->proof == NULL) {
-            return avow_error_set(AVOW_EINVALID,
-                                  "a consistency proof from size %" PRIu64 " to %" PRIu64
-                                  " is needed (avow prove --consistency %" PRIu64 " %" PRIu64
-                                  " --json on the log)",
-                                  old_size, b->size, old_size, b->size);
-        } else if (c->proof->old_size != old_size || c->proof->new_size != b->size ||
-                   sodium_memcmp(c->proof->new_root, b->root, AVOW_HASH_BYTES) != 0) {
-            return avow_error_set(AVOW_EVERIFY,
-                                  "the proof is not from size %" PRIu64 " to this checkpoint "
-                                  "(size %" PRIu64 ")",
-                                  old_size, b->size);
-        } else if (sodium_memcmp(c->proof->old_root, old_root, AVOW_HASH_BYTES) != 0 ||
-                   avow_consistency_verify(c->proof) < 0) {
-            return avow_error_set(AVOW_EVERIFY,
-                                  "checkpoint of size %" PRIu64
-                                  " is not consistent with the checkpoint of size %" PRIu64
-                                  " this witness cosigned: the log rewrote its history, refused",
-                                  b->size, old_size);
-        }
-    }
-    memcpy(state, pk, AVOW_PUBKEY_BYTES);
-    be64_put(state + AVOW_PUBKEY_BYTES, b->size);
-    memcpy(state + AVOW_PUBKEY_BYTES + 8, b->root, AVOW_HASH_BYTES);
-    if ((error = store_w_put(w, STORE_DB_CHECKPOINTS, key, 1 + b->origin_len, state, sizeof(state),
-                             0)) < 0) {
-        return error;
-    }
-    if ((error = avow_buf_put(c->out, c->text, c->len)) < 0 ||
+    memcpy(state.log_pk, pk, AVOW_PUBKEY_BYTES);
+    state.size = b->size;
+    memcpy(state.root, b->root, AVOW_HASH_BYTES);
+    if ((error = checkpoints_witness_put(w, b->origin, b->origin_len, &state)) < 0 ||
+        (error = avow_buf_put(c->out, c->text, c->len)) < 0 ||
         (error = note_cosign_line(c->out, c->n->text, c->n->text_len, name, strlen(name), c->key,
                                   (uint64_t)(avow_time_now() / 1000000))) < 0) {
         return error;

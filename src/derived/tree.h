@@ -7,7 +7,6 @@
 #ifndef AVOW_TREE_H
 #define AVOW_TREE_H
 
-#include "ledger/store_mdb.h"
 #include "ledger/table.h"
 #include "util/common.h"
 
@@ -19,13 +18,13 @@ extern const store_table tree_table;
 #define TREE_NODE_KEY_BYTES 9
 
 /* Root of the first size events. @return 0 or AVOW_E* (ENOTFOUND: tree damaged) */
-int tree_root_txn(MDB_txn *txn, const avow_ledger *ledger, uint64_t size,
-                  unsigned char root[AVOW_HASH_BYTES]);
+int tree_root(unsigned char root[AVOW_HASH_BYTES], const avow_ledger *ledger, store_txn *txn,
+              uint64_t size);
 /* Inclusion proof of leaf index in the tree of size leaves (path: MERKLE_PATH_BYTES). */
-int tree_inclusion_txn(MDB_txn *txn, const avow_ledger *ledger, uint64_t index, uint64_t size,
-                       unsigned char *path, size_t *count);
+int tree_inclusion(unsigned char *path, size_t *count, const avow_ledger *ledger, store_txn *txn,
+                   uint64_t index, uint64_t size);
 /* Consistency proof between sizes m <= n (path: MERKLE_PATH_BYTES). */
-int tree_consistency_txn(MDB_txn *txn, const avow_ledger *ledger, uint64_t m, uint64_t n,
-                         unsigned char *path, size_t *count);
+int tree_consistency(unsigned char *path, size_t *count, const avow_ledger *ledger, store_txn *txn,
+                     uint64_t m, uint64_t n);
 
 #endif /* AVOW_TREE_H */

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <lmdb.h>
 #include <sodium.h>
 
 #include "derived/tree.h"
