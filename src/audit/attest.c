@@ -54,7 +54,6 @@ avow_attest_create(avow_buf *out, avow_ledger *ledger, const avow_key *key, cons
     avow_buf ext = AVOW_BUF_INIT;
     unsigned char digest[AVOW_HASH_BYTES];
     char hex[AVOW_HEX_ID_LEN + 1], t1[AVOW_TIME_STRLEN], t2[AVOW_TIME_STRLEN];
-    struct checkpoint_create c;
     size_t clen;
     int error;
 
@@ -83,15 +82,7 @@ avow_attest_create(avow_buf *out, avow_ledger *ledger, const avow_key *key, cons
         (error = attest_put_line(&ext, "digest", hex, strlen(hex))) < 0) {
         goto done;
     }
-    memset(&c, 0, sizeof(c));
-    c.out = out;
-    c.start = out->len;
-    c.key = key;
-    c.ext = (const char *)ext.ptr;
-    c.ext_len = ext.len;
-    if ((error = store_write(ledger, checkpoint_create_txn, &c)) < 0) {
-        out->len = c.start;
-    }
+    error = checkpoint_sign(out, NULL, ledger, key, (const char *)ext.ptr, ext.len);
 done:
     avow_buf_dispose(&ext);
     return error;

@@ -124,7 +124,19 @@ avow_ledger_owner(avow_ledger *ledger, unsigned char pk[AVOW_PUBKEY_BYTES])
     return error;
 }
 
-int
+/* A checkpoint to sign in a write transaction (store_write()). */
+struct checkpoint_create {
+    avow_buf *out;
+    size_t start;
+    const avow_key *key;
+    const char *ext; /* extension lines (attestations), or NULL */
+    size_t ext_len;
+    avow_checkpoint cp;
+};
+
+/* Sign the checkpoint of the whole log, with c->ext as extension lines;
+ * without extension lines it is stored in table "checkpoints" too (invariant 1). */
+static int
 checkpoint_create_txn(store_w *w, void *vctx)
 {
     struct checkpoint_create *c = vctx;
@@ -168,17 +180,17 @@ done:
 }
 
 int
-avow_checkpoint_create(avow_buf *out, avow_checkpoint *cp, avow_ledger *ledger, const avow_key *key)
+checkpoint_sign(avow_buf *out, avow_checkpoint *cp, avow_ledger *ledger, const avow_key *key,
+                const char *ext, size_t ext_len)
 {
     struct checkpoint_create c;
     int error;
-    if (out == NULL || ledger == NULL || key == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_checkpoint_create: missing argument");
-    }
     memset(&c, 0, sizeof(c));
     c.out = out;
     c.start = out->len;
     c.key = key;
+    c.ext = ext;
+    c.ext_len = ext_len;
     if ((error = store_write(ledger, checkpoint_create_txn, &c)) < 0) {
         out->len = c.start;
         return error;
@@ -187,6 +199,15 @@ avow_checkpoint_create(avow_buf *out, avow_checkpoint *cp, avow_ledger *ledger, 
         *cp = c.cp;
     }
     return 0;
+}
+
+int
+avow_checkpoint_create(avow_buf *out, avow_checkpoint *cp, avow_ledger *ledger, const avow_key *key)
+{
+    if (out == NULL || ledger == NULL || key == NULL) {
+        return avow_error_set(AVOW_EINVALID, "avow_checkpoint_create: missing argument");
+    }
+    return checkpoint_sign(out, cp, ledger, key, NULL, 0);
 }
 
 int
@@ -212,12 +233,6 @@ done:
     return error;
 }
 
-/*
- * Why a checkpoint's signature fails: compare it with what this ledger signed
- * with the same key. A stored checkpoint of the same size with another root
- * means the root line changed; the same root stored at another size means the
- * size line changed (both can hold). 1 when a diagnosis is in the error detail.
- */
 /* What checkpoint_diagnose() found among the stored checkpoints. */
 struct checkpoint_diagnosis {
     const note_checkpoint *b;
@@ -253,6 +268,12 @@ checkpoint_diagnose_one(uint64_t size, const unsigned char *pk, const store_val 
     return 0;
 }
 
+/*
+ * Why a checkpoint's signature fails: compare it with what this ledger signed
+ * with the same key. A stored checkpoint of the same size with another root
+ * means the root line changed; the same root stored at another size means the
+ * size line changed (both can hold). 1 when a diagnosis is in the error detail.
+ */
 static int
 checkpoint_diagnose(store_txn *txn, const avow_ledger *ledger, const note_checkpoint *b,
                     const unsigned char *pk)
@@ -268,29 +289,26 @@ checkpoint_diagnose(store_txn *txn, const avow_ledger *ledger, const note_checkp
     /* A store error only leaves the diagnosis out. */
     (void)checkpoints_each(ledger, txn, checkpoint_diagnose_one, &d);
     free(d.n);
-    int same_both = d.same_both, same_size = d.same_size, same_root = d.same_root;
-    const char *b64 = d.b64;
-    uint64_t root_size = d.root_size;
-    if (same_both) {
+    if (d.same_both) {
         avow_error_set(AVOW_EVERIFY, "signature line was altered: this ledger signed the same "
                                      "origin, size and root with another signature");
-    } else if (same_size && same_root) {
+    } else if (d.same_size && d.same_root) {
         avow_error_set(AVOW_EVERIFY,
                        "size or root line was altered: this ledger signed size %" PRIu64
                        " with root %s, and this root at size %" PRIu64,
-                       b->size, b64, root_size);
-    } else if (same_size) {
+                       b->size, d.b64, d.root_size);
+    } else if (d.same_size) {
         avow_error_set(AVOW_EVERIFY,
                        "root line was altered: the checkpoint of size %" PRIu64
                        " this ledger signed has root %s",
-                       b->size, b64);
-    } else if (same_root) {
+                       b->size, d.b64);
+    } else if (d.same_root) {
         avow_error_set(AVOW_EVERIFY,
                        "size line was altered: this ledger signed that root at size %" PRIu64
                        ", not %" PRIu64,
-                       root_size, b->size);
+                       d.root_size, b->size);
     }
-    return same_both || same_size || same_root;
+    return d.same_both || d.same_size || d.same_root;
 }
 
 /* The checks of avow_checkpoint_verify() on a parsed note. */
@@ -419,7 +437,7 @@ done:
 
 /* The latest stored checkpoint (largest size), copied to out with its signer. */
 int
-checkpoint_latest_stored(avow_ledger *ledger, avow_buf *out, unsigned char pk[AVOW_PUBKEY_BYTES])
+checkpoint_latest_stored(avow_buf *out, unsigned char pk[AVOW_PUBKEY_BYTES], avow_ledger *ledger)
 {
     store_txn *txn = NULL;
     store_val note_val = { NULL, 0 };
@@ -446,7 +464,7 @@ avow_checkpoint_latest(avow_buf *note_out, avow_checkpoint *cp, unsigned char pk
     int error;
     unsigned char signer[AVOW_PUBKEY_BYTES];
     size_t start = note_out->len;
-    if ((error = checkpoint_latest_stored(ledger, note_out, signer)) < 0) {
+    if ((error = checkpoint_latest_stored(note_out, signer, ledger)) < 0) {
         return error;
     }
     /* Stored by this ledger after signing, but read back like any note. */

@@ -6,7 +6,6 @@
 #ifndef AVOW_CHECKPOINT_H
 #define AVOW_CHECKPOINT_H
 
-#include "ledger/store.h"
 #include "tlog/note.h"
 #include "util/common.h"
 
@@ -24,20 +23,14 @@ int checkpoint_signed_by(const note *n, const note_checkpoint *b, const unsigned
 int checkpoint_verify_parsed(avow_ledger *ledger, const note *n, const note_checkpoint *b,
                              const unsigned char *pk_in, const char *what);
 /* The latest stored checkpoint (largest size), appended to out, with its signer. */
-int checkpoint_latest_stored(avow_ledger *ledger, avow_buf *out,
-                             unsigned char pk[AVOW_PUBKEY_BYTES]);
+int checkpoint_latest_stored(avow_buf *out, unsigned char pk[AVOW_PUBKEY_BYTES],
+                             avow_ledger *ledger);
 
-/* A checkpoint to sign in a write transaction (store_write(), checkpoint_create_txn). */
-struct checkpoint_create {
-    avow_buf *out;
-    size_t start;
-    const avow_key *key;
-    const char *ext; /* extension lines (attestations), or NULL */
-    size_t ext_len;
-    avow_checkpoint cp;
-};
-/* Sign the checkpoint of the whole log, with c->ext as extension lines;
- * without extension lines it is stored in table "checkpoints" too. */
-int checkpoint_create_txn(store_w *w, void *vctx);
+/* Sign the checkpoint of the whole log with ext (ext_len bytes of extension
+ * lines, attestations) appended to its body, and append the note to out; a
+ * plain checkpoint (ext_len 0) is stored in table "checkpoints" in the same
+ * transaction. cp (may be NULL) receives its body. On error out is as it was. */
+int checkpoint_sign(avow_buf *out, avow_checkpoint *cp, avow_ledger *ledger, const avow_key *key,
+                    const char *ext, size_t ext_len);
 
 #endif /* AVOW_CHECKPOINT_H */

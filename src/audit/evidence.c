@@ -97,7 +97,7 @@ evidence_checkpoint(avow_buf *note_text, unsigned char pk[AVOW_PUBKEY_BYTES], av
         memcpy(pk, avow_key_public(key), AVOW_PUBKEY_BYTES);
         return avow_checkpoint_create(note_text, cp, ledger, key);
     }
-    int error = checkpoint_latest_stored(ledger, note_text, pk);
+    int error = checkpoint_latest_stored(note_text, pk, ledger);
     if (error < 0) {
         return error;
     }
