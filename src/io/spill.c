@@ -19,11 +19,9 @@
  *     lengths are bounded and checked, every string ends in its NUL, and
  *     the bytes read back must total the bytes written.
  */
-#include <stdlib.h>
-#include <unistd.h>
-
 #include "io/record.h"
 #include "io/spill.h"
+#include "util/fsutil.h"
 
 #define SPILL_ABSENT UINT32_MAX
 #define SPILL_FIXED  20 /* line, time, four bytes */
@@ -31,23 +29,13 @@
  * most AVOW_LINE_MAX bytes; add the fixed fields, lengths and NULs. */
 #define SPILL_RECORD_MAX (2 * AVOW_LINE_MAX + 1024)
 
-/* Invariants 1 and 2. */
+/* Invariants 1 and 2: fsutil_tmpfile(), or no spill (the append pass
+ * parses again). */
 void
 spill_open(spill *s)
 {
-    const char *dir = getenv("TMPDIR");
-    char path[4096];
-    int fd, n;
-    if (dir == NULL || dir[0] == '\0') {
-        dir = "/tmp";
-    }
-    n = snprintf(path, sizeof(path), "%s/avow-import-XXXXXX", dir);
-    if (n < 0 || (size_t)n >= sizeof(path) || (fd = mkstemp(path)) < 0) {
-        return; /* no spill: the append pass parses again */
-    }
-    (void)unlink(path);
-    if ((s->f = fdopen(fd, "w+b")) == NULL) {
-        (void)close(fd);
+    if (fsutil_tmpfile(&s->f, "avow-import") < 0) {
+        s->f = NULL; /* the message stays unread: no spill is no error */
     }
 }
 
