@@ -41,6 +41,7 @@
 #include "event/pool.h"
 #include "io/clip.h"
 #include "io/csv.h"
+#include "io/import_table.h"
 #include "io/jsonl.h"
 #include "io/reader.h"
 #include "io/record.h"
@@ -54,102 +55,6 @@
 #define IMPORT_PARSE_CHUNK 8192
 /* Text of unsigned records read per chunk (one record may exceed it). */
 #define IMPORT_CHUNK_TEXT (16u << 20)
-/* ---- import: tables ------------------------------------------------------ */
-
-/* What the check pass tracks per author (signed) or per contest (unsigned). */
-typedef struct hset_entry {
-    unsigned char *key; /* NULL: free slot */
-    size_t klen;
-    uint64_t seq;      /* signed: the head so far */
-    uint64_t base_seq; /* signed: the head in the ledger */
-    unsigned char hash[AVOW_HASH_BYTES];
-} hset_entry;
-
-typedef struct hset {
-    hset_entry *v;
-    size_t cap; /* a power of two, or 0 */
-    size_t n;
-} hset;
-
-static uint64_t
-hset_hash(const unsigned char *key, size_t klen)
-{
-    uint64_t h = UINT64_C(1469598103934665603);
-    for (size_t i = 0; i < klen; i++) {
-        h = (h ^ key[i]) * UINT64_C(1099511628211);
-    }
-    return h;
-}
-
-static hset_entry *
-hset_find(const hset *s, const void *key, size_t klen)
-{
-    if (s->cap == 0) {
-        return NULL;
-    }
-    for (size_t i = hset_hash(key, klen) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
-        hset_entry *e = &s->v[i];
-        if (e->key == NULL) {
-            return NULL;
-        }
-        if (e->klen == klen && memcmp(e->key, key, klen) == 0) {
-            return e;
-        }
-    }
-}
-
-static int
-hset_add(hset *s, const void *key, size_t klen, hset_entry **out)
-{
-    hset_entry *e;
-    if (2 * (s->n + 1) > s->cap) {
-        size_t cap = s->cap == 0 ? 64 : 2 * s->cap;
-        hset_entry *v = calloc(cap, sizeof(*v));
-        if (v == NULL || cap > SIZE_MAX / sizeof(*v)) {
-            free(v);
-            return avow_error_set(AVOW_ENOMEM, "out of memory for the import's tables");
-        }
-        for (size_t j = 0; j < s->cap; j++) {
-            if (s->v[j].key != NULL) {
-                size_t i = hset_hash(s->v[j].key, s->v[j].klen) & (cap - 1);
-                while (v[i].key != NULL) {
-                    i = (i + 1) & (cap - 1);
-                }
-                v[i] = s->v[j];
-            }
-        }
-        free(s->v);
-        s->v = v;
-        s->cap = cap;
-    }
-    size_t i = hset_hash(key, klen) & (s->cap - 1);
-    while (s->v[i].key != NULL) {
-        i = (i + 1) & (s->cap - 1);
-    }
-    e = &s->v[i];
-    e->key = malloc(klen > 0 ? klen : 1);
-    if (e->key == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory for the import's tables");
-    }
-    memcpy(e->key, key, klen);
-    e->klen = klen;
-    s->n++;
-    *out = e;
-    return 0;
-}
-
-static void
-hset_dispose(hset *s)
-{
-    for (size_t i = 0; i < s->cap; i++) {
-        free(s->v[i].key);
-    }
-    free(s->v);
-    memset(s, 0, sizeof(*s));
-}
-
-/* ---- import -------------------------------------------------------------- */
-
 /* One unsigned record of a chunk (AVOW_IMPORT_SIGN): its text in the chunk,
  * then its draft, parsed on the pool (invariant 4). */
 typedef struct import_slot {
@@ -174,9 +79,9 @@ typedef struct import_run {
     uint64_t ticks; /* records seen, for progress */
     int64_t now;
     csv_header csv;
-    hset authors;  /* signed: author -> head seq and content hash */
-    hset contests; /* unsigned: contests defined by good lines */
-    uint64_t *bad; /* lines skipped (AVOW_IMPORT_SKIP_BAD) */
+    import_table authors;  /* signed: author -> head seq and content hash */
+    import_table contests; /* unsigned: contests defined by good lines */
+    uint64_t *bad;         /* lines skipped (AVOW_IMPORT_SKIP_BAD) */
     size_t nbad, badcap;
     int first_code;
     char first_msg[512];
@@ -280,7 +185,7 @@ import_check_signed(import_run *m)
     unsigned char h[AVOW_HASH_BYTES];
     char who[9];
     avow_event ev;
-    hset_entry *e;
+    import_table_value *e;
     int error;
 
     avow_buf_clear(&m->tmp);
@@ -293,12 +198,12 @@ import_check_signed(import_run *m)
     avow_event_id(id, &ev);
     avow_event_content_hash(h, &ev);
     avow_hex(who, ev.author, 4);
-    e = hset_find(&m->authors, ev.author, AVOW_PUBKEY_BYTES);
+    e = import_table_find(&m->authors, ev.author, AVOW_PUBKEY_BYTES);
     if (e == NULL) {
         uint64_t seq = 0;
         unsigned char hash[AVOW_HASH_BYTES];
         if ((error = avow_ledger_head(m->ledger, &seq, hash, ev.author)) < 0 ||
-            (error = hset_add(&m->authors, ev.author, AVOW_PUBKEY_BYTES, &e)) < 0) {
+            (error = import_table_add(&m->authors, ev.author, AVOW_PUBKEY_BYTES, &e)) < 0) {
             return error;
         }
         e->seq = seq;
@@ -344,7 +249,7 @@ import_check_draft(import_run *m, const avow_draft *d)
 {
     char shown[CLIP_BYTES];
     avow_event ev;
-    hset_entry *e;
+    import_table_value *e;
     int error;
 
     if (d->kind == AVOW_KIND_RETRACT) {
@@ -374,7 +279,7 @@ import_check_draft(import_run *m, const avow_draft *d)
         return 0;
     }
     clip_text(shown, d->contest, strlen(d->contest));
-    e = hset_find(&m->contests, d->contest, strlen(d->contest));
+    e = import_table_find(&m->contests, d->contest, strlen(d->contest));
     if (d->kind == AVOW_KIND_CONTEST) {
         if (e != NULL) {
             return avow_error_set(AVOW_EEXISTS, "contest %s is defined on an earlier line", shown);
@@ -385,7 +290,7 @@ import_check_draft(import_run *m, const avow_draft *d)
         if (error == 1) {
             return avow_error_set(AVOW_EEXISTS, "contest %s already exists in the ledger", shown);
         }
-        return hset_add(&m->contests, d->contest, strlen(d->contest), &e);
+        return import_table_add(&m->contests, d->contest, strlen(d->contest), &e);
     }
     if (e != NULL) {
         return 0;
@@ -898,8 +803,8 @@ done:
     spill_dispose(&m.spill);
     free(m.fofs);
     free(m.flen);
-    hset_dispose(&m.authors);
-    hset_dispose(&m.contests);
+    import_table_dispose(&m.authors);
+    import_table_dispose(&m.contests);
     avow_buf_dispose(&m.tmp);
     avow_buf_dispose(&m.arena);
     free(m.bad);

@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "io/csv.h"
+#include "io/import_table.h"
 #include "io/reader.h"
 #include "testutil.h"
 
@@ -1220,6 +1221,42 @@ test_interchange__three_authors_round_trip_in_small_batches(void **state)
     free(text);
 }
 
+/* The check pass's table (src/io/import_table.c): every key added is found
+ * with its value, through growth, and no other key is; the empty key is a
+ * key like any other. */
+static void
+test_interchange__import_table_finds_what_was_added(void **state)
+{
+    import_table t = IMPORT_TABLE_INIT;
+    import_table_value *v;
+    char key[32];
+    (void)state;
+
+    assert_null(import_table_find(&t, "", 0));
+    for (int i = 0; i < 1000; i++) {
+        int n = snprintf(key, sizeof(key), "contest-%d", i);
+        assert_null(import_table_find(&t, key, (size_t)n));
+        assert_int_equal(import_table_add(&t, key, (size_t)n, &v), 0);
+        assert_int_equal(v->seq, 0);
+        v->seq = (uint64_t)i;
+    }
+    assert_int_equal(import_table_add(&t, "", 0, &v), 0);
+    v->seq = 4242;
+    for (int i = 0; i < 1000; i++) {
+        int n = snprintf(key, sizeof(key), "contest-%d", i);
+        v = import_table_find(&t, key, (size_t)n);
+        assert_non_null(v);
+        assert_int_equal(v->seq, (uint64_t)i);
+        n = snprintf(key, sizeof(key), "contest-%d!", i);
+        assert_null(import_table_find(&t, key, (size_t)n));
+    }
+    v = import_table_find(&t, "", 0);
+    assert_non_null(v);
+    assert_int_equal(v->seq, 4242);
+    import_table_dispose(&t);
+    assert_null(import_table_find(&t, "contest-1", 9));
+}
+
 int
 main(void)
 {
@@ -1265,6 +1302,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_interchange__import_refuses_what_it_cannot_read_twice,
                                         setup, teardown),
         cmocka_unit_test(test_interchange__record_api_parses_one_line),
+        cmocka_unit_test(test_interchange__import_table_finds_what_was_added),
         cmocka_unit_test_setup_teardown(test_interchange__three_authors_round_trip_in_small_batches,
                                         setup, teardown),
     };
