@@ -42,12 +42,20 @@ svg_printf(avow_buf *out, const char *fmt, ...)
     char tmp[1024];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    /* clang-tidy 14 reports ap uninitialized after va_start (error.c too). */
+    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
     va_end(ap);
     if (n < 0 || (size_t)n >= sizeof(tmp)) {
         return avow_error_set(AVOW_EINVALID, "chart: an SVG element is too long");
     }
     return avow_buf_put(out, tmp, (size_t)n);
+}
+
+/* Literal text: nothing to format. */
+static int
+svg_lit(avow_buf *out, const char *text)
+{
+    return avow_buf_put(out, text, strlen(text));
 }
 
 /* Text content or attribute value, escaped for XML (invariant 1). */
@@ -254,7 +262,7 @@ svg_markers(avow_buf *out, const svg_series *s)
                                 "class=\"note\" text-anchor=\"middle\">decision: ",
                                 x, TOP - 4, x, TOP + PLOT_H, x, TOP - 10)) < 0 ||
             (error = svg_text(out, s->decision_candidate ? s->decision_candidate : "")) < 0 ||
-            (error = svg_printf(out, "</text>\n")) < 0) {
+            (error = svg_lit(out, "</text>\n")) < 0) {
             return error;
         }
     }
@@ -302,7 +310,7 @@ svg_legend(avow_buf *out, const svg_series *s)
                                 x, y, x + 24, y, svg_palette[c % SVG_PALETTE_N], x + 32, y + 4)) <
               0 ||
             (error = svg_text(out, s->candidates[c])) < 0 ||
-            (error = svg_printf(out, "</text>\n")) < 0) {
+            (error = svg_lit(out, "</text>\n")) < 0) {
             return error;
         }
     }
@@ -312,22 +320,17 @@ svg_legend(avow_buf *out, const svg_series *s)
                             "class=\"legend\">needed (",
                             x, y, x + 24, y, x + 32, y + 4)) < 0 ||
         (error = svg_text(out, s->rule ? s->rule : "rule")) < 0 ||
-        (error = svg_printf(out, ")</text>\n")) < 0) {
+        (error = svg_lit(out, ")</text>\n")) < 0) {
         return error;
     }
     return 0;
 }
 
-int
-svg_render(avow_buf *out, const svg_series *s)
+/* The top of the value axis: one above the largest count drawn. */
+static unsigned
+svg_ymax(const svg_series *s)
 {
-    int error;
     unsigned ymax = 1;
-    size_t start = out->len;
-
-    if (s->n_points == 0 || s->from >= s->to || s->n_candidates > SVG_MAX_CANDIDATES) {
-        return avow_error_set(AVOW_EINVALID, "chart: nothing to draw between these times");
-    }
     for (size_t i = 0; i < s->n_points; i++) {
         const svg_point *p = &s->points[i];
         if (p->members > ymax) {
@@ -342,14 +345,20 @@ svg_render(avow_buf *out, const svg_series *s)
             }
         }
     }
-    ymax += 1;
+    return ymax + 1;
+}
 
+/* The document's head, style, title and axes. */
+static int
+svg_frame(avow_buf *out, const svg_series *s, unsigned ymax)
+{
+    int error;
     if ((error = svg_printf(out,
                             "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
                             "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" "
                             "width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\">\n",
                             W, H, W, H)) < 0 ||
-        (error = svg_printf(
+        (error = svg_lit(
            out, "<style>\n"
                 "text { font-family: sans-serif; font-size: 12px; fill: #222; }\n"
                 ".title { font-size: 17px; font-weight: bold; }\n"
@@ -360,11 +369,11 @@ svg_render(avow_buf *out, const svg_series *s)
                 ".members { stroke: #888; stroke-width: 1; stroke-dasharray: 2 3; }\n"
                 ".decision { stroke: #000; stroke-width: 2; }\n"
                 ".note { font-size: 11px; fill: #555; }\n"
-                "</style>\n<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n")) < 0 ||
+                "</style>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n")) < 0 ||
         (error = svg_printf(
            out, "<text x=\"%.1f\" y=\"30\" class=\"title\">Support over time: ", LEFT)) < 0 ||
         (error = svg_text(out, s->title ? s->title : "")) < 0 ||
-        (error = svg_printf(out, "</text>\n")) < 0 || (error = svg_value_axis(out, ymax)) < 0 ||
+        (error = svg_lit(out, "</text>\n")) < 0 || (error = svg_value_axis(out, ymax)) < 0 ||
         (error = svg_time_axis(out, s)) < 0 ||
         (error = svg_printf(out,
                             "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
@@ -376,8 +385,25 @@ svg_render(avow_buf *out, const svg_series *s)
                             "<text x=\"18\" y=\"%.1f\" class=\"tick\" "
                             "transform=\"rotate(-90 18 %.1f)\" text-anchor=\"middle\">"
                             "members supporting</text>\n",
-                            TOP + PLOT_H / 2, TOP + PLOT_H / 2)) < 0 ||
-        (error = svg_markers(out, s)) < 0 ||
+                            TOP + PLOT_H / 2, TOP + PLOT_H / 2)) < 0) {
+        return error;
+    }
+    return 0;
+}
+
+int
+svg_render(avow_buf *out, const svg_series *s)
+{
+    int error;
+    unsigned ymax;
+    size_t start = out->len;
+
+    if (s->n_points == 0 || s->from >= s->to || s->n_candidates > SVG_MAX_CANDIDATES) {
+        return avow_error_set(AVOW_EINVALID, "chart: nothing to draw between these times");
+    }
+    ymax = svg_ymax(s);
+
+    if ((error = svg_frame(out, s, ymax)) < 0 || (error = svg_markers(out, s)) < 0 ||
         (error = svg_steps(out, s, s->n_candidates, ymax, "needed", "#555")) < 0) {
         goto done;
     }
@@ -387,7 +413,7 @@ svg_render(avow_buf *out, const svg_series *s)
         }
     }
     if ((error = svg_points(out, s, ymax)) < 0 || (error = svg_legend(out, s)) < 0 ||
-        (error = svg_printf(out, "</svg>\n")) < 0) {
+        (error = svg_lit(out, "</svg>\n")) < 0) {
         goto done;
     }
 done:

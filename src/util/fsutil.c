@@ -87,8 +87,8 @@ fsutil_create_tmp(char *tmp, const char *path, size_t plen)
         unsigned char rnd[6];
         randombytes_buf(rnd, sizeof(rnd));
         memcpy(tmp, path, plen);
-        memcpy(tmp + plen, ".tmp-", 5);
-        avow_hex(tmp + plen + 5, rnd, sizeof(rnd));
+        memcpy(tmp + plen, ".tmp-", 5); /* NOLINT(bugprone-not-null-terminated-result) */
+        avow_hex(tmp + plen + 5, rnd, sizeof(rnd)); /* and the NUL */
         fd = open(tmp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0 && errno != EEXIST) {
             break;
@@ -104,12 +104,11 @@ fsutil_fill_and_place(int fd, const char *tmp, const char *path, const void *dat
                       mode_t mode, unsigned int flags, int *err)
 {
     int step = FSUTIL_OK;
-    /* Invariant 3: the umask may have taken bits; the mode must be exact. */
-    if (fchmod(fd, mode) != 0) {
-        step = FSUTIL_AT_FLUSH;
-    } else if (fsutil_write_all(fd, data, len) != 0) {
+    /* Invariant 3: the umask may have taken bits; the mode must be exact.
+     * Until the fchmod the file is at most 0600 (its creation mode). */
+    if (fsutil_write_all(fd, data, len) != 0) {
         step = FSUTIL_AT_WRITE;
-    } else if (fsync(fd) != 0) {
+    } else if (fchmod(fd, mode) != 0 || fsync(fd) != 0) {
         step = FSUTIL_AT_FLUSH;
     }
     if (step != FSUTIL_OK) {
