@@ -26,6 +26,7 @@
 
 #include "derived/snapshots.h"
 #include "event/jsonutil.h"
+#include "event/rule.h"
 #include "project/projection.h"
 #include "project/scan.h"
 #include "project/snapcodec.h"
@@ -151,28 +152,15 @@ state_cmp_cand(const void *a, const void *b)
     return strcmp(((const struct state_cand *)a)->name, ((const struct state_cand *)b)->name);
 }
 
+/* The supports a candidate needs: 0 (never met) without a valid rule. */
 static size_t
-state_rule_needed(const char *rule, size_t n)
+state_rule_needed(const char *text, size_t members)
 {
-    if (rule == NULL) {
+    rule r;
+    if (text == NULL || rule_parse(&r, text, strlen(text)) < 0) {
         return 0;
     }
-    if (strcmp(rule, "unanimity") == 0) {
-        return n;
-    }
-    if (strcmp(rule, "majority") == 0) {
-        return n / 2 + 1;
-    }
-    char *end = NULL;
-    unsigned long long p = strtoull(rule, &end, 10);
-    if (end != NULL && *end == '/') {
-        unsigned long long q = strtoull(end + 1, NULL, 10);
-        if (q == 0) {
-            return 0;
-        }
-        return (size_t)((p * (unsigned long long)n + q - 1) / q);
-    }
-    return (size_t)p;
+    return rule_needed(&r, members);
 }
 
 static json_t *
