@@ -13,13 +13,13 @@
  *     table is named here, and only here.
  */
 #include "audit/audit.h"
+#include "derived/forks.h"
 #include "ledger/table.h"
 #include "project/projection.h"
 #include "project/trust.h"
-#include "replicate/sync.h"
 
 static const store_table *const open_tables[] = {
-    &sync_forks_table,
+    &forks_table,
     &audit_merkle_table,
     &projection_table,
     &trust_table,

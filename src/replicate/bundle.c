@@ -28,7 +28,8 @@
 
 #include <sodium.h>
 
-#include "replicate/sync.h"
+#include "replicate/accept.h"
+#include "replicate/plan.h"
 
 #define BUNDLE_MAGIC     "avowbndl"
 #define HEADS_MAGIC      "avowhead"
@@ -60,9 +61,9 @@ get32(const unsigned char *p)
 }
 
 static int
-put_heads(avow_buf *b, const sync_heads *h)
+bundle_put_heads(avow_buf *b, const headlist *h)
 {
-    unsigned char cnt[4], rec[SYNC_HEAD_BYTES];
+    unsigned char cnt[4], rec[HEADLIST_ENTRY_BYTES];
     int error;
     put32(cnt, (uint32_t)h->n);
     if ((error = avow_buf_put(b, cnt, 4)) < 0) {
@@ -81,7 +82,7 @@ put_heads(avow_buf *b, const sync_heads *h)
 
 /* Invariant 4: write b plus its SHA-256 to path. */
 static int
-write_file(const char *path, avow_buf *b)
+bundle_write_file(const char *path, avow_buf *b)
 {
     unsigned char hash[crypto_hash_sha256_BYTES];
     char tmp[4200];
@@ -139,7 +140,7 @@ done:
 /* Invariant 1: read path whole, check the magic and the trailer; b keeps the
  * bytes before the trailer. */
 static int
-read_file(const char *path, const char *magic, avow_buf *b)
+bundle_read_file(const char *path, const char *magic, avow_buf *b)
 {
     struct stat st;
     unsigned char hash[crypto_hash_sha256_BYTES];
@@ -204,7 +205,8 @@ done:
 
 /* A heads list at *p: u32 count, entries (invariant 2). */
 static int
-parse_heads(sync_heads *h, const unsigned char **p, const unsigned char *end, int one_per_author)
+bundle_parse_heads(headlist *h, const unsigned char **p, const unsigned char *end,
+                   int one_per_author)
 {
     int error;
     if (end - *p < 4) {
@@ -212,17 +214,15 @@ parse_heads(sync_heads *h, const unsigned char **p, const unsigned char *end, in
     }
     uint32_t n = get32(*p);
     *p += 4;
-    if (n > SYNC_MAX_HEADS || (uint64_t)n * SYNC_HEAD_BYTES > (uint64_t)(end - *p)) {
+    if (n > HEADLIST_MAX || (uint64_t)n * HEADLIST_ENTRY_BYTES > (uint64_t)(end - *p)) {
         return avow_error_set(AVOW_EFORMAT, "heads list of %u entries does not fit", n);
     }
-    if ((error = sync_heads_parse(h, *p, n)) < 0) {
+    if ((error = headlist_parse(h, *p, n)) < 0) {
         return error;
     }
-    *p += (size_t)n * SYNC_HEAD_BYTES;
-    for (size_t i = 1; one_per_author && i < h->n; i++) {
-        if (memcmp(h->v[i - 1].author, h->v[i].author, AVOW_PUBKEY_BYTES) == 0) {
-            return avow_error_set(AVOW_EFORMAT, "two heads for one author");
-        }
+    *p += (size_t)n * HEADLIST_ENTRY_BYTES;
+    if (one_per_author && !headlist_one_per_author(h)) {
+        return avow_error_set(AVOW_EFORMAT, "two heads for one author");
     }
     return 0;
 }
@@ -230,23 +230,23 @@ parse_heads(sync_heads *h, const unsigned char **p, const unsigned char *end, in
 int
 avow_heads_save(avow_ledger *ledger, const char *path)
 {
-    sync_heads heads = { NULL, 0, 0 }, evidence = { NULL, 0, 0 };
+    headlist heads = HEADLIST_INIT, evidence = HEADLIST_INIT;
     avow_buf b = AVOW_BUF_INIT;
     unsigned char ver = BUNDLE_VERSION;
     int error;
     if (ledger == NULL || path == NULL) {
         return avow_error_set(AVOW_EINVALID, "avow_heads_save: missing argument");
     }
-    if ((error = sync_heads_load(ledger, &heads, &evidence)) < 0 ||
+    if ((error = headlist_load(ledger, &heads, &evidence)) < 0 ||
         (error = avow_buf_put(&b, HEADS_MAGIC, BUNDLE_MAGIC_LEN)) < 0 ||
-        (error = avow_buf_put(&b, &ver, 1)) < 0 || (error = put_heads(&b, &heads)) < 0 ||
-        (error = put_heads(&b, &evidence)) < 0) {
+        (error = avow_buf_put(&b, &ver, 1)) < 0 || (error = bundle_put_heads(&b, &heads)) < 0 ||
+        (error = bundle_put_heads(&b, &evidence)) < 0) {
         goto done;
     }
-    error = write_file(path, &b);
+    error = bundle_write_file(path, &b);
 done:
-    sync_heads_free(&heads);
-    sync_heads_free(&evidence);
+    headlist_free(&heads);
+    headlist_free(&evidence);
     avow_buf_dispose(&b);
     return error;
 }
@@ -262,7 +262,7 @@ struct bundle_out {
 };
 
 static int
-emit_bundle(void *ctx, const unsigned char *raw, size_t len, int evidence)
+bundle_emit(void *ctx, const unsigned char *raw, size_t len, int evidence)
 {
     struct bundle_out *o = ctx;
     unsigned char l[4];
@@ -291,7 +291,7 @@ emit_bundle(void *ctx, const unsigned char *raw, size_t len, int evidence)
 int
 avow_bundle_create(avow_ledger *ledger, const char *path, const char *heads_path, uint64_t *count)
 {
-    sync_heads heads = { NULL, 0, 0 }, evidence = { NULL, 0, 0 };
+    headlist heads = HEADLIST_INIT, evidence = HEADLIST_INIT;
     struct bundle_out o;
     avow_buf in = AVOW_BUF_INIT, b = AVOW_BUF_INIT;
     unsigned char ver = BUNDLE_VERSION, counts[12];
@@ -303,12 +303,12 @@ avow_bundle_create(avow_ledger *ledger, const char *path, const char *heads_path
         return avow_error_set(AVOW_EINVALID, "avow_bundle_create: missing argument");
     }
     if (heads_path != NULL) {
-        if ((error = read_file(heads_path, HEADS_MAGIC, &in)) < 0) {
+        if ((error = bundle_read_file(heads_path, HEADS_MAGIC, &in)) < 0) {
             goto done;
         }
         const unsigned char *p = in.ptr + BUNDLE_MAGIC_LEN + 1, *end = in.ptr + in.len;
-        if ((error = parse_heads(&heads, &p, end, 1)) < 0 ||
-            (error = parse_heads(&evidence, &p, end, 0)) < 0) {
+        if ((error = bundle_parse_heads(&heads, &p, end, 1)) < 0 ||
+            (error = bundle_parse_heads(&evidence, &p, end, 0)) < 0) {
             error =
               avow_error_set(AVOW_EFORMAT, "heads file %s: %s", heads_path, avow_error_last());
             goto done;
@@ -319,26 +319,26 @@ avow_bundle_create(avow_ledger *ledger, const char *path, const char *heads_path
         }
     }
     if ((error = avow_buf_put(&b, BUNDLE_MAGIC, BUNDLE_MAGIC_LEN)) < 0 ||
-        (error = avow_buf_put(&b, &ver, 1)) < 0 || (error = put_heads(&b, &heads)) < 0) {
+        (error = avow_buf_put(&b, &ver, 1)) < 0 || (error = bundle_put_heads(&b, &heads)) < 0) {
         goto done;
     }
     o.file = &b;
     o.counts_at = b.len;
     if ((error = avow_buf_put(&b, counts, sizeof(counts))) < 0 ||
-        (error = sync_collect(ledger, SYNC_CHAINS | SYNC_EVIDENCE, &heads, &evidence, NULL,
-                              emit_bundle, &o, NULL)) < 0 ||
+        (error = plan_collect(ledger, PLAN_CHAINS | PLAN_EVIDENCE, &heads, &evidence, NULL,
+                              bundle_emit, &o, NULL)) < 0 ||
         (error = avow_buf_put(&b, o.evidence.ptr, o.evidence.len)) < 0) {
         goto done;
     }
     be64_put(b.ptr + o.counts_at, o.n_events);
     put32(b.ptr + o.counts_at + 8, o.n_evidence);
-    error = write_file(path, &b);
+    error = bundle_write_file(path, &b);
     if (error == 0 && count != NULL) {
         *count = o.n_events;
     }
 done:
-    sync_heads_free(&heads);
-    sync_heads_free(&evidence);
+    headlist_free(&heads);
+    headlist_free(&evidence);
     avow_buf_dispose(&in);
     avow_buf_dispose(&b);
     avow_buf_dispose(&o.evidence);
@@ -347,8 +347,8 @@ done:
 
 /* Split n length-prefixed events at *p into evs/lens (invariant 2). */
 static int
-parse_events(const unsigned char **p, const unsigned char *end, uint64_t n,
-             const unsigned char **evs, size_t *lens)
+bundle_parse_events(const unsigned char **p, const unsigned char *end, uint64_t n,
+                    const unsigned char **evs, size_t *lens)
 {
     for (uint64_t i = 0; i < n; i++) {
         if (end - *p < 4) {
@@ -369,7 +369,7 @@ parse_events(const unsigned char **p, const unsigned char *end, uint64_t n,
 int
 avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats)
 {
-    sync_heads made_against = { NULL, 0, 0 };
+    headlist made_against = HEADLIST_INIT;
     avow_buf in = AVOW_BUF_INIT;
     const unsigned char **evs = NULL;
     size_t *lens = NULL;
@@ -383,11 +383,11 @@ avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats)
     if (stats != NULL) {
         memset(stats, 0, sizeof(*stats));
     }
-    if ((error = read_file(path, BUNDLE_MAGIC, &in)) < 0) {
+    if ((error = bundle_read_file(path, BUNDLE_MAGIC, &in)) < 0) {
         goto done;
     }
     const unsigned char *p = in.ptr + BUNDLE_MAGIC_LEN + 1, *end = in.ptr + in.len;
-    if ((error = parse_heads(&made_against, &p, end, 1)) < 0) {
+    if ((error = bundle_parse_heads(&made_against, &p, end, 1)) < 0) {
         goto bad;
     }
     if (end - p < 12) {
@@ -408,8 +408,8 @@ avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats)
         error = avow_error_set(AVOW_ENOMEM, "out of memory reading %s", path);
         goto done;
     }
-    if ((error = parse_events(&p, end, n, evs, lens)) < 0 ||
-        (error = parse_events(&p, end, m, evs + n, lens + n)) < 0) {
+    if ((error = bundle_parse_events(&p, end, n, evs, lens)) < 0 ||
+        (error = bundle_parse_events(&p, end, m, evs + n, lens + n)) < 0) {
         goto bad;
     }
     if (p != end) {
@@ -420,7 +420,7 @@ avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats)
     for (uint64_t i = n; i < n + m; i++) {
         avow_event ev;
         if (avow_event_decode(&ev, evs[i], lens[i]) < 0 || avow_event_verify(&ev) < 0) {
-            error = sync_batch_error(AVOW_EVERIFY, evs, lens, (size_t)(n + m), (size_t)i);
+            error = accept_batch_error(AVOW_EVERIFY, evs, lens, (size_t)(n + m), (size_t)i);
             error =
               avow_error_set(AVOW_EVERIFY, "bundle %s: fork evidence: %s", path, avow_error_last());
             goto done;
@@ -428,12 +428,12 @@ avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats)
     }
     error = store_append_signed_keep_forks(ledger, &res, &forks, evs, lens, (size_t)n);
     if (error < 0) {
-        sync_batch_error(error, evs, lens, (size_t)n, res.failed_at);
+        accept_batch_error(error, evs, lens, (size_t)n, res.failed_at);
         error = avow_error_set(error == AVOW_EINVALID ? AVOW_EFORMAT : error, "bundle %s: %s", path,
                                avow_error_last());
         goto done;
     }
-    if ((error = sync_store_evidence(ledger, evs + n, lens + n, m, &forks2, NULL)) < 0) {
+    if ((error = accept_evidence(ledger, evs + n, lens + n, m, &forks2, NULL)) < 0) {
         goto done;
     }
     if (stats != NULL) {
@@ -445,7 +445,7 @@ avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats)
 bad:
     error = avow_error_set(AVOW_EFORMAT, "bundle %s is malformed: %s", path, avow_error_last());
 done:
-    sync_heads_free(&made_against);
+    headlist_free(&made_against);
     avow_buf_dispose(&in);
     free(evs);
     free(lens);

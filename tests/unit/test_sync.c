@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_sync.c - replication (src/replicate/sync.c, src/replicate/bundle.c): two-way sync and
- * idempotence, convergence of three replicas under random pairwise syncs
+ * test_sync.c - replication (src/replicate/, src/derived/forks.c): two-way
+ * sync and idempotence, convergence of three replicas under random pairwise syncs
  * (fixed seed), an interrupted sync, a hostile peer speaking crafted frames,
  * fork detection and the spread of its evidence, and bundles.
  */
@@ -17,7 +17,7 @@
 #include <sodium.h>
 
 #include "event/codec.h"
-#include "replicate/sync.h"
+#include "ledger/store.h"
 #include "testutil.h"
 
 #define T_DAY   INT64_C(86400000000)

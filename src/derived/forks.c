@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * forks.c - the fork evidence table (ledger/table.h): a signed event that
+ * conflicts with the chain event at its (author, seq) is equivocation by its
+ * author; the append paths that keep forks (sync, bundles) store it here,
+ * outside the chain, keyed author || seq || id, and avow_ledger_verify()
+ * checks every entry and reports the forks that no analyst has resolved.
+ *
+ * Invariants (tests/unit/test_sync.c, tests/unit/test_trust.c):
+ *  1. Fork evidence is stored only when it verifies and conflicts with this
+ *     ledger's chain event at its (author, seq); it is never part of the chain.
+ *  2. New evidence changes what counts in a projection (src/project/trust.c):
+ *     the transaction that stores it makes the projection snapshots stale.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include <sodium.h>
+
+#include "derived/forks.h"
+#include "project/projection.h"
+
+int
+forks_chain_event(const avow_ledger *ledger, MDB_txn *txn, const unsigned char *author,
+                  uint64_t seq, MDB_val *raw, unsigned char *id)
+{
+    unsigned char ak[STORE_AUTHOR_KEY_BYTES];
+    uint64_t index = 0;
+    MDB_val v;
+    int error;
+    memcpy(ak, author, AVOW_PUBKEY_BYTES);
+    be64_put(ak + AVOW_PUBKEY_BYTES, seq);
+    if ((error = store_get(ledger, txn, STORE_DB_AUTHORS, ak, sizeof(ak), &v)) < 0 ||
+        (error = store_index_val(&index, &v)) < 0 ||
+        (error = store_get_event(ledger, txn, index, raw)) < 0) {
+        return error;
+    }
+    if (id != NULL) {
+        crypto_hash_sha256(id, raw->mv_data, raw->mv_size);
+    }
+    return 0;
+}
+
+int
+forks_keep(store_w *w, const avow_event *ev, const unsigned char *id)
+{
+    unsigned char k[FORKS_KEY_BYTES];
+    memcpy(k, ev->author, AVOW_PUBKEY_BYTES);
+    be64_put(k + AVOW_PUBKEY_BYTES, ev->seq);
+    memcpy(k + AVOW_PUBKEY_BYTES + 8, id, AVOW_EVENT_ID_BYTES);
+    int error = store_w_put(w, STORE_DB_FORKS, k, sizeof(k), ev->raw, ev->raw_len, MDB_NOOVERWRITE);
+    if (error == AVOW_EEXISTS) {
+        return 0;
+    }
+    if (error < 0) {
+        return error;
+    }
+    /* A fork changes what counts (src/project/trust.c): snapshots are stale. */
+    if ((error = projection_invalidate_all(w)) < 0) {
+        return error;
+    }
+    return 1;
+}
+
+/* Check each piece of evidence: well formed, signed, and in conflict with
+ * the chain (invariant 1); report forks no analyst has resolved. */
+static int
+forks_verify(MDB_txn *txn, const avow_ledger *ledger, struct verify_state *s)
+{
+    MDB_cursor *cur = NULL;
+    MDB_val k, v, raw;
+    unsigned char id[AVOW_EVENT_ID_BYTES], cid[AVOW_EVENT_ID_BYTES];
+    unsigned char rk[1 + AVOW_PUBKEY_BYTES + 8];
+    char who[AVOW_HEX_ID_LEN + 1];
+    avow_event ev;
+    int error = 0, rc;
+
+    if ((rc = mdb_cursor_open(txn, store_dbi(ledger, STORE_DB_FORKS), &cur)) != 0) {
+        return store_mdb_error(ledger, rc, "forks");
+    }
+    for (MDB_cursor_op op = MDB_FIRST;; op = MDB_NEXT) {
+        if ((rc = mdb_cursor_get(cur, &k, &v, op)) == MDB_NOTFOUND) {
+            break;
+        }
+        if (rc != 0) {
+            error = store_mdb_error(ledger, rc, "forks");
+            break;
+        }
+        const unsigned char *p = k.mv_data;
+        if (k.mv_size != FORKS_KEY_BYTES || avow_event_decode(&ev, v.mv_data, v.mv_size) < 0) {
+            verify_problem(s, UINT64_MAX, 0, NULL, "fork evidence entry is malformed");
+            continue;
+        }
+        uint64_t seq = be64_get(p + AVOW_PUBKEY_BYTES);
+        avow_event_id(id, &ev);
+        avow_hex(who, ev.author, AVOW_PUBKEY_BYTES);
+        if (memcmp(ev.author, p, AVOW_PUBKEY_BYTES) != 0 || ev.seq != seq ||
+            memcmp(id, p + AVOW_PUBKEY_BYTES + 8, AVOW_EVENT_ID_BYTES) != 0 ||
+            avow_event_verify(&ev) < 0) {
+            verify_problem(s, UINT64_MAX, seq, id, "fork evidence of author %s does not hold", who);
+            continue;
+        }
+        error = forks_chain_event(ledger, txn, ev.author, seq, &raw, cid);
+        if (error == AVOW_ENOTFOUND || (error == 0 && memcmp(cid, id, sizeof(id)) == 0)) {
+            verify_problem(s, UINT64_MAX, seq, id,
+                           "fork evidence of author %s conflicts with no event of its chain", who);
+            error = 0;
+            continue;
+        }
+        if (error < 0) {
+            break;
+        }
+        rk[0] = 'r';
+        memcpy(rk + 1, p, AVOW_PUBKEY_BYTES + 8);
+        if (store_get(ledger, txn, STORE_DB_TRUST, rk, sizeof(rk), &raw) == 0) {
+            continue; /* resolved by an analyst (avow trust resolve) */
+        }
+        verify_problem(s, UINT64_MAX, seq, id,
+                       "author %s forked its feed at seq %" PRIu64
+                       ": this event conflicts with the chain's (resolve with avow trust "
+                       "resolve)",
+                       who, seq);
+    }
+    mdb_cursor_close(cur);
+    return error;
+}
+
+struct forks_verify_state {
+    store_txn *txn;
+    const avow_ledger *ledger;
+    struct verify_state *s;
+};
+
+static int
+forks_verify_begin(void **state, store_txn *txn, const avow_ledger *ledger, struct verify_state *s)
+{
+    struct forks_verify_state *v = malloc(sizeof(*v));
+    *state = v;
+    if (v == NULL) {
+        return avow_error_set(AVOW_ENOMEM, "out of memory verifying");
+    }
+    v->txn = txn;
+    v->ledger = ledger;
+    v->s = s;
+    return 0;
+}
+
+/* Fork evidence is checked after the core tables, when they hold. */
+static int
+forks_verify_end(void *state, int check)
+{
+    struct forks_verify_state *v = state;
+    int error = 0;
+    if (v != NULL && check) {
+        error = forks_verify(store_mdb_txn(v->txn), v->ledger, v->s);
+    }
+    free(v);
+    return error;
+}
+
+const store_table forks_table = {
+    "forks", NULL, forks_keep, forks_verify_begin, NULL, forks_verify_end,
+};

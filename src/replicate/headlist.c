@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * headlist.c - sorted lists of (author, seq, id): a ledger's heads (the last
+ * event of each author's chain) and its fork evidence keys, as sync frames
+ * and heads files carry them, with the lookups that tell what a peer lacks.
+ *
+ * Invariants (tests/unit/test_sync.c):
+ *  1. A list is strictly ascending by (author, seq, id): headlist_parse()
+ *     refuses anything else, so lookups can search it in halves.
+ *  2. A list never holds more than HEADLIST_MAX entries, whatever a peer or a
+ *     file claims.
+ */
+#include <stdlib.h>
+
+#include "replicate/headlist.h"
+
+static int
+headlist_cmp(const unsigned char *a_author, uint64_t a_seq, const unsigned char *a_id,
+             const headlist_entry *b)
+{
+    int c = memcmp(a_author, b->author, AVOW_PUBKEY_BYTES);
+    if (c != 0) {
+        return c;
+    }
+    if (a_seq != b->seq) {
+        return a_seq < b->seq ? -1 : 1;
+    }
+    return a_id == NULL ? 0 : memcmp(a_id, b->id, AVOW_EVENT_ID_BYTES);
+}
+
+int
+headlist_push(headlist *h, const unsigned char *author, uint64_t seq, const unsigned char *id)
+{
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 64;
+        if (cap > HEADLIST_MAX) {
+            cap = HEADLIST_MAX;
+        }
+        if (h->n >= cap) {
+            return avow_error_set(AVOW_ERANGE, "more than %u heads", HEADLIST_MAX);
+        }
+        headlist_entry *p = realloc(h->v, cap * sizeof(*p));
+        if (p == NULL) {
+            return avow_error_set(AVOW_ENOMEM, "out of memory reading heads");
+        }
+        h->v = p;
+        h->cap = cap;
+    }
+    headlist_entry *e = &h->v[h->n++];
+    memcpy(e->author, author, AVOW_PUBKEY_BYTES);
+    e->seq = seq;
+    memcpy(e->id, id, AVOW_EVENT_ID_BYTES);
+    return 0;
+}
+
+void
+headlist_free(headlist *h)
+{
+    free(h->v);
+    memset(h, 0, sizeof(*h));
+}
+
+int
+headlist_parse(headlist *h, const unsigned char *p, size_t n)
+{
+    int error;
+    for (size_t i = 0; i < n; i++, p += HEADLIST_ENTRY_BYTES) {
+        uint64_t seq = be64_get(p + AVOW_PUBKEY_BYTES);
+        const unsigned char *id = p + AVOW_PUBKEY_BYTES + 8;
+        if (seq == 0) {
+            return avow_error_set(AVOW_EFORMAT, "a head with seq 0");
+        }
+        if (h->n > 0 && headlist_cmp(p, seq, id, &h->v[h->n - 1]) <= 0) {
+            return avow_error_set(AVOW_EFORMAT, "heads out of order or repeated");
+        }
+        if ((error = headlist_push(h, p, seq, id)) < 0) {
+            return error;
+        }
+    }
+    return 0;
+}
+
+const headlist_entry *
+headlist_find(const headlist *h, const unsigned char *author)
+{
+    size_t lo = 0, hi = h->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = memcmp(h->v[mid].author, author, AVOW_PUBKEY_BYTES);
+        if (c == 0) {
+            return &h->v[mid];
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return NULL;
+}
+
+int
+headlist_has(const headlist *h, const unsigned char *author, uint64_t seq, const unsigned char *id)
+{
+    size_t lo = 0, hi = h == NULL ? 0 : h->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = headlist_cmp(author, seq, id, &h->v[mid]);
+        if (c == 0) {
+            return 1;
+        }
+        if (c > 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return 0;
+}
+
+int
+headlist_load(const avow_ledger *ledger, headlist *heads, headlist *evidence)
+{
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    int error = 0, rc;
+
+    if ((error = store_read_begin(ledger, &txn)) < 0) {
+        return error;
+    }
+    if ((rc = mdb_cursor_open(txn, store_dbi(ledger, STORE_DB_HEADS), &cur)) != 0) {
+        error = store_mdb_error(ledger, rc, "heads");
+        goto done;
+    }
+    for (MDB_cursor_op op = MDB_FIRST;; op = MDB_NEXT) {
+        if ((rc = mdb_cursor_get(cur, &k, &v, op)) == MDB_NOTFOUND) {
+            break;
+        }
+        if (rc != 0) {
+            error = store_mdb_error(ledger, rc, "heads");
+            goto done;
+        }
+        if (k.mv_size != AVOW_PUBKEY_BYTES || v.mv_size != STORE_HEAD_BYTES) {
+            error = avow_error_set(AVOW_EIO, "malformed head entry (run avow verify)");
+            goto done;
+        }
+        const unsigned char *p = v.mv_data;
+        if ((error = headlist_push(heads, k.mv_data, be64_get(p), p + 8 + AVOW_HASH_BYTES)) < 0) {
+            goto done;
+        }
+    }
+    mdb_cursor_close(cur);
+    cur = NULL;
+    if (evidence != NULL) {
+        if ((rc = mdb_cursor_open(txn, store_dbi(ledger, STORE_DB_FORKS), &cur)) != 0) {
+            error = store_mdb_error(ledger, rc, "forks");
+            goto done;
+        }
+        for (MDB_cursor_op op = MDB_FIRST;; op = MDB_NEXT) {
+            if ((rc = mdb_cursor_get(cur, &k, &v, op)) == MDB_NOTFOUND) {
+                break;
+            }
+            if (rc != 0) {
+                error = store_mdb_error(ledger, rc, "forks");
+                goto done;
+            }
+            if (k.mv_size != HEADLIST_ENTRY_BYTES) {
+                continue;
+            }
+            const unsigned char *p = k.mv_data;
+            if ((error = headlist_push(evidence, p, be64_get(p + AVOW_PUBKEY_BYTES),
+                                       p + AVOW_PUBKEY_BYTES + 8)) < 0) {
+                goto done;
+            }
+        }
+    }
+done:
+    if (cur != NULL) {
+        mdb_cursor_close(cur);
+    }
+    mdb_txn_abort(txn);
+    return error;
+}
+
+int
+headlist_one_per_author(const headlist *h)
+{
+    for (size_t i = 1; i < h->n; i++) {
+        if (memcmp(h->v[i - 1].author, h->v[i].author, AVOW_PUBKEY_BYTES) == 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
