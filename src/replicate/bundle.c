@@ -45,27 +45,12 @@
 
 _Static_assert(BUNDLE_MAX_BYTES <= AVOW_BUF_MAX, "a bundle fits a buffer");
 
-static void
-put32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)(v >> 24);
-    p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8);
-    p[3] = (unsigned char)v;
-}
-
-static uint32_t
-get32(const unsigned char *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
 static int
 bundle_put_heads(avow_buf *b, const headlist *h)
 {
     unsigned char cnt[4], rec[HEADLIST_ENTRY_BYTES];
     int error;
-    put32(cnt, (uint32_t)h->n);
+    be32_put(cnt, (uint32_t)h->n);
     if ((error = avow_buf_put(b, cnt, 4)) < 0) {
         return error;
     }
@@ -212,7 +197,7 @@ bundle_parse_heads(headlist *h, const unsigned char **p, const unsigned char *en
     if (end - *p < 4) {
         return avow_error_set(AVOW_EFORMAT, "truncated heads list");
     }
-    uint32_t n = get32(*p);
+    uint32_t n = be32_get(*p);
     *p += 4;
     if (n > HEADLIST_MAX || (uint64_t)n * HEADLIST_ENTRY_BYTES > (uint64_t)(end - *p)) {
         return avow_error_set(AVOW_EFORMAT, "heads list of %u entries does not fit", n);
@@ -275,7 +260,7 @@ bundle_emit(void *ctx, const unsigned char *raw, size_t len, int evidence)
                               "with --heads, or use sync)",
                               BUNDLE_MAX_BYTES);
     }
-    put32(l, (uint32_t)len);
+    be32_put(l, (uint32_t)len);
     avow_buf *b = evidence ? &o->evidence : o->file;
     if ((error = avow_buf_put(b, l, 4)) < 0 || (error = avow_buf_put(b, raw, len)) < 0) {
         return error;
@@ -331,7 +316,7 @@ avow_bundle_create(avow_ledger *ledger, const char *path, const char *heads_path
         goto done;
     }
     be64_put(b.ptr + o.counts_at, o.n_events);
-    put32(b.ptr + o.counts_at + 8, o.n_evidence);
+    be32_put(b.ptr + o.counts_at + 8, o.n_evidence);
     error = bundle_write_file(path, &b);
     if (error == 0 && count != NULL) {
         *count = o.n_events;
@@ -354,7 +339,7 @@ bundle_parse_events(const unsigned char **p, const unsigned char *end, uint64_t 
         if (end - *p < 4) {
             return avow_error_set(AVOW_EFORMAT, "truncated after %" PRIu64 " events", i);
         }
-        uint32_t len = get32(*p);
+        uint32_t len = be32_get(*p);
         *p += 4;
         if (len < AVOW_EVENT_MIN_BYTES || len > AVOW_EVENT_MAX_BYTES || len > (size_t)(end - *p)) {
             return avow_error_set(AVOW_EFORMAT, "event %" PRIu64 " has a bad length (%u)", i, len);
@@ -395,7 +380,7 @@ avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats)
         goto bad;
     }
     uint64_t n = be64_get(p);
-    uint32_t m = get32(p + 8);
+    uint32_t m = be32_get(p + 8);
     p += 12;
     /* Each event takes at least AVOW_EVENT_MIN_BYTES + 4 bytes: bound the arrays. */
     if (n > BUNDLE_MAX_EVENTS || m > BUNDLE_MAX_EVENTS ||

@@ -110,10 +110,7 @@ wire_frame_send(wire_conn *c, avow_buf *f)
     if (len > AVOW_SYNC_FRAME_MAX) {
         return avow_error_set(AVOW_ERANGE, "frame of %zu bytes past the maximum", len);
     }
-    f->ptr[0] = (unsigned char)(len >> 24);
-    f->ptr[1] = (unsigned char)(len >> 16);
-    f->ptr[2] = (unsigned char)(len >> 8);
-    f->ptr[3] = (unsigned char)len;
+    be32_put(f->ptr, (uint32_t)len);
     return wire_write(c, f->ptr, f->len);
 }
 
@@ -122,21 +119,6 @@ wire_frame_simple(wire_conn *c, uint8_t type)
 {
     unsigned char f[5] = { 0, 0, 0, 1, type };
     return wire_write(c, f, sizeof(f));
-}
-
-static void
-put32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)(v >> 24);
-    p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8);
-    p[3] = (unsigned char)v;
-}
-
-static uint32_t
-get32(const unsigned char *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
 /* Invariant 1: the length is checked before anything is allocated. */
@@ -148,7 +130,7 @@ wire_frame_read(wire_conn *c, uint8_t *type, avow_buf *buf)
     if ((error = wire_read(c, hdr, 4)) < 0) {
         return error;
     }
-    uint32_t len = get32(hdr);
+    uint32_t len = be32_get(hdr);
     if (len == 0 || len > AVOW_SYNC_FRAME_MAX) {
         return avow_error_set(AVOW_EFORMAT,
                               "the peer sent a frame of %" PRIu32 " bytes (1 to %u allowed)", len,
@@ -224,7 +206,7 @@ wire_heads_send(wire_conn *c, avow_buf *f, uint8_t type, const headlist *h)
     for (size_t i = 0; i < h->n || (i == 0 && h->n == 0); i += WIRE_HEADS_PER_FRAME) {
         size_t n = h->n - i < WIRE_HEADS_PER_FRAME ? h->n - i : WIRE_HEADS_PER_FRAME;
         unsigned char cnt[4];
-        put32(cnt, (uint32_t)n);
+        be32_put(cnt, (uint32_t)n);
         if ((error = wire_frame_begin(f, type)) < 0 || (error = avow_buf_put(f, cnt, 4)) < 0) {
             return error;
         }
@@ -254,7 +236,7 @@ wire_heads_parse(const avow_buf *in, headlist *h)
     if (in->len < 4) {
         return avow_error_set(AVOW_EFORMAT, "the peer sent a malformed heads frame");
     }
-    uint32_t n = get32(in->ptr);
+    uint32_t n = be32_get(in->ptr);
     if ((uint64_t)n * HEADLIST_ENTRY_BYTES != in->len - 4) {
         return avow_error_set(AVOW_EFORMAT, "the peer sent a malformed heads frame");
     }
@@ -269,7 +251,7 @@ wire_batch_parse(const avow_buf *in, const unsigned char **evs, size_t *lens, ui
         return avow_error_set(AVOW_EFORMAT, "the peer sent a malformed batch");
     }
     const unsigned char *p = in->ptr, *end = in->ptr + in->len;
-    uint32_t n = get32(p);
+    uint32_t n = be32_get(p);
     p += 4;
     if (n == 0 || n > AVOW_SYNC_BATCH_EVENTS) {
         return avow_error_set(AVOW_EFORMAT, "the peer sent a batch of %" PRIu32 " events (1 to %d)",
@@ -279,7 +261,7 @@ wire_batch_parse(const avow_buf *in, const unsigned char **evs, size_t *lens, ui
         if (end - p < 4) {
             return avow_error_set(AVOW_EFORMAT, "the peer sent a truncated batch");
         }
-        uint32_t len = get32(p);
+        uint32_t len = be32_get(p);
         p += 4;
         if (len > AVOW_EVENT_MAX_BYTES || len > (size_t)(end - p)) {
             return avow_error_set(AVOW_EFORMAT,
@@ -314,7 +296,7 @@ wire_batch_add(avow_buf *f, uint32_t *n, uint8_t type, const unsigned char *raw,
             return error;
         }
     }
-    put32(l, (uint32_t)len);
+    be32_put(l, (uint32_t)len);
     if ((error = avow_buf_put(f, l, 4)) < 0 || (error = avow_buf_put(f, raw, len)) < 0) {
         return error;
     }
@@ -329,7 +311,7 @@ wire_batch_send(wire_conn *c, avow_buf *f, uint32_t *n)
     if (*n == 0) {
         return 0;
     }
-    put32(f->ptr + 5, *n);
+    be32_put(f->ptr + 5, *n);
     if ((error = wire_frame_send(c, f)) < 0) {
         return error;
     }
