@@ -6,7 +6,6 @@
 #ifndef AVOW_FORKS_H
 #define AVOW_FORKS_H
 
-#include "ledger/store_mdb.h"
 #include "ledger/table.h"
 
 /* A key of the forks table: author || seq (u64 big-endian) || event id. */
@@ -23,8 +22,15 @@ extern const store_table forks_table;
 int forks_keep(store_w *w, const avow_event *ev, const unsigned char *id);
 
 /* The raw chain event of (author, seq) and its id (id may be NULL), inside
- * txn: what a piece of evidence is judged against. 0, AVOW_ENOTFOUND or < 0. */
-int forks_chain_event(const avow_ledger *ledger, MDB_txn *txn, const unsigned char *author,
-                      uint64_t seq, MDB_val *raw, unsigned char *id);
+ * txn: what a piece of evidence is judged against. raw is borrowed from the
+ * map (store.h). @return 0, AVOW_ENOTFOUND or another AVOW_E* */
+int forks_chain_event(store_val *raw, unsigned char *id, const avow_ledger *ledger, store_txn *txn,
+                      const unsigned char *author, uint64_t seq);
+
+/* Called with the key and the event bytes of each entry of the forks table
+ * (a well formed key has FORKS_KEY_BYTES); a return < 0 stops the walk with it. */
+typedef int (*forks_each_fn)(void *ctx, const store_val *key, const store_val *raw);
+/* Walk the forks table in key order inside txn. */
+int forks_each(const avow_ledger *ledger, store_txn *txn, forks_each_fn fn, void *ctx);
 
 #endif

@@ -34,7 +34,7 @@ accept_txn(store_w *w, void *vctx)
     const avow_ledger *ledger = store_w_ledger(w);
     unsigned char id[AVOW_EVENT_ID_BYTES], cid[AVOW_EVENT_ID_BYTES];
     avow_event ev;
-    MDB_val raw;
+    store_val raw;
     int error = 0;
 
     c->stored = 0;
@@ -46,7 +46,7 @@ accept_txn(store_w *w, void *vctx)
             return accept_batch_error(AVOW_EVERIFY, c->events, c->lens, c->n, i);
         }
         avow_event_id(id, &ev);
-        error = forks_chain_event(ledger, store_w_txn(w), ev.author, ev.seq, &raw, cid);
+        error = forks_chain_event(&raw, cid, ledger, store_w_view(w), ev.author, ev.seq);
         if (error == AVOW_ENOTFOUND) {
             continue; /* no conflict here (yet): not evidence for this ledger */
         }

@@ -119,67 +119,61 @@ headlist_has(const headlist *h, const unsigned char *author, uint64_t seq, const
 }
 
 int
-headlist_load(const avow_ledger *ledger, headlist *heads, headlist *evidence)
+headlist_each_head(const avow_ledger *ledger, store_txn *txn, headlist_head_fn fn, void *ctx)
 {
-    MDB_txn *txn = NULL;
-    MDB_cursor *cur = NULL;
-    MDB_val k, v;
-    int error = 0, rc;
-
-    if ((error = store_read_begin(ledger, &txn)) < 0) {
+    store_cursor *cur = NULL;
+    store_val k, v;
+    int error;
+    if ((error = store_cursor_open(&cur, ledger, txn, STORE_DB_HEADS)) < 0) {
         return error;
     }
-    if ((rc = mdb_cursor_open(txn, store_dbi(ledger, STORE_DB_HEADS), &cur)) != 0) {
-        error = store_mdb_error(ledger, rc, "heads");
-        goto done;
-    }
-    for (MDB_cursor_op op = MDB_FIRST;; op = MDB_NEXT) {
-        if ((rc = mdb_cursor_get(cur, &k, &v, op)) == MDB_NOTFOUND) {
+    for (enum store_op op = STORE_FIRST;; op = STORE_NEXT) {
+        if ((error = store_cursor_get(cur, &k, &v, op)) < 0) {
             break;
         }
-        if (rc != 0) {
-            error = store_mdb_error(ledger, rc, "heads");
-            goto done;
-        }
-        if (k.mv_size != AVOW_PUBKEY_BYTES || v.mv_size != STORE_HEAD_BYTES) {
+        if (k.len != AVOW_PUBKEY_BYTES || v.len != STORE_HEAD_BYTES) {
             error = avow_error_set(AVOW_EIO, "malformed head entry (run avow verify)");
-            goto done;
+            break;
         }
-        const unsigned char *p = v.mv_data;
-        if ((error = headlist_push(heads, k.mv_data, be64_get(p), p + 8 + AVOW_HASH_BYTES)) < 0) {
-            goto done;
-        }
-    }
-    mdb_cursor_close(cur);
-    cur = NULL;
-    if (evidence != NULL) {
-        if ((rc = mdb_cursor_open(txn, store_dbi(ledger, STORE_DB_FORKS), &cur)) != 0) {
-            error = store_mdb_error(ledger, rc, "forks");
-            goto done;
-        }
-        for (MDB_cursor_op op = MDB_FIRST;; op = MDB_NEXT) {
-            if ((rc = mdb_cursor_get(cur, &k, &v, op)) == MDB_NOTFOUND) {
-                break;
-            }
-            if (rc != 0) {
-                error = store_mdb_error(ledger, rc, "forks");
-                goto done;
-            }
-            if (k.mv_size != HEADLIST_ENTRY_BYTES) {
-                continue;
-            }
-            const unsigned char *p = k.mv_data;
-            if ((error = headlist_push(evidence, p, be64_get(p + AVOW_PUBKEY_BYTES),
-                                       p + AVOW_PUBKEY_BYTES + 8)) < 0) {
-                goto done;
-            }
+        /* seq (u64) || chain hash || event id (store.c) */
+        if ((error = fn(ctx, k.ptr, be64_get(v.ptr), v.ptr + 8 + AVOW_HASH_BYTES)) < 0) {
+            break;
         }
     }
-done:
-    if (cur != NULL) {
-        mdb_cursor_close(cur);
+    store_cursor_close(cur);
+    return error == AVOW_ENOTFOUND ? 0 : error;
+}
+
+static int
+headlist_push_head(void *ctx, const unsigned char *author, uint64_t seq, const unsigned char *id)
+{
+    return headlist_push(ctx, author, seq, id);
+}
+
+static int
+headlist_push_key(void *ctx, const store_val *key, const store_val *raw)
+{
+    const unsigned char *k = key->ptr;
+    (void)raw;
+    if (key->len != HEADLIST_ENTRY_BYTES) {
+        return 0;
     }
-    mdb_txn_abort(txn);
+    return headlist_push(ctx, k, be64_get(k + AVOW_PUBKEY_BYTES), k + AVOW_PUBKEY_BYTES + 8);
+}
+
+int
+headlist_load(const avow_ledger *ledger, headlist *heads, headlist *evidence)
+{
+    store_txn *txn = NULL;
+    int error;
+    if ((error = store_txn_read(&txn, ledger)) < 0) {
+        return error;
+    }
+    if ((error = headlist_each_head(ledger, txn, headlist_push_head, heads)) == 0 &&
+        evidence != NULL) {
+        error = forks_each(ledger, txn, headlist_push_key, evidence);
+    }
+    store_txn_end(txn);
     return error;
 }
 

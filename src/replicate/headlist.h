@@ -39,6 +39,12 @@ void headlist_free(headlist *h);
 int headlist_parse(headlist *h, const unsigned char *p, size_t n);
 /* This ledger's heads and (evidence may be NULL) its fork evidence keys. */
 int headlist_load(const avow_ledger *ledger, headlist *heads, headlist *evidence);
+/* Called with each head of this ledger: author, seq and id of its last
+ * chain event; a return < 0 stops the walk with it. */
+typedef int (*headlist_head_fn)(void *ctx, const unsigned char *author, uint64_t seq,
+                                const unsigned char *id);
+/* Walk the heads table in author order inside txn. */
+int headlist_each_head(const avow_ledger *ledger, store_txn *txn, headlist_head_fn fn, void *ctx);
 /* The entry of author in a list of heads (one per author), or NULL. */
 const headlist_entry *headlist_find(const headlist *h, const unsigned char *author);
 /* Whether (author, seq, id) is in a sorted list (h may be NULL; id NULL: any id). */

@@ -19,145 +19,135 @@
 
 #include "replicate/plan.h"
 
+/* One walk over this ledger for one peer. */
+struct plan {
+    const avow_ledger *ledger;
+    store_txn *txn;
+    store_cursor *authors;
+    const headlist *peer_heads, *peer_evidence;
+    plan_emit_fn emit;
+    void *ctx;
+    uint64_t sent;
+};
+
+/* Emit author's chain events from seq `from` on, in seq order (invariant 1). */
+static int
+plan_stream(struct plan *p, const unsigned char *author, uint64_t from)
+{
+    unsigned char ak[STORE_AUTHOR_KEY_BYTES];
+    store_val key = { ak, sizeof(ak) }, val, raw;
+    int error;
+    memcpy(ak, author, AVOW_PUBKEY_BYTES);
+    be64_put(ak + AVOW_PUBKEY_BYTES, from);
+    for (enum store_op op = STORE_SEEK;; op = STORE_NEXT) {
+        if ((error = store_cursor_get(p->authors, &key, &val, op)) < 0) {
+            return error == AVOW_ENOTFOUND ? 0 : error;
+        }
+        if (key.len != STORE_AUTHOR_KEY_BYTES || memcmp(key.ptr, author, AVOW_PUBKEY_BYTES) != 0) {
+            return 0;
+        }
+        uint64_t index = 0;
+        if ((error = store_index_of(&index, &val)) < 0 ||
+            (error = store_event_at(&raw, p->ledger, p->txn, index)) < 0 ||
+            (error = p->emit(p->ctx, raw.ptr, raw.len, 0)) < 0) {
+            return error;
+        }
+        if (++p->sent % STORE_TRIM_EVERY == 0) {
+            store_trim_pages(p->ledger);
+        }
+    }
+}
+
+/* One author of this ledger, whose head is at myseq (headlist_head_fn). */
+static int
+plan_chain(void *vp, const unsigned char *author, uint64_t myseq, const unsigned char *myid)
+{
+    struct plan *p = vp;
+    unsigned char id[AVOW_EVENT_ID_BYTES];
+    store_val raw;
+    int error;
+    (void)myid;
+    const headlist_entry *ph = p->peer_heads == NULL ? NULL : headlist_find(p->peer_heads, author);
+    uint64_t pseq = ph == NULL ? 0 : ph->seq;
+    if (pseq > 0 && pseq <= myseq) {
+        /* Does the peer's head lie on this chain? If not, the feeds forked
+         * (invariant 2). */
+        if ((error = forks_chain_event(&raw, id, p->ledger, p->txn, author, pseq)) < 0) {
+            return error;
+        }
+        if (sodium_memcmp(id, ph->id, AVOW_EVENT_ID_BYTES) != 0) {
+            if (headlist_has(p->peer_evidence, author, pseq, id)) {
+                return 0;
+            }
+            return p->emit(p->ctx, raw.ptr, raw.len, 1);
+        }
+    }
+    return pseq >= myseq ? 0 : plan_stream(p, author, pseq + 1);
+}
+
+/* One piece of our evidence: sent unless the peer holds it (forks_each_fn). */
+static int
+plan_evidence(void *vp, const store_val *key, const store_val *raw)
+{
+    struct plan *p = vp;
+    const unsigned char *k = key->ptr;
+    if (key->len != HEADLIST_ENTRY_BYTES ||
+        headlist_has(p->peer_evidence, k, be64_get(k + AVOW_PUBKEY_BYTES),
+                     k + AVOW_PUBKEY_BYTES + 8)) {
+        return 0;
+    }
+    return p->emit(p->ctx, raw->ptr, raw->len, 1);
+}
+
+/* Our side of forks the peer told us about. */
+static int
+plan_replies(struct plan *p, const headlist *replies)
+{
+    unsigned char id[AVOW_EVENT_ID_BYTES];
+    store_val raw;
+    for (size_t i = 0; replies != NULL && i < replies->n; i++) {
+        const headlist_entry *r = &replies->v[i];
+        int error = forks_chain_event(&raw, id, p->ledger, p->txn, r->author, r->seq);
+        if (error == AVOW_ENOTFOUND) {
+            continue;
+        }
+        if (error < 0 || (error = p->emit(p->ctx, raw.ptr, raw.len, 1)) < 0) {
+            return error;
+        }
+    }
+    return 0;
+}
+
 int
 plan_collect(const avow_ledger *ledger, unsigned int what, const headlist *peer_heads,
              const headlist *peer_evidence, const headlist *replies, plan_emit_fn emit, void *ctx,
              uint64_t *events_out)
 {
-    MDB_txn *txn = NULL;
-    MDB_cursor *cur = NULL, *ac = NULL;
-    MDB_val k, v, raw;
-    unsigned char id[AVOW_EVENT_ID_BYTES], ak[STORE_AUTHOR_KEY_BYTES];
-    uint64_t sent = 0;
-    int error = 0, rc;
+    struct plan p = { ledger, NULL, NULL, peer_heads, peer_evidence, emit, ctx, 0 };
+    int error;
 
-    if ((error = store_read_begin(ledger, &txn)) < 0) {
-        return error;
+    if ((error = store_txn_read(&p.txn, ledger)) < 0) {
+        goto done;
     }
-    if ((rc = mdb_cursor_open(txn, store_dbi(ledger, STORE_DB_HEADS), &cur)) != 0 ||
-        (rc = mdb_cursor_open(txn, store_dbi(ledger, STORE_DB_AUTHORS), &ac)) != 0) {
-        error = store_mdb_error(ledger, rc, "heads");
+    if ((error = store_cursor_open(&p.authors, ledger, p.txn, STORE_DB_AUTHORS)) < 0) {
         goto done;
     }
     /* Chains, author by author (in key order), each in seq order. */
-    for (MDB_cursor_op op = MDB_FIRST; what & PLAN_CHAINS; op = MDB_NEXT) {
-        if ((rc = mdb_cursor_get(cur, &k, &v, op)) == MDB_NOTFOUND) {
-            break;
-        }
-        if (rc != 0) {
-            error = store_mdb_error(ledger, rc, "heads");
-            goto done;
-        }
-        if (k.mv_size != AVOW_PUBKEY_BYTES || v.mv_size != STORE_HEAD_BYTES) {
-            error = avow_error_set(AVOW_EIO, "malformed head entry (run avow verify)");
-            goto done;
-        }
-        unsigned char author[AVOW_PUBKEY_BYTES];
-        memcpy(author, k.mv_data, AVOW_PUBKEY_BYTES);
-        uint64_t myseq = be64_get(v.mv_data);
-        const headlist_entry *ph = peer_heads == NULL ? NULL : headlist_find(peer_heads, author);
-        uint64_t pseq = ph == NULL ? 0 : ph->seq;
-        if (pseq > 0 && pseq <= myseq) {
-            /* Does the peer's head lie on this chain? If not, the feeds forked. */
-            if ((error = forks_chain_event(ledger, txn, author, pseq, &raw, id)) < 0) {
-                goto done;
-            }
-            if (sodium_memcmp(id, ph->id, AVOW_EVENT_ID_BYTES) != 0) {
-                if (!headlist_has(peer_evidence, author, pseq, id) &&
-                    (error = emit(ctx, raw.mv_data, raw.mv_size, 1)) < 0) {
-                    goto done;
-                }
-                continue;
-            }
-        }
-        if (pseq >= myseq) {
-            continue;
-        }
-        memcpy(ak, author, AVOW_PUBKEY_BYTES);
-        be64_put(ak + AVOW_PUBKEY_BYTES, pseq + 1);
-        k.mv_size = sizeof(ak);
-        k.mv_data = ak;
-        for (MDB_cursor_op aop = MDB_SET_RANGE;; aop = MDB_NEXT) {
-            MDB_val key, val;
-            if (aop == MDB_SET_RANGE) {
-                key = k;
-            }
-            if ((rc = mdb_cursor_get(ac, &key, &val, aop)) == MDB_NOTFOUND) {
-                break;
-            }
-            if (rc != 0) {
-                error = store_mdb_error(ledger, rc, "authors");
-                goto done;
-            }
-            if (key.mv_size != STORE_AUTHOR_KEY_BYTES ||
-                memcmp(key.mv_data, author, AVOW_PUBKEY_BYTES) != 0) {
-                break;
-            }
-            uint64_t index = 0;
-            if ((error = store_index_val(&index, &val)) < 0 ||
-                (error = store_get_event(ledger, txn, index, &raw)) < 0) {
-                goto done;
-            }
-            if ((error = emit(ctx, raw.mv_data, raw.mv_size, 0)) < 0) {
-                goto done;
-            }
-            if (++sent % STORE_TRIM_EVERY == 0) {
-                store_trim_pages(ledger);
-            }
-        }
-    }
-    mdb_cursor_close(cur);
-    cur = NULL;
-    /* Evidence the peer does not hold. */
-    if ((rc = mdb_cursor_open(txn, store_dbi(ledger, STORE_DB_FORKS), &cur)) != 0) {
-        error = store_mdb_error(ledger, rc, "forks");
+    if ((what & PLAN_CHAINS) && (error = headlist_each_head(ledger, p.txn, plan_chain, &p)) < 0) {
         goto done;
     }
-    for (MDB_cursor_op op = MDB_FIRST; what & PLAN_EVIDENCE; op = MDB_NEXT) {
-        if ((rc = mdb_cursor_get(cur, &k, &v, op)) == MDB_NOTFOUND) {
-            break;
-        }
-        if (rc != 0) {
-            error = store_mdb_error(ledger, rc, "forks");
-            goto done;
-        }
-        if (k.mv_size != HEADLIST_ENTRY_BYTES) {
-            continue;
-        }
-        const unsigned char *p = k.mv_data;
-        if (headlist_has(peer_evidence, p, be64_get(p + AVOW_PUBKEY_BYTES),
-                         p + AVOW_PUBKEY_BYTES + 8)) {
-            continue;
-        }
-        if ((error = emit(ctx, v.mv_data, v.mv_size, 1)) < 0) {
-            goto done;
-        }
+    /* Evidence the peer does not hold. */
+    if ((what & PLAN_EVIDENCE) && (error = forks_each(ledger, p.txn, plan_evidence, &p)) < 0) {
+        goto done;
     }
-    /* Our side of forks the peer told us about. */
-    for (size_t i = 0; (what & PLAN_REPLIES) && replies != NULL && i < replies->n; i++) {
-        const headlist_entry *r = &replies->v[i];
-        error = forks_chain_event(ledger, txn, r->author, r->seq, &raw, id);
-        if (error == AVOW_ENOTFOUND) {
-            continue;
-        }
-        if (error < 0) {
-            goto done;
-        }
-        if ((error = emit(ctx, raw.mv_data, raw.mv_size, 1)) < 0) {
-            goto done;
-        }
+    if (what & PLAN_REPLIES) {
+        error = plan_replies(&p, replies);
     }
-    error = 0;
 done:
-    if (cur != NULL) {
-        mdb_cursor_close(cur);
-    }
-    if (ac != NULL) {
-        mdb_cursor_close(ac);
-    }
-    mdb_txn_abort(txn);
+    store_cursor_close(p.authors);
+    store_txn_end(p.txn);
     if (events_out != NULL) {
-        *events_out = sent;
+        *events_out = p.sent;
     }
     return error;
 }
