@@ -10,7 +10,8 @@
  *  1. Fork evidence is stored only when it verifies and conflicts with this
  *     ledger's chain event at its (author, seq); it is never part of the chain.
  *  2. New evidence changes what counts in a projection (src/project/trust.c):
- *     the transaction that stores it makes the projection snapshots stale.
+ *     the transaction that stores it bumps the ledger's generation
+ *     (store_w_bump_generation()), so caches built before it are stale.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 #include <sodium.h>
 
 #include "derived/forks.h"
-#include "project/projection.h"
+#include "project/projection.h" /* integrator: drop with projection_invalidate_all() */
 
 int
 forks_chain_event(store_val *raw, unsigned char *id, const avow_ledger *ledger, store_txn *txn,
@@ -76,7 +77,12 @@ forks_keep(store_w *w, const avow_event *ev, const unsigned char *id)
     if (error < 0) {
         return error;
     }
-    /* A fork changes what counts (src/project/trust.c): snapshots are stale. */
+    /* A fork changes what counts (src/project/trust.c): caches built at an
+     * older generation are stale (invariant 2). */
+    if ((error = store_w_bump_generation(w)) < 0) {
+        return error;
+    }
+    /* integrator: drop once snapshots check the generation */
     if ((error = projection_invalidate_all(w)) < 0) {
         return error;
     }
