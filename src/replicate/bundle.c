@@ -45,26 +45,6 @@
 
 _Static_assert(BUNDLE_MAX_BYTES <= AVOW_BUF_MAX, "a bundle fits a buffer");
 
-static int
-bundle_put_heads(avow_buf *b, const headlist *h)
-{
-    unsigned char cnt[4], rec[HEADLIST_ENTRY_BYTES];
-    int error;
-    be32_put(cnt, (uint32_t)h->n);
-    if ((error = avow_buf_put(b, cnt, 4)) < 0) {
-        return error;
-    }
-    for (size_t i = 0; i < h->n; i++) {
-        memcpy(rec, h->v[i].author, AVOW_PUBKEY_BYTES);
-        be64_put(rec + AVOW_PUBKEY_BYTES, h->v[i].seq);
-        memcpy(rec + AVOW_PUBKEY_BYTES + 8, h->v[i].id, AVOW_EVENT_ID_BYTES);
-        if ((error = avow_buf_put(b, rec, sizeof(rec))) < 0) {
-            return error;
-        }
-    }
-    return 0;
-}
-
 /* Invariant 4: write b plus its SHA-256 to path. */
 static int
 bundle_write_file(const char *path, avow_buf *b)
@@ -224,8 +204,9 @@ avow_heads_save(avow_ledger *ledger, const char *path)
     }
     if ((error = headlist_load(ledger, &heads, &evidence)) < 0 ||
         (error = avow_buf_put(&b, HEADS_MAGIC, BUNDLE_MAGIC_LEN)) < 0 ||
-        (error = avow_buf_put(&b, &ver, 1)) < 0 || (error = bundle_put_heads(&b, &heads)) < 0 ||
-        (error = bundle_put_heads(&b, &evidence)) < 0) {
+        (error = avow_buf_put(&b, &ver, 1)) < 0 ||
+        (error = headlist_put(&b, &heads, 0, heads.n)) < 0 ||
+        (error = headlist_put(&b, &evidence, 0, evidence.n)) < 0) {
         goto done;
     }
     error = bundle_write_file(path, &b);
@@ -304,7 +285,8 @@ avow_bundle_create(avow_ledger *ledger, const char *path, const char *heads_path
         }
     }
     if ((error = avow_buf_put(&b, BUNDLE_MAGIC, BUNDLE_MAGIC_LEN)) < 0 ||
-        (error = avow_buf_put(&b, &ver, 1)) < 0 || (error = bundle_put_heads(&b, &heads)) < 0) {
+        (error = avow_buf_put(&b, &ver, 1)) < 0 ||
+        (error = headlist_put(&b, &heads, 0, heads.n)) < 0) {
         goto done;
     }
     o.file = &b;

@@ -10,6 +10,7 @@
  *  2. A list never holds more than HEADLIST_MAX entries, whatever a peer or a
  *     file claims.
  */
+#include <assert.h>
 #include <stdlib.h>
 
 #include "replicate/headlist.h"
@@ -186,4 +187,25 @@ headlist_one_per_author(const headlist *h)
         }
     }
     return 1;
+}
+
+int
+headlist_put(avow_buf *b, const headlist *h, size_t from, size_t n)
+{
+    unsigned char cnt[4], rec[HEADLIST_ENTRY_BYTES];
+    int error;
+    assert(from + n <= h->n && n <= UINT32_MAX);
+    be32_put(cnt, (uint32_t)n);
+    if ((error = avow_buf_put(b, cnt, 4)) < 0) {
+        return error;
+    }
+    for (size_t i = from; i < from + n; i++) {
+        memcpy(rec, h->v[i].author, AVOW_PUBKEY_BYTES);
+        be64_put(rec + AVOW_PUBKEY_BYTES, h->v[i].seq);
+        memcpy(rec + AVOW_PUBKEY_BYTES + 8, h->v[i].id, AVOW_EVENT_ID_BYTES);
+        if ((error = avow_buf_put(b, rec, sizeof(rec))) < 0) {
+            return error;
+        }
+    }
+    return 0;
 }

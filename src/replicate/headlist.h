@@ -53,5 +53,8 @@ int headlist_has(const headlist *h, const unsigned char *author, uint64_t seq,
 
 /* Whether a sorted list holds at most one entry per author (heads do). */
 int headlist_one_per_author(const headlist *h);
+/* Append entries [from, from + n) of h to b: a u32 big-endian count, then
+ * each packed (HEADLIST_ENTRY_BYTES), as heads frames and files carry them. */
+int headlist_put(avow_buf *b, const headlist *h, size_t from, size_t n);
 
 #endif

@@ -364,12 +364,16 @@ session_recv(struct session *s)
 }
 
 static int
-session_init(struct session *s, avow_ledger *ledger, wire_conn *c, const avow_sync_opts *opts,
-             avow_sync_stats *stats)
+session_init(struct session *s, avow_ledger *ledger, int in_fd, int out_fd,
+             const avow_sync_opts *opts, avow_sync_stats *stats)
 {
     memset(s, 0, sizeof(*s));
+    if ((s->conn = calloc(1, sizeof(*s->conn))) == NULL) {
+        return avow_error_set(AVOW_ENOMEM, "out of memory starting a sync");
+    }
+    s->conn->in = in_fd;
+    s->conn->out = out_fd;
     s->ledger = ledger;
-    s->conn = c;
     s->opts = opts;
     s->stats = stats;
     s->evs = calloc(AVOW_SYNC_BATCH_EVENTS, sizeof(*s->evs));
@@ -409,6 +413,7 @@ session_free(struct session *s)
     free(s->pok);
     free(s->hash);
     free(s->phash);
+    free(s->conn);
 }
 
 static unsigned int
@@ -447,7 +452,6 @@ int
 avow_sync_client(avow_ledger *ledger, int in_fd, int out_fd, const avow_sync_opts *opts,
                  avow_sync_stats *stats)
 {
-    wire_conn *c = NULL;
     struct session s;
     unsigned int flags = session_flags(opts), peer_flags = 0;
     int error;
@@ -455,12 +459,7 @@ avow_sync_client(avow_ledger *ledger, int in_fd, int out_fd, const avow_sync_opt
     if (ledger == NULL) {
         return avow_error_set(AVOW_EINVALID, "avow_sync_client: missing ledger");
     }
-    if ((c = calloc(1, sizeof(*c))) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory starting a sync");
-    }
-    c->in = in_fd;
-    c->out = out_fd;
-    if ((error = session_init(&s, ledger, c, opts, stats)) < 0) {
+    if ((error = session_init(&s, ledger, in_fd, out_fd, opts, stats)) < 0) {
         goto done;
     }
     if ((error = session_hello_send(&s, flags)) < 0 || (error = session_heads_send(&s)) < 0 ||
@@ -482,7 +481,6 @@ done:
         error = session_peer_reason(&s, error);
     }
     session_free(&s);
-    free(c);
     return error;
 }
 
@@ -490,7 +488,6 @@ int
 avow_sync_serve(avow_ledger *ledger, int in_fd, int out_fd, const avow_sync_opts *opts,
                 avow_sync_stats *stats)
 {
-    wire_conn *c = NULL;
     struct session s;
     unsigned int peer_flags = 0;
     int error;
@@ -498,12 +495,7 @@ avow_sync_serve(avow_ledger *ledger, int in_fd, int out_fd, const avow_sync_opts
     if (ledger == NULL) {
         return avow_error_set(AVOW_EINVALID, "avow_sync_serve: missing ledger");
     }
-    if ((c = calloc(1, sizeof(*c))) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory starting a sync");
-    }
-    c->in = in_fd;
-    c->out = out_fd;
-    if ((error = session_init(&s, ledger, c, opts, stats)) < 0) {
+    if ((error = session_init(&s, ledger, in_fd, out_fd, opts, stats)) < 0) {
         goto done;
     }
     if ((error = session_hello_read(&s, &peer_flags)) < 0 || (error = session_heads_read(&s)) < 0) {
@@ -533,7 +525,6 @@ done:
         error = session_peer_reason(&s, error);
     }
     session_free(&s);
-    free(c);
     return error;
 }
 

@@ -205,20 +205,8 @@ wire_heads_send(wire_conn *c, avow_buf *f, uint8_t type, const headlist *h)
     int error;
     for (size_t i = 0; i < h->n || (i == 0 && h->n == 0); i += WIRE_HEADS_PER_FRAME) {
         size_t n = h->n - i < WIRE_HEADS_PER_FRAME ? h->n - i : WIRE_HEADS_PER_FRAME;
-        unsigned char cnt[4];
-        be32_put(cnt, (uint32_t)n);
-        if ((error = wire_frame_begin(f, type)) < 0 || (error = avow_buf_put(f, cnt, 4)) < 0) {
+        if ((error = wire_frame_begin(f, type)) < 0 || (error = headlist_put(f, h, i, n)) < 0) {
             return error;
-        }
-        for (size_t j = 0; j < n; j++) {
-            const headlist_entry *e = &h->v[i + j];
-            unsigned char rec[HEADLIST_ENTRY_BYTES];
-            memcpy(rec, e->author, AVOW_PUBKEY_BYTES);
-            be64_put(rec + AVOW_PUBKEY_BYTES, e->seq);
-            memcpy(rec + AVOW_PUBKEY_BYTES + 8, e->id, AVOW_EVENT_ID_BYTES);
-            if ((error = avow_buf_put(f, rec, sizeof(rec))) < 0) {
-                return error;
-            }
         }
         if ((error = wire_frame_send(c, f)) < 0) {
             return error;
