@@ -19,8 +19,10 @@ enum wire_frame {
     WIRE_ERROR = 8
 };
 
-/* Longest origin a hello carries (longer ones are cut). */
-#define WIRE_MAX_ORIGIN 256
+/* Longest origin a hello carries (longer ones are cut): the ledger's bound,
+ * which docs/PROTOCOL.md fixes at 256 bytes. */
+#define WIRE_MAX_ORIGIN AVOW_ORIGIN_MAX
+_Static_assert(WIRE_MAX_ORIGIN == 256, "the hello's origin bound is part of the protocol");
 
 /* A connection: reads are buffered, writes are not. */
 typedef struct wire_conn {
