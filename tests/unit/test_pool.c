@@ -16,7 +16,6 @@
 #include "tlog/merkle.h"
 #include "event/pool.h"
 #include "ledger/store.h"
-#include "replicate/sync.h"
 #include "testutil.h"
 
 #define T0      INT64_C(1712102400000000) /* 2024-04-03T00:00:00Z */
