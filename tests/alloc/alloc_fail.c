@@ -64,8 +64,10 @@ run_here(const struct alloc_scenario *sc, unsigned long n, struct alloc_wrap_sta
 {
     struct alloc_ctx ctx;
     int rc;
+    memset(st, 0, sizeof(*st));
     if (alloc_ctx_prepare(&ctx, sc) != 0) {
         fprintf(stderr, "alloc: %s: setup failed: %s\n", sc->name, avow_error_last());
+        alloc_ctx_release(&ctx);
         return RUN_FAIL;
     }
     alloc_wrap_arm(n);

@@ -96,7 +96,7 @@ static int
 alloc_new_ledger(avow_ledger **out, char *path, size_t max, const char *dir, const char *name)
 {
     int error;
-    snprintf(path, max, "%s/%s", dir, name);
+    (void)snprintf(path, max, "%s/%s", dir, name); /* dir is short: a temp dir */
     if ((error = avow_ledger_init(path, "alloc.avow/ledger")) < 0) {
         return error;
     }
@@ -112,11 +112,11 @@ alloc_ctx_prepare(struct alloc_ctx *ctx, const struct alloc_scenario *sc)
     int error;
 
     memset(ctx, 0, sizeof(*ctx));
-    snprintf(tmpl, sizeof(tmpl), "%s/avow-alloc-XXXXXX", base ? base : "/tmp");
+    (void)snprintf(tmpl, sizeof(tmpl), "%s/avow-alloc-XXXXXX", base ? base : "/tmp");
     if (mkdtemp(tmpl) == NULL || (ctx->dir = strdup(tmpl)) == NULL) {
         return AVOW_EIO;
     }
-    snprintf(ctx->file, sizeof(ctx->file), "%s/file", ctx->dir);
+    (void)snprintf(ctx->file, sizeof(ctx->file), "%s/file", ctx->dir);
     memset(seed, 7, sizeof(seed));
     if ((error = avow_key_from_seed(&ctx->key, seed)) < 0) {
         return error;
