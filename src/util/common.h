@@ -125,5 +125,8 @@ int64_t avow_time_floor(int64_t t, avow_precision prec);
 
 /* Valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF) without NUL. */
 int avow_utf8_check(const char *s, size_t len);
+/* The length (1 to 4) of the valid UTF-8 sequence that starts p (n >= 1
+ * bytes), its code point in *cp_out; 0 if none does. */
+size_t avow_utf8_seq(const unsigned char *p, size_t n, uint32_t *cp_out);
 
 #endif /* AVOW_COMMON_H */
