@@ -36,8 +36,7 @@
 #include "event/codec.h"
 #include "tlog/merkle.h"
 #include "event/pool.h"
-#include "ledger/store_mdb.h"
-#include "ledger/table.h"
+#include "ledger/store_int.h"
 
 /* Events checked per chunk by the pool (two chunks are in flight). */
 #define VERIFY_CHUNK 1024
@@ -257,7 +256,7 @@ verify_event(struct verify_state *s, uint64_t index, const avow_event *ev,
         return error;
     }
 
-    /* Chain (invariant 3). */
+    /* Chain (append.c invariant 3). */
     if ((error = verify_author_state(s, ev->author, &a)) < 0) {
         return error;
     }
@@ -288,7 +287,7 @@ verify_event(struct verify_state *s, uint64_t index, const avow_event *ev,
         a->sound = sound;
     }
 
-    /* By-time and contest indexes (invariant 5). */
+    /* By-time and contest indexes (lookup.c invariant 1). */
     int has = store_resolve_contest(ledger, s->txn, ev, contest, &contest_len);
     if (has < 0) {
         verify_report(s, index, ev->seq, id, "contest id is malformed");
@@ -462,16 +461,17 @@ verify_heads(struct verify_state *s)
         if (error < 0) {
             return error;
         }
-        const unsigned char *p = v.mv_data;
-        if (v.mv_size != STORE_HEAD_BYTES) {
+        store_val val = store_val_of(&v);
+        store_head h;
+        if (store_head_decode(&h, NULL, &val) < 0) {
             verify_report(s, a->index, a->seq, a->id, "head entry of author %s is malformed", who);
-        } else if (be64_get(p) != a->seq) {
+        } else if (h.seq != a->seq) {
             verify_report(s, a->index, a->seq, a->id,
                           "head entry of author %s says seq %" PRIu64
                           " but the chain ends at seq %" PRIu64,
-                          who, be64_get(p), a->seq);
-        } else if (memcmp(p + 8, a->hash, AVOW_HASH_BYTES) != 0 ||
-                   memcmp(p + 8 + AVOW_HASH_BYTES, a->id, AVOW_EVENT_ID_BYTES) != 0) {
+                          who, h.seq, a->seq);
+        } else if (memcmp(h.hash, a->hash, AVOW_HASH_BYTES) != 0 ||
+                   memcmp(h.id, a->id, AVOW_EVENT_ID_BYTES) != 0) {
             verify_report(s, a->index, a->seq, a->id,
                           "head entry of author %s does not match its last event", who);
         }
@@ -784,7 +784,7 @@ avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
             break;
         }
         /* The map pages of what was checked, beyond the budget (the workers
-         * hold chunk b's pointers: they stay valid, store.c invariant 7). */
+         * hold chunk b's pointers: they stay valid, store.c invariant 2). */
         store_trim_pages(ledger);
         struct verify_chunk *t = a;
         a = b;
