@@ -44,7 +44,7 @@
 #include "event/codec.h"
 #include "io/interchange.h"
 #include "tlog/note.h"
-#include "event/pool.h"
+#include "util/pool.h"
 #include "ledger/store.h"
 
 #define RD_EOF 256
@@ -1737,7 +1737,7 @@ imp_alloc(imp *m)
                 return AVOW_ENOMEM;
             }
         }
-        /* Parse and sign on every core (src/event/pool.c); without, in this thread. */
+        /* Parse and sign on every core (src/util/pool.c); without, in this thread. */
         if (pool_cores() > 1 && pool_new(&m->pool, (size_t)-1) < 0) {
             m->pool = NULL;
         }

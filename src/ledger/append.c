@@ -20,7 +20,7 @@
  *     src/replicate/sync.c) when sync or a bundle brings it.
  *  4. Appending a draft reads the head inside the write transaction, so writers
  *     sharing a key (threads or processes: LMDB's writer lock) never fork.
- *  5. Only the writer thread touches LMDB. The worker pool (src/event/pool.c) signs
+ *  5. Only the writer thread touches LMDB. The worker pool (src/event/jobs.c) signs
  *     or verifies the next chunk of a batch, and hashes it (codec_hashes: id,
  *     content hash, Merkle leaf), while the writer indexes the chunk before.
  *  6. A batch writes its "ids" entries last, in key order (the ids queue):
@@ -44,7 +44,7 @@
 #include <sodium.h>
 
 #include "event/codec.h"
-#include "event/pool.h"
+#include "event/jobs.h"
 #include "ledger/store_int.h"
 
 /* Drafts per chunk of bulk signing (avow_ledger_append_drafts). */
@@ -277,12 +277,12 @@ struct drafts_ctx {
     unsigned char id[AVOW_EVENT_ID_BYTES];
     unsigned char *ids_out;
     avow_buf buf;
-    /* Bulk signing (src/event/pool.c): messages of two chunks of drafts, one signed
+    /* Bulk signing (src/event/jobs.c): messages of two chunks of drafts, one signed
      * by the pool while this thread indexes the other. */
     avow_buf buf2;
     pool *pool;           /* NULL: sign in this thread */
     struct store_idq idq; /* invariant 6 */
-    pool_sign_item items[2][STORE_SIGN_CHUNK];
+    jobs_sign_item items[2][STORE_SIGN_CHUNK];
     codec_hashes hashes[2][STORE_SIGN_CHUNK]; /* content: here; id, leaf: the pool */
 };
 
@@ -400,24 +400,24 @@ store_drafts_txn(struct store_w *w, void *vctx)
 
     int64_t now = avow_time_now();
     int64_t at = now > last ? now : last;
-    pool_sign_job job[2];
+    jobs_sign_job job[2];
     size_t base[2], count[2], next = 0, bad = SIZE_MAX;
     int x = 0, bad_error = 0;
     /* Pipeline: encode chunk y, sign it on the pool while chunk x is indexed. */
     base[0] = 0;
     count[0] = store_encode_chunk(c, 0, &next, &bad, &bad_error, &seq, prev, at);
-    job[0] = (pool_sign_job){ c->buf.ptr, c->items[0], c->key, c->hashes[0] };
-    pool_sign_start(c->pool, &job[0], count[0]);
+    job[0] = (jobs_sign_job){ c->buf.ptr, c->items[0], c->key, c->hashes[0] };
+    jobs_sign_start(c->pool, &job[0], count[0]);
     while (count[x] > 0) {
         int y = !x;
         base[y] = next;
         count[y] = store_encode_chunk(c, y, &next, &bad, &bad_error, &seq, prev, at);
         pool_wait(c->pool);
-        job[y] = (pool_sign_job){ y ? c->buf2.ptr : c->buf.ptr, c->items[y], c->key, c->hashes[y] };
-        pool_sign_start(c->pool, &job[y], count[y]);
+        job[y] = (jobs_sign_job){ y ? c->buf2.ptr : c->buf.ptr, c->items[y], c->key, c->hashes[y] };
+        jobs_sign_start(c->pool, &job[y], count[y]);
         for (size_t j = 0; j < count[x]; j++) {
             size_t i = base[x] + j;
-            const pool_sign_item *it = &c->items[x][j];
+            const jobs_sign_item *it = &c->items[x][j];
             c->failed_at = i;
             if ((error = avow_event_decode(&ev, job[x].buf + it->off, it->len + AVOW_SIG_BYTES)) <
                 0) {
@@ -491,7 +491,7 @@ avow_ledger_append_drafts(avow_ledger *ledger, size_t *failed_at, unsigned char 
                           const avow_key *key, const avow_draft *drafts, size_t n)
 {
     pool *p = NULL;
-    /* Sign on every core (src/event/pool.c); without a pool, in this thread. */
+    /* Sign on every core (src/util/pool.c); without a pool, in this thread. */
     if (n >= POOL_MIN_BATCH && pool_cores() > 1 && pool_new(&p, (size_t)-1) < 0) {
         p = NULL;
     }
@@ -647,18 +647,18 @@ store_signed_one(struct store_w *w, struct signed_ctx *c, size_t i, int ok, cons
 /* Start checking events [begin, begin + STORE_VERIFY_CHUNK) on the pool, into
  * the flags and hashes of chunk parity x. */
 static void
-store_verify_chunk(struct signed_ctx *c, pool_verify_job *job, size_t begin, int x)
+store_verify_chunk(struct signed_ctx *c, jobs_verify_job *job, size_t begin, int x)
 {
     size_t count = c->n - begin < STORE_VERIFY_CHUNK ? c->n - begin : STORE_VERIFY_CHUNK;
-    *job = (pool_verify_job){ c->vok[x], c->events + begin, c->lens + begin, c->vh[x] };
-    pool_verify_start(c->pool, job, count);
+    *job = (jobs_verify_job){ c->vok[x], c->events + begin, c->lens + begin, c->vh[x] };
+    jobs_verify_start(c->pool, job, count);
 }
 
 static int
 store_signed_txn(struct store_w *w, void *vctx)
 {
     struct signed_ctx *c = vctx;
-    pool_verify_job job;
+    jobs_verify_job job;
     int error = 0;
 
     c->appended = 0;

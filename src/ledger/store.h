@@ -175,7 +175,7 @@ int store_append_signed_keep_forks(avow_ledger *ledger, avow_append_result *res,
 
 /* The same with the signatures already checked by the caller: verified[i] = 1
  * when event i decoded strictly and its signature held, and then hashes[i]
- * (may be NULL) holds its hashes (pool_verify_start()); the others are
+ * (may be NULL) holds its hashes (jobs_verify_start()); the others are
  * checked in the transaction. Internal: never a public "trust me" flag. */
 int store_append_signed_checked(avow_ledger *ledger, avow_append_result *res, size_t *forks,
                                 const unsigned char *const *events, const size_t *lens, size_t n,

@@ -8,7 +8,7 @@
  *  1. verify only reads: one read transaction, a consistent snapshot.
  *  2. Each problem is reported once, with the log index, seq and id when known.
  *  3. Problems are reported in log order, exactly as a one-thread check would:
- *     the workers of src/event/pool.c only decode, hash and check signatures of a
+ *     the workers of src/util/pool.c only decode, hash and check signatures of a
  *     chunk of events (pure functions of bytes borrowed from the map); every
  *     LMDB read and every report happens in the calling thread, chunk after
  *     chunk, while the workers already check the next chunk.
@@ -35,7 +35,7 @@
 
 #include "event/codec.h"
 #include "tlog/merkle.h"
-#include "event/pool.h"
+#include "util/pool.h"
 #include "ledger/store_int.h"
 
 /* Events checked per chunk by the pool (two chunks are in flight). */

@@ -41,7 +41,7 @@
 
 #include <sodium.h>
 
-#include "event/pool.h"
+#include "event/jobs.h"
 #include "project/projection.h"
 #include "replicate/sync.h"
 
@@ -746,7 +746,7 @@ struct session {
     /* Receive pipeline (invariant 7): the batch parsed last is verified on
      * the pool while the one before it, already verified, is appended. */
     pool *pool;
-    pool_verify_job vjob;
+    jobs_verify_job vjob;
     unsigned char *ok;  /* per event of evs: verified */
     codec_hashes *hash; /* per verified event of evs: its hashes */
     avow_buf pin;       /* the pending batch: its frame, events, flags */
@@ -1077,7 +1077,7 @@ recv_batch(struct session *s, uint32_t n)
     s->vjob.events = s->evs;
     s->vjob.lens = s->lens;
     s->vjob.hashes = s->hash;
-    pool_verify_start(s->pool, &s->vjob, n);
+    jobs_verify_start(s->pool, &s->vjob, n);
     error = recv_flush(s);
     pool_wait(s->pool);
     if (error < 0) {

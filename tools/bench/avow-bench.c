@@ -45,7 +45,7 @@
 #include "event/codec.h"
 #include "crypto/keys.h"
 #include "tlog/merkle.h"
-#include "event/pool.h"
+#include "util/pool.h"
 #include "ledger/store.h"
 
 /* src/util/limits.h shadows <limits.h> on this include path: our own bound. */
