@@ -3,9 +3,13 @@
  * append.c - events join the log: drafts signed here
  * (avow_ledger_append, avow_ledger_append_drafts) and events signed elsewhere
  * (avow_ledger_append_signed, and the sync, bundle and import paths through
- * store_append_signed_*). Each event is checked, written with its core index
- * entries (store_index_event) and handed to every derived table
- * (ledger/table.h) in the same write transaction.
+ * store_append_signed_*). Both run one pipeline (append_txn): chunk by
+ * chunk, the pool signs the drafts or verifies the signed events of the
+ * next chunk while this thread checks each event of this one, writes it with
+ * its core index entries (append_index_event) and hands it to every derived
+ * table (ledger/table.h), in one write transaction. A kind (append_kind)
+ * supplies only what differs: how a chunk is prepared and what the pool
+ * does with it, the checks of one event, fork handling, and the end.
  *
  * Invariants (tests/unit/test_store.c and avow_ledger_verify() check them):
  *  1. The log only grows: "events" records are written with MDB_APPEND at
@@ -34,7 +38,7 @@
  *     (author, seq), not by its id: every id in "ids" is a chain event's
  *     (fork evidence has none).
  *  7. Before a batch, the map is grown to hold it with room to spare
- *     (store_reserve), so that a batch is seldom redone whole, signatures and
+ *     (append_reserve), so that a batch is seldom redone whole, signatures and
  *     all, for MDB_MAP_FULL (store.c invariant 1 remains the fallback).
  */
 #include <inttypes.h>
@@ -58,7 +62,7 @@
 #define STORE_VERIFY_CHUNK 1024
 
 static int
-store_idq_push(struct store_idq *q, const unsigned char *id, const unsigned char ik[8])
+append_idq_push(struct store_idq *q, const unsigned char *id, const unsigned char ik[8])
 {
     if (q->n == q->cap) {
         size_t cap = q->cap > 0 ? 2 * q->cap : 1024;
@@ -77,7 +81,7 @@ store_idq_push(struct store_idq *q, const unsigned char *id, const unsigned char
 }
 
 static int
-store_idq_cmp(const void *a, const void *b)
+append_idq_cmp(const void *a, const void *b)
 {
     uint64_t x = ((const struct store_idq_entry *)a)->order;
     uint64_t y = ((const struct store_idq_entry *)b)->order;
@@ -96,7 +100,7 @@ store_idq_flush(struct store_w *w)
     if (q == NULL || q->n == 0) {
         return 0;
     }
-    qsort(q->e, q->n, sizeof(*q->e), store_idq_cmp);
+    qsort(q->e, q->n, sizeof(*q->e), append_idq_cmp);
     if ((rc = mdb_cursor_open(w->txn, w->ledger->dbi[STORE_DB_IDS], &cur)) != 0) {
         return store_mdb_error(w->ledger, rc, store_db_names[STORE_DB_IDS]);
     }
@@ -125,7 +129,7 @@ store_idq_flush(struct store_w *w)
  * map that cannot grow now is grown, or refused, on MDB_MAP_FULL.
  */
 static void
-store_reserve(avow_ledger *ledger, uint64_t bytes)
+append_reserve(avow_ledger *ledger, uint64_t bytes)
 {
     MDB_envinfo info;
     MDB_stat st;
@@ -148,7 +152,7 @@ store_reserve(avow_ledger *ledger, uint64_t bytes)
 /* Write ev (already checked) and all its index entries (invariants 1, 2;
  * lookup.c invariant 1). */
 static int
-store_index_event(struct store_w *w, const avow_event *ev, const codec_hashes *h)
+append_index_event(struct store_w *w, const avow_event *ev, const codec_hashes *h)
 {
     const unsigned char *id = h->id;
     const avow_ledger *ledger = w->ledger;
@@ -173,7 +177,7 @@ store_index_event(struct store_w *w, const avow_event *ev, const codec_hashes *h
         return error;
     }
     if (w->idq != NULL) {
-        error = store_idq_push(w->idq, id, ik); /* invariant 6 */
+        error = append_idq_push(w->idq, id, ik); /* invariant 6 */
     } else {
         error = store_put(w, STORE_DB_IDS, id, AVOW_EVENT_ID_BYTES, ik, 8, MDB_NOOVERWRITE);
     }
@@ -223,7 +227,7 @@ store_index_event(struct store_w *w, const avow_event *ev, const codec_hashes *h
 /* Keep fork evidence in the tables that hold it (table.h invariant 2).
  * @return 1 when new evidence was stored, 0 when it was held already. */
 static int
-store_keep_fork(struct store_w *w, const avow_event *ev, const unsigned char *id)
+append_keep_fork(struct store_w *w, const avow_event *ev, const unsigned char *id)
 {
     int kept = 0;
     for (size_t i = 0; i < w->ledger->ntables; i++) {
@@ -239,8 +243,8 @@ store_keep_fork(struct store_w *w, const avow_event *ev, const unsigned char *id
 
 /* The retraction target of ev must be an earlier event of ev's author. */
 static int
-store_check_target(const avow_ledger *ledger, MDB_txn *txn, const avow_event *ev, int code_missing,
-                   int code_other)
+append_check_target(const avow_ledger *ledger, MDB_txn *txn, const avow_event *ev, int code_missing,
+                    int code_other)
 {
     char hex[AVOW_HEX_ID_LEN + 1];
     MDB_val raw;
@@ -269,61 +273,207 @@ store_check_target(const avow_ledger *ledger, MDB_txn *txn, const avow_event *ev
     return 0;
 }
 
+/* ---- the pipeline ------------------------------------------------------- */
+
+struct append_batch;
+
+/*
+ * The steps in which drafts and signed events differ (invariant 5: the pool
+ * signs drafts, or verifies signed events, one chunk ahead of this thread).
+ */
+struct append_kind {
+    /* At the start of each attempt of the transaction (it may be redone). */
+    int (*begin)(struct store_w *w, struct append_batch *b);
+    /* This thread, while the pool works on the other chunk: make chunk x
+     * (events base ...) ready. @return its count; 0 when there is no more. */
+    size_t (*prepare)(struct append_batch *b, int x, size_t base);
+    /* Hand chunk x to the pool (done at once without one). */
+    void (*start)(struct append_batch *b, int x, size_t base, size_t count);
+    /* Check and index event i, item j of chunk x. */
+    int (*one)(struct store_w *w, struct append_batch *b, int x, size_t j, size_t i);
+    /* After the last chunk, when every event was indexed. */
+    int (*end)(struct store_w *w, struct append_batch *b);
+};
+
+/* A batch in the pipeline: the first member of each kind's context. */
+struct append_batch {
+    const struct append_kind *kind;
+    size_t n;
+    size_t failed_at;     /* the event that failed */
+    size_t trim_every;    /* trim the map's pages every this many events (0: never) */
+    pool *pool;           /* NULL: the kind's work runs in this thread */
+    struct store_idq idq; /* invariant 6 */
+};
+
+/* The one append transaction: chunk by chunk, the pool prepares chunk y
+ * while this thread checks and indexes chunk x, in order. */
+static int
+append_txn(struct store_w *w, void *vctx)
+{
+    struct append_batch *b = vctx;
+    const struct append_kind *k = b->kind;
+    size_t base[2] = { 0, 0 }, count[2] = { 0, 0 };
+    int x = 0, error;
+
+    b->failed_at = 0;
+    b->idq.n = 0;
+    if (b->n >= STORE_BATCH_MIN) {
+        w->idq = &b->idq;
+    }
+    if ((error = k->begin(w, b)) < 0) {
+        return error;
+    }
+    count[0] = k->prepare(b, 0, 0);
+    k->start(b, 0, 0, count[0]);
+    while (count[x] > 0 && error == 0) {
+        int y = !x;
+        base[y] = base[x] + count[x];
+        count[y] = k->prepare(b, y, base[y]);
+        pool_wait(b->pool);
+        if (count[y] > 0) {
+            k->start(b, y, base[y], count[y]);
+        }
+        for (size_t j = 0; j < count[x] && error == 0; j++) {
+            size_t i = base[x] + j;
+            b->failed_at = i;
+            error = k->one(w, b, x, j, i);
+            if (b->trim_every != 0 && (i + 1) % b->trim_every == 0) {
+                store_trim_pages(w->ledger); /* store.c invariant 2: safe inside a write txn */
+            }
+        }
+        x = y;
+    }
+    pool_wait(b->pool);
+    return error < 0 ? error : k->end(w, b);
+}
+
+/* Reserve map room (invariant 7), run the batch in one write transaction. */
+static int
+append_run(avow_ledger *ledger, struct append_batch *b, uint64_t reserve)
+{
+    if (b->n >= STORE_BATCH_MIN) {
+        append_reserve(ledger, reserve);
+    }
+    int error = b->n == 0 ? 0 : store_write(ledger, append_txn, b);
+    free(b->idq.e);
+    b->idq.e = NULL;
+    return error;
+}
+
+/* ---- drafts: signed here ------------------------------------------------ */
+
 struct drafts_ctx {
+    struct append_batch b;
     const avow_key *key;
     const avow_draft *drafts;
-    size_t n;
-    size_t failed_at;
     unsigned char id[AVOW_EVENT_ID_BYTES];
     unsigned char *ids_out;
-    avow_buf buf;
+    /* The chain as encoded so far (invariant 3) and the time of every event. */
+    uint64_t seq;
+    unsigned char prev[AVOW_HASH_BYTES];
+    int64_t at;
+    uint64_t first; /* the log index of the batch's first event */
+    size_t bad;     /* the first draft that does not encode (SIZE_MAX: none) */
+    int bad_error;
     /* Bulk signing (src/event/jobs.c): messages of two chunks of drafts, one signed
      * by the pool while this thread indexes the other. */
-    avow_buf buf2;
-    pool *pool;           /* NULL: sign in this thread */
-    struct store_idq idq; /* invariant 6 */
+    avow_buf buf[2];
+    jobs_sign_job job[2];
     jobs_sign_item items[2][STORE_SIGN_CHUNK];
     codec_hashes hashes[2][STORE_SIGN_CHUNK]; /* content: here; id, leaf: the pool */
 };
 
+/* The author's head (invariant 4: inside the write transaction), the time
+ * of the batch, and the ledger's owner on its first append. */
+static int
+append_drafts_begin(struct store_w *w, struct append_batch *b)
+{
+    struct drafts_ctx *c = (struct drafts_ctx *)(void *)b;
+    const avow_ledger *ledger = w->ledger;
+    const unsigned char *pk = avow_key_public(c->key);
+    unsigned char head_id[AVOW_EVENT_ID_BYTES];
+    int64_t last = INT64_MIN;
+    avow_event ev;
+    MDB_stat st;
+    MDB_val v;
+    int error, rc;
+
+    if ((rc = mdb_stat(w->txn, ledger->dbi[STORE_DB_EVENTS], &st)) != 0) {
+        return store_mdb_error(ledger, rc, store_db_names[STORE_DB_EVENTS]);
+    }
+    c->first = (uint64_t)st.ms_entries;
+    if ((error = store_head_get(ledger, w->txn, pk, &c->seq, c->prev, head_id)) < 0) {
+        return error;
+    }
+    if (c->seq > 0) {
+        if ((error = store_get_by_id(ledger, w->txn, head_id, &v, NULL)) < 0) {
+            return error;
+        }
+        if (avow_event_decode(&ev, v.mv_data, v.mv_size) < 0) {
+            return avow_error_set(AVOW_EIO, "the head event of this author does not decode "
+                                            "(run avow verify)");
+        }
+        last = ev.recorded_at;
+    }
+    error = store_get(ledger, w->txn, STORE_DB_META, "owner", 5, &v);
+    if (error == AVOW_ENOTFOUND) {
+        error = store_put(w, STORE_DB_META, "owner", 5, pk, AVOW_PUBKEY_BYTES, 0);
+    }
+    int64_t now = avow_time_now();
+    c->at = now > last ? now : last;
+    c->bad = SIZE_MAX;
+    c->bad_error = 0;
+    return error;
+}
+
 /*
- * Encode the messages of drafts [*next, ...) into chunk x, each followed by
+ * Encode the messages of drafts base ... into chunk x, each followed by
  * room for its signature. prev chains to the CONTENT hash of the message
  * before (invariant 3), which needs no signature: that is what lets a whole
  * chunk be signed at once. Stops at the first draft that does not encode
- * (*bad, *bad_error). @return the number of messages in the chunk.
+ * (c->bad, c->bad_error). @return the number of messages in the chunk.
  */
 static size_t
-store_encode_chunk(struct drafts_ctx *c, int x, size_t *next, size_t *bad, int *bad_error,
-                   uint64_t *seq, unsigned char prev[AVOW_HASH_BYTES], int64_t at)
+append_drafts_prepare(struct append_batch *b, int x, size_t base)
 {
-    avow_buf *buf = x ? &c->buf2 : &c->buf;
-    size_t k = 0;
+    struct drafts_ctx *c = (struct drafts_ctx *)(void *)b;
+    avow_buf *buf = &c->buf[x];
+    size_t k = 0, next = base;
     int error;
     avow_buf_clear(buf);
-    while (*bad == SIZE_MAX && *next < c->n && k < STORE_SIGN_CHUNK) {
+    while (c->bad == SIZE_MAX && next < b->n && k < STORE_SIGN_CHUNK) {
         size_t off = buf->len;
-        if ((error = codec_encode_message(buf, &c->drafts[*next], avow_key_public(c->key), *seq + 1,
-                                          prev, at)) < 0 ||
+        if ((error = codec_encode_message(buf, &c->drafts[next], avow_key_public(c->key),
+                                          c->seq + 1, c->prev, c->at)) < 0 ||
             (error = avow_buf_grow(buf, AVOW_SIG_BYTES)) < 0) {
-            *bad = *next;
-            *bad_error = error;
+            c->bad = next;
+            c->bad_error = error;
             break;
         }
-        crypto_hash_sha256(prev, buf->ptr + off, buf->len - off);
-        memcpy(c->hashes[x][k].content, prev, AVOW_HASH_BYTES);
+        crypto_hash_sha256(c->prev, buf->ptr + off, buf->len - off);
+        memcpy(c->hashes[x][k].content, c->prev, AVOW_HASH_BYTES);
         c->items[x][k].off = off;
         c->items[x][k].len = buf->len - off;
         buf->len += AVOW_SIG_BYTES;
-        (*seq)++;
-        (*next)++;
+        c->seq++;
+        next++;
         k++;
     }
     return k;
 }
 
+/* Sign chunk x on the pool, and hash each signed event (id, leaf). */
+static void
+append_drafts_start(struct append_batch *b, int x, size_t base, size_t count)
+{
+    struct drafts_ctx *c = (struct drafts_ctx *)(void *)b;
+    (void)base;
+    c->job[x] = (jobs_sign_job){ c->buf[x].ptr, c->items[x], c->key, c->hashes[x] };
+    jobs_sign_start(b->pool, &c->job[x], count);
+}
+
 static int
-store_check_draft(struct store_w *w, const avow_event *ev)
+append_check_draft(struct store_w *w, const avow_event *ev)
 {
     const avow_ledger *ledger = w->ledger;
     int exists;
@@ -337,7 +487,7 @@ store_check_draft(struct store_w *w, const avow_event *ev)
                                   (int)ev->contest.len, ev->contest.ptr, ledger->path);
         }
     } else if (ev->kind == AVOW_KIND_RETRACT) {
-        return store_check_target(ledger, w->txn, ev, AVOW_ENOTFOUND, AVOW_EINVALID);
+        return append_check_target(ledger, w->txn, ev, AVOW_ENOTFOUND, AVOW_EINVALID);
     } else if (ev->contest.ptr != NULL) {
         exists = store_contest_exists(ledger, w->txn, ev->contest.ptr, ev->contest.len);
         if (exists < 0) {
@@ -353,109 +503,71 @@ store_check_draft(struct store_w *w, const avow_event *ev)
 }
 
 static int
-store_drafts_txn(struct store_w *w, void *vctx)
+append_drafts_one(struct store_w *w, struct append_batch *b, int x, size_t j, size_t i)
 {
-    struct drafts_ctx *c = vctx;
-    const avow_ledger *ledger = w->ledger;
-    const unsigned char *pk = avow_key_public(c->key);
-    unsigned char prev[AVOW_HASH_BYTES], head_id[AVOW_EVENT_ID_BYTES];
-    uint64_t seq;
-    int64_t last = INT64_MIN;
-    uint64_t first;
+    struct drafts_ctx *c = (struct drafts_ctx *)(void *)b;
+    const jobs_sign_item *it = &c->items[x][j];
     avow_event ev;
-    MDB_stat st;
-    MDB_val v;
-    int error, rc;
+    int error;
+    if (avow_event_decode(&ev, c->job[x].buf + it->off, it->len + AVOW_SIG_BYTES) < 0) {
+        return store_error_prefix(AVOW_EINVALID, "draft %zu signs to bytes that do not decode", i);
+    }
+    if ((error = append_check_draft(w, &ev)) < 0 ||
+        (error = append_index_event(w, &ev, &c->hashes[x][j])) < 0) {
+        return error;
+    }
+    memcpy(c->id, c->hashes[x][j].id, AVOW_EVENT_ID_BYTES);
+    if (c->ids_out != NULL) {
+        memcpy(c->ids_out + i * AVOW_EVENT_ID_BYTES, c->id, AVOW_EVENT_ID_BYTES);
+    }
+    return 0;
+}
 
-    c->failed_at = 0;
-    c->idq.n = 0;
-    if ((rc = mdb_stat(w->txn, ledger->dbi[STORE_DB_EVENTS], &st)) != 0) {
-        return store_mdb_error(ledger, rc, store_db_names[STORE_DB_EVENTS]);
-    }
-    first = (uint64_t)st.ms_entries;
-    if (c->n >= STORE_BATCH_MIN) {
-        w->idq = &c->idq;
-    }
-    if ((error = store_head_get(ledger, w->txn, pk, &seq, prev, head_id)) < 0) {
-        goto done;
-    }
-    if (seq > 0) {
-        if ((error = store_get_by_id(ledger, w->txn, head_id, &v, NULL)) < 0) {
-            goto done;
-        }
-        if ((error = avow_event_decode(&ev, v.mv_data, v.mv_size)) < 0) {
-            error = avow_error_set(AVOW_EIO, "the head event of this author does not decode "
-                                             "(run avow verify)");
-            goto done;
-        }
-        last = ev.recorded_at;
-    }
-    error = store_get(ledger, w->txn, STORE_DB_META, "owner", 5, &v);
-    if (error == AVOW_ENOTFOUND) {
-        error = store_put(w, STORE_DB_META, "owner", 5, pk, AVOW_PUBKEY_BYTES, 0);
-    }
-    if (error < 0) {
-        goto done;
-    }
-
-    int64_t now = avow_time_now();
-    int64_t at = now > last ? now : last;
-    jobs_sign_job job[2];
-    size_t base[2], count[2], next = 0, bad = SIZE_MAX;
-    int x = 0, bad_error = 0;
-    /* Pipeline: encode chunk y, sign it on the pool while chunk x is indexed. */
-    base[0] = 0;
-    count[0] = store_encode_chunk(c, 0, &next, &bad, &bad_error, &seq, prev, at);
-    job[0] = (jobs_sign_job){ c->buf.ptr, c->items[0], c->key, c->hashes[0] };
-    jobs_sign_start(c->pool, &job[0], count[0]);
-    while (count[x] > 0) {
-        int y = !x;
-        base[y] = next;
-        count[y] = store_encode_chunk(c, y, &next, &bad, &bad_error, &seq, prev, at);
-        pool_wait(c->pool);
-        job[y] = (jobs_sign_job){ y ? c->buf2.ptr : c->buf.ptr, c->items[y], c->key, c->hashes[y] };
-        jobs_sign_start(c->pool, &job[y], count[y]);
-        for (size_t j = 0; j < count[x]; j++) {
-            size_t i = base[x] + j;
-            const jobs_sign_item *it = &c->items[x][j];
-            c->failed_at = i;
-            if ((error = avow_event_decode(&ev, job[x].buf + it->off, it->len + AVOW_SIG_BYTES)) <
-                0) {
-                error = store_error_prefix(AVOW_EINVALID,
-                                           "draft %zu signs to bytes that do not decode", i);
-                goto done;
-            }
-            if ((error = store_check_draft(w, &ev)) < 0) {
-                goto done;
-            }
-            if ((error = store_index_event(w, &ev, &c->hashes[x][j])) < 0) {
-                goto done;
-            }
-            memcpy(c->id, c->hashes[x][j].id, AVOW_EVENT_ID_BYTES);
-            if (c->ids_out != NULL) {
-                memcpy(c->ids_out + i * AVOW_EVENT_ID_BYTES, c->id, AVOW_EVENT_ID_BYTES);
-            }
-        }
-        x = y;
-    }
-    if (bad != SIZE_MAX) {
+/* The draft that did not encode, if any; then the ids queue (invariant 6). */
+static int
+append_drafts_end(struct store_w *w, struct append_batch *b)
+{
+    struct drafts_ctx *c = (struct drafts_ctx *)(void *)b;
+    int error;
+    if (c->bad != SIZE_MAX) {
         /* Encode the draft again to record its reason on this thread. */
         avow_buf scratch = AVOW_BUF_INIT;
-        c->failed_at = bad;
-        error = codec_encode_message(&scratch, &c->drafts[bad], pk, seq + 1, prev, at);
+        b->failed_at = c->bad;
+        error = codec_encode_message(&scratch, &c->drafts[c->bad], avow_key_public(c->key),
+                                     c->seq + 1, c->prev, c->at);
         avow_buf_dispose(&scratch);
         if (error == 0) {
-            error = avow_error_set(bad_error, "draft %zu: %s", bad, avow_strerror(bad_error));
+            error =
+              avow_error_set(c->bad_error, "draft %zu: %s", c->bad, avow_strerror(c->bad_error));
         }
-        goto done;
+        return error;
     }
     if ((error = store_idq_flush(w)) < 0) {
-        c->failed_at = c->idq.failed >= first && c->idq.failed - first < c->n
-                         ? (size_t)(c->idq.failed - first)
+        b->failed_at = b->idq.failed >= c->first && b->idq.failed - c->first < b->n
+                         ? (size_t)(b->idq.failed - c->first)
                          : 0;
     }
-done:
-    pool_wait(c->pool);
+    return error;
+}
+
+static const struct append_kind append_drafts_kind = {
+    append_drafts_begin, append_drafts_prepare, append_drafts_start,
+    append_drafts_one,   append_drafts_end,
+};
+
+/* A batch of drafts in ctx c (zeroed), its arguments checked. */
+static int
+append_drafts(avow_ledger *ledger, struct drafts_ctx *c, pool *p, const avow_key *key,
+              const avow_draft *drafts, size_t n)
+{
+    c->b.kind = &append_drafts_kind;
+    c->b.n = n;
+    c->b.pool = p;
+    c->key = key;
+    c->drafts = drafts;
+    int error = append_run(ledger, &c->b, (uint64_t)n * STORE_RESERVE_PER_EVENT);
+    avow_buf_dispose(&c->buf[0]);
+    avow_buf_dispose(&c->buf[1]);
     return error;
 }
 
@@ -468,21 +580,11 @@ store_append_drafts(avow_ledger *ledger, struct pool *p, size_t *failed_at, unsi
     if (ledger == NULL || key == NULL || (drafts == NULL && n > 0)) {
         return avow_error_set(AVOW_EINVALID, "avow_ledger_append_drafts: missing argument");
     }
-    c.key = key;
-    c.drafts = drafts;
-    c.n = n;
     c.ids_out = ids_out;
-    c.pool = p;
-    if (n >= STORE_BATCH_MIN) {
-        store_reserve(ledger, (uint64_t)n * STORE_RESERVE_PER_EVENT);
-    }
-    int error = n == 0 ? 0 : store_write(ledger, store_drafts_txn, &c);
+    int error = append_drafts(ledger, &c, p, key, drafts, n);
     if (failed_at != NULL) {
-        *failed_at = error < 0 ? c.failed_at : n;
+        *failed_at = error < 0 ? c.b.failed_at : n;
     }
-    avow_buf_dispose(&c.buf);
-    avow_buf_dispose(&c.buf2);
-    free(c.idq.e);
     return error;
 }
 
@@ -509,33 +611,29 @@ avow_ledger_append(avow_ledger *ledger, unsigned char id_out[AVOW_EVENT_ID_BYTES
     if (ledger == NULL || key == NULL || draft == NULL) {
         return avow_error_set(AVOW_EINVALID, "avow_ledger_append: missing argument");
     }
-    c.key = key;
-    c.drafts = draft;
-    c.n = 1;
-    int error = store_write(ledger, store_drafts_txn, &c);
+    int error = append_drafts(ledger, &c, NULL, key, draft, 1);
     if (error == 0 && id_out != NULL) {
         memcpy(id_out, c.id, AVOW_EVENT_ID_BYTES);
     }
-    avow_buf_dispose(&c.buf);
     return error;
 }
 
+/* ---- signed events: verified here or on the pool ------------------------ */
+
 struct signed_ctx {
+    struct append_batch b;
     const unsigned char *const *events;
     const size_t *lens;
-    size_t n;
-    size_t failed_at;
     size_t appended;
     size_t duplicates;
     const unsigned char *verified; /* n flags: 1 = signature already checked (or NULL) */
     const codec_hashes *hashes;    /* n: the hashes of the verified ones (or NULL) */
     int keep_forks;                /* a fork is kept as evidence (table.h on_fork), not refused */
-    int trim;                      /* keep the map's pages within budget as it goes (sync) */
     size_t forks;                  /* new fork evidence stored */
-    struct store_idq idq;          /* invariant 6 */
-    /* Pipelined verification (pool not NULL): chunk k + 1 is checked on the
+    uint64_t reserve;              /* map room for the batch (invariant 7) */
+    /* Pipelined verification (b.pool not NULL): chunk k + 1 is checked on the
      * pool while chunk k is indexed; flags and hashes per chunk, two chunks. */
-    pool *pool;
+    jobs_verify_job job[2];
     unsigned char *vok[2];
     codec_hashes *vh[2];
 };
@@ -543,7 +641,8 @@ struct signed_ctx {
 /* One event of the batch; ok: its signature was checked (strictly decoded
  * too) and h holds its hashes, else both are done here. */
 static int
-store_signed_one(struct store_w *w, struct signed_ctx *c, size_t i, int ok, const codec_hashes *h)
+append_signed_check(struct store_w *w, struct signed_ctx *c, size_t i, int ok,
+                    const codec_hashes *h)
 {
     const avow_ledger *ledger = w->ledger;
     unsigned char hhash[AVOW_HASH_BYTES];
@@ -555,7 +654,6 @@ store_signed_one(struct store_w *w, struct signed_ctx *c, size_t i, int ok, cons
     MDB_val v;
     int error;
 
-    c->failed_at = i;
     if (c->events[i] == NULL) {
         return avow_error_set(AVOW_EINVALID, "event %zu of the batch is missing", i);
     }
@@ -601,7 +699,7 @@ store_signed_one(struct store_w *w, struct signed_ctx *c, size_t i, int ok, cons
     if (error == 0 && c->keep_forks) {
         /* Invariant 3: a second signed event for (author, seq) is evidence, kept
          * outside the chain (src/replicate/sync.c). */
-        if ((error = store_keep_fork(w, &ev, h->id)) < 0) {
+        if ((error = append_keep_fork(w, &ev, h->id)) < 0) {
             return error;
         }
         if (error == 1) {
@@ -633,87 +731,87 @@ store_signed_one(struct store_w *w, struct signed_ctx *c, size_t i, int ok, cons
                               i, who, ev.seq, hseq);
     }
     if (ev.kind == AVOW_KIND_RETRACT) {
-        if ((error = store_check_target(ledger, w->txn, &ev, AVOW_ECHAIN, AVOW_ECHAIN)) < 0) {
+        if ((error = append_check_target(ledger, w->txn, &ev, AVOW_ECHAIN, AVOW_ECHAIN)) < 0) {
             return store_error_prefix(error, "event %zu of the batch", i);
         }
     }
-    if ((error = store_index_event(w, &ev, h)) < 0) {
+    if ((error = append_index_event(w, &ev, h)) < 0) {
         return error;
     }
     c->appended++;
     return 0;
 }
 
-/* Start checking events [begin, begin + STORE_VERIFY_CHUNK) on the pool, into
- * the flags and hashes of chunk parity x. */
-static void
-store_verify_chunk(struct signed_ctx *c, jobs_verify_job *job, size_t begin, int x)
-{
-    size_t count = c->n - begin < STORE_VERIFY_CHUNK ? c->n - begin : STORE_VERIFY_CHUNK;
-    *job = (jobs_verify_job){ c->vok[x], c->events + begin, c->lens + begin, c->vh[x] };
-    jobs_verify_start(c->pool, job, count);
-}
-
 static int
-store_signed_txn(struct store_w *w, void *vctx)
+append_signed_begin(struct store_w *w, struct append_batch *b)
 {
-    struct signed_ctx *c = vctx;
-    jobs_verify_job job;
-    int error = 0;
-
+    struct signed_ctx *c = (struct signed_ctx *)(void *)b;
+    (void)w;
     c->appended = 0;
     c->duplicates = 0;
     c->forks = 0;
-    c->idq.n = 0;
-    if (c->n >= STORE_BATCH_MIN) {
-        w->idq = &c->idq;
-    }
-    if (c->pool == NULL) {
-        for (size_t i = 0; i < c->n && error == 0; i++) {
-            int ok = c->verified != NULL && c->verified[i];
-            error = store_signed_one(w, c, i, ok, c->hashes != NULL ? &c->hashes[i] : NULL);
-            if (c->trim && (i + 1) % STORE_TRIM_EVERY_RANDOM == 0) {
-                store_trim_pages(w->ledger); /* store.c invariant 2: safe inside a write txn */
-            }
-        }
-    } else {
-        /* Invariant 5: verify the next chunk on the pool while this one is indexed. */
-        store_verify_chunk(c, &job, 0, 0);
-        for (size_t base = 0, k = 0; base < c->n && error == 0; base += STORE_VERIFY_CHUNK, k++) {
-            int x = (int)(k & 1);
-            size_t count = c->n - base < STORE_VERIFY_CHUNK ? c->n - base : STORE_VERIFY_CHUNK;
-            pool_wait(c->pool);
-            if (base + count < c->n) {
-                store_verify_chunk(c, &job, base + count, !x);
-            }
-            for (size_t j = 0; j < count && error == 0; j++) {
-                error = store_signed_one(w, c, base + j, c->vok[x][j], &c->vh[x][j]);
-            }
-        }
-        pool_wait(c->pool);
-    }
-    return error < 0 ? error : store_idq_flush(w);
+    return 0;
 }
+
+static size_t
+append_signed_prepare(struct append_batch *b, int x, size_t base)
+{
+    (void)x;
+    return b->n - base < STORE_VERIFY_CHUNK ? b->n - base : STORE_VERIFY_CHUNK;
+}
+
+/* Check the events of chunk x on the pool (without one: in the transaction). */
+static void
+append_signed_start(struct append_batch *b, int x, size_t base, size_t count)
+{
+    struct signed_ctx *c = (struct signed_ctx *)(void *)b;
+    if (b->pool != NULL) {
+        c->job[x] = (jobs_verify_job){ c->vok[x], c->events + base, c->lens + base, c->vh[x] };
+        jobs_verify_start(b->pool, &c->job[x], count);
+    }
+}
+
+static int
+append_signed_one(struct store_w *w, struct append_batch *b, int x, size_t j, size_t i)
+{
+    struct signed_ctx *c = (struct signed_ctx *)(void *)b;
+    if (b->pool != NULL) {
+        return append_signed_check(w, c, i, c->vok[x][j], &c->vh[x][j]);
+    }
+    return append_signed_check(w, c, i, c->verified != NULL && c->verified[i],
+                               c->hashes != NULL ? &c->hashes[i] : NULL);
+}
+
+static int
+append_signed_end(struct store_w *w, struct append_batch *b)
+{
+    (void)b;
+    return store_idq_flush(w); /* invariant 6 */
+}
+
+static const struct append_kind append_signed_kind = {
+    append_signed_begin, append_signed_prepare, append_signed_start,
+    append_signed_one,   append_signed_end,
+};
 
 /* The batch, its signatures checked on every core as it is indexed. */
 static int
-store_append_signed_pooled(avow_ledger *ledger, struct signed_ctx *c)
+append_signed_pooled(avow_ledger *ledger, struct signed_ctx *c)
 {
     int error;
-    if (c->n >= POOL_MIN_BATCH && pool_cores() > 1 && pool_new(&c->pool, (size_t)-1) == 0) {
+    if (c->b.n >= POOL_MIN_BATCH && pool_cores() > 1 && pool_new(&c->b.pool, (size_t)-1) == 0) {
         for (int x = 0; x < 2; x++) {
             c->vok[x] = malloc(STORE_VERIFY_CHUNK);
             c->vh[x] = malloc(STORE_VERIFY_CHUNK * sizeof(codec_hashes));
             if (c->vok[x] == NULL || c->vh[x] == NULL) {
                 /* No room to pipeline: check in the transaction instead. */
-                pool_free(c->pool);
-                c->pool = NULL;
+                pool_free(c->b.pool);
+                c->b.pool = NULL;
             }
         }
     }
-    error = c->n == 0 ? 0 : store_write(ledger, store_signed_txn, c);
-    free(c->idq.e);
-    pool_free(c->pool);
+    error = append_run(ledger, &c->b, c->reserve);
+    pool_free(c->b.pool);
     for (int x = 0; x < 2; x++) {
         free(c->vok[x]);
         free(c->vh[x]);
@@ -723,34 +821,34 @@ store_append_signed_pooled(avow_ledger *ledger, struct signed_ctx *c)
 
 /* The context of a batch of signed events, its arguments checked. */
 static int
-store_signed_begin(struct signed_ctx *c, avow_ledger *ledger, const unsigned char *const *events,
+append_signed_init(struct signed_ctx *c, avow_ledger *ledger, const unsigned char *const *events,
                    const size_t *lens, size_t n, const char *caller)
 {
     memset(c, 0, sizeof(*c));
     if (ledger == NULL || (n > 0 && (events == NULL || lens == NULL))) {
         return avow_error_set(AVOW_EINVALID, "%s: missing argument", caller);
     }
+    c->b.kind = &append_signed_kind;
+    c->b.n = n;
     c->events = events;
     c->lens = lens;
-    c->n = n;
     if (n >= STORE_BATCH_MIN) {
-        uint64_t bytes = (uint64_t)n * STORE_RESERVE_PER_EVENT;
+        c->reserve = (uint64_t)n * STORE_RESERVE_PER_EVENT;
         for (size_t i = 0; i < n; i++) {
             /* Longer ones are refused later; they reserve no more. */
-            bytes += lens[i] < AVOW_EVENT_MAX_BYTES ? lens[i] : AVOW_EVENT_MAX_BYTES;
+            c->reserve += lens[i] < AVOW_EVENT_MAX_BYTES ? lens[i] : AVOW_EVENT_MAX_BYTES;
         }
-        store_reserve(ledger, bytes);
     }
     return 0;
 }
 
 static void
-store_signed_result(const struct signed_ctx *c, int error, avow_append_result *res, size_t *forks)
+append_signed_result(const struct signed_ctx *c, int error, avow_append_result *res, size_t *forks)
 {
     if (res != NULL) {
         res->appended = error < 0 ? 0 : c->appended;
         res->duplicates = error < 0 ? 0 : c->duplicates;
-        res->failed_at = error < 0 ? c->failed_at : c->n;
+        res->failed_at = error < 0 ? c->b.failed_at : c->b.n;
     }
     if (forks != NULL) {
         *forks = error < 0 ? 0 : c->forks;
@@ -762,12 +860,12 @@ avow_ledger_append_signed(avow_ledger *ledger, avow_append_result *res,
                           const unsigned char *const *events, const size_t *lens, size_t n)
 {
     struct signed_ctx c;
-    int error = store_signed_begin(&c, ledger, events, lens, n, "avow_ledger_append_signed");
+    int error = append_signed_init(&c, ledger, events, lens, n, "avow_ledger_append_signed");
     if (error < 0) {
         return error;
     }
-    error = store_append_signed_pooled(ledger, &c);
-    store_signed_result(&c, error, res, NULL);
+    error = append_signed_pooled(ledger, &c);
+    append_signed_result(&c, error, res, NULL);
     return error;
 }
 
@@ -777,19 +875,19 @@ store_append_signed_checked(avow_ledger *ledger, avow_append_result *res, size_t
                             const unsigned char *verified, const codec_hashes *hashes)
 {
     struct signed_ctx c;
-    int error = store_signed_begin(&c, ledger, events, lens, n, "store_append_signed_checked");
+    int error = append_signed_init(&c, ledger, events, lens, n, "store_append_signed_checked");
     if (error < 0) {
         return error;
     }
     c.keep_forks = 1;
-    c.trim = 1; /* sync receive: its peak resident size is a target (store.h) */
+    /* Sync receive: its peak resident size is a target (store.h). */
+    c.b.trim_every = STORE_TRIM_EVERY_RANDOM;
     /* Events not marked verified (or all, without flags) are checked in the
      * transaction, which reports the first failure in order. */
     c.verified = verified;
     c.hashes = hashes;
-    error = n == 0 ? 0 : store_write(ledger, store_signed_txn, &c);
-    free(c.idq.e);
-    store_signed_result(&c, error, res, forks);
+    error = append_run(ledger, &c.b, c.reserve);
+    append_signed_result(&c, error, res, forks);
     return error;
 }
 
@@ -798,12 +896,12 @@ store_append_signed_keep_forks(avow_ledger *ledger, avow_append_result *res, siz
                                const unsigned char *const *events, const size_t *lens, size_t n)
 {
     struct signed_ctx c;
-    int error = store_signed_begin(&c, ledger, events, lens, n, "store_append_signed_keep_forks");
+    int error = append_signed_init(&c, ledger, events, lens, n, "store_append_signed_keep_forks");
     if (error < 0) {
         return error;
     }
     c.keep_forks = 1;
-    error = store_append_signed_pooled(ledger, &c);
-    store_signed_result(&c, error, res, forks);
+    error = append_signed_pooled(ledger, &c);
+    append_signed_result(&c, error, res, forks);
     return error;
 }
