@@ -31,7 +31,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "event/pool.h"
+#include "event/jobs.h"
 #include "replicate/accept.h"
 #include "replicate/plan.h"
 #include "replicate/wire.h"
@@ -54,7 +54,7 @@ struct session {
     /* Receive pipeline (invariant 4): the batch parsed last is verified on
      * the pool while the one before it, already verified, is appended. */
     pool *pool;
-    pool_verify_job vjob;
+    jobs_verify_job vjob;
     unsigned char *ok;  /* per event of evs: verified */
     codec_hashes *hash; /* per verified event of evs: its hashes */
     avow_buf pin;       /* the pending batch: its frame, events, flags */
@@ -255,7 +255,7 @@ session_recv_batch(struct session *s, uint32_t n)
     s->vjob.events = s->evs;
     s->vjob.lens = s->lens;
     s->vjob.hashes = s->hash;
-    pool_verify_start(s->pool, &s->vjob, n);
+    jobs_verify_start(s->pool, &s->vjob, n);
     error = session_recv_flush(s);
     pool_wait(s->pool);
     if (error < 0) {
