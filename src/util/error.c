@@ -81,15 +81,3 @@ avow_error_clear(void)
 {
     last_error[0] = '\0';
 }
-
-#include <sodium.h>
-
-/* libsodium must be initialised before its first use; doing it when the
- * library loads keeps every entry point safe without an avow_init() call. */
-__attribute__((constructor)) static void
-library_init(void)
-{
-    if (sodium_init() < 0) {
-        abort();
-    }
-}
