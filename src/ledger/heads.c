@@ -16,8 +16,6 @@
 
 #include "ledger/store_int.h"
 
-_Static_assert(STORE_HEAD_BYTES == 8 + AVOW_HASH_BYTES + AVOW_EVENT_ID_BYTES, "the heads value");
-
 void
 store_head_encode(unsigned char out[STORE_HEAD_BYTES], uint64_t seq,
                   const unsigned char hash[AVOW_HASH_BYTES],

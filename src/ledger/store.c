@@ -151,7 +151,8 @@ store_error_prefix(int code, const char *fmt, ...)
     va_list ap;
     (void)snprintf(detail, sizeof(detail), "%s", avow_error_last());
     va_start(ap, fmt);
-    int n = vsnprintf(head, sizeof(head), fmt, ap);
+    int n =
+      vsnprintf(head, sizeof(head), fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
     va_end(ap);
     if (n < 0) {
         head[0] = '\0';

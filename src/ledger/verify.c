@@ -104,7 +104,8 @@ verify_vreport(struct verify_state *s, uint64_t index, uint64_t seq, const unsig
 {
     char what[512];
     avow_problem p;
-    int n = vsnprintf(what, sizeof(what), fmt, ap);
+    int n =
+      vsnprintf(what, sizeof(what), fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
     if (n < 0) {
         what[0] = '\0';
     }

@@ -67,6 +67,7 @@ avow_error_set(int code, const char *fmt, ...)
     char scratch[sizeof(last_error)];
     va_list ap;
     va_start(ap, fmt);
+    /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start is above */
     int n = vsnprintf(scratch, sizeof(scratch), fmt, ap);
     va_end(ap);
     if (n < 0) {
