@@ -12,10 +12,12 @@
  * Invariants asserted:
  *  1. note_parse() accepts nothing longer than NOTE_MAX_BYTES; what it accepts
  *     has a text that is a prefix of the input, ends in a newline and is
- *     followed by the blank line; 1..NOTE_MAX_SIGS signatures whose names
- *     are valid key names and lie inside the signature part.
- *  2. Canonical: an accepted note re-serializes (text, blank line, one
- *     note_put_sig_line() per signature) to exactly the input bytes.
+ *     followed by the blank line; 1..NOTE_MAX_SIGS signature lines, each a
+ *     non-empty name without a space and a non-empty rest, inside the
+ *     signature part (their content is judged only for a trusted name).
+ *  2. Canonical: an accepted note whose lines all have valid names and
+ *     decode re-serializes (text, blank line, one note_put_sig_line() per
+ *     signature) to exactly the input bytes.
  *  3. note_checkpoint_parse() accepts a text that note_checkpoint_text()
  *     plus its extension lines reproduces byte for byte; the origin is a
  *     valid key name-sized line.
@@ -140,15 +142,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(avow_buf_put(&again, msg, n->text_len + 1) == 0);
         for (size_t i = 0; i < n->n_sigs; i++) {
             const note_sig *s = &n->sigs[i];
-            FUZZ_ASSERT(note_name_valid(s->name, s->name_len));
-            FUZZ_ASSERT(s->name > msg + n->text_len && s->name + s->name_len < msg + size);
-            FUZZ_ASSERT(s->sig_len >= 1);
-            if (s->sig_len > NOTE_SIG_KEEP) {
+            note_sig_bytes d;
+            FUZZ_ASSERT(s->name_len >= 1 && s->b64_len >= 1);
+            FUZZ_ASSERT(s->name > msg + n->text_len && s->b64 + s->b64_len < msg + size);
+            FUZZ_ASSERT(memchr(s->name, ' ', s->name_len) == NULL);
+            if (!note_name_valid(s->name, s->name_len) || note_sig_decode(&d, s) < 0 ||
+                d.sig_len > NOTE_SIG_KEEP) {
                 keep_all = 0;
                 continue;
             }
             FUZZ_ASSERT(
-              note_put_sig_line(&again, s->name, s->name_len, s->key_id, s->sig, s->sig_len) == 0);
+              note_put_sig_line(&again, s->name, s->name_len, d.key_id, d.sig, d.sig_len) == 0);
         }
         if (keep_all) {
             FUZZ_ASSERT(again.len == size && memcmp(again.ptr, msg, size) == 0);
