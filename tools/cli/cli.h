@@ -158,7 +158,14 @@ int cli_check_id_text(const char *text);
 
 /* Parse a public key given on the command line (64 hex). 0, or exit 2 after
  * printing "bad public key" with the help of command. */
+/* A public key: 64 hex or a vkey of the given type (AVOW_SIG_ED25519 for logs
+ * and authors, AVOW_SIG_COSIG for witnesses); another type is a usage error. */
+int cli_parse_vkey(avow_vkey *out, const char *text, int type, const char *command);
+/* An author's or a log's key (hex or a type 0x01 vkey) into pk; exit 2 when bad. */
 int cli_parse_pubkey(unsigned char pk[AVOW_PUBKEY_BYTES], const char *text, const char *command);
+/* A witness's key (hex or a type 0x04 vkey) into pk; exit 2 when bad. */
+int cli_parse_witness_key(unsigned char pk[AVOW_PUBKEY_BYTES], const char *text,
+                          const char *command);
 
 /* Open the ledger of ctx (read-only or not). Exit code or 0. */
 int cli_open_ledger(avow_ledger **out, const cli_ctx *ctx, unsigned int flags);

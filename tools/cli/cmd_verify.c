@@ -150,8 +150,8 @@ check_checkpoint(cli_ctx *ctx, avow_ledger *ledger, const char *path, const char
         goto done;
     }
     for (size_t i = 0; i < n_witnesses; i++) {
-        if ((status =
-               cli_parse_pubkey(keys + (1 + i) * AVOW_PUBKEY_BYTES, witnesses[i], "verify")) != 0) {
+        if ((status = cli_parse_witness_key(keys + (1 + i) * AVOW_PUBKEY_BYTES, witnesses[i],
+                                            "verify")) != 0) {
             goto done;
         }
     }

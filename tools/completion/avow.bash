@@ -82,6 +82,7 @@ _avow() {
         subs="new show rotate"
         [[ $sub == new ]] && opts="--passphrase" && files=1
         [[ $sub == rotate ]] && opts="--passphrase" && files=1
+        [[ $sub == show ]] && opts="--vkey --witness"
         ;;
     contest)
         subs="new"
