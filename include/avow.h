@@ -1222,6 +1222,45 @@ AVOW_EXTERN int avow_import(avow_ledger *ledger, avow_import_result *res, const 
 /** @} */
 /* END interchange API */
 
+/* BEGIN publish API */
+/** @defgroup avow_publish Publishing: the log as C2SP tlog-tiles (docs/PUBLISHING.md)
+ *
+ * A directory any static web server or object store can serve: `checkpoint`
+ * (a signed note), `tile/<L>/<N>[.p/<W>]` (the Merkle tree, 256 hashes a
+ * tile) and `tile/entries/<N>[.p/<W>]` (entry bundles: each entry a big-endian
+ * uint16 length and the canonical event bytes, so an event's id is SHA-256 of
+ * its entry and its leaf SHA-256(0x00 || entry)). N is written in 3-digit
+ * path elements, all but the last prefixed with "x" (1234067 is
+ * x001/x234/067).
+ * @{ */
+
+/** What avow_publish() did. */
+typedef struct avow_publish_stats {
+    uint64_t size;            /**< entries in the published tree (its checkpoint's size) */
+    uint64_t old_size;        /**< the size DIR's checkpoint had before (0: none) */
+    uint64_t tiles_written;   /**< hash tiles written, full and partial */
+    uint64_t bundles_written; /**< entry bundles written, full and partial */
+    uint64_t bytes_written;   /**< bytes of tiles, bundles and the checkpoint */
+} avow_publish_stats;
+
+/**
+ * Publish the log to dir (created if missing) as C2SP tlog-tiles: sign a
+ * checkpoint of the whole log with key (stored like avow_checkpoint_create()),
+ * write every tile and entry bundle that tree needs and dir lacks, then
+ * replace dir/checkpoint atomically (rename, after the tiles are on disk), so
+ * a reader never sees a checkpoint whose tiles are missing. Incremental: the
+ * full tiles of dir's previous checkpoint are there and are not read or
+ * written again (a full tile is written once, never replaced); partial tiles
+ * are new files (another width, another path). One publish at a time per dir.
+ * @return 0, AVOW_EEXISTS (dir holds another log, or another history of this
+ *         one: its checkpoint or a full tile differs), AVOW_EINVALID, AVOW_EIO,
+ *         AVOW_EFULL
+ */
+AVOW_EXTERN int avow_publish(avow_publish_stats *stats, avow_ledger *ledger, const char *dir,
+                             const avow_key *key);
+/** @} */
+/* END publish API */
+
 /* BEGIN chart API */
 /** @defgroup avow_chart Charts: support over time as a standalone SVG document
  * @{ */

@@ -90,6 +90,14 @@ tree_root(unsigned char root[AVOW_HASH_BYTES], const avow_ledger *ledger, store_
 }
 
 int
+tree_node(unsigned char out[AVOW_HASH_BYTES], const avow_ledger *ledger, store_txn *txn,
+          unsigned level, uint64_t index)
+{
+    struct tree_txn c = { NULL, txn, ledger };
+    return tree_node_get(&c, level, index, out);
+}
+
+int
 tree_inclusion(unsigned char *path, size_t *count, const avow_ledger *ledger, store_txn *txn,
                uint64_t index, uint64_t size)
 {

@@ -230,6 +230,7 @@ extern const cli_spec *const cli_init_specs[],
                                                                         *const cli_trust_specs[],
                                                                           *const cli_chart_specs[],
                                                                             *const cli_demo_specs[];
+extern const cli_spec *const cli_publish_specs[];
 
 /* Command groups (one cmd_<group>.c each). */
 int cmd_init(cli_ctx *ctx, int argc, char **argv);
@@ -300,6 +301,8 @@ int cmd_chart(cli_ctx *ctx, int argc, char **argv);
 void cmd_chart_help(FILE *out);
 int cmd_demo(cli_ctx *ctx, int argc, char **argv);
 void cmd_demo_help(FILE *out);
+int cmd_publish(cli_ctx *ctx, int argc, char **argv);
+void cmd_publish_help(FILE *out);
 
 /* cmd_audit.c: helpers for verify --checkpoint/--attestation and explain --evidence. */
 /* Read a whole file ("-": stdin) into out; stops after max + 1 bytes so the
