@@ -1238,8 +1238,8 @@ AVOW_EXTERN int avow_import(avow_ledger *ledger, avow_import_result *res, const 
 typedef struct avow_publish_stats {
     uint64_t size;            /**< entries in the published tree (its checkpoint's size) */
     uint64_t old_size;        /**< the size DIR's checkpoint had before (0: none) */
-    uint64_t tiles_written;   /**< hash tiles written, full and partial */
-    uint64_t bundles_written; /**< entry bundles written, full and partial */
+    uint64_t tiles_written;   /**< hash tiles written (not those already there) */
+    uint64_t bundles_written; /**< entry bundles written (likewise) */
     uint64_t bytes_written;   /**< bytes of tiles, bundles and the checkpoint */
 } avow_publish_stats;
 

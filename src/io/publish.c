@@ -162,7 +162,8 @@ publish_same(const publish *p, const unsigned char *data, size_t len)
     return 0;
 }
 
-/* Write data at p->path through a temporary file and link(2) (invariant 2). */
+/* Write data at p->path through a temporary file and link(2) (invariant 2).
+ * @return 0 written, 1 already there with the same bytes, or < 0 */
 static int
 publish_file(publish *p, const unsigned char *data, size_t len)
 {
@@ -185,9 +186,11 @@ publish_file(publish *p, const unsigned char *data, size_t len)
         error = avow_error_set(AVOW_EIO, "cannot write %s: %s", p->tmp, strerror(errno));
     }
     if (error == 0 && link(p->tmp, p->path) != 0) {
-        error = errno == EEXIST
-                  ? publish_same(p, data, len)
-                  : avow_error_set(AVOW_EIO, "cannot create %s: %s", p->path, strerror(errno));
+        if (errno != EEXIST) {
+            error = avow_error_set(AVOW_EIO, "cannot create %s: %s", p->path, strerror(errno));
+        } else {
+            error = publish_same(p, data, len) < 0 ? AVOW_EEXISTS : 1;
+        }
     }
     (void)unlink(p->tmp);
     p->st->bytes_written += error == 0 ? len : 0;
@@ -211,7 +214,7 @@ publish_tile(publish *p, int level, uint64_t n, unsigned w)
         (error = publish_file(p, buf, (size_t)w * AVOW_HASH_BYTES)) < 0) {
         return error;
     }
-    p->st->tiles_written++;
+    p->st->tiles_written += error == 0;
     return 0;
 }
 
@@ -239,7 +242,7 @@ publish_bundle(publish *p, uint64_t n, unsigned w)
         (error = publish_file(p, p->data.ptr, p->data.len)) < 0) {
         return error;
     }
-    p->st->bundles_written++;
+    p->st->bundles_written += error == 0;
     return 0;
 }
 
