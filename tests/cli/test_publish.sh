@@ -56,7 +56,7 @@ avow -L "$L" export | jq -r "select(.index == 0) | .raw" | base64 -d >"$T/raw0"
 n=$(stat -c %s "$T/raw0")
 [ "$(head -c 2 "$D/tile/entries/000" | od -An -tu1 | awk '{ print $1 * 256 + $2 }')" = "$n" ] ||
     fail "entry 0's length"
-tail -c +3 "$D/tile/entries/000" | head -c "$n" | cmp -s - "$T/raw0" || fail "entry 0's bytes"
+cmp -s -n "$n" -i 2:0 "$D/tile/entries/000" "$T/raw0" || fail "entry 0's bytes"
 # Event 0's id is SHA-256 of the entry; its leaf SHA-256(0x00 || entry), tile/0/000's first hash.
 [ "$(sha256sum <"$T/raw0" | cut -c1-64)" = "$(avow -L "$L" log --json | jq -r "select(.index == 0) | .id")" ] ||
     fail "id = SHA-256(entry)"

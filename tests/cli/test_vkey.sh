@@ -62,6 +62,11 @@ expect_fail 2 "type 0x04" avow -L "$L" verify --checkpoint "$T/cp" --trust "$WVK
 # A vkey whose key ID does not match its key: refused.
 expect_fail 2 "key ID" avow -L "$L" verify --checkpoint "$T/cp" --trust "${VKEY%%+*}+00000000+$B64"
 
+# The right key under another name is not the checkpoint's key (signed-note
+# matches name and key ID): exit 1 everywhere a log vkey is taken.
+RENAMED=$(avow -L "$W" key show --vkey) # the log's key, named witness.example/w1
+expect_fail 1 "not the vkey's name" avow -L "$L" verify --checkpoint "$T/cp" --trust "$RENAMED"
+
 # prove --trust VKEY.
 id=$(avow -L "$L" log --json | jq -r 'select(.index == 1) | .id')
 avow -L "$L" prove "$id" --checkpoint "$T/cp" --trust "$VKEY" >/dev/null || fail "prove --trust VKEY"
@@ -71,6 +76,8 @@ expect_fail 2 "type 0x04" avow -L "$L" prove "$id" --checkpoint "$T/cp" --trust 
 avow -L "$L" explain nato HU Rutte --evidence "$T/ev.json" >/dev/null
 avow evidence verify "$T/ev.json" --trust "$VKEY" >/dev/null || fail "evidence verify VKEY"
 expect_fail 2 "type 0x04" avow evidence verify "$T/ev.json" --trust "$WVKEY"
+expect_fail 1 "not the vkey's name" avow evidence verify "$T/ev.json" --trust "$RENAMED"
+expect_fail 1 "not the vkey's name" avow -L "$L" prove "$id" --checkpoint "$T/cp" --trust "$RENAMED"
 
 # trust add VKEY NAME, log --author VKEY.
 avow -L "$L" trust add "$WLOGVKEY" "W" >/dev/null || fail "trust add VKEY"
@@ -82,6 +89,8 @@ expect_fail 2 "type 0x04" avow -L "$L" trust add "$WVKEY" "W"
 avow -L "$W" -k "$T/w.key" witness cosign "$T/cp" --trust "$VKEY" >"$T/cosigned" ||
     fail "witness cosign --trust VKEY"
 expect_fail 2 "type 0x04" avow -L "$W" -k "$T/w.key" witness cosign "$T/cp" --trust "$WVKEY"
+expect_fail 1 "not the vkey's name" avow -L "$W" -k "$T/w.key" witness cosign "$T/cp" \
+    --trust "$RENAMED"
 avow -L "$L" verify --checkpoint "$T/cosigned" --trust "$VKEY" --witness "$WVKEY" >"$T/out" ||
     fail "verify --witness WVKEY: $(cat "$T/out")"
 grep -q "cosignature at .* verified" "$T/out" || fail "cosignature not verified: $(cat "$T/out")"

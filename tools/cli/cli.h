@@ -312,6 +312,10 @@ int cli_audit_read_file(avow_buf *out, const char *path, size_t max, const char 
 int cli_audit_write_file(const char *path, const void *data, size_t len);
 /* The key trusted to sign checkpoints: trust_hex when given, else the owner
  * of ledger (may be NULL), else the public key of -k. Exit code or 0. */
+/* When trust is a vkey with a name, a checkpoint signed under another name
+ * (origin) is not that key's (signed-note): exit 1 naming both. 0 otherwise. */
+int cli_audit_vkey_binds(const char *trust, const char *origin, size_t origin_len,
+                         const char *what);
 int cli_audit_trusted_key(unsigned char pk[AVOW_PUBKEY_BYTES], const cli_ctx *ctx,
                           const char *trust_hex, avow_ledger *ledger, const char *command);
 /* Sign a fresh checkpoint with -k and write an evidence file of the n events

@@ -166,6 +166,9 @@ check_checkpoint(cli_ctx *ctx, avow_ledger *ledger, const char *path, const char
             goto done;
         }
         status = CLI_EXIT_CHECK;
+    } else if ((status = cli_audit_vkey_binds(trust, cp.origin, strlen(cp.origin),
+                                              "the checkpoint")) != 0) {
+        goto done;
     }
     (void)avow_ledger_count(ledger, &count);
     if (ctx->json && (sl.arr = json_array()) == NULL) {
