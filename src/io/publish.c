@@ -50,6 +50,7 @@ _Static_assert(AVOW_EVENT_MAX_BYTES <= UINT16_MAX, "an event fits a uint16-prefi
 typedef struct publish {
     avow_ledger *ledger;
     store_txn *txn;
+    store_cursor *events; /* on the log table, in txn */
     const char *dir;
     uint64_t old, size;
     avow_publish_stats *st;
@@ -204,11 +205,9 @@ publish_tile(publish *p, int level, uint64_t n, unsigned w)
     unsigned char buf[PUBLISH_WIDTH * AVOW_HASH_BYTES];
     int error;
 
-    for (unsigned i = 0; i < w; i++) {
-        if ((error = tree_node(buf + i * AVOW_HASH_BYTES, p->ledger, p->txn, 8u * (unsigned)level,
-                               n * PUBLISH_WIDTH + i)) < 0) {
-            return error;
-        }
+    if ((error = tree_nodes(buf, p->ledger, p->txn, 8u * (unsigned)level, n * PUBLISH_WIDTH, w)) <
+        0) {
+        return error;
     }
     if ((error = publish_path(p, level, n, w)) < 0 ||
         (error = publish_file(p, buf, (size_t)w * AVOW_HASH_BYTES)) < 0) {
@@ -226,10 +225,17 @@ publish_bundle(publish *p, uint64_t n, unsigned w)
 
     avow_buf_clear(&p->data);
     for (unsigned i = 0; i < w; i++) {
-        store_val raw = { NULL, 0 };
-        unsigned char len[2];
-        if ((error = store_event_at(&raw, p->ledger, p->txn, n * PUBLISH_WIDTH + i)) < 0) {
-            return error;
+        unsigned char key[8], len[2];
+        uint64_t index = n * PUBLISH_WIDTH + i;
+        store_val k = { key, sizeof(key) }, raw = { NULL, 0 };
+        be64_put(key, index);
+        /* The log table is keyed by index (u64 BE): one cursor walks it. */
+        if ((error = store_cursor_get(p->events, &k, &raw, i == 0 ? STORE_SEEK : STORE_NEXT)) < 0 ||
+            k.len != 8 || be64_get(k.ptr) != index) {
+            return avow_error_set(AVOW_EIO,
+                                  "event %" PRIu64 " is missing from the log (run avow "
+                                  "verify)",
+                                  index);
         }
         len[0] = (unsigned char)(raw.len >> 8);
         len[1] = (unsigned char)raw.len;
@@ -394,7 +400,10 @@ avow_publish(avow_publish_stats *stats, avow_ledger *ledger, const char *dir, co
     }
     p->st->size = p->size;
     p->st->old_size = p->old;
-    error = publish_tiles(p);
+    if ((error = store_cursor_open(&p->events, ledger, p->txn, STORE_DB_EVENTS)) == 0) {
+        error = publish_tiles(p);
+    }
+    store_cursor_close(p->events);
     store_txn_end(p->txn);
     if (error == 0) {
         error = publish_checkpoint(p, &cp_note);
