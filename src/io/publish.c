@@ -190,7 +190,8 @@ publish_file(publish *p, const unsigned char *data, size_t len)
         if (errno != EEXIST) {
             error = avow_error_set(AVOW_EIO, "cannot create %s: %s", p->path, strerror(errno));
         } else {
-            error = publish_same(p, data, len) < 0 ? AVOW_EEXISTS : 1;
+            int same = publish_same(p, data, len);
+            error = same < 0 ? same : 1;
         }
     }
     (void)unlink(p->tmp);
