@@ -388,8 +388,13 @@ avow_publish(avow_publish_stats *stats, avow_ledger *ledger, const char *dir, co
     p->dir = dir;
     p->st = stats != NULL ? stats : &local;
     memset(p->st, 0, sizeof(*p->st));
+    struct stat st;
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         error = avow_error_set(AVOW_EIO, "cannot create directory %s: %s", dir, strerror(errno));
+        goto done;
+    }
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        error = avow_error_set(AVOW_EINVALID, "%s is not a directory", dir);
         goto done;
     }
     if ((error = avow_checkpoint_create(&cp_note, &cp, ledger, key)) < 0) {

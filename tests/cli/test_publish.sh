@@ -95,5 +95,7 @@ avow -L "$O" member add c $(seq -f "o%g" 1 300) >/dev/null
 expect_fail 1 "other bytes" avow -L "$O" publish "$T/pub1"
 [ ! -f "$T/pub1/checkpoint" ] || fail "a checkpoint was written over another history's tiles"
 expect_fail 2 "one directory" avow -L "$L" publish
+touch "$T/afile"
+expect_fail 2 "not a directory" avow -L "$L" publish "$T/afile"
 expect_fail 3 "ledger" avow -L "$T/none" publish "$T/x"
 echo "ok: test_publish"
