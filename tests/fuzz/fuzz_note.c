@@ -31,6 +31,10 @@
  *  7. avow_evidence_verify() is 0 or AVOW_EVERIFY (or ENOMEM), never reads
  *     past the input, and when it succeeds calls back once per event, each of
  *     which decodes and verifies.
+ *  8. avow_vkey_parse() accepts a vkey only in the form avow_vkey_format()
+ *     writes back byte for byte (a bare key: 64 hex); avow_vkey_verify_note()
+ *     with the fuzz key as a bare key succeeds only on notes note_parse()
+ *     accepts.
  */
 #include <sodium.h>
 
@@ -187,6 +191,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         FUZZ_ASSERT(c.n == 0);
     }
+
+    /* Invariant 8. */
+    avow_vkey vk;
+    if (avow_vkey_parse(&vk, msg, size, 0) == 0 && vk.name[0] != '\0') {
+        avow_buf again = AVOW_BUF_INIT;
+        FUZZ_ASSERT(avow_vkey_format(&again, vk.name, vk.type, vk.key) == 0);
+        FUZZ_ASSERT(again.len == size && memcmp(again.ptr, msg, size) == 0);
+        avow_buf_dispose(&again);
+    }
+    avow_vkey bare;
+    memset(&bare, 0, sizeof(bare));
+    bare.type = AVOW_SIG_ED25519;
+    memcpy(bare.key, pk, AVOW_PUBKEY_BYTES);
+    int vopened = avow_vkey_verify_note(NULL, msg, size, &bare, 1);
+    FUZZ_ASSERT(vopened != 0 || parsed == 0);
 
     /* Invariant 6. */
     avow_attestation a;
