@@ -758,7 +758,7 @@ cmd_witness(cli_ctx *ctx, int argc, char **argv)
            cli_audit_read_file(&text, argv[optind + 1], AVOW_NOTE_MAX_BYTES, "checkpoint")) != 0) {
         goto done;
     }
-    const char *nl = memchr(text.ptr, '\n', text.len);
+    const char *nl = text.ptr == NULL ? NULL : memchr(text.ptr, '\n', text.len);
     if (nl != NULL && (status = cli_audit_vkey_binds(trust, (const char *)text.ptr,
                                                      (size_t)(nl - (const char *)text.ptr),
                                                      "the checkpoint")) != 0) {
