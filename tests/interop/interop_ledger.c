@@ -64,7 +64,7 @@ put_path(const unsigned char *path, size_t count)
 static int
 make(const char *dir, uint64_t n, const char *keyfile)
 {
-    static avow_draft d[BATCH];
+    avow_draft *d = calloc(BATCH, sizeof(*d));
     static char actor[BATCH][32];
     avow_key_opts opts = AVOW_KEY_OPTS_INIT;
     unsigned char seed[AVOW_SEED_BYTES];
@@ -73,10 +73,14 @@ make(const char *dir, uint64_t n, const char *keyfile)
     struct stat st;
     int err;
 
+    if (d == NULL) {
+        return die("drafts", AVOW_ENOMEM);
+    }
     memset(seed, 0x17, sizeof(seed));
     opts.seed = seed;
     if ((err = stat(keyfile, &st) == 0 ? avow_key_load(&key, keyfile, NULL, NULL)
                                        : avow_key_generate(&key, keyfile, &opts)) < 0) {
+        free(d);
         return die(keyfile, err);
     }
     uint64_t first = 0;
@@ -85,6 +89,7 @@ make(const char *dir, uint64_t n, const char *keyfile)
         (err = avow_ledger_count(l, &first)) < 0) {
         avow_key_free(key);
         avow_ledger_free(l);
+        free(d);
         return die(dir, err);
     }
     n += first;
@@ -109,6 +114,7 @@ make(const char *dir, uint64_t n, const char *keyfile)
     }
     avow_key_free(key);
     avow_ledger_free(l);
+    free(d);
     return err < 0 ? die("append", err) : 0;
 }
 
