@@ -20,6 +20,7 @@
 #include "audit/checkpoint.h"
 #include "event/jsonutil.h"
 #include "tlog/merkle.h"
+#include "util/canon.h"
 
 #define EVIDENCE_FORMAT "avow-evidence/1"
 
@@ -152,19 +153,14 @@ done:
 /*
  * The bytes of an evidence document, appended to out without the final
  * newline: the one place that decides the canonical form of invariant 1,
- * used by the writer and by the verifier's comparison alike (jansson's
- * compact output with sorted keys, as docs/FORMAT.md describes it).
+ * used by the writer and by the verifier's comparison alike (util/canon in
+ * sorted key order, docs/FORMAT.md "Evidence file bytes"). AVOW_EINVALID:
+ * the document has no canonical form (a real number).
  */
 static int
 evidence_serialize(avow_buf *out, const json_t *doc)
 {
-    char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-    if (text == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory rendering JSON");
-    }
-    int error = avow_buf_put(out, text, strlen(text));
-    free(text);
-    return error;
+    return canon_write(out, doc, CANON_SORTED);
 }
 
 int
@@ -230,7 +226,10 @@ evidence_load(json_t **doc, const unsigned char *data, size_t len)
         }
         return avow_error_set(AVOW_EVERIFY, "evidence file: not JSON (%s)", jerr.text);
     }
-    if ((error = evidence_serialize(&again, *doc)) < 0) {
+    if ((error = evidence_serialize(&again, *doc)) == AVOW_EINVALID) {
+        error = avow_error_set(AVOW_EVERIFY,
+                               "evidence file: not in canonical form (a number with a fraction)");
+    } else if (error < 0) {
         error = avow_error_set(AVOW_ENOMEM, "out of memory");
     } else if (again.len != len - 1 || memcmp(again.ptr, data, len - 1) != 0) {
         error =

@@ -22,7 +22,6 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <sodium.h>
 
 #include "derived/snapshots.h"
 #include "event/jsonutil.h"
@@ -31,6 +30,7 @@
 #include "project/scan.h"
 #include "project/snapcodec.h"
 #include "project/state.h"
+#include "util/canon.h"
 
 #ifdef AVOW_TEST
 #define STATE_INTERVAL() projection_test_interval()
@@ -390,21 +390,19 @@ state_cand_finish(avow_state *st, const fold_acc *a, struct state_work *wk, size
     return 0;
 }
 
-/* The digest over the canonical form (docs/PROJECTIONS.md, invariant 3). */
+/* The digest over the canonical form (docs/FORMAT.md, "State digest";
+ * invariant 3): util/canon's bytes, not jansson's printer. */
 static int
 state_digest(avow_state *st)
 {
     json_t *doc = state_json(st);
-    char *text = doc == NULL ? NULL : json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(doc);
-    if (text == NULL) {
-        return AVOW_ENOMEM;
+    int error;
+    if (doc == NULL) {
+        return avow_error_set(AVOW_ENOMEM, "out of memory building a state");
     }
-    unsigned char h[AVOW_HASH_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)text, strlen(text));
-    free(text);
-    avow_hex(st->digest, h, sizeof(h));
-    return 0;
+    error = canon_sha256_hex(st->digest, doc, CANON_INSERTED);
+    json_decref(doc);
+    return error;
 }
 
 static int

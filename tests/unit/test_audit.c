@@ -536,6 +536,20 @@ test_audit__evidence_verifies_offline_and_any_changed_byte_fails(void **state)
         }
         ev.ptr[i] = save;
     }
+    /* An index written as a real has no canonical form: refused, not an error. */
+    {
+        char *text = calloc(1, ev.len + 3), *at;
+        assert_non_null(text);
+        memcpy(text, ev.ptr, ev.len);
+        assert_non_null(at = strstr(text, "\"index\":3,"));
+        memmove(at + 11, at + 9, strlen(at + 9) + 1);
+        memcpy(at + 9, ".0", 2);
+        assert_int_equal(avow_evidence_verify(NULL, NULL, (const unsigned char *)text, strlen(text),
+                                              avow_key_public(key), NULL, NULL),
+                         AVOW_EVERIFY);
+        assert_non_null(strstr(avow_error_last(), "canonical"));
+        free(text);
+    }
     /* Truncated or extended. */
     assert_int_equal(
       avow_evidence_verify(NULL, NULL, ev.ptr, ev.len - 1, avow_key_public(key), NULL, NULL),
