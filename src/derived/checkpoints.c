@@ -27,6 +27,7 @@
 
 #include "derived/checkpoints.h"
 #include "tlog/note.h"
+#include "util/grow.h"
 
 _Static_assert(AVOW_ORIGIN_MAX == NOTE_MAX_NAME, "an origin fits a key name");
 
@@ -194,14 +195,9 @@ checkpoints_check_entry(checkpoints_check *c, const store_val *k, const store_va
                        "stored checkpoint of size %" PRIu64 " has a bad signature", size);
         return 0;
     }
-    if (c->n_cps == c->cap_cps) {
-        size_t cap = c->cap_cps ? c->cap_cps * 2 : 16;
-        struct checkpoints_stored *p = NULL;
-        if (cap > SIZE_MAX / sizeof(*p) || (p = realloc(c->cps, cap * sizeof(*p))) == NULL) {
-            return avow_error_set(AVOW_ENOMEM, "out of memory verifying checkpoints");
-        }
-        c->cps = p;
-        c->cap_cps = cap;
+    int error;
+    if ((error = grow_array(&c->cps, &c->cap_cps, c->n_cps + 1, sizeof(*c->cps), 16)) < 0) {
+        return error;
     }
     c->cps[c->n_cps].size = size;
     memcpy(c->cps[c->n_cps].root, b.root, AVOW_HASH_BYTES);

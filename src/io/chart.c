@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "io/svg.h"
+#include "util/grow.h"
 
 _Static_assert(SVG_MAX_CANDIDATES == AVOW_CHART_MAX_CANDIDATES,
                "the renderer draws as many candidates as the API promises");
@@ -34,14 +35,9 @@ chart_collect(const avow_change *ch, void *payload)
     if (ts->n > 0 && ts->t[ts->n - 1] == t) {
         return 0;
     }
-    if (ts->n == ts->cap) {
-        size_t cap = ts->cap == 0 ? 64 : ts->cap * 2;
-        int64_t *p = cap > SIZE_MAX / sizeof(*p) ? NULL : realloc(ts->t, cap * sizeof(*p));
-        if (p == NULL) {
-            return avow_error_set(AVOW_ENOMEM, "chart: out of memory");
-        }
-        ts->t = p;
-        ts->cap = cap;
+    int error;
+    if ((error = grow_array(&ts->t, &ts->cap, ts->n + 1, sizeof(*ts->t), 64)) < 0) {
+        return error;
     }
     ts->t[ts->n++] = t;
     return 0;

@@ -47,6 +47,7 @@
 #include "io/record.h"
 #include "io/spill.h"
 #include "ledger/store.h"
+#include "util/grow.h"
 
 /* Progress is reported every this many records. */
 #define IMPORT_PROGRESS_EVERY 1024
@@ -153,14 +154,9 @@ import_bad(import_run *m, uint64_t line, int code)
         m->o->on_bad(line, code, what, m->o->payload);
     }
     if (m->flags & AVOW_IMPORT_SKIP_BAD) {
-        if (m->nbad == m->badcap) {
-            size_t cap = m->badcap == 0 ? 64 : 2 * m->badcap;
-            uint64_t *v = realloc(m->bad, cap * sizeof(*v));
-            if (v == NULL) {
-                return avow_error_set(AVOW_ENOMEM, "out of memory listing bad lines");
-            }
-            m->bad = v;
-            m->badcap = cap;
+        int error = grow_array(&m->bad, &m->badcap, m->nbad + 1, sizeof(*m->bad), 64);
+        if (error < 0) {
+            return error;
         }
         m->bad[m->nbad++] = line;
     }

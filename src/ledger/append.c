@@ -50,6 +50,7 @@
 #include "event/codec.h"
 #include "event/jobs.h"
 #include "ledger/store_int.h"
+#include "util/grow.h"
 
 /* Drafts per chunk of bulk signing (avow_ledger_append_drafts). */
 #define STORE_SIGN_CHUNK 256
@@ -64,14 +65,9 @@
 static int
 append_idq_push(struct store_idq *q, const unsigned char *id, const unsigned char ik[8])
 {
-    if (q->n == q->cap) {
-        size_t cap = q->cap > 0 ? 2 * q->cap : 1024;
-        struct store_idq_entry *e = cap < q->cap ? NULL : realloc(q->e, cap * sizeof(*e));
-        if (e == NULL) {
-            return avow_error_set(AVOW_ENOMEM, "out of memory for the ids of a batch");
-        }
-        q->e = e;
-        q->cap = cap;
+    int error;
+    if ((error = grow_array(&q->e, &q->cap, q->n + 1, sizeof(*q->e), 1024)) < 0) {
+        return error;
     }
     struct store_idq_entry *x = &q->e[q->n++];
     x->order = be64_get(id);

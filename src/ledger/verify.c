@@ -37,6 +37,7 @@
 #include "tlog/merkle.h"
 #include "util/pool.h"
 #include "ledger/store_int.h"
+#include "util/grow.h"
 
 /* Events checked per chunk by the pool (two chunks are in flight). */
 #define VERIFY_CHUNK 1024
@@ -158,17 +159,10 @@ verify_author_state(struct verify_state *s, const unsigned char *author, struct 
     size_t pos = 0;
     struct verify_author *a = verify_find(s, author, &pos);
     if (a == NULL) {
-        if (s->n_authors == s->cap_authors) {
-            size_t cap = s->cap_authors ? s->cap_authors * 2 : 16;
-            if (cap > SIZE_MAX / sizeof(*a)) {
-                return avow_error_set(AVOW_ENOMEM, "too many authors");
-            }
-            struct verify_author *p = realloc(s->authors, cap * sizeof(*p));
-            if (p == NULL) {
-                return avow_error_set(AVOW_ENOMEM, "out of memory verifying");
-            }
-            s->authors = p;
-            s->cap_authors = cap;
+        int error =
+          grow_array(&s->authors, &s->cap_authors, s->n_authors + 1, sizeof(*s->authors), 16);
+        if (error < 0) {
+            return error;
         }
         memmove(&s->authors[pos + 1], &s->authors[pos],
                 (s->n_authors - pos) * sizeof(s->authors[0]));

@@ -20,6 +20,7 @@
 
 #include "event/jsonutil.h"
 #include "project/scan.h"
+#include "util/grow.h"
 struct explain_items {
     avow_explain_item *v;
     size_t n, cap;
@@ -38,14 +39,9 @@ static int
 explain_items_push(struct explain_items *it, const unsigned char *id, uint64_t index,
                    const void *raw, size_t raw_len)
 {
-    if (it->n == it->cap) {
-        size_t cap = it->cap == 0 ? 4 : it->cap * 2;
-        avow_explain_item *v = realloc(it->v, cap * sizeof(*v));
-        if (v == NULL) {
-            return avow_error_set(AVOW_ENOMEM, "out of memory explaining");
-        }
-        it->v = v;
-        it->cap = cap;
+    int error;
+    if ((error = grow_array(&it->v, &it->cap, it->n + 1, sizeof(*it->v), 4)) < 0) {
+        return error;
     }
     unsigned char *copy = malloc(raw_len == 0 ? 1 : raw_len);
     if (copy == NULL) {

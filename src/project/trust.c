@@ -30,6 +30,7 @@
 
 #include "event/codec.h"
 #include "project/trust.h"
+#include "util/grow.h"
 
 #define TRUST_SUCCESSION_DEPTH 16
 #define TRUST_KEY_REC_MIN      (1 + 8)
@@ -72,17 +73,9 @@ tv_get(trust_view *view, const unsigned char *key, struct trust_author **out)
     size_t pos = 0;
     struct trust_author *a = tv_find(view, key, &pos);
     if (a == NULL) {
-        if (view->n == view->cap) {
-            size_t cap = view->cap ? view->cap * 2 : 16;
-            if (cap > SIZE_MAX / sizeof(*a)) {
-                return avow_error_set(AVOW_ENOMEM, "too many authors");
-            }
-            struct trust_author *p = realloc(view->v, cap * sizeof(*p));
-            if (p == NULL) {
-                return avow_error_set(AVOW_ENOMEM, "out of memory loading the keyring");
-            }
-            view->v = p;
-            view->cap = cap;
+        int error = grow_array(&view->v, &view->cap, view->n + 1, sizeof(*view->v), 16);
+        if (error < 0) {
+            return error;
         }
         memmove(&view->v[pos + 1], &view->v[pos], (view->n - pos) * sizeof(*a));
         view->n++;

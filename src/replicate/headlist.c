@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "replicate/headlist.h"
+#include "util/grow.h"
 
 static int
 headlist_cmp(const unsigned char *a_author, uint64_t a_seq, const unsigned char *a_id,
@@ -32,20 +33,12 @@ headlist_cmp(const unsigned char *a_author, uint64_t a_seq, const unsigned char 
 int
 headlist_push(headlist *h, const unsigned char *author, uint64_t seq, const unsigned char *id)
 {
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 64;
-        if (cap > HEADLIST_MAX) {
-            cap = HEADLIST_MAX;
-        }
-        if (h->n >= cap) {
-            return avow_error_set(AVOW_ERANGE, "more than %u heads", HEADLIST_MAX);
-        }
-        headlist_entry *p = realloc(h->v, cap * sizeof(*p));
-        if (p == NULL) {
-            return avow_error_set(AVOW_ENOMEM, "out of memory reading heads");
-        }
-        h->v = p;
-        h->cap = cap;
+    int error;
+    if (h->n >= HEADLIST_MAX) {
+        return avow_error_set(AVOW_ERANGE, "more than %u heads", HEADLIST_MAX);
+    }
+    if ((error = grow_array(&h->v, &h->cap, h->n + 1, sizeof(*h->v), 64)) < 0) {
+        return error;
     }
     headlist_entry *e = &h->v[h->n++];
     memcpy(e->author, author, AVOW_PUBKEY_BYTES);

@@ -579,7 +579,10 @@ avow_sync_local(avow_ledger *ledger, avow_ledger *peer, const avow_sync_opts *op
     pthread_join(th, NULL);
     close(sv[0]);
     close(sv[1]);
-    if (error == 0 && p.error < 0) {
+    /* The first real error: a failing server closes the connection, which
+     * the client sees as AVOW_EIO; the server's own code (AVOW_ENOMEM...) is
+     * the cause. */
+    if (p.error < 0 && (error == 0 || (error == AVOW_EIO && p.error != AVOW_EIO))) {
         error = avow_error_set(p.error, "the peer ledger: %s", p.message);
     }
     return error;

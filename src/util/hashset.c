@@ -21,6 +21,7 @@
 
 #include "util/common.h"
 #include "util/hashset.h"
+#include "util/grow.h"
 
 _Static_assert(HASHSET_KEY_BYTES == crypto_shorthash_KEYBYTES, "the key is SipHash's");
 
@@ -129,14 +130,8 @@ hashset_intern(hashset *hs, const void *k, size_t len, uint32_t *id, int *added)
             return error;
         }
     }
-    if (hs->n == hs->cap) {
-        size_t cap = hs->cap == 0 ? 32 : hs->cap * 2;
-        hashset_ent *e = realloc(hs->ents, cap * sizeof(*e));
-        if (e == NULL) {
-            return avow_error_set(AVOW_ENOMEM, "out of memory in a hash set");
-        }
-        hs->ents = e;
-        hs->cap = cap;
+    if ((error = grow_array(&hs->ents, &hs->cap, hs->n + 1, sizeof(*hs->ents), 32)) < 0) {
+        return error;
     }
     size_t off = hs->bytes.len;
     if (len > 0 && (error = avow_buf_put(&hs->bytes, k, len)) < 0) {
