@@ -21,6 +21,7 @@
 #include "event/jsonutil.h"
 #include "tlog/merkle.h"
 #include "util/canon.h"
+#include "util/jparse.h"
 
 #define EVIDENCE_FORMAT "avow-evidence/1"
 
@@ -211,7 +212,7 @@ static int
 evidence_load(json_t **doc, const unsigned char *data, size_t len)
 {
     avow_buf again = AVOW_BUF_INIT;
-    json_error_t jerr;
+    jparse_error jerr;
     int error;
 
     *doc = NULL;
@@ -220,11 +221,12 @@ evidence_load(json_t **doc, const unsigned char *data, size_t len)
                               "evidence file: not one line of at most %u bytes ending in a newline",
                               (unsigned)AVOW_EVIDENCE_MAX_BYTES);
     }
-    if ((*doc = json_loadb((const char *)data, len - 1, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
-        if (json_error_code(&jerr) == json_error_out_of_memory) {
-            return avow_error_set(AVOW_ENOMEM, "out of memory reading JSON");
-        }
+    if ((error = jparse(doc, (const char *)data, len - 1, JPARSE_REJECT_DUPLICATES, &jerr)) ==
+        AVOW_EFORMAT) {
         return avow_error_set(AVOW_EVERIFY, "evidence file: not JSON (%s)", jerr.text);
+    }
+    if (error < 0) {
+        return error;
     }
     if ((error = evidence_serialize(&again, *doc)) == AVOW_EINVALID) {
         error = avow_error_set(AVOW_EVERIFY,

@@ -18,6 +18,7 @@
 #include "io/jsonl.h"
 #include "io/record.h"
 #include "tlog/note.h"
+#include "util/jparse.h"
 
 /* Longest base64 text of an event. */
 #define JSONL_B64_MAX (((AVOW_EVENT_MAX_BYTES + 2) / 3) * 4)
@@ -27,7 +28,7 @@ static int
 jsonl_check_event(json_t *doc, const unsigned char *bin, size_t binlen)
 {
     char name[CLIP_BYTES];
-    json_error_t jerr;
+    jparse_error jerr;
     json_t *mine = NULL;
     json_t *value;
     const char *key;
@@ -44,9 +45,10 @@ jsonl_check_event(json_t *doc, const unsigned char *bin, size_t binlen)
     if ((error = avow_event_to_json(&rendered, &ev, 0, 1)) < 0) {
         goto done;
     }
-    mine = json_loadb((const char *)rendered.ptr, rendered.len, 0, &jerr);
-    if (mine == NULL) {
-        error = avow_error_set(AVOW_ENOMEM, "out of memory parsing JSON");
+    if ((error = jparse(&mine, (const char *)rendered.ptr, rendered.len, 0, &jerr)) < 0) {
+        if (error == AVOW_EFORMAT) {
+            error = avow_error_set(AVOW_EFORMAT, "the rendering of raw is not JSON: %s", jerr.text);
+        }
         goto done;
     }
     json_object_foreach(doc, key, value)
@@ -85,7 +87,7 @@ int
 jsonl_event_raw(avow_buf *raw_out, const char *text, size_t len, int check)
 {
     unsigned char bin[AVOW_EVENT_MAX_BYTES];
-    json_error_t jerr;
+    jparse_error jerr;
     json_t *doc = NULL;
     json_t *raw;
     const char *b64;
@@ -93,9 +95,11 @@ jsonl_event_raw(avow_buf *raw_out, const char *text, size_t len, int check)
     size_t binlen = 0;
     int error;
 
-    doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (doc == NULL) {
-        error = avow_error_set(AVOW_EFORMAT, "not JSON: %s (column %d)", jerr.text, jerr.column);
+    if ((error = jparse(&doc, text, len, JPARSE_REJECT_DUPLICATES, &jerr)) < 0) {
+        if (error == AVOW_EFORMAT) {
+            error =
+              avow_error_set(AVOW_EFORMAT, "not JSON: %s (column %d)", jerr.text, jerr.column);
+        }
         goto done;
     }
     if (!json_is_object(doc)) {
@@ -145,7 +149,7 @@ int
 jsonl_record_parse(avow_record *rec, const char *text, size_t len, int64_t now, int check)
 {
     record_values vals;
-    json_error_t jerr;
+    jparse_error jerr;
     json_t *doc;
     json_t *value;
     const char *key;
@@ -156,9 +160,12 @@ jsonl_record_parse(avow_record *rec, const char *text, size_t len, int64_t now, 
     }
     memset(&vals, 0, sizeof(vals));
     record_hold_json(rec, NULL);
-    doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (doc == NULL) {
+    int error = jparse(&doc, text, len, JPARSE_REJECT_DUPLICATES, &jerr);
+    if (error == AVOW_EFORMAT) {
         return avow_error_set(AVOW_EFORMAT, "not JSON: %s (column %d)", jerr.text, jerr.column);
+    }
+    if (error < 0) {
+        return error;
     }
     record_hold_json(rec, doc);
     if (!json_is_object(doc)) {

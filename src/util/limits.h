@@ -53,4 +53,9 @@ _Static_assert(AVOW_CONTEST_STRLEN == AVOW_MAX_CONTEST + 1, "avow.h's contest bu
 #define AVOW_MAP_INITIAL (UINT64_C(64) << 20)
 #define AVOW_MAP_MAX     (UINT64_C(1) << 40)
 
+/* JSON read from outside (util/jparse.c) nests at most this deep: the
+ * project's documents nest 4 deep; bounded so recursion cannot exhaust the
+ * stack (jansson's own reader allows 2048, kept for the same inputs). */
+#define AVOW_JSON_MAX_DEPTH 2048
+
 #endif /* AVOW_LIMITS_H */
