@@ -193,16 +193,18 @@ walk_heads(trust_view *view, const store_val *k, const store_val *v, store_txn *
            const avow_ledger *ledger)
 {
     struct trust_author *a = NULL;
+    store_head h;
     int error;
     (void)txn;
     (void)ledger;
-    if (k->len != AVOW_PUBKEY_BYTES || v->len != STORE_HEAD_BYTES) {
+    if (store_head_decode(&h, k, v) < 0) {
+        avow_error_clear(); /* a malformed entry is avow verify's to report */
         return 0;
     }
-    if ((error = tv_get(view, k->ptr, &a)) < 0) {
+    if ((error = tv_get(view, h.author, &a)) < 0) {
         return error;
     }
-    a->head_seq = be64_get(v->ptr);
+    a->head_seq = h.seq;
     return 0;
 }
 
@@ -664,15 +666,14 @@ avow_ledger_rotate_key(avow_ledger *ledger, unsigned char id_out[AVOW_EVENT_ID_B
     }
     error = store_val_get(&v, ledger, txn, STORE_DB_HEADS, avow_key_public(old), AVOW_PUBKEY_BYTES);
     if (error == 0) {
-        const unsigned char *p = v.ptr;
+        store_head h;
         avow_event head;
-        if (v.len != STORE_HEAD_BYTES) {
-            error = avow_error_set(AVOW_EIO, "malformed head entry (run avow verify)");
+        if ((error = store_head_decode(&h, NULL, &v)) < 0) {
             goto done;
         }
-        seq = be64_get(p);
-        memcpy(prev, p + 8, AVOW_HASH_BYTES);
-        if ((error = store_event_by_id(&raw, &index, ledger, txn, p + 8 + AVOW_HASH_BYTES)) < 0) {
+        seq = h.seq;
+        memcpy(prev, h.hash, AVOW_HASH_BYTES);
+        if ((error = store_event_by_id(&raw, &index, ledger, txn, h.id)) < 0) {
             goto done;
         }
         if (avow_event_decode(&head, raw.ptr, raw.len) == 0 && head.recorded_at > at) {

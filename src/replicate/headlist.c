@@ -125,12 +125,9 @@ headlist_each_head(const avow_ledger *ledger, store_txn *txn, headlist_head_fn f
         if ((error = store_cursor_get(cur, &k, &v, op)) < 0) {
             break;
         }
-        if (k.len != AVOW_PUBKEY_BYTES || v.len != STORE_HEAD_BYTES) {
-            error = avow_error_set(AVOW_EIO, "malformed head entry (run avow verify)");
-            break;
-        }
-        /* seq (u64) || chain hash || event id (store.c) */
-        if ((error = fn(ctx, k.ptr, be64_get(v.ptr), v.ptr + 8 + AVOW_HASH_BYTES)) < 0) {
+        store_head h;
+        if ((error = store_head_decode(&h, &k, &v)) < 0 ||
+            (error = fn(ctx, h.author, h.seq, h.id)) < 0) {
             break;
         }
     }
