@@ -12,9 +12,6 @@
  */
 #include "util/common.h"
 
-/* Progress is reported every this many events. */
-#define EXPORT_PROGRESS_EVERY 1024
-
 /* Invariant 1. */
 int
 avow_export(avow_ledger *ledger, uint64_t *count, avow_write_cb write, void *write_payload,

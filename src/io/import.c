@@ -49,13 +49,6 @@
 #include "ledger/store.h"
 #include "util/grow.h"
 
-/* Progress is reported every this many records. */
-#define IMPORT_PROGRESS_EVERY 1024
-/* Unsigned records parsed per chunk (invariant 4): enough to keep every
- * core busy; a transaction (a batch) takes several chunks from the spill. */
-#define IMPORT_PARSE_CHUNK 8192
-/* Text of unsigned records read per chunk (one record may exceed it). */
-#define IMPORT_CHUNK_TEXT (16u << 20)
 /* One unsigned record of a chunk (AVOW_IMPORT_SIGN): its text in the chunk,
  * then its draft, parsed on the pool (invariant 4). */
 typedef struct import_slot {

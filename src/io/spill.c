@@ -25,9 +25,6 @@
 
 #define SPILL_ABSENT UINT32_MAX
 #define SPILL_FIXED  20 /* line, time, four bytes */
-/* Longest spilled record, generously: its text comes from one line of at
- * most AVOW_LINE_MAX bytes; add the fixed fields, lengths and NULs. */
-#define SPILL_RECORD_MAX (2 * AVOW_LINE_MAX + 1024)
 
 /* Invariants 1 and 2: fsutil_tmpfile(), or no spill (the append pass
  * parses again). */

@@ -52,16 +52,6 @@
 #include "ledger/store_int.h"
 #include "util/grow.h"
 
-/* Drafts per chunk of bulk signing (avow_ledger_append_drafts). */
-#define STORE_SIGN_CHUNK 256
-/* Batches of at least this many events reserve map room (invariant 7) and
- * write their ids in key order (invariant 6). */
-#define STORE_BATCH_MIN 64
-/* Map room reserved per event of a batch, beyond its bytes (invariant 7). */
-#define STORE_RESERVE_PER_EVENT 1024
-/* Events per chunk of pipelined verification (avow_ledger_append_signed). */
-#define STORE_VERIFY_CHUNK 1024
-
 static int
 append_idq_push(struct store_idq *q, const unsigned char *id, const unsigned char ik[8])
 {

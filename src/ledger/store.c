@@ -45,8 +45,6 @@
 #include "ledger/store_int.h"
 
 #define STORE_FORMAT "1"
-/* Longest origin line accepted by avow_ledger_init(). */
-#define STORE_MAX_ORIGIN 256
 
 const char *const store_db_names[STORE_DB_COUNT] = {
     "meta",   "events",      "ids",       "authors",     "heads", "bytime", "contests",
@@ -562,9 +560,9 @@ static int
 store_check_origin(const char *origin)
 {
     size_t len = strlen(origin);
-    if (len == 0 || len > STORE_MAX_ORIGIN || avow_utf8_check(origin, len) < 0) {
+    if (len == 0 || len > AVOW_ORIGIN_MAX || avow_utf8_check(origin, len) < 0) {
         return avow_error_set(AVOW_EINVALID, "origin must be 1 to %d bytes of UTF-8",
-                              STORE_MAX_ORIGIN);
+                              AVOW_ORIGIN_MAX);
     }
     for (size_t i = 0; i < len; i++) {
         if ((unsigned char)origin[i] < 0x20 || origin[i] == 0x7f) {

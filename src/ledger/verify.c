@@ -39,9 +39,6 @@
 #include "ledger/store_int.h"
 #include "util/grow.h"
 
-/* Events checked per chunk by the pool (two chunks are in flight). */
-#define VERIFY_CHUNK 1024
-
 struct verify_author {
     unsigned char author[AVOW_PUBKEY_BYTES];
     uint64_t seq;                        /* last seq seen */

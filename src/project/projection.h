@@ -9,9 +9,6 @@
 
 #include "ledger/store.h"
 
-/* Replay keeps a snapshot every this many entries. */
-#define PROJECTION_SNAPSHOT_INTERVAL 1024
-
 /* Make every projection snapshot stale: bumps the ledger's generation
  * (store_w_bump_generation()), which is what callers should call. */
 int projection_invalidate_all(store_w *w);

@@ -36,13 +36,7 @@
 #define HEADS_MAGIC      "avowhead"
 #define BUNDLE_MAGIC_LEN 8
 #define BUNDLE_VERSION   1
-/* Largest heads file or bundle, trailer included (docs/PROTOCOL.md): a
- * bundle is applied in one transaction from memory, so this bounds what a
- * file can make avow allocate. About a million typical events; larger
- * exchanges use incremental bundles (--heads) or sync. */
-#define BUNDLE_MAX_BYTES  ((size_t)256 << 20)
-#define BUNDLE_MAX_EVENTS (UINT64_C(1) << 26)
-#define BUNDLE_TRAILER    32
+#define BUNDLE_TRAILER   32
 
 _Static_assert(BUNDLE_MAX_BYTES <= AVOW_BUF_MAX, "a bundle fits a buffer");
 

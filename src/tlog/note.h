@@ -16,10 +16,6 @@
 /* Largest note accepted or produced (the spec asks for at least 16
  * signatures; ours are about 100 bytes each). */
 #define NOTE_MAX_BYTES AVOW_NOTE_MAX_BYTES
-/* Most signature lines in one note (golang.org/x/mod/sumdb/note's limit). */
-#define NOTE_MAX_SIGS 100
-/* Longest key name, in bytes (an origin line is at most 256 bytes). */
-#define NOTE_MAX_NAME 256
 /* Longest base64 signature text; longer lines are refused before decoding. */
 #define NOTE_MAX_SIG_B64 8192
 /* Bytes of a signature kept after parsing (a timestamped cosignature is 72). */

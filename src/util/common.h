@@ -33,9 +33,6 @@ int avow_buf_put(avow_buf *buf, const void *data, size_t len);
 /* Sets len to 0, keeps the memory. */
 void avow_buf_clear(avow_buf *buf);
 
-/* Largest buffer the library builds in memory (guards size arithmetic). */
-#define AVOW_BUF_MAX ((size_t)1 << 31)
-
 static inline void
 be64_put(unsigned char *p, uint64_t v)
 {

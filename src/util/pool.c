@@ -23,10 +23,6 @@
 
 #include "util/pool.h"
 
-/* Most items claimed at once: small enough to balance the cores at the end
- * of a job, large enough that the mutex costs nothing next to a signature. */
-#define POOL_MAX_GRAIN 32
-
 struct pool {
     pthread_mutex_t mu;
     pthread_cond_t work; /* a job started, or stop */
