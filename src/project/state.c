@@ -16,6 +16,8 @@
  *     digest (docs/PROJECTIONS.md): members, candidates and lists sorted,
  *     so it depends on the set of events only.
  *  4. An avow_state owns its strings: it outlives the ledger's transaction.
+ *  5. The snapshot interval and the load count are test seams of the test
+ *     build only (AVOW_TEST); the shipped library has no mutable state here.
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -26,17 +28,40 @@
 #include "derived/snapshots.h"
 #include "event/jsonutil.h"
 #include "event/rule.h"
-#include "project/projection.h"
 #include "project/scan.h"
 #include "project/snapcodec.h"
 #include "project/state.h"
 #include "util/canon.h"
 
 #ifdef AVOW_TEST
-#define STATE_INTERVAL() projection_test_interval()
-#define STATE_LOADED()   projection_test_loaded()
+#include <stdatomic.h>
+
+/* Test seams (invariant 5): atomic, since tests may query from threads. */
+static atomic_size_t state_interval = STATE_SNAPSHOT_INTERVAL;
+static atomic_size_t state_loads;
+
+void
+state_test_snapshot_interval(size_t n)
+{
+    atomic_store(&state_interval, n == 0 ? STATE_SNAPSHOT_INTERVAL : n);
+}
+
+size_t
+state_test_snapshot_loads(void)
+{
+    return atomic_load(&state_loads);
+}
+
+int
+state_test_snapshot_count(avow_ledger *ledger, size_t *out)
+{
+    return snapshots_count(out, ledger);
+}
+
+#define STATE_INTERVAL() atomic_load_explicit(&state_interval, memory_order_relaxed)
+#define STATE_LOADED()   ((void)atomic_fetch_add(&state_loads, 1))
 #else
-#define STATE_INTERVAL() ((size_t)PROJECTION_SNAPSHOT_INTERVAL)
+#define STATE_INTERVAL() ((size_t)STATE_SNAPSHOT_INTERVAL)
 #define STATE_LOADED()   ((void)0)
 #endif
 

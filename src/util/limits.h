@@ -118,9 +118,9 @@ _Static_assert(AVOW_CONTEST_STRLEN == AVOW_MAX_CONTEST + 1, "avow.h's contest bu
 /* The most tables one ledger handle keeps. */
 #define STORE_TABLES_MAX 8
 
-/* project/projection.h */
+/* project/state.c */
 /* Replay keeps a snapshot every this many entries. */
-#define PROJECTION_SNAPSHOT_INTERVAL 1024
+#define STATE_SNAPSHOT_INTERVAL 1024
 
 /* replicate/headlist.h */
 /* Most heads (or evidence entries) accepted from a peer or a heads file. */
