@@ -12,6 +12,10 @@
  *  - binary data is (pointer, length); text in decoded events is borrowed
  *    (pointer, length), valid UTF-8, never NUL-terminated;
  *  - times are UTC microseconds since 1970-01-01 (int64_t);
+ *  - Callbacks: every callback returns int and ends with `void *payload`;
+ *    0 continues, a negative value stops the call, which undoes nothing it
+ *    already committed and returns that value (so return an AVOW_E* code, or
+ *    a negative code of your own that no AVOW_E* uses);
  *  - the groups below come in dependency order: errors, sizes, buffers and
  *    times; keys; events; the ledger; projections; tamper evidence;
  *    replication; interchange and charts.
@@ -466,10 +470,13 @@ typedef struct avow_problem {
     const char *what;                      /**< borrowed for the callback's duration */
 } avow_problem;
 
-typedef void (*avow_problem_cb)(const avow_problem *problem, void *payload);
+/** Called per problem; a negative return stops avow_ledger_verify(), which
+ * returns that value (see "Callbacks"). */
+typedef int (*avow_problem_cb)(const avow_problem *problem, void *payload);
 
-/** Progress callback for long work: done out of total. */
-typedef void (*avow_progress_cb)(uint64_t done, uint64_t total, void *payload);
+/** Progress callback for long work: done out of total. A negative return
+ * stops the work, which returns that value (see "Callbacks"). */
+typedef int (*avow_progress_cb)(uint64_t done, uint64_t total, void *payload);
 
 typedef struct avow_verify_opts {
     unsigned int version;
@@ -593,7 +600,7 @@ typedef struct avow_change {
     const unsigned char *retraction_id; /**< 32 bytes, or NULL */
 } avow_change;
 
-/** Called per change; a non-zero return stops avow_history() and is returned. */
+/** Called per change; a negative return stops avow_history() and is returned. */
 typedef int (*avow_change_cb)(const avow_change *change, void *payload);
 
 typedef struct avow_history_opts {
@@ -613,7 +620,7 @@ typedef struct avow_history_opts {
  * order, inside one read transaction (the callback must not write to the
  * ledger).
  *
- * @return 0, the callback's non-zero value, AVOW_ENOTFOUND (no such contest), AVOW_EIO
+ * @return 0, the callback's negative value, AVOW_ENOTFOUND (no such contest), AVOW_EIO
  */
 AVOW_EXTERN int avow_history(avow_ledger *ledger, const char *contest,
                              const avow_history_opts *opts, avow_change_cb cb, void *payload);
@@ -758,7 +765,8 @@ typedef struct avow_note_sig {
     uint64_t timestamp; /**< cosignatures: POSIX seconds */
 } avow_note_sig;
 
-typedef void (*avow_note_sig_cb)(const avow_note_sig *sig, void *payload);
+/** Called per signature line; a negative return stops and is returned. */
+typedef int (*avow_note_sig_cb)(const avow_note_sig *sig, void *payload);
 
 /**
  * List the signature lines of a note, checking each against the n_keys
@@ -825,8 +833,9 @@ AVOW_EXTERN AVOW_WARN_UNUSED int avow_consistency_verify(const avow_consistency 
 AVOW_EXTERN int avow_evidence_write(avow_buf *out, avow_ledger *ledger, const unsigned char *ids,
                                     size_t n, const avow_key *key);
 
-/** Called for each event of an evidence file once it is proven. */
-typedef void (*avow_evidence_cb)(const avow_event *ev, uint64_t index, void *payload);
+/** Called for each event of an evidence file once it is proven; a negative
+ * return stops avow_evidence_verify(), which returns that value. */
+typedef int (*avow_evidence_cb)(const avow_event *ev, uint64_t index, void *payload);
 
 /**
  * Check an evidence file with no ledger: the exact canonical bytes
@@ -1124,8 +1133,9 @@ AVOW_EXTERN void avow_record_free(avow_record *rec);
 #define AVOW_IMPORT_CSV      0x2u /**< CSV with a header row (with AVOW_IMPORT_SIGN) */
 #define AVOW_IMPORT_SKIP_BAD 0x4u /**< append the good lines, report the bad ones */
 
-/** A refused line: its number (1-based; a CSV record: its first line), the AVOW_E* code, why. */
-typedef void (*avow_bad_line_cb)(uint64_t line, int code, const char *what, void *payload);
+/** A refused line: its number (1-based; a CSV record: its first line), the AVOW_E* code, why.
+ * A negative return stops the import, which returns that value. */
+typedef int (*avow_bad_line_cb)(uint64_t line, int code, const char *what, void *payload);
 
 typedef struct avow_import_opts {
     unsigned int version;

@@ -428,7 +428,9 @@ avow_note_signatures(const char *text, size_t len, const unsigned char *keys, si
             info.verified = ok;
             info.key_index = j;
         }
-        cb(&info, payload);
+        if ((error = cb(&info, payload)) < 0) {
+            goto done;
+        }
     }
 done:
     free(n);

@@ -336,10 +336,7 @@ evidence_check_event(const json_t *e, size_t i, const note_checkpoint *b, avow_e
                              " does not hold against the checkpoint (size %" PRIu64 ")",
                              i, (int64_t)index, b->size);
     }
-    if (cb != NULL) {
-        cb(&ev, (uint64_t)index, payload);
-    }
-    return 0;
+    return cb != NULL ? cb(&ev, (uint64_t)index, payload) : 0;
 }
 
 int

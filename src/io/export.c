@@ -45,12 +45,13 @@ avow_export(avow_ledger *ledger, uint64_t *count, avow_write_cb write, void *wri
             goto done;
         }
         n++;
-        if (opts != NULL && opts->on_progress != NULL && n % EXPORT_PROGRESS_EVERY == 0) {
-            opts->on_progress(index + 1, total, opts->payload);
+        if (opts != NULL && opts->on_progress != NULL && n % EXPORT_PROGRESS_EVERY == 0 &&
+            (error = opts->on_progress(index + 1, total, opts->payload)) < 0) {
+            goto done;
         }
     }
     if (error == 0 && opts != NULL && opts->on_progress != NULL) {
-        opts->on_progress(total, total, opts->payload);
+        error = opts->on_progress(total, total, opts->payload);
     }
 done:
     if (count != NULL) {

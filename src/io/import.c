@@ -117,7 +117,8 @@ import_is_line_error(int code)
     }
 }
 
-static void
+/* Report progress; the callback's negative value stops the import. */
+static int
 import_progress(import_run *m, int force)
 {
     if (m->o->on_progress != NULL && (force || ++m->ticks % IMPORT_PROGRESS_EVERY == 0)) {
@@ -127,8 +128,9 @@ import_progress(import_run *m, int force)
             double part = m->spill.size > 0 ? (double)m->spill.done / (double)m->spill.size : 1;
             done = m->base + (uint64_t)(part * (double)(m->total - m->base));
         }
-        m->o->on_progress(done > m->total ? m->total : done, m->total, m->o->payload);
+        return m->o->on_progress(done > m->total ? m->total : done, m->total, m->o->payload);
     }
+    return 0;
 }
 
 /* Invariant 3: report a refused line; keep its number when skipping. */
@@ -144,7 +146,10 @@ import_bad(import_run *m, uint64_t line, int code)
     }
     m->res->bad++;
     if (m->o->on_bad != NULL) {
-        m->o->on_bad(line, code, what, m->o->payload);
+        int stop = m->o->on_bad(line, code, what, m->o->payload);
+        if (stop < 0) {
+            return stop;
+        }
     }
     if (m->flags & AVOW_IMPORT_SKIP_BAD) {
         int error = grow_array(&m->bad, &m->badcap, m->nbad + 1, sizeof(*m->bad), 64);
@@ -424,7 +429,9 @@ import_check_records(import_run *m)
                     return error;
                 }
             }
-            import_progress(m, 0);
+            if ((error = import_progress(m, 0)) < 0) {
+                return error;
+            }
         }
         spill_write(&m->spill);
     }
@@ -470,7 +477,9 @@ import_check_events(import_run *m)
                 return error;
             }
         }
-        import_progress(m, 0);
+        if ((error = import_progress(m, 0)) < 0) {
+            return error;
+        }
     }
 }
 
@@ -487,8 +496,7 @@ import_check_pass(import_run *m)
     if (error < 0) {
         return error;
     }
-    import_progress(m, 1);
-    return 0;
+    return import_progress(m, 1);
 }
 
 static int
@@ -574,7 +582,9 @@ import_append_records(import_run *m)
             m->drafts[m->n] = *avow_record_draft(s->rec);
             m->lines[m->n] = s->line;
             m->n++;
-            import_progress(m, 0);
+            if ((error = import_progress(m, 0)) < 0) {
+                return error;
+            }
         }
         if ((error = import_flush(m)) < 0) {
             return error;
@@ -595,7 +605,9 @@ import_append_spilled(import_run *m)
         if ((error = import_flush(m)) < 0) {
             return error;
         }
-        import_progress(m, 1);
+        if ((error = import_progress(m, 1)) < 0) {
+            return error;
+        }
     }
     if (error == 0) {
         error = spill_check_end(&m->spill);
@@ -633,7 +645,9 @@ import_append_events(import_run *m)
             }
             return error;
         }
-        import_progress(m, 0);
+        if ((error = import_progress(m, 0)) < 0) {
+            return error;
+        }
     }
     return import_flush(m);
 }
@@ -647,8 +661,7 @@ import_append_pass(import_run *m)
     spill_rewind(&m->spill);
     if (m->spill.f != NULL) {
         error = import_append_spilled(m);
-        import_progress(m, 1);
-        return error;
+        return error < 0 ? error : import_progress(m, 1);
     }
     if ((error = reader_rewind(&m->rd)) < 0) {
         return error;
@@ -660,8 +673,7 @@ import_append_pass(import_run *m)
     if (error < 0) {
         return error;
     }
-    import_progress(m, 1);
-    return 0;
+    return import_progress(m, 1);
 }
 
 static int

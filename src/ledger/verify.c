@@ -53,6 +53,7 @@ struct verify_state {
     MDB_txn *txn;
     const avow_verify_opts *opts;
     uint64_t problems;
+    int stop;                      /* a negative return of on_problem: verify stops with it */
     struct verify_author *authors; /* sorted by author */
     size_t n_authors;
     size_t cap_authors;
@@ -116,8 +117,9 @@ verify_vreport(struct verify_state *s, uint64_t index, uint64_t seq, const unsig
     }
     p.what = what;
     s->problems++;
-    if (s->opts != NULL && s->opts->on_problem != NULL) {
-        s->opts->on_problem(&p, s->opts->payload);
+    if (s->opts != NULL && s->opts->on_problem != NULL && s->stop == 0) {
+        int stop = s->opts->on_problem(&p, s->opts->payload);
+        s->stop = stop < 0 ? stop : 0; /* seen at the next record (verify_process) */
     }
 }
 
@@ -658,8 +660,12 @@ verify_process(struct verify_state *s, const struct verify_chunk *c, uint64_t *n
     for (size_t i = 0; i < c->n; i++) {
         const struct verify_slot *sl = &c->slots[i];
         (*n)++;
-        if (opts != NULL && opts->on_progress != NULL && *n % STORE_PROGRESS_EVERY == 0) {
-            opts->on_progress(*n, total, opts->payload);
+        if (s->stop < 0) {
+            return s->stop;
+        }
+        if (opts != NULL && opts->on_progress != NULL && *n % STORE_PROGRESS_EVERY == 0 &&
+            (error = opts->on_progress(*n, total, opts->payload)) < 0) {
+            return error;
         }
         if ((error = verify_record(s, sl, expect)) < 0) {
             return error;
@@ -833,12 +839,16 @@ avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
     }
     mdb_cursor_close(cur);
     cur = NULL;
-    if (opts != NULL && opts->on_progress != NULL) {
-        opts->on_progress(n, n, opts->payload);
+    if (opts != NULL && opts->on_progress != NULL &&
+        (error = opts->on_progress(n, n, opts->payload)) < 0) {
+        goto done;
     }
     error = verify_indexes(&s);
 done:
     error = verify_tables_end(&s, error);
+    if (error == 0 && s.stop < 0) {
+        error = s.stop;
+    }
     pool_free(p);
     if (cur != NULL) {
         mdb_cursor_close(cur);

@@ -48,7 +48,8 @@ history_visit(scan *s, const scan_entry *e, void *ctx)
             return error;
         }
     }
-    return h->cb(&ch, h->payload);
+    error = h->cb(&ch, h->payload);
+    return error < 0 ? error : 0; /* only a negative return stops (avow.h) */
 }
 
 int

@@ -234,8 +234,9 @@ session_recv_flush(struct session *s)
         s->stats->received += res.appended;
         s->stats->duplicates += res.duplicates;
         s->stats->forks += forks;
-        if (s->opts != NULL && s->opts->on_progress != NULL) {
-            s->opts->on_progress(s->stats->received, 0, s->opts->payload);
+        if (s->opts != NULL && s->opts->on_progress != NULL &&
+            (error = s->opts->on_progress(s->stats->received, 0, s->opts->payload)) < 0) {
+            return session_fail(s, error);
         }
     }
     return 0;

@@ -56,7 +56,7 @@ struct sig_count {
     size_t n;
 };
 
-static void
+static int
 count_sig(const avow_note_sig *sig, void *payload)
 {
     struct sig_count *c = payload;
@@ -66,9 +66,10 @@ count_sig(const avow_note_sig *sig, void *payload)
         FUZZ_ASSERT(sig->key_index == 0);
     }
     c->n++;
+    return 0;
 }
 
-static void
+static int
 check_event(const avow_event *ev, uint64_t index, void *payload)
 {
     avow_event again;
@@ -77,6 +78,7 @@ check_event(const avow_event *ev, uint64_t index, void *payload)
     FUZZ_ASSERT(avow_event_decode(&again, ev->raw, ev->raw_len) == 0);
     FUZZ_ASSERT(avow_event_verify(&again) == 0);
     (*n)++;
+    return 0;
 }
 
 static void

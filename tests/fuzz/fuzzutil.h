@@ -146,7 +146,7 @@ fuzz_ledger_release(avow_ledger *ledger)
 
 /* Count the problems that are not fork evidence: a ledger that received
  * proof that an author forked its feed reports it, by design. */
-static inline void
+static inline int
 fuzz_count_problem(const avow_problem *problem, void *payload)
 {
     uint64_t *n = payload;
@@ -154,6 +154,7 @@ fuzz_count_problem(const avow_problem *problem, void *payload)
         fprintf(stderr, "verify: %s\n", problem->what);
         (*n)++;
     }
+    return 0;
 }
 
 /* The ledger verifies with no problem but fork evidence: nothing unverified

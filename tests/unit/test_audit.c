@@ -156,7 +156,7 @@ struct problems {
     uint64_t indexes[16];
 };
 
-static void
+static int
 on_problem(const avow_problem *p, void *payload)
 {
     struct problems *ps = payload;
@@ -166,6 +166,7 @@ on_problem(const avow_problem *p, void *payload)
         ps->indexes[ps->n] = p->index;
     }
     ps->n++;
+    return 0;
 }
 
 static struct problems
@@ -482,13 +483,21 @@ struct seen {
     uint64_t last;
 };
 
-static void
+static int
 on_event(const avow_event *ev, uint64_t index, void *payload)
 {
     struct seen *s = payload;
     (void)ev;
     s->n++;
     s->last = index;
+    return 0;
+}
+
+static int
+stop_at_first(const avow_event *ev, uint64_t index, void *payload)
+{
+    (void)on_event(ev, index, payload);
+    return -7;
 }
 
 static void
@@ -516,6 +525,12 @@ test_audit__evidence_verifies_offline_and_any_changed_byte_fails(void **state)
     assert_int_equal(s.n, 2);
     assert_int_equal(s.last, 12);
     assert_int_equal(cp.size, 13);
+    /* A negative return of the callback stops verification and is returned. */
+    s.n = 0;
+    assert_int_equal(
+      avow_evidence_verify(NULL, NULL, ev.ptr, ev.len, avow_key_public(key), stop_at_first, &s),
+      -7);
+    assert_int_equal(s.n, 1);
     /* The latest stored checkpoint is used without a key. */
     assert_int_equal(avow_evidence_write(&ev2, l, two, 2, NULL), 0);
     assert_int_equal(ev2.len, ev.len);
@@ -646,7 +661,7 @@ struct sigs {
     int unknown;
 };
 
-static void
+static int
 on_sig(const avow_note_sig *s, void *payload)
 {
     struct sigs *c = payload;
@@ -657,6 +672,7 @@ on_sig(const avow_note_sig *s, void *payload)
     } else if (s->type == AVOW_SIG_UNKNOWN) {
         c->unknown++;
     }
+    return 0;
 }
 
 static void

@@ -502,7 +502,7 @@ typedef struct bad_seen {
     size_t n;
 } bad_seen;
 
-static void
+static int
 on_bad(uint64_t line, int code, const char *what, void *payload)
 {
     bad_seen *b = payload;
@@ -511,6 +511,14 @@ on_bad(uint64_t line, int code, const char *what, void *payload)
     if (b->n < 8) {
         b->lines[b->n++] = line;
     }
+    return 0;
+}
+
+static int
+stop_on_bad(uint64_t line, int code, const char *what, void *payload)
+{
+    (void)on_bad(line, code, what, payload);
+    return -5;
 }
 
 static void
@@ -541,6 +549,12 @@ test_interchange__sign_one_bad_line_in_1000_appends_nothing(void **state)
     assert_int_equal(res.appended, 999);
     assert_int_equal(res.bad, 1);
     assert_int_equal(res.first_bad, 617);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(count_of(f->a), 999);
+    /* A negative return of on_bad stops the import, which returns it. */
+    o.on_bad = stop_on_bad;
+    seen.n = 0;
+    assert_int_equal(avow_import(f->a, &res, f->path, &o), -5);
     assert_int_equal(seen.n, 1);
     assert_int_equal(count_of(f->a), 999);
     free(text);
@@ -818,7 +832,7 @@ struct rewrite {
 };
 
 /* At the end of the check pass (half the work), replace the input. */
-static void
+static int
 rewrite_after_check(uint64_t done, uint64_t total, void *payload)
 {
     struct rewrite *r = payload;
@@ -827,6 +841,7 @@ rewrite_after_check(uint64_t done, uint64_t total, void *payload)
                           "\"stance\":\"endorses\"}\n");
         r->done = 1;
     }
+    return 0;
 }
 
 /* Invariant 5: what is appended is what the check pass read, even when the

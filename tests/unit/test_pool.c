@@ -391,7 +391,7 @@ struct problems {
     char what[16][160];
 };
 
-static void
+static int
 on_problem(const avow_problem *p, void *payload)
 {
     struct problems *ps = payload;
@@ -400,6 +400,7 @@ on_problem(const avow_problem *p, void *payload)
         snprintf(ps->what[ps->n], sizeof(ps->what[0]), "%s", p->what);
     }
     ps->n++;
+    return 0;
 }
 
 static void

@@ -100,7 +100,7 @@ struct problems {
     char what[64][160];
 };
 
-static void
+static int
 collect(const avow_problem *p, void *payload)
 {
     struct problems *ps = payload;
@@ -109,6 +109,15 @@ collect(const avow_problem *p, void *payload)
         snprintf(ps->what[ps->n], sizeof(ps->what[0]), "%s", p->what);
     }
     ps->n++;
+    return 0;
+}
+
+/* Collects the first problem, then stops verify with -42. */
+static int
+collect_one(const avow_problem *p, void *payload)
+{
+    (void)collect(p, payload);
+    return -42;
 }
 
 static uint64_t
@@ -172,12 +181,13 @@ free_all(unsigned char **raws, size_t n)
     }
 }
 
-static void
+static int
 record_progress(uint64_t done, uint64_t total, void *payload)
 {
     uint64_t *p = payload;
     p[0] = done;
     p[1] = total;
+    return 0;
 }
 
 static void
@@ -1063,6 +1073,15 @@ test_store__verify_reports_missing_index_entries(void **state)
     }
     assert_true(saw_id);
     assert_true(saw_bytime);
+    /* A negative return of the callback stops verify, which returns it. */
+    {
+        avow_verify_opts opts = AVOW_VERIFY_OPTS_INIT;
+        memset(&ps, 0, sizeof(ps));
+        opts.on_problem = collect_one;
+        opts.payload = &ps;
+        assert_int_equal(avow_ledger_verify(l, NULL, NULL, &opts), -42);
+        assert_int_equal(ps.n, 1);
+    }
     /* get by that id now misses; the log itself is intact. */
     assert_int_equal(avow_ledger_get(l, &buf, NULL, id2), AVOW_ENOTFOUND);
     assert_int_equal(count_of(l), 6);

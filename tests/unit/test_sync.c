@@ -306,7 +306,7 @@ test_sync__replicas_converge_under_random_pairwise_syncs(void **state)
 
 static pid_t victim;
 
-static void
+static int
 kill_after_first_batch(uint64_t done, uint64_t total, void *payload)
 {
     (void)total;
@@ -315,6 +315,7 @@ kill_after_first_batch(uint64_t done, uint64_t total, void *payload)
         kill(victim, SIGKILL);
         victim = 0;
     }
+    return 0;
 }
 
 static void

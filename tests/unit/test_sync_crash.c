@@ -81,7 +81,7 @@ build_source(const char *path)
     return count;
 }
 
-static void
+static int
 report_progress(uint64_t done, uint64_t total, void *payload)
 {
     int fd = *(int *)payload;
@@ -90,6 +90,7 @@ report_progress(uint64_t done, uint64_t total, void *payload)
     if (write(fd, &done, sizeof(done)) < 0) {
         _exit(3);
     }
+    return 0;
 }
 
 /* Child: serve A on fd. */

@@ -467,7 +467,7 @@ struct ev_print {
     json_t *events;
 };
 
-static void
+static int
 on_evidence_event(const avow_event *ev, uint64_t index, void *payload)
 {
     struct ev_print *p = payload;
@@ -484,7 +484,7 @@ on_evidence_event(const avow_event *ev, uint64_t index, void *payload)
             json_array_append_new(p->events, o);
         }
         avow_buf_dispose(&b);
-        return;
+        return 0;
     }
     avow_event_id(id, ev);
     avow_hex(hex, id, AVOW_EVENT_ID_BYTES);
@@ -505,6 +505,7 @@ on_evidence_event(const avow_event *ev, uint64_t index, void *payload)
         cli_put_str(stdout, ev->candidate);
     }
     printf(": proven\n");
+    return 0;
 }
 
 static int

@@ -55,7 +55,7 @@ progress_clear(progress *p)
     }
 }
 
-static void
+static int
 progress_cb(uint64_t done, uint64_t total, void *payload)
 {
     static const char bar[] = "########################################";
@@ -63,23 +63,24 @@ progress_cb(uint64_t done, uint64_t total, void *payload)
     int pct;
 
     if (!p->enabled || total == 0) {
-        return;
+        return 0;
     }
     if (!p->shown && avow_time_now() - p->start < 1000000) {
-        return;
+        return 0;
     }
     pct = (int)(done >= total ? 100 : (done * 100) / total);
     if (pct == p->last) {
-        return;
+        return 0;
     }
     fprintf(stderr, "\ravow: %s [%-*.*s] %3d%%", p->label, BAR_WIDTH, pct * BAR_WIDTH / 100, bar,
             pct);
     fflush(stderr);
     p->shown = 1;
     p->last = pct;
+    return 0;
 }
 
-static void
+static int
 bad_cb(uint64_t line, int code, const char *what, void *payload)
 {
     progress *p = payload;
@@ -88,6 +89,7 @@ bad_cb(uint64_t line, int code, const char *what, void *payload)
     progress_clear(p);
     fprintf(stderr, "avow: %s:%" PRIu64 ": %s%s\n", p->name, line, p->skip_bad ? "skipped: " : "",
             what);
+    return 0;
 }
 
 static int

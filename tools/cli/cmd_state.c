@@ -421,7 +421,7 @@ history_line(const avow_change *ch, void *payload)
         int status = history_json(ch);
         if (status != 0) {
             h->failed = status;
-            return 1;
+            return -1; /* stops avow_history() */
         }
         return 0;
     }

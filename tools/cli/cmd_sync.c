@@ -40,13 +40,14 @@ sync_exit_code(int err)
     }
 }
 
-static void
+static int
 progress(uint64_t done, uint64_t total, void *payload)
 {
     (void)total;
     (void)payload;
     fprintf(stderr, "\ravow: received %llu events", (unsigned long long)done);
     fflush(stderr);
+    return 0;
 }
 
 static int

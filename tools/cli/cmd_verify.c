@@ -37,7 +37,7 @@ is_zero(const unsigned char *p, size_t n)
     return acc == 0;
 }
 
-static void
+static int
 on_problem(const avow_problem *problem, void *payload)
 {
     verify_state *st = payload;
@@ -62,7 +62,7 @@ on_problem(const avow_problem *problem, void *payload)
         if (obj == NULL || json_array_append_new(st->problems, obj) != 0) {
             st->oom = 1;
         }
-        return;
+        return 0;
     }
     if (problem->index != UINT64_MAX) {
         printf("event #%" PRIu64, problem->index);
@@ -78,6 +78,7 @@ on_problem(const avow_problem *problem, void *payload)
     printf(": ");
     cli_put_str(stdout, (avow_str){ what, strlen(what) });
     printf("\n");
+    return 0;
 }
 
 #define VERIFY_MAX_WITNESSES 16
@@ -89,7 +90,7 @@ typedef struct sig_list {
     int oom;
 } sig_list;
 
-static void
+static int
 on_sig(const avow_note_sig *sig, void *payload)
 {
     sig_list *sl = payload;
@@ -116,7 +117,7 @@ on_sig(const avow_note_sig *sig, void *payload)
         if (o == NULL || json_array_append_new(sl->arr, o) != 0) {
             sl->oom = 1;
         }
-        return;
+        return 0;
     }
     printf("  ");
     cli_put_str(stdout, (avow_str){ sig->name, sig->name_len });
@@ -131,6 +132,7 @@ on_sig(const avow_note_sig *sig, void *payload)
         printf("%s signature: %s\n", sig->key_index == 0 ? "log" : "witness key's",
                sig->verified ? "verified" : "DOES NOT VERIFY");
     }
+    return 0;
 }
 
 /* --checkpoint FILE: check it, list its signature lines. 0, 1 or an exit code. */
