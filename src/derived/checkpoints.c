@@ -116,14 +116,14 @@ checkpoints_witness_get(checkpoints_witness *out, const avow_ledger *ledger, sto
     store_val v = { NULL, 0 };
     int error;
     if (klen == 0) {
-        return avow_error_set(AVOW_EINVALID, "origin of %zu bytes", origin_len);
+        return error_set(AVOW_EINVALID, "origin of %zu bytes", origin_len);
     }
     if ((error = store_val_get(&v, ledger, txn, STORE_DB_CHECKPOINTS, key, klen)) < 0) {
         return error;
     }
     if (v.len != CHECKPOINTS_WITNESS_BYTES) {
-        return avow_error_set(AVOW_EIO, "witness state of %.*s is malformed (run avow verify)",
-                              (int)origin_len, origin);
+        return error_set(AVOW_EIO, "witness state of %.*s is malformed (run avow verify)",
+                         (int)origin_len, origin);
     }
     memcpy(out->log_pk, v.ptr, AVOW_PUBKEY_BYTES);
     out->size = be64_get(v.ptr + AVOW_PUBKEY_BYTES);
@@ -138,7 +138,7 @@ checkpoints_witness_put(store_w *w, const char *origin, size_t origin_len,
     unsigned char key[1 + AVOW_ORIGIN_MAX], v[CHECKPOINTS_WITNESS_BYTES];
     size_t klen = checkpoints_witness_key(key, origin, origin_len);
     if (klen == 0) {
-        return avow_error_set(AVOW_EINVALID, "origin of %zu bytes", origin_len);
+        return error_set(AVOW_EINVALID, "origin of %zu bytes", origin_len);
     }
     memcpy(v, state->log_pk, AVOW_PUBKEY_BYTES);
     be64_put(v + AVOW_PUBKEY_BYTES, state->size);
@@ -214,7 +214,7 @@ checkpoints_check_load(checkpoints_check *c, store_txn *txn)
     int error;
 
     if ((c->n = malloc(sizeof(*c->n))) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory verifying checkpoints");
+        return error_set(AVOW_ENOMEM, "out of memory verifying checkpoints");
     }
     if ((error = store_cursor_open(&cur, c->ledger, txn, STORE_DB_CHECKPOINTS)) < 0) {
         goto done;
@@ -244,7 +244,7 @@ checkpoints_check_begin(checkpoints_check **out, const avow_ledger *ledger, stor
 
     *out = NULL;
     if ((c = calloc(1, sizeof(*c))) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory verifying checkpoints");
+        return error_set(AVOW_ENOMEM, "out of memory verifying checkpoints");
     }
     c->ledger = ledger;
     c->s = s;

@@ -52,14 +52,14 @@ jsonutil_finish(avow_buf *out, json_t *doc)
     int error = 0;
     char *text = NULL;
     if (doc == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory building JSON");
+        return error_set(AVOW_ENOMEM, "out of memory building JSON");
     }
     text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(doc);
     if (text == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory rendering JSON");
+        return error_set(AVOW_ENOMEM, "out of memory rendering JSON");
     }
-    error = avow_buf_put(out, text, strlen(text));
+    error = buf_put(out, text, strlen(text));
     free(text);
     return error;
 }
@@ -71,7 +71,7 @@ avow_event_to_json(avow_buf *out, const avow_event *ev, uint64_t index, int with
     int bad = 0;
     json_t *o = json_object();
     if (o == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory building JSON");
+        return error_set(AVOW_ENOMEM, "out of memory building JSON");
     }
     avow_event_id(id, ev);
     bad |= jsonutil_set_hex(o, "id", id, sizeof(id)) < 0;
@@ -132,7 +132,7 @@ avow_event_to_json(avow_buf *out, const avow_event *ev, uint64_t index, int with
         char *b64 = malloc(b64len);
         if (b64 == NULL) {
             json_decref(o);
-            return avow_error_set(AVOW_ENOMEM, "out of memory encoding base64");
+            return error_set(AVOW_ENOMEM, "out of memory encoding base64");
         }
         sodium_bin2base64(b64, b64len, ev->raw, ev->raw_len, sodium_base64_VARIANT_ORIGINAL);
         bad |= json_object_set_new(o, "raw", json_string(b64)) < 0;
@@ -141,7 +141,7 @@ avow_event_to_json(avow_buf *out, const avow_event *ev, uint64_t index, int with
     if (bad) {
         /* A member missing would give JSON that looks whole (issue 13). */
         json_decref(o);
-        return avow_error_set(AVOW_ENOMEM, "out of memory building JSON");
+        return error_set(AVOW_ENOMEM, "out of memory building JSON");
     }
     return jsonutil_finish(out, o);
 }

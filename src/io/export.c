@@ -27,7 +27,7 @@ avow_export(avow_ledger *ledger, uint64_t *count, avow_write_cb write, void *wri
     int error;
 
     if (ledger == NULL || write == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_export: missing argument");
+        return error_set(AVOW_EINVALID, "avow_export: missing argument");
     }
     if (opts != NULL) {
         io.contest = opts->contest;
@@ -38,9 +38,9 @@ avow_export(avow_ledger *ledger, uint64_t *count, avow_write_cb write, void *wri
         goto done;
     }
     while ((error = avow_iter_next(it, &ev, &index)) == 1) {
-        avow_buf_clear(&buf);
+        buf_clear(&buf);
         if ((error = avow_event_to_json(&buf, &ev, index, 1)) < 0 ||
-            (error = avow_buf_put(&buf, "\n", 1)) < 0 ||
+            (error = buf_put(&buf, "\n", 1)) < 0 ||
             (error = write(buf.ptr, buf.len, write_payload)) < 0) {
             goto done;
         }

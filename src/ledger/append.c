@@ -129,7 +129,7 @@ append_reserve(avow_ledger *ledger, uint64_t bytes)
             return;
         }
         if (store_grow(ledger) < 0) {
-            avow_error_clear();
+            error_clear();
             return;
         }
     }
@@ -238,23 +238,23 @@ append_check_target(const avow_ledger *ledger, MDB_txn *txn, const avow_event *e
     int error;
 
     if (ev->target == NULL) {
-        return avow_error_set(AVOW_EINVALID, "a retraction needs a target event");
+        return error_set(AVOW_EINVALID, "a retraction needs a target event");
     }
     avow_hex(hex, ev->target, AVOW_EVENT_ID_BYTES);
     if ((error = store_get_by_id(ledger, txn, ev->target, &raw, NULL)) < 0) {
         if (error == AVOW_ENOTFOUND) {
-            return avow_error_set(code_missing, "retraction target %s is not in ledger %s", hex,
-                                  ledger->path);
+            return error_set(code_missing, "retraction target %s is not in ledger %s", hex,
+                             ledger->path);
         }
         return error;
     }
     if (avow_event_decode(&target, raw.mv_data, raw.mv_size) < 0) {
-        return avow_error_set(AVOW_EFORMAT,
-                              "retraction target %s does not decode (run avow verify)", hex);
+        return error_set(AVOW_EFORMAT, "retraction target %s does not decode (run avow verify)",
+                         hex);
     }
     if (memcmp(target.author, ev->author, AVOW_PUBKEY_BYTES) != 0) {
-        return avow_error_set(code_other,
-                              "event %s is by another author: only its author can retract it", hex);
+        return error_set(code_other,
+                         "event %s is by another author: only its author can retract it", hex);
     }
     return 0;
 }
@@ -396,8 +396,8 @@ append_drafts_begin(struct store_w *w, struct append_batch *b)
             return error;
         }
         if (avow_event_decode(&ev, v.mv_data, v.mv_size) < 0) {
-            return avow_error_set(AVOW_EIO, "the head event of this author does not decode "
-                                            "(run avow verify)");
+            return error_set(AVOW_EIO, "the head event of this author does not decode "
+                                       "(run avow verify)");
         }
         last = ev.recorded_at;
     }
@@ -426,12 +426,12 @@ append_drafts_prepare(struct append_batch *b, int x, size_t base)
     avow_buf *buf = &c->buf[x];
     size_t k = 0, next = base;
     int error;
-    avow_buf_clear(buf);
+    buf_clear(buf);
     while (c->bad == SIZE_MAX && next < b->n && k < STORE_SIGN_CHUNK) {
         size_t off = buf->len;
         if ((error = codec_encode_message(buf, &c->drafts[next], avow_key_public(c->key),
                                           c->seq + 1, c->prev, c->at)) < 0 ||
-            (error = avow_buf_grow(buf, AVOW_SIG_BYTES)) < 0) {
+            (error = buf_grow(buf, AVOW_SIG_BYTES)) < 0) {
             c->bad = next;
             c->bad_error = error;
             break;
@@ -469,8 +469,8 @@ append_check_draft(struct store_w *w, const avow_event *ev)
             return exists;
         }
         if (exists) {
-            return avow_error_set(AVOW_EEXISTS, "contest %.*s already exists in ledger %s",
-                                  (int)ev->contest.len, ev->contest.ptr, ledger->path);
+            return error_set(AVOW_EEXISTS, "contest %.*s already exists in ledger %s",
+                             (int)ev->contest.len, ev->contest.ptr, ledger->path);
         }
     } else if (ev->kind == AVOW_KIND_RETRACT) {
         return append_check_target(ledger, w->txn, ev, AVOW_ENOTFOUND, AVOW_EINVALID);
@@ -480,9 +480,9 @@ append_check_draft(struct store_w *w, const avow_event *ev)
             return exists;
         }
         if (!exists) {
-            return avow_error_set(AVOW_ENOTFOUND,
-                                  "no contest %.*s in ledger %s (define it with avow contest new)",
-                                  (int)ev->contest.len, ev->contest.ptr, ledger->path);
+            return error_set(AVOW_ENOTFOUND,
+                             "no contest %.*s in ledger %s (define it with avow contest new)",
+                             (int)ev->contest.len, ev->contest.ptr, ledger->path);
         }
     }
     return 0;
@@ -523,8 +523,7 @@ append_drafts_end(struct store_w *w, struct append_batch *b)
                                      c->seq + 1, c->prev, c->at);
         avow_buf_dispose(&scratch);
         if (error == 0) {
-            error =
-              avow_error_set(c->bad_error, "draft %zu: %s", c->bad, avow_strerror(c->bad_error));
+            error = error_set(c->bad_error, "draft %zu: %s", c->bad, avow_strerror(c->bad_error));
         }
         return error;
     }
@@ -564,7 +563,7 @@ store_append_drafts(avow_ledger *ledger, struct pool *p, size_t *failed_at, unsi
     struct drafts_ctx c;
     memset(&c, 0, sizeof(c));
     if (ledger == NULL || key == NULL || (drafts == NULL && n > 0)) {
-        return avow_error_set(AVOW_EINVALID, "avow_ledger_append_drafts: missing argument");
+        return error_set(AVOW_EINVALID, "avow_ledger_append_drafts: missing argument");
     }
     c.ids_out = ids_out;
     int error = append_drafts(ledger, &c, p, key, drafts, n);
@@ -595,7 +594,7 @@ avow_ledger_append(avow_ledger *ledger, unsigned char id_out[AVOW_EVENT_ID_BYTES
     struct drafts_ctx c;
     memset(&c, 0, sizeof(c));
     if (ledger == NULL || key == NULL || draft == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_ledger_append: missing argument");
+        return error_set(AVOW_EINVALID, "avow_ledger_append: missing argument");
     }
     int error = append_drafts(ledger, &c, NULL, key, draft, 1);
     if (error == 0 && id_out != NULL) {
@@ -641,7 +640,7 @@ append_signed_check(struct store_w *w, struct signed_ctx *c, size_t i, int ok,
     int error;
 
     if (c->events[i] == NULL) {
-        return avow_error_set(AVOW_EINVALID, "event %zu of the batch is missing", i);
+        return error_set(AVOW_EINVALID, "event %zu of the batch is missing", i);
     }
     if (ok && h != NULL) {
         /* The pool decoded these very bytes strictly already. */
@@ -653,7 +652,7 @@ append_signed_check(struct store_w *w, struct signed_ctx *c, size_t i, int ok,
         return store_error_prefix(AVOW_EFORMAT, "event %zu of the batch", i);
     }
     if (!ok && avow_event_verify(&ev) < 0) {
-        return avow_error_set(AVOW_EVERIFY, "event %zu of the batch: signature does not verify", i);
+        return error_set(AVOW_EVERIFY, "event %zu of the batch: signature does not verify", i);
     }
     if (!ok || h == NULL) {
         codec_hash_event(&local, ev.raw, ev.raw_len);
@@ -672,7 +671,7 @@ append_signed_check(struct store_w *w, struct signed_ctx *c, size_t i, int ok,
         if ((error = store_index_val(&at, &v)) < 0 ||
             (error = store_get_event(ledger, w->txn, at, &raw)) < 0) {
             return error == AVOW_ENOTFOUND
-                     ? avow_error_set(
+                     ? error_set(
                          AVOW_EIO,
                          "author index points at missing event #%" PRIu64 " (run avow verify)", at)
                      : error;
@@ -696,7 +695,7 @@ append_signed_check(struct store_w *w, struct signed_ctx *c, size_t i, int ok,
         return 0;
     }
     if (error == 0) {
-        return avow_error_set(AVOW_ECHAIN, "fork: author %s seq %" PRIu64, who, ev.seq);
+        return error_set(AVOW_ECHAIN, "fork: author %s seq %" PRIu64, who, ev.seq);
     }
     if (error != AVOW_ENOTFOUND) {
         return error;
@@ -705,16 +704,16 @@ append_signed_check(struct store_w *w, struct signed_ctx *c, size_t i, int ok,
         return error;
     }
     if (ev.seq != hseq + 1) {
-        return avow_error_set(AVOW_ECHAIN,
-                              "event %zu of the batch: author %s seq %" PRIu64
-                              " does not follow its head seq %" PRIu64 " (missing events)",
-                              i, who, ev.seq, hseq);
+        return error_set(AVOW_ECHAIN,
+                         "event %zu of the batch: author %s seq %" PRIu64
+                         " does not follow its head seq %" PRIu64 " (missing events)",
+                         i, who, ev.seq, hseq);
     }
     if (sodium_memcmp(ev.prev, hhash, AVOW_HASH_BYTES) != 0) {
-        return avow_error_set(AVOW_ECHAIN,
-                              "event %zu of the batch: author %s seq %" PRIu64
-                              " does not link to the content hash of seq %" PRIu64,
-                              i, who, ev.seq, hseq);
+        return error_set(AVOW_ECHAIN,
+                         "event %zu of the batch: author %s seq %" PRIu64
+                         " does not link to the content hash of seq %" PRIu64,
+                         i, who, ev.seq, hseq);
     }
     if (ev.kind == AVOW_KIND_RETRACT) {
         if ((error = append_check_target(ledger, w->txn, &ev, AVOW_ECHAIN, AVOW_ECHAIN)) < 0) {
@@ -812,7 +811,7 @@ append_signed_init(struct signed_ctx *c, avow_ledger *ledger, const unsigned cha
 {
     memset(c, 0, sizeof(*c));
     if (ledger == NULL || (n > 0 && (events == NULL || lens == NULL))) {
-        return avow_error_set(AVOW_EINVALID, "%s: missing argument", caller);
+        return error_set(AVOW_EINVALID, "%s: missing argument", caller);
     }
     c->b.kind = &append_signed_kind;
     c->b.n = n;

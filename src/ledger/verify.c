@@ -143,13 +143,13 @@ verify_problem(struct verify_state *s, uint64_t index, uint64_t seq, const unsig
     va_end(ap);
 }
 
-_Static_assert(offsetof(struct verify_author, author) == 0, "avow_key_search() keys come first");
+_Static_assert(offsetof(struct verify_author, author) == 0, "key_search() keys come first");
 
 /* Find an author's state (binary search); *pos is where it belongs if absent. */
 static struct verify_author *
 verify_find(struct verify_state *s, const unsigned char *author, size_t *pos)
 {
-    return avow_key_search(s->authors, s->n_authors, sizeof(s->authors[0]), author, pos);
+    return key_search(s->authors, s->n_authors, sizeof(s->authors[0]), author, pos);
 }
 
 static int
@@ -814,7 +814,7 @@ avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
     randombytes_buf(s.id_key, sizeof(s.id_key));
     s.opts = opts;
     if ((slots = calloc(2 * VERIFY_CHUNK, sizeof(*slots))) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory verifying");
+        return error_set(AVOW_ENOMEM, "out of memory verifying");
     }
     chunk[0].slots = slots;
     chunk[1].slots = slots + VERIFY_CHUNK;

@@ -108,7 +108,7 @@ fold_pair_set_side(fold_pair *p, uint32_t author, uint8_t stance)
         size_t cap = p->capsides;
         int error;
         if (p->capsides == UINT32_MAX) {
-            return avow_error_set(AVOW_ENOMEM, "too many authors on one pair");
+            return error_set(AVOW_ENOMEM, "too many authors on one pair");
         }
         if ((error = grow_array(&p->sides, &cap, (size_t)p->nsides + 1, sizeof(*p->sides), 1)) <
             0) {

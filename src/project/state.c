@@ -292,7 +292,7 @@ state_list_push(struct state_cand *c, int list, const char *actor, size_t cap)
     if (c->lists[list] == NULL) {
         c->lists[list] = malloc((cap == 0 ? 1 : cap) * sizeof(const char *));
         if (c->lists[list] == NULL) {
-            return avow_error_set(AVOW_ENOMEM, "out of memory building a state");
+            return error_set(AVOW_ENOMEM, "out of memory building a state");
         }
     }
     c->lists[list][c->nlists[list]++] = actor;
@@ -423,7 +423,7 @@ state_digest(avow_state *st)
     json_t *doc = state_json(st);
     int error;
     if (doc == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory building a state");
+        return error_set(AVOW_ENOMEM, "out of memory building a state");
     }
     error = canon_sha256_hex(st->digest, doc, CANON_INSERTED);
     json_decref(doc);
@@ -489,7 +489,7 @@ state_build(avow_state **out, const fold_acc *a, const char *contest, int64_t at
         error = state_fill(st, a, &wk);
     }
     if (error == AVOW_ENOMEM) {
-        error = avow_error_set(AVOW_ENOMEM, "out of memory building a state");
+        error = error_set(AVOW_ENOMEM, "out of memory building a state");
     }
     if (error == 0) {
         *out = st;
@@ -541,13 +541,12 @@ avow_state_compute(avow_state **out, avow_ledger *ledger, const char *contest,
     fold_init(&a);
     memset(&batch, 0, sizeof(batch));
     if (out == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_state_compute: missing argument");
+        return error_set(AVOW_EINVALID, "avow_state_compute: missing argument");
     }
     *out = NULL;
     if (opts != NULL) {
         if (opts->version != AVOW_STATE_OPTS_VERSION) {
-            return avow_error_set(AVOW_EINVALID, "avow_state_opts version %u unknown",
-                                  opts->version);
+            return error_set(AVOW_EINVALID, "avow_state_opts version %u unknown", opts->version);
         }
         o = *opts;
     }
@@ -589,7 +588,7 @@ int
 avow_state_to_json(avow_buf *out, const avow_state *st)
 {
     if (out == NULL || st == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_state_to_json: missing argument");
+        return error_set(AVOW_EINVALID, "avow_state_to_json: missing argument");
     }
     json_t *o = state_json(st);
     if (o != NULL && json_object_set_new(o, "digest", json_string(st->digest)) != 0) {

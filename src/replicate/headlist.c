@@ -35,7 +35,7 @@ headlist_push(headlist *h, const unsigned char *author, uint64_t seq, const unsi
 {
     int error;
     if (h->n >= HEADLIST_MAX) {
-        return avow_error_set(AVOW_ERANGE, "more than %u heads", HEADLIST_MAX);
+        return error_set(AVOW_ERANGE, "more than %u heads", HEADLIST_MAX);
     }
     if ((error = grow_array(&h->v, &h->cap, h->n + 1, sizeof(*h->v), 64)) < 0) {
         return error;
@@ -62,10 +62,10 @@ headlist_parse(headlist *h, const unsigned char *p, size_t n)
         uint64_t seq = be64_get(p + AVOW_PUBKEY_BYTES);
         const unsigned char *id = p + AVOW_PUBKEY_BYTES + 8;
         if (seq == 0) {
-            return avow_error_set(AVOW_EFORMAT, "a head with seq 0");
+            return error_set(AVOW_EFORMAT, "a head with seq 0");
         }
         if (h->n > 0 && headlist_cmp(p, seq, id, &h->v[h->n - 1]) <= 0) {
-            return avow_error_set(AVOW_EFORMAT, "heads out of order or repeated");
+            return error_set(AVOW_EFORMAT, "heads out of order or repeated");
         }
         if ((error = headlist_push(h, p, seq, id)) < 0) {
             return error;
@@ -186,14 +186,14 @@ headlist_put(avow_buf *b, const headlist *h, size_t from, size_t n)
     int error;
     assert(from + n <= h->n && n <= UINT32_MAX);
     be32_put(cnt, (uint32_t)n);
-    if ((error = avow_buf_put(b, cnt, 4)) < 0) {
+    if ((error = buf_put(b, cnt, 4)) < 0) {
         return error;
     }
     for (size_t i = from; i < from + n; i++) {
         memcpy(rec, h->v[i].author, AVOW_PUBKEY_BYTES);
         be64_put(rec + AVOW_PUBKEY_BYTES, h->v[i].seq);
         memcpy(rec + AVOW_PUBKEY_BYTES + 8, h->v[i].id, AVOW_EVENT_ID_BYTES);
-        if ((error = avow_buf_put(b, rec, sizeof(rec))) < 0) {
+        if ((error = buf_put(b, rec, sizeof(rec))) < 0) {
             return error;
         }
     }

@@ -23,7 +23,7 @@ grow_array(void *arrp, size_t *cap, size_t need, size_t size, size_t first)
         return 0;
     }
     if (size == 0 || need > SIZE_MAX / size) {
-        return avow_error_set(AVOW_ENOMEM, "an array of %zu elements is too large", need);
+        return error_set(AVOW_ENOMEM, "an array of %zu elements is too large", need);
     }
     n = *cap == 0 ? (first == 0 ? 1 : first) : *cap;
     while (n < need) {
@@ -34,7 +34,7 @@ grow_array(void *arrp, size_t *cap, size_t need, size_t size, size_t first)
     }
     memcpy(&arr, arrp, sizeof(arr));
     if ((p = realloc(arr, n * size)) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory growing an array to %zu elements", n);
+        return error_set(AVOW_ENOMEM, "out of memory growing an array to %zu elements", n);
     }
     memcpy(arrp, &p, sizeof(p));
     *cap = n;

@@ -127,7 +127,7 @@ jp_put_cp(struct jp *j, uint32_t cp)
         u[3] = (unsigned char)(0x80 | (cp & 0x3f));
         n = 4;
     }
-    return avow_buf_put(&j->str, u, n);
+    return buf_put(&j->str, u, n);
 }
 
 /* One escape (j->p after the backslash) onto j->str. */
@@ -143,7 +143,7 @@ jp_escape(struct jp *j)
     unsigned char c = *j->p++;
     const char *at = c == 0 ? NULL : strchr(from, c);
     if (at != NULL) {
-        return avow_buf_put(&j->str, &to[at - from], 1);
+        return buf_put(&j->str, &to[at - from], 1);
     }
     if (c != 'u') {
         j->p--;
@@ -160,14 +160,14 @@ static int
 jp_string(struct jp *j)
 {
     int error;
-    avow_buf_clear(&j->str);
+    buf_clear(&j->str);
     j->p++;
     for (;;) {
         const unsigned char *run = j->p;
         while (j->p < j->end && *j->p >= 0x20 && *j->p < 0x80 && *j->p != '"' && *j->p != '\\') {
             j->p++;
         }
-        if ((error = avow_buf_put(&j->str, run, (size_t)(j->p - run))) < 0) {
+        if ((error = buf_put(&j->str, run, (size_t)(j->p - run))) < 0) {
             return error;
         }
         if (j->p >= j->end) {
@@ -187,11 +187,11 @@ jp_string(struct jp *j)
             return jp_fail(j, "control character in a string");
         } else {
             uint32_t cp;
-            size_t n = avow_utf8_seq(j->p, (size_t)(j->end - j->p), &cp);
+            size_t n = buf_utf8_seq(j->p, (size_t)(j->end - j->p), &cp);
             if (n == 0) {
                 return jp_fail(j, "invalid UTF-8 in a string");
             }
-            if ((error = avow_buf_put(&j->str, j->p, n)) < 0) {
+            if ((error = buf_put(&j->str, j->p, n)) < 0) {
                 return error;
             }
             j->p += n;
@@ -263,7 +263,7 @@ jp_number(struct jp *j, json_t **out)
         }
         *out = json_integer((json_int_t)v);
     }
-    return *out == NULL ? avow_error_set(AVOW_ENOMEM, "out of memory reading JSON") : 0;
+    return *out == NULL ? error_set(AVOW_ENOMEM, "out of memory reading JSON") : 0;
 }
 
 static int jp_value(struct jp *j, json_t **out, int depth);
@@ -289,7 +289,7 @@ jp_object(struct jp *j, json_t **out, int depth)
     json_t *o = json_object(), *v = NULL;
     int error;
     if (o == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory reading JSON");
+        return error_set(AVOW_ENOMEM, "out of memory reading JSON");
     }
     j->p++;
     jp_space(j);
@@ -309,7 +309,7 @@ jp_object(struct jp *j, json_t **out, int depth)
             goto fail;
         }
         klen = j->str.len;
-        if ((error = avow_buf_put(&j->str, "", 1)) < 0) {
+        if ((error = buf_put(&j->str, "", 1)) < 0) {
             goto fail;
         }
         if ((j->flags & JPARSE_REJECT_DUPLICATES) &&
@@ -320,7 +320,7 @@ jp_object(struct jp *j, json_t **out, int depth)
         /* The key outlives j->str, which the value reuses. */
         key = klen < sizeof(kbuf) ? kbuf : malloc(klen + 1);
         if (key == NULL) {
-            error = avow_error_set(AVOW_ENOMEM, "out of memory reading JSON");
+            error = error_set(AVOW_ENOMEM, "out of memory reading JSON");
             goto fail;
         }
         memcpy(key, j->str.ptr, klen + 1);
@@ -332,7 +332,7 @@ jp_object(struct jp *j, json_t **out, int depth)
             error = jp_value(j, &v, depth + 1);
         }
         if (error == 0 && json_object_setn_new_nocheck(o, key, klen, v) != 0) {
-            error = avow_error_set(AVOW_ENOMEM, "out of memory reading JSON");
+            error = error_set(AVOW_ENOMEM, "out of memory reading JSON");
         }
         if (key != kbuf) {
             free(key);
@@ -365,7 +365,7 @@ jp_array(struct jp *j, json_t **out, int depth)
     json_t *a = json_array(), *v = NULL;
     int error;
     if (a == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory reading JSON");
+        return error_set(AVOW_ENOMEM, "out of memory reading JSON");
     }
     j->p++;
     jp_space(j);
@@ -379,7 +379,7 @@ jp_array(struct jp *j, json_t **out, int depth)
             goto fail;
         }
         if (json_array_append_new(a, v) != 0) {
-            error = avow_error_set(AVOW_ENOMEM, "out of memory reading JSON");
+            error = error_set(AVOW_ENOMEM, "out of memory reading JSON");
             goto fail;
         }
         jp_space(j);
@@ -422,7 +422,7 @@ jp_value(struct jp *j, json_t **out, int depth)
             return error;
         }
         *out = json_stringn_nocheck((const char *)j->str.ptr, j->str.len);
-        return *out == NULL ? avow_error_set(AVOW_ENOMEM, "out of memory reading JSON") : 0;
+        return *out == NULL ? error_set(AVOW_ENOMEM, "out of memory reading JSON") : 0;
     }
     case 't':
     case 'f':

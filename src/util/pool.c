@@ -100,7 +100,7 @@ pool_new(pool **out, size_t threads)
     pool *p = calloc(1, sizeof(*p));
     if (p == NULL) {
         *out = NULL;
-        return avow_error_set(AVOW_ENOMEM, "out of memory creating a worker pool");
+        return error_set(AVOW_ENOMEM, "out of memory creating a worker pool");
     }
     if (threads == (size_t)-1) {
         threads = pool_cores() - 1;
@@ -108,7 +108,7 @@ pool_new(pool **out, size_t threads)
     if (pthread_mutex_init(&p->mu, NULL) != 0) {
         free(p);
         *out = NULL;
-        return avow_error_set(AVOW_ENOMEM, "cannot create a mutex for the worker pool");
+        return error_set(AVOW_ENOMEM, "cannot create a mutex for the worker pool");
     }
     pthread_cond_init(&p->work, NULL);
     pthread_cond_init(&p->done, NULL);

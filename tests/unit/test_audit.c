@@ -340,15 +340,15 @@ static void
 alter_line(avow_buf *out, const avow_buf *note, int line, const char *with)
 {
     const char *p = (const char *)note->ptr, *end = p + note->len;
-    avow_buf_clear(out);
+    buf_clear(out);
     for (int i = 0; p < end; i++) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         if (i == line) {
-            assert_int_equal(avow_buf_put(out, with, strlen(with)), 0);
+            assert_int_equal(buf_put(out, with, strlen(with)), 0);
         } else {
-            assert_int_equal(avow_buf_put(out, p, (size_t)(nl - p)), 0);
+            assert_int_equal(buf_put(out, p, (size_t)(nl - p)), 0);
         }
-        assert_int_equal(avow_buf_put(out, "\n", 1), 0);
+        assert_int_equal(buf_put(out, "\n", 1), 0);
         p = nl + 1;
     }
 }
@@ -401,8 +401,8 @@ test_audit__altered_checkpoint_lines_are_rejected_naming_the_line(void **state)
     alter_line(&b, &note, 2, "q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=");
     expect_cp_fail(l, &b, "root line");
     /* One character of the signature. */
-    avow_buf_clear(&b);
-    assert_int_equal(avow_buf_put(&b, note.ptr, note.len), 0);
+    buf_clear(&b);
+    assert_int_equal(buf_put(&b, note.ptr, note.len), 0);
     b.ptr[b.len - 10] = b.ptr[b.len - 10] == 'A' ? 'B' : 'A';
     expect_cp_fail(l, &b, "signature line");
     /* Malformed lines are EFORMAT naming the line. */
@@ -448,7 +448,7 @@ test_audit__ledger_rebuilt_without_an_old_event_fails_an_old_checkpoint(void **s
             continue;
         }
         avow_append_result res;
-        avow_buf_clear(&raw);
+        buf_clear(&raw);
         assert_int_equal(avow_ledger_get(l, &raw, NULL, ids[i]), 0);
         const unsigned char *evs[1] = { raw.ptr };
         size_t lens[1] = { raw.len };
@@ -569,7 +569,7 @@ test_audit__evidence_verifies_offline_and_any_changed_byte_fails(void **state)
     assert_int_equal(
       avow_evidence_verify(NULL, NULL, ev.ptr, ev.len - 1, avow_key_public(key), NULL, NULL),
       AVOW_EVERIFY);
-    assert_int_equal(avow_buf_put(&ev, "\n", 1), 0);
+    assert_int_equal(buf_put(&ev, "\n", 1), 0);
     assert_int_equal(
       avow_evidence_verify(NULL, NULL, ev.ptr, ev.len, avow_key_public(key), NULL, NULL),
       AVOW_EVERIFY);
@@ -597,7 +597,7 @@ test_audit__evidence_write_leaves_the_buffer_as_it_was_when_it_fails(void **stat
     leaves_of(l, &leaves, &ids);
     memcpy(two, ids[1], 32);
     memset(two + 32, 0x55, 32); /* no such event */
-    assert_int_equal(avow_buf_put(&ev, "kept", 4), 0);
+    assert_int_equal(buf_put(&ev, "kept", 4), 0);
     assert_int_equal(avow_evidence_write(&ev, l, two, 2, key), AVOW_ENOTFOUND);
     assert_int_equal(ev.len, 4);
     assert_memory_equal(ev.ptr, "kept", 4);
@@ -710,7 +710,7 @@ test_audit__witness_refuses_a_rewritten_history_and_accepts_the_honest_one(void 
     append_member(fork, key, "c", "F4");
     assert_int_equal(avow_checkpoint_create(&f5, NULL, fork, key), 0);
     assert_int_equal(avow_ledger_prove_consistency(proof, fork, 3, 5), 0);
-    avow_buf_clear(&out);
+    buf_clear(&out);
     assert_int_equal(avow_witness_cosign(&out, w, wkey, (const char *)f5.ptr, f5.len, NULL, proof),
                      AVOW_EVERIFY);
     assert_non_null(strstr(avow_error_last(), "not consistent"));
@@ -742,7 +742,7 @@ test_audit__witness_refuses_a_rewritten_history_and_accepts_the_honest_one(void 
                                          avow_key_public(wkey), NULL),
                      AVOW_EVERIFY);
     /* The same checkpoint again is fine (idempotent state). */
-    avow_buf_clear(&out);
+    buf_clear(&out);
     assert_int_equal(avow_witness_cosign(&out, w, wkey, (const char *)cp5.ptr, cp5.len, NULL, NULL),
                      0);
     assert_int_equal(avow_checkpoint_verify(NULL, log, (const char *)out.ptr, out.len, NULL), 0);

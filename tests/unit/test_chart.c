@@ -16,7 +16,7 @@ render(const svg_series *s)
 {
     avow_buf b = AVOW_BUF_INIT;
     assert_int_equal(svg_render(&b, s), 0);
-    assert_int_equal(avow_buf_put(&b, "", 1), 0);
+    assert_int_equal(buf_put(&b, "", 1), 0);
     return (char *)b.ptr;
 }
 
@@ -162,7 +162,7 @@ chart_of(avow_ledger *l, const avow_chart_opts *opts)
 {
     avow_buf b = AVOW_BUF_INIT;
     assert_int_equal(avow_chart_svg(&b, l, "sg", opts), 0);
-    assert_int_equal(avow_buf_put(&b, "", 1), 0);
+    assert_int_equal(buf_put(&b, "", 1), 0);
     return (char *)b.ptr;
 }
 

@@ -182,7 +182,7 @@ ids_of(avow_ledger *l, avow_buf *out)
     assert_int_equal(avow_iter_new(&it, l, NULL), 0);
     while (avow_iter_next(it, &ev, &index) == 1) {
         avow_event_id(id, &ev);
-        assert_int_equal(avow_buf_put(out, id, sizeof(id)), 0);
+        assert_int_equal(buf_put(out, id, sizeof(id)), 0);
     }
     avow_iter_free(it);
 }

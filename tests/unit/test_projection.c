@@ -202,7 +202,7 @@ state_at(avow_ledger *l, const char *contest, int64_t at, int64_t known_at, char
     }
     assert_int_equal(r, 0);
     assert_int_equal(avow_state_to_json(&b, st), 0);
-    assert_int_equal(avow_buf_put(&b, "", 1), 0);
+    assert_int_equal(buf_put(&b, "", 1), 0);
     json_error_t err;
     json_t *doc = json_loads((const char *)b.ptr, 0, &err);
     assert_non_null(doc);
@@ -483,7 +483,7 @@ test_projection__retraction_applies_from_its_record_time(void **state)
     assert_memory_equal(rev.target, s.w.evs[s.tr_supports].id, AVOW_EVENT_ID_BYTES);
     avow_buf b = AVOW_BUF_INIT;
     assert_int_equal(avow_explain_to_json(&b, ex), 0);
-    assert_int_equal(avow_buf_put(&b, "", 1), 0);
+    assert_int_equal(buf_put(&b, "", 1), 0);
     json_t *j = json_loads((const char *)b.ptr, 0, NULL);
     assert_non_null(j);
     assert_true(json_is_null(json_object_get(j, "stance")));
@@ -532,7 +532,7 @@ test_projection__disagreeing_authors_make_a_dispute_that_explain_shows(void **st
     }
     assert_true(saw_a && saw_b);
     assert_int_equal(avow_explain_to_json(&b, ex), 0);
-    assert_int_equal(avow_buf_put(&b, "", 1), 0);
+    assert_int_equal(buf_put(&b, "", 1), 0);
     json_t *j = json_loads((const char *)b.ptr, 0, NULL);
     assert_string_equal(json_string_value(json_object_get(j, "stance")), "disputed");
     assert_int_equal(json_array_size(json_object_get(j, "dispute")), 2);
@@ -1160,7 +1160,7 @@ test_projection__digest_is_order_free_and_sees_a_missing_event(void **state)
     /* the canonical form: compact JSON without the digest */
     avow_buf buf = AVOW_BUF_INIT;
     assert_int_equal(avow_state_to_json(&buf, a), 0);
-    assert_int_equal(avow_buf_put(&buf, "", 1), 0);
+    assert_int_equal(buf_put(&buf, "", 1), 0);
     json_t *doc = json_loads((const char *)buf.ptr, 0, NULL);
     json_object_del(doc, "digest");
     char *canon = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -700,7 +700,7 @@ append_recorded_at(avow_ledger *l, const avow_key *key, const char *actor, int64
     avow_draft d = stance_draft(CONTEST, actor, T_2024_04_03);
     assert_int_equal(avow_ledger_head(l, &seq, prev, pk), 0);
     assert_int_equal(codec_encode_message(&m, &d, pk, seq + 1, prev, at), 0);
-    assert_int_equal(avow_buf_grow(&m, AVOW_SIG_BYTES), 0);
+    assert_int_equal(buf_grow(&m, AVOW_SIG_BYTES), 0);
     codec_sign_message(m.ptr + m.len, m.ptr, m.len, key);
     m.len += AVOW_SIG_BYTES;
     const unsigned char *p = m.ptr;

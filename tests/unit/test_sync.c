@@ -224,7 +224,7 @@ state_json(avow_ledger *l, int64_t at, avow_buf *out)
     avow_state *s = NULL;
     avow_state_opts o = AVOW_STATE_OPTS_INIT;
     o.at = at;
-    avow_buf_clear(out);
+    buf_clear(out);
     if (avow_state_compute(&s, l, CONTEST, &o) != 0) {
         fail_msg("state: %s", avow_error_last());
     }
@@ -450,8 +450,8 @@ read_frame(int fd, avow_buf *payload)
     }
     uint32_t len =
       ((uint32_t)hdr[0] << 24) | ((uint32_t)hdr[1] << 16) | ((uint32_t)hdr[2] << 8) | hdr[3];
-    avow_buf_clear(payload);
-    assert_int_equal(avow_buf_grow(payload, len), 0);
+    buf_clear(payload);
+    assert_int_equal(buf_grow(payload, len), 0);
     got = 0;
     while (got < len - 1) {
         ssize_t r = read(fd, payload->ptr + got, len - 1 - got);
@@ -519,13 +519,13 @@ static void
 batch_payload(avow_buf *out, avow_buf *events, size_t n)
 {
     unsigned char l[4];
-    avow_buf_clear(out);
+    buf_clear(out);
     be32_put(l, (uint32_t)n);
-    assert_int_equal(avow_buf_put(out, l, 4), 0);
+    assert_int_equal(buf_put(out, l, 4), 0);
     for (size_t i = 0; i < n; i++) {
         be32_put(l, (uint32_t)events[i].len);
-        assert_int_equal(avow_buf_put(out, l, 4), 0);
-        assert_int_equal(avow_buf_put(out, events[i].ptr, events[i].len), 0);
+        assert_int_equal(buf_put(out, l, 4), 0);
+        assert_int_equal(buf_put(out, events[i].ptr, events[i].len), 0);
     }
 }
 
@@ -537,7 +537,7 @@ make_chain(avow_buf *ev, size_t n, const avow_key *key)
     memset(prev, 0, sizeof(prev));
     for (size_t i = 0; i < n; i++) {
         avow_draft d = stance("HU", "Rutte", 2, T_START + (int64_t)i * T_DAY);
-        avow_buf_clear(&ev[i]);
+        buf_clear(&ev[i]);
         assert_int_equal(avow_event_sign(&ev[i], &d, key, i + 1, prev, T_START + 10 * T_DAY), 0);
         crypto_hash_sha256(prev, ev[i].ptr, ev[i].len - AVOW_SIG_BYTES);
     }
@@ -709,10 +709,10 @@ test_sync__fork_is_detected_by_both_sides_and_spreads_as_evidence(void **state)
         unsigned char prev[32];
         crypto_hash_sha256(prev, b[1].ptr, b[1].len - AVOW_SIG_BYTES);
         avow_draft dd = stance("HU", "Rutte", 1, T_START + 2 * T_DAY);
-        avow_buf_clear(&b[2]);
+        buf_clear(&b[2]);
         assert_int_equal(avow_event_sign(&b[2], &dd, x, 3, prev, T_START + 10 * T_DAY), 0);
         crypto_hash_sha256(prev, b[2].ptr, b[2].len - AVOW_SIG_BYTES);
-        avow_buf_clear(&b[3]);
+        buf_clear(&b[3]);
         dd = stance("HU", "Rutte", 1, T_START + 3 * T_DAY);
         assert_int_equal(avow_event_sign(&b[3], &dd, x, 4, prev, T_START + 10 * T_DAY), 0);
     }

@@ -80,7 +80,7 @@ hu_opposes(avow_ledger *l)
         fail_msg("state: %s", avow_error_last());
     }
     assert_int_equal(avow_state_to_json(&j, s), 0);
-    assert_int_equal(avow_buf_put(&j, "", 1), 0);
+    assert_int_equal(buf_put(&j, "", 1), 0);
     int r = strstr((const char *)j.ptr, "\"opposes\":[\"HU\"]") != NULL;
     avow_state_free(s);
     avow_buf_dispose(&j);

@@ -298,7 +298,7 @@ msgs_make(struct msgs *m, const avow_key *key)
     m->count = BENCH_MSGS;
     for (size_t i = 0; i < BENCH_MSGS; i++) {
         size_t start = out.len;
-        if (avow_buf_put(&out, AVOW_SIG_CONTEXT, AVOW_SIG_CONTEXT_BYTES) < 0 ||
+        if (buf_put(&out, AVOW_SIG_CONTEXT, AVOW_SIG_CONTEXT_BYTES) < 0 ||
             codec_encode_message(&out, &b.d[i], avow_key_public(key), i + 1, prev,
                                  INT64_C(1712102400000000)) < 0) {
             avow_buf_dispose(&out);
