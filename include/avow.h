@@ -363,7 +363,7 @@ AVOW_EXTERN void avow_ledger_free(avow_ledger *ledger);
 AVOW_EXTERN const char *avow_ledger_origin(const avow_ledger *ledger);
 
 /** Number of events in the log. */
-AVOW_EXTERN int avow_ledger_count(const avow_ledger *ledger, uint64_t *out);
+AVOW_EXTERN int avow_ledger_count(uint64_t *out, const avow_ledger *ledger);
 
 /**
  * Sign a draft with key as the author's next event and append it, in one
@@ -379,7 +379,7 @@ AVOW_EXTERN int avow_ledger_count(const avow_ledger *ledger, uint64_t *out);
  * @param[out] id_out the new event's id (may be NULL)
  * @return 0, AVOW_EINVALID, AVOW_ENOTFOUND, AVOW_EEXISTS, AVOW_EIO, AVOW_EFULL
  */
-AVOW_EXTERN int avow_ledger_append(avow_ledger *ledger, unsigned char id_out[AVOW_EVENT_ID_BYTES],
+AVOW_EXTERN int avow_ledger_append(unsigned char id_out[AVOW_EVENT_ID_BYTES], avow_ledger *ledger,
                                    const avow_key *key, const avow_draft *draft);
 
 /**
@@ -390,8 +390,8 @@ AVOW_EXTERN int avow_ledger_append(avow_ledger *ledger, unsigned char id_out[AVO
  * @param[out] failed_at index of the draft that failed (may be NULL)
  * @param[out] ids_out   n * AVOW_EVENT_ID_BYTES bytes: the new ids in order (may be NULL)
  */
-AVOW_EXTERN int avow_ledger_append_drafts(avow_ledger *ledger, size_t *failed_at,
-                                          unsigned char *ids_out, const avow_key *key,
+AVOW_EXTERN int avow_ledger_append_drafts(size_t *failed_at, unsigned char *ids_out,
+                                          avow_ledger *ledger, const avow_key *key,
                                           const avow_draft *drafts, size_t n);
 
 /** Result of appending signed events. */
@@ -409,7 +409,7 @@ typedef struct avow_append_result {
  *
  * @return 0, AVOW_EFORMAT, AVOW_EVERIFY, AVOW_ECHAIN, AVOW_EIO, AVOW_EFULL
  */
-AVOW_EXTERN int avow_ledger_append_signed(avow_ledger *ledger, avow_append_result *res,
+AVOW_EXTERN int avow_ledger_append_signed(avow_append_result *res, avow_ledger *ledger,
                                           const unsigned char *const *events, const size_t *lens,
                                           size_t n);
 
@@ -418,16 +418,16 @@ AVOW_EXTERN int avow_ledger_append_signed(avow_ledger *ledger, avow_append_resul
  * @param[out] index_out its 0-based position in the log (may be NULL)
  * @return 0, AVOW_ENOTFOUND
  */
-AVOW_EXTERN int avow_ledger_get(avow_ledger *ledger, avow_buf *out, uint64_t *index_out,
+AVOW_EXTERN int avow_ledger_get(avow_buf *out, uint64_t *index_out, avow_ledger *ledger,
                                 const unsigned char id[AVOW_EVENT_ID_BYTES]);
 
 /** Find the unique event whose hex id starts with prefix (at least 8 chars). */
-AVOW_EXTERN int avow_ledger_resolve_id(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES],
+AVOW_EXTERN int avow_ledger_resolve_id(unsigned char id[AVOW_EVENT_ID_BYTES], avow_ledger *ledger,
                                        const char *hex_prefix);
 
 /** Head of an author: last seq (0 when the author has no events) and its content hash. */
-AVOW_EXTERN int avow_ledger_head(avow_ledger *ledger, uint64_t *seq,
-                                 unsigned char hash[AVOW_HASH_BYTES],
+AVOW_EXTERN int avow_ledger_head(uint64_t *seq, unsigned char hash[AVOW_HASH_BYTES],
+                                 avow_ledger *ledger,
                                  const unsigned char author[AVOW_PUBKEY_BYTES]);
 
 /** Whether a contest is defined (1), not (0), or an error (< 0). */
@@ -458,7 +458,7 @@ AVOW_EXTERN int avow_iter_new(avow_iter **out, avow_ledger *ledger, const avow_i
  * @return 1 (an event), 0 (end), or a negative error (a stored event that does
  *         not decode is AVOW_EFORMAT: run verify)
  */
-AVOW_EXTERN int avow_iter_next(avow_iter *it, avow_event *ev, uint64_t *index);
+AVOW_EXTERN int avow_iter_next(avow_event *ev, uint64_t *index, avow_iter *it);
 
 AVOW_EXTERN void avow_iter_free(avow_iter *it);
 
@@ -499,7 +499,7 @@ typedef struct avow_verify_opts {
  * @param[out] problems number of problems found (each reported to on_problem)
  * @return 0 when the check ran (look at *problems), or an error that stopped it
  */
-AVOW_EXTERN int avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
+AVOW_EXTERN int avow_ledger_verify(uint64_t *events, uint64_t *problems, avow_ledger *ledger,
                                    const avow_verify_opts *opts);
 /** @} */
 
@@ -584,8 +584,8 @@ AVOW_EXTERN uint8_t avow_state_outside_stance(const avow_state *st, size_t c, si
  * The decision at T. @return 1 (decided: *candidate, *at, id set; any may be
  * NULL), 0 (no decision)
  */
-AVOW_EXTERN int avow_state_decision(const avow_state *st, const char **candidate, int64_t *at,
-                                    unsigned char id[AVOW_EVENT_ID_BYTES]);
+AVOW_EXTERN int avow_state_decision(const char **candidate, int64_t *at,
+                                    unsigned char id[AVOW_EVENT_ID_BYTES], const avow_state *st);
 
 /** SHA-256 of the canonical JSON without the digest: 64 lowercase hex characters. */
 AVOW_EXTERN const char *avow_state_digest(const avow_state *st);
@@ -692,11 +692,11 @@ AVOW_EXTERN void avow_explain_free(avow_explain *ex);
 
 /** The ledger owner's public key: the key of the first event appended here.
  * @return 0, AVOW_ENOTFOUND (no event yet) */
-AVOW_EXTERN int avow_ledger_owner(avow_ledger *ledger, unsigned char pk[AVOW_PUBKEY_BYTES]);
+AVOW_EXTERN int avow_ledger_owner(unsigned char pk[AVOW_PUBKEY_BYTES], avow_ledger *ledger);
 
 /** Merkle tree head of the first size events. @return 0, AVOW_EINVALID (size > count) */
-AVOW_EXTERN int avow_ledger_root(avow_ledger *ledger, uint64_t size,
-                                 unsigned char root[AVOW_HASH_BYTES]);
+AVOW_EXTERN int avow_ledger_root(unsigned char root[AVOW_HASH_BYTES], avow_ledger *ledger,
+                                 uint64_t size);
 
 /** Leaf hash of an event: SHA-256(0x00 || raw). */
 AVOW_EXTERN void avow_leaf_hash(unsigned char out[AVOW_HASH_BYTES], const unsigned char *raw,
@@ -921,9 +921,9 @@ AVOW_EXTERN int avow_event_successor(const avow_event *ev, const unsigned char *
  * @return 0, AVOW_EINVALID (same key), AVOW_ECHAIN (a concurrent append won:
  *         retry), AVOW_EIO, AVOW_EFULL
  */
-AVOW_EXTERN int avow_ledger_rotate_key(avow_ledger *ledger,
-                                       unsigned char id_out[AVOW_EVENT_ID_BYTES],
-                                       const avow_key *old, const avow_key *next);
+AVOW_EXTERN int avow_ledger_rotate_key(unsigned char id_out[AVOW_EVENT_ID_BYTES],
+                                       avow_ledger *ledger, const avow_key *old,
+                                       const avow_key *next);
 
 /** Longest name of a keyring entry, in bytes. */
 #define AVOW_TRUST_NAME_MAX 128
@@ -1023,13 +1023,13 @@ typedef struct avow_sync_stats {
  *         error frame; the bad batch was not stored) or refused ours;
  *         AVOW_EIO when the connection broke
  */
-AVOW_EXTERN int avow_sync_client(avow_ledger *ledger, int in_fd, int out_fd,
-                                 const avow_sync_opts *opts, avow_sync_stats *stats);
-AVOW_EXTERN int avow_sync_serve(avow_ledger *ledger, int in_fd, int out_fd,
-                                const avow_sync_opts *opts, avow_sync_stats *stats);
+AVOW_EXTERN int avow_sync_client(avow_sync_stats *stats, avow_ledger *ledger, int in_fd, int out_fd,
+                                 const avow_sync_opts *opts);
+AVOW_EXTERN int avow_sync_serve(avow_sync_stats *stats, avow_ledger *ledger, int in_fd, int out_fd,
+                                const avow_sync_opts *opts);
 /** Sync two open ledgers of this process (the peer is served from a thread). */
-AVOW_EXTERN int avow_sync_local(avow_ledger *ledger, avow_ledger *peer, const avow_sync_opts *opts,
-                                avow_sync_stats *stats);
+AVOW_EXTERN int avow_sync_local(avow_sync_stats *stats, avow_ledger *ledger, avow_ledger *peer,
+                                const avow_sync_opts *opts);
 
 /** Write this ledger's heads (author, seq, head id, fork evidence) to a file. */
 AVOW_EXTERN int avow_heads_save(avow_ledger *ledger, const char *path);
@@ -1038,15 +1038,15 @@ AVOW_EXTERN int avow_heads_save(avow_ledger *ledger, const char *path);
  * heads file lacks, or of every event when heads_path is NULL.
  * @param[out] count events written (may be NULL)
  */
-AVOW_EXTERN int avow_bundle_create(avow_ledger *ledger, const char *path, const char *heads_path,
-                                   uint64_t *count);
+AVOW_EXTERN int avow_bundle_create(uint64_t *count, avow_ledger *ledger, const char *path,
+                                   const char *heads_path);
 /**
  * Check a bundle whole (hash, format, every event decodes and verifies, the
  * chains link to this ledger), then append it in one transaction.
  * @return 0, AVOW_EFORMAT (truncated, altered, not a bundle), AVOW_EVERIFY,
  *         AVOW_ECHAIN (the bundle was made against heads this ledger lacks)
  */
-AVOW_EXTERN int avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats);
+AVOW_EXTERN int avow_bundle_apply(avow_sync_stats *stats, avow_ledger *ledger, const char *path);
 /** @} */
 /* END replication API */
 
@@ -1091,7 +1091,7 @@ typedef struct avow_export_opts {
  * @return 0, AVOW_EFORMAT (a stored event does not decode: run verify), the
  *         error write returned, AVOW_EIO
  */
-AVOW_EXTERN int avow_export(avow_ledger *ledger, uint64_t *count, avow_write_cb write,
+AVOW_EXTERN int avow_export(uint64_t *count, avow_ledger *ledger, avow_write_cb write,
                             void *write_payload, const avow_export_opts *opts);
 
 /**
@@ -1176,7 +1176,7 @@ typedef struct avow_import_result {
  *         AVOW_ECHAIN, AVOW_ENOTFOUND, AVOW_EEXISTS) with "line N: ..." in
  *         avow_error_last(), AVOW_ENOTFOUND (no file), AVOW_EIO
  */
-AVOW_EXTERN int avow_import(avow_ledger *ledger, avow_import_result *res, const char *path,
+AVOW_EXTERN int avow_import(avow_import_result *res, avow_ledger *ledger, const char *path,
                             const avow_import_opts *opts);
 /** @} */
 /* END interchange API */

@@ -109,7 +109,7 @@ checkpoint_signed_by(const note *n, const note_checkpoint *b, const unsigned cha
 }
 
 int
-avow_ledger_owner(avow_ledger *ledger, unsigned char pk[AVOW_PUBKEY_BYTES])
+avow_ledger_owner(unsigned char pk[AVOW_PUBKEY_BYTES], avow_ledger *ledger)
 {
     store_txn *txn = NULL;
     int error;

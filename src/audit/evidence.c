@@ -53,7 +53,7 @@ evidence_event(json_t **out, avow_ledger *ledger, const unsigned char *id,
         error = error_set(AVOW_ENOMEM, "out of memory");
         goto done;
     }
-    if ((error = avow_ledger_get(ledger, &raw, NULL, id)) < 0 ||
+    if ((error = avow_ledger_get(&raw, NULL, ledger, id)) < 0 ||
         (error = avow_ledger_prove_inclusion(p, ledger, id, cp->size)) < 0) {
         goto done;
     }

@@ -52,7 +52,7 @@ proof_root_at(unsigned char root[AVOW_HASH_BYTES], uint64_t *count, const avow_l
 }
 
 int
-avow_ledger_root(avow_ledger *ledger, uint64_t size, unsigned char root[AVOW_HASH_BYTES])
+avow_ledger_root(unsigned char root[AVOW_HASH_BYTES], avow_ledger *ledger, uint64_t size)
 {
     store_txn *txn = NULL;
     uint64_t count = 0;

@@ -92,7 +92,7 @@ chart_frame(svg_series *s, const avow_state *last, const char *contest)
     }
     s->title = avow_state_title(last) != NULL ? avow_state_title(last) : contest;
     s->rule = avow_state_rule(last);
-    s->has_decision = avow_state_decision(last, &s->decision_candidate, &s->decision_at, NULL);
+    s->has_decision = avow_state_decision(&s->decision_candidate, &s->decision_at, NULL, last);
     return 0;
 }
 

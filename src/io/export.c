@@ -14,7 +14,7 @@
 
 /* Invariant 1. */
 int
-avow_export(avow_ledger *ledger, uint64_t *count, avow_write_cb write, void *write_payload,
+avow_export(uint64_t *count, avow_ledger *ledger, avow_write_cb write, void *write_payload,
             const avow_export_opts *opts)
 {
     avow_iter_opts io = AVOW_ITER_OPTS_INIT;
@@ -33,11 +33,11 @@ avow_export(avow_ledger *ledger, uint64_t *count, avow_write_cb write, void *wri
         io.contest = opts->contest;
         io.start = opts->start;
     }
-    if ((error = avow_ledger_count(ledger, &total)) < 0 ||
+    if ((error = avow_ledger_count(&total, ledger)) < 0 ||
         (error = avow_iter_new(&it, ledger, &io)) < 0) {
         goto done;
     }
-    while ((error = avow_iter_next(it, &ev, &index)) == 1) {
+    while ((error = avow_iter_next(&ev, &index, it)) == 1) {
         buf_clear(&buf);
         if ((error = avow_event_to_json(&buf, &ev, index, 1)) < 0 ||
             (error = buf_put(&buf, "\n", 1)) < 0 ||

@@ -196,7 +196,7 @@ import_check_signed(import_run *m)
     if (e == NULL) {
         uint64_t seq = 0;
         unsigned char hash[AVOW_HASH_BYTES];
-        if ((error = avow_ledger_head(m->ledger, &seq, hash, ev.author)) < 0 ||
+        if ((error = avow_ledger_head(&seq, hash, m->ledger, ev.author)) < 0 ||
             (error = import_table_add(&m->authors, ev.author, AVOW_PUBKEY_BYTES, &e)) < 0) {
             return error;
         }
@@ -217,7 +217,7 @@ import_check_signed(import_run *m)
     if (ev.seq <= e->base_seq) {
         /* In the ledger (a duplicate: skipped), or a fork of its chain. */
         buf_clear(&m->tmp);
-        error = avow_ledger_get(m->ledger, &m->tmp, NULL, id);
+        error = avow_ledger_get(&m->tmp, NULL, m->ledger, id);
         if (error == AVOW_ENOTFOUND) {
             return error_set(AVOW_ECHAIN,
                              "author %s seq %" PRIu64
@@ -250,7 +250,7 @@ import_check_draft(import_run *m, const avow_draft *d)
         char hex[AVOW_HEX_ID_LEN + 1];
         avow_hex(hex, d->target, 8);
         buf_clear(&m->tmp);
-        error = avow_ledger_get(m->ledger, &m->tmp, NULL, d->target);
+        error = avow_ledger_get(&m->tmp, NULL, m->ledger, d->target);
         if (error == AVOW_ENOTFOUND) {
             return error_set(AVOW_ENOTFOUND, "target %s... is not in the ledger", hex);
         }
@@ -520,7 +520,7 @@ import_flush(import_run *m)
         for (size_t i = 0; i < m->n; i++) {
             m->ptrs[i] = m->arena.ptr + m->offs[i];
         }
-        error = avow_ledger_append_signed(m->ledger, &ar, m->ptrs, m->lens, m->n);
+        error = avow_ledger_append_signed(&ar, m->ledger, m->ptrs, m->lens, m->n);
         if (error < 0) {
             error = error_set(
               error, "line %" PRIu64 ": %s (%" PRIu64 " events of earlier batches were appended)",
@@ -731,7 +731,7 @@ import_alloc(import_run *m)
 }
 
 int
-avow_import(avow_ledger *ledger, avow_import_result *res, const char *path,
+avow_import(avow_import_result *res, avow_ledger *ledger, const char *path,
             const avow_import_opts *opts)
 {
     static const avow_import_opts defaults = AVOW_IMPORT_OPTS_INIT;

@@ -574,7 +574,7 @@ store_append_drafts(avow_ledger *ledger, struct pool *p, size_t *failed_at, unsi
 }
 
 int
-avow_ledger_append_drafts(avow_ledger *ledger, size_t *failed_at, unsigned char *ids_out,
+avow_ledger_append_drafts(size_t *failed_at, unsigned char *ids_out, avow_ledger *ledger,
                           const avow_key *key, const avow_draft *drafts, size_t n)
 {
     pool *p = NULL;
@@ -588,7 +588,7 @@ avow_ledger_append_drafts(avow_ledger *ledger, size_t *failed_at, unsigned char 
 }
 
 int
-avow_ledger_append(avow_ledger *ledger, unsigned char id_out[AVOW_EVENT_ID_BYTES],
+avow_ledger_append(unsigned char id_out[AVOW_EVENT_ID_BYTES], avow_ledger *ledger,
                    const avow_key *key, const avow_draft *draft)
 {
     struct drafts_ctx c;
@@ -841,7 +841,7 @@ append_signed_result(const struct signed_ctx *c, int error, avow_append_result *
 }
 
 int
-avow_ledger_append_signed(avow_ledger *ledger, avow_append_result *res,
+avow_ledger_append_signed(avow_append_result *res, avow_ledger *ledger,
                           const unsigned char *const *events, const size_t *lens, size_t n)
 {
     struct signed_ctx c;

@@ -76,7 +76,7 @@ store_head_get(const avow_ledger *ledger, MDB_txn *txn, const unsigned char *aut
 }
 
 int
-avow_ledger_head(avow_ledger *ledger, uint64_t *seq, unsigned char hash[AVOW_HASH_BYTES],
+avow_ledger_head(uint64_t *seq, unsigned char hash[AVOW_HASH_BYTES], avow_ledger *ledger,
                  const unsigned char author[AVOW_PUBKEY_BYTES])
 {
     MDB_txn *txn = NULL;

@@ -84,7 +84,7 @@ done:
 }
 
 int
-avow_iter_next(avow_iter *it, avow_event *ev, uint64_t *index)
+avow_iter_next(avow_event *ev, uint64_t *index, avow_iter *it)
 {
     const avow_ledger *ledger = it->ledger;
     unsigned char start[STORE_AUTHOR_KEY_BYTES];

@@ -165,7 +165,7 @@ store_contest_exists(const avow_ledger *ledger, MDB_txn *txn, const char *contes
 }
 
 int
-avow_ledger_get(avow_ledger *ledger, avow_buf *out, uint64_t *index_out,
+avow_ledger_get(avow_buf *out, uint64_t *index_out, avow_ledger *ledger,
                 const unsigned char id[AVOW_EVENT_ID_BYTES])
 {
     MDB_txn *txn = NULL;
@@ -189,7 +189,7 @@ avow_ledger_get(avow_ledger *ledger, avow_buf *out, uint64_t *index_out,
 }
 
 int
-avow_ledger_resolve_id(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES],
+avow_ledger_resolve_id(unsigned char id[AVOW_EVENT_ID_BYTES], avow_ledger *ledger,
                        const char *hex_prefix)
 {
     unsigned char start[AVOW_EVENT_ID_BYTES] = { 0 };

@@ -776,7 +776,7 @@ avow_ledger_origin(const avow_ledger *ledger)
 }
 
 int
-avow_ledger_count(const avow_ledger *ledger, uint64_t *out)
+avow_ledger_count(uint64_t *out, const avow_ledger *ledger)
 {
     MDB_txn *txn = NULL;
     MDB_stat st;

@@ -796,7 +796,7 @@ verify_tables_end(struct verify_state *s, int error)
 }
 
 int
-avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
+avow_ledger_verify(uint64_t *events, uint64_t *problems, avow_ledger *ledger,
                    const avow_verify_opts *opts)
 {
     struct verify_state s;

@@ -704,8 +704,8 @@ avow_state_outside_stance(const avow_state *st, size_t c, size_t i)
 }
 
 int
-avow_state_decision(const avow_state *st, const char **candidate, int64_t *at,
-                    unsigned char id[AVOW_EVENT_ID_BYTES])
+avow_state_decision(const char **candidate, int64_t *at, unsigned char id[AVOW_EVENT_ID_BYTES],
+                    const avow_state *st)
 {
     if (!st->has_decision) {
         return 0;

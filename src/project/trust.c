@@ -645,7 +645,7 @@ avow_trust_free(avow_trust *trust)
 }
 
 int
-avow_ledger_rotate_key(avow_ledger *ledger, unsigned char id_out[AVOW_EVENT_ID_BYTES],
+avow_ledger_rotate_key(unsigned char id_out[AVOW_EVENT_ID_BYTES], avow_ledger *ledger,
                        const avow_key *old, const avow_key *next)
 {
     unsigned char prev[AVOW_HASH_BYTES];
@@ -688,7 +688,7 @@ avow_ledger_rotate_key(avow_ledger *ledger, unsigned char id_out[AVOW_EVENT_ID_B
         goto done;
     }
     const unsigned char *evs[1] = { ev.ptr };
-    if ((error = avow_ledger_append_signed(ledger, &res, evs, &ev.len, 1)) < 0) {
+    if ((error = avow_ledger_append_signed(&res, ledger, evs, &ev.len, 1)) < 0) {
         goto done;
     }
     if (id_out != NULL) {

@@ -206,7 +206,7 @@ bundle_emit(void *ctx, const unsigned char *raw, size_t len, int evidence)
 }
 
 int
-avow_bundle_create(avow_ledger *ledger, const char *path, const char *heads_path, uint64_t *count)
+avow_bundle_create(uint64_t *count, avow_ledger *ledger, const char *path, const char *heads_path)
 {
     headlist heads = HEADLIST_INIT, evidence = HEADLIST_INIT;
     struct bundle_out o;
@@ -283,7 +283,7 @@ bundle_parse_events(const unsigned char **p, const unsigned char *end, uint64_t 
 }
 
 int
-avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats)
+avow_bundle_apply(avow_sync_stats *stats, avow_ledger *ledger, const char *path)
 {
     headlist made_against = HEADLIST_INIT;
     avow_buf in = AVOW_BUF_INIT;

@@ -449,8 +449,8 @@ session_peer_reason(struct session *s, int error)
  * (phase 2), and the server answers evidence (phase 3). docs/PROTOCOL.md.
  */
 int
-avow_sync_client(avow_ledger *ledger, int in_fd, int out_fd, const avow_sync_opts *opts,
-                 avow_sync_stats *stats)
+avow_sync_client(avow_sync_stats *stats, avow_ledger *ledger, int in_fd, int out_fd,
+                 const avow_sync_opts *opts)
 {
     struct session s;
     unsigned int flags = session_flags(opts), peer_flags = 0;
@@ -485,8 +485,8 @@ done:
 }
 
 int
-avow_sync_serve(avow_ledger *ledger, int in_fd, int out_fd, const avow_sync_opts *opts,
-                avow_sync_stats *stats)
+avow_sync_serve(avow_sync_stats *stats, avow_ledger *ledger, int in_fd, int out_fd,
+                const avow_sync_opts *opts)
 {
     struct session s;
     unsigned int peer_flags = 0;
@@ -542,7 +542,7 @@ static void *
 session_local_serve(void *arg)
 {
     struct session_local *p = arg;
-    p->error = avow_sync_serve(p->ledger, p->fd, p->fd, NULL, &p->stats);
+    p->error = avow_sync_serve(&p->stats, p->ledger, p->fd, p->fd, NULL);
     if (p->error < 0) {
         (void)snprintf(p->message, sizeof(p->message), "%s", avow_error_last());
     }
@@ -552,8 +552,8 @@ session_local_serve(void *arg)
 }
 
 int
-avow_sync_local(avow_ledger *ledger, avow_ledger *peer, const avow_sync_opts *opts,
-                avow_sync_stats *stats)
+avow_sync_local(avow_sync_stats *stats, avow_ledger *ledger, avow_ledger *peer,
+                const avow_sync_opts *opts)
 {
     struct session_local p;
     pthread_t th;
@@ -574,7 +574,7 @@ avow_sync_local(avow_ledger *ledger, avow_ledger *peer, const avow_sync_opts *op
         close(sv[1]);
         return error_set(AVOW_ENOMEM, "cannot start a thread for the local peer");
     }
-    error = avow_sync_client(ledger, sv[0], sv[0], opts, stats);
+    error = avow_sync_client(stats, ledger, sv[0], sv[0], opts);
     shutdown(sv[0], SHUT_RDWR);
     pthread_join(th, NULL);
     close(sv[0]);

@@ -73,17 +73,17 @@ alloc_fill_a(struct alloc_ctx *ctx)
 {
     avow_draft d[ALLOC_EVENTS];
     size_t n = alloc_drafts(d, NULL);
-    int error = avow_ledger_append_drafts(ctx->a, NULL, &ctx->ids[0][0], ctx->key, d, n);
+    int error = avow_ledger_append_drafts(NULL, &ctx->ids[0][0], ctx->a, ctx->key, d, n);
     if (error < 0) {
         return error;
     }
     alloc_drafts(d, ctx->ids[n - 1]);
-    if ((error = avow_ledger_append(ctx->a, ctx->ids[n], ctx->key, &d[n])) < 0) {
+    if ((error = avow_ledger_append(ctx->ids[n], ctx->a, ctx->key, &d[n])) < 0) {
         return error;
     }
     for (size_t i = 0; i < ALLOC_EVENTS; i++) {
         avow_buf b = { 0 };
-        if ((error = avow_ledger_get(ctx->a, &b, NULL, ctx->ids[i])) < 0) {
+        if ((error = avow_ledger_get(&b, NULL, ctx->a, ctx->ids[i])) < 0) {
             return error;
         }
         ctx->raw[i] = b.ptr;
@@ -187,7 +187,7 @@ scen_open(struct alloc_ctx *ctx)
     uint64_t n = 1;
     int error = 0;
     TRY(alloc_new_ledger(&l, ctx->path_a, sizeof(ctx->path_a), ctx->dir, "new"));
-    TRY(avow_ledger_count(l, &n));
+    TRY(avow_ledger_count(&n, l));
     CHECK(n == 0 && strcmp(avow_ledger_origin(l), "alloc.avow/ledger") == 0);
     avow_ledger_free(l);
     l = NULL;
@@ -205,11 +205,11 @@ scen_append(struct alloc_ctx *ctx)
     uint64_t n = 0;
     int error = 0;
     size_t nd = alloc_drafts(d, NULL);
-    TRY(avow_ledger_append(ctx->b, ids[0], ctx->key, &d[0]));
-    TRY(avow_ledger_append_drafts(ctx->b, NULL, &ids[1][0], ctx->key, d + 1, nd - 1));
+    TRY(avow_ledger_append(ids[0], ctx->b, ctx->key, &d[0]));
+    TRY(avow_ledger_append_drafts(NULL, &ids[1][0], ctx->b, ctx->key, d + 1, nd - 1));
     alloc_drafts(d, ids[nd - 1]);
-    TRY(avow_ledger_append(ctx->b, ids[nd], ctx->key, &d[nd]));
-    TRY(avow_ledger_count(ctx->b, &n));
+    TRY(avow_ledger_append(ids[nd], ctx->b, ctx->key, &d[nd]));
+    TRY(avow_ledger_count(&n, ctx->b));
     CHECK(n == ALLOC_EVENTS);
 done:
     return error;
@@ -224,8 +224,8 @@ scen_append_signed(struct alloc_ctx *ctx)
     for (size_t i = 0; i < ALLOC_EVENTS; i++) {
         ev[i] = ctx->raw[i];
     }
-    TRY(avow_ledger_append_signed(ctx->b, &res, ev, ctx->raw_len, 7));
-    TRY(avow_ledger_append_signed(ctx->b, &res, ev, ctx->raw_len, ALLOC_EVENTS));
+    TRY(avow_ledger_append_signed(&res, ctx->b, ev, ctx->raw_len, 7));
+    TRY(avow_ledger_append_signed(&res, ctx->b, ev, ctx->raw_len, ALLOC_EVENTS));
     CHECK(res.appended == ALLOC_EVENTS - 7 && res.duplicates == 7);
 done:
     return error;
@@ -272,7 +272,7 @@ scen_verify(struct alloc_ctx *ctx)
 {
     uint64_t events = 0, problems = 1;
     int error = 0;
-    TRY(avow_ledger_verify(ctx->a, &events, &problems, NULL));
+    TRY(avow_ledger_verify(&events, &problems, ctx->a, NULL));
     CHECK(events == ALLOC_EVENTS && problems == 0);
 done:
     return error;
@@ -294,7 +294,7 @@ scen_interchange(struct alloc_ctx *ctx)
     if (f == NULL) {
         return AVOW_EIO;
     }
-    error = avow_export(ctx->a, &n, write_file, f, NULL);
+    error = avow_export(&n, ctx->a, write_file, f, NULL);
     if (fclose(f) != 0 && error == 0) {
         error = AVOW_EIO;
     }
@@ -302,7 +302,7 @@ scen_interchange(struct alloc_ctx *ctx)
         goto done;
     }
     CHECK(n == ALLOC_EVENTS);
-    TRY(avow_import(ctx->b, &res, ctx->file, NULL));
+    TRY(avow_import(&res, ctx->b, ctx->file, NULL));
     CHECK(res.appended == ALLOC_EVENTS);
 done:
     return error;
@@ -343,8 +343,8 @@ scen_sync(struct alloc_ctx *ctx)
     avow_sync_stats st;
     uint64_t n = 0;
     int error = 0;
-    TRY(avow_sync_local(ctx->b, ctx->a, NULL, &st));
-    TRY(avow_ledger_count(ctx->b, &n));
+    TRY(avow_sync_local(&st, ctx->b, ctx->a, NULL));
+    TRY(avow_ledger_count(&n, ctx->b));
     CHECK(n == ALLOC_EVENTS && st.received == ALLOC_EVENTS);
 done:
     return error;

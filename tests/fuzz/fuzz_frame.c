@@ -45,9 +45,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     avow_ledger *ledger = fuzz_ledger_fresh();
     memset(&st, 0, sizeof(st));
     if (mode & 1) {
-        error = avow_sync_client(ledger, in_fd, out_fd, &opts, &st);
+        error = avow_sync_client(&st, ledger, in_fd, out_fd, &opts);
     } else {
-        error = avow_sync_serve(ledger, in_fd, out_fd, &opts, &st);
+        error = avow_sync_serve(&st, ledger, in_fd, out_fd, &opts);
     }
     if (error < 0) {
         fuzz_check_refusal(error);

@@ -233,7 +233,7 @@ fuzz_import(const uint8_t *data, size_t size, unsigned int flags)
     /* Small batches: several transactions even for small inputs. */
     opts.batch = 3;
     opts.flags = flags;
-    int error = avow_import(ledger, &res, path, &opts);
+    int error = avow_import(&res, ledger, path, &opts);
     uint64_t n = fuzz_ledger_count(ledger);
     if (error < 0) {
         fuzz_check_refusal(error);

@@ -128,7 +128,7 @@ static inline uint64_t
 fuzz_ledger_count(avow_ledger *ledger)
 {
     uint64_t n = 0;
-    FUZZ_ASSERT(avow_ledger_count(ledger, &n) == 0);
+    FUZZ_ASSERT(avow_ledger_count(&n, ledger) == 0);
     return n;
 }
 
@@ -166,7 +166,7 @@ fuzz_ledger_check(avow_ledger *ledger)
     avow_verify_opts opts = AVOW_VERIFY_OPTS_INIT;
     opts.on_problem = fuzz_count_problem;
     opts.payload = &real;
-    FUZZ_ASSERT(avow_ledger_verify(ledger, &events, &problems, &opts) == 0);
+    FUZZ_ASSERT(avow_ledger_verify(&events, &problems, ledger, &opts) == 0);
     FUZZ_ASSERT(real == 0);
     FUZZ_ASSERT(events == fuzz_ledger_count(ledger));
 }

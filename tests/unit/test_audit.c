@@ -30,7 +30,7 @@ append_contest(avow_ledger *l, const avow_key *key, const char *id)
     d.contest = id;
     d.title = "NATO Secretary General 2024";
     d.rule = "unanimity";
-    if (avow_ledger_append(l, NULL, key, &d) != 0) {
+    if (avow_ledger_append(NULL, l, key, &d) != 0) {
         fail_msg("append contest: %s", avow_error_last());
     }
 }
@@ -43,7 +43,7 @@ append_member(avow_ledger *l, const avow_key *key, const char *contest, const ch
     d.effective_at = T_2024;
     d.contest = contest;
     d.actor = actor;
-    if (avow_ledger_append(l, NULL, key, &d) != 0) {
+    if (avow_ledger_append(NULL, l, key, &d) != 0) {
         fail_msg("append member: %s", avow_error_last());
     }
 }
@@ -106,13 +106,13 @@ leaves_of(avow_ledger *l, unsigned char (**out)[32], unsigned char (**ids)[32])
     avow_event ev;
     uint64_t index, n = 0;
     unsigned char buf[1] = { 0 };
-    assert_int_equal(avow_ledger_count(l, &n), 0);
+    assert_int_equal(avow_ledger_count(&n, l), 0);
     *out = calloc(n + 1, 32);
     *ids = calloc(n + 1, 32);
     assert_non_null(*out);
     assert_non_null(*ids);
     assert_int_equal(avow_iter_new(&it, l, NULL), 0);
-    while (avow_iter_next(it, &ev, &index) == 1) {
+    while (avow_iter_next(&ev, &index, it) == 1) {
         crypto_hash_sha256_state st;
         crypto_hash_sha256_init(&st);
         crypto_hash_sha256_update(&st, buf, 1);
@@ -178,7 +178,7 @@ verify(avow_ledger *l)
     memset(&ps, 0, sizeof(ps));
     o.on_problem = on_problem;
     o.payload = &ps;
-    assert_int_equal(avow_ledger_verify(l, &events, &problems, &o), 0);
+    assert_int_equal(avow_ledger_verify(&events, &problems, l, &o), 0);
     assert_int_equal((int)problems, ps.n);
     return ps;
 }
@@ -207,7 +207,7 @@ test_audit__roots_and_proofs_match_an_independent_tree(void **state)
     assert_int_equal(n, 21);
     for (size_t size = 0; size <= n; size++) {
         mth(want, leaves, size);
-        assert_int_equal(avow_ledger_root(l, size, root), 0);
+        assert_int_equal(avow_ledger_root(root, l, size), 0);
         assert_memory_equal(root, want, 32);
         for (size_t i = 0; i < size; i++) {
             assert_int_equal(avow_ledger_prove_inclusion(ip, l, ids[i], size), 0);
@@ -227,7 +227,7 @@ test_audit__roots_and_proofs_match_an_independent_tree(void **state)
             assert_int_equal(avow_consistency_verify(cp), 0);
         }
     }
-    assert_int_equal(avow_ledger_root(l, n + 1, root), AVOW_EINVALID);
+    assert_int_equal(avow_ledger_root(root, l, n + 1), AVOW_EINVALID);
     assert_int_equal(avow_ledger_prove_inclusion(ip, l, ids[20], 20), AVOW_EINVALID);
     assert_int_equal(avow_ledger_prove_consistency(cp, l, 5, 4), AVOW_EINVALID);
     memset(want, 0x55, 32);
@@ -449,10 +449,10 @@ test_audit__ledger_rebuilt_without_an_old_event_fails_an_old_checkpoint(void **s
         }
         avow_append_result res;
         buf_clear(&raw);
-        assert_int_equal(avow_ledger_get(l, &raw, NULL, ids[i]), 0);
+        assert_int_equal(avow_ledger_get(&raw, NULL, l, ids[i]), 0);
         const unsigned char *evs[1] = { raw.ptr };
         size_t lens[1] = { raw.len };
-        assert_int_equal(avow_ledger_append_signed(r, &res, evs, lens, 1), 0);
+        assert_int_equal(avow_ledger_append_signed(&res, r, evs, lens, 1), 0);
     }
     /* 2 events: the checkpoint of size 3 is beyond it. */
     assert_int_equal(

@@ -117,7 +117,7 @@ append_order(avow_ledger *l, const struct world *w, const size_t *order, size_t 
             lens[k] = w->evs[order[i + k]].raw.len;
         }
         avow_append_result res;
-        int r = avow_ledger_append_signed(l, &res, ps, lens, k);
+        int r = avow_ledger_append_signed(&res, l, ps, lens, k);
         if (r != 0) {
             fprintf(stderr, "append: %s\n", avow_error_last());
         }
@@ -1289,8 +1289,8 @@ one_event_ledger(char **dir, avow_buf *raw)
     d[1].stance = AVOW_STANCE_SUPPORTS;
     d[1].source = "https://example.org/lt";
     d[1].effective_at = 2 * DAY;
-    assert_int_equal(avow_ledger_append_drafts(l, &failed, ids, key, d, 2), 0);
-    assert_int_equal(avow_ledger_get(l, raw, NULL, ids + AVOW_EVENT_ID_BYTES), 0);
+    assert_int_equal(avow_ledger_append_drafts(&failed, ids, l, key, d, 2), 0);
+    assert_int_equal(avow_ledger_get(raw, NULL, l, ids + AVOW_EVENT_ID_BYTES), 0);
     avow_key_free(key);
     return l;
 }
@@ -1446,7 +1446,7 @@ test_projection__long_replay_across_dropped_pages_gives_the_direct_count(void **
     }
     for (size_t i = 0; i < n; i += 2000) {
         size_t k = n - i < 2000 ? n - i : 2000;
-        int rc = avow_ledger_append_drafts(l, &failed, NULL, key, d + i, k);
+        int rc = avow_ledger_append_drafts(&failed, NULL, l, key, d + i, k);
         if (rc != 0) {
             fprintf(stderr, "draft %zu: %s\n", i + failed, avow_error_last());
         }
@@ -1477,7 +1477,7 @@ test_projection__long_replay_across_dropped_pages_gives_the_direct_count(void **
         avow_state_free(st);
     }
     uint64_t events = 0, problems = 0;
-    assert_int_equal(avow_ledger_verify(l, &events, &problems, NULL), 0);
+    assert_int_equal(avow_ledger_verify(&events, &problems, l, NULL), 0);
     assert_int_equal(events, n);
     assert_int_equal(problems, 0);
     store_test_rss_budget(STORE_RSS_BUDGET);

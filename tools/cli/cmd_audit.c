@@ -98,7 +98,7 @@ cli_audit_trusted_key(unsigned char pk[AVOW_PUBKEY_BYTES], const cli_ctx *ctx,
     if (trust_hex != NULL) {
         return cli_parse_pubkey(pk, trust_hex, command);
     }
-    if (ledger != NULL && avow_ledger_owner(ledger, pk) == 0) {
+    if (ledger != NULL && avow_ledger_owner(pk, ledger) == 0) {
         return 0;
     }
     if (avow_key_read_public(pk, ctx->key) == 0) {

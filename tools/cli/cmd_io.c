@@ -226,7 +226,7 @@ cmd_export(cli_ctx *ctx, int argc, char **argv)
     progress_init(&prog, ctx, "export");
     opts.on_progress = progress_cb;
     opts.payload = &prog;
-    r = avow_export(ledger, &count, write_stdout, NULL, &opts);
+    r = avow_export(&count, ledger, write_stdout, NULL, &opts);
     progress_clear(&prog);
     if (r == AVOW_EIO && ferror(stdout)) {
         status = cli_fail(CLI_EXIT_ENV, "cannot write the output: %s", strerror(errno));
@@ -394,7 +394,7 @@ cmd_import(cli_ctx *ctx, int argc, char **argv)
     opts.on_bad = bad_cb;
     opts.on_progress = progress_cb;
     opts.payload = &prog;
-    r = avow_import(ledger, &res, spool[0] != '\0' ? spool : path, &opts);
+    r = avow_import(&res, ledger, spool[0] != '\0' ? spool : path, &opts);
     progress_clear(&prog);
     if (r < 0) {
         status = cli_fail_lib(r, NULL, "cannot import %s", prog.name);

@@ -223,7 +223,7 @@ cmd_log(cli_ctx *ctx, int argc, char **argv)
         status = cli_fail_lib(r, NULL, "cannot read the keyring of '%s'", ctx->ledger);
         goto done;
     }
-    while ((r = avow_iter_next(it, &ev, &index)) == 1) {
+    while ((r = avow_iter_next(&ev, &index, it)) == 1) {
         const char *st = trust_status(trust, &ev);
         if (ctx->json) {
             buf.len = 0;
@@ -361,7 +361,7 @@ cmd_show(cli_ctx *ctx, int argc, char **argv)
         (status = cli_resolve_event(ledger, id, argv[optind])) != 0) {
         goto done;
     }
-    r = avow_ledger_get(ledger, &raw, &index, id);
+    r = avow_ledger_get(&raw, &index, ledger, id);
     if (r == AVOW_ENOTFOUND) {
         status =
           cli_fail(CLI_EXIT_USAGE, "no event '%s' in this ledger (see 'avow log')", argv[optind]);

@@ -169,7 +169,7 @@ check_checkpoint(cli_ctx *ctx, avow_ledger *ledger, const char *path, const char
         }
         status = CLI_EXIT_CHECK;
     }
-    (void)avow_ledger_count(ledger, &count);
+    (void)avow_ledger_count(&count, ledger);
     if (ctx->json && (sl.arr = json_array()) == NULL) {
         status = cli_fail(CLI_EXIT_ENV, "out of memory");
         goto done;
@@ -240,7 +240,7 @@ check_attestation(cli_ctx *ctx, avow_ledger *ledger, const char *path, const cha
                            avow_error_last());
             status = CLI_EXIT_CHECK;
         } else if (strcmp((digest = avow_state_digest(st)), a.digest) != 0) {
-            (void)avow_ledger_count(ledger, &count);
+            (void)avow_ledger_count(&count, ledger);
             (void)snprintf(why, sizeof(why),
                            "digest line: the state recomputed now has digest %s, not %s%s", digest,
                            a.digest,
@@ -376,7 +376,7 @@ cmd_verify(cli_ctx *ctx, int argc, char **argv)
     }
     opts.on_problem = on_problem;
     opts.payload = &st;
-    r = avow_ledger_verify(ledger, &events, &problems, &opts);
+    r = avow_ledger_verify(&events, &problems, ledger, &opts);
     if (r < 0) {
         status = cli_fail_lib(r, NULL, "verify stopped after %" PRIu64 " events", events);
         if (r == AVOW_EFORMAT || r == AVOW_EVERIFY || r == AVOW_ECHAIN) {
