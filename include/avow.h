@@ -333,6 +333,28 @@ AVOW_EXTERN int avow_rule_check(const char *rule, size_t len);
 AVOW_EXTERN int avow_event_to_json(avow_buf *out, const avow_event *ev, uint64_t index,
                                    int with_raw);
 
+/** Options of avow_event_json(). */
+typedef struct avow_event_json_opts {
+    unsigned int version;
+    int with_raw;       /**< 1: add raw, the signed bytes in base64 */
+    const char *status; /**< non-NULL: a last member "status" with this text (the CLI
+                             puts the replica's trust status there: trusted, untrusted,
+                             forked) */
+} avow_event_json_opts;
+#define AVOW_EVENT_JSON_OPTS_VERSION 1
+#define AVOW_EVENT_JSON_OPTS_INIT                                                                  \
+    {                                                                                              \
+        AVOW_EVENT_JSON_OPTS_VERSION, 0, NULL                                                      \
+    }
+
+/**
+ * avow_event_to_json() with options: the same members in the same order,
+ * then "status" when opts->status is set, written in one pass (no reparse).
+ * @return 0, AVOW_EINVALID (unknown opts version), AVOW_ENOMEM
+ */
+AVOW_EXTERN int avow_event_json(avow_buf *out, const avow_event *ev, uint64_t index,
+                                const avow_event_json_opts *opts);
+
 /** Lowercase hex of n bytes into out (2n+1 bytes). */
 AVOW_EXTERN void avow_hex(char *out, const unsigned char *bytes, size_t n);
 /** Parse exactly 2n hex characters. @return 0 or AVOW_EINVALID */

@@ -823,6 +823,21 @@ test_codec__json_has_contract_keys(void **state)
             fail_msg("missing %s in %s", keys[i], s);
         }
     }
+    /* avow_event_json: the same bytes, then "status" as the last member. */
+    {
+        avow_event_json_opts jo = AVOW_EVENT_JSON_OPTS_INIT;
+        avow_buf k = AVOW_BUF_INIT;
+        size_t n = j.len - 2; /* without the NUL and the closing brace */
+        jo.with_raw = 1;
+        jo.status = "untrusted";
+        assert_int_equal(avow_event_json(&k, &ev, 41, &jo), 0);
+        assert_int_equal(k.len, n + strlen(",\"status\":\"untrusted\"}"));
+        assert_memory_equal(k.ptr, j.ptr, n);
+        assert_memory_equal(k.ptr + n, ",\"status\":\"untrusted\"}", k.len - n);
+        jo.version = 99;
+        assert_int_equal(avow_event_json(&k, &ev, 41, &jo), AVOW_EINVALID);
+        avow_buf_dispose(&k);
+    }
     avow_buf_dispose(&b);
     avow_buf_dispose(&j);
     avow_key_free(key);
