@@ -21,7 +21,7 @@
  *     "heads" holds the last link (heads.c). Two different events with one
  *     (author, seq) are a fork: refused by avow_ledger_append_signed(), kept
  *     as evidence outside the chain (the tables' on_fork: "forks",
- *     src/replicate/sync.c) when sync or a bundle brings it.
+ *     src/derived/forks.c) when sync or a bundle brings it.
  *  4. Appending a draft reads the head inside the write transaction, so writers
  *     sharing a key (threads or processes: LMDB's writer lock) never fork.
  *  5. Only the writer thread touches LMDB. The worker pool (src/event/jobs.c) signs
@@ -683,7 +683,7 @@ append_signed_check(struct store_w *w, struct signed_ctx *c, size_t i, int ok,
     }
     if (error == 0 && c->keep_forks) {
         /* Invariant 3: a second signed event for (author, seq) is evidence, kept
-         * outside the chain (src/replicate/sync.c). */
+         * outside the chain (src/derived/forks.c). */
         if ((error = append_keep_fork(w, &ev, h->id)) < 0) {
             return error;
         }

@@ -292,7 +292,7 @@ test_pool__append_signed_reports_the_first_bad_signature(void **state)
     free(dir_b);
 }
 
-/* The receive pipeline of sync (src/replicate/sync.c invariant 7): jobs_verify_start()
+/* The receive pipeline of sync (src/replicate/session.c invariant 4): jobs_verify_start()
  * flags while the caller works, and store_append_signed_checked() trusts only
  * the flags that say "verified", re-checking the others in order. */
 static void
