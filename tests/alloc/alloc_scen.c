@@ -350,6 +350,62 @@ done:
     return error;
 }
 
+static int
+scen_chart(struct alloc_ctx *ctx)
+{
+    avow_chart_opts o = AVOW_CHART_OPTS_INIT;
+    avow_buf svg = { 0 };
+    int error = 0;
+    TRY(avow_chart_svg(&svg, ctx->a, "c", &o));
+    CHECK(svg.len > 0 && memcmp(svg.ptr, "<", 1) == 0);
+done:
+    avow_buf_dispose(&svg);
+    return error;
+}
+
+static int
+count_trust(const avow_trust_entry *e, void *payload)
+{
+    (void)e;
+    (*(size_t *)payload)++;
+    return 0;
+}
+
+static int
+scen_trust(struct alloc_ctx *ctx)
+{
+    unsigned char other[AVOW_PUBKEY_BYTES];
+    avow_trust *t = NULL;
+    size_t n = 0;
+    int error = 0;
+    memset(other, 0x5a, sizeof(other));
+    TRY(avow_trust_add(ctx->a, avow_key_public(ctx->key), "me"));
+    TRY(avow_trust_add(ctx->a, other, "other"));
+    TRY(avow_trust_revoke(ctx->a, other, 0));
+    TRY(avow_trust_list(ctx->a, count_trust, &n));
+    CHECK(n == 2);
+    TRY(avow_trust_open(&t, ctx->a));
+    CHECK(avow_trust_counts(t, avow_key_public(ctx->key), 1) == 1);
+done:
+    avow_trust_free(t);
+    return error;
+}
+
+static int
+scen_bundle(struct alloc_ctx *ctx)
+{
+    avow_sync_stats st;
+    uint64_t n = 0;
+    int error = 0;
+    TRY(avow_bundle_create(&n, ctx->a, ctx->file, NULL));
+    CHECK(n == ALLOC_EVENTS);
+    TRY(avow_bundle_apply(&st, ctx->b, ctx->file));
+    TRY(avow_ledger_count(&n, ctx->b));
+    CHECK(n == ALLOC_EVENTS);
+done:
+    return error;
+}
+
 const struct alloc_scenario alloc_scenarios[] = {
     { "key", 0, scen_key },
     { "open", 0, scen_open },
@@ -360,5 +416,8 @@ const struct alloc_scenario alloc_scenarios[] = {
     { "interchange", ALLOC_NEED_A | ALLOC_NEED_B, scen_interchange },
     { "audit", ALLOC_NEED_A, scen_audit },
     { "sync", ALLOC_NEED_A | ALLOC_NEED_B, scen_sync },
+    { "chart", ALLOC_NEED_A, scen_chart },
+    { "trust", ALLOC_NEED_A, scen_trust },
+    { "bundle", ALLOC_NEED_A | ALLOC_NEED_B, scen_bundle },
     { NULL, 0, NULL },
 };
