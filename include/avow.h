@@ -12,6 +12,10 @@
  *  - binary data is (pointer, length); text in decoded events is borrowed
  *    (pointer, length), valid UTF-8, never NUL-terminated;
  *  - times are UTC microseconds since 1970-01-01 (int64_t);
+ *  - Callbacks: every callback returns int and ends with `void *payload`;
+ *    0 continues, a negative value stops the call, which undoes nothing it
+ *    already committed and returns that value (so return an AVOW_E* code, or
+ *    a negative code of your own that no AVOW_E* uses);
  *  - the groups below come in dependency order: errors, sizes, buffers and
  *    times; keys; events; the ledger; projections; tamper evidence;
  *    replication; interchange and charts.
@@ -329,6 +333,28 @@ AVOW_EXTERN int avow_rule_check(const char *rule, size_t len);
 AVOW_EXTERN int avow_event_to_json(avow_buf *out, const avow_event *ev, uint64_t index,
                                    int with_raw);
 
+/** Options of avow_event_json(). */
+typedef struct avow_event_json_opts {
+    unsigned int version;
+    int with_raw;       /**< 1: add raw, the signed bytes in base64 */
+    const char *status; /**< non-NULL: a last member "status" with this text (the CLI
+                             puts the replica's trust status there: trusted, untrusted,
+                             forked) */
+} avow_event_json_opts;
+#define AVOW_EVENT_JSON_OPTS_VERSION 1
+#define AVOW_EVENT_JSON_OPTS_INIT                                                                  \
+    {                                                                                              \
+        AVOW_EVENT_JSON_OPTS_VERSION, 0, NULL                                                      \
+    }
+
+/**
+ * avow_event_to_json() with options: the same members in the same order,
+ * then "status" when opts->status is set, written in one pass (no reparse).
+ * @return 0, AVOW_EINVALID (unknown opts version), AVOW_ENOMEM
+ */
+AVOW_EXTERN int avow_event_json(avow_buf *out, const avow_event *ev, uint64_t index,
+                                const avow_event_json_opts *opts);
+
 /** Lowercase hex of n bytes into out (2n+1 bytes). */
 AVOW_EXTERN void avow_hex(char *out, const unsigned char *bytes, size_t n);
 /** Parse exactly 2n hex characters. @return 0 or AVOW_EINVALID */
@@ -359,7 +385,7 @@ AVOW_EXTERN void avow_ledger_free(avow_ledger *ledger);
 AVOW_EXTERN const char *avow_ledger_origin(const avow_ledger *ledger);
 
 /** Number of events in the log. */
-AVOW_EXTERN int avow_ledger_count(const avow_ledger *ledger, uint64_t *out);
+AVOW_EXTERN int avow_ledger_count(uint64_t *out, const avow_ledger *ledger);
 
 /**
  * Sign a draft with key as the author's next event and append it, in one
@@ -375,7 +401,7 @@ AVOW_EXTERN int avow_ledger_count(const avow_ledger *ledger, uint64_t *out);
  * @param[out] id_out the new event's id (may be NULL)
  * @return 0, AVOW_EINVALID, AVOW_ENOTFOUND, AVOW_EEXISTS, AVOW_EIO, AVOW_EFULL
  */
-AVOW_EXTERN int avow_ledger_append(avow_ledger *ledger, unsigned char id_out[AVOW_EVENT_ID_BYTES],
+AVOW_EXTERN int avow_ledger_append(unsigned char id_out[AVOW_EVENT_ID_BYTES], avow_ledger *ledger,
                                    const avow_key *key, const avow_draft *draft);
 
 /**
@@ -386,8 +412,8 @@ AVOW_EXTERN int avow_ledger_append(avow_ledger *ledger, unsigned char id_out[AVO
  * @param[out] failed_at index of the draft that failed (may be NULL)
  * @param[out] ids_out   n * AVOW_EVENT_ID_BYTES bytes: the new ids in order (may be NULL)
  */
-AVOW_EXTERN int avow_ledger_append_drafts(avow_ledger *ledger, size_t *failed_at,
-                                          unsigned char *ids_out, const avow_key *key,
+AVOW_EXTERN int avow_ledger_append_drafts(size_t *failed_at, unsigned char *ids_out,
+                                          avow_ledger *ledger, const avow_key *key,
                                           const avow_draft *drafts, size_t n);
 
 /** Result of appending signed events. */
@@ -405,7 +431,7 @@ typedef struct avow_append_result {
  *
  * @return 0, AVOW_EFORMAT, AVOW_EVERIFY, AVOW_ECHAIN, AVOW_EIO, AVOW_EFULL
  */
-AVOW_EXTERN int avow_ledger_append_signed(avow_ledger *ledger, avow_append_result *res,
+AVOW_EXTERN int avow_ledger_append_signed(avow_append_result *res, avow_ledger *ledger,
                                           const unsigned char *const *events, const size_t *lens,
                                           size_t n);
 
@@ -414,16 +440,16 @@ AVOW_EXTERN int avow_ledger_append_signed(avow_ledger *ledger, avow_append_resul
  * @param[out] index_out its 0-based position in the log (may be NULL)
  * @return 0, AVOW_ENOTFOUND
  */
-AVOW_EXTERN int avow_ledger_get(avow_ledger *ledger, avow_buf *out, uint64_t *index_out,
+AVOW_EXTERN int avow_ledger_get(avow_buf *out, uint64_t *index_out, avow_ledger *ledger,
                                 const unsigned char id[AVOW_EVENT_ID_BYTES]);
 
 /** Find the unique event whose hex id starts with prefix (at least 8 chars). */
-AVOW_EXTERN int avow_ledger_resolve_id(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES],
+AVOW_EXTERN int avow_ledger_resolve_id(unsigned char id[AVOW_EVENT_ID_BYTES], avow_ledger *ledger,
                                        const char *hex_prefix);
 
 /** Head of an author: last seq (0 when the author has no events) and its content hash. */
-AVOW_EXTERN int avow_ledger_head(avow_ledger *ledger, uint64_t *seq,
-                                 unsigned char hash[AVOW_HASH_BYTES],
+AVOW_EXTERN int avow_ledger_head(uint64_t *seq, unsigned char hash[AVOW_HASH_BYTES],
+                                 avow_ledger *ledger,
                                  const unsigned char author[AVOW_PUBKEY_BYTES]);
 
 /** Whether a contest is defined (1), not (0), or an error (< 0). */
@@ -454,7 +480,7 @@ AVOW_EXTERN int avow_iter_new(avow_iter **out, avow_ledger *ledger, const avow_i
  * @return 1 (an event), 0 (end), or a negative error (a stored event that does
  *         not decode is AVOW_EFORMAT: run verify)
  */
-AVOW_EXTERN int avow_iter_next(avow_iter *it, avow_event *ev, uint64_t *index);
+AVOW_EXTERN int avow_iter_next(avow_event *ev, uint64_t *index, avow_iter *it);
 
 AVOW_EXTERN void avow_iter_free(avow_iter *it);
 
@@ -466,10 +492,13 @@ typedef struct avow_problem {
     const char *what;                      /**< borrowed for the callback's duration */
 } avow_problem;
 
-typedef void (*avow_problem_cb)(const avow_problem *problem, void *payload);
+/** Called per problem; a negative return stops avow_ledger_verify(), which
+ * returns that value (see "Callbacks"). */
+typedef int (*avow_problem_cb)(const avow_problem *problem, void *payload);
 
-/** Progress callback for long work: done out of total. */
-typedef void (*avow_progress_cb)(uint64_t done, uint64_t total, void *payload);
+/** Progress callback for long work: done out of total. A negative return
+ * stops the work, which returns that value (see "Callbacks"). */
+typedef int (*avow_progress_cb)(uint64_t done, uint64_t total, void *payload);
 
 typedef struct avow_verify_opts {
     unsigned int version;
@@ -492,7 +521,7 @@ typedef struct avow_verify_opts {
  * @param[out] problems number of problems found (each reported to on_problem)
  * @return 0 when the check ran (look at *problems), or an error that stopped it
  */
-AVOW_EXTERN int avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
+AVOW_EXTERN int avow_ledger_verify(uint64_t *events, uint64_t *problems, avow_ledger *ledger,
                                    const avow_verify_opts *opts);
 /** @} */
 
@@ -577,8 +606,8 @@ AVOW_EXTERN uint8_t avow_state_outside_stance(const avow_state *st, size_t c, si
  * The decision at T. @return 1 (decided: *candidate, *at, id set; any may be
  * NULL), 0 (no decision)
  */
-AVOW_EXTERN int avow_state_decision(const avow_state *st, const char **candidate, int64_t *at,
-                                    unsigned char id[AVOW_EVENT_ID_BYTES]);
+AVOW_EXTERN int avow_state_decision(const char **candidate, int64_t *at,
+                                    unsigned char id[AVOW_EVENT_ID_BYTES], const avow_state *st);
 
 /** SHA-256 of the canonical JSON without the digest: 64 lowercase hex characters. */
 AVOW_EXTERN const char *avow_state_digest(const avow_state *st);
@@ -593,7 +622,7 @@ typedef struct avow_change {
     const unsigned char *retraction_id; /**< 32 bytes, or NULL */
 } avow_change;
 
-/** Called per change; a non-zero return stops avow_history() and is returned. */
+/** Called per change; a negative return stops avow_history() and is returned. */
 typedef int (*avow_change_cb)(const avow_change *change, void *payload);
 
 typedef struct avow_history_opts {
@@ -613,7 +642,7 @@ typedef struct avow_history_opts {
  * order, inside one read transaction (the callback must not write to the
  * ledger).
  *
- * @return 0, the callback's non-zero value, AVOW_ENOTFOUND (no such contest), AVOW_EIO
+ * @return 0, the callback's negative value, AVOW_ENOTFOUND (no such contest), AVOW_EIO
  */
 AVOW_EXTERN int avow_history(avow_ledger *ledger, const char *contest,
                              const avow_history_opts *opts, avow_change_cb cb, void *payload);
@@ -686,11 +715,11 @@ AVOW_EXTERN void avow_explain_free(avow_explain *ex);
 
 /** The ledger owner's public key: the key of the first event appended here.
  * @return 0, AVOW_ENOTFOUND (no event yet) */
-AVOW_EXTERN int avow_ledger_owner(avow_ledger *ledger, unsigned char pk[AVOW_PUBKEY_BYTES]);
+AVOW_EXTERN int avow_ledger_owner(unsigned char pk[AVOW_PUBKEY_BYTES], avow_ledger *ledger);
 
 /** Merkle tree head of the first size events. @return 0, AVOW_EINVALID (size > count) */
-AVOW_EXTERN int avow_ledger_root(avow_ledger *ledger, uint64_t size,
-                                 unsigned char root[AVOW_HASH_BYTES]);
+AVOW_EXTERN int avow_ledger_root(unsigned char root[AVOW_HASH_BYTES], avow_ledger *ledger,
+                                 uint64_t size);
 
 /** Leaf hash of an event: SHA-256(0x00 || raw). */
 AVOW_EXTERN void avow_leaf_hash(unsigned char out[AVOW_HASH_BYTES], const unsigned char *raw,
@@ -809,7 +838,8 @@ typedef struct avow_note_sig {
     uint64_t timestamp; /**< cosignatures: POSIX seconds */
 } avow_note_sig;
 
-typedef void (*avow_note_sig_cb)(const avow_note_sig *sig, void *payload);
+/** Called per signature line; a negative return stops and is returned. */
+typedef int (*avow_note_sig_cb)(const avow_note_sig *sig, void *payload);
 
 /**
  * List the signature lines of a note, checking each against the n_keys
@@ -876,8 +906,9 @@ AVOW_EXTERN AVOW_WARN_UNUSED int avow_consistency_verify(const avow_consistency 
 AVOW_EXTERN int avow_evidence_write(avow_buf *out, avow_ledger *ledger, const unsigned char *ids,
                                     size_t n, const avow_key *key);
 
-/** Called for each event of an evidence file once it is proven. */
-typedef void (*avow_evidence_cb)(const avow_event *ev, uint64_t index, void *payload);
+/** Called for each event of an evidence file once it is proven; a negative
+ * return stops avow_evidence_verify(), which returns that value. */
+typedef int (*avow_evidence_cb)(const avow_event *ev, uint64_t index, void *payload);
 
 /**
  * Check an evidence file with no ledger: the exact canonical bytes
@@ -963,9 +994,9 @@ AVOW_EXTERN int avow_event_successor(const avow_event *ev, const unsigned char *
  * @return 0, AVOW_EINVALID (same key), AVOW_ECHAIN (a concurrent append won:
  *         retry), AVOW_EIO, AVOW_EFULL
  */
-AVOW_EXTERN int avow_ledger_rotate_key(avow_ledger *ledger,
-                                       unsigned char id_out[AVOW_EVENT_ID_BYTES],
-                                       const avow_key *old, const avow_key *next);
+AVOW_EXTERN int avow_ledger_rotate_key(unsigned char id_out[AVOW_EVENT_ID_BYTES],
+                                       avow_ledger *ledger, const avow_key *old,
+                                       const avow_key *next);
 
 /** Longest name of a keyring entry, in bytes. */
 #define AVOW_TRUST_NAME_MAX 128
@@ -1065,13 +1096,13 @@ typedef struct avow_sync_stats {
  *         error frame; the bad batch was not stored) or refused ours;
  *         AVOW_EIO when the connection broke
  */
-AVOW_EXTERN int avow_sync_client(avow_ledger *ledger, int in_fd, int out_fd,
-                                 const avow_sync_opts *opts, avow_sync_stats *stats);
-AVOW_EXTERN int avow_sync_serve(avow_ledger *ledger, int in_fd, int out_fd,
-                                const avow_sync_opts *opts, avow_sync_stats *stats);
+AVOW_EXTERN int avow_sync_client(avow_sync_stats *stats, avow_ledger *ledger, int in_fd, int out_fd,
+                                 const avow_sync_opts *opts);
+AVOW_EXTERN int avow_sync_serve(avow_sync_stats *stats, avow_ledger *ledger, int in_fd, int out_fd,
+                                const avow_sync_opts *opts);
 /** Sync two open ledgers of this process (the peer is served from a thread). */
-AVOW_EXTERN int avow_sync_local(avow_ledger *ledger, avow_ledger *peer, const avow_sync_opts *opts,
-                                avow_sync_stats *stats);
+AVOW_EXTERN int avow_sync_local(avow_sync_stats *stats, avow_ledger *ledger, avow_ledger *peer,
+                                const avow_sync_opts *opts);
 
 /** Write this ledger's heads (author, seq, head id, fork evidence) to a file. */
 AVOW_EXTERN int avow_heads_save(avow_ledger *ledger, const char *path);
@@ -1080,15 +1111,15 @@ AVOW_EXTERN int avow_heads_save(avow_ledger *ledger, const char *path);
  * heads file lacks, or of every event when heads_path is NULL.
  * @param[out] count events written (may be NULL)
  */
-AVOW_EXTERN int avow_bundle_create(avow_ledger *ledger, const char *path, const char *heads_path,
-                                   uint64_t *count);
+AVOW_EXTERN int avow_bundle_create(uint64_t *count, avow_ledger *ledger, const char *path,
+                                   const char *heads_path);
 /**
  * Check a bundle whole (hash, format, every event decodes and verifies, the
  * chains link to this ledger), then append it in one transaction.
  * @return 0, AVOW_EFORMAT (truncated, altered, not a bundle), AVOW_EVERIFY,
  *         AVOW_ECHAIN (the bundle was made against heads this ledger lacks)
  */
-AVOW_EXTERN int avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats);
+AVOW_EXTERN int avow_bundle_apply(avow_sync_stats *stats, avow_ledger *ledger, const char *path);
 /** @} */
 /* END replication API */
 
@@ -1133,7 +1164,7 @@ typedef struct avow_export_opts {
  * @return 0, AVOW_EFORMAT (a stored event does not decode: run verify), the
  *         error write returned, AVOW_EIO
  */
-AVOW_EXTERN int avow_export(avow_ledger *ledger, uint64_t *count, avow_write_cb write,
+AVOW_EXTERN int avow_export(uint64_t *count, avow_ledger *ledger, avow_write_cb write,
                             void *write_payload, const avow_export_opts *opts);
 
 /**
@@ -1175,8 +1206,9 @@ AVOW_EXTERN void avow_record_free(avow_record *rec);
 #define AVOW_IMPORT_CSV      0x2u /**< CSV with a header row (with AVOW_IMPORT_SIGN) */
 #define AVOW_IMPORT_SKIP_BAD 0x4u /**< append the good lines, report the bad ones */
 
-/** A refused line: its number (1-based; a CSV record: its first line), the AVOW_E* code, why. */
-typedef void (*avow_bad_line_cb)(uint64_t line, int code, const char *what, void *payload);
+/** A refused line: its number (1-based; a CSV record: its first line), the AVOW_E* code, why.
+ * A negative return stops the import, which returns that value. */
+typedef int (*avow_bad_line_cb)(uint64_t line, int code, const char *what, void *payload);
 
 typedef struct avow_import_opts {
     unsigned int version;
@@ -1217,7 +1249,7 @@ typedef struct avow_import_result {
  *         AVOW_ECHAIN, AVOW_ENOTFOUND, AVOW_EEXISTS) with "line N: ..." in
  *         avow_error_last(), AVOW_ENOTFOUND (no file), AVOW_EIO
  */
-AVOW_EXTERN int avow_import(avow_ledger *ledger, avow_import_result *res, const char *path,
+AVOW_EXTERN int avow_import(avow_import_result *res, avow_ledger *ledger, const char *path,
                             const avow_import_opts *opts);
 /** @} */
 /* END interchange API */

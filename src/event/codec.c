@@ -148,15 +148,15 @@ avow_rule_check(const char *rule_text, size_t len)
     if (rule_parse(&r, rule_text, len) == 0) {
         return 0;
     }
-    return avow_error_set(AVOW_EINVALID,
-                          "bad rule '%.*s' (use unanimity, majority, P/Q with P <= Q, or N)",
-                          (int)(len > 40 ? 40 : len), rule_text);
+    return error_set(AVOW_EINVALID,
+                     "bad rule '%.*s' (use unanimity, majority, P/Q with P <= Q, or N)",
+                     (int)(len > 40 ? 40 : len), rule_text);
 }
 
 static int
 text_check(const unsigned char *v, size_t len, int multiline)
 {
-    if (avow_utf8_check((const char *)v, len) < 0) {
+    if (buf_utf8_check((const char *)v, len) < 0) {
         return -1;
     }
     for (size_t i = 0; i < len; i++) {
@@ -188,41 +188,40 @@ field_check(int code, unsigned tag, const unsigned char *v, size_t len)
 {
     const field_spec *f = &fields[tag];
     if (len == 0) {
-        return avow_error_set(code, "field %s is empty", f->name);
+        return error_set(code, "field %s is empty", f->name);
     }
     if (len > f->maxlen) {
-        return avow_error_set(code, "field %s is %zu bytes, longer than its limit of %zu", f->name,
-                              len, f->maxlen);
+        return error_set(code, "field %s is %zu bytes, longer than its limit of %zu", f->name, len,
+                         f->maxlen);
     }
     switch (f->type) {
     case FT_TEXT:
     case FT_MULTILINE:
         if (text_check(v, len, f->type == FT_MULTILINE) < 0) {
-            return avow_error_set(code,
-                                  "field %s is not valid UTF-8 text without NUL or "
-                                  "control characters",
-                                  f->name);
+            return error_set(code,
+                             "field %s is not valid UTF-8 text without NUL or "
+                             "control characters",
+                             f->name);
         }
         break;
     case FT_IDENT:
         if (ident_check(v, len) < 0) {
-            return avow_error_set(code, "field %s may hold only letters, digits and . _ : -",
-                                  f->name);
+            return error_set(code, "field %s may hold only letters, digits and . _ : -", f->name);
         }
         break;
     case FT_RULE:
         if (avow_rule_check((const char *)v, len) < 0) {
-            return avow_error_set(code, "field rule: %s", avow_error_last());
+            return error_set(code, "field rule: %s", avow_error_last());
         }
         break;
     case FT_STANCE:
         if (v[0] < AVOW_STANCE_SUPPORTS || v[0] > AVOW_STANCE_UNDECIDED) {
-            return avow_error_set(code, "field stance has unknown value %u", v[0]);
+            return error_set(code, "field stance has unknown value %u", v[0]);
         }
         break;
     case FT_HASH:
         if (len != f->maxlen) {
-            return avow_error_set(code, "field %s must be %zu bytes", f->name, f->maxlen);
+            return error_set(code, "field %s must be %zu bytes", f->name, f->maxlen);
         }
         break;
     }
@@ -244,21 +243,21 @@ static int
 time_check(int code, int64_t recorded_at, int64_t effective_at, uint8_t precision)
 {
     if (recorded_at < AVOW_TIME_MIN || recorded_at > AVOW_TIME_MAX) {
-        return avow_error_set(code, "recorded_at is outside years 0001-9999");
+        return error_set(code, "recorded_at is outside years 0001-9999");
     }
     if (effective_at < AVOW_TIME_MIN || effective_at > AVOW_TIME_MAX) {
-        return avow_error_set(code, "effective_at is outside years 0001-9999");
+        return error_set(code, "effective_at is outside years 0001-9999");
     }
     if (precision < AVOW_PREC_YEAR || precision > AVOW_PREC_MICRO) {
-        return avow_error_set(code, "unknown precision %u", precision);
+        return error_set(code, "unknown precision %u", precision);
     }
-    if (avow_time_floor(effective_at, (avow_precision)precision) != effective_at) {
-        return avow_error_set(code, "effective_at is not the start of its %s",
-                              precision == AVOW_PREC_YEAR     ? "year"
-                              : precision == AVOW_PREC_MONTH  ? "month"
-                              : precision == AVOW_PREC_DAY    ? "day"
-                              : precision == AVOW_PREC_MINUTE ? "minute"
-                                                              : "second");
+    if (time_floor(effective_at, (avow_precision)precision) != effective_at) {
+        return error_set(code, "effective_at is not the start of its %s",
+                         precision == AVOW_PREC_YEAR     ? "year"
+                         : precision == AVOW_PREC_MONTH  ? "month"
+                         : precision == AVOW_PREC_DAY    ? "day"
+                         : precision == AVOW_PREC_MINUTE ? "minute"
+                                                         : "second");
     }
     return 0;
 }
@@ -299,7 +298,7 @@ field_check_stored(unsigned tag, const unsigned char *v, size_t len)
     const field_spec *f = &fields[tag];
     if (len == 0 || len > f->maxlen || (f->type == FT_HASH && len != f->maxlen) ||
         (f->type == FT_STANCE && (v[0] < AVOW_STANCE_SUPPORTS || v[0] > AVOW_STANCE_UNDECIDED))) {
-        return avow_error_set(AVOW_EFORMAT, "field %s is malformed", f->name);
+        return error_set(AVOW_EFORMAT, "field %s is malformed", f->name);
     }
     return 0;
 }
@@ -310,23 +309,23 @@ event_decode(avow_event *out, const unsigned char *raw, size_t len, int strict)
     int error;
     memset(out, 0, sizeof(*out));
     if (raw == NULL || len < AVOW_EVENT_MIN_BYTES) {
-        return avow_error_set(AVOW_EFORMAT, "event is %zu bytes, shorter than the minimum %d", len,
-                              AVOW_EVENT_MIN_BYTES);
+        return error_set(AVOW_EFORMAT, "event is %zu bytes, shorter than the minimum %d", len,
+                         AVOW_EVENT_MIN_BYTES);
     }
     if (len > AVOW_EVENT_MAX_BYTES) {
-        return avow_error_set(AVOW_EFORMAT, "event is %zu bytes, longer than the maximum %d", len,
-                              AVOW_EVENT_MAX_BYTES);
+        return error_set(AVOW_EFORMAT, "event is %zu bytes, longer than the maximum %d", len,
+                         AVOW_EVENT_MAX_BYTES);
     }
     if (raw[CODEC_OFF_VERSION] != CODEC_VERSION) {
-        return avow_error_set(AVOW_EFORMAT, "unknown format version %u (this avow reads %d)",
-                              raw[CODEC_OFF_VERSION], CODEC_VERSION);
+        return error_set(AVOW_EFORMAT, "unknown format version %u (this avow reads %d)",
+                         raw[CODEC_OFF_VERSION], CODEC_VERSION);
     }
     size_t body_len = be16_get(raw + CODEC_OFF_BODYLEN);
     if (AVOW_EVENT_MIN_BYTES + body_len != len) {
-        return avow_error_set(AVOW_EFORMAT,
-                              "event is %zu bytes but its body length says %zu (trailing or "
-                              "missing bytes)",
-                              len, AVOW_EVENT_MIN_BYTES + body_len);
+        return error_set(AVOW_EFORMAT,
+                         "event is %zu bytes but its body length says %zu (trailing or "
+                         "missing bytes)",
+                         len, AVOW_EVENT_MIN_BYTES + body_len);
     }
     out->version = raw[CODEC_OFF_VERSION];
     out->kind = raw[CODEC_OFF_KIND];
@@ -341,14 +340,14 @@ event_decode(avow_event *out, const unsigned char *raw, size_t len, int strict)
     out->raw_len = len;
 
     if (out->kind == 0) {
-        return avow_error_set(AVOW_EFORMAT, "kind 0 is not a kind");
+        return error_set(AVOW_EFORMAT, "kind 0 is not a kind");
     }
     if (out->seq == 0) {
-        return avow_error_set(AVOW_EFORMAT, "seq 0 (author sequence numbers start at 1)");
+        return error_set(AVOW_EFORMAT, "seq 0 (author sequence numbers start at 1)");
     }
     if ((out->seq == 1) != is_zero(out->prev, AVOW_HASH_BYTES)) {
-        return avow_error_set(AVOW_EFORMAT, out->seq == 1 ? "seq 1 must have an all-zero prev"
-                                                          : "only seq 1 may have an all-zero prev");
+        return error_set(AVOW_EFORMAT, out->seq == 1 ? "seq 1 must have an all-zero prev"
+                                                     : "only seq 1 may have an all-zero prev");
     }
     if (strict && (error = time_check(AVOW_EFORMAT, out->recorded_at, out->effective_at,
                                       out->precision)) < 0) {
@@ -360,19 +359,19 @@ event_decode(avow_event *out, const unsigned char *raw, size_t len, int strict)
     unsigned last_tag = 0, seen = 0;
     while (p < end) {
         if (end - p < 3) {
-            return avow_error_set(AVOW_EFORMAT, "truncated field header in body");
+            return error_set(AVOW_EFORMAT, "truncated field header in body");
         }
         unsigned tag = p[0];
         size_t flen = be16_get(p + 1);
         p += 3;
         if (flen > (size_t)(end - p)) {
-            return avow_error_set(AVOW_EFORMAT, "field %u runs past the end of the body", tag);
+            return error_set(AVOW_EFORMAT, "field %u runs past the end of the body", tag);
         }
         if (tag == 0) {
-            return avow_error_set(AVOW_EFORMAT, "field tag 0 is not a tag");
+            return error_set(AVOW_EFORMAT, "field tag 0 is not a tag");
         }
         if (tag <= last_tag) {
-            return avow_error_set(
+            return error_set(
               AVOW_EFORMAT,
               tag == last_tag ? "field %u appears twice" : "field %u out of canonical order", tag);
         }
@@ -393,8 +392,8 @@ event_decode(avow_event *out, const unsigned char *raw, size_t len, int strict)
                 out->target = p;
             }
         } else if (out->kind <= CODEC_KIND_MAX) {
-            return avow_error_set(AVOW_EFORMAT, "unknown field %u in a %s event", tag,
-                                  avow_kind_name(out->kind));
+            return error_set(AVOW_EFORMAT, "unknown field %u in a %s event", tag,
+                             avow_kind_name(out->kind));
         }
         p += flen;
     }
@@ -404,16 +403,16 @@ event_decode(avow_event *out, const unsigned char *raw, size_t len, int strict)
         if ((seen & req) != req) {
             for (unsigned t = 1; t <= TAG_MAX_KNOWN; t++) {
                 if ((req & BIT(t)) && !(seen & BIT(t))) {
-                    return avow_error_set(AVOW_EFORMAT, "a %s event needs field %s",
-                                          avow_kind_name(out->kind), fields[t].name);
+                    return error_set(AVOW_EFORMAT, "a %s event needs field %s",
+                                     avow_kind_name(out->kind), fields[t].name);
                 }
             }
         }
         if (seen & ~allowed) {
             for (unsigned t = 1; t <= TAG_MAX_KNOWN; t++) {
                 if ((seen & BIT(t)) && !(allowed & BIT(t))) {
-                    return avow_error_set(AVOW_EFORMAT, "a %s event may not carry field %s",
-                                          avow_kind_name(out->kind), fields[t].name);
+                    return error_set(AVOW_EFORMAT, "a %s event may not carry field %s",
+                                     avow_kind_name(out->kind), fields[t].name);
                 }
             }
         }
@@ -443,10 +442,10 @@ put_field(avow_buf *out, unsigned tag, const void *v, size_t len)
     }
     hdr[0] = (unsigned char)tag;
     be16_put(hdr + 1, (uint16_t)len);
-    if ((error = avow_buf_put(out, hdr, sizeof(hdr))) < 0) {
+    if ((error = buf_put(out, hdr, sizeof(hdr))) < 0) {
         return error;
     }
-    return avow_buf_put(out, v, len);
+    return buf_put(out, v, len);
 }
 
 int
@@ -459,10 +458,10 @@ codec_encode_message(avow_buf *out, const avow_draft *d, const unsigned char aut
     unsigned char hdr[AVOW_EVENT_HEADER_BYTES];
 
     if (d->kind < 1 || d->kind > AVOW_KIND_MAX_KNOWN) {
-        return avow_error_set(AVOW_EINVALID, "cannot sign an event of unknown kind %u", d->kind);
+        return error_set(AVOW_EINVALID, "cannot sign an event of unknown kind %u", d->kind);
     }
     if (seq == 0 || (seq == 1) != is_zero(prev, AVOW_HASH_BYTES)) {
-        return avow_error_set(AVOW_EINVALID, "seq %llu does not fit prev", (unsigned long long)seq);
+        return error_set(AVOW_EINVALID, "seq %llu does not fit prev", (unsigned long long)seq);
     }
     if ((error = time_check(AVOW_EINVALID, recorded_at, d->effective_at, precision)) < 0) {
         return error;
@@ -476,7 +475,7 @@ codec_encode_message(avow_buf *out, const avow_draft *d, const unsigned char aut
     be64_put(hdr + CODEC_OFF_EFFECTIVE, (uint64_t)d->effective_at);
     hdr[CODEC_OFF_PRECISION] = precision;
     be16_put(hdr + CODEC_OFF_BODYLEN, 0);
-    if ((error = avow_buf_put(out, hdr, sizeof(hdr))) < 0) {
+    if ((error = buf_put(out, hdr, sizeof(hdr))) < 0) {
         goto done;
     }
 
@@ -513,20 +512,20 @@ codec_encode_message(avow_buf *out, const avow_draft *d, const unsigned char aut
     unsigned allowed = req | kind_fields[d->kind].allowed;
     for (unsigned t = 1; t <= TAG_MAX_KNOWN; t++) {
         if ((req & BIT(t)) && !(present & BIT(t))) {
-            error = avow_error_set(AVOW_EINVALID, "a %s event needs %s", avow_kind_name(d->kind),
-                                   fields[t].name);
+            error = error_set(AVOW_EINVALID, "a %s event needs %s", avow_kind_name(d->kind),
+                              fields[t].name);
             goto done;
         }
         if ((present & BIT(t)) && !(allowed & BIT(t))) {
-            error = avow_error_set(AVOW_EINVALID, "a %s event may not carry %s",
-                                   avow_kind_name(d->kind), fields[t].name);
+            error = error_set(AVOW_EINVALID, "a %s event may not carry %s", avow_kind_name(d->kind),
+                              fields[t].name);
             goto done;
         }
     }
     size_t body_len = out->len - start - AVOW_EVENT_HEADER_BYTES;
     if (body_len > AVOW_BODY_MAX_BYTES) {
-        error = avow_error_set(AVOW_EINVALID, "event would be %zu bytes, over the maximum of %d",
-                               body_len + AVOW_EVENT_MIN_BYTES, AVOW_EVENT_MAX_BYTES);
+        error = error_set(AVOW_EINVALID, "event would be %zu bytes, over the maximum of %d",
+                          body_len + AVOW_EVENT_MIN_BYTES, AVOW_EVENT_MAX_BYTES);
         goto done;
     }
     be16_put(out->ptr + start + CODEC_OFF_BODYLEN, (uint16_t)body_len);
@@ -555,14 +554,14 @@ avow_event_sign(avow_buf *out, const avow_draft *draft, const avow_key *key, uin
 {
     int error;
     if (out == NULL || draft == NULL || key == NULL || prev == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_event_sign: NULL argument");
+        return error_set(AVOW_EINVALID, "avow_event_sign: NULL argument");
     }
     size_t start = out->len;
     if ((error = codec_encode_message(out, draft, avow_key_public(key), seq, prev, recorded_at)) <
         0) {
         return error;
     }
-    if ((error = avow_buf_grow(out, AVOW_SIG_BYTES)) < 0) {
+    if ((error = buf_grow(out, AVOW_SIG_BYTES)) < 0) {
         out->len = start;
         return error;
     }
@@ -642,10 +641,10 @@ codec_encode_succession(avow_buf *out, const avow_key *old, const avow_key *next
     int error;
 
     if (seq == 0 || (seq == 1) != is_zero(prev, AVOW_HASH_BYTES)) {
-        return avow_error_set(AVOW_EINVALID, "seq %llu does not fit prev", (unsigned long long)seq);
+        return error_set(AVOW_EINVALID, "seq %llu does not fit prev", (unsigned long long)seq);
     }
     if (sodium_memcmp(author, npk, AVOW_PUBKEY_BYTES) == 0) {
-        return avow_error_set(AVOW_EINVALID, "a key cannot succeed itself");
+        return error_set(AVOW_EINVALID, "a key cannot succeed itself");
     }
     if ((error = time_check(AVOW_EINVALID, recorded_at, recorded_at, AVOW_PREC_MICRO)) < 0) {
         return error;
@@ -661,22 +660,20 @@ codec_encode_succession(avow_buf *out, const avow_key *old, const avow_key *next
     be16_put(hdr + CODEC_OFF_BODYLEN, (uint16_t)(3 + AVOW_PUBKEY_BYTES + 3 + AVOW_SIG_BYTES));
     succession_message(msg, author, seq, prev, npk);
     crypto_sign_detached(sig, NULL, msg, sizeof(msg), keys_secret(next));
-    if ((error = avow_buf_put(out, hdr, sizeof(hdr))) < 0) {
+    if ((error = buf_put(out, hdr, sizeof(hdr))) < 0) {
         goto done;
     }
     fh[0] = TAG_SUCCESSOR;
     be16_put(fh + 1, AVOW_PUBKEY_BYTES);
-    if ((error = avow_buf_put(out, fh, 3)) < 0 ||
-        (error = avow_buf_put(out, npk, AVOW_PUBKEY_BYTES)) < 0) {
+    if ((error = buf_put(out, fh, 3)) < 0 || (error = buf_put(out, npk, AVOW_PUBKEY_BYTES)) < 0) {
         goto done;
     }
     fh[0] = TAG_SUCCESSOR_SIG;
     be16_put(fh + 1, AVOW_SIG_BYTES);
-    if ((error = avow_buf_put(out, fh, 3)) < 0 ||
-        (error = avow_buf_put(out, sig, sizeof(sig))) < 0) {
+    if ((error = buf_put(out, fh, 3)) < 0 || (error = buf_put(out, sig, sizeof(sig))) < 0) {
         goto done;
     }
-    if ((error = avow_buf_grow(out, AVOW_SIG_BYTES)) < 0) {
+    if ((error = buf_grow(out, AVOW_SIG_BYTES)) < 0) {
         goto done;
     }
     codec_sign_message(out->ptr + out->len, out->ptr + start, out->len - start, old);
@@ -698,17 +695,17 @@ avow_event_verify(const avow_event *ev)
     memcpy(framed + AVOW_SIG_CONTEXT_BYTES, ev->raw, mlen);
     if (crypto_sign_verify_detached(ev->signature, framed, AVOW_SIG_CONTEXT_BYTES + mlen,
                                     ev->author) != 0) {
-        return avow_error_set(AVOW_EVERIFY, "signature does not verify");
+        return error_set(AVOW_EVERIFY, "signature does not verify");
     }
     if (ev->kind == AVOW_KIND_KEY_SUCCESSION) {
         const unsigned char *next = NULL, *sig = NULL;
         unsigned char msg[CODEC_SUCCESSION_CONTEXT_BYTES + 32 + 8 + 32 + 32];
         if (codec_successor(ev, &next, &sig) != 1) {
-            return avow_error_set(AVOW_EVERIFY, "key succession without a successor");
+            return error_set(AVOW_EVERIFY, "key succession without a successor");
         }
         succession_message(msg, ev->author, ev->seq, ev->prev, next);
         if (crypto_sign_verify_detached(sig, msg, sizeof(msg), next) != 0) {
-            return avow_error_set(AVOW_EVERIFY, "the successor's signature does not verify");
+            return error_set(AVOW_EVERIFY, "the successor's signature does not verify");
         }
     }
     return 0;

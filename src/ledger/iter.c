@@ -36,19 +36,19 @@ avow_iter_new(avow_iter **out, avow_ledger *ledger, const avow_iter_opts *opts)
     int error = 0, rc;
 
     if (out == NULL || ledger == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_iter_new: missing argument");
+        return error_set(AVOW_EINVALID, "avow_iter_new: missing argument");
     }
     *out = NULL;
     if ((it = calloc(1, sizeof(*it))) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory");
+        return error_set(AVOW_ENOMEM, "out of memory");
     }
     it->ledger = ledger;
     if (opts != NULL) {
         if (opts->contest != NULL) {
             size_t len = strlen(opts->contest);
             if (len == 0 || len > AVOW_MAX_CONTEST) {
-                error = avow_error_set(AVOW_EINVALID, "contest id of 1 to %d bytes expected",
-                                       AVOW_MAX_CONTEST);
+                error = error_set(AVOW_EINVALID, "contest id of 1 to %d bytes expected",
+                                  AVOW_MAX_CONTEST);
                 goto done;
             }
             memcpy(it->contest, opts->contest, len);
@@ -84,7 +84,7 @@ done:
 }
 
 int
-avow_iter_next(avow_iter *it, avow_event *ev, uint64_t *index)
+avow_iter_next(avow_event *ev, uint64_t *index, avow_iter *it)
 {
     const avow_ledger *ledger = it->ledger;
     unsigned char start[STORE_AUTHOR_KEY_BYTES];
@@ -129,7 +129,7 @@ avow_iter_next(avow_iter *it, avow_event *ev, uint64_t *index)
             }
             if ((error = store_get_event(ledger, it->txn, idx, &v)) < 0) {
                 if (error == AVOW_ENOTFOUND) {
-                    error = avow_error_set(
+                    error = error_set(
                       AVOW_EIO,
                       "author index points at missing event #%" PRIu64 " (run avow verify)", idx);
                 }
@@ -137,7 +137,7 @@ avow_iter_next(avow_iter *it, avow_event *ev, uint64_t *index)
             }
         } else {
             if (k.mv_size != 8) {
-                return avow_error_set(AVOW_EIO, "malformed log key (run avow verify)");
+                return error_set(AVOW_EIO, "malformed log key (run avow verify)");
             }
             idx = be64_get(k.mv_data);
         }

@@ -82,7 +82,7 @@ store_get_by_id(const avow_ledger *ledger, MDB_txn *txn, const unsigned char *id
     }
     if ((error = store_get_event(ledger, txn, index, raw)) < 0) {
         if (error == AVOW_ENOTFOUND) {
-            return avow_error_set(
+            return error_set(
               AVOW_EIO, "id index points at missing event #%" PRIu64 " (run avow verify)", index);
         }
         return error;
@@ -107,7 +107,7 @@ store_resolve_contest(const avow_ledger *ledger, MDB_txn *txn, const avow_event 
     for (int depth = 0; depth < STORE_RETRACT_DEPTH; depth++) {
         if (cur->contest.ptr != NULL) {
             if (cur->contest.len == 0 || cur->contest.len > AVOW_MAX_CONTEST) {
-                return avow_error_set(AVOW_EFORMAT, "contest id of %zu bytes", cur->contest.len);
+                return error_set(AVOW_EFORMAT, "contest id of %zu bytes", cur->contest.len);
             }
             memcpy(buf, cur->contest.ptr, cur->contest.len);
             *len = cur->contest.len;
@@ -165,7 +165,7 @@ store_contest_exists(const avow_ledger *ledger, MDB_txn *txn, const char *contes
 }
 
 int
-avow_ledger_get(avow_ledger *ledger, avow_buf *out, uint64_t *index_out,
+avow_ledger_get(avow_buf *out, uint64_t *index_out, avow_ledger *ledger,
                 const unsigned char id[AVOW_EVENT_ID_BYTES])
 {
     MDB_txn *txn = NULL;
@@ -178,18 +178,18 @@ avow_ledger_get(avow_ledger *ledger, avow_buf *out, uint64_t *index_out,
     if (error == AVOW_ENOTFOUND) {
         char hex[AVOW_HEX_ID_LEN + 1];
         avow_hex(hex, id, AVOW_EVENT_ID_BYTES);
-        error = avow_error_set(AVOW_ENOTFOUND, "no event %s in ledger %s", hex, ledger->path);
+        error = error_set(AVOW_ENOTFOUND, "no event %s in ledger %s", hex, ledger->path);
     }
     if (error == 0) {
-        avow_buf_clear(out);
-        error = avow_buf_put(out, raw.mv_data, raw.mv_size);
+        buf_clear(out);
+        error = buf_put(out, raw.mv_data, raw.mv_size);
     }
     mdb_txn_abort(txn);
     return error;
 }
 
 int
-avow_ledger_resolve_id(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES],
+avow_ledger_resolve_id(unsigned char id[AVOW_EVENT_ID_BYTES], avow_ledger *ledger,
                        const char *hex_prefix)
 {
     unsigned char start[AVOW_EVENT_ID_BYTES] = { 0 };
@@ -202,19 +202,19 @@ avow_ledger_resolve_id(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES
 
     len = hex_prefix == NULL ? 0 : strlen(hex_prefix);
     if (len < 8 || len > AVOW_HEX_ID_LEN) {
-        return avow_error_set(AVOW_EINVALID, "an event id prefix has 8 to 64 hex characters");
+        return error_set(AVOW_EINVALID, "an event id prefix has 8 to 64 hex characters");
     }
     for (size_t i = 0; i < len; i++) {
         if (!((hex_prefix[i] >= '0' && hex_prefix[i] <= '9') ||
               (hex_prefix[i] >= 'a' && hex_prefix[i] <= 'f') ||
               (hex_prefix[i] >= 'A' && hex_prefix[i] <= 'F'))) {
-            return avow_error_set(AVOW_EINVALID, "event id prefix %s is not hex", hex_prefix);
+            return error_set(AVOW_EINVALID, "event id prefix %s is not hex", hex_prefix);
         }
     }
     /* The whole bytes of the prefix; an odd last digit is compared as text below. */
     if (sodium_hex2bin(start, sizeof(start), hex_prefix, len & ~(size_t)1, NULL, &bin_len, NULL) !=
         0) {
-        return avow_error_set(AVOW_EINVALID, "event id prefix %s is not hex", hex_prefix);
+        return error_set(AVOW_EINVALID, "event id prefix %s is not hex", hex_prefix);
     }
     if ((error = store_txn_begin(ledger, MDB_RDONLY, &txn)) < 0) {
         return error;
@@ -248,11 +248,10 @@ avow_ledger_resolve_id(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES
         matches++;
     }
     if (matches == 0) {
-        error =
-          avow_error_set(AVOW_ENOTFOUND, "no event %s in ledger %s", hex_prefix, ledger->path);
+        error = error_set(AVOW_ENOTFOUND, "no event %s in ledger %s", hex_prefix, ledger->path);
     } else if (matches > 1) {
-        error = avow_error_set(AVOW_EINVALID, "ambiguous id prefix %s (give more characters)",
-                               hex_prefix);
+        error =
+          error_set(AVOW_EINVALID, "ambiguous id prefix %s (give more characters)", hex_prefix);
     }
 done:
     if (cur != NULL) {
@@ -268,7 +267,7 @@ avow_ledger_has_contest(avow_ledger *ledger, const char *contest)
     MDB_txn *txn = NULL;
     int error;
     if (contest == NULL) {
-        return avow_error_set(AVOW_EINVALID, "no contest id");
+        return error_set(AVOW_EINVALID, "no contest id");
     }
     size_t len = strlen(contest);
     if (len == 0 || len > AVOW_MAX_CONTEST) {

@@ -45,8 +45,6 @@
 #include "ledger/store_int.h"
 
 #define STORE_FORMAT "1"
-/* Longest origin line accepted by avow_ledger_init(). */
-#define STORE_MAX_ORIGIN 256
 
 const char *const store_db_names[STORE_DB_COUNT] = {
     "meta",   "events",      "ids",       "authors",     "heads", "bytime", "contests",
@@ -83,7 +81,7 @@ static int
 store_sodium(void)
 {
     if (sodium_init() < 0) {
-        return avow_error_set(AVOW_EIO, "libsodium failed to initialise");
+        return error_set(AVOW_EIO, "libsodium failed to initialise");
     }
     return 0;
 }
@@ -118,22 +116,21 @@ store_errno_error(int rc, const char *what, const char *path)
 {
     switch (rc) {
     case MDB_NOTFOUND:
-        return avow_error_set(AVOW_ENOTFOUND, "%s: not found (ledger %s)", what, path);
+        return error_set(AVOW_ENOTFOUND, "%s: not found (ledger %s)", what, path);
     case MDB_KEYEXIST:
-        return avow_error_set(AVOW_EEXISTS, "%s: already present (ledger %s)", what, path);
+        return error_set(AVOW_EEXISTS, "%s: already present (ledger %s)", what, path);
     case MDB_MAP_FULL:
     case ENOSPC:
-        return avow_error_set(AVOW_EFULL, "disk full / map full: %s: %s (ledger %s)", what,
-                              mdb_strerror(rc), path);
+        return error_set(AVOW_EFULL, "disk full / map full: %s: %s (ledger %s)", what,
+                         mdb_strerror(rc), path);
     case ENOMEM:
-        return avow_error_set(AVOW_ENOMEM, "%s: out of memory (ledger %s)", what, path);
+        return error_set(AVOW_ENOMEM, "%s: out of memory (ledger %s)", what, path);
     case MDB_READERS_FULL:
     case EAGAIN:
     case EBUSY:
-        return avow_error_set(AVOW_ELOCK, "%s: %s (ledger %s is busy)", what, mdb_strerror(rc),
-                              path);
+        return error_set(AVOW_ELOCK, "%s: %s (ledger %s is busy)", what, mdb_strerror(rc), path);
     default:
-        return avow_error_set(AVOW_EIO, "%s: %s (ledger %s)", what, mdb_strerror(rc), path);
+        return error_set(AVOW_EIO, "%s: %s (ledger %s)", what, mdb_strerror(rc), path);
     }
 }
 
@@ -157,7 +154,7 @@ store_error_prefix(int code, const char *fmt, ...)
     if (n < 0) {
         head[0] = '\0';
     }
-    return avow_error_set(code, "%s: %s", head, detail);
+    return error_set(code, "%s: %s", head, detail);
 }
 
 int
@@ -200,7 +197,7 @@ int
 store_index_val(uint64_t *index, const MDB_val *val)
 {
     if (val->mv_size != 8) {
-        return avow_error_set(AVOW_EIO, "malformed index entry (%zu bytes)", val->mv_size);
+        return error_set(AVOW_EIO, "malformed index entry (%zu bytes)", val->mv_size);
     }
     *index = be64_get(val->mv_data);
     return 0;
@@ -341,8 +338,8 @@ store_generation(uint64_t *out, const avow_ledger *ledger, store_txn *txn)
         return error;
     }
     if (v.len != 8) {
-        return avow_error_set(AVOW_EIO, "malformed generation in ledger %s (run avow verify)",
-                              ledger->path);
+        return error_set(AVOW_EIO, "malformed generation in ledger %s (run avow verify)",
+                         ledger->path);
     }
     *out = be64_get(v.ptr);
     return 0;
@@ -382,16 +379,16 @@ store_grow(avow_ledger *ledger)
     }
     uint64_t cur = info.me_mapsize;
     if (cur >= AVOW_MAP_MAX) {
-        return avow_error_set(AVOW_EFULL,
-                              "disk full / map full: the map of ledger %s reached its limit of "
-                              "%" PRIu64 " bytes",
-                              ledger->path, (uint64_t)AVOW_MAP_MAX);
+        return error_set(AVOW_EFULL,
+                         "disk full / map full: the map of ledger %s reached its limit of "
+                         "%" PRIu64 " bytes",
+                         ledger->path, (uint64_t)AVOW_MAP_MAX);
     }
     if (ledger->readers > 0) {
-        return avow_error_set(AVOW_ELOCK,
-                              "map full: cannot grow the map of ledger %s while an iterator is "
-                              "open",
-                              ledger->path);
+        return error_set(AVOW_ELOCK,
+                         "map full: cannot grow the map of ledger %s while an iterator is "
+                         "open",
+                         ledger->path);
     }
     uint64_t next = cur > AVOW_MAP_MAX / 2 ? AVOW_MAP_MAX : cur * 2;
     if (next > SIZE_MAX) {
@@ -399,10 +396,10 @@ store_grow(avow_ledger *ledger)
     }
     rc = mdb_env_set_mapsize(ledger->env, (size_t)next);
     if (rc != 0) {
-        return avow_error_set(AVOW_EFULL,
-                              "disk full / map full: cannot grow the map of ledger %s to %" PRIu64
-                              " bytes: %s",
-                              ledger->path, next, mdb_strerror(rc));
+        return error_set(AVOW_EFULL,
+                         "disk full / map full: cannot grow the map of ledger %s to %" PRIu64
+                         " bytes: %s",
+                         ledger->path, next, mdb_strerror(rc));
     }
     return 0;
 }
@@ -421,9 +418,9 @@ store_commit_error(const avow_ledger *ledger, int rc)
     struct statvfs vfs;
     if ((rc == EIO || rc == ENOSPC) && statvfs(ledger->path, &vfs) == 0 &&
         (uint64_t)vfs.f_bavail * vfs.f_frsize < STORE_FULL_SLACK) {
-        return avow_error_set(AVOW_EFULL,
-                              "disk full: %" PRIu64 " bytes left on the file system of ledger %s",
-                              (uint64_t)vfs.f_bavail * vfs.f_frsize, ledger->path);
+        return error_set(AVOW_EFULL,
+                         "disk full: %" PRIu64 " bytes left on the file system of ledger %s",
+                         (uint64_t)vfs.f_bavail * vfs.f_frsize, ledger->path);
     }
     return store_mdb_error(ledger, rc, "cannot commit");
 }
@@ -499,7 +496,7 @@ int
 store_write(avow_ledger *ledger, store_write_fn fn, void *ctx)
 {
     if (ledger->flags & AVOW_OPEN_READONLY) {
-        return avow_error_set(AVOW_EINVALID, "ledger %s is open read-only", ledger->path);
+        return error_set(AVOW_EINVALID, "ledger %s is open read-only", ledger->path);
     }
     for (;;) {
         struct store_w w = { ledger, NULL, 0, NULL };
@@ -553,7 +550,7 @@ store_data_path(char *out, size_t maxlen, const char *path)
 {
     int n = snprintf(out, maxlen, "%s/data.mdb", path);
     if (n < 0 || (size_t)n >= maxlen) {
-        return avow_error_set(AVOW_EINVALID, "ledger path too long: %s", path);
+        return error_set(AVOW_EINVALID, "ledger path too long: %s", path);
     }
     return 0;
 }
@@ -562,14 +559,13 @@ static int
 store_check_origin(const char *origin)
 {
     size_t len = strlen(origin);
-    if (len == 0 || len > STORE_MAX_ORIGIN || avow_utf8_check(origin, len) < 0) {
-        return avow_error_set(AVOW_EINVALID, "origin must be 1 to %d bytes of UTF-8",
-                              STORE_MAX_ORIGIN);
+    if (len == 0 || len > AVOW_ORIGIN_MAX || buf_utf8_check(origin, len) < 0) {
+        return error_set(AVOW_EINVALID, "origin must be 1 to %d bytes of UTF-8", AVOW_ORIGIN_MAX);
     }
     for (size_t i = 0; i < len; i++) {
         if ((unsigned char)origin[i] < 0x20 || origin[i] == 0x7f) {
-            return avow_error_set(AVOW_EINVALID, "origin must be one line without control "
-                                                 "characters");
+            return error_set(AVOW_EINVALID, "origin must be one line without control "
+                                            "characters");
         }
     }
     return 0;
@@ -587,7 +583,7 @@ avow_ledger_init(const char *path, const char *origin)
     int error = 0, rc;
 
     if (path == NULL || path[0] == '\0') {
-        return avow_error_set(AVOW_EINVALID, "no ledger path");
+        return error_set(AVOW_EINVALID, "no ledger path");
     }
     if ((error = store_sodium()) < 0) {
         return error;
@@ -607,11 +603,11 @@ avow_ledger_init(const char *path, const char *origin)
         goto done;
     }
     if (mkdir(path, 0755) < 0 && errno != EEXIST) {
-        error = avow_error_set(AVOW_EIO, "cannot create directory %s: %s", path, strerror(errno));
+        error = error_set(AVOW_EIO, "cannot create directory %s: %s", path, strerror(errno));
         goto done;
     }
     if (stat(data, &st) == 0) {
-        error = avow_error_set(AVOW_EEXISTS, "a ledger already exists at %s", path);
+        error = error_set(AVOW_EEXISTS, "a ledger already exists at %s", path);
         goto done;
     }
     if ((error = store_env_create(&env, path)) < 0) {
@@ -679,19 +675,19 @@ store_open(avow_ledger **out, const char *path, unsigned int flags,
 
     if (out == NULL || path == NULL || (flags & ~AVOW_OPEN_READONLY) != 0 ||
         ntables > STORE_TABLES_MAX) {
-        return avow_error_set(AVOW_EINVALID, "avow_ledger_open: bad argument");
+        return error_set(AVOW_EINVALID, "avow_ledger_open: bad argument");
     }
     *out = NULL;
     if ((error = store_sodium()) < 0 || (error = store_data_path(data, sizeof(data), path)) < 0) {
         goto done;
     }
     if (stat(data, &st) < 0) {
-        error = avow_error_set(AVOW_ENOTFOUND, "no ledger at %s (run avow init)", path);
+        error = error_set(AVOW_ENOTFOUND, "no ledger at %s (run avow init)", path);
         goto done;
     }
     if ((ledger = calloc(1, sizeof(*ledger))) == NULL ||
         (ledger->path = store_strndup(path, strlen(path))) == NULL) {
-        error = avow_error_set(AVOW_ENOMEM, "out of memory opening ledger %s", path);
+        error = error_set(AVOW_ENOMEM, "out of memory opening ledger %s", path);
         goto done;
     }
     ledger->flags = flags;
@@ -716,30 +712,30 @@ store_open(avow_ledger **out, const char *path, unsigned int flags,
         if ((rc = mdb_dbi_open(txn, store_db_names[i], 0, &ledger->dbi[i])) != 0) {
             error = store_mdb_error(ledger, rc, store_db_names[i]);
             if (rc == MDB_NOTFOUND) {
-                error = avow_error_set(AVOW_EIO, "ledger %s lacks its %s database", path,
-                                       store_db_names[i]);
+                error =
+                  error_set(AVOW_EIO, "ledger %s lacks its %s database", path, store_db_names[i]);
             }
             goto done;
         }
     }
     error = store_get(ledger, txn, STORE_DB_META, "format", 6, &v);
     if (error == 0 && (v.mv_size != 1 || memcmp(v.mv_data, STORE_FORMAT, 1) != 0)) {
-        error = avow_error_set(AVOW_EFORMAT, "ledger %s has an unsupported format", path);
+        error = error_set(AVOW_EFORMAT, "ledger %s has an unsupported format", path);
     }
     if (error == AVOW_ENOTFOUND) {
-        error = avow_error_set(AVOW_EFORMAT, "ledger %s has no format marker", path);
+        error = error_set(AVOW_EFORMAT, "ledger %s has no format marker", path);
     }
     if (error < 0) {
         goto done;
     }
     if ((error = store_get(ledger, txn, STORE_DB_META, "origin", 6, &v)) < 0) {
         if (error == AVOW_ENOTFOUND) {
-            error = avow_error_set(AVOW_EFORMAT, "ledger %s has no origin", path);
+            error = error_set(AVOW_EFORMAT, "ledger %s has no origin", path);
         }
         goto done;
     }
     if ((ledger->origin = store_strndup(v.mv_data, v.mv_size)) == NULL) {
-        error = avow_error_set(AVOW_ENOMEM, "out of memory opening ledger %s", path);
+        error = error_set(AVOW_ENOMEM, "out of memory opening ledger %s", path);
         goto done;
     }
     /* Committing a read transaction keeps its database handles for the environment. */
@@ -780,7 +776,7 @@ avow_ledger_origin(const avow_ledger *ledger)
 }
 
 int
-avow_ledger_count(const avow_ledger *ledger, uint64_t *out)
+avow_ledger_count(uint64_t *out, const avow_ledger *ledger)
 {
     MDB_txn *txn = NULL;
     MDB_stat st;

@@ -96,7 +96,7 @@ accept_batch_error(int code, const unsigned char *const *events, const size_t *l
         if (avow_event_decode(&ev, p, lens[failed_at]) == 0) {
             seq = ev.seq;
         }
-        return avow_error_set(code, "author %s... seq %" PRIu64 ": %s", who, seq, detail);
+        return error_set(code, "author %s... seq %" PRIu64 ": %s", who, seq, detail);
     }
-    return avow_error_set(code, "event %zu of the batch: %s", failed_at, detail);
+    return error_set(code, "event %zu of the batch: %s", failed_at, detail);
 }

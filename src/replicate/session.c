@@ -74,10 +74,10 @@ session_fail(struct session *s, int code)
     char msg[512];
     (void)snprintf(msg, sizeof(msg), "%s", avow_error_last());
     size_t n = strlen(msg);
-    if (wire_frame_begin(&s->frame, WIRE_ERROR) == 0 && avow_buf_put(&s->frame, msg, n) == 0) {
+    if (wire_frame_begin(&s->frame, WIRE_ERROR) == 0 && buf_put(&s->frame, msg, n) == 0) {
         (void)wire_frame_send(s->conn, &s->frame);
     }
-    return avow_error_set(code, "%s", msg);
+    return error_set(code, "%s", msg);
 }
 
 /* The peer's error frame, in s->in. */
@@ -85,8 +85,8 @@ static int
 session_refused(struct session *s)
 {
     s->peer_failed = 1;
-    return avow_error_set(AVOW_EVERIFY, "the peer refused: %.*s",
-                          (int)(s->in.len > 400 ? 400 : s->in.len), (const char *)s->in.ptr);
+    return error_set(AVOW_EVERIFY, "the peer refused: %.*s",
+                     (int)(s->in.len > 400 ? 400 : s->in.len), (const char *)s->in.ptr);
 }
 
 static int
@@ -107,7 +107,7 @@ session_hello_read(struct session *s, unsigned int *flags)
         return session_refused(s);
     }
     if (type != WIRE_HELLO) {
-        return avow_error_set(AVOW_EFORMAT, "the peer does not speak the avow sync protocol");
+        return error_set(AVOW_EFORMAT, "the peer does not speak the avow sync protocol");
     }
     return wire_hello_parse(&s->in, flags, s->stats != NULL ? s->stats->peer_origin : NULL);
 }
@@ -145,15 +145,14 @@ session_heads_read(struct session *s)
             return session_refused(s);
         }
         if ((type != WIRE_HEADS && type != WIRE_EVIDENCE_HAVE) || s->in.len < 4) {
-            return avow_error_set(AVOW_EFORMAT, "the peer sent frame type %u instead of heads",
-                                  type);
+            return error_set(AVOW_EFORMAT, "the peer sent frame type %u instead of heads", type);
         }
         headlist *h = type == WIRE_HEADS ? &s->peer_heads : &s->peer_evidence;
         if ((error = wire_heads_parse(&s->in, h)) < 0) {
             return error;
         }
         if (type == WIRE_HEADS && !headlist_one_per_author(h)) {
-            return avow_error_set(AVOW_EFORMAT, "the peer sent two heads for one author");
+            return error_set(AVOW_EFORMAT, "the peer sent two heads for one author");
         }
     }
 }
@@ -234,8 +233,9 @@ session_recv_flush(struct session *s)
         s->stats->received += res.appended;
         s->stats->duplicates += res.duplicates;
         s->stats->forks += forks;
-        if (s->opts != NULL && s->opts->on_progress != NULL) {
-            s->opts->on_progress(s->stats->received, 0, s->opts->payload);
+        if (s->opts != NULL && s->opts->on_progress != NULL &&
+            (error = s->opts->on_progress(s->stats->received, 0, s->opts->payload)) < 0) {
+            return session_fail(s, error);
         }
     }
     return 0;
@@ -357,7 +357,7 @@ session_recv(struct session *s)
         case WIRE_EVIDENCE_HAVE:
         case WIRE_HEADS_END:
         default:
-            avow_error_set(AVOW_EFORMAT, "the peer sent frame type %u in the event stream", type);
+            error_set(AVOW_EFORMAT, "the peer sent frame type %u in the event stream", type);
             return session_fail(s, AVOW_EFORMAT);
         }
     }
@@ -369,7 +369,7 @@ session_init(struct session *s, avow_ledger *ledger, int in_fd, int out_fd,
 {
     memset(s, 0, sizeof(*s));
     if ((s->conn = calloc(1, sizeof(*s->conn))) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory starting a sync");
+        return error_set(AVOW_ENOMEM, "out of memory starting a sync");
     }
     s->conn->in = in_fd;
     s->conn->out = out_fd;
@@ -386,7 +386,7 @@ session_init(struct session *s, avow_ledger *ledger, int in_fd, int out_fd,
     s->phash = calloc(AVOW_SYNC_BATCH_EVENTS, sizeof(*s->phash));
     if (s->evs == NULL || s->lens == NULL || s->ok == NULL || s->pevs == NULL || s->plens == NULL ||
         s->pok == NULL || s->hash == NULL || s->phash == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory starting a sync");
+        return error_set(AVOW_ENOMEM, "out of memory starting a sync");
     }
     if (stats != NULL) {
         memset(stats, 0, sizeof(*stats));
@@ -441,7 +441,7 @@ session_peer_reason(struct session *s, int error)
             return session_refused(s);
         }
     }
-    return avow_error_set(error, "%s", saved);
+    return error_set(error, "%s", saved);
 }
 
 /*
@@ -449,15 +449,15 @@ session_peer_reason(struct session *s, int error)
  * (phase 2), and the server answers evidence (phase 3). docs/PROTOCOL.md.
  */
 int
-avow_sync_client(avow_ledger *ledger, int in_fd, int out_fd, const avow_sync_opts *opts,
-                 avow_sync_stats *stats)
+avow_sync_client(avow_sync_stats *stats, avow_ledger *ledger, int in_fd, int out_fd,
+                 const avow_sync_opts *opts)
 {
     struct session s;
     unsigned int flags = session_flags(opts), peer_flags = 0;
     int error;
 
     if (ledger == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_sync_client: missing ledger");
+        return error_set(AVOW_EINVALID, "avow_sync_client: missing ledger");
     }
     if ((error = session_init(&s, ledger, in_fd, out_fd, opts, stats)) < 0) {
         goto done;
@@ -485,15 +485,15 @@ done:
 }
 
 int
-avow_sync_serve(avow_ledger *ledger, int in_fd, int out_fd, const avow_sync_opts *opts,
-                avow_sync_stats *stats)
+avow_sync_serve(avow_sync_stats *stats, avow_ledger *ledger, int in_fd, int out_fd,
+                const avow_sync_opts *opts)
 {
     struct session s;
     unsigned int peer_flags = 0;
     int error;
 
     if (ledger == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_sync_serve: missing ledger");
+        return error_set(AVOW_EINVALID, "avow_sync_serve: missing ledger");
     }
     if ((error = session_init(&s, ledger, in_fd, out_fd, opts, stats)) < 0) {
         goto done;
@@ -542,7 +542,7 @@ static void *
 session_local_serve(void *arg)
 {
     struct session_local *p = arg;
-    p->error = avow_sync_serve(p->ledger, p->fd, p->fd, NULL, &p->stats);
+    p->error = avow_sync_serve(&p->stats, p->ledger, p->fd, p->fd, NULL);
     if (p->error < 0) {
         (void)snprintf(p->message, sizeof(p->message), "%s", avow_error_last());
     }
@@ -552,8 +552,8 @@ session_local_serve(void *arg)
 }
 
 int
-avow_sync_local(avow_ledger *ledger, avow_ledger *peer, const avow_sync_opts *opts,
-                avow_sync_stats *stats)
+avow_sync_local(avow_sync_stats *stats, avow_ledger *ledger, avow_ledger *peer,
+                const avow_sync_opts *opts)
 {
     struct session_local p;
     pthread_t th;
@@ -561,26 +561,29 @@ avow_sync_local(avow_ledger *ledger, avow_ledger *peer, const avow_sync_opts *op
     int error;
 
     if (ledger == NULL || peer == NULL || ledger == peer) {
-        return avow_error_set(AVOW_EINVALID, "avow_sync_local: two different ledgers are needed");
+        return error_set(AVOW_EINVALID, "avow_sync_local: two different ledgers are needed");
     }
     memset(&p, 0, sizeof(p));
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) {
-        return avow_error_set(AVOW_EIO, "socketpair: %s", strerror(errno));
+        return error_set(AVOW_EIO, "socketpair: %s", strerror(errno));
     }
     p.ledger = peer;
     p.fd = sv[1];
     if (pthread_create(&th, NULL, session_local_serve, &p) != 0) {
         close(sv[0]);
         close(sv[1]);
-        return avow_error_set(AVOW_ENOMEM, "cannot start a thread for the local peer");
+        return error_set(AVOW_ENOMEM, "cannot start a thread for the local peer");
     }
-    error = avow_sync_client(ledger, sv[0], sv[0], opts, stats);
+    error = avow_sync_client(stats, ledger, sv[0], sv[0], opts);
     shutdown(sv[0], SHUT_RDWR);
     pthread_join(th, NULL);
     close(sv[0]);
     close(sv[1]);
-    if (error == 0 && p.error < 0) {
-        error = avow_error_set(p.error, "the peer ledger: %s", p.message);
+    /* The first real error: a failing server closes the connection, which
+     * the client sees as AVOW_EIO; the server's own code (AVOW_ENOMEM...) is
+     * the cause. */
+    if (p.error < 0 && (error == 0 || (error == AVOW_EIO && p.error != AVOW_EIO))) {
+        error = error_set(p.error, "the peer ledger: %s", p.message);
     }
     return error;
 }

@@ -98,8 +98,8 @@ time_digits(const char **p, int n, int *out)
 static int
 time_bad(const char *text, const char *why)
 {
-    return avow_error_set(AVOW_EINVALID, "bad time '%.64s%s': %s (" TIME_HINT ")", text,
-                          strlen(text) > 64 ? "..." : "", why);
+    return error_set(AVOW_EINVALID, "bad time '%.64s%s': %s (" TIME_HINT ")", text,
+                     strlen(text) > 64 ? "..." : "", why);
 }
 
 int64_t
@@ -279,10 +279,10 @@ avow_time_parse(int64_t *out, avow_precision *prec, const char *text, avow_time_
     int error;
 
     if (out == NULL || text == NULL) {
-        return avow_error_set(AVOW_EINVALID, "no time given (" TIME_HINT ")");
+        return error_set(AVOW_EINVALID, "no time given (" TIME_HINT ")");
     }
     if (bound != AVOW_TIME_START && bound != AVOW_TIME_END) {
-        return avow_error_set(AVOW_EINVALID, "bad time bound %d", (int)bound);
+        return error_set(AVOW_EINVALID, "bad time bound %d", (int)bound);
     }
     if (strcmp(text, "now") == 0) {
         *out = avow_time_now();
@@ -337,7 +337,7 @@ time_split(int64_t t, int64_t *rem)
 }
 
 int64_t
-avow_time_floor(int64_t t, avow_precision prec)
+time_floor(int64_t t, avow_precision prec)
 {
     int64_t rem;
     int64_t days = time_split(t, &rem);

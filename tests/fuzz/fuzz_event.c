@@ -54,7 +54,7 @@ check_text(const avow_str *s, size_t limit, const uint8_t *data, size_t size)
     FUZZ_ASSERT(inside(s->ptr, s->len, data, size));
     FUZZ_ASSERT(s->len >= 1 && s->len <= limit);
     FUZZ_ASSERT(memchr(s->ptr, 0, s->len) == NULL);
-    FUZZ_ASSERT(avow_utf8_check(s->ptr, s->len) == 0);
+    FUZZ_ASSERT(buf_utf8_check(s->ptr, s->len) == 0);
 }
 
 /* A NUL-terminated heap copy of a text field, or NULL when absent. */

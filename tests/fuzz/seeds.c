@@ -189,7 +189,7 @@ events(const char *dir, const avow_key *key)
         d.contest = "future";
         d.actor = "XX";
         if (codec_encode_message(&b, &d, avow_key_public(key), 10, prev, T_REC) < 0 ||
-            avow_buf_put(&b, extra, sizeof(extra)) < 0 || avow_buf_grow(&b, AVOW_SIG_BYTES) < 0) {
+            buf_put(&b, extra, sizeof(extra)) < 0 || buf_grow(&b, AVOW_SIG_BYTES) < 0) {
             error = -1;
         } else {
             b.ptr[CODEC_OFF_KIND] = 200;

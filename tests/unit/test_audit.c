@@ -30,7 +30,7 @@ append_contest(avow_ledger *l, const avow_key *key, const char *id)
     d.contest = id;
     d.title = "NATO Secretary General 2024";
     d.rule = "unanimity";
-    if (avow_ledger_append(l, NULL, key, &d) != 0) {
+    if (avow_ledger_append(NULL, l, key, &d) != 0) {
         fail_msg("append contest: %s", avow_error_last());
     }
 }
@@ -43,7 +43,7 @@ append_member(avow_ledger *l, const avow_key *key, const char *contest, const ch
     d.effective_at = T_2024;
     d.contest = contest;
     d.actor = actor;
-    if (avow_ledger_append(l, NULL, key, &d) != 0) {
+    if (avow_ledger_append(NULL, l, key, &d) != 0) {
         fail_msg("append member: %s", avow_error_last());
     }
 }
@@ -106,13 +106,13 @@ leaves_of(avow_ledger *l, unsigned char (**out)[32], unsigned char (**ids)[32])
     avow_event ev;
     uint64_t index, n = 0;
     unsigned char buf[1] = { 0 };
-    assert_int_equal(avow_ledger_count(l, &n), 0);
+    assert_int_equal(avow_ledger_count(&n, l), 0);
     *out = calloc(n + 1, 32);
     *ids = calloc(n + 1, 32);
     assert_non_null(*out);
     assert_non_null(*ids);
     assert_int_equal(avow_iter_new(&it, l, NULL), 0);
-    while (avow_iter_next(it, &ev, &index) == 1) {
+    while (avow_iter_next(&ev, &index, it) == 1) {
         crypto_hash_sha256_state st;
         crypto_hash_sha256_init(&st);
         crypto_hash_sha256_update(&st, buf, 1);
@@ -156,7 +156,7 @@ struct problems {
     uint64_t indexes[16];
 };
 
-static void
+static int
 on_problem(const avow_problem *p, void *payload)
 {
     struct problems *ps = payload;
@@ -166,6 +166,7 @@ on_problem(const avow_problem *p, void *payload)
         ps->indexes[ps->n] = p->index;
     }
     ps->n++;
+    return 0;
 }
 
 static struct problems
@@ -177,7 +178,7 @@ verify(avow_ledger *l)
     memset(&ps, 0, sizeof(ps));
     o.on_problem = on_problem;
     o.payload = &ps;
-    assert_int_equal(avow_ledger_verify(l, &events, &problems, &o), 0);
+    assert_int_equal(avow_ledger_verify(&events, &problems, l, &o), 0);
     assert_int_equal((int)problems, ps.n);
     return ps;
 }
@@ -206,7 +207,7 @@ test_audit__roots_and_proofs_match_an_independent_tree(void **state)
     assert_int_equal(n, 21);
     for (size_t size = 0; size <= n; size++) {
         mth(want, leaves, size);
-        assert_int_equal(avow_ledger_root(l, size, root), 0);
+        assert_int_equal(avow_ledger_root(root, l, size), 0);
         assert_memory_equal(root, want, 32);
         for (size_t i = 0; i < size; i++) {
             assert_int_equal(avow_ledger_prove_inclusion(ip, l, ids[i], size), 0);
@@ -226,7 +227,7 @@ test_audit__roots_and_proofs_match_an_independent_tree(void **state)
             assert_int_equal(avow_consistency_verify(cp), 0);
         }
     }
-    assert_int_equal(avow_ledger_root(l, n + 1, root), AVOW_EINVALID);
+    assert_int_equal(avow_ledger_root(root, l, n + 1), AVOW_EINVALID);
     assert_int_equal(avow_ledger_prove_inclusion(ip, l, ids[20], 20), AVOW_EINVALID);
     assert_int_equal(avow_ledger_prove_consistency(cp, l, 5, 4), AVOW_EINVALID);
     memset(want, 0x55, 32);
@@ -339,15 +340,15 @@ static void
 alter_line(avow_buf *out, const avow_buf *note, int line, const char *with)
 {
     const char *p = (const char *)note->ptr, *end = p + note->len;
-    avow_buf_clear(out);
+    buf_clear(out);
     for (int i = 0; p < end; i++) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         if (i == line) {
-            assert_int_equal(avow_buf_put(out, with, strlen(with)), 0);
+            assert_int_equal(buf_put(out, with, strlen(with)), 0);
         } else {
-            assert_int_equal(avow_buf_put(out, p, (size_t)(nl - p)), 0);
+            assert_int_equal(buf_put(out, p, (size_t)(nl - p)), 0);
         }
-        assert_int_equal(avow_buf_put(out, "\n", 1), 0);
+        assert_int_equal(buf_put(out, "\n", 1), 0);
         p = nl + 1;
     }
 }
@@ -400,8 +401,8 @@ test_audit__altered_checkpoint_lines_are_rejected_naming_the_line(void **state)
     alter_line(&b, &note, 2, "q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=");
     expect_cp_fail(l, &b, "root line");
     /* One character of the signature. */
-    avow_buf_clear(&b);
-    assert_int_equal(avow_buf_put(&b, note.ptr, note.len), 0);
+    buf_clear(&b);
+    assert_int_equal(buf_put(&b, note.ptr, note.len), 0);
     b.ptr[b.len - 10] = b.ptr[b.len - 10] == 'A' ? 'B' : 'A';
     expect_cp_fail(l, &b, "signature line");
     /* Malformed lines are EFORMAT naming the line. */
@@ -447,11 +448,11 @@ test_audit__ledger_rebuilt_without_an_old_event_fails_an_old_checkpoint(void **s
             continue;
         }
         avow_append_result res;
-        avow_buf_clear(&raw);
-        assert_int_equal(avow_ledger_get(l, &raw, NULL, ids[i]), 0);
+        buf_clear(&raw);
+        assert_int_equal(avow_ledger_get(&raw, NULL, l, ids[i]), 0);
         const unsigned char *evs[1] = { raw.ptr };
         size_t lens[1] = { raw.len };
-        assert_int_equal(avow_ledger_append_signed(r, &res, evs, lens, 1), 0);
+        assert_int_equal(avow_ledger_append_signed(&res, r, evs, lens, 1), 0);
     }
     /* 2 events: the checkpoint of size 3 is beyond it. */
     assert_int_equal(
@@ -482,13 +483,21 @@ struct seen {
     uint64_t last;
 };
 
-static void
+static int
 on_event(const avow_event *ev, uint64_t index, void *payload)
 {
     struct seen *s = payload;
     (void)ev;
     s->n++;
     s->last = index;
+    return 0;
+}
+
+static int
+stop_at_first(const avow_event *ev, uint64_t index, void *payload)
+{
+    (void)on_event(ev, index, payload);
+    return -7;
 }
 
 static void
@@ -516,6 +525,12 @@ test_audit__evidence_verifies_offline_and_any_changed_byte_fails(void **state)
     assert_int_equal(s.n, 2);
     assert_int_equal(s.last, 12);
     assert_int_equal(cp.size, 13);
+    /* A negative return of the callback stops verification and is returned. */
+    s.n = 0;
+    assert_int_equal(
+      avow_evidence_verify(NULL, NULL, ev.ptr, ev.len, avow_key_public(key), stop_at_first, &s),
+      -7);
+    assert_int_equal(s.n, 1);
     /* The latest stored checkpoint is used without a key. */
     assert_int_equal(avow_evidence_write(&ev2, l, two, 2, NULL), 0);
     assert_int_equal(ev2.len, ev.len);
@@ -536,11 +551,25 @@ test_audit__evidence_verifies_offline_and_any_changed_byte_fails(void **state)
         }
         ev.ptr[i] = save;
     }
+    /* An index written as a real has no canonical form: refused, not an error. */
+    {
+        char *text = calloc(1, ev.len + 3), *at;
+        assert_non_null(text);
+        memcpy(text, ev.ptr, ev.len);
+        assert_non_null(at = strstr(text, "\"index\":3,"));
+        memmove(at + 11, at + 9, strlen(at + 9) + 1);
+        memcpy(at + 9, ".0", 2);
+        assert_int_equal(avow_evidence_verify(NULL, NULL, (const unsigned char *)text, strlen(text),
+                                              avow_key_public(key), NULL, NULL),
+                         AVOW_EVERIFY);
+        assert_non_null(strstr(avow_error_last(), "canonical"));
+        free(text);
+    }
     /* Truncated or extended. */
     assert_int_equal(
       avow_evidence_verify(NULL, NULL, ev.ptr, ev.len - 1, avow_key_public(key), NULL, NULL),
       AVOW_EVERIFY);
-    assert_int_equal(avow_buf_put(&ev, "\n", 1), 0);
+    assert_int_equal(buf_put(&ev, "\n", 1), 0);
     assert_int_equal(
       avow_evidence_verify(NULL, NULL, ev.ptr, ev.len, avow_key_public(key), NULL, NULL),
       AVOW_EVERIFY);
@@ -568,7 +597,7 @@ test_audit__evidence_write_leaves_the_buffer_as_it_was_when_it_fails(void **stat
     leaves_of(l, &leaves, &ids);
     memcpy(two, ids[1], 32);
     memset(two + 32, 0x55, 32); /* no such event */
-    assert_int_equal(avow_buf_put(&ev, "kept", 4), 0);
+    assert_int_equal(buf_put(&ev, "kept", 4), 0);
     assert_int_equal(avow_evidence_write(&ev, l, two, 2, key), AVOW_ENOTFOUND);
     assert_int_equal(ev.len, 4);
     assert_memory_equal(ev.ptr, "kept", 4);
@@ -632,7 +661,7 @@ struct sigs {
     int unknown;
 };
 
-static void
+static int
 on_sig(const avow_note_sig *s, void *payload)
 {
     struct sigs *c = payload;
@@ -643,6 +672,7 @@ on_sig(const avow_note_sig *s, void *payload)
     } else if (s->type == AVOW_SIG_UNKNOWN) {
         c->unknown++;
     }
+    return 0;
 }
 
 static void
@@ -680,7 +710,7 @@ test_audit__witness_refuses_a_rewritten_history_and_accepts_the_honest_one(void 
     append_member(fork, key, "c", "F4");
     assert_int_equal(avow_checkpoint_create(&f5, NULL, fork, key), 0);
     assert_int_equal(avow_ledger_prove_consistency(proof, fork, 3, 5), 0);
-    avow_buf_clear(&out);
+    buf_clear(&out);
     assert_int_equal(avow_witness_cosign(&out, w, wkey, (const char *)f5.ptr, f5.len, NULL, proof),
                      AVOW_EVERIFY);
     assert_non_null(strstr(avow_error_last(), "not consistent"));
@@ -712,7 +742,7 @@ test_audit__witness_refuses_a_rewritten_history_and_accepts_the_honest_one(void 
                                          avow_key_public(wkey), NULL),
                      AVOW_EVERIFY);
     /* The same checkpoint again is fine (idempotent state). */
-    avow_buf_clear(&out);
+    buf_clear(&out);
     assert_int_equal(avow_witness_cosign(&out, w, wkey, (const char *)cp5.ptr, cp5.len, NULL, NULL),
                      0);
     assert_int_equal(avow_checkpoint_verify(NULL, log, (const char *)out.ptr, out.len, NULL), 0);

@@ -80,7 +80,7 @@ setup_contest(avow_ledger *l, const avow_key *key)
         d[n].contest = CONTEST;
         d[n++].candidate = cands[i];
     }
-    assert_int_equal(avow_ledger_append_drafts(l, NULL, NULL, key, d, n), 0);
+    assert_int_equal(avow_ledger_append_drafts(NULL, NULL, l, key, d, n), 0);
 }
 
 static void
@@ -96,7 +96,7 @@ append_stances(avow_ledger *l, const avow_key *key, size_t n, uint32_t *rng)
                           (uint8_t)(1 + (r >> 7) % 3), T_START + (int64_t)((r >> 9) % 200) * T_DAY);
         }
         /* One transaction per call: a quick suite on slow disks. */
-        if (avow_ledger_append_drafts(l, NULL, NULL, key, d, k) != 0) {
+        if (avow_ledger_append_drafts(NULL, NULL, l, key, d, k) != 0) {
             fail_msg("append: %s", avow_error_last());
         }
         n -= k;
@@ -107,7 +107,7 @@ static uint64_t
 count(avow_ledger *l)
 {
     uint64_t n = 0;
-    assert_int_equal(avow_ledger_count(l, &n), 0);
+    assert_int_equal(avow_ledger_count(&n, l), 0);
     return n;
 }
 
@@ -115,7 +115,7 @@ static uint64_t
 verify_problems(avow_ledger *l)
 {
     uint64_t events = 0, problems = 0;
-    assert_int_equal(avow_ledger_verify(l, &events, &problems, NULL), 0);
+    assert_int_equal(avow_ledger_verify(&events, &problems, l, NULL), 0);
     return problems;
 }
 
@@ -123,7 +123,7 @@ static void
 sync_ok(avow_ledger *a, avow_ledger *b, avow_sync_stats *st)
 {
     avow_sync_stats tmp;
-    if (avow_sync_local(a, b, NULL, st ? st : &tmp) != 0) {
+    if (avow_sync_local(st ? st : &tmp, a, b, NULL) != 0) {
         fail_msg("sync: %s", avow_error_last());
     }
 }
@@ -146,7 +146,7 @@ ids_of(avow_ledger *l, size_t *n)
     assert_non_null(ids);
     *n = 0;
     assert_int_equal(avow_iter_new(&it, l, NULL), 0);
-    while (avow_iter_next(it, &ev, &idx) == 1) {
+    while (avow_iter_next(&ev, &idx, it) == 1) {
         avow_event_id(ids + *n * AVOW_EVENT_ID_BYTES, &ev);
         (*n)++;
     }
@@ -189,11 +189,11 @@ test_sync__two_way_sync_transfers_what_each_lacks_and_is_idempotent(void **state
     append_stances(b, kb, 4, &rng);
     avow_sync_opts o = AVOW_SYNC_OPTS_INIT;
     o.flags = AVOW_SYNC_PULL;
-    assert_int_equal(avow_sync_local(a, b, &o, &st), 0);
+    assert_int_equal(avow_sync_local(&st, a, b, &o), 0);
     assert_int_equal(st.received, 4);
     assert_int_equal(st.sent, 0);
     o.flags = AVOW_SYNC_PUSH;
-    assert_int_equal(avow_sync_local(a, b, &o, &st), 0);
+    assert_int_equal(avow_sync_local(&st, a, b, &o), 0);
     assert_int_equal(st.received, 0);
     assert_int_equal(st.sent, 3);
     assert_int_equal(count(a), count(b));
@@ -224,7 +224,7 @@ state_json(avow_ledger *l, int64_t at, avow_buf *out)
     avow_state *s = NULL;
     avow_state_opts o = AVOW_STATE_OPTS_INIT;
     o.at = at;
-    avow_buf_clear(out);
+    buf_clear(out);
     if (avow_state_compute(&s, l, CONTEST, &o) != 0) {
         fail_msg("state: %s", avow_error_last());
     }
@@ -306,7 +306,7 @@ test_sync__replicas_converge_under_random_pairwise_syncs(void **state)
 
 static pid_t victim;
 
-static void
+static int
 kill_after_first_batch(uint64_t done, uint64_t total, void *payload)
 {
     (void)total;
@@ -315,6 +315,7 @@ kill_after_first_batch(uint64_t done, uint64_t total, void *payload)
         kill(victim, SIGKILL);
         victim = 0;
     }
+    return 0;
 }
 
 static void
@@ -333,7 +334,7 @@ test_sync__interrupted_sync_keeps_whole_batches_and_rerun_completes(void **state
         rng = rng * 1103515245u + 12345u;
         d[i] = stance(actors[(rng >> 8) % N_ACTORS], "Rutte", 1, T_START + T_DAY);
     }
-    assert_int_equal(avow_ledger_append_drafts(b, NULL, NULL, kb, d, 3000), 0);
+    assert_int_equal(avow_ledger_append_drafts(NULL, NULL, b, kb, d, 3000), 0);
     free(d);
     uint64_t total = count(b);
     avow_ledger_free(b); /* an LMDB environment must not cross fork() */
@@ -350,7 +351,7 @@ test_sync__interrupted_sync_keeps_whole_batches_and_rerun_completes(void **state
             _exit(3);
         }
         /* Serve slowly enough that the parent kills us mid-stream. */
-        int rc = avow_sync_serve(cb, sv[1], sv[1], NULL, NULL);
+        int rc = avow_sync_serve(NULL, cb, sv[1], sv[1], NULL);
         avow_ledger_free(cb);
         _exit(rc == 0 ? 0 : 1);
     }
@@ -359,7 +360,7 @@ test_sync__interrupted_sync_keeps_whole_batches_and_rerun_completes(void **state
     avow_sync_opts o = AVOW_SYNC_OPTS_INIT;
     o.on_progress = kill_after_first_batch;
     avow_sync_stats st;
-    int rc = avow_sync_client(a, sv[0], sv[0], &o, &st);
+    int rc = avow_sync_client(&st, a, sv[0], sv[0], &o);
     close(sv[0]);
     int status = 0;
     waitpid(pid, &status, 0);
@@ -404,7 +405,7 @@ static void *
 serve_thread(void *arg)
 {
     struct served *s = arg;
-    s->rc = avow_sync_serve(s->ledger, s->fd, s->fd, NULL, NULL);
+    s->rc = avow_sync_serve(NULL, s->ledger, s->fd, s->fd, NULL);
     snprintf(s->msg, sizeof(s->msg), "%s", avow_error_last());
     shutdown(s->fd, SHUT_RDWR);
     return NULL;
@@ -449,8 +450,8 @@ read_frame(int fd, avow_buf *payload)
     }
     uint32_t len =
       ((uint32_t)hdr[0] << 24) | ((uint32_t)hdr[1] << 16) | ((uint32_t)hdr[2] << 8) | hdr[3];
-    avow_buf_clear(payload);
-    assert_int_equal(avow_buf_grow(payload, len), 0);
+    buf_clear(payload);
+    assert_int_equal(buf_grow(payload, len), 0);
     got = 0;
     while (got < len - 1) {
         ssize_t r = read(fd, payload->ptr + got, len - 1 - got);
@@ -518,13 +519,13 @@ static void
 batch_payload(avow_buf *out, avow_buf *events, size_t n)
 {
     unsigned char l[4];
-    avow_buf_clear(out);
+    buf_clear(out);
     be32_put(l, (uint32_t)n);
-    assert_int_equal(avow_buf_put(out, l, 4), 0);
+    assert_int_equal(buf_put(out, l, 4), 0);
     for (size_t i = 0; i < n; i++) {
         be32_put(l, (uint32_t)events[i].len);
-        assert_int_equal(avow_buf_put(out, l, 4), 0);
-        assert_int_equal(avow_buf_put(out, events[i].ptr, events[i].len), 0);
+        assert_int_equal(buf_put(out, l, 4), 0);
+        assert_int_equal(buf_put(out, events[i].ptr, events[i].len), 0);
     }
 }
 
@@ -536,7 +537,7 @@ make_chain(avow_buf *ev, size_t n, const avow_key *key)
     memset(prev, 0, sizeof(prev));
     for (size_t i = 0; i < n; i++) {
         avow_draft d = stance("HU", "Rutte", 2, T_START + (int64_t)i * T_DAY);
-        avow_buf_clear(&ev[i]);
+        buf_clear(&ev[i]);
         assert_int_equal(avow_event_sign(&ev[i], &d, key, i + 1, prev, T_START + 10 * T_DAY), 0);
         crypto_hash_sha256(prev, ev[i].ptr, ev[i].len - AVOW_SIG_BYTES);
     }
@@ -672,7 +673,7 @@ append_raw(avow_ledger *l, avow_buf *ev, size_t n)
         p[i] = ev[i].ptr;
         lens[i] = ev[i].len;
     }
-    if (avow_ledger_append_signed(l, NULL, p, lens, n) != 0) {
+    if (avow_ledger_append_signed(NULL, l, p, lens, n) != 0) {
         fail_msg("append: %s", avow_error_last());
     }
 }
@@ -708,10 +709,10 @@ test_sync__fork_is_detected_by_both_sides_and_spreads_as_evidence(void **state)
         unsigned char prev[32];
         crypto_hash_sha256(prev, b[1].ptr, b[1].len - AVOW_SIG_BYTES);
         avow_draft dd = stance("HU", "Rutte", 1, T_START + 2 * T_DAY);
-        avow_buf_clear(&b[2]);
+        buf_clear(&b[2]);
         assert_int_equal(avow_event_sign(&b[2], &dd, x, 3, prev, T_START + 10 * T_DAY), 0);
         crypto_hash_sha256(prev, b[2].ptr, b[2].len - AVOW_SIG_BYTES);
-        avow_buf_clear(&b[3]);
+        buf_clear(&b[3]);
         dd = stance("HU", "Rutte", 1, T_START + 3 * T_DAY);
         assert_int_equal(avow_event_sign(&b[3], &dd, x, 4, prev, T_START + 10 * T_DAY), 0);
     }
@@ -787,15 +788,15 @@ test_sync__bundle_carries_what_the_heads_lack_and_rejects_damage(void **state)
     snprintf(path, sizeof(path), "%s/all.bundle", da);
     snprintf(heads, sizeof(heads), "%s/b.heads", db);
     snprintf(bad, sizeof(bad), "%s/bad.bundle", da);
-    assert_int_equal(avow_bundle_create(a, path, NULL, &n), 0);
+    assert_int_equal(avow_bundle_create(&n, a, path, NULL), 0);
     assert_int_equal(n, count(a));
-    assert_int_equal(avow_bundle_apply(b, path, &st), 0);
+    assert_int_equal(avow_bundle_apply(&st, b, path), 0);
     assert_int_equal(st.received, n);
     assert_int_equal(count(b), count(a));
     /* Incremental: only what b's heads lack. */
     append_stances(a, ka, 7, &rng);
     assert_int_equal(avow_heads_save(b, heads), 0);
-    assert_int_equal(avow_bundle_create(a, path, heads, &n), 0);
+    assert_int_equal(avow_bundle_create(&n, a, path, heads), 0);
     assert_int_equal(n, 7);
     /* Damaged copies are rejected whole. */
     FILE *f = fopen(path, "rb");
@@ -815,15 +816,15 @@ test_sync__bundle_carries_what_the_heads_lack_and_rejects_damage(void **state)
             buf[len / 2] ^= 0x20;
         }
         fclose(f);
-        assert_int_equal(avow_bundle_apply(b, bad, &st), AVOW_EFORMAT);
+        assert_int_equal(avow_bundle_apply(&st, b, bad), AVOW_EFORMAT);
         assert_int_equal(count(b), before);
     }
-    assert_int_equal(avow_bundle_apply(b, path, &st), 0);
+    assert_int_equal(avow_bundle_apply(&st, b, path), 0);
     assert_int_equal(st.received, 7);
     /* A bundle made against heads this ledger lacks does not link. */
     char *dc = NULL;
     avow_ledger *c = tu_ledger(&dc);
-    assert_int_equal(avow_bundle_apply(c, path, &st), AVOW_ECHAIN);
+    assert_int_equal(avow_bundle_apply(&st, c, path), AVOW_ECHAIN);
     assert_int_equal(count(c), 0);
     assert_int_equal(verify_problems(b), 0);
     avow_ledger_free(a);

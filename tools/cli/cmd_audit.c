@@ -98,7 +98,7 @@ cli_audit_trusted_key(unsigned char pk[AVOW_PUBKEY_BYTES], const cli_ctx *ctx,
     if (trust_hex != NULL) {
         return cli_parse_pubkey(pk, trust_hex, command);
     }
-    if (ledger != NULL && avow_ledger_owner(ledger, pk) == 0) {
+    if (ledger != NULL && avow_ledger_owner(pk, ledger) == 0) {
         return 0;
     }
     if (avow_key_read_public(pk, ctx->key) == 0) {
@@ -484,7 +484,7 @@ struct ev_print {
     json_t *events;
 };
 
-static void
+static int
 on_evidence_event(const avow_event *ev, uint64_t index, void *payload)
 {
     struct ev_print *p = payload;
@@ -501,7 +501,7 @@ on_evidence_event(const avow_event *ev, uint64_t index, void *payload)
             json_array_append_new(p->events, o);
         }
         avow_buf_dispose(&b);
-        return;
+        return 0;
     }
     avow_event_id(id, ev);
     avow_hex(hex, id, AVOW_EVENT_ID_BYTES);
@@ -522,6 +522,7 @@ on_evidence_event(const avow_event *ev, uint64_t index, void *payload)
         cli_put_str(stdout, ev->candidate);
     }
     printf(": proven\n");
+    return 0;
 }
 
 static int

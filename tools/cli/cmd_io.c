@@ -55,7 +55,7 @@ progress_clear(progress *p)
     }
 }
 
-static void
+static int
 progress_cb(uint64_t done, uint64_t total, void *payload)
 {
     static const char bar[] = "########################################";
@@ -63,23 +63,24 @@ progress_cb(uint64_t done, uint64_t total, void *payload)
     int pct;
 
     if (!p->enabled || total == 0) {
-        return;
+        return 0;
     }
     if (!p->shown && avow_time_now() - p->start < 1000000) {
-        return;
+        return 0;
     }
     pct = (int)(done >= total ? 100 : (done * 100) / total);
     if (pct == p->last) {
-        return;
+        return 0;
     }
     fprintf(stderr, "\ravow: %s [%-*.*s] %3d%%", p->label, BAR_WIDTH, pct * BAR_WIDTH / 100, bar,
             pct);
     fflush(stderr);
     p->shown = 1;
     p->last = pct;
+    return 0;
 }
 
-static void
+static int
 bad_cb(uint64_t line, int code, const char *what, void *payload)
 {
     progress *p = payload;
@@ -88,6 +89,7 @@ bad_cb(uint64_t line, int code, const char *what, void *payload)
     progress_clear(p);
     fprintf(stderr, "avow: %s:%" PRIu64 ": %s%s\n", p->name, line, p->skip_bad ? "skipped: " : "",
             what);
+    return 0;
 }
 
 static int
@@ -224,7 +226,7 @@ cmd_export(cli_ctx *ctx, int argc, char **argv)
     progress_init(&prog, ctx, "export");
     opts.on_progress = progress_cb;
     opts.payload = &prog;
-    r = avow_export(ledger, &count, write_stdout, NULL, &opts);
+    r = avow_export(&count, ledger, write_stdout, NULL, &opts);
     progress_clear(&prog);
     if (r == AVOW_EIO && ferror(stdout)) {
         status = cli_fail(CLI_EXIT_ENV, "cannot write the output: %s", strerror(errno));
@@ -392,7 +394,7 @@ cmd_import(cli_ctx *ctx, int argc, char **argv)
     opts.on_bad = bad_cb;
     opts.on_progress = progress_cb;
     opts.payload = &prog;
-    r = avow_import(ledger, &res, spool[0] != '\0' ? spool : path, &opts);
+    r = avow_import(&res, ledger, spool[0] != '\0' ? spool : path, &opts);
     progress_clear(&prog);
     if (r < 0) {
         status = cli_fail_lib(r, NULL, "cannot import %s", prog.name);

@@ -4,8 +4,8 @@
  *
  * Invariants:
  *  1. The ledger is opened read-only; these commands never write.
- *  2. --json output is the library's avow_event_to_json() object, key order
- *     and bytes kept, plus this replica's "status" as its last key: log prints
+ *  2. --json output is the library's avow_event_json() object, with this
+ *     replica's "status" as its last key, as the library writes it: log prints
  *     JSON Lines without raw, show prints one object with raw (base64).
  *  3. Human output prints event text through cli_put_str() (no control
  *     characters reach the terminal); times are UTC ISO 8601 at the event's
@@ -63,21 +63,26 @@ trust_status(const avow_trust *trust, const avow_event *ev)
     return avow_trust_counts(trust, ev->author, ev->seq) == 1 ? "trusted" : "untrusted";
 }
 
-/* The library's event object plus this replica's view of it, "status", on one line. */
+/* The library's event object plus this replica's view of it, "status", on
+ * one line: rendered by the library with the key, not parsed again here.
+ * @return 0, the library's error (< 0), or an exit status (> 0) */
 static int
-print_event_json(const avow_buf *json, const char *status)
+print_event_json(avow_buf *buf, const avow_event *ev, uint64_t index, int with_raw,
+                 const char *status)
 {
-    json_t *o = cli_json_object(json->ptr, json->len, "an event");
+    avow_event_json_opts jo = AVOW_EVENT_JSON_OPTS_INIT;
     int r;
 
-    if (o == NULL) {
-        return CLI_EXIT_ENV;
-    }
-    if ((r = cli_json_set(o, "status", json_string(status))) != 0) {
-        json_decref(o);
+    jo.with_raw = with_raw;
+    jo.status = status;
+    buf->len = 0;
+    if ((r = avow_event_json(buf, ev, index, &jo)) < 0) {
         return r;
     }
-    return cli_print_json(o);
+    if (fwrite(buf->ptr, 1, buf->len, stdout) != buf->len || putchar('\n') == EOF) {
+        return cli_fail(CLI_EXIT_ENV, "cannot write the JSON output");
+    }
+    return 0;
 }
 
 static void
@@ -223,14 +228,13 @@ cmd_log(cli_ctx *ctx, int argc, char **argv)
         status = cli_fail_lib(r, NULL, "cannot read the keyring of '%s'", ctx->ledger);
         goto done;
     }
-    while ((r = avow_iter_next(it, &ev, &index)) == 1) {
+    while ((r = avow_iter_next(&ev, &index, it)) == 1) {
         const char *st = trust_status(trust, &ev);
         if (ctx->json) {
-            buf.len = 0;
-            if ((r = avow_event_to_json(&buf, &ev, index, 0)) < 0) {
+            if ((r = print_event_json(&buf, &ev, index, 0, st)) < 0) {
                 break;
             }
-            if ((status = print_event_json(&buf, st)) != 0) {
+            if ((status = r) != 0) {
                 goto done;
             }
         } else {
@@ -361,7 +365,7 @@ cmd_show(cli_ctx *ctx, int argc, char **argv)
         (status = cli_resolve_event(ledger, id, argv[optind])) != 0) {
         goto done;
     }
-    r = avow_ledger_get(ledger, &raw, &index, id);
+    r = avow_ledger_get(&raw, &index, ledger, id);
     if (r == AVOW_ENOTFOUND) {
         status =
           cli_fail(CLI_EXIT_USAGE, "no event '%s' in this ledger (see 'avow log')", argv[optind]);
@@ -382,11 +386,11 @@ cmd_show(cli_ctx *ctx, int argc, char **argv)
         goto done;
     }
     if (ctx->json) {
-        if ((r = avow_event_to_json(&json, &ev, index, 1)) < 0) {
+        if ((r = print_event_json(&json, &ev, index, 1, trust_status(trust, &ev))) < 0) {
             status = cli_fail_lib(r, NULL, "cannot render event '%s'", argv[optind]);
             goto done;
         }
-        if ((status = print_event_json(&json, trust_status(trust, &ev))) != 0) {
+        if ((status = r) != 0) {
             goto done;
         }
     } else {

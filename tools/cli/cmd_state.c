@@ -223,7 +223,7 @@ state_human(FILE *out, const avow_state *st)
         put_list(out, st, c, AVOW_LIST_DISPUTED, "disputed");
         put_list(out, st, c, AVOW_LIST_OUTSIDE, "outside");
     }
-    if (avow_state_decision(st, &dec, &dec_at, id)) {
+    if (avow_state_decision(&dec, &dec_at, id, st)) {
         avow_time_format(when, dec_at, AVOW_PREC_MICRO);
         avow_hex(hex, id, SHORT_HEX / 2);
         fputs("decision: ", out);
@@ -421,7 +421,7 @@ history_line(const avow_change *ch, void *payload)
         int status = history_json(ch);
         if (status != 0) {
             h->failed = status;
-            return 1;
+            return -1; /* stops avow_history() */
         }
         return 0;
     }

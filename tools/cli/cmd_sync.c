@@ -40,13 +40,14 @@ sync_exit_code(int err)
     }
 }
 
-static void
+static int
 progress(uint64_t done, uint64_t total, void *payload)
 {
     (void)total;
     (void)payload;
     fprintf(stderr, "\ravow: received %llu events", (unsigned long long)done);
     fflush(stderr);
+    return 0;
 }
 
 static int
@@ -249,7 +250,7 @@ sync_ssh(cli_ctx *ctx, avow_ledger *ledger, const char *url, const char *remote_
     }
     close(to_child[0]);
     close(from_child[1]);
-    err = avow_sync_client(ledger, from_child[0], to_child[1], opts, st);
+    err = avow_sync_client(st, ledger, from_child[0], to_child[1], opts);
     close(to_child[1]);
     close(from_child[0]);
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -322,7 +323,7 @@ cmd_sync(cli_ctx *ctx, int argc, char **argv)
             status = err == AVOW_ENOTFOUND ? CLI_EXIT_ENV : cli_exit_code(err);
             goto done;
         }
-        err = avow_sync_local(ledger, peer, &opts, &st);
+        err = avow_sync_local(&st, ledger, peer, &opts);
         if (err < 0) {
             status =
               cli_fail(sync_exit_code(err), "sync with %s failed: %s", remote, avow_error_last());
@@ -391,7 +392,7 @@ cmd_serve(cli_ctx *ctx, int argc, char **argv)
     if ((status = cli_open_ledger(&ledger, ctx, 0)) != 0) {
         goto done;
     }
-    err = avow_sync_serve(ledger, 0, 1, NULL, &st);
+    err = avow_sync_serve(&st, ledger, 0, 1, NULL);
     if (err < 0) {
         status = cli_fail(sync_exit_code(err), "serve: %s", avow_error_last());
     } else if (!ctx->quiet && isatty(2)) {
@@ -515,7 +516,7 @@ cmd_bundle(cli_ctx *ctx, int argc, char **argv)
     }
     if (create) {
         uint64_t count = 0;
-        if ((err = avow_bundle_create(ledger, file, heads, &count)) < 0) {
+        if ((err = avow_bundle_create(&count, ledger, file, heads)) < 0) {
             status = cli_fail_lib(err, NULL, "cannot create the bundle");
             goto done;
         }
@@ -527,7 +528,7 @@ cmd_bundle(cli_ctx *ctx, int argc, char **argv)
         }
     } else {
         avow_sync_stats st;
-        if ((err = avow_bundle_apply(ledger, file, &st)) < 0) {
+        if ((err = avow_bundle_apply(&st, ledger, file)) < 0) {
             status = cli_fail(sync_exit_code(err), "bundle rejected, nothing appended: %s",
                               avow_error_last());
             goto done;

@@ -37,7 +37,7 @@ is_zero(const unsigned char *p, size_t n)
     return acc == 0;
 }
 
-static void
+static int
 on_problem(const avow_problem *problem, void *payload)
 {
     verify_state *st = payload;
@@ -62,7 +62,7 @@ on_problem(const avow_problem *problem, void *payload)
         if (obj == NULL || json_array_append_new(st->problems, obj) != 0) {
             st->oom = 1;
         }
-        return;
+        return 0;
     }
     if (problem->index != UINT64_MAX) {
         printf("event #%" PRIu64, problem->index);
@@ -78,6 +78,7 @@ on_problem(const avow_problem *problem, void *payload)
     printf(": ");
     cli_put_str(stdout, (avow_str){ what, strlen(what) });
     printf("\n");
+    return 0;
 }
 
 #define VERIFY_MAX_WITNESSES 16
@@ -89,7 +90,7 @@ typedef struct sig_list {
     int oom;
 } sig_list;
 
-static void
+static int
 on_sig(const avow_note_sig *sig, void *payload)
 {
     sig_list *sl = payload;
@@ -116,7 +117,7 @@ on_sig(const avow_note_sig *sig, void *payload)
         if (o == NULL || json_array_append_new(sl->arr, o) != 0) {
             sl->oom = 1;
         }
-        return;
+        return 0;
     }
     printf("  ");
     cli_put_str(stdout, (avow_str){ sig->name, sig->name_len });
@@ -131,6 +132,7 @@ on_sig(const avow_note_sig *sig, void *payload)
         printf("%s signature: %s\n", sig->key_index == 0 ? "log" : "witness key's",
                sig->verified ? "verified" : "DOES NOT VERIFY");
     }
+    return 0;
 }
 
 /* --checkpoint FILE: check it, list its signature lines. 0, 1 or an exit code. */
@@ -170,7 +172,7 @@ check_checkpoint(cli_ctx *ctx, avow_ledger *ledger, const char *path, const char
                                               "the checkpoint")) != 0) {
         goto done;
     }
-    (void)avow_ledger_count(ledger, &count);
+    (void)avow_ledger_count(&count, ledger);
     if (ctx->json && (sl.arr = json_array()) == NULL) {
         status = cli_fail(CLI_EXIT_ENV, "out of memory");
         goto done;
@@ -241,7 +243,7 @@ check_attestation(cli_ctx *ctx, avow_ledger *ledger, const char *path, const cha
                            avow_error_last());
             status = CLI_EXIT_CHECK;
         } else if (strcmp((digest = avow_state_digest(st)), a.digest) != 0) {
-            (void)avow_ledger_count(ledger, &count);
+            (void)avow_ledger_count(&count, ledger);
             (void)snprintf(why, sizeof(why),
                            "digest line: the state recomputed now has digest %s, not %s%s", digest,
                            a.digest,
@@ -377,7 +379,7 @@ cmd_verify(cli_ctx *ctx, int argc, char **argv)
     }
     opts.on_problem = on_problem;
     opts.payload = &st;
-    r = avow_ledger_verify(ledger, &events, &problems, &opts);
+    r = avow_ledger_verify(&events, &problems, ledger, &opts);
     if (r < 0) {
         status = cli_fail_lib(r, NULL, "verify stopped after %" PRIu64 " events", events);
         if (r == AVOW_EFORMAT || r == AVOW_EVERIFY || r == AVOW_ECHAIN) {

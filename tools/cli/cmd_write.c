@@ -209,7 +209,7 @@ append_drafts(const cli_ctx *ctx, const avow_draft *drafts, size_t n, const char
     }
     /* The library names what it refused (a contest that exists or does not, the
      * field and its limit, another author's event): its message, not a guess. */
-    err = avow_ledger_append_drafts(ledger, &failed_at, ids, key, drafts, n);
+    err = avow_ledger_append_drafts(&failed_at, ids, ledger, key, drafts, n);
     if (err == AVOW_ENOTFOUND && drafts[0].kind == AVOW_KIND_RETRACT) {
         status =
           cli_fail_lib(err, "see 'avow log --author' for your events", "cannot retract that event");

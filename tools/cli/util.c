@@ -171,7 +171,7 @@ cli_resolve_event(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES], co
     if (n == AVOW_HEX_ID_LEN) {
         err = avow_unhex(id, AVOW_EVENT_ID_BYTES, lower);
     } else {
-        err = avow_ledger_resolve_id(ledger, id, lower);
+        err = avow_ledger_resolve_id(id, ledger, lower);
     }
     if (err == AVOW_ENOTFOUND) {
         return cli_fail(CLI_EXIT_USAGE, "no event '%s' in this ledger (see 'avow log')", text);
