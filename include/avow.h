@@ -73,6 +73,7 @@ extern "C" {
 #define AVOW_EKEY      (-10) /**< key unusable: permissions, passphrase, format */
 #define AVOW_ELOCK     (-11) /**< the ledger is locked or busy */
 #define AVOW_ERANGE    (-12) /**< a value is past a documented limit */
+#define AVOW_ECORRUPT  (-13) /**< the ledger's file is damaged or truncated */
 
 /** Static description of an error code. */
 AVOW_EXTERN const char *avow_strerror(int code);

@@ -314,6 +314,22 @@ cmd_verify_help(FILE *out)
     cli_help_globals(out);
 }
 
+/* The ledger's file is damaged (AVOW_ECORRUPT at open): one problem, exit 1. */
+static int
+verify_damaged(verify_state *st, const char *path)
+{
+    char what[600];
+    (void)snprintf(what, sizeof(what), "%s", avow_error_last());
+    (void)cli_fail(CLI_EXIT_CHECK, "cannot open the ledger '%s': %s", path, what);
+    if (st->json) {
+        json_t *doc = json_pack("{s:b, s:i, s:[{s:n, s:n, s:n, s:s}]}", "ok", 0, "events", 0,
+                                "problems", "id", "seq", "index", "what", what);
+        return cli_print_json(doc) == CLI_EXIT_OK ? CLI_EXIT_CHECK : CLI_EXIT_ENV;
+    }
+    printf("%s\nFAILED: the ledger's file is damaged\n", what);
+    return CLI_EXIT_CHECK;
+}
+
 int
 cmd_verify(cli_ctx *ctx, int argc, char **argv)
 {
@@ -369,7 +385,13 @@ cmd_verify(cli_ctx *ctx, int argc, char **argv)
         status = cli_fail(CLI_EXIT_ENV, "out of memory");
         goto done;
     }
-    if ((status = cli_open_ledger(&ledger, ctx, AVOW_OPEN_READONLY)) != 0) {
+    r = avow_ledger_open(&ledger, ctx->ledger, AVOW_OPEN_READONLY);
+    if (r == AVOW_ECORRUPT) {
+        /* A damaged or truncated file is what verify exists to report: exit 1. */
+        status = verify_damaged(&st, ctx->ledger);
+        goto done;
+    }
+    if (r < 0 && (status = cli_open_ledger(&ledger, ctx, AVOW_OPEN_READONLY)) != 0) {
         goto done;
     }
     opts.on_problem = on_problem;
@@ -377,7 +399,7 @@ cmd_verify(cli_ctx *ctx, int argc, char **argv)
     r = avow_ledger_verify(ledger, &events, &problems, &opts);
     if (r < 0) {
         status = cli_fail_lib(r, NULL, "verify stopped after %" PRIu64 " events", events);
-        if (r == AVOW_EFORMAT || r == AVOW_EVERIFY || r == AVOW_ECHAIN) {
+        if (r == AVOW_EFORMAT || r == AVOW_EVERIFY || r == AVOW_ECHAIN || r == AVOW_ECORRUPT) {
             status = CLI_EXIT_CHECK;
         }
         goto done;

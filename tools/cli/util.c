@@ -75,6 +75,7 @@ cli_exit_code(int err)
     case AVOW_EFULL:
     case AVOW_EKEY:
     case AVOW_ELOCK:
+    case AVOW_ECORRUPT:
     default:
         return CLI_EXIT_ENV;
     }
