@@ -84,9 +84,26 @@ session_fail(struct session *s, int code)
 static int
 session_refused(struct session *s)
 {
+    char text[401];
+    size_t n = 0;
+    const unsigned char *p = s->in.ptr;
     s->peer_failed = 1;
-    return avow_error_set(AVOW_EVERIFY, "the peer refused: %.*s",
-                          (int)(s->in.len > 400 ? 400 : s->in.len), (const char *)s->in.ptr);
+    /* The peer's text is shown to the user: terminal and bidi controls become '?'
+     * (as event text is printed), so a peer cannot drive or fake the terminal. */
+    for (size_t i = 0; i < s->in.len && n < sizeof(text) - 1;) {
+        uint32_t cp = p[i];
+        size_t k = p[i] < 0x80 ? 1 : avow_utf8_seq(p + i, s->in.len - i, &cp);
+        if (k == 0 || cp == 0 || avow_cp_is_control(cp) || n + k > sizeof(text) - 1) {
+            text[n++] = '?';
+            i += k == 0 ? 1 : k;
+            continue;
+        }
+        memcpy(text + n, p + i, k);
+        n += k;
+        i += k;
+    }
+    text[n] = '\0';
+    return avow_error_set(AVOW_EVERIFY, "the peer refused: %s", text);
 }
 
 static int

@@ -192,6 +192,11 @@ wire_hello_parse(const avow_buf *in, unsigned int *flags, char *origin)
         avow_utf8_check((const char *)p + WIRE_MAGIC_BYTES + 5, olen) < 0) {
         return avow_error_set(AVOW_EFORMAT, "the peer sent a malformed hello");
     }
+    /* The origin is shown to the user: no terminal controls, no bidi reordering. */
+    if (avow_text_line_check((const char *)p + WIRE_MAGIC_BYTES + 5, olen) < 0) {
+        return avow_error_set(AVOW_EFORMAT, "the peer's origin holds control or bidirectional "
+                                            "characters");
+    }
     if (origin != NULL) {
         memcpy(origin, p + WIRE_MAGIC_BYTES + 5, olen);
         origin[olen] = '\0';

@@ -148,6 +148,28 @@ avow_utf8_seq(const unsigned char *p, size_t n, uint32_t *cp_out)
 }
 
 int
+avow_cp_is_control(uint32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c || cp == 0x200e ||
+           cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+int
+avow_text_line_check(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp = p[i];
+        size_t n = p[i] < 0x80 ? 1 : avow_utf8_seq(p + i, len - i, &cp);
+        if (n == 0 || cp == 0 || avow_cp_is_control(cp)) {
+            return -1;
+        }
+        i += n;
+    }
+    return 0;
+}
+
+int
 avow_utf8_check(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;

@@ -548,6 +548,68 @@ resign(avow_buf *ev, const avow_key *key)
     codec_sign_message(ev->ptr + ev->len - AVOW_SIG_BYTES, ev->ptr, ev->len - AVOW_SIG_BYTES, key);
 }
 
+/* Start a server and send it one raw first frame; join it. */
+static void
+peer_first_frame(struct served *s, avow_ledger *l, uint8_t type, const void *payload, size_t len)
+{
+    int sv[2];
+    pthread_t th;
+    avow_buf in = AVOW_BUF_INIT;
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    memset(s, 0, sizeof(*s));
+    s->ledger = l;
+    s->fd = sv[1];
+    assert_int_equal(pthread_create(&th, NULL, serve_thread, s), 0);
+    send_frame(sv[0], type, payload, len);
+    while (read_frame(sv[0], &in) >= 0) {
+    }
+    pthread_join(th, NULL);
+    close(sv[0]);
+    close(sv[1]);
+    avow_buf_dispose(&in);
+}
+
+static void
+test_sync__peer_text_cannot_drive_the_terminal(void **state)
+{
+    (void)state;
+    char *dir = NULL;
+    avow_ledger *l = tu_ledger(&dir);
+    struct served s;
+    /* An error frame that clears the screen, retitles the window and reverses text. */
+    static const char evil[] = "\x1b[2J\x1b]0;pwned\x07\xc2\x9b"
+                               "31m synced \xe2\x80\xae ok";
+    peer_first_frame(&s, l, F_ERROR, evil, sizeof(evil) - 1);
+    assert_true(s.rc < 0);
+    assert_non_null(strstr(s.msg, "synced"));
+    for (const char *p = s.msg; *p != '\0'; p++) {
+        assert_true((unsigned char)*p >= 0x20 && (unsigned char)*p != 0x7f);
+    }
+    assert_null(strstr(s.msg, "\xc2\x9b"));
+    assert_null(strstr(s.msg, "\xe2\x80\xae"));
+    /* A hello whose origin holds an escape or a bidi control is refused. */
+    static const char *origins[] = { "a\x1b[2Jb",
+                                     "a\xe2\x80\xae"
+                                     "b",
+                                     "a\xc2\x85"
+                                     "b" };
+    for (size_t i = 0; i < 3; i++) {
+        unsigned char hello[8 + 5 + 16];
+        size_t olen = strlen(origins[i]);
+        memcpy(hello, "AVOWSYNC", 8);
+        hello[8] = 0;
+        hello[9] = 1;
+        hello[10] = AVOW_SYNC_PUSH;
+        hello[11] = 0;
+        hello[12] = (unsigned char)olen;
+        memcpy(hello + 13, origins[i], olen);
+        peer_first_frame(&s, l, F_HELLO, hello, 13 + olen);
+        assert_int_equal(s.rc, AVOW_EFORMAT);
+        assert_non_null(strstr(s.msg, "origin"));
+    }
+    tu_ledger_done(l, dir);
+}
+
 static void
 test_sync__hostile_peer_is_refused_and_leaves_the_ledger_unchanged(void **state)
 {
@@ -843,6 +905,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sync__two_way_sync_transfers_what_each_lacks_and_is_idempotent),
+        cmocka_unit_test(test_sync__peer_text_cannot_drive_the_terminal),
         cmocka_unit_test(test_sync__replicas_converge_under_random_pairwise_syncs),
         cmocka_unit_test(test_sync__interrupted_sync_keeps_whole_batches_and_rerun_completes),
         cmocka_unit_test(test_sync__hostile_peer_is_refused_and_leaves_the_ledger_unchanged),

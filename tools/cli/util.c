@@ -10,7 +10,8 @@
  *  2. A passphrase never leaves the caller's buffer: it is read with read(2)
  *     (no stdio buffer), echo is off on the terminal, and copies are wiped.
  *  3. Text from events is printed with control characters replaced, so a
- *     ledger cannot drive the user's terminal.
+ *     ledger cannot drive the user's terminal; error lines, which may carry a
+ *     peer's or a file's text, also have bidirectional controls replaced.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -31,12 +32,46 @@ cli_wipe(void *p, size_t n)
     }
 }
 
+/* The length of the terminal control (C1, or a bidirectional control: U+061C,
+ * U+200E, U+200F, U+202A..U+202E, U+2066..U+2069) that starts p, else 0. */
+static size_t
+control_len(const unsigned char *p, size_t n)
+{
+    if (n >= 2 && p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+        return 2;
+    }
+    if (n >= 2 && p[0] == 0xd8 && p[1] == 0x9c) {
+        return 2;
+    }
+    if (n >= 3 && p[0] == 0xe2 && p[1] == 0x80 &&
+        (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xaa && p[2] <= 0xae))) {
+        return 3;
+    }
+    if (n >= 3 && p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9) {
+        return 3;
+    }
+    return 0;
+}
+
+/* Invariant 1 and 3: an error line may carry a peer's or a file's text, so
+ * newlines become spaces and terminal controls '?'. */
 static void
 put_line(const char *msg)
 {
+    const unsigned char *p = (const unsigned char *)msg;
+    size_t n = strlen(msg);
+
     fputs("avow: error: ", stderr);
-    for (const char *p = msg; *p != '\0'; p++) {
-        fputc((*p == '\n' || *p == '\r') ? ' ' : *p, stderr);
+    for (size_t i = 0; i < n; i++) {
+        size_t c = control_len(p + i, n - i);
+        if (p[i] == '\n' || p[i] == '\r') {
+            fputc(' ', stderr);
+        } else if (p[i] < 0x20 || p[i] == 0x7f || c > 0) {
+            fputc('?', stderr);
+            i += c > 0 ? c - 1 : 0;
+        } else {
+            fputc(p[i], stderr);
+        }
     }
     fputc('\n', stderr);
     fflush(stderr);
