@@ -108,6 +108,14 @@ typedef struct avow_buf {
 
 AVOW_EXTERN void avow_buf_dispose(avow_buf *buf);
 
+/** Open a file a user named, for reading, refusing anything but a regular
+ * file without blocking on it: opened O_NONBLOCK (a FIFO cannot hang the
+ * open), then fstat'ed, then O_NONBLOCK cleared. *fd_out is the caller's to
+ * close. "-" is not special here.
+ * @return 0, AVOW_ENOTFOUND (no such file), AVOW_EINVALID (not a regular
+ * file), AVOW_EIO */
+AVOW_EXTERN int avow_file_open(int *fd_out, const char *path);
+
 /** @defgroup avow_time Times (ISO 8601)
  * @{ */
 

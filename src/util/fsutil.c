@@ -234,6 +234,22 @@ fsutil_open_regular(int *fd_out, struct stat *st_out, const char *path, unsigned
     return 0;
 }
 
+int
+avow_file_open(int *fd_out, const char *path)
+{
+    if (fd_out == NULL || path == NULL) {
+        return avow_error_set(AVOW_EINVALID, "avow_file_open: bad argument");
+    }
+    int error = fsutil_open_regular(fd_out, NULL, path, 0, NULL);
+    if (error == 0) {
+        int fl = fcntl(*fd_out, F_GETFL);
+        if (fl >= 0) {
+            (void)fcntl(*fd_out, F_SETFL, fl & ~O_NONBLOCK);
+        }
+    }
+    return error;
+}
+
 /* Invariant 4: never more than maxlen bytes. */
 int
 fsutil_read_fd(unsigned char *buf, size_t maxlen, size_t *len, int fd, const char *path,

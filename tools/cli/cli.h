@@ -173,6 +173,10 @@ int cli_load_key(avow_key **out, const cli_ctx *ctx);
  */
 int cli_read_passphrase(char *buf, size_t maxlen, size_t *len, const char *prompt);
 
+/* fopen(path, "rb") of a regular file only, never blocking on a FIFO
+ * (avow_file_open()). NULL with the library's message set. */
+FILE *cli_fopen_read(const char *path);
+
 /* Wipe a secret the compiler must not optimise away. */
 void cli_wipe(void *p, size_t n);
 

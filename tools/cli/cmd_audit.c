@@ -26,12 +26,13 @@
 int
 cli_audit_read_file(avow_buf *out, const char *path, size_t max, const char *what)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    FILE *f = strcmp(path, "-") == 0 ? stdin : cli_fopen_read(path);
     unsigned char chunk[8192];
     int status = 0;
 
     if (f == NULL) {
-        return cli_fail(CLI_EXIT_USAGE, "cannot read the %s '%s': %s", what, path, strerror(errno));
+        return cli_fail(CLI_EXIT_USAGE, "cannot read the %s '%s': %s", what, path,
+                        avow_error_last());
     }
     for (;;) {
         size_t n = fread(chunk, 1, sizeof(chunk), f);

@@ -106,15 +106,14 @@ static int
 since_checkpoint(uint64_t *start, avow_ledger *ledger, const char *path)
 {
     avow_checkpoint cp;
-    FILE *fp = fopen(path, "rb");
+    FILE *fp = cli_fopen_read(path);
     char *text = NULL;
     size_t len;
     int status = 0;
     int r;
 
     if (fp == NULL) {
-        return cli_fail(errno == ENOENT ? CLI_EXIT_USAGE : CLI_EXIT_ENV, "cannot open %s: %s", path,
-                        strerror(errno));
+        return cli_fail(CLI_EXIT_USAGE, "%s", avow_error_last());
     }
     text = malloc(AVOW_NOTE_MAX_BYTES + 1);
     if (text == NULL) {

@@ -283,11 +283,15 @@ cli_load_key(avow_key **out, const cli_ctx *ctx)
     return CLI_EXIT_ENV;
 }
 
-/* Read one line (without its newline) from fd, byte by byte, into buf. */
+/* Read one line (without its newline, and without one CR before it: a file
+ * saved with CRLF line ends) from fd, byte by byte, into buf. Reading stops
+ * at maxlen bytes without a newline (*too_long): /dev/zero or an endless FIFO
+ * cannot keep it reading. */
 static int
 read_line(int fd, char *buf, size_t maxlen, size_t *len, int *too_long)
 {
     size_t n = 0;
+    int cr_past = 0; /* a CR read when buf was full: only a line end may follow */
     char c;
 
     *too_long = 0;
@@ -303,10 +307,17 @@ read_line(int fd, char *buf, size_t maxlen, size_t *len, int *too_long)
             break;
         }
         if (n == maxlen) {
-            *too_long = 1;
+            if (c != '\r' || cr_past) {
+                *too_long = 1;
+                break;
+            }
+            cr_past = 1;
             continue;
         }
         buf[n++] = c;
+    }
+    if (!cr_past && n > 0 && buf[n - 1] == '\r') {
+        n--;
     }
     c = 0;
     *len = n;
@@ -325,7 +336,12 @@ cli_read_passphrase(char *buf, size_t maxlen, size_t *len, const char *prompt)
 
     *len = 0;
     if (file != NULL && file[0] != '\0') {
-        fd = open(file, O_RDONLY | O_CLOEXEC);
+        /* Non-blocking: a FIFO with no writer reads as empty, it cannot hang the open. */
+        fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (fd >= 0) {
+            int fl = fcntl(fd, F_GETFL);
+            (void)(fl >= 0 && fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == 0);
+        }
         if (fd < 0) {
             status = cli_fail(CLI_EXIT_ENV, "cannot open AVOW_PASSPHRASE_FILE '%s': %s", file,
                               strerror(errno));
@@ -378,6 +394,18 @@ done:
         close(fd);
     }
     return status;
+}
+
+FILE *
+cli_fopen_read(const char *path)
+{
+    int fd = -1;
+    FILE *f = NULL;
+
+    if (avow_file_open(&fd, path) == 0 && (f = fdopen(fd, "rb")) == NULL) {
+        (void)close(fd);
+    }
+    return f;
 }
 
 void
