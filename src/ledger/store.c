@@ -43,6 +43,7 @@
 #include <sodium.h>
 
 #include "ledger/store_int.h"
+#include "tlog/note.h"
 
 #define STORE_FORMAT "1"
 /* Longest origin line accepted by avow_ledger_init(). */
@@ -578,6 +579,14 @@ store_check_origin(const char *origin)
             return avow_error_set(AVOW_EINVALID, "origin must be one line without control "
                                                  "characters");
         }
+    }
+    /* Checkpoints are signed notes whose key name is the origin: a name the
+     * signed-note rules refuse would make every checkpoint unsignable. */
+    if (!note_name_valid(origin, len)) {
+        return avow_error_set(AVOW_EINVALID,
+                              "origin '%s' is not a signed-note key name (no spaces and no '+'; "
+                              "e.g. example.org/ledger)",
+                              origin);
     }
     return 0;
 }

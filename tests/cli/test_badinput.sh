@@ -233,6 +233,12 @@ AVOW_PASSPHRASE_FILE="$T/pass.max" sign2 >/dev/null 2>"$T/err" &&
     fail "a wrong 1024-byte passphrase accepted"
 grep -q 'wrong passphrase' "$T/err" || fail "1024 bytes and CRLF: $(cat "$T/err")"
 
+# An origin no checkpoint could be signed under (a signed-note key name:
+# no spaces, no '+') is refused at init (issue 22, item 9).
+expect 2 -L "$T/bad-origin" init --origin "a b"
+expect 2 -L "$T/bad-origin" init --origin "a+b"
+[ ! -e "$T/bad-origin/data.mdb" ] || fail "init with a bad origin made a ledger"
+
 # Nothing was written by any of them.
 avow log --json | cmp -s - "$T/before.jsonl" || fail "the ledger changed"
 cmp -s "$T/key" "$T/key.before" || fail "the key changed"
