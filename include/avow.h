@@ -515,14 +515,19 @@ typedef struct avow_state avow_state;
 /** Options of a point-in-time query. */
 typedef struct avow_state_opts {
     unsigned int version;
-    int64_t at;       /**< valid time T; AVOW_TIME_MAX means "not given": now */
-    int64_t known_at; /**< record time K; AVOW_TIME_MAX means "not given": +infinity */
+    int64_t at;       /**< valid time T; AVOW_TIME_MAX without AVOW_GIVEN_AT: now */
+    int64_t known_at; /**< record time K; AVOW_TIME_MAX means +infinity */
     int all_authors;  /**< 1: count every author, skipping the trust filter */
+    /** AVOW_GIVEN_AT: at was given, even when it is AVOW_TIME_MAX (the end of
+     * 9999 is a time, not "now"); AVOW_GIVEN_KNOWN_AT likewise for known_at. */
+    unsigned int given;
 } avow_state_opts;
+#define AVOW_GIVEN_AT           1u
+#define AVOW_GIVEN_KNOWN_AT     2u
 #define AVOW_STATE_OPTS_VERSION 1
 #define AVOW_STATE_OPTS_INIT                                                                       \
     {                                                                                              \
-        AVOW_STATE_OPTS_VERSION, AVOW_TIME_MAX, AVOW_TIME_MAX, 0                                   \
+        AVOW_STATE_OPTS_VERSION, AVOW_TIME_MAX, AVOW_TIME_MAX, 0, 0                                \
     }
 
 /**
