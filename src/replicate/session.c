@@ -65,6 +65,7 @@ struct session {
     uint32_t pn;
     int pending;
     uint64_t batches; /* batch frames received */
+    int accept;       /* this side stores what the peer streams (it pulls) */
 };
 
 /* Send an error frame (best effort) and return code with the message kept. */
@@ -331,6 +332,12 @@ session_recv(struct session *s)
         if (type != WIRE_BATCH && (error = session_recv_flush(s)) < 0) {
             return error;
         }
+        if ((type == WIRE_BATCH || type == WIRE_FORK) && !s->accept) {
+            /* --push only sends: a stream this side did not ask for is refused. */
+            int kept = session_recv_flush(s);
+            avow_error_set(AVOW_EFORMAT, "the peer sent events, but this side does not pull");
+            return kept < 0 ? kept : session_fail(s, AVOW_EFORMAT);
+        }
         switch (type) {
         case WIRE_DONE:
             return 0;
@@ -483,6 +490,7 @@ avow_sync_client(avow_ledger *ledger, int in_fd, int out_fd, const avow_sync_opt
         (error = session_hello_read(&s, &peer_flags)) < 0 || (error = session_heads_read(&s)) < 0) {
         goto done;
     }
+    s.accept = (flags & AVOW_SYNC_PULL) != 0;
     /* Phase 1: the server's stream (empty unless we pull). */
     if ((error = session_recv(&s)) < 0) {
         goto done;
@@ -525,6 +533,7 @@ avow_sync_serve(avow_ledger *ledger, int in_fd, int out_fd, const avow_sync_opts
         (error = session_heads_send(&s)) < 0) {
         goto done;
     }
+    s.accept = (peer_flags & AVOW_SYNC_PUSH) != 0;
     /* Phase 1: what the client lacks, if it pulls. */
     if ((error = session_send(&s, (peer_flags & AVOW_SYNC_PULL) ? PLAN_ALL : 0)) < 0) {
         goto done;

@@ -610,6 +610,112 @@ test_sync__peer_text_cannot_drive_the_terminal(void **state)
     tu_ledger_done(l, dir);
 }
 
+/* A test peer whose hello carries flags: hello and empty heads, then read the
+ * server's phase 1 through its done. */
+static void
+peer_open_flags(struct served *s, pthread_t *th, int *fd, avow_ledger *l, uint8_t flags)
+{
+    int sv[2];
+    unsigned char hello[8 + 5 + 4] = { 'A', 'V', 'O', 'W', 'S', 'Y', 'N', 'C', 0, 1, 0, 0, 4 };
+    avow_buf in = AVOW_BUF_INIT;
+    unsigned char zero[4] = { 0, 0, 0, 0 };
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    memset(s, 0, sizeof(*s));
+    s->ledger = l;
+    s->fd = sv[1];
+    assert_int_equal(pthread_create(th, NULL, serve_thread, s), 0);
+    *fd = sv[0];
+    hello[10] = flags;
+    memcpy(hello + 13, "evil", 4);
+    send_frame(*fd, F_HELLO, hello, sizeof(hello));
+    send_frame(*fd, F_HEADS, zero, 4);
+    send_frame(*fd, F_EVID, zero, 4);
+    send_frame(*fd, F_HEADS_END, NULL, 0);
+    while (read_frame(*fd, &in) != F_DONE) {
+    }
+    avow_buf_dispose(&in);
+}
+
+struct client_run {
+    avow_ledger *ledger;
+    int fd;
+    unsigned int flags;
+    int rc;
+    char msg[512];
+};
+
+static void *
+client_thread(void *arg)
+{
+    struct client_run *c = arg;
+    avow_sync_opts o = AVOW_SYNC_OPTS_INIT;
+    o.flags = c->flags;
+    c->rc = avow_sync_client(c->ledger, c->fd, c->fd, &o, NULL);
+    snprintf(c->msg, sizeof(c->msg), "%s", avow_error_last());
+    shutdown(c->fd, SHUT_RDWR);
+    return NULL;
+}
+
+static void
+test_sync__a_side_that_does_not_pull_stores_nothing(void **state)
+{
+    (void)state;
+    char *dir = NULL;
+    avow_ledger *l = tu_ledger(&dir);
+    avow_key *owner = tu_key(1), *evil = tu_key(66);
+    setup_contest(l, owner);
+    avow_buf ev[2] = { AVOW_BUF_INIT, AVOW_BUF_INIT }, payload = AVOW_BUF_INIT, in = AVOW_BUF_INIT;
+    uint64_t base = count(l);
+    make_chain(ev, 2, evil);
+    batch_payload(&payload, ev, 2);
+
+    /* A client that said it only pulls, then pushes a batch: the server refuses it. */
+    struct served s;
+    pthread_t th;
+    int fd;
+    peer_open_flags(&s, &th, &fd, l, AVOW_SYNC_PULL);
+    send_frame(fd, F_BATCH, payload.ptr, payload.len);
+    send_frame(fd, F_DONE, NULL, 0); /* so that a server that took it does not wait */
+    peer_expect_refusal(&s, th, fd, "pull");
+    assert_int_equal(count(l), base);
+
+    /* A push-only client whose server streams a batch and fork evidence anyway. */
+    for (int type = F_BATCH; type <= F_FORK; type++) {
+        int sv[2];
+        unsigned char hello[8 + 5 + 4] = { 'A', 'V', 'O', 'W', 'S', 'Y', 'N', 'C', 0, 1, 3, 0, 4 };
+        unsigned char zero[4] = { 0, 0, 0, 0 };
+        struct client_run c = { l, -1, AVOW_SYNC_PUSH, 0, "" };
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+        c.fd = sv[1];
+        assert_int_equal(pthread_create(&th, NULL, client_thread, &c), 0);
+        while (read_frame(sv[0], &in) != F_HEADS_END) {
+        }
+        memcpy(hello + 13, "evil", 4);
+        send_frame(sv[0], F_HELLO, hello, sizeof(hello));
+        send_frame(sv[0], F_HEADS, zero, 4);
+        send_frame(sv[0], F_EVID, zero, 4);
+        send_frame(sv[0], F_HEADS_END, NULL, 0);
+        send_frame(sv[0], (uint8_t)type, payload.ptr, payload.len);
+        send_frame(sv[0], F_DONE, NULL, 0);
+        send_frame(sv[0], F_DONE, NULL, 0); /* phase 3, for a client that took them */
+        while (read_frame(sv[0], &in) >= 0) {
+        }
+        pthread_join(th, NULL);
+        close(sv[0]);
+        close(sv[1]);
+        assert_true(c.rc < 0);
+        assert_non_null(strstr(c.msg, "pull"));
+        assert_int_equal(count(l), base);
+    }
+    avow_buf_dispose(&ev[0]);
+    avow_buf_dispose(&ev[1]);
+    avow_buf_dispose(&payload);
+    avow_buf_dispose(&in);
+    avow_key_free(owner);
+    avow_key_free(evil);
+    tu_ledger_done(l, dir);
+}
+
 static void
 test_sync__hostile_peer_is_refused_and_leaves_the_ledger_unchanged(void **state)
 {
@@ -906,6 +1012,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sync__two_way_sync_transfers_what_each_lacks_and_is_idempotent),
         cmocka_unit_test(test_sync__peer_text_cannot_drive_the_terminal),
+        cmocka_unit_test(test_sync__a_side_that_does_not_pull_stores_nothing),
         cmocka_unit_test(test_sync__replicas_converge_under_random_pairwise_syncs),
         cmocka_unit_test(test_sync__interrupted_sync_keeps_whole_batches_and_rerun_completes),
         cmocka_unit_test(test_sync__hostile_peer_is_refused_and_leaves_the_ledger_unchanged),
