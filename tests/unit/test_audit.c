@@ -16,6 +16,12 @@
 #include "ledger/store.h"
 #include "testutil.h"
 
+/* tlog/note.h's signers (its type name 'note' would shadow this file's variables). */
+int note_sign(avow_buf *out, const char *text, size_t text_len, const char *name, size_t name_len,
+              const avow_key *key);
+int note_checkpoint_text(avow_buf *out, const char *origin, size_t origin_len, uint64_t size,
+                         const unsigned char root[AVOW_HASH_BYTES]);
+
 #define T_2024 INT64_C(1712102400000000) /* 2024-04-03T00:00:00Z */
 #define ORIGIN "test.avow/ledger"
 
@@ -646,6 +652,43 @@ on_sig(const avow_note_sig *s, void *payload)
 }
 
 static void
+test_audit__witness_refuses_a_size_0_checkpoint_with_a_root_and_is_not_poisoned(void **state)
+{
+    char *dir = NULL;
+    avow_key *key = tu_key(1), *wkey = tu_key(7);
+    avow_ledger *log = ledger_with(&dir, key, 3);
+    avow_ledger *w = ledger_at(dir, "witness", "witness.example/w1");
+    avow_buf text = AVOW_BUF_INIT, bad = AVOW_BUF_INIT, cp3 = AVOW_BUF_INIT, out = AVOW_BUF_INIT;
+    unsigned char root[AVOW_HASH_BYTES];
+    (void)state;
+    /* A size-0 checkpoint signed by the log's key, carrying some other root. */
+    memset(root, 0xab, sizeof(root));
+    assert_int_equal(note_checkpoint_text(&text, ORIGIN, strlen(ORIGIN), 0, root), 0);
+    assert_int_equal(note_sign(&bad, (const char *)text.ptr, text.len, ORIGIN, strlen(ORIGIN), key),
+                     0);
+    assert_int_equal(avow_witness_cosign(&out, w, wkey, (const char *)bad.ptr, bad.len,
+                                         avow_key_public(key), NULL),
+                     AVOW_EVERIFY);
+    assert_non_null(strstr(avow_error_last(), "size 0"));
+    /* The genuine checkpoints of the log are still cosigned. */
+    assert_int_equal(avow_checkpoint_create(&cp3, NULL, log, key), 0);
+    avow_buf_clear(&out);
+    assert_int_equal(avow_witness_cosign(&out, w, wkey, (const char *)cp3.ptr, cp3.len,
+                                         avow_key_public(key), NULL),
+                     0);
+    avow_buf_dispose(&text);
+    avow_buf_dispose(&bad);
+    avow_buf_dispose(&cp3);
+    avow_buf_dispose(&out);
+    avow_ledger_free(w);
+    avow_ledger_free(log);
+    avow_key_free(key);
+    avow_key_free(wkey);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+static void
 test_audit__witness_refuses_a_rewritten_history_and_accepts_the_honest_one(void **state)
 {
     char *dir = NULL;
@@ -746,6 +789,8 @@ main(void)
         cmocka_unit_test(test_audit__attestation_round_trips_and_rejects_changes),
         cmocka_unit_test(
           test_audit__witness_refuses_a_rewritten_history_and_accepts_the_honest_one),
+        cmocka_unit_test(
+          test_audit__witness_refuses_a_size_0_checkpoint_with_a_root_and_is_not_poisoned),
     };
     if (sodium_init() < 0) {
         return 1;
