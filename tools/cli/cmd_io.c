@@ -260,6 +260,9 @@ cmd_import_help(FILE *out)
                  "\n"
                  "The whole file is checked first: each bad line is reported with its line\n"
                  "number and nothing is appended. Lines are at most 65536 bytes.\n"
+                 "The good records are then appended in transactions of 65536: a larger\n"
+                 "file is not all or nothing, and a run stopped while appending keeps the\n"
+                 "transactions it committed.\n"
                  "\n"
                  "options:\n");
     cli_help_options(out, &import_spec);
