@@ -239,6 +239,10 @@ expect 2 -L "$T/bad-origin" init --origin "a b"
 expect 2 -L "$T/bad-origin" init --origin "a+b"
 [ ! -e "$T/bad-origin/data.mdb" ] || fail "init with a bad origin made a ledger"
 
+# An ssh port past 65535 (or 0) is refused before ssh runs (item 15).
+AVOW_SSH=false expect 2 sync ssh://localhost:65536/x
+AVOW_SSH=false expect 2 sync ssh://localhost:0/x
+
 # Nothing was written by any of them.
 avow log --json | cmp -s - "$T/before.jsonl" || fail "the ledger changed"
 cmp -s "$T/key" "$T/key.before" || fail "the key changed"

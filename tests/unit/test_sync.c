@@ -607,6 +607,12 @@ test_sync__peer_text_cannot_drive_the_terminal(void **state)
         assert_int_equal(s.rc, AVOW_EFORMAT);
         assert_non_null(strstr(s.msg, "origin"));
     }
+    /* Undefined hello flag bits are refused, not ignored (issue 22, item 15). */
+    unsigned char hello[8 + 5 + 4] = { 'A', 'V', 'O', 'W', 'S', 'Y', 'N', 'C', 0, 1, 0x83, 0, 4 };
+    memcpy(hello + 13, "evil", 4);
+    peer_first_frame(&s, l, F_HELLO, hello, sizeof(hello));
+    assert_int_equal(s.rc, AVOW_EFORMAT);
+    assert_non_null(strstr(s.msg, "undefined flag"));
     tu_ledger_done(l, dir);
 }
 
@@ -740,6 +746,7 @@ test_sync__hostile_peer_is_refused_and_leaves_the_ledger_unchanged(void **state)
     batch_payload(&payload, ev, 2);
     send_frame(fd, F_BATCH, payload.ptr, payload.len);
     peer_expect_refusal(&s, th, fd, "seq 2");
+    assert_null(strstr(s.msg, "of the batch: event")); /* its context said once */
     assert_int_equal(count(l), base);
 
     /* (b) a gap in seq, after a whole valid batch */

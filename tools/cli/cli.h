@@ -173,6 +173,11 @@ int cli_load_key(avow_key **out, const cli_ctx *ctx);
  */
 int cli_read_passphrase(char *buf, size_t maxlen, size_t *len, const char *prompt);
 
+/* Copy stdin to a new temporary file (mkstemp in $TMPDIR) for a command that
+ * reads a file twice or by size; path_out gets its name, the caller unlinks
+ * it. Returns 0 or an exit code (after printing the error). */
+int cli_spool_stdin(char *path_out, size_t maxlen);
+
 /* fopen(path, "rb") of a regular file only, never blocking on a FIFO
  * (avow_file_open()). NULL with the library's message set. */
 FILE *cli_fopen_read(const char *path);

@@ -275,60 +275,6 @@ cmd_import_help(FILE *out)
     cli_help_globals(out);
 }
 
-/* Copy stdin to a new temporary file; *path_out is its path (to unlink). */
-static int
-spool_stdin(char *path_out, size_t maxlen)
-{
-    const char *dir = getenv("TMPDIR");
-    char buf[65536];
-    ssize_t n;
-    int fd;
-    int n2;
-
-    if (dir == NULL || dir[0] == '\0') {
-        dir = "/tmp";
-    }
-    n2 = snprintf(path_out, maxlen, "%s/avow-import-XXXXXX", dir);
-    if (n2 < 0 || (size_t)n2 >= maxlen) {
-        return cli_fail(CLI_EXIT_ENV, "temporary directory path too long ($TMPDIR)");
-    }
-    fd = mkstemp(path_out);
-    if (fd < 0) {
-        path_out[0] = '\0';
-        return cli_fail(CLI_EXIT_ENV, "cannot create a temporary file in %s: %s", dir,
-                        strerror(errno));
-    }
-    for (;;) {
-        n = read(STDIN_FILENO, buf, sizeof(buf));
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            close(fd);
-            return cli_fail(CLI_EXIT_ENV, "cannot read stdin: %s", strerror(errno));
-        }
-        if (n == 0) {
-            break;
-        }
-        for (ssize_t off = 0; off < n;) {
-            ssize_t w = write(fd, buf + off, (size_t)(n - off));
-            if (w < 0 && errno == EINTR) {
-                continue;
-            }
-            if (w < 0) {
-                int e = errno;
-                close(fd);
-                return cli_fail(CLI_EXIT_ENV, "cannot write %s: %s", path_out, strerror(e));
-            }
-            off += w;
-        }
-    }
-    if (close(fd) != 0) {
-        return cli_fail(CLI_EXIT_ENV, "cannot write %s: %s", path_out, strerror(errno));
-    }
-    return 0;
-}
-
 int
 cmd_import(cli_ctx *ctx, int argc, char **argv)
 {
@@ -383,7 +329,7 @@ cmd_import(cli_ctx *ctx, int argc, char **argv)
         goto done;
     }
     if (strcmp(path, "-") == 0) {
-        if ((status = spool_stdin(spool, sizeof(spool))) != 0) {
+        if ((status = cli_spool_stdin(spool, sizeof(spool))) != 0) {
             goto done;
         }
     }
@@ -406,7 +352,8 @@ cmd_import(cli_ctx *ctx, int argc, char **argv)
                         "skipped", (json_int_t)res.bad);
         status = cli_print_json(doc);
     } else if (!ctx->quiet) {
-        fprintf(stderr, "avow: imported %" PRIu64 " events from %s", res.appended, prog.name);
+        fprintf(stderr, "avow: imported %" PRIu64 " event%s from %s", res.appended,
+                res.appended == 1 ? "" : "s", prog.name);
         if (res.duplicates > 0) {
             fprintf(stderr, ", %" PRIu64 " already present", res.duplicates);
         }

@@ -185,6 +185,10 @@ parse_ssh_url(const char *url, char *host, size_t hostmax, char *port, size_t po
         }
         memcpy(port, colon + 1, plen);
         port[plen] = '\0';
+        long num = strtol(port, NULL, 10);
+        if (num < 1 || num > 65535) {
+            return -1; /* ssh would take 65536 as 0, or refuse it later */
+        }
     }
     if (strlen(slash) >= pathmax || host[0] == '-') {
         return -1;
@@ -527,7 +531,19 @@ cmd_bundle(cli_ctx *ctx, int argc, char **argv)
         }
     } else {
         avow_sync_stats st;
-        if ((err = avow_bundle_apply(ledger, file, &st)) < 0) {
+        char spool[CLI_PATH_MAX] = "";
+        /* '-' is standard input, spooled: a bundle is checked whole before use. */
+        if (strcmp(file, "-") == 0 && (status = cli_spool_stdin(spool, sizeof(spool))) != 0) {
+            if (spool[0] != '\0') {
+                (void)unlink(spool);
+            }
+            goto done;
+        }
+        err = avow_bundle_apply(ledger, spool[0] != '\0' ? spool : file, &st);
+        if (spool[0] != '\0') {
+            (void)unlink(spool);
+        }
+        if (err < 0) {
             status = cli_fail(sync_exit_code(err), "bundle rejected, nothing appended: %s",
                               avow_error_last());
             goto done;

@@ -396,6 +396,60 @@ done:
     return status;
 }
 
+/* Copy stdin to a new temporary file; *path_out is its path (to unlink). */
+int
+cli_spool_stdin(char *path_out, size_t maxlen)
+{
+    const char *dir = getenv("TMPDIR");
+    char buf[65536];
+    ssize_t n;
+    int fd;
+    int n2;
+
+    if (dir == NULL || dir[0] == '\0') {
+        dir = "/tmp";
+    }
+    n2 = snprintf(path_out, maxlen, "%s/avow-stdin-XXXXXX", dir);
+    if (n2 < 0 || (size_t)n2 >= maxlen) {
+        return cli_fail(CLI_EXIT_ENV, "temporary directory path too long ($TMPDIR)");
+    }
+    fd = mkstemp(path_out);
+    if (fd < 0) {
+        path_out[0] = '\0';
+        return cli_fail(CLI_EXIT_ENV, "cannot create a temporary file in %s: %s", dir,
+                        strerror(errno));
+    }
+    for (;;) {
+        n = read(STDIN_FILENO, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            close(fd);
+            return cli_fail(CLI_EXIT_ENV, "cannot read stdin: %s", strerror(errno));
+        }
+        if (n == 0) {
+            break;
+        }
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(fd, buf + off, (size_t)(n - off));
+            if (w < 0 && errno == EINTR) {
+                continue;
+            }
+            if (w < 0) {
+                int e = errno;
+                close(fd);
+                return cli_fail(CLI_EXIT_ENV, "cannot write %s: %s", path_out, strerror(e));
+            }
+            off += w;
+        }
+    }
+    if (close(fd) != 0) {
+        return cli_fail(CLI_EXIT_ENV, "cannot write %s: %s", path_out, strerror(errno));
+    }
+    return 0;
+}
+
 FILE *
 cli_fopen_read(const char *path)
 {
