@@ -243,6 +243,22 @@ expect 2 -L "$T/bad-origin" init --origin "a+b"
 AVOW_SSH=false expect 2 sync ssh://localhost:65536/x
 AVOW_SSH=false expect 2 sync ssh://localhost:0/x
 
+# heads --out and bundle create refuse to replace a symbolic link (item 14),
+# and the link's target is left as it was.
+printf 'keep\n' >"$T/target"
+ln -s "$T/target" "$T/link"
+expect 2 heads --out "$T/link"
+expect 2 bundle create "$T/link"
+[ -L "$T/link" ] && [ "$(cat "$T/target")" = keep ] || fail "the symbolic link or its target changed"
+# An escape in a malformed JSON Lines record does not reach the terminal
+# through the parser's "near" text (item 14).
+printf '{"kind":"stance",\033]0;pwned\007\033[2J}\n' >"$T/esc.jsonl"
+rc=0
+avow import --sign "$T/esc.jsonl" 2>"$T/err" || rc=$?
+[ "$rc" = 2 ] || fail "import of a line with an escape: exit $rc"
+! grep -q "$(printf '\033')" "$T/err" || fail "an escape reached stderr: $(od -c "$T/err" | head -3)"
+! grep -q "$(printf '\007')" "$T/err" || fail "a BEL reached stderr"
+
 # Nothing was written by any of them.
 avow log --json | cmp -s - "$T/before.jsonl" || fail "the ledger changed"
 cmp -s "$T/key" "$T/key.before" || fail "the key changed"

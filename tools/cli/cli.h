@@ -178,6 +178,11 @@ int cli_read_passphrase(char *buf, size_t maxlen, size_t *len, const char *promp
  * it. Returns 0 or an exit code (after printing the error). */
 int cli_spool_stdin(char *path_out, size_t maxlen);
 
+/* Print msg and a newline on out: newlines inside become spaces, terminal
+ * controls (C0, DEL, C1, bidirectional controls) '?'. For text that may come
+ * from a file or a peer. */
+void cli_put_line(FILE *out, const char *msg);
+
 /* fopen(path, "rb") of a regular file only, never blocking on a FIFO
  * (avow_file_open()). NULL with the library's message set. */
 FILE *cli_fopen_read(const char *path);

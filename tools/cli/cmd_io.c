@@ -86,8 +86,8 @@ bad_cb(uint64_t line, int code, const char *what, void *payload)
 
     (void)code;
     progress_clear(p);
-    fprintf(stderr, "avow: %s:%" PRIu64 ": %s%s\n", p->name, line, p->skip_bad ? "skipped: " : "",
-            what);
+    fprintf(stderr, "avow: %s:%" PRIu64 ": %s", p->name, line, p->skip_bad ? "skipped: " : "");
+    cli_put_line(stderr, what); /* the parser's "near" text is the file's bytes */
 }
 
 static int

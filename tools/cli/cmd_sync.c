@@ -320,7 +320,9 @@ cmd_sync(cli_ctx *ctx, int argc, char **argv)
             status = cli_usage_fail("sync", "'%s' is this ledger", remote);
             goto done;
         }
-        err = avow_ledger_open(&peer, remote, 0);
+        /* A pull only reads the peer: it may sit on a read-only file system. */
+        err =
+          avow_ledger_open(&peer, remote, opts.flags == AVOW_SYNC_PULL ? AVOW_OPEN_READONLY : 0);
         if (err < 0) {
             cli_fail_lib(err, NULL, "cannot open the ledger '%s'", remote);
             status = err == AVOW_ENOTFOUND ? CLI_EXIT_ENV : cli_exit_code(err);

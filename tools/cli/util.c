@@ -53,28 +53,33 @@ control_len(const unsigned char *p, size_t n)
     return 0;
 }
 
-/* Invariant 1 and 3: an error line may carry a peer's or a file's text, so
- * newlines become spaces and terminal controls '?'. */
-static void
-put_line(const char *msg)
+void
+cli_put_line(FILE *out, const char *msg)
 {
     const unsigned char *p = (const unsigned char *)msg;
     size_t n = strlen(msg);
 
-    fputs("avow: error: ", stderr);
     for (size_t i = 0; i < n; i++) {
         size_t c = control_len(p + i, n - i);
         if (p[i] == '\n' || p[i] == '\r') {
-            fputc(' ', stderr);
+            fputc(' ', out);
         } else if (p[i] < 0x20 || p[i] == 0x7f || c > 0) {
-            fputc('?', stderr);
+            fputc('?', out);
             i += c > 0 ? c - 1 : 0;
         } else {
-            fputc(p[i], stderr);
+            fputc(p[i], out);
         }
     }
-    fputc('\n', stderr);
-    fflush(stderr);
+    fputc('\n', out);
+    fflush(out);
+}
+
+/* Invariant 1 and 3: an error line may carry a peer's or a file's text. */
+static void
+put_line(const char *msg)
+{
+    fputs("avow: error: ", stderr);
+    cli_put_line(stderr, msg);
 }
 
 int
