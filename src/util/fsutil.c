@@ -178,14 +178,14 @@ fsutil_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
         return fsutil_write_error(fail, path, flags);
     }
     struct stat lst;
-    if (lstat(path, &lst) == 0 && (S_ISLNK(lst.st_mode) || !S_ISREG(lst.st_mode)) &&
-        !(flags & FSUTIL_EXCLUSIVE)) {
-        /* rename(2) would replace the link (or whatever is there), not write
-         * through it: refuse rather than surprise. */
+    if (!(flags & FSUTIL_EXCLUSIVE) && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+        /* rename(2) would replace the link, not write through it: refuse
+         * rather than surprise. */
         fsutil_fail(fail, FSUTIL_AT_TYPE, 0);
         return avow_error_set(AVOW_EINVALID,
-                              "%s is %s: refusing to replace it (write to the file itself)", path,
-                              S_ISLNK(lst.st_mode) ? "a symbolic link" : "not a regular file");
+                              "%s is a symbolic link: refusing to replace it (write to the file "
+                              "itself)",
+                              path);
     }
     if ((fd = fsutil_create_tmp(fail->tmp, path, plen)) < 0) {
         fsutil_fail(fail, FSUTIL_AT_CREATE, errno);
