@@ -783,6 +783,24 @@ typedef void (*avow_note_sig_cb)(const avow_note_sig *sig, void *payload);
 AVOW_EXTERN int avow_note_signatures(const char *text, size_t len, const unsigned char *keys,
                                      size_t n_keys, avow_note_sig_cb cb, void *payload);
 
+/** A witness of a witness policy: the name its cosignature lines carry, bound
+ * to its key. */
+typedef struct avow_witness {
+    const char *name; /**< NUL-terminated; NULL: a line of any name (the key alone binds) */
+    unsigned char pk[AVOW_PUBKEY_BYTES];
+} avow_witness;
+
+/**
+ * How many of the n witnesses cosigned the note (C2SP tlog-cosignature/v1):
+ * a witness counts once, for a cosignature line that verifies under its key
+ * and carries its name; a line renamed (its key ID recomputed) counts for no
+ * one, and a second line of one witness adds nothing. A key listed twice is
+ * refused. Compare *count with the policy's quorum.
+ * @return 0, AVOW_EINVALID (a key listed twice), AVOW_EFORMAT, AVOW_ENOMEM
+ */
+AVOW_EXTERN int avow_note_witnessed(size_t *count, const char *text, size_t len,
+                                    const avow_witness *witnesses, size_t n);
+
 /** An inclusion proof (RFC 9162 2.1.3). */
 typedef struct avow_inclusion {
     uint64_t leaf_index;

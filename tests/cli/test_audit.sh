@@ -146,6 +146,29 @@ grep -q "cosignature at .* verified" "$T/out" || fail "cosignature not listed: $
 avow -L "$L" verify --checkpoint "$T/cosigned" >"$T/out" || fail "unknown witness must not fail"
 grep -q "unknown key" "$T/out" || fail "unknown cosigner not listed: $(cat "$T/out")"
 
+# The witness policy (issue 22, item 6): a quorum of (name, key) pairs; a
+# cosignature missing, failing or under another name is a failed check.
+W2PK=$(avow -q key new "$T/w2.key")
+avow -L "$L" verify --checkpoint "$T/cosigned" --witness "witness.example/w1=$WPK" >"$T/out" ||
+    fail "NAME=KEY witness: $(cat "$T/out")"
+grep -q "witnesses: 1 of 1 cosigned, quorum 1: met" "$T/out" || fail "quorum line: $(cat "$T/out")"
+expect_fail 1 "quorum" avow -L "$L" verify --checkpoint "$T/cosigned" --witness "other.example/w9=$WPK"
+expect_fail 1 "quorum" avow -L "$L" verify --checkpoint "$T/cp4" --witness "$WPK"
+expect_fail 1 "quorum" avow -L "$L" verify --checkpoint "$T/cosigned" --witness "$WPK" --witness "$W2PK"
+avow -L "$L" verify --checkpoint "$T/cosigned" --witness "$WPK" --witness "$W2PK" --quorum 1 >/dev/null ||
+    fail "quorum 1 of 2"
+avow -L "$L" --json verify --checkpoint "$T/cosigned" --witness "$WPK" --witness "$W2PK" >"$T/out" &&
+    fail "quorum 2 of 2 met with one cosignature"
+jq -e '.ok == false and .checkpoint.ok == false and .checkpoint.witnesses ==
+    {"witnesses": 2, "cosigned": 1, "quorum": 2, "met": false}' "$T/out" >/dev/null ||
+    fail "verify --json witnesses: $(cat "$T/out")"
+# One cosignature line twice counts once; one key twice is refused.
+{ cat "$T/cosigned"; grep '^— witness.example/w1 ' "$T/cosigned"; } >"$T/twice"
+expect_fail 1 "quorum" avow -L "$L" verify --checkpoint "$T/twice" --witness "$WPK" --witness "$W2PK"
+expect_fail 2 "listed twice" avow -L "$L" verify --checkpoint "$T/cosigned" --witness "$WPK" \
+    --witness "witness.example/w1=$WPK"
+expect_fail 2 "quorum" avow -L "$L" verify --checkpoint "$T/cosigned" --witness "$WPK" --quorum 2
+
 F="$T/fork" # same origin and key, another history
 avow -q -L "$F" init --origin example.org/nato
 avow -L "$F" contest new nato --title "NATO SG" --rule unanimity --at 2023-10-01 >/dev/null
