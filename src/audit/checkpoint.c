@@ -449,7 +449,8 @@ checkpoint_quorum_sig(const avow_note_sig *sig, void *payload)
         return;
     }
     const char *name = q->w[sig->key_index].name;
-    if (name != NULL && (strlen(name) != sig->name_len || memcmp(name, sig->name, sig->name_len))) {
+    if (name != NULL &&
+        (strlen(name) != sig->name_len || memcmp(name, sig->name, sig->name_len) != 0)) {
         return; /* the name is bound to the key: a renamed line is no one's */
     }
     q->seen[sig->key_index] = 1;
