@@ -42,7 +42,7 @@ avow() {
 L="$T/ledger"
 avow -q key new >/dev/null
 avow -q -L "$L" init --origin avow.test/damage
-awk -v n=1500 'BEGIN {
+awk -v n=1000 'BEGIN {
     print "{\"kind\":\"contest\",\"contest\":\"big\",\"title\":\"A big vote\",\"rule\":\"majority\",\"at\":\"2024-01-01\"}"
     print "{\"kind\":\"candidate-enter\",\"contest\":\"big\",\"candidate\":\"Rutte\",\"at\":\"2024-01-02\"}"
     for (i = 0; i < n; i++) {
@@ -79,9 +79,10 @@ run() {
     fi
 }
 
-# check: every command on the damaged copy $T/d.
+# check [quick]: every command on the damaged copy $T/d (quick: the random
+# rounds leave out the JSON and export runs, to keep the ASan run short).
 check() {
-    local same=0 refused=0
+    local same=0 refused=0 quick=${1:-}
     # mdb_dump itself may die on the damage: a dump that fails counts as changed.
     if bash -c 'mdb_dump -a "$1" >"$2"' _ "$T/d" "$T/d.dump" 2>/dev/null && cmp -s "$T/d.dump" "$T/orig.dump"; then
         same=1
@@ -95,13 +96,15 @@ check() {
     if grep -Eq 'ledger file (damaged|truncated)' "$T/verify.err"; then
         refused=1
     fi
-    run vjson --json verify
-    [ "$rc" = 1 ] || [ "$same" = 1 ] || fail "verify --json exit $rc, want 1"
-    [ "$rc" = 0 ] || grep -q '"ok":false' "$T/vjson.out" || fail "verify --json: $(head -c 300 "$T/vjson.out")"
+    if [ -z "$quick" ]; then
+        run vjson --json verify
+        [ "$rc" = 1 ] || [ "$same" = 1 ] || fail "verify --json exit $rc, want 1"
+        [ "$rc" = 0 ] || grep -q '"ok":false' "$T/vjson.out" || fail "verify --json: $(head -c 300 "$T/vjson.out")"
+        run export export
+    fi
     run info info
     run state state big
     run log log
-    run export export
     cp "$T/d/data.mdb" "$T/before.mdb"
     run declare declare big M001 opposes Rutte --at 2024-03-01 --source https://example.org/x
     if [ "$refused" = 1 ]; then
@@ -157,6 +160,6 @@ for round in $(seq 1 "$ROUNDS"); do
             dd of="$T/d/data.mdb" bs=1 seek="$off" conv=notrunc 2>/dev/null
         ;;
     esac
-    check
+    check quick
 done
 echo "ok: $((ROUNDS + 3)) damaged copies, no crash, verify reported each"

@@ -102,7 +102,7 @@ set -e
 # the peer is only read. Needs a mount (root); skipped without one.
 mkdir -p "$T/ro"
 if mount -t tmpfs avow-ro "$T/ro" 2>/dev/null; then
-    trap 'umount "$T/ro" 2>/dev/null; rm -rf "$T"' EXIT
+    trap 'umount "$T/ro" 2>/dev/null || true; rm -rf "$T"' EXIT
     cp -r "$T/a" "$T/ro/a"
     mount -o remount,ro "$T/ro"
     "$AVOW" -q -L "$T/pull" init
