@@ -188,4 +188,24 @@ expect_fail 1 "forked" avow -L "$W" -k "$T/w.key" witness cosign "$T/f6"
 expect_fail 1 "rollback" avow -L "$W" -k "$T/w.key" witness cosign "$T/cp4"
 avow -L "$W" verify >/dev/null || fail "witness ledger verify"
 avow -L "$L" verify >/dev/null || fail "log verify"
+# Evidence that carries witnesses' cosignatures (issue 22, item 8), checked
+# offline against a witness policy.
+E="$T/ew"
+avow -q -L "$E" init --origin example.org/ew
+avow -L "$E" contest new c --title T --rule majority --at 2024-01-01 >/dev/null
+eid=$(avow -L "$E" member add c X)
+avow -L "$E" evidence write --out "$T/ev1.json" "$eid"
+jq -j .checkpoint "$T/ev1.json" >"$T/ev1.cp"
+avow -q -L "$T/ww" init --origin witness.example/w9
+avow -L "$T/ww" -k "$T/w.key" witness cosign "$T/ev1.cp" --trust "$LOGPK" >"$T/ev1.cos"
+jq -c -S --rawfile cp "$T/ev1.cos" '.checkpoint = $cp' "$T/ev1.json" >"$T/ev1c.json"
+avow evidence verify "$T/ev1c.json" >/dev/null || fail "evidence with a cosignature line"
+avow evidence verify "$T/ev1c.json" --witness "witness.example/w9=$WPK" >"$T/out" ||
+    fail "evidence witness policy: $(cat "$T/out")"
+grep -q "witnesses: 1 of 1 cosigned, quorum 1: met" "$T/out" || fail "evidence quorum: $(cat "$T/out")"
+expect_fail 1 "quorum" avow evidence verify "$T/ev1.json" --witness "$WPK"
+expect_fail 1 "quorum" avow evidence verify "$T/ev1c.json" --witness "other.example/x=$WPK"
+expect_fail 1 "quorum" avow evidence verify "$T/ev1c.json" --witness "$WPK" --witness "$W2PK"
+avow evidence verify "$T/ev1c.json" --witness "$WPK" --witness "$W2PK" --quorum 1 >/dev/null ||
+    fail "evidence quorum 1 of 2"
 echo "ok: test_audit"

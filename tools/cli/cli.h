@@ -183,6 +183,11 @@ int cli_spool_stdin(char *path_out, size_t maxlen);
  * from a file or a peer. */
 void cli_put_line(FILE *out, const char *msg);
 
+/* --witness [NAME=]PUBKEY into w (w->name points into name, namemax bytes).
+ * Returns 0 or an exit code (after printing the error). */
+int cli_parse_witness(avow_witness *w, char *name, size_t namemax, const char *arg,
+                      const char *command);
+
 /* fopen(path, "rb") of a regular file only, never blocking on a FIFO
  * (avow_file_open()). NULL with the library's message set. */
 FILE *cli_fopen_read(const char *path);

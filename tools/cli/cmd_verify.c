@@ -133,26 +133,6 @@ on_sig(const avow_note_sig *sig, void *payload)
     }
 }
 
-/* --witness [NAME=]PUBKEY: the name, when given, is bound to the key. */
-static int
-parse_witness(avow_witness *w, char *name, size_t namemax, const char *arg)
-{
-    size_t len = strlen(arg);
-    const char *key = arg;
-    w->name = NULL;
-    if (len > AVOW_HEX_ID_LEN + 1 && arg[len - AVOW_HEX_ID_LEN - 1] == '=') {
-        size_t nlen = len - AVOW_HEX_ID_LEN - 1;
-        if (nlen >= namemax) {
-            return cli_usage_fail("verify", "witness name too long in '%s'", arg);
-        }
-        memcpy(name, arg, nlen);
-        name[nlen] = '\0';
-        w->name = name;
-        key = arg + nlen + 1;
-    }
-    return cli_parse_pubkey(w->pk, key, "verify");
-}
-
 /* The witness policy: at least quorum of the witnesses cosigned. 0, 1 or an exit code. */
 static int
 check_quorum(cli_ctx *ctx, const avow_buf *text, const char *const *witnesses, size_t n,
@@ -163,7 +143,8 @@ check_quorum(cli_ctx *ctx, const avow_buf *text, const char *const *witnesses, s
     size_t count = 0;
     int status;
     for (size_t i = 0; i < n; i++) {
-        if ((status = parse_witness(&w[i], names[i], sizeof(names[i]), witnesses[i])) != 0) {
+        if ((status =
+               cli_parse_witness(&w[i], names[i], sizeof(names[i]), witnesses[i], "verify")) != 0) {
             return status;
         }
     }
@@ -206,7 +187,7 @@ check_checkpoint(cli_ctx *ctx, avow_ledger *ledger, const char *path, const char
     for (size_t i = 0; i < n_witnesses; i++) {
         avow_witness w;
         char name[AVOW_ORIGIN_MAX + 1];
-        if ((status = parse_witness(&w, name, sizeof(name), witnesses[i])) != 0) {
+        if ((status = cli_parse_witness(&w, name, sizeof(name), witnesses[i], "verify")) != 0) {
             goto done;
         }
         memcpy(keys + (1 + i) * AVOW_PUBKEY_BYTES, w.pk, AVOW_PUBKEY_BYTES);

@@ -233,6 +233,26 @@ cli_parse_pubkey(unsigned char pk[AVOW_PUBKEY_BYTES], const char *text, const ch
     return 0;
 }
 
+/* --witness [NAME=]PUBKEY: the name, when given, is bound to the key. */
+int
+cli_parse_witness(avow_witness *w, char *name, size_t namemax, const char *arg, const char *command)
+{
+    size_t len = strlen(arg);
+    const char *key = arg;
+    w->name = NULL;
+    if (len > AVOW_HEX_ID_LEN + 1 && arg[len - AVOW_HEX_ID_LEN - 1] == '=') {
+        size_t nlen = len - AVOW_HEX_ID_LEN - 1;
+        if (nlen >= namemax) {
+            return cli_usage_fail(command, "witness name too long in '%s'", arg);
+        }
+        memcpy(name, arg, nlen);
+        name[nlen] = '\0';
+        w->name = name;
+        key = arg + nlen + 1;
+    }
+    return cli_parse_pubkey(w->pk, key, command);
+}
+
 int
 cli_open_ledger(avow_ledger **out, const cli_ctx *ctx, unsigned int flags)
 {

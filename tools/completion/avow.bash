@@ -112,7 +112,7 @@ _avow() {
     verify) opts="--checkpoint --attestation --trust --witness --quorum" ;;
     evidence)
         subs="verify write"
-        opts="--trust --out"
+        opts="--trust --out --witness --quorum"
         files=1
         ;;
     witness)
