@@ -65,7 +65,8 @@ struct session {
     uint32_t pn;
     int pending;
     uint64_t batches; /* batch frames received */
-    int accept;       /* this side stores what the peer streams (it pulls) */
+    int accept;       /* this side stores the batches the peer streams (it pulls) */
+    int accept_forks; /* and its fork evidence (a server: always, see avow_sync_serve) */
 };
 
 /* Send an error frame (best effort) and return code with the message kept. */
@@ -332,7 +333,7 @@ session_recv(struct session *s)
         if (type != WIRE_BATCH && (error = session_recv_flush(s)) < 0) {
             return error;
         }
-        if ((type == WIRE_BATCH || type == WIRE_FORK) && !s->accept) {
+        if ((type == WIRE_BATCH && !s->accept) || (type == WIRE_FORK && !s->accept_forks)) {
             /* --push only sends: a stream this side did not ask for is refused. */
             int kept = session_recv_flush(s);
             avow_error_set(AVOW_EFORMAT, "the peer sent events, but this side does not pull");
@@ -491,12 +492,17 @@ avow_sync_client(avow_ledger *ledger, int in_fd, int out_fd, const avow_sync_opt
         goto done;
     }
     s.accept = (flags & AVOW_SYNC_PULL) != 0;
+    s.accept_forks = s.accept;
     /* Phase 1: the server's stream (empty unless we pull). */
     if ((error = session_recv(&s)) < 0) {
         goto done;
     }
-    /* Phase 2: ours, when pushing. */
-    if ((error = session_send(&s, (flags & AVOW_SYNC_PUSH) ? PLAN_ALL : 0)) < 0) {
+    /* Phase 2: ours, when pushing; else only where our chain diverges from the
+     * server's head: its shorter chain cannot see that fork, and its answer in
+     * phase 3 gives us its side (docs/PROTOCOL.md). */
+    if ((error = session_send(&s, (flags & AVOW_SYNC_PUSH)   ? PLAN_ALL
+                                  : (flags & AVOW_SYNC_PULL) ? PLAN_DIVERGED
+                                                             : 0)) < 0) {
         goto done;
     }
     /* Phase 3: the server's answers, then done. */
@@ -534,6 +540,7 @@ avow_sync_serve(avow_ledger *ledger, int in_fd, int out_fd, const avow_sync_opts
         goto done;
     }
     s.accept = (peer_flags & AVOW_SYNC_PUSH) != 0;
+    s.accept_forks = 1; /* fork evidence proves a fork, pushing or not (phase 2) */
     /* Phase 1: what the client lacks, if it pulls. */
     if ((error = session_send(&s, (peer_flags & AVOW_SYNC_PULL) ? PLAN_ALL : 0)) < 0) {
         goto done;

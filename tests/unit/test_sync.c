@@ -1013,6 +1013,62 @@ test_sync__bundle_carries_what_the_heads_lack_and_rejects_damage(void **state)
     free(dc);
 }
 
+static void
+test_sync__pull_only_from_a_shorter_forked_peer_detects_the_fork(void **state)
+{
+    (void)state;
+    char *d[2];
+    avow_ledger *l[2];
+    avow_key *owner = tu_key(1), *x = tu_key(77);
+    for (int i = 0; i < 2; i++) {
+        l[i] = tu_ledger(&d[i]);
+    }
+    setup_contest(l[0], owner);
+    sync_ok(l[1], l[0], NULL);
+    avow_buf a[3], b[4];
+    for (int i = 0; i < 4; i++) {
+        b[i] = (avow_buf)AVOW_BUF_INIT;
+        if (i < 3) {
+            a[i] = (avow_buf)AVOW_BUF_INIT;
+        }
+    }
+    make_chain(a, 3, x);
+    make_chain(b, 2, x);
+    {
+        unsigned char prev[32];
+        crypto_hash_sha256(prev, b[1].ptr, b[1].len - AVOW_SIG_BYTES);
+        for (int i = 2; i < 4; i++) {
+            avow_draft dd = stance("HU", "Rutte", 1, T_START + (int64_t)(20 + i) * T_DAY);
+            assert_int_equal(
+              avow_event_sign(&b[i], &dd, x, (uint64_t)i + 1, prev, T_START + 30 * T_DAY), 0);
+            crypto_hash_sha256(prev, b[i].ptr, b[i].len - AVOW_SIG_BYTES);
+        }
+    }
+    append_raw(l[0], a, 3); /* the peer: x up to seq 3 */
+    append_raw(l[1], b, 4); /* this ledger: another seq 3, and seq 4 */
+    /* This ledger only pulls from the peer whose chain is shorter: the peer
+     * cannot see the fork from our heads, so we show it our side of it. */
+    avow_sync_opts o = AVOW_SYNC_OPTS_INIT;
+    avow_sync_stats st;
+    o.flags = AVOW_SYNC_PULL;
+    assert_int_equal(avow_sync_local(l[1], l[0], &o, &st), 0);
+    assert_int_equal(st.forks, 1);
+    assert_true(verify_problems(l[1]) > 0);
+    assert_true(verify_problems(l[0]) > 0);
+    assert_int_equal(st.received, 0); /* no chain event of the peer's was taken */
+    for (int i = 0; i < 4; i++) {
+        avow_buf_dispose(&b[i]);
+        if (i < 3) {
+            avow_buf_dispose(&a[i]);
+        }
+    }
+    avow_key_free(owner);
+    avow_key_free(x);
+    for (int i = 0; i < 2; i++) {
+        tu_ledger_done(l[i], d[i]);
+    }
+}
+
 int
 main(void)
 {
@@ -1024,6 +1080,7 @@ main(void)
         cmocka_unit_test(test_sync__interrupted_sync_keeps_whole_batches_and_rerun_completes),
         cmocka_unit_test(test_sync__hostile_peer_is_refused_and_leaves_the_ledger_unchanged),
         cmocka_unit_test(test_sync__fork_is_detected_by_both_sides_and_spreads_as_evidence),
+        cmocka_unit_test(test_sync__pull_only_from_a_shorter_forked_peer_detects_the_fork),
         cmocka_unit_test(test_sync__bundle_carries_what_the_heads_lack_and_rejects_damage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
