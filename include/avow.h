@@ -77,6 +77,7 @@ extern "C" {
 #define AVOW_EKEY      (-10) /**< key unusable: permissions, passphrase, format */
 #define AVOW_ELOCK     (-11) /**< the ledger is locked or busy */
 #define AVOW_ERANGE    (-12) /**< a value is past a documented limit */
+#define AVOW_ECORRUPT  (-13) /**< the ledger's file is damaged or truncated */
 
 /** Static description of an error code. */
 AVOW_EXTERN const char *avow_strerror(int code);
@@ -110,6 +111,14 @@ typedef struct avow_buf {
     }
 
 AVOW_EXTERN void avow_buf_dispose(avow_buf *buf);
+
+/** Open a file a user named, for reading, refusing anything but a regular
+ * file without blocking on it: opened O_NONBLOCK (a FIFO cannot hang the
+ * open), then fstat'ed, then O_NONBLOCK cleared. *fd_out is the caller's to
+ * close. "-" is not special here.
+ * @return 0, AVOW_ENOTFOUND (no such file), AVOW_EINVALID (not a regular
+ * file), AVOW_EIO */
+AVOW_EXTERN int avow_file_open(int *fd_out, const char *path);
 
 /** @defgroup avow_time Times (ISO 8601)
  * @{ */
@@ -535,14 +544,19 @@ typedef struct avow_state avow_state;
 /** Options of a point-in-time query. */
 typedef struct avow_state_opts {
     unsigned int version;
-    int64_t at;       /**< valid time T; AVOW_TIME_MAX means "not given": now */
-    int64_t known_at; /**< record time K; AVOW_TIME_MAX means "not given": +infinity */
+    int64_t at;       /**< valid time T; AVOW_TIME_MAX without AVOW_GIVEN_AT: now */
+    int64_t known_at; /**< record time K; AVOW_TIME_MAX means +infinity */
     int all_authors;  /**< 1: count every author, skipping the trust filter */
+    /** AVOW_GIVEN_AT: at was given, even when it is AVOW_TIME_MAX (the end of
+     * 9999 is a time, not "now"); AVOW_GIVEN_KNOWN_AT likewise for known_at. */
+    unsigned int given;
 } avow_state_opts;
+#define AVOW_GIVEN_AT           1u
+#define AVOW_GIVEN_KNOWN_AT     2u
 #define AVOW_STATE_OPTS_VERSION 1
 #define AVOW_STATE_OPTS_INIT                                                                       \
     {                                                                                              \
-        AVOW_STATE_OPTS_VERSION, AVOW_TIME_MAX, AVOW_TIME_MAX, 0                                   \
+        AVOW_STATE_OPTS_VERSION, AVOW_TIME_MAX, AVOW_TIME_MAX, 0, 0                                \
     }
 
 /**
@@ -849,6 +863,24 @@ typedef int (*avow_note_sig_cb)(const avow_note_sig *sig, void *payload);
  */
 AVOW_EXTERN int avow_note_signatures(const char *text, size_t len, const unsigned char *keys,
                                      size_t n_keys, avow_note_sig_cb cb, void *payload);
+
+/** A witness of a witness policy: the name its cosignature lines carry, bound
+ * to its key. */
+typedef struct avow_witness {
+    const char *name; /**< NUL-terminated; NULL: a line of any name (the key alone binds) */
+    unsigned char pk[AVOW_PUBKEY_BYTES];
+} avow_witness;
+
+/**
+ * How many of the n witnesses cosigned the note (C2SP tlog-cosignature/v1):
+ * a witness counts once, for a cosignature line that verifies under its key
+ * and carries its name; a line renamed (its key ID recomputed) counts for no
+ * one, and a second line of one witness adds nothing. A key listed twice is
+ * refused. Compare *count with the policy's quorum.
+ * @return 0, AVOW_EINVALID (a key listed twice), AVOW_EFORMAT, AVOW_ENOMEM
+ */
+AVOW_EXTERN int avow_note_witnessed(size_t *count, const char *text, size_t len,
+                                    const avow_witness *witnesses, size_t n);
 
 /** An inclusion proof (RFC 9162 2.1.3). */
 typedef struct avow_inclusion {

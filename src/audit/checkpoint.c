@@ -439,6 +439,66 @@ done:
     return error;
 }
 
+struct checkpoint_quorum {
+    const avow_witness *w;
+    unsigned char *seen;
+    size_t count;
+};
+
+static int
+checkpoint_quorum_sig(const avow_note_sig *sig, void *payload)
+{
+    struct checkpoint_quorum *q = payload;
+    if (sig->type != AVOW_SIG_COSIG || !sig->verified || q->seen[sig->key_index]) {
+        return 0;
+    }
+    const char *name = q->w[sig->key_index].name;
+    if (name != NULL &&
+        (strlen(name) != sig->name_len || memcmp(name, sig->name, sig->name_len) != 0)) {
+        return 0; /* the name is bound to the key: a renamed line is no one's */
+    }
+    q->seen[sig->key_index] = 1;
+    q->count++;
+    return 0;
+}
+
+int
+avow_note_witnessed(size_t *count, const char *text, size_t len, const avow_witness *witnesses,
+                    size_t n)
+{
+    if (count == NULL || text == NULL || (witnesses == NULL && n > 0) ||
+        n > SIZE_MAX / AVOW_PUBKEY_BYTES) {
+        return error_set(AVOW_EINVALID, "avow_note_witnessed: bad argument");
+    }
+    *count = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < i; j++) {
+            if (sodium_memcmp(witnesses[i].pk, witnesses[j].pk, AVOW_PUBKEY_BYTES) == 0) {
+                return error_set(AVOW_EINVALID, "witness key listed twice: one key is one "
+                                                "witness");
+            }
+        }
+    }
+    unsigned char *keys = malloc(n > 0 ? n * AVOW_PUBKEY_BYTES : 1);
+    unsigned char *seen = calloc(n > 0 ? n : 1, 1);
+    int error = 0;
+    if (keys == NULL || seen == NULL) {
+        error = error_set(AVOW_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        memcpy(keys + i * AVOW_PUBKEY_BYTES, witnesses[i].pk, AVOW_PUBKEY_BYTES);
+    }
+    struct checkpoint_quorum q = { witnesses, seen, 0 };
+    if ((error = avow_note_signatures(text, len, keys, n, checkpoint_quorum_sig, &q)) == 0) {
+        *count = q.count;
+    }
+done:
+    free(keys);
+    free(seen);
+    return error;
+}
+
 /* The latest stored checkpoint (largest size), copied to out with its signer. */
 int
 checkpoint_latest_stored(avow_buf *out, unsigned char pk[AVOW_PUBKEY_BYTES], avow_ledger *ledger)

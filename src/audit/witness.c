@@ -10,7 +10,9 @@
  *     same write transaction as the cosignature is made.
  *  2. Every check of outside input (the checkpoint, the proof) fails closed
  *     with AVOW_EVERIFY or AVOW_EFORMAT: a rollback, a fork at the same size
- *     or an inconsistent larger tree is refused.
+ *     or an inconsistent larger tree is refused, and so is a checkpoint of
+ *     size 0 whose root is not the empty tree's (C2SP tlog-witness), before
+ *     it could become the state.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 
 #include "audit/checkpoint.h"
 #include "derived/checkpoints.h"
+#include "tlog/merkle.h"
 #include "tlog/note.h"
 
 _Static_assert(AVOW_ORIGIN_MAX == NOTE_MAX_NAME, "an origin fits a key name");
@@ -111,8 +114,18 @@ witness_txn(store_w *w, void *vctx)
                          "this witness has no key for origin %.*s: give the log's public key",
                          (int)b->origin_len, b->origin);
     }
-    if ((error = checkpoint_signed_by(c->n, b, pk, "checkpoint")) < 0 ||
-        (have && (error = witness_extends(c, &state)) < 0)) {
+    if ((error = checkpoint_signed_by(c->n, b, pk, "checkpoint")) < 0) {
+        return error;
+    }
+    /* C2SP tlog-witness: a size-0 checkpoint MUST carry the empty tree's root;
+     * refused before the state is read against it, so it cannot poison it. */
+    unsigned char empty[AVOW_HASH_BYTES];
+    merkle_empty_root(empty);
+    if (b->size == 0 && sodium_memcmp(b->root, empty, AVOW_HASH_BYTES) != 0) {
+        return error_set(AVOW_EVERIFY, "checkpoint of size 0 whose root is not the empty "
+                                       "tree's: refused");
+    }
+    if (have && (error = witness_extends(c, &state)) < 0) {
         return error;
     }
     memcpy(state.log_pk, pk, AVOW_PUBKEY_BYTES);

@@ -35,9 +35,11 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
+#include "util/fsutil.h"
 #include "util/pool.h"
 #include "io/clip.h"
 #include "io/csv.h"
@@ -680,19 +682,21 @@ import_open(import_run *m, const char *path)
 {
     struct stat st;
 
-    m->f = fopen(path, "rb");
-    if (m->f == NULL) {
-        return error_set(errno == ENOENT ? AVOW_ENOTFOUND : AVOW_EIO, "cannot open %s: %s", path,
-                         strerror(errno));
-    }
-    if (fstat(fileno(m->f), &st) != 0) {
-        return error_set(AVOW_EIO, "cannot stat %s: %s", path, strerror(errno));
-    }
-    if (!S_ISREG(st.st_mode)) {
+    int fd = -1;
+    /* A FIFO must not block the open (fsutil.c): non-blocking, then fstat. */
+    int error = fsutil_open_regular(&fd, &st, path, 0, NULL);
+    if (error == AVOW_EINVALID) {
         return error_set(AVOW_EINVALID,
                          "%s is not a regular file (import reads it twice: save it to a "
-                         "file first)",
+                         "file first, or read a pipe with -)",
                          path);
+    }
+    if (error < 0) {
+        return error;
+    }
+    if ((m->f = fdopen(fd, "rb")) == NULL) {
+        (void)close(fd);
+        return error_set(AVOW_ENOMEM, "cannot open %s: %s", path, strerror(errno));
     }
     m->total = 2 * (uint64_t)st.st_size;
     return 0;

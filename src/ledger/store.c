@@ -43,6 +43,7 @@
 #include <sodium.h>
 
 #include "ledger/store_int.h"
+#include "tlog/note.h"
 
 #define STORE_FORMAT "1"
 
@@ -125,6 +126,13 @@ store_errno_error(int rc, const char *what, const char *path)
                          mdb_strerror(rc), path);
     case ENOMEM:
         return error_set(AVOW_ENOMEM, "%s: out of memory (ledger %s)", what, path);
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_INVALID:
+    case MDB_VERSION_MISMATCH:
+        /* Damaged bytes are a failed check, not an environment error (pages.c). */
+        return error_set(AVOW_ECORRUPT, "ledger file damaged: %s: %s (ledger %s)", what,
+                         mdb_strerror(rc), path);
     case MDB_READERS_FULL:
     case EAGAIN:
     case EBUSY:
@@ -568,6 +576,14 @@ store_check_origin(const char *origin)
                                             "characters");
         }
     }
+    /* Checkpoints are signed notes whose key name is the origin: a name the
+     * signed-note rules refuse would make every checkpoint unsignable. */
+    if (!note_name_valid(origin, len)) {
+        return error_set(AVOW_EINVALID,
+                         "origin '%s' is not a signed-note key name (no spaces and no '+'; "
+                         "e.g. example.org/ledger)",
+                         origin);
+    }
     return 0;
 }
 
@@ -662,6 +678,27 @@ store_strndup(const char *s, size_t n)
     return p;
 }
 
+/* A read transaction whose snapshot passed pages.c's check (invariant 2). */
+static int
+store_open_check(const avow_ledger *ledger, MDB_txn **txn)
+{
+    for (int tries = 0;; tries++) {
+        int error = store_txn_begin(ledger, MDB_RDONLY, txn);
+        if (error < 0) {
+            return error;
+        }
+        if ((error = pages_check_tree(ledger, *txn)) == 0) {
+            return 0;
+        }
+        mdb_txn_abort(*txn);
+        *txn = NULL;
+        if (error != AVOW_ELOCK || tries == 8) {
+            return error == AVOW_ELOCK ? error_set(AVOW_ELOCK, "ledger %s is busy", ledger->path)
+                                       : error;
+        }
+    }
+}
+
 int
 store_open(avow_ledger **out, const char *path, unsigned int flags,
            const store_table *const *tables, size_t ntables)
@@ -685,6 +722,10 @@ store_open(avow_ledger **out, const char *path, unsigned int flags,
         error = error_set(AVOW_ENOTFOUND, "no ledger at %s (run avow init)", path);
         goto done;
     }
+    /* pages.c invariant 1: a truncated file is never mapped. */
+    if ((error = pages_check_size(path, data)) < 0) {
+        goto done;
+    }
     if ((ledger = calloc(1, sizeof(*ledger))) == NULL ||
         (ledger->path = store_strndup(path, strlen(path))) == NULL) {
         error = error_set(AVOW_ENOMEM, "out of memory opening ledger %s", path);
@@ -705,7 +746,7 @@ store_open(avow_ledger **out, const char *path, unsigned int flags,
         error = store_mdb_error(ledger, rc, "cannot open the ledger");
         goto done;
     }
-    if ((error = store_txn_begin(ledger, MDB_RDONLY, &txn)) < 0) {
+    if ((error = store_open_check(ledger, &txn)) < 0) {
         goto done;
     }
     for (int i = 0; i < STORE_DB_COUNT; i++) {

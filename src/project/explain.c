@@ -206,7 +206,7 @@ avow_explain_compute(avow_explain **out, avow_ledger *ledger, const char *contes
     if ((ex = calloc(1, sizeof(*ex))) == NULL) {
         return error_set(AVOW_ENOMEM, "out of memory explaining");
     }
-    ex->at = o.at == AVOW_TIME_MAX ? avow_time_now() : o.at;
+    ex->at = o.at == AVOW_TIME_MAX && !(o.given & AVOW_GIVEN_AT) ? avow_time_now() : o.at;
     ex->known_at = o.known_at;
     if ((ex->contest = scan_dup(contest == NULL ? "" : contest,
                                 contest == NULL ? 0 : strlen(contest))) == NULL ||

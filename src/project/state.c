@@ -550,7 +550,7 @@ avow_state_compute(avow_state **out, avow_ledger *ledger, const char *contest,
         }
         o = *opts;
     }
-    int64_t at = o.at == AVOW_TIME_MAX ? avow_time_now() : o.at;
+    int64_t at = o.at == AVOW_TIME_MAX && !(o.given & AVOW_GIVEN_AT) ? avow_time_now() : o.at;
     if ((error = scan_open(&s, ledger, contest, at, o.known_at, o.all_authors != 0)) < 0) {
         goto done;
     }

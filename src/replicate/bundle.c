@@ -63,13 +63,9 @@ bundle_read_file(const char *path, const char *magic, avow_buf *b)
     unsigned char hash[crypto_hash_sha256_BYTES];
     int fd = -1, error = 0;
 
-    if ((fd = open(path, O_RDONLY)) < 0) {
-        return error_set(errno == ENOENT ? AVOW_ENOTFOUND : AVOW_EIO, "cannot open %s: %s", path,
-                         strerror(errno));
-    }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        error = error_set(AVOW_EINVALID, "%s is not a regular file", path);
-        goto done;
+    /* A FIFO must not block the open (fsutil.c): non-blocking, then fstat. */
+    if ((error = fsutil_open_regular(&fd, &st, path, 0, NULL)) < 0) {
+        return error;
     }
     if ((uint64_t)st.st_size > BUNDLE_MAX_BYTES) {
         error = error_set(AVOW_ERANGE, "%s is larger than %zu bytes", path, BUNDLE_MAX_BYTES);

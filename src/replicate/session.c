@@ -65,6 +65,8 @@ struct session {
     uint32_t pn;
     int pending;
     uint64_t batches; /* batch frames received */
+    int accept;       /* this side stores the batches the peer streams (it pulls) */
+    int accept_forks; /* and its fork evidence (a server: always, see avow_sync_serve) */
 };
 
 /* Send an error frame (best effort) and return code with the message kept. */
@@ -84,9 +86,26 @@ session_fail(struct session *s, int code)
 static int
 session_refused(struct session *s)
 {
+    char text[401];
+    size_t n = 0;
+    const unsigned char *p = s->in.ptr;
     s->peer_failed = 1;
-    return error_set(AVOW_EVERIFY, "the peer refused: %.*s",
-                     (int)(s->in.len > 400 ? 400 : s->in.len), (const char *)s->in.ptr);
+    /* The peer's text is shown to the user: terminal and bidi controls become '?'
+     * (as event text is printed), so a peer cannot drive or fake the terminal. */
+    for (size_t i = 0; i < s->in.len && n < sizeof(text) - 1;) {
+        uint32_t cp = p[i];
+        size_t k = p[i] < 0x80 ? 1 : buf_utf8_seq(p + i, s->in.len - i, &cp);
+        if (k == 0 || cp == 0 || buf_cp_is_control(cp) || n + k > sizeof(text) - 1) {
+            text[n++] = '?';
+            i += k == 0 ? 1 : k;
+            continue;
+        }
+        memcpy(text + n, p + i, k);
+        n += k;
+        i += k;
+    }
+    text[n] = '\0';
+    return error_set(AVOW_EVERIFY, "the peer refused: %s", text);
 }
 
 static int
@@ -314,6 +333,12 @@ session_recv(struct session *s)
         if (type != WIRE_BATCH && (error = session_recv_flush(s)) < 0) {
             return error;
         }
+        if ((type == WIRE_BATCH && !s->accept) || (type == WIRE_FORK && !s->accept_forks)) {
+            /* --push only sends: a stream this side did not ask for is refused. */
+            int kept = session_recv_flush(s);
+            error_set(AVOW_EFORMAT, "the peer sent events, but this side does not pull");
+            return kept < 0 ? kept : session_fail(s, AVOW_EFORMAT);
+        }
         switch (type) {
         case WIRE_DONE:
             return 0;
@@ -466,12 +491,18 @@ avow_sync_client(avow_sync_stats *stats, avow_ledger *ledger, int in_fd, int out
         (error = session_hello_read(&s, &peer_flags)) < 0 || (error = session_heads_read(&s)) < 0) {
         goto done;
     }
+    s.accept = (flags & AVOW_SYNC_PULL) != 0;
+    s.accept_forks = s.accept;
     /* Phase 1: the server's stream (empty unless we pull). */
     if ((error = session_recv(&s)) < 0) {
         goto done;
     }
-    /* Phase 2: ours, when pushing. */
-    if ((error = session_send(&s, (flags & AVOW_SYNC_PUSH) ? PLAN_ALL : 0)) < 0) {
+    /* Phase 2: ours, when pushing; else only where our chain diverges from the
+     * server's head: its shorter chain cannot see that fork, and its answer in
+     * phase 3 gives us its side (docs/PROTOCOL.md). */
+    if ((error = session_send(&s, (flags & AVOW_SYNC_PUSH)   ? PLAN_ALL
+                                  : (flags & AVOW_SYNC_PULL) ? PLAN_DIVERGED
+                                                             : 0)) < 0) {
         goto done;
     }
     /* Phase 3: the server's answers, then done. */
@@ -508,6 +539,8 @@ avow_sync_serve(avow_sync_stats *stats, avow_ledger *ledger, int in_fd, int out_
         (error = session_heads_send(&s)) < 0) {
         goto done;
     }
+    s.accept = (peer_flags & AVOW_SYNC_PUSH) != 0;
+    s.accept_forks = 1; /* fork evidence proves a fork, pushing or not (phase 2) */
     /* Phase 1: what the client lacks, if it pulls. */
     if ((error = session_send(&s, (peer_flags & AVOW_SYNC_PULL) ? PLAN_ALL : 0)) < 0) {
         goto done;

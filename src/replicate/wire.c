@@ -186,10 +186,21 @@ wire_hello_parse(const avow_buf *in, unsigned int *flags, char *origin)
                          AVOW_SYNC_PROTOCOL);
     }
     *flags = p[WIRE_MAGIC_BYTES + 2];
+    if ((*flags & ~(unsigned int)(AVOW_SYNC_PULL | AVOW_SYNC_PUSH)) != 0) {
+        /* Undefined bits are refused, not ignored: a later meaning cannot be
+         * mistaken for today's. */
+        return error_set(AVOW_EFORMAT, "the peer's hello sets undefined flag bits 0x%02x",
+                         *flags & ~(unsigned int)(AVOW_SYNC_PULL | AVOW_SYNC_PUSH));
+    }
     size_t olen = be16_get(p + WIRE_MAGIC_BYTES + 3);
     if (olen > WIRE_MAX_ORIGIN || WIRE_MAGIC_BYTES + 5 + olen != in->len ||
         buf_utf8_check((const char *)p + WIRE_MAGIC_BYTES + 5, olen) < 0) {
         return error_set(AVOW_EFORMAT, "the peer sent a malformed hello");
+    }
+    /* The origin is shown to the user: no terminal controls, no bidi reordering. */
+    if (buf_text_line_check((const char *)p + WIRE_MAGIC_BYTES + 5, olen) < 0) {
+        return error_set(AVOW_EFORMAT, "the peer's origin holds control or bidirectional "
+                                       "characters");
     }
     if (origin != NULL) {
         memcpy(origin, p + WIRE_MAGIC_BYTES + 5, olen);

@@ -148,6 +148,28 @@ buf_utf8_seq(const unsigned char *p, size_t n, uint32_t *cp_out)
 }
 
 int
+buf_cp_is_control(uint32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c || cp == 0x200e ||
+           cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+int
+buf_text_line_check(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp = p[i];
+        size_t n = p[i] < 0x80 ? 1 : buf_utf8_seq(p + i, len - i, &cp);
+        if (n == 0 || cp == 0 || buf_cp_is_control(cp)) {
+            return -1;
+        }
+        i += n;
+    }
+    return 0;
+}
+
+int
 buf_utf8_check(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;

@@ -125,5 +125,12 @@ int buf_utf8_check(const char *s, size_t len);
 /* The length (1 to 4) of the valid UTF-8 sequence that starts p (n >= 1
  * bytes), its code point in *cp_out; 0 if none does. */
 size_t buf_utf8_seq(const unsigned char *p, size_t n, uint32_t *cp_out);
+/* 1 when the code point may drive a terminal or reorder what it shows: C0,
+ * DEL, C1, and the bidirectional controls (U+061C, U+200E, U+200F, U+202A to
+ * U+202E, U+2066 to U+2069). */
+int buf_cp_is_control(uint32_t cp);
+/* One line of text fit to show a user: valid UTF-8 without NUL, without any
+ * code point buf_cp_is_control() names. 0 or -1. */
+int buf_text_line_check(const char *s, size_t len);
 
 #endif /* AVOW_COMMON_H */

@@ -48,6 +48,8 @@ avow_strerror(int code)
         return "ledger busy";
     case AVOW_ERANGE:
         return "value out of range";
+    case AVOW_ECORRUPT:
+        return "ledger file damaged";
     default:
         return "unknown error";
     }

@@ -177,6 +177,16 @@ fsutil_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
         fsutil_fail(fail, FSUTIL_AT_NAME, ENAMETOOLONG);
         return fsutil_write_error(fail, path, flags);
     }
+    struct stat lst;
+    if (!(flags & FSUTIL_EXCLUSIVE) && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+        /* rename(2) would replace the link, not write through it: refuse
+         * rather than surprise. */
+        fsutil_fail(fail, FSUTIL_AT_TYPE, 0);
+        return error_set(AVOW_EINVALID,
+                         "%s is a symbolic link: refusing to replace it (write to the file "
+                         "itself)",
+                         path);
+    }
     if ((fd = fsutil_create_tmp(fail->tmp, path, plen)) < 0) {
         fsutil_fail(fail, FSUTIL_AT_CREATE, errno);
         return fsutil_write_error(fail, path, flags);
@@ -232,6 +242,22 @@ fsutil_open_regular(int *fd_out, struct stat *st_out, const char *path, unsigned
     }
     *fd_out = fd;
     return 0;
+}
+
+int
+avow_file_open(int *fd_out, const char *path)
+{
+    if (fd_out == NULL || path == NULL) {
+        return error_set(AVOW_EINVALID, "avow_file_open: bad argument");
+    }
+    int error = fsutil_open_regular(fd_out, NULL, path, 0, NULL);
+    if (error == 0) {
+        int fl = fcntl(*fd_out, F_GETFL);
+        if (fl >= 0) {
+            (void)fcntl(*fd_out, F_SETFL, fl & ~O_NONBLOCK);
+        }
+    }
+    return error;
 }
 
 /* Invariant 4: never more than maxlen bytes. */

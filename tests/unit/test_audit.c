@@ -16,6 +16,14 @@
 #include "ledger/store.h"
 #include "testutil.h"
 
+/* tlog/note.h's signers (its type name 'note' would shadow this file's variables). */
+int note_sign(avow_buf *out, const char *text, size_t text_len, const char *name, size_t name_len,
+              const avow_key *key);
+int note_checkpoint_text(avow_buf *out, const char *origin, size_t origin_len, uint64_t size,
+                         const unsigned char root[AVOW_HASH_BYTES]);
+uint32_t note_key_id(const char *name, size_t name_len, unsigned char alg,
+                     const unsigned char pk[AVOW_PUBKEY_BYTES]);
+
 #define T_2024 INT64_C(1712102400000000) /* 2024-04-03T00:00:00Z */
 #define ORIGIN "test.avow/ledger"
 
@@ -676,6 +684,128 @@ on_sig(const avow_note_sig *s, void *payload)
 }
 
 static void
+test_audit__witness_refuses_a_size_0_checkpoint_with_a_root_and_is_not_poisoned(void **state)
+{
+    char *dir = NULL;
+    avow_key *key = tu_key(1), *wkey = tu_key(7);
+    avow_ledger *log = ledger_with(&dir, key, 3);
+    avow_ledger *w = ledger_at(dir, "witness", "witness.example/w1");
+    avow_buf text = AVOW_BUF_INIT, bad = AVOW_BUF_INIT, cp3 = AVOW_BUF_INIT, out = AVOW_BUF_INIT;
+    unsigned char root[AVOW_HASH_BYTES];
+    (void)state;
+    /* A size-0 checkpoint signed by the log's key, carrying some other root. */
+    memset(root, 0xab, sizeof(root));
+    assert_int_equal(note_checkpoint_text(&text, ORIGIN, strlen(ORIGIN), 0, root), 0);
+    assert_int_equal(note_sign(&bad, (const char *)text.ptr, text.len, ORIGIN, strlen(ORIGIN), key),
+                     0);
+    assert_int_equal(avow_witness_cosign(&out, w, wkey, (const char *)bad.ptr, bad.len,
+                                         avow_key_public(key), NULL),
+                     AVOW_EVERIFY);
+    assert_non_null(strstr(avow_error_last(), "size 0"));
+    /* The genuine checkpoints of the log are still cosigned. */
+    assert_int_equal(avow_checkpoint_create(&cp3, NULL, log, key), 0);
+    buf_clear(&out);
+    assert_int_equal(avow_witness_cosign(&out, w, wkey, (const char *)cp3.ptr, cp3.len,
+                                         avow_key_public(key), NULL),
+                     0);
+    avow_buf_dispose(&text);
+    avow_buf_dispose(&bad);
+    avow_buf_dispose(&cp3);
+    avow_buf_dispose(&out);
+    avow_ledger_free(w);
+    avow_ledger_free(log);
+    avow_key_free(key);
+    avow_key_free(wkey);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+/* The note with its cosignature line by name renamed to new_name, key ID recomputed. */
+static void
+rename_cosig(avow_buf *out, const avow_buf *in, const char *name, const char *new_name,
+             const unsigned char *pk)
+{
+    char head[300];
+    (void)snprintf(head, sizeof(head), "\n\xe2\x80\x94 %s ", name);
+    const char *text = (const char *)in->ptr;
+    const char *line = strstr(text, head);
+    assert_non_null(line);
+    const char *b64 = line + strlen(head);
+    const char *end = strchr(b64, '\n');
+    assert_non_null(end);
+    unsigned char raw[4 + 8 + 64];
+    size_t rawlen = 0;
+    assert_int_equal(sodium_base642bin(raw, sizeof(raw), b64, (size_t)(end - b64), NULL, &rawlen,
+                                       NULL, sodium_base64_VARIANT_ORIGINAL),
+                     0);
+    assert_int_equal(rawlen, sizeof(raw));
+    uint32_t id = note_key_id(new_name, strlen(new_name), 0x04, pk);
+    raw[0] = (unsigned char)(id >> 24);
+    raw[1] = (unsigned char)(id >> 16);
+    raw[2] = (unsigned char)(id >> 8);
+    raw[3] = (unsigned char)id;
+    char enc[200];
+    sodium_bin2base64(enc, sizeof(enc), raw, sizeof(raw), sodium_base64_VARIANT_ORIGINAL);
+    buf_clear(out);
+    assert_int_equal(buf_put(out, text, (size_t)(line - text) + 1), 0);
+    char nl[300];
+    (void)snprintf(nl, sizeof(nl), "\xe2\x80\x94 %s %s", new_name, enc);
+    assert_int_equal(buf_put(out, nl, strlen(nl)), 0);
+    assert_int_equal(buf_put(out, end, in->len - (size_t)(end - text)), 0);
+}
+
+static void
+test_audit__witness_quorum_binds_names_to_keys_and_counts_each_once(void **state)
+{
+    char *dir = NULL;
+    avow_key *key = tu_key(1), *wkey = tu_key(7), *w2 = tu_key(8);
+    avow_ledger *log = ledger_with(&dir, key, 3);
+    avow_ledger *w = ledger_at(dir, "witness", "witness.example/w1");
+    avow_buf cp = AVOW_BUF_INIT, cos = AVOW_BUF_INIT, ren = AVOW_BUF_INIT, both = AVOW_BUF_INIT;
+    size_t n = 9;
+    (void)state;
+    assert_int_equal(avow_checkpoint_create(&cp, NULL, log, key), 0);
+    assert_int_equal(
+      avow_witness_cosign(&cos, w, wkey, (const char *)cp.ptr, cp.len, avow_key_public(key), NULL),
+      0);
+    avow_witness pol[2] = { { "witness.example/w1", { 0 } }, { "witness.example/w2", { 0 } } };
+    memcpy(pol[0].pk, avow_key_public(wkey), AVOW_PUBKEY_BYTES);
+    memcpy(pol[1].pk, avow_key_public(w2), AVOW_PUBKEY_BYTES);
+    assert_int_equal(avow_note_witnessed(&n, (const char *)cos.ptr, cos.len, pol, 2), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(avow_note_witnessed(&n, (const char *)cp.ptr, cp.len, pol, 2), 0);
+    assert_int_equal(n, 0);
+    /* Renamed to the other witness's name, key ID recomputed: it verifies under
+     * w1's key but carries w2's name, so it counts for no one. */
+    rename_cosig(&ren, &cos, "witness.example/w1", "witness.example/w2", avow_key_public(wkey));
+    assert_int_equal(avow_note_witnessed(&n, (const char *)ren.ptr, ren.len, pol, 2), 0);
+    assert_int_equal(n, 0);
+    /* The original and the renamed line together: w1 once, not twice. */
+    pol[0].name = NULL; /* the key alone binds: any name, still once */
+    assert_int_equal(buf_put(&both, cos.ptr, cos.len), 0);
+    const char *rl = strstr((const char *)ren.ptr, "\xe2\x80\x94 witness.example/w2 ");
+    assert_non_null(rl);
+    assert_int_equal(buf_put(&both, rl, ren.len - (size_t)(rl - (const char *)ren.ptr)), 0);
+    assert_int_equal(avow_note_witnessed(&n, (const char *)both.ptr, both.len, pol, 2), 0);
+    assert_int_equal(n, 1);
+    /* One key listed twice is refused. */
+    memcpy(pol[1].pk, pol[0].pk, AVOW_PUBKEY_BYTES);
+    assert_int_equal(avow_note_witnessed(&n, (const char *)cos.ptr, cos.len, pol, 2),
+                     AVOW_EINVALID);
+    avow_buf_dispose(&cp);
+    avow_buf_dispose(&cos);
+    avow_buf_dispose(&ren);
+    avow_buf_dispose(&both);
+    avow_ledger_free(w);
+    avow_ledger_free(log);
+    avow_key_free(key);
+    avow_key_free(wkey);
+    avow_key_free(w2);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+static void
 test_audit__witness_refuses_a_rewritten_history_and_accepts_the_honest_one(void **state)
 {
     char *dir = NULL;
@@ -776,6 +906,9 @@ main(void)
         cmocka_unit_test(test_audit__attestation_round_trips_and_rejects_changes),
         cmocka_unit_test(
           test_audit__witness_refuses_a_rewritten_history_and_accepts_the_honest_one),
+        cmocka_unit_test(
+          test_audit__witness_refuses_a_size_0_checkpoint_with_a_root_and_is_not_poisoned),
+        cmocka_unit_test(test_audit__witness_quorum_binds_names_to_keys_and_counts_each_once),
     };
     if (sodium_init() < 0) {
         return 1;

@@ -549,6 +549,180 @@ resign(avow_buf *ev, const avow_key *key)
     codec_sign_message(ev->ptr + ev->len - AVOW_SIG_BYTES, ev->ptr, ev->len - AVOW_SIG_BYTES, key);
 }
 
+/* Start a server and send it one raw first frame; join it. */
+static void
+peer_first_frame(struct served *s, avow_ledger *l, uint8_t type, const void *payload, size_t len)
+{
+    int sv[2];
+    pthread_t th;
+    avow_buf in = AVOW_BUF_INIT;
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    memset(s, 0, sizeof(*s));
+    s->ledger = l;
+    s->fd = sv[1];
+    assert_int_equal(pthread_create(&th, NULL, serve_thread, s), 0);
+    send_frame(sv[0], type, payload, len);
+    while (read_frame(sv[0], &in) >= 0) {
+    }
+    pthread_join(th, NULL);
+    close(sv[0]);
+    close(sv[1]);
+    avow_buf_dispose(&in);
+}
+
+static void
+test_sync__peer_text_cannot_drive_the_terminal(void **state)
+{
+    (void)state;
+    char *dir = NULL;
+    avow_ledger *l = tu_ledger(&dir);
+    struct served s;
+    /* An error frame that clears the screen, retitles the window and reverses text. */
+    static const char evil[] = "\x1b[2J\x1b]0;pwned\x07\xc2\x9b"
+                               "31m synced \xe2\x80\xae ok";
+    peer_first_frame(&s, l, F_ERROR, evil, sizeof(evil) - 1);
+    assert_true(s.rc < 0);
+    assert_non_null(strstr(s.msg, "synced"));
+    for (const char *p = s.msg; *p != '\0'; p++) {
+        assert_true((unsigned char)*p >= 0x20 && (unsigned char)*p != 0x7f);
+    }
+    assert_null(strstr(s.msg, "\xc2\x9b"));
+    assert_null(strstr(s.msg, "\xe2\x80\xae"));
+    /* A hello whose origin holds an escape or a bidi control is refused. */
+    static const char *origins[] = { "a\x1b[2Jb",
+                                     "a\xe2\x80\xae"
+                                     "b",
+                                     "a\xc2\x85"
+                                     "b" };
+    for (size_t i = 0; i < 3; i++) {
+        unsigned char hello[8 + 5 + 16];
+        size_t olen = strlen(origins[i]);
+        memcpy(hello, "AVOWSYNC", 8);
+        hello[8] = 0;
+        hello[9] = 1;
+        hello[10] = AVOW_SYNC_PUSH;
+        hello[11] = 0;
+        hello[12] = (unsigned char)olen;
+        memcpy(hello + 13, origins[i], olen);
+        peer_first_frame(&s, l, F_HELLO, hello, 13 + olen);
+        assert_int_equal(s.rc, AVOW_EFORMAT);
+        assert_non_null(strstr(s.msg, "origin"));
+    }
+    /* Undefined hello flag bits are refused, not ignored (issue 22, item 15). */
+    unsigned char hello[8 + 5 + 4] = { 'A', 'V', 'O', 'W', 'S', 'Y', 'N', 'C', 0, 1, 0x83, 0, 4 };
+    memcpy(hello + 13, "evil", 4);
+    peer_first_frame(&s, l, F_HELLO, hello, sizeof(hello));
+    assert_int_equal(s.rc, AVOW_EFORMAT);
+    assert_non_null(strstr(s.msg, "undefined flag"));
+    tu_ledger_done(l, dir);
+}
+
+/* A test peer whose hello carries flags: hello and empty heads, then read the
+ * server's phase 1 through its done. */
+static void
+peer_open_flags(struct served *s, pthread_t *th, int *fd, avow_ledger *l, uint8_t flags)
+{
+    int sv[2];
+    unsigned char hello[8 + 5 + 4] = { 'A', 'V', 'O', 'W', 'S', 'Y', 'N', 'C', 0, 1, 0, 0, 4 };
+    avow_buf in = AVOW_BUF_INIT;
+    unsigned char zero[4] = { 0, 0, 0, 0 };
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    memset(s, 0, sizeof(*s));
+    s->ledger = l;
+    s->fd = sv[1];
+    assert_int_equal(pthread_create(th, NULL, serve_thread, s), 0);
+    *fd = sv[0];
+    hello[10] = flags;
+    memcpy(hello + 13, "evil", 4);
+    send_frame(*fd, F_HELLO, hello, sizeof(hello));
+    send_frame(*fd, F_HEADS, zero, 4);
+    send_frame(*fd, F_EVID, zero, 4);
+    send_frame(*fd, F_HEADS_END, NULL, 0);
+    while (read_frame(*fd, &in) != F_DONE) {
+    }
+    avow_buf_dispose(&in);
+}
+
+struct client_run {
+    avow_ledger *ledger;
+    int fd;
+    unsigned int flags;
+    int rc;
+    char msg[512];
+};
+
+static void *
+client_thread(void *arg)
+{
+    struct client_run *c = arg;
+    avow_sync_opts o = AVOW_SYNC_OPTS_INIT;
+    o.flags = c->flags;
+    c->rc = avow_sync_client(NULL, c->ledger, c->fd, c->fd, &o);
+    snprintf(c->msg, sizeof(c->msg), "%s", avow_error_last());
+    shutdown(c->fd, SHUT_RDWR);
+    return NULL;
+}
+
+static void
+test_sync__a_side_that_does_not_pull_stores_nothing(void **state)
+{
+    (void)state;
+    char *dir = NULL;
+    avow_ledger *l = tu_ledger(&dir);
+    avow_key *owner = tu_key(1), *evil = tu_key(66);
+    setup_contest(l, owner);
+    avow_buf ev[2] = { AVOW_BUF_INIT, AVOW_BUF_INIT }, payload = AVOW_BUF_INIT, in = AVOW_BUF_INIT;
+    uint64_t base = count(l);
+    make_chain(ev, 2, evil);
+    batch_payload(&payload, ev, 2);
+
+    /* A client that said it only pulls, then pushes a batch: the server refuses it. */
+    struct served s;
+    pthread_t th;
+    int fd;
+    peer_open_flags(&s, &th, &fd, l, AVOW_SYNC_PULL);
+    send_frame(fd, F_BATCH, payload.ptr, payload.len);
+    send_frame(fd, F_DONE, NULL, 0); /* so that a server that took it does not wait */
+    peer_expect_refusal(&s, th, fd, "pull");
+    assert_int_equal(count(l), base);
+
+    /* A push-only client whose server streams a batch and fork evidence anyway. */
+    for (int type = F_BATCH; type <= F_FORK; type++) {
+        int sv[2];
+        unsigned char hello[8 + 5 + 4] = { 'A', 'V', 'O', 'W', 'S', 'Y', 'N', 'C', 0, 1, 3, 0, 4 };
+        unsigned char zero[4] = { 0, 0, 0, 0 };
+        struct client_run c = { l, -1, AVOW_SYNC_PUSH, 0, "" };
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+        c.fd = sv[1];
+        assert_int_equal(pthread_create(&th, NULL, client_thread, &c), 0);
+        while (read_frame(sv[0], &in) != F_HEADS_END) {
+        }
+        memcpy(hello + 13, "evil", 4);
+        send_frame(sv[0], F_HELLO, hello, sizeof(hello));
+        send_frame(sv[0], F_HEADS, zero, 4);
+        send_frame(sv[0], F_EVID, zero, 4);
+        send_frame(sv[0], F_HEADS_END, NULL, 0);
+        send_frame(sv[0], (uint8_t)type, payload.ptr, payload.len);
+        send_frame(sv[0], F_DONE, NULL, 0);
+        send_frame(sv[0], F_DONE, NULL, 0); /* phase 3, for a client that took them */
+        while (read_frame(sv[0], &in) >= 0) {
+        }
+        pthread_join(th, NULL);
+        close(sv[0]);
+        close(sv[1]);
+        assert_true(c.rc < 0);
+        assert_non_null(strstr(c.msg, "pull"));
+        assert_int_equal(count(l), base);
+    }
+    avow_buf_dispose(&ev[0]);
+    avow_buf_dispose(&ev[1]);
+    avow_buf_dispose(&payload);
+    avow_buf_dispose(&in);
+    avow_key_free(owner);
+    avow_key_free(evil);
+    tu_ledger_done(l, dir);
+}
+
 static void
 test_sync__hostile_peer_is_refused_and_leaves_the_ledger_unchanged(void **state)
 {
@@ -573,6 +747,7 @@ test_sync__hostile_peer_is_refused_and_leaves_the_ledger_unchanged(void **state)
     batch_payload(&payload, ev, 2);
     send_frame(fd, F_BATCH, payload.ptr, payload.len);
     peer_expect_refusal(&s, th, fd, "seq 2");
+    assert_null(strstr(s.msg, "of the batch: event")); /* its context said once */
     assert_int_equal(count(l), base);
 
     /* (b) a gap in seq, after a whole valid batch */
@@ -839,15 +1014,74 @@ test_sync__bundle_carries_what_the_heads_lack_and_rejects_damage(void **state)
     free(dc);
 }
 
+static void
+test_sync__pull_only_from_a_shorter_forked_peer_detects_the_fork(void **state)
+{
+    (void)state;
+    char *d[2];
+    avow_ledger *l[2];
+    avow_key *owner = tu_key(1), *x = tu_key(77);
+    for (int i = 0; i < 2; i++) {
+        l[i] = tu_ledger(&d[i]);
+    }
+    setup_contest(l[0], owner);
+    sync_ok(l[1], l[0], NULL);
+    avow_buf a[3], b[4];
+    for (int i = 0; i < 4; i++) {
+        b[i] = (avow_buf)AVOW_BUF_INIT;
+        if (i < 3) {
+            a[i] = (avow_buf)AVOW_BUF_INIT;
+        }
+    }
+    make_chain(a, 3, x);
+    make_chain(b, 2, x);
+    {
+        unsigned char prev[32];
+        crypto_hash_sha256(prev, b[1].ptr, b[1].len - AVOW_SIG_BYTES);
+        for (int i = 2; i < 4; i++) {
+            avow_draft dd = stance("HU", "Rutte", 1, T_START + (int64_t)(20 + i) * T_DAY);
+            assert_int_equal(
+              avow_event_sign(&b[i], &dd, x, (uint64_t)i + 1, prev, T_START + 30 * T_DAY), 0);
+            crypto_hash_sha256(prev, b[i].ptr, b[i].len - AVOW_SIG_BYTES);
+        }
+    }
+    append_raw(l[0], a, 3); /* the peer: x up to seq 3 */
+    append_raw(l[1], b, 4); /* this ledger: another seq 3, and seq 4 */
+    /* This ledger only pulls from the peer whose chain is shorter: the peer
+     * cannot see the fork from our heads, so we show it our side of it. */
+    avow_sync_opts o = AVOW_SYNC_OPTS_INIT;
+    avow_sync_stats st;
+    o.flags = AVOW_SYNC_PULL;
+    assert_int_equal(avow_sync_local(&st, l[1], l[0], &o), 0);
+    assert_int_equal(st.forks, 1);
+    assert_true(verify_problems(l[1]) > 0);
+    assert_true(verify_problems(l[0]) > 0);
+    assert_int_equal(st.received, 0); /* no chain event of the peer's was taken */
+    for (int i = 0; i < 4; i++) {
+        avow_buf_dispose(&b[i]);
+        if (i < 3) {
+            avow_buf_dispose(&a[i]);
+        }
+    }
+    avow_key_free(owner);
+    avow_key_free(x);
+    for (int i = 0; i < 2; i++) {
+        tu_ledger_done(l[i], d[i]);
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sync__two_way_sync_transfers_what_each_lacks_and_is_idempotent),
+        cmocka_unit_test(test_sync__peer_text_cannot_drive_the_terminal),
+        cmocka_unit_test(test_sync__a_side_that_does_not_pull_stores_nothing),
         cmocka_unit_test(test_sync__replicas_converge_under_random_pairwise_syncs),
         cmocka_unit_test(test_sync__interrupted_sync_keeps_whole_batches_and_rerun_completes),
         cmocka_unit_test(test_sync__hostile_peer_is_refused_and_leaves_the_ledger_unchanged),
         cmocka_unit_test(test_sync__fork_is_detected_by_both_sides_and_spreads_as_evidence),
+        cmocka_unit_test(test_sync__pull_only_from_a_shorter_forked_peer_detects_the_fork),
         cmocka_unit_test(test_sync__bundle_carries_what_the_heads_lack_and_rejects_damage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

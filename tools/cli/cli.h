@@ -180,6 +180,25 @@ int cli_load_key(avow_key **out, const cli_ctx *ctx);
  */
 int cli_read_passphrase(char *buf, size_t maxlen, size_t *len, const char *prompt);
 
+/* Copy stdin to a new temporary file (mkstemp in $TMPDIR) for a command that
+ * reads a file twice or by size; path_out gets its name, the caller unlinks
+ * it. Returns 0 or an exit code (after printing the error). */
+int cli_spool_stdin(char *path_out, size_t maxlen);
+
+/* Print msg and a newline on out: newlines inside become spaces, terminal
+ * controls (C0, DEL, C1, bidirectional controls) '?'. For text that may come
+ * from a file or a peer. */
+void cli_put_line(FILE *out, const char *msg);
+
+/* --witness [NAME=]PUBKEY into w (w->name points into name, namemax bytes).
+ * Returns 0 or an exit code (after printing the error). */
+int cli_parse_witness(avow_witness *w, char *name, size_t namemax, const char *arg,
+                      const char *command);
+
+/* fopen(path, "rb") of a regular file only, never blocking on a FIFO
+ * (avow_file_open()). NULL with the library's message set. */
+FILE *cli_fopen_read(const char *path);
+
 /* Wipe a secret the compiler must not optimise away. */
 void cli_wipe(void *p, size_t n);
 

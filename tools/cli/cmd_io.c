@@ -87,8 +87,8 @@ bad_cb(uint64_t line, int code, const char *what, void *payload)
 
     (void)code;
     progress_clear(p);
-    fprintf(stderr, "avow: %s:%" PRIu64 ": %s%s\n", p->name, line, p->skip_bad ? "skipped: " : "",
-            what);
+    fprintf(stderr, "avow: %s:%" PRIu64 ": %s", p->name, line, p->skip_bad ? "skipped: " : "");
+    cli_put_line(stderr, what); /* the parser's "near" text is the file's bytes */
     return 0;
 }
 
@@ -108,15 +108,14 @@ static int
 since_checkpoint(uint64_t *start, avow_ledger *ledger, const char *path)
 {
     avow_checkpoint cp;
-    FILE *fp = fopen(path, "rb");
+    FILE *fp = cli_fopen_read(path);
     char *text = NULL;
     size_t len;
     int status = 0;
     int r;
 
     if (fp == NULL) {
-        return cli_fail(errno == ENOENT ? CLI_EXIT_USAGE : CLI_EXIT_ENV, "cannot open %s: %s", path,
-                        strerror(errno));
+        return cli_fail(CLI_EXIT_USAGE, "%s", avow_error_last());
     }
     text = malloc(AVOW_NOTE_MAX_BYTES + 1);
     if (text == NULL) {
@@ -263,6 +262,9 @@ cmd_import_help(FILE *out)
                  "\n"
                  "The whole file is checked first: each bad line is reported with its line\n"
                  "number and nothing is appended. Lines are at most 65536 bytes.\n"
+                 "The good records are then appended in transactions of 65536: a larger\n"
+                 "file is not all or nothing, and a run stopped while appending keeps the\n"
+                 "transactions it committed.\n"
                  "\n"
                  "options:\n");
     cli_help_options(out, &import_spec);
@@ -273,60 +275,6 @@ cmd_import_help(FILE *out)
             "With --json, prints {\"records\":N,\"appended\":N,\"duplicates\":N,\"skipped\":N}.\n"
             "\n");
     cli_help_globals(out);
-}
-
-/* Copy stdin to a new temporary file; *path_out is its path (to unlink). */
-static int
-spool_stdin(char *path_out, size_t maxlen)
-{
-    const char *dir = getenv("TMPDIR");
-    char buf[65536];
-    ssize_t n;
-    int fd;
-    int n2;
-
-    if (dir == NULL || dir[0] == '\0') {
-        dir = "/tmp";
-    }
-    n2 = snprintf(path_out, maxlen, "%s/avow-import-XXXXXX", dir);
-    if (n2 < 0 || (size_t)n2 >= maxlen) {
-        return cli_fail(CLI_EXIT_ENV, "temporary directory path too long ($TMPDIR)");
-    }
-    fd = mkstemp(path_out);
-    if (fd < 0) {
-        path_out[0] = '\0';
-        return cli_fail(CLI_EXIT_ENV, "cannot create a temporary file in %s: %s", dir,
-                        strerror(errno));
-    }
-    for (;;) {
-        n = read(STDIN_FILENO, buf, sizeof(buf));
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            close(fd);
-            return cli_fail(CLI_EXIT_ENV, "cannot read stdin: %s", strerror(errno));
-        }
-        if (n == 0) {
-            break;
-        }
-        for (ssize_t off = 0; off < n;) {
-            ssize_t w = write(fd, buf + off, (size_t)(n - off));
-            if (w < 0 && errno == EINTR) {
-                continue;
-            }
-            if (w < 0) {
-                int e = errno;
-                close(fd);
-                return cli_fail(CLI_EXIT_ENV, "cannot write %s: %s", path_out, strerror(e));
-            }
-            off += w;
-        }
-    }
-    if (close(fd) != 0) {
-        return cli_fail(CLI_EXIT_ENV, "cannot write %s: %s", path_out, strerror(errno));
-    }
-    return 0;
 }
 
 int
@@ -383,7 +331,7 @@ cmd_import(cli_ctx *ctx, int argc, char **argv)
         goto done;
     }
     if (strcmp(path, "-") == 0) {
-        if ((status = spool_stdin(spool, sizeof(spool))) != 0) {
+        if ((status = cli_spool_stdin(spool, sizeof(spool))) != 0) {
             goto done;
         }
     }
@@ -406,7 +354,8 @@ cmd_import(cli_ctx *ctx, int argc, char **argv)
                         "skipped", (json_int_t)res.bad);
         status = cli_print_json(doc);
     } else if (!ctx->quiet) {
-        fprintf(stderr, "avow: imported %" PRIu64 " events from %s", res.appended, prog.name);
+        fprintf(stderr, "avow: imported %" PRIu64 " event%s from %s", res.appended,
+                res.appended == 1 ? "" : "s", prog.name);
         if (res.duplicates > 0) {
             fprintf(stderr, ", %" PRIu64 " already present", res.duplicates);
         }

@@ -100,11 +100,13 @@ parse_query(avow_state_opts *opts, query_extra *extra, int argc, char **argv, co
             if ((status = parse_query_time(&opts->at, optarg, "--at", command)) != 0) {
                 return status;
             }
+            opts->given |= AVOW_GIVEN_AT; /* --at 9999 is the end of 9999, not now */
             break;
         case 'k':
             if ((status = parse_query_time(&opts->known_at, optarg, "--known-at", command)) != 0) {
                 return status;
             }
+            opts->given |= AVOW_GIVEN_KNOWN_AT;
             break;
         case 'A':
             opts->all_authors = 1;

@@ -186,6 +186,10 @@ parse_ssh_url(const char *url, char *host, size_t hostmax, char *port, size_t po
         }
         memcpy(port, colon + 1, plen);
         port[plen] = '\0';
+        long num = strtol(port, NULL, 10);
+        if (num < 1 || num > 65535) {
+            return -1; /* ssh would take 65536 as 0, or refuse it later */
+        }
     }
     if (strlen(slash) >= pathmax || host[0] == '-') {
         return -1;
@@ -317,7 +321,9 @@ cmd_sync(cli_ctx *ctx, int argc, char **argv)
             status = cli_usage_fail("sync", "'%s' is this ledger", remote);
             goto done;
         }
-        err = avow_ledger_open(&peer, remote, 0);
+        /* A pull only reads the peer: it may sit on a read-only file system. */
+        err =
+          avow_ledger_open(&peer, remote, opts.flags == AVOW_SYNC_PULL ? AVOW_OPEN_READONLY : 0);
         if (err < 0) {
             cli_fail_lib(err, NULL, "cannot open the ledger '%s'", remote);
             status = err == AVOW_ENOTFOUND ? CLI_EXIT_ENV : cli_exit_code(err);
@@ -528,7 +534,19 @@ cmd_bundle(cli_ctx *ctx, int argc, char **argv)
         }
     } else {
         avow_sync_stats st;
-        if ((err = avow_bundle_apply(&st, ledger, file)) < 0) {
+        char spool[CLI_PATH_MAX] = "";
+        /* '-' is standard input, spooled: a bundle is checked whole before use. */
+        if (strcmp(file, "-") == 0 && (status = cli_spool_stdin(spool, sizeof(spool))) != 0) {
+            if (spool[0] != '\0') {
+                (void)unlink(spool);
+            }
+            goto done;
+        }
+        err = avow_bundle_apply(&st, ledger, spool[0] != '\0' ? spool : file);
+        if (spool[0] != '\0') {
+            (void)unlink(spool);
+        }
+        if (err < 0) {
             status = cli_fail(sync_exit_code(err), "bundle rejected, nothing appended: %s",
                               avow_error_last());
             goto done;

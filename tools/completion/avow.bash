@@ -44,7 +44,7 @@ _avow() {
         return
         ;;
     --title | --source | --person | --quote | --reason | --contest | --author | --origin | \
-        --actor | --candidate | --trust | --witness | --after-seq | --keep)
+        --actor | --candidate | --trust | --witness | --quorum | --after-seq | --keep)
         return
         ;;
     esac
@@ -110,10 +110,10 @@ _avow() {
     state) opts="--at --known-at --attest --all-authors" ;;
     history) opts="--actor --candidate --all-authors" ;;
     explain) opts="--at --known-at --evidence --all-authors" ;;
-    verify) opts="--checkpoint --attestation --trust --witness" ;;
+    verify) opts="--checkpoint --attestation --trust --witness --quorum" ;;
     evidence)
         subs="verify write"
-        opts="--trust --out"
+        opts="--trust --out --witness --quorum"
         files=1
         ;;
     witness)
