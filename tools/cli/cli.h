@@ -88,7 +88,20 @@ typedef struct cli_getopt_state {
     const cli_spec *spec;
     struct option longopts[CLI_OPTS_MAX + 2];
     char optstring[2 * CLI_OPTS_MAX + 4];
+    int checked; /* argv was checked for inexact long options (opts.c invariant 4) */
 } cli_getopt_state;
+
+/* The nearest of a list of names to a mistyped word, for "did you mean". */
+typedef struct cli_suggest {
+    const char *word; /* the mistyped word (len bytes, no "--") */
+    size_t len;
+    const char *best; /* the nearest candidate offered so far, or NULL: none is close */
+    size_t score;
+} cli_suggest;
+
+void cli_suggest_init(cli_suggest *sg, const char *word, size_t len);
+/* Offer a candidate name (kept when it is the nearest so far and close enough). */
+void cli_suggest_offer(cli_suggest *sg, const char *cand);
 
 /* One command of the dispatch table. argv[0] is the command's name. */
 typedef struct cli_cmd {
