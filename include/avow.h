@@ -329,6 +329,31 @@ AVOW_EXTERN int avow_rule_check(const char *rule, size_t len);
 AVOW_EXTERN int avow_event_to_json(avow_buf *out, const avow_event *ev, uint64_t index,
                                    int with_raw);
 
+/**
+ * What an event must say to pass a filter (avow_event_match(); `avow log`'s
+ * filters). Every condition given must hold; NULL, 0 or an open bound means
+ * "any". Filters look at the event's own fields: a retraction has no actor or
+ * candidate, so an actor or candidate filter leaves retractions out.
+ */
+typedef struct avow_event_filter {
+    unsigned int version;
+    const char *actor;     /**< the event's actor is exactly this */
+    const char *candidate; /**< the event's candidate is exactly this */
+    uint8_t kind;          /**< the event is of this kind (avow_kind_parse()); 0: any */
+    int64_t since;         /**< effective_at >= since; AVOW_TIME_MIN: no bound */
+    int64_t until;         /**< effective_at <= until; AVOW_TIME_MAX: no bound */
+    const char *grep;      /**< this text occurs in source, person, quote or note
+                                (ASCII letters match either case); NULL or "": any */
+} avow_event_filter;
+#define AVOW_EVENT_FILTER_VERSION 1
+#define AVOW_EVENT_FILTER_INIT                                                                     \
+    {                                                                                              \
+        AVOW_EVENT_FILTER_VERSION, NULL, NULL, 0, AVOW_TIME_MIN, AVOW_TIME_MAX, NULL               \
+    }
+
+/** Whether ev passes filter f (NULL: every event passes). @return 1 or 0 */
+AVOW_EXTERN int avow_event_match(const avow_event *ev, const avow_event_filter *f);
+
 /** Lowercase hex of n bytes into out (2n+1 bytes). */
 AVOW_EXTERN void avow_hex(char *out, const unsigned char *bytes, size_t n);
 /** Parse exactly 2n hex characters. @return 0 or AVOW_EINVALID */
@@ -434,14 +459,16 @@ typedef struct avow_iter avow_iter;
 
 typedef struct avow_iter_opts {
     unsigned int version;
-    const char *contest;         /**< only this contest (and retractions of its events) */
-    const unsigned char *author; /**< only this author (32 bytes) */
-    uint64_t start;              /**< first log index */
+    const char *contest;             /**< only this contest (and retractions of its events) */
+    const unsigned char *author;     /**< only this author (32 bytes) */
+    uint64_t start;                  /**< first log index (with reverse: the last one returned) */
+    const avow_event_filter *filter; /**< only events it passes (version 2; NULL: all) */
+    int reverse;                     /**< 1: newest first (version 2) */
 } avow_iter_opts;
-#define AVOW_ITER_OPTS_VERSION 1
+#define AVOW_ITER_OPTS_VERSION 2
 #define AVOW_ITER_OPTS_INIT                                                                        \
     {                                                                                              \
-        AVOW_ITER_OPTS_VERSION, NULL, NULL, 0                                                      \
+        AVOW_ITER_OPTS_VERSION, NULL, NULL, 0, NULL, 0                                             \
     }
 
 AVOW_EXTERN int avow_iter_new(avow_iter **out, avow_ledger *ledger, const avow_iter_opts *opts);
@@ -960,6 +987,16 @@ AVOW_EXTERN int avow_trust_resolve(avow_ledger *ledger, const unsigned char key[
 /** Every author with events here or in the keyring, by key. cb returning < 0 stops. */
 AVOW_EXTERN int avow_trust_list(avow_ledger *ledger, avow_trust_cb cb, void *payload);
 
+/**
+ * The key named by text: 64 hex characters (that key, known here or not), a
+ * unique prefix of 8 or more hex characters of a key this ledger knows (it has
+ * events here or is in the keyring), or the whole keyring name of one.
+ * @return 0, AVOW_ENOTFOUND (no known key matches), AVOW_EINVALID (several
+ *         match: avow_error_last() lists them)
+ */
+AVOW_EXTERN int avow_keyref_resolve(avow_ledger *ledger, unsigned char key[AVOW_PUBKEY_BYTES],
+                                    const char *text);
+
 /** A snapshot of the trust settings for per-event questions (log). */
 typedef struct avow_trust avow_trust;
 AVOW_EXTERN int avow_trust_open(avow_trust **out, avow_ledger *ledger);
@@ -1067,11 +1104,12 @@ typedef struct avow_export_opts {
     uint64_t start;               /**< first log index, e.g. a checkpoint's tree size */
     avow_progress_cb on_progress; /**< events done out of the ledger's count (may be NULL) */
     void *payload;                /**< for on_progress */
+    unsigned int flags;           /**< AVOW_EXPORT_CSV (version 2) */
 } avow_export_opts;
-#define AVOW_EXPORT_OPTS_VERSION 1
+#define AVOW_EXPORT_OPTS_VERSION 2
 #define AVOW_EXPORT_OPTS_INIT                                                                      \
     {                                                                                              \
-        AVOW_EXPORT_OPTS_VERSION, NULL, 0, NULL, NULL                                              \
+        AVOW_EXPORT_OPTS_VERSION, NULL, 0, NULL, NULL, 0                                           \
     }
 
 /**
@@ -1096,6 +1134,27 @@ AVOW_EXTERN int avow_export(avow_ledger *ledger, uint64_t *count, avow_write_cb 
  *         signature fails, or a member disagrees with it)
  */
 AVOW_EXTERN int avow_event_from_json(avow_buf *raw_out, const char *text, size_t len);
+
+/**
+ * The columns of events as CSV (`log --csv`, `export --csv`): every key
+ * avow_event_to_json() can write, in its order, NULL-terminated; static.
+ */
+AVOW_EXTERN const char *const *avow_event_csv_columns(void);
+
+/** A CSV header row (RFC 4180, CRLF) of columns (NULL-terminated), appended to out. */
+AVOW_EXTERN int avow_csv_header(avow_buf *out, const char *const *columns);
+
+/**
+ * One CSV row of a JSON object (as avow_event_to_json() renders it, maybe with
+ * keys added): the value of each column in turn, as the JSON has it (string
+ * as is, number in decimal, true/false, absent or null empty, array or object
+ * as compact JSON), quoted as RFC 4180 asks, CRLF at the end; keys that are
+ * not columns are left out. @return 0, AVOW_EFORMAT (not an object), AVOW_ENOMEM
+ */
+AVOW_EXTERN int avow_csv_row(avow_buf *out, const void *json, size_t len,
+                             const char *const *columns);
+
+#define AVOW_EXPORT_CSV 0x1u /**< avow_export_opts.flags: CSV rows under a header row */
 
 /** An unsigned declaration record (import --sign) parsed into a draft. */
 typedef struct avow_record avow_record;

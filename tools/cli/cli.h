@@ -173,6 +173,12 @@ int cli_check_id_text(const char *text);
  * printing "bad public key" with the help of command. */
 int cli_parse_pubkey(unsigned char pk[AVOW_PUBKEY_BYTES], const char *text, const char *command);
 
+/* Resolve a key given on the command line against the ledger: 64 hex, a unique
+ * prefix of 8 or more, or a keyring name (avow_keyref_resolve()). 0, or exit 2
+ * (no such key; ambiguous, listing the candidates) or 3, after printing. */
+int cli_resolve_key(avow_ledger *ledger, unsigned char pk[AVOW_PUBKEY_BYTES], const char *text,
+                    const char *command);
+
 /* Open the ledger of ctx (read-only or not). Exit code or 0. */
 int cli_open_ledger(avow_ledger **out, const cli_ctx *ctx, unsigned int flags);
 

@@ -149,6 +149,8 @@ static const cli_opt export_opts[] = {
       "import into a ledger lacking the other events" },
     { "since", 's', 0, "CHECKPOINT", "only the events after the checkpoint's tree size\n",
       "from the first event" },
+    { "csv", 'x', 0, NULL, "CSV (RFC 4180): a header row of the JSON keys, one row an event",
+      NULL },
     { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_opt import_opts[] = {
@@ -169,7 +171,7 @@ const cli_spec *const cli_import_specs[] = { &import_spec, NULL };
 void
 cmd_export_help(FILE *out)
 {
-    fprintf(out, "usage: avow export [--contest C] [--since CHECKPOINT]\n"
+    fprintf(out, "usage: avow export [--contest C] [--since CHECKPOINT] [--csv]\n"
                  "\n"
                  "Write the ledger's signed events on stdout as JSON Lines, in log order:\n"
                  "one object per event with the decoded fields and \"raw\", the signed\n"
@@ -202,6 +204,9 @@ cmd_export(cli_ctx *ctx, int argc, char **argv)
             break;
         case 's':
             since = optarg;
+            break;
+        case 'x':
+            opts.flags |= AVOW_EXPORT_CSV;
             break;
         case CLI_OPT_HELP:
             cmd_export_help(stdout);

@@ -184,6 +184,25 @@ cli_resolve_event(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES], co
 }
 
 int
+cli_resolve_key(avow_ledger *ledger, unsigned char pk[AVOW_PUBKEY_BYTES], const char *text,
+                const char *command)
+{
+    int err = avow_keyref_resolve(ledger, pk, text);
+
+    if (err == AVOW_ENOTFOUND) {
+        return cli_fail(CLI_EXIT_USAGE, "%s (see 'avow trust list')", avow_error_last());
+    }
+    if (err == AVOW_EINVALID) {
+        return cli_fail(CLI_EXIT_USAGE, "%s (give more characters; see 'avow %s --help')",
+                        avow_error_last(), command);
+    }
+    if (err < 0) {
+        return cli_fail_lib(err, NULL, "cannot read the keyring");
+    }
+    return 0;
+}
+
+int
 cli_parse_pubkey(unsigned char pk[AVOW_PUBKEY_BYTES], const char *text, const char *command)
 {
     if (strlen(text) != AVOW_HEX_ID_LEN || avow_unhex(pk, AVOW_PUBKEY_BYTES, text) < 0) {

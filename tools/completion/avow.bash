@@ -39,12 +39,17 @@ _avow() {
         COMPREPLY=($(compgen -W "unanimity majority 2/3 1/2" -- "$cur"))
         return
         ;;
-    --at | --known-at | --from | --to)
+    --kind)
+        COMPREPLY=($(compgen -W "contest member-join member-leave candidate-enter candidate-withdraw
+            stance retract decision" -- "$cur"))
+        return
+        ;;
+    --at | --known-at | --from | --to | --until)
         COMPREPLY=($(compgen -W "now $(date -u +%Y-%m-%d 2>/dev/null)" -- "$cur"))
         return
         ;;
     --title | --source | --person | --quote | --reason | --contest | --author | --origin | \
-        --actor | --candidate | --trust | --witness | --after-seq | --keep)
+        --actor | --candidate | --grep | --max-count | --trust | --witness | --after-seq | --keep)
         return
         ;;
     esac
@@ -104,7 +109,7 @@ _avow() {
         ;;
     retract) opts="--reason" ;;
     decide) opts="--at --source" ;;
-    log) opts="--contest --author" ;;
+    log) opts="--contest --author --actor --candidate --kind --since --until --grep -n --max-count --reverse --csv" ;;
     show) opts="" ;;
     state) opts="--at --known-at --attest --all-authors" ;;
     history) opts="--actor --candidate --all-authors" ;;
@@ -125,7 +130,7 @@ _avow() {
         opts="--checkpoint --consistency --trust"
         files=1
         ;;
-    export) opts="--contest --since" ;;
+    export) opts="--contest --since --csv" ;;
     import)
         opts="--sign --csv --skip-bad"
         files=1
