@@ -454,6 +454,14 @@ AVOW_EXTERN int avow_ledger_head(avow_ledger *ledger, uint64_t *seq,
 /** Whether a contest is defined (1), not (0), or an error (< 0). */
 AVOW_EXTERN int avow_ledger_has_contest(avow_ledger *ledger, const char *contest);
 
+/**
+ * Whether the event target is retracted by its author in this ledger.
+ * @param[out] rid the (earliest recorded) retraction's id (may be NULL)
+ * @return 1 (retracted), 0 (not), AVOW_ENOTFOUND (no such event), AVOW_EIO
+ */
+AVOW_EXTERN int avow_retractions_find(avow_ledger *ledger, unsigned char rid[AVOW_EVENT_ID_BYTES],
+                                      const unsigned char target[AVOW_EVENT_ID_BYTES]);
+
 /** Log iterator: events in log order, optionally filtered. */
 typedef struct avow_iter avow_iter;
 

@@ -328,4 +328,25 @@ int cli_audit_trusted_key(unsigned char pk[AVOW_PUBKEY_BYTES], const cli_ctx *ct
 int cli_evidence_write(const cli_ctx *ctx, avow_ledger *ledger, const unsigned char *ids, size_t n,
                        const char *path);
 
+/* guard.c: refusals and warnings of an append-only log. */
+/* "avow: warning: ..." on stderr, unless -q. */
+void cli_warn(const cli_ctx *ctx, const char *fmt, ...) CLI_PRINTF(2, 3);
+/* Refuse (exit 2, printed) retracting a retraction or an event already
+ * retracted; text names the event in the message. 0 or the exit code. */
+int cli_guard_retract(avow_ledger *ledger, const unsigned char target[AVOW_EVENT_ID_BYTES],
+                      const char *text);
+/* Refuse (exit 2, printed, with the nearest name) a candidate the contest does
+ * not have, unless force. 0 or the exit code. */
+int cli_guard_candidate(avow_ledger *ledger, const char *contest, const char *candidate, int force);
+/* Warn when the stance's actor is not a member at its time. */
+void cli_guard_stance(const cli_ctx *ctx, avow_ledger *ledger, const avow_draft *d);
+/* Warn when the decided candidate does not meet the rule at the decision's time. */
+void cli_guard_decide(const cli_ctx *ctx, avow_ledger *ledger, const avow_draft *d);
+/* Events of this ledger that do not count (untrusted, revoked, forked) and their authors. */
+int cli_untrusted_count(avow_ledger *ledger, uint64_t *events, uint64_t *authors);
+/* Warn when events of untrusted authors are not counted, naming trust add. */
+void cli_guard_untrusted(const cli_ctx *ctx, avow_ledger *ledger);
+/* Warn when --known-at is earlier than the contest's definition (an empty answer). */
+void cli_guard_known_at(const cli_ctx *ctx, const avow_state *st);
+
 #endif /* AVOW_CLI_H */

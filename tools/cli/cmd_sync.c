@@ -333,6 +333,7 @@ cmd_sync(cli_ctx *ctx, int argc, char **argv)
     }
     if (status == 0) {
         status = print_stats(ctx, "synced with", &st);
+        cli_guard_untrusted(ctx, ledger);
     }
 done:
     avow_ledger_free(peer);
@@ -534,6 +535,7 @@ cmd_bundle(cli_ctx *ctx, int argc, char **argv)
         }
         (void)snprintf(st.peer_origin, sizeof(st.peer_origin), "%s", file);
         status = print_stats(ctx, "applied", &st);
+        cli_guard_untrusted(ctx, ledger);
     }
 done:
     avow_ledger_free(ledger);

@@ -22,7 +22,8 @@ typedef struct wopts {
     const char *at, *source, *title, *rule, *person, *quote, *reason;
     int64_t effective_at;
     uint8_t precision;
-    int help; /* --help was printed: exit 0 */
+    int help;  /* --help was printed: exit 0 */
+    int force; /* declare --force: a candidate the contest does not have */
 } wopts;
 
 /* Option ids (what cli_getopt returns). */
@@ -33,7 +34,8 @@ enum {
     W_RULE = 'r',
     W_PERSON = 'p',
     W_QUOTE = 'Q',
-    W_REASON = 'R'
+    W_REASON = 'R',
+    W_FORCE = 'F'
 };
 
 #define AT_START_HELP                                                                              \
@@ -64,6 +66,7 @@ static const cli_opt declare_opts[] = {
     { "source", W_SOURCE, 0, "URL", "where it is documented (required)", NULL },
     { "person", W_PERSON, 0, "NAME", "who spoke for ACTOR", "none" },
     { "quote", W_QUOTE, 0, "TEXT", "the words", "none" },
+    { "force", W_FORCE, 0, NULL, "record it even if the contest has no such candidate", NULL },
     { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_opt retract_opts[] = {
@@ -125,6 +128,9 @@ parse_wopts(wopts *o, int argc, char **argv, const cli_spec *spec, void (*help)(
         case W_REASON:
             o->reason = optarg;
             break;
+        case W_FORCE:
+            o->force = 1;
+            break;
         case CLI_OPT_HELP:
             help(stdout);
             o->help = 1;
@@ -184,8 +190,8 @@ print_id(const unsigned char id[AVOW_EVENT_ID_BYTES])
  * NULL for a contest definition or a retraction.
  */
 static int
-append_drafts(const cli_ctx *ctx, const avow_draft *drafts, size_t n, const char *contest,
-              const char *command)
+append_drafts_guarded(const cli_ctx *ctx, const avow_draft *drafts, size_t n, const char *contest,
+                      const char *command, int force)
 {
     avow_ledger *ledger = NULL;
     avow_key *key = NULL;
@@ -199,6 +205,12 @@ append_drafts(const cli_ctx *ctx, const avow_draft *drafts, size_t n, const char
     }
     if (contest != NULL && (status = check_contest(ledger, contest)) != 0) {
         goto done;
+    }
+    /* Guard rails (guard.c): refusals before the key is loaded, then warnings. */
+    if (n == 1 && drafts[0].kind == AVOW_KIND_STANCE) {
+        if ((status = cli_guard_candidate(ledger, contest, drafts[0].candidate, force)) != 0) {
+            goto done;
+        }
     }
     if ((status = cli_load_key(&key, ctx)) != 0) {
         goto done;
@@ -230,12 +242,25 @@ append_drafts(const cli_ctx *ctx, const avow_draft *drafts, size_t n, const char
     for (size_t i = 0; i < n; i++) {
         print_id(ids + i * AVOW_EVENT_ID_BYTES);
     }
+    /* Warnings once recorded (guard.c): the event is kept, the user told. */
+    if (n == 1 && drafts[0].kind == AVOW_KIND_STANCE) {
+        cli_guard_stance(ctx, ledger, &drafts[0]);
+    } else if (n == 1 && drafts[0].kind == AVOW_KIND_DECISION) {
+        cli_guard_decide(ctx, ledger, &drafts[0]);
+    }
 
 done:
     free(ids);
     avow_key_free(key);
     avow_ledger_free(ledger);
     return status;
+}
+
+static int
+append_drafts(const cli_ctx *ctx, const avow_draft *drafts, size_t n, const char *contest,
+              const char *command)
+{
+    return append_drafts_guarded(ctx, drafts, n, contest, command, 0);
 }
 
 void
@@ -421,10 +446,12 @@ void
 cmd_declare_help(FILE *out)
 {
     fprintf(out, "usage: avow declare CONTEST ACTOR STANCE CANDIDATE --at TIME --source URL\n"
-                 "                    [--person NAME] [--quote TEXT]\n"
+                 "                    [--person NAME] [--quote TEXT] [--force]\n"
                  "\n"
                  "Record that ACTOR declared STANCE (supports | opposes | undecided) about\n"
-                 "CANDIDATE in CONTEST. Prints the event id.\n"
+                 "CANDIDATE in CONTEST. Prints the event id. A CANDIDATE the contest does\n"
+                 "not have is refused (exit 2, naming the nearest) unless --force; an ACTOR\n"
+                 "that is not a member at --at is recorded with a warning.\n"
                  "\n"
                  "options:\n");
     cli_help_options(out, &declare_spec);
@@ -465,7 +492,7 @@ cmd_declare(cli_ctx *ctx, int argc, char **argv)
     d.source = o.source;
     d.person = o.person;
     d.quote = o.quote;
-    return append_drafts(ctx, &d, 1, d.contest, "declare");
+    return append_drafts_guarded(ctx, &d, 1, d.contest, "declare", o.force);
 }
 
 void
@@ -509,7 +536,8 @@ cmd_retract(cli_ctx *ctx, int argc, char **argv)
     }
     /* The id is resolved on a read-only handle, then the append reopens. */
     if ((status = cli_open_ledger(&ledger, ctx, AVOW_OPEN_READONLY)) != 0 ||
-        (status = cli_resolve_event(ledger, target, argv[optind])) != 0) {
+        (status = cli_resolve_event(ledger, target, argv[optind])) != 0 ||
+        (status = cli_guard_retract(ledger, target, argv[optind])) != 0) {
         goto done;
     }
     avow_ledger_free(ledger);

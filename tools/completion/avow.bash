@@ -101,7 +101,7 @@ _avow() {
         opts="--at --source"
         ;;
     declare)
-        opts="--at --source --person --quote"
+        opts="--at --source --person --quote --force"
         if ((pos == 2)); then
             COMPREPLY=($(compgen -W "supports opposes undecided" -- "$cur"))
             return
