@@ -1190,6 +1190,10 @@ AVOW_EXTERN void avow_record_free(avow_record *rec);
 #define AVOW_IMPORT_SIGN     0x1u /**< unsigned records, signed with opts->key */
 #define AVOW_IMPORT_CSV      0x2u /**< CSV with a header row (with AVOW_IMPORT_SIGN) */
 #define AVOW_IMPORT_SKIP_BAD 0x4u /**< append the good lines, report the bad ones */
+/** with AVOW_IMPORT_SIGN: append a record even when the key already recorded the same one
+ * here (same kind, effective_at and body; for a retraction kind and body) */
+#define AVOW_IMPORT_ALLOW_DUPLICATES 0x8u
+#define AVOW_IMPORT_DRY_RUN          0x10u /**< check every line, write nothing */
 
 /** A refused line: its number (1-based; a CSV record: its first line), the AVOW_E* code, why. */
 typedef void (*avow_bad_line_cb)(uint64_t line, int code, const char *what, void *payload);
@@ -1212,7 +1216,8 @@ typedef struct avow_import_opts {
 typedef struct avow_import_result {
     uint64_t records;    /**< lines or CSV records read (blank lines and the header excluded) */
     uint64_t appended;   /**< new events stored */
-    uint64_t duplicates; /**< signed events already present: skipped */
+    uint64_t duplicates; /**< already present (signed events: the same id; unsigned
+                              records: the same record by the same key): skipped */
     uint64_t bad;        /**< lines refused (skipped with AVOW_IMPORT_SKIP_BAD) */
     uint64_t first_bad;  /**< line number of the first refused line, 0 when none */
 } avow_import_result;

@@ -132,7 +132,7 @@ _avow() {
         ;;
     export) opts="--contest --since --csv" ;;
     import)
-        opts="--sign --csv --skip-bad"
+        opts="--sign --csv --skip-bad --allow-duplicates --dry-run"
         files=1
         ;;
     trust)
