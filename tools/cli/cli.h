@@ -349,4 +349,11 @@ void cli_guard_untrusted(const cli_ctx *ctx, avow_ledger *ledger);
 /* Warn when --known-at is earlier than the contest's definition (an empty answer). */
 void cli_guard_known_at(const cli_ctx *ctx, const avow_state *st);
 
+/* keyhead.c: the copied-ledger guard. Refuse (exit 2, printed) to sign with key
+ * in a ledger whose head of the key is not the last event the key signed
+ * (KEY.head). 0 or the exit code. */
+int cli_keyhead_check(const cli_ctx *ctx, avow_ledger *ledger, const avow_key *key);
+/* Remember the ledger's head of key in KEY.head (after an append). */
+void cli_keyhead_update(const cli_ctx *ctx, avow_ledger *ledger, const avow_key *key);
+
 #endif /* AVOW_CLI_H */

@@ -399,7 +399,8 @@ cmd_import(cli_ctx *ctx, int argc, char **argv)
     if ((status = cli_open_ledger(&ledger, ctx, 0)) != 0) {
         goto done;
     }
-    if ((opts.flags & AVOW_IMPORT_SIGN) && (status = cli_load_key(&key, ctx)) != 0) {
+    if ((opts.flags & AVOW_IMPORT_SIGN) && ((status = cli_load_key(&key, ctx)) != 0 ||
+                                            (status = cli_keyhead_check(ctx, ledger, key)) != 0)) {
         goto done;
     }
     if (strcmp(path, "-") == 0) {
@@ -416,6 +417,9 @@ cmd_import(cli_ctx *ctx, int argc, char **argv)
     opts.payload = &prog;
     r = avow_import(ledger, &res, spool[0] != '\0' ? spool : path, &opts);
     progress_clear(&prog);
+    if (key != NULL && !(opts.flags & AVOW_IMPORT_DRY_RUN)) {
+        cli_keyhead_update(ctx, ledger, key); /* also after a failed batch: what was appended */
+    }
     if (r < 0) {
         status = cli_fail_lib(r, NULL, "cannot import %s", prog.name);
         goto done;

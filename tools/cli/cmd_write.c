@@ -212,7 +212,8 @@ append_drafts_guarded(const cli_ctx *ctx, const avow_draft *drafts, size_t n, co
             goto done;
         }
     }
-    if ((status = cli_load_key(&key, ctx)) != 0) {
+    if ((status = cli_load_key(&key, ctx)) != 0 ||
+        (status = cli_keyhead_check(ctx, ledger, key)) != 0) {
         goto done;
     }
     if ((ids = calloc(n, AVOW_EVENT_ID_BYTES)) == NULL) {
@@ -239,6 +240,7 @@ append_drafts_guarded(const cli_ctx *ctx, const avow_draft *drafts, size_t n, co
         }
         goto done;
     }
+    cli_keyhead_update(ctx, ledger, key);
     for (size_t i = 0; i < n; i++) {
         print_id(ids + i * AVOW_EVENT_ID_BYTES);
     }
