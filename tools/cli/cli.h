@@ -303,6 +303,13 @@ void cmd_bundle_help(FILE *out);
 int cmd_trust(cli_ctx *ctx, int argc, char **argv);
 void cmd_trust_help(FILE *out);
 
+/* cmd_status.c */
+int cmd_status(cli_ctx *ctx, int argc, char **argv);
+void cmd_status_help(FILE *out);
+extern const cli_spec *const cli_status_specs[];
+/* `avow contest list` (argv[0] is "list"). */
+int cli_contest_list(cli_ctx *ctx, int argc, char **argv);
+
 /* cmd_info.c */
 int cmd_info(cli_ctx *ctx, int argc, char **argv);
 void cmd_info_help(FILE *out);

@@ -269,8 +269,12 @@ void
 cmd_contest_help(FILE *out)
 {
     fprintf(out, "usage: avow contest new ID --title TEXT --rule RULE [--at TIME] [--source URL]\n"
+                 "       avow contest list [--json]\n"
                  "\n"
-                 "Define a contest: a decision its members take by RULE. Prints the event id.\n"
+                 "new: define a contest: a decision its members take by RULE. Prints the\n"
+                 "event id.\n"
+                 "list: every contest defined in the ledger: ID, TIME, event, rule, title\n"
+                 "(--json: JSON Lines with contest, title, rule, effective_at, id, index).\n"
                  "\n"
                  "options:\n");
     cli_help_options(out, &contest_spec);
@@ -292,8 +296,11 @@ cmd_contest(cli_ctx *ctx, int argc, char **argv)
         cmd_contest_help(stdout);
         return CLI_EXIT_OK;
     }
+    if (strcmp(argv[1], "list") == 0) {
+        return cli_contest_list(ctx, argc - 1, argv + 1);
+    }
     if (strcmp(argv[1], "new") != 0) {
-        return cli_usage_fail("contest", "unknown subcommand '%s' (new)", argv[1]);
+        return cli_usage_fail("contest", "unknown subcommand '%s' (new, list)", argv[1]);
     }
     argc--;
     argv++;

@@ -41,6 +41,8 @@ static const cli_cmd commands[] = {
       cli_verify_specs },
     { "info", cmd_info, cmd_info_help, "the ledger's origin, size, root and owner",
       cli_info_specs },
+    { "status", cmd_status, cmd_status_help, "contests, authors, what is not counted, checkpoint",
+      cli_status_specs },
     /* projections: cmd_state.c */
     { "state", cmd_state, cmd_state_help, "who supports whom at a point in time", cli_state_specs },
     { "history", cmd_history, cmd_history_help, "every change of a contest, in time order",

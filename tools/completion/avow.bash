@@ -16,7 +16,7 @@ _avow() {
     fi
 
     local commands="init key contest member candidate declare retract decide log show
-        state history explain verify info evidence witness checkpoint prove export import
+        state history explain verify info status evidence witness checkpoint prove export import
         trust sync serve heads bundle chart demo help"
     local globals="-L --ledger -k --key --json -q --quiet -h --help"
 
@@ -89,8 +89,8 @@ _avow() {
         [[ $sub == rotate ]] && opts="--passphrase" && files=1
         ;;
     contest)
-        subs="new"
-        opts="--title --rule --at --source"
+        subs="new list"
+        [[ $sub == list ]] || opts="--title --rule --at --source"
         ;;
     member)
         subs="add remove"
