@@ -364,6 +364,31 @@ typedef struct avow_event_json_opts {
 AVOW_EXTERN int avow_event_json(avow_buf *out, const avow_event *ev, uint64_t index,
                                 const avow_event_json_opts *opts);
 
+/**
+ * What an event must say to pass a filter (avow_event_match(); `avow log`'s
+ * filters). Every condition given must hold; NULL, 0 or an open bound means
+ * "any". Filters look at the event's own fields: a retraction has no actor or
+ * candidate, so an actor or candidate filter leaves retractions out.
+ */
+typedef struct avow_event_filter {
+    unsigned int version;
+    const char *actor;     /**< the event's actor is exactly this */
+    const char *candidate; /**< the event's candidate is exactly this */
+    uint8_t kind;          /**< the event is of this kind (avow_kind_parse()); 0: any */
+    int64_t since;         /**< effective_at >= since; AVOW_TIME_MIN: no bound */
+    int64_t until;         /**< effective_at <= until; AVOW_TIME_MAX: no bound */
+    const char *grep;      /**< this text occurs in source, person, quote or note
+                                (ASCII letters match either case); NULL or "": any */
+} avow_event_filter;
+#define AVOW_EVENT_FILTER_VERSION 1
+#define AVOW_EVENT_FILTER_INIT                                                                     \
+    {                                                                                              \
+        AVOW_EVENT_FILTER_VERSION, NULL, NULL, 0, AVOW_TIME_MIN, AVOW_TIME_MAX, NULL               \
+    }
+
+/** Whether ev passes filter f (NULL: every event passes). @return 1 or 0 */
+AVOW_EXTERN int avow_event_match(const avow_event *ev, const avow_event_filter *f);
+
 /** Lowercase hex of n bytes into out (2n+1 bytes). */
 AVOW_EXTERN void avow_hex(char *out, const unsigned char *bytes, size_t n);
 /** Parse exactly 2n hex characters. @return 0 or AVOW_EINVALID */
@@ -464,19 +489,29 @@ AVOW_EXTERN int avow_ledger_head(uint64_t *seq, unsigned char hash[AVOW_HASH_BYT
 /** Whether a contest is defined (1), not (0), or an error (< 0). */
 AVOW_EXTERN int avow_ledger_has_contest(avow_ledger *ledger, const char *contest);
 
+/**
+ * Whether the event target is retracted by its author in this ledger.
+ * @param[out] rid the (earliest recorded) retraction's id (may be NULL)
+ * @return 1 (retracted), 0 (not), AVOW_ENOTFOUND (no such event), AVOW_EIO
+ */
+AVOW_EXTERN int avow_retractions_find(unsigned char rid[AVOW_EVENT_ID_BYTES], avow_ledger *ledger,
+                                      const unsigned char target[AVOW_EVENT_ID_BYTES]);
+
 /** Log iterator: events in log order, optionally filtered. */
 typedef struct avow_iter avow_iter;
 
 typedef struct avow_iter_opts {
     unsigned int version;
-    const char *contest;         /**< only this contest (and retractions of its events) */
-    const unsigned char *author; /**< only this author (32 bytes) */
-    uint64_t start;              /**< first log index */
+    const char *contest;             /**< only this contest (and retractions of its events) */
+    const unsigned char *author;     /**< only this author (32 bytes) */
+    uint64_t start;                  /**< first log index (with reverse: the last one returned) */
+    const avow_event_filter *filter; /**< only events it passes (version 2; NULL: all) */
+    int reverse;                     /**< 1: newest first (version 2) */
 } avow_iter_opts;
-#define AVOW_ITER_OPTS_VERSION 1
+#define AVOW_ITER_OPTS_VERSION 2
 #define AVOW_ITER_OPTS_INIT                                                                        \
     {                                                                                              \
-        AVOW_ITER_OPTS_VERSION, NULL, NULL, 0                                                      \
+        AVOW_ITER_OPTS_VERSION, NULL, NULL, 0, NULL, 0                                             \
     }
 
 AVOW_EXTERN int avow_iter_new(avow_iter **out, avow_ledger *ledger, const avow_iter_opts *opts);
@@ -1074,6 +1109,16 @@ AVOW_EXTERN int avow_trust_resolve(avow_ledger *ledger, const unsigned char key[
 /** Every author with events here or in the keyring, by key. cb returning < 0 stops. */
 AVOW_EXTERN int avow_trust_list(avow_ledger *ledger, avow_trust_cb cb, void *payload);
 
+/**
+ * The key named by text: 64 hex characters (that key, known here or not), a
+ * unique prefix of 8 or more hex characters of a key this ledger knows (it has
+ * events here or is in the keyring), or the whole keyring name of one.
+ * @return 0, AVOW_ENOTFOUND (no known key matches), AVOW_EINVALID (several
+ *         match: avow_error_last() lists them)
+ */
+AVOW_EXTERN int avow_keyref_resolve(unsigned char key[AVOW_PUBKEY_BYTES], avow_ledger *ledger,
+                                    const char *text);
+
 /** A snapshot of the trust settings for per-event questions (log). */
 typedef struct avow_trust avow_trust;
 AVOW_EXTERN int avow_trust_open(avow_trust **out, avow_ledger *ledger);
@@ -1181,11 +1226,12 @@ typedef struct avow_export_opts {
     uint64_t start;               /**< first log index, e.g. a checkpoint's tree size */
     avow_progress_cb on_progress; /**< events done out of the ledger's count (may be NULL) */
     void *payload;                /**< for on_progress */
+    unsigned int flags;           /**< AVOW_EXPORT_CSV (version 2) */
 } avow_export_opts;
-#define AVOW_EXPORT_OPTS_VERSION 1
+#define AVOW_EXPORT_OPTS_VERSION 2
 #define AVOW_EXPORT_OPTS_INIT                                                                      \
     {                                                                                              \
-        AVOW_EXPORT_OPTS_VERSION, NULL, 0, NULL, NULL                                              \
+        AVOW_EXPORT_OPTS_VERSION, NULL, 0, NULL, NULL, 0                                           \
     }
 
 /**
@@ -1210,6 +1256,27 @@ AVOW_EXTERN int avow_export(uint64_t *count, avow_ledger *ledger, avow_write_cb 
  *         signature fails, or a member disagrees with it)
  */
 AVOW_EXTERN int avow_event_from_json(avow_buf *raw_out, const char *text, size_t len);
+
+/**
+ * The columns of events as CSV (`log --csv`, `export --csv`): every key
+ * avow_event_to_json() can write, in its order, NULL-terminated; static.
+ */
+AVOW_EXTERN const char *const *avow_event_csv_columns(void);
+
+/** A CSV header row (RFC 4180, CRLF) of columns (NULL-terminated), appended to out. */
+AVOW_EXTERN int avow_csv_header(avow_buf *out, const char *const *columns);
+
+/**
+ * One CSV row of a JSON object (as avow_event_to_json() renders it, maybe with
+ * keys added): the value of each column in turn, as the JSON has it (string
+ * as is, number in decimal, true/false, absent or null empty, array or object
+ * as compact JSON), quoted as RFC 4180 asks, CRLF at the end; keys that are
+ * not columns are left out. @return 0, AVOW_EFORMAT (not an object), AVOW_ENOMEM
+ */
+AVOW_EXTERN int avow_csv_row(avow_buf *out, const void *json, size_t len,
+                             const char *const *columns);
+
+#define AVOW_EXPORT_CSV 0x1u /**< avow_export_opts.flags: CSV rows under a header row */
 
 /** An unsigned declaration record (import --sign) parsed into a draft. */
 typedef struct avow_record avow_record;
@@ -1237,6 +1304,10 @@ AVOW_EXTERN void avow_record_free(avow_record *rec);
 #define AVOW_IMPORT_SIGN     0x1u /**< unsigned records, signed with opts->key */
 #define AVOW_IMPORT_CSV      0x2u /**< CSV with a header row (with AVOW_IMPORT_SIGN) */
 #define AVOW_IMPORT_SKIP_BAD 0x4u /**< append the good lines, report the bad ones */
+/** with AVOW_IMPORT_SIGN: append a record even when the key already recorded the same one
+ * here (same kind, effective_at and body; for a retraction kind and body) */
+#define AVOW_IMPORT_ALLOW_DUPLICATES 0x8u
+#define AVOW_IMPORT_DRY_RUN          0x10u /**< check every line, write nothing */
 
 /** A refused line: its number (1-based; a CSV record: its first line), the AVOW_E* code, why.
  * A negative return stops the import, which returns that value. */
@@ -1260,7 +1331,8 @@ typedef struct avow_import_opts {
 typedef struct avow_import_result {
     uint64_t records;    /**< lines or CSV records read (blank lines and the header excluded) */
     uint64_t appended;   /**< new events stored */
-    uint64_t duplicates; /**< signed events already present: skipped */
+    uint64_t duplicates; /**< already present (signed events: the same id; unsigned
+                              records: the same record by the same key): skipped */
     uint64_t bad;        /**< lines refused (skipped with AVOW_IMPORT_SKIP_BAD) */
     uint64_t first_bad;  /**< line number of the first refused line, 0 when none */
 } avow_import_result;

@@ -9,6 +9,8 @@
  *     the size of the ledger.
  *  2. Each line carries its index and the event's raw bytes, so an import
  *     appends exactly what was exported.
+ *  3. With AVOW_EXPORT_CSV, a header row and one row per event of the same
+ *     JSON object (src/io/csvout.c), raw included.
  */
 #include "util/common.h"
 
@@ -24,6 +26,8 @@ avow_export(uint64_t *count, avow_ledger *ledger, avow_write_cb write, void *wri
     uint64_t index = 0;
     uint64_t total = 0;
     uint64_t n = 0;
+    avow_buf row = AVOW_BUF_INIT;
+    int csv = 0;
     int error;
 
     if (ledger == NULL || write == NULL) {
@@ -32,6 +36,11 @@ avow_export(uint64_t *count, avow_ledger *ledger, avow_write_cb write, void *wri
     if (opts != NULL) {
         io.contest = opts->contest;
         io.start = opts->start;
+        csv = opts->version >= 2 && (opts->flags & AVOW_EXPORT_CSV) != 0;
+    }
+    if (csv && ((error = avow_csv_header(&row, avow_event_csv_columns())) < 0 ||
+                (error = write(row.ptr, row.len, write_payload)) < 0)) {
+        goto done;
     }
     if ((error = avow_ledger_count(&total, ledger)) < 0 ||
         (error = avow_iter_new(&it, ledger, &io)) < 0) {
@@ -39,9 +48,17 @@ avow_export(uint64_t *count, avow_ledger *ledger, avow_write_cb write, void *wri
     }
     while ((error = avow_iter_next(&ev, &index, it)) == 1) {
         buf_clear(&buf);
-        if ((error = avow_event_to_json(&buf, &ev, index, 1)) < 0 ||
-            (error = buf_put(&buf, "\n", 1)) < 0 ||
-            (error = write(buf.ptr, buf.len, write_payload)) < 0) {
+        buf_clear(&row);
+        if ((error = avow_event_to_json(&buf, &ev, index, 1)) < 0) {
+            goto done;
+        }
+        if (csv) {
+            error = avow_csv_row(&row, buf.ptr, buf.len, avow_event_csv_columns());
+        } else {
+            error = buf_put(&buf, "\n", 1);
+        }
+        if (error < 0 ||
+            (error = write(csv ? row.ptr : buf.ptr, csv ? row.len : buf.len, write_payload)) < 0) {
             goto done;
         }
         n++;
@@ -58,6 +75,7 @@ done:
         *count = n;
     }
     avow_buf_dispose(&buf);
+    avow_buf_dispose(&row);
     avow_iter_free(it);
     return error;
 }

@@ -9,8 +9,9 @@
  * Invariants (tests/unit/test_interchange.c):
  *  1. Streaming: import holds one line (at most AVOW_LINE_MAX bytes) plus
  *     one batch (invariant 4). What grows with the input is only the table
- *     of authors (signed) or contests (unsigned) named in the file, and the
- *     list of bad lines skipped with AVOW_IMPORT_SKIP_BAD.
+ *     of authors (signed) or contests (unsigned) named in the file, the
+ *     list of bad lines skipped with AVOW_IMPORT_SKIP_BAD and of duplicates
+ *     skipped (invariant 6), and the fingerprints of the key's events.
  *  2. Nothing is appended unless the check pass found every line good (or
  *     AVOW_IMPORT_SKIP_BAD is set, and then only the good lines are). The
  *     check pass uses the codec's own rules (src/io/record.c invariant 1,
@@ -43,6 +44,7 @@
 #include "util/pool.h"
 #include "io/clip.h"
 #include "io/csv.h"
+#include "io/dedup.h"
 #include "io/import_table.h"
 #include "io/jsonl.h"
 #include "io/reader.h"
@@ -100,6 +102,9 @@ typedef struct import_run {
     avow_draft *drafts;
     /* Invariant 5: the drafts of the good records, written by the check pass. */
     spill spill;
+    /* Invariant 6: fingerprints of the key's events here, with their counts. */
+    int dedup;
+    import_table seen;
 } import_run;
 
 static int
@@ -135,6 +140,8 @@ import_progress(import_run *m, int force)
     return 0;
 }
 
+static int import_skip_line(import_run *m, uint64_t line);
+
 /* Invariant 3: report a refused line; keep its number when skipping. */
 static int
 import_bad(import_run *m, uint64_t line, int code)
@@ -153,13 +160,18 @@ import_bad(import_run *m, uint64_t line, int code)
             return stop;
         }
     }
-    if (m->flags & AVOW_IMPORT_SKIP_BAD) {
-        int error = grow_array(&m->bad, &m->badcap, m->nbad + 1, sizeof(*m->bad), 64);
-        if (error < 0) {
-            return error;
-        }
-        m->bad[m->nbad++] = line;
+    return (m->flags & AVOW_IMPORT_SKIP_BAD) ? import_skip_line(m, line) : 0;
+}
+
+/* Keep a line number the append pass leaves out (a bad line skipped, a duplicate). */
+static int
+import_skip_line(import_run *m, uint64_t line)
+{
+    int error = grow_array(&m->bad, &m->badcap, m->nbad + 1, sizeof(*m->bad), 64);
+    if (error < 0) {
+        return error;
     }
+    m->bad[m->nbad++] = line;
     return 0;
 }
 
@@ -406,6 +418,21 @@ import_slot_error(const import_slot *s)
     return error_set(s->code, "%s", s->msg != NULL ? s->msg : avow_strerror(s->code));
 }
 
+/* Invariant 6: 1 when the key already recorded d here (counted, its line left
+ * out of the append pass), 0, or < 0. */
+static int
+import_duplicate(import_run *m, uint64_t line, const avow_draft *d)
+{
+    unsigned char fp[DEDUP_FP_BYTES];
+    int error;
+
+    if (!m->dedup || dedup_of_draft(fp, &m->tmp, d) < 0 || !dedup_take(&m->seen, fp)) {
+        return 0; /* a draft that does not encode is refused by the check */
+    }
+    m->res->duplicates++;
+    return (error = import_skip_line(m, line)) < 0 ? error : 1;
+}
+
 /* Check pass over unsigned records, a chunk at a time: parsed on every core,
  * then checked against the ledger in order (invariant 4). */
 static int
@@ -418,6 +445,13 @@ import_check_records(import_run *m)
             const import_slot *s = &m->slots[i];
             m->res->records += (uint64_t)s->read;
             const avow_draft *d = avow_record_draft(s->rec);
+            if (s->code == 0 && (error = import_duplicate(m, s->line, d)) != 0) {
+                if (error < 0) {
+                    return error;
+                }
+                import_progress(m, 0);
+                continue;
+            }
             error = s->code != 0 ? import_slot_error(s) : import_check_draft(m, d);
             if (error == 0 && (error = spill_add(&m->spill, s->line, d)) < 0) {
                 return error;
@@ -772,7 +806,13 @@ avow_import(avow_import_result *res, avow_ledger *ledger, const char *path,
     }
     if (m.flags & AVOW_IMPORT_SIGN) {
         m.pk = avow_key_public(m.o->key);
-        spill_open(&m.spill);
+        if (!(m.flags & AVOW_IMPORT_DRY_RUN)) {
+            spill_open(&m.spill);
+        }
+        m.dedup = !(m.flags & AVOW_IMPORT_ALLOW_DUPLICATES);
+        if (m.dedup && (error = dedup_load(&m.seen, ledger, m.pk)) < 0) {
+            goto done;
+        }
     }
     if ((error = import_open(&m, path)) < 0 || (error = reader_init(&m.rd, m.f)) < 0 ||
         (error = import_alloc(&m)) < 0 || (error = import_check_pass(&m)) < 0) {
@@ -788,6 +828,10 @@ avow_import(avow_import_result *res, avow_ledger *ledger, const char *path,
             error = error_set(m.first_code, "line %" PRIu64 ": %s (nothing was imported)",
                               res->first_bad, m.first_msg);
         }
+        goto done;
+    }
+    if (m.flags & AVOW_IMPORT_DRY_RUN) {
+        error = 0; /* invariant 6: checked, nothing written */
         goto done;
     }
     error = import_append_pass(&m);
@@ -809,6 +853,7 @@ done:
     free(m.flen);
     import_table_dispose(&m.authors);
     import_table_dispose(&m.contests);
+    import_table_dispose(&m.seen);
     avow_buf_dispose(&m.tmp);
     avow_buf_dispose(&m.arena);
     free(m.bad);

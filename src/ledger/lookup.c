@@ -14,6 +14,7 @@
  *     reads what it wrote.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -23,6 +24,9 @@
 
 /* Retractions of retractions are followed this deep to find their contest. */
 #define STORE_RETRACT_DEPTH 16
+
+/* Candidates an ambiguous event id prefix lists in its error. */
+#define LOOKUP_LIST_MAX 8
 
 int
 store_event_at(store_val *raw, const avow_ledger *ledger, store_txn *txn, uint64_t index)
@@ -226,7 +230,10 @@ avow_ledger_resolve_id(unsigned char id[AVOW_EVENT_ID_BYTES], avow_ledger *ledge
     k.mv_size = sizeof(start);
     k.mv_data = start;
     int matches = 0;
-    for (MDB_cursor_op op = MDB_SET_RANGE; matches < 2; op = MDB_NEXT) {
+    /* An ambiguous prefix lists its first LOOKUP_LIST_MAX candidates. */
+    char list[LOOKUP_LIST_MAX * (16 + 2) + 1] = "";
+    size_t list_len = 0;
+    for (MDB_cursor_op op = MDB_SET_RANGE; matches <= LOOKUP_LIST_MAX; op = MDB_NEXT) {
         rc = mdb_cursor_get(cur, &k, &v, op);
         if (rc == MDB_NOTFOUND) {
             break;
@@ -245,13 +252,18 @@ avow_ledger_resolve_id(unsigned char id[AVOW_EVENT_ID_BYTES], avow_ledger *ledge
         if (matches == 0) {
             memcpy(id, k.mv_data, AVOW_EVENT_ID_BYTES);
         }
+        if (matches < LOOKUP_LIST_MAX) {
+            int n = snprintf(list + list_len, sizeof(list) - list_len, "%s%.16s",
+                             matches > 0 ? ", " : "", found_hex);
+            list_len += n > 0 && (size_t)n < sizeof(list) - list_len ? (size_t)n : 0;
+        }
         matches++;
     }
     if (matches == 0) {
         error = error_set(AVOW_ENOTFOUND, "no event %s in ledger %s", hex_prefix, ledger->path);
     } else if (matches > 1) {
-        error =
-          error_set(AVOW_EINVALID, "ambiguous id prefix %s (give more characters)", hex_prefix);
+        error = error_set(AVOW_EINVALID, "ambiguous id prefix %s: %s%s (give more characters)",
+                          hex_prefix, list, matches > LOOKUP_LIST_MAX ? ", ..." : "");
     }
 done:
     if (cur != NULL) {

@@ -170,9 +170,12 @@ expect_fail 2 "listed twice" avow -L "$L" verify --checkpoint "$T/cosigned" --wi
 expect_fail 2 "quorum" avow -L "$L" verify --checkpoint "$T/cosigned" --witness "$WPK" --quorum 2
 
 F="$T/fork" # same origin and key, another history
+# A copy of the key file: the key itself refuses to fork its chain (KEY.head).
+cp "$AVOW_KEY" "$T/fork.key"
 avow -q -L "$F" init --origin example.org/nato
-avow -L "$F" contest new nato --title "NATO SG" --rule unanimity --at 2023-10-01 >/dev/null
-avow -L "$F" member add nato FR IT ES PL NO >/dev/null
+avow -L "$F" -k "$T/fork.key" contest new nato --title "NATO SG" --rule unanimity \
+    --at 2023-10-01 >/dev/null
+avow -L "$F" -k "$T/fork.key" member add nato FR IT ES PL NO >/dev/null
 avow -L "$F" checkpoint --out "$T/f6"
 avow -L "$F" prove --consistency 4 6 --json >"$T/fproof.json"
 expect_fail 1 "not consistent" avow -L "$W" -k "$T/w.key" witness cosign "$T/f6" \

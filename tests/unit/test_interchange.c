@@ -919,6 +919,13 @@ test_interchange__sign_checks_contests_against_ledger_and_earlier_lines(void **s
              "\"at\":\"2024\"}\n"
              "{\"kind\":\"member-join\",\"contest\":\"c\",\"actor\":\"A\",\"at\":\"2024\"}\n");
     assert_int_equal(avow_import(&res, f->a, f->path, &o), 0);
+    /* The same lines again are the records already recorded: skipped. */
+    assert_int_equal(avow_import(&res, f->a, f->path, &o), 0);
+    assert_int_equal(res.duplicates, 2);
+    assert_int_equal(res.appended, 0);
+    /* Another definition of c is refused. */
+    put_file(f->path, "{\"kind\":\"contest\",\"contest\":\"c\",\"title\":\"T2\",\"rule\":\"1\","
+                      "\"at\":\"2024\"}\n");
     assert_int_equal(avow_import(&res, f->a, f->path, &o), AVOW_EEXISTS);
     assert_non_null(strstr(avow_error_last(), "line 1: contest c already exists"));
     assert_int_equal(count_of(f->a), 2);

@@ -150,6 +150,8 @@ static const cli_opt export_opts[] = {
       "import into a ledger lacking the other events" },
     { "since", 's', 0, "CHECKPOINT", "only the events after the checkpoint's tree size\n",
       "from the first event" },
+    { "csv", 'x', 0, NULL, "CSV (RFC 4180): a header row of the JSON keys, one row an event",
+      NULL },
     { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_opt import_opts[] = {
@@ -160,17 +162,22 @@ static const cli_opt import_opts[] = {
       "JSON Lines" },
     { "skip-bad", 'b', 0, NULL, "append the good lines, list the bad ones on stderr, exit 0\n",
       "any bad line refuses the whole file, exit 1 or 2" },
+    { "allow-duplicates", 'D', 0, NULL,
+      "with --sign: append a record even when this key already\n"
+      "recorded the same one here",
+      "skipped, counted as duplicates" },
+    { "dry-run", 'n', 0, NULL, "check every line and report, write nothing", NULL },
     { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_spec export_spec = { "export", NULL, 19, 0, export_opts };
-static const cli_spec import_spec = { "import", NULL, 11, 0, import_opts };
+static const cli_spec import_spec = { "import", NULL, 18, 0, import_opts };
 const cli_spec *const cli_export_specs[] = { &export_spec, NULL };
 const cli_spec *const cli_import_specs[] = { &import_spec, NULL };
 
 void
 cmd_export_help(FILE *out)
 {
-    fprintf(out, "usage: avow export [--contest C] [--since CHECKPOINT]\n"
+    fprintf(out, "usage: avow export [--contest C] [--since CHECKPOINT] [--csv]\n"
                  "\n"
                  "Write the ledger's signed events on stdout as JSON Lines, in log order:\n"
                  "one object per event with the decoded fields and \"raw\", the signed\n"
@@ -203,6 +210,9 @@ cmd_export(cli_ctx *ctx, int argc, char **argv)
             break;
         case 's':
             since = optarg;
+            break;
+        case 'x':
+            opts.flags |= AVOW_EXPORT_CSV;
             break;
         case CLI_OPT_HELP:
             cmd_export_help(stdout);
@@ -244,8 +254,9 @@ done:
 void
 cmd_import_help(FILE *out)
 {
-    fprintf(out, "usage: avow import FILE|-\n"
-                 "       avow import --sign [--csv] [--skip-bad] FILE|-\n"
+    fprintf(out, "usage: avow import [--dry-run] FILE|-\n"
+                 "       avow import --sign [--csv] [--skip-bad] [--allow-duplicates] [--dry-run]\n"
+                 "                   FILE|-\n"
                  "\n"
                  "Without --sign: read the JSON Lines of 'avow export' (from another\n"
                  "ledger), check every line (raw decodes, its signature holds, the other\n"
@@ -259,6 +270,10 @@ cmd_import_help(FILE *out)
                  "with the fields kind, at, contest, title, rule, actor, candidate, stance,\n"
                  "person, source, quote, reason, target; sign each with the current key and\n"
                  "append them. \"at\" is required (except for kind retract: now).\n"
+                 "A record this key already recorded here (the same kind, at and fields;\n"
+                 "for a retraction the same target and reason) is skipped and counted as a\n"
+                 "duplicate, so importing a file again, or again after an interrupted\n"
+                 "import, appends only what is missing.\n"
                  "\n"
                  "The whole file is checked first: each bad line is reported with its line\n"
                  "number and nothing is appended. Lines are at most 65536 bytes.\n"
@@ -272,7 +287,8 @@ cmd_import_help(FILE *out)
             "\n"
             "FILE '-' reads stdin (spooled to a temporary file: it is read twice).\n"
             "Exits 1 when a signed event fails its checks, 2 when a line is malformed.\n"
-            "With --json, prints {\"records\":N,\"appended\":N,\"duplicates\":N,\"skipped\":N}.\n"
+            "With --json, prints {\"records\":N,\"appended\":N,\"duplicates\":N,\"skipped\":N,\n"
+            "\"dry_run\":BOOL}.\n"
             "\n");
     cli_help_globals(out);
 }
@@ -306,6 +322,12 @@ cmd_import(cli_ctx *ctx, int argc, char **argv)
         case 'b':
             opts.flags |= AVOW_IMPORT_SKIP_BAD;
             break;
+        case 'D':
+            opts.flags |= AVOW_IMPORT_ALLOW_DUPLICATES;
+            break;
+        case 'n':
+            opts.flags |= AVOW_IMPORT_DRY_RUN;
+            break;
         case CLI_OPT_HELP:
             cmd_import_help(stdout);
             goto done;
@@ -327,7 +349,8 @@ cmd_import(cli_ctx *ctx, int argc, char **argv)
     if ((status = cli_open_ledger(&ledger, ctx, 0)) != 0) {
         goto done;
     }
-    if ((opts.flags & AVOW_IMPORT_SIGN) && (status = cli_load_key(&key, ctx)) != 0) {
+    if ((opts.flags & AVOW_IMPORT_SIGN) && ((status = cli_load_key(&key, ctx)) != 0 ||
+                                            (status = cli_keyhead_check(ctx, ledger, key)) != 0)) {
         goto done;
     }
     if (strcmp(path, "-") == 0) {
@@ -344,15 +367,25 @@ cmd_import(cli_ctx *ctx, int argc, char **argv)
     opts.payload = &prog;
     r = avow_import(&res, ledger, spool[0] != '\0' ? spool : path, &opts);
     progress_clear(&prog);
+    if (key != NULL && !(opts.flags & AVOW_IMPORT_DRY_RUN)) {
+        cli_keyhead_update(ctx, ledger, key); /* also after a failed batch: what was appended */
+    }
     if (r < 0) {
         status = cli_fail_lib(r, NULL, "cannot import %s", prog.name);
         goto done;
     }
     if (ctx->json) {
-        doc = json_pack("{sIsIsIsI}", "records", (json_int_t)res.records, "appended",
-                        (json_int_t)res.appended, "duplicates", (json_int_t)res.duplicates,
-                        "skipped", (json_int_t)res.bad);
+        doc =
+          json_pack("{sIsIsIsIsb}", "records", (json_int_t)res.records, "appended",
+                    (json_int_t)res.appended, "duplicates", (json_int_t)res.duplicates, "skipped",
+                    (json_int_t)res.bad, "dry_run", (opts.flags & AVOW_IMPORT_DRY_RUN) != 0);
         status = cli_print_json(doc);
+    } else if (!ctx->quiet && (opts.flags & AVOW_IMPORT_DRY_RUN)) {
+        fprintf(stderr,
+                "avow: dry run, nothing written: %s: %" PRIu64 " records, %" PRIu64
+                " would be appended, %" PRIu64 " already present, %" PRIu64 " bad\n",
+                prog.name, res.records, res.records - res.duplicates - res.bad, res.duplicates,
+                res.bad);
     } else if (!ctx->quiet) {
         fprintf(stderr, "avow: imported %" PRIu64 " event%s from %s", res.appended,
                 res.appended == 1 ? "" : "s", prog.name);

@@ -287,6 +287,10 @@ cmd_state(cli_ctx *ctx, int argc, char **argv)
     } else {
         state_human(stdout, st);
     }
+    cli_guard_known_at(ctx, st);
+    if (!opts.all_authors) {
+        cli_guard_untrusted(ctx, ledger);
+    }
 done:
     avow_buf_dispose(&buf);
     avow_key_free(key);

@@ -340,6 +340,7 @@ cmd_sync(cli_ctx *ctx, int argc, char **argv)
     }
     if (status == 0) {
         status = print_stats(ctx, "synced with", &st);
+        cli_guard_untrusted(ctx, ledger);
     }
 done:
     avow_ledger_free(peer);
@@ -553,6 +554,7 @@ cmd_bundle(cli_ctx *ctx, int argc, char **argv)
         }
         (void)snprintf(st.peer_origin, sizeof(st.peer_origin), "%s", file);
         status = print_stats(ctx, "applied", &st);
+        cli_guard_untrusted(ctx, ledger);
     }
 done:
     avow_ledger_free(ledger);
@@ -574,6 +576,8 @@ cmd_trust_help(FILE *out)
                  "The ledger owner (the first key that appended here) is trusted; so is the\n"
                  "successor named by a trusted key's 'key rotate'. Others' events are kept\n"
                  "and replicated but left out. Trust settings are local: never replicated.\n"
+                 "PUBKEY is 64 hex characters, or a unique prefix of 8 or more (or the\n"
+                 "keyring name) of a key this ledger knows.\n"
                  "\n"
                  "add      trust PUBKEY under NAME (lifts a revocation)\n"
                  "list     every author: name, status (owner, trusted, successor, untrusted,\n"
@@ -704,10 +708,8 @@ cmd_trust(cli_ctx *ctx, int argc, char **argv)
     } else {
         return cli_usage_fail("trust", "unknown subcommand '%s'", sub);
     }
-    if ((status = cli_parse_pubkey(pk, args[0], "trust")) != 0) {
-        return status;
-    }
-    if ((status = cli_open_ledger(&ledger, ctx, 0)) != 0) {
+    if ((status = cli_open_ledger(&ledger, ctx, 0)) != 0 ||
+        (status = cli_resolve_key(ledger, pk, args[0], "trust")) != 0) {
         goto done;
     }
     if (strcmp(sub, "add") == 0) {

@@ -225,6 +225,25 @@ cli_resolve_event(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES], co
 }
 
 int
+cli_resolve_key(avow_ledger *ledger, unsigned char pk[AVOW_PUBKEY_BYTES], const char *text,
+                const char *command)
+{
+    int err = avow_keyref_resolve(pk, ledger, text);
+
+    if (err == AVOW_ENOTFOUND) {
+        return cli_fail(CLI_EXIT_USAGE, "%s (see 'avow trust list')", avow_error_last());
+    }
+    if (err == AVOW_EINVALID) {
+        return cli_fail(CLI_EXIT_USAGE, "%s (give more characters; see 'avow %s --help')",
+                        avow_error_last(), command);
+    }
+    if (err < 0) {
+        return cli_fail_lib(err, NULL, "cannot read the keyring");
+    }
+    return 0;
+}
+
+int
 cli_parse_vkey(avow_vkey *out, const char *text, int type, const char *command)
 {
     if (avow_vkey_parse(out, text, strlen(text), type) < 0) {

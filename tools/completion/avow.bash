@@ -16,7 +16,7 @@ _avow() {
     fi
 
     local commands="init key contest member candidate declare retract decide log show
-        state history explain verify info evidence witness checkpoint prove publish export import
+        state history explain verify info status evidence witness checkpoint prove publish export import
         trust sync serve heads bundle chart demo help"
     local globals="-L --ledger -k --key --json -q --quiet -h --help"
 
@@ -39,12 +39,17 @@ _avow() {
         COMPREPLY=($(compgen -W "unanimity majority 2/3 1/2" -- "$cur"))
         return
         ;;
-    --at | --known-at | --from | --to)
+    --kind)
+        COMPREPLY=($(compgen -W "contest member-join member-leave candidate-enter candidate-withdraw
+            stance retract decision" -- "$cur"))
+        return
+        ;;
+    --at | --known-at | --from | --to | --until)
         COMPREPLY=($(compgen -W "now $(date -u +%Y-%m-%d 2>/dev/null)" -- "$cur"))
         return
         ;;
     --title | --source | --person | --quote | --reason | --contest | --author | --origin | \
-        --actor | --candidate | --trust | --witness | --quorum | --after-seq | --keep)
+        --actor | --candidate | --grep | --max-count | --trust | --witness | --quorum | --after-seq | --keep)
         return
         ;;
     esac
@@ -85,8 +90,8 @@ _avow() {
         [[ $sub == show ]] && opts="--vkey --witness"
         ;;
     contest)
-        subs="new"
-        opts="--title --rule --at --source"
+        subs="new list"
+        [[ $sub == list ]] || opts="--title --rule --at --source"
         ;;
     member)
         subs="add remove"
@@ -97,7 +102,7 @@ _avow() {
         opts="--at --source"
         ;;
     declare)
-        opts="--at --source --person --quote"
+        opts="--at --source --person --quote --force"
         if ((pos == 2)); then
             COMPREPLY=($(compgen -W "supports opposes undecided" -- "$cur"))
             return
@@ -105,7 +110,7 @@ _avow() {
         ;;
     retract) opts="--reason" ;;
     decide) opts="--at --source" ;;
-    log) opts="--contest --author" ;;
+    log) opts="--contest --author --actor --candidate --kind --since --until --grep -n --max-count --reverse --csv" ;;
     show) opts="" ;;
     state) opts="--at --known-at --attest --all-authors" ;;
     history) opts="--actor --candidate --all-authors" ;;
@@ -126,9 +131,9 @@ _avow() {
         opts="--checkpoint --consistency --trust"
         files=1
         ;;
-    export) opts="--contest --since" ;;
+    export) opts="--contest --since --csv" ;;
     import)
-        opts="--sign --csv --skip-bad"
+        opts="--sign --csv --skip-bad --allow-duplicates --dry-run"
         files=1
         ;;
     trust)
