@@ -1339,11 +1339,11 @@ pub_files_load(struct pub_files *f, const char *dir)
         f->len[f->n] = (size_t)st.st_size;
         f->data[f->n] = malloc(f->len[f->n] + 1);
         if (f->data[f->n] == NULL || fread(f->data[f->n], 1, f->len[f->n], in) != f->len[f->n]) {
-            fclose(in);
+            (void)fclose(in); /* read-only: nothing to lose */
             free(f->data[f->n]);
             break;
         }
-        fclose(in);
+        (void)fclose(in);
         f->n++;
     }
     return pclose(p) == 0 ? 0 : -1;
