@@ -215,7 +215,7 @@ AVOW_EXTERN void avow_key_free(avow_key *key);
 /** @defgroup avow_events Events
  * @{ */
 
-/** Event kinds (format v1). Unknown kinds are kept and replicated. */
+/** Event kinds (docs/FORMAT.md). Unknown kinds are kept and replicated. */
 typedef enum avow_kind {
     AVOW_KIND_CONTEST = 1,            /**< contest defined: contest, title, rule */
     AVOW_KIND_MEMBER_JOIN = 2,        /**< member joins the electorate: contest, actor */
@@ -224,17 +224,46 @@ typedef enum avow_kind {
     AVOW_KIND_CANDIDATE_WITHDRAW = 5, /**< candidate withdraws: contest, candidate */
     AVOW_KIND_STANCE = 6,             /**< stance declared: contest, actor, candidate, stance */
     AVOW_KIND_RETRACT = 7,            /**< retraction of own event: target, reason */
-    AVOW_KIND_DECISION = 8            /**< decision recorded: contest, candidate */
+    AVOW_KIND_DECISION = 8,           /**< decision recorded: contest, candidate */
+    AVOW_KIND_CANDIDATE_SIGNAL = 10,  /**< v2: a reported plan to stand: contest, candidate */
+    AVOW_KIND_CONTEST_AMEND = 11      /**< v2: the definition amended: contest, and title,
+                                           rule or choice */
 } avow_kind;
 
-#define AVOW_KIND_MAX_KNOWN 8
+/** The highest kind a draft may have (kind 9, key succession, is written by
+ * avow_ledger_rotate_key() only). */
+#define AVOW_KIND_MAX_KNOWN 11
 
 typedef enum avow_stance {
     AVOW_STANCE_NONE = 0,
     AVOW_STANCE_SUPPORTS = 1,
     AVOW_STANCE_OPPOSES = 2,
-    AVOW_STANCE_UNDECIDED = 3
+    AVOW_STANCE_UNDECIDED = 3,
+    AVOW_STANCE_ABSTAINS = 4 /**< format v2 */
 } avow_stance;
+
+/** The analyst's confidence in a row (format v2); NONE when not given. */
+typedef enum avow_confidence {
+    AVOW_CONFIDENCE_NONE = 0,
+    AVOW_CONFIDENCE_LOW = 1,
+    AVOW_CONFIDENCE_MEDIUM = 2,
+    AVOW_CONFIDENCE_HIGH = 3
+} avow_confidence;
+
+/** How well the date of a row is known (format v2, docs/FORMAT.md "Uncertain dates"). */
+typedef enum avow_qualifier {
+    AVOW_AT_EXACT = 0,       /**< on that day (or year, month, ...) */
+    AVOW_AT_APPROXIMATE = 1, /**< about then: D~ */
+    AVOW_AT_BY = 2,          /**< on or before the end of that period: ../D */
+    AVOW_AT_BETWEEN = 3      /**< some time in an interval: A/B */
+} avow_qualifier;
+
+/** Whether an actor may support several candidates of a contest (format v2). */
+typedef enum avow_choice {
+    AVOW_CHOICE_NONE = 0,    /**< not said: format v1 rules (several, no lapse) */
+    AVOW_CHOICE_SINGLE = 1,  /**< one: a later supports ends support for the others */
+    AVOW_CHOICE_MULTIPLE = 2 /**< several */
+} avow_choice;
 
 /** Borrowed text: valid UTF-8 without NUL, not NUL-terminated; ptr NULL when absent. */
 typedef struct avow_str {
@@ -262,6 +291,17 @@ typedef struct avow_event {
     const unsigned char *signature; /**< 64 bytes */
     const unsigned char *raw;       /**< the whole signed event */
     size_t raw_len;
+    /* Format v2 (zero in a v1 event). A time whose precision is 0 is absent. */
+    avow_str note;                  /**< the analyst's paraphrase or caveat */
+    uint8_t confidence;             /**< avow_confidence */
+    uint8_t qualifier;              /**< avow_qualifier of effective_at */
+    uint8_t choice;                 /**< avow_choice (contest, contest-amend) */
+    int64_t reported_at;            /**< when it became public */
+    uint8_t reported_precision;
+    int64_t from;                   /**< start of a between interval */
+    uint8_t from_precision;
+    int64_t takes_effect;           /**< when a decision takes effect */
+    uint8_t takes_effect_precision;
 } avow_event;
 
 /**
@@ -290,11 +330,27 @@ typedef struct avow_draft {
     const char *contest, *title, *rule, *actor, *candidate, *person, *source, *quote, *reason;
     uint8_t stance;
     const unsigned char *target; /**< 32 bytes or NULL */
+    /* Format v2: a draft that sets any of these, a v2 kind or stance is
+     * written as version 2, any other as version 1. A time whose precision
+     * is 0 is absent. With qualifier AVOW_AT_BY or AVOW_AT_BETWEEN,
+     * effective_at is the LAST microsecond of its period (the row counts from
+     * the end of it); otherwise the first. */
+    const char *note;
+    uint8_t confidence; /**< avow_confidence */
+    uint8_t qualifier;  /**< avow_qualifier */
+    uint8_t choice;     /**< avow_choice */
+    int64_t reported_at;
+    uint8_t reported_precision;
+    int64_t from; /**< with AVOW_AT_BETWEEN: the first microsecond of the interval */
+    uint8_t from_precision;
+    int64_t takes_effect;
+    uint8_t takes_effect_precision;
 } avow_draft;
 
 #define AVOW_DRAFT_INIT                                                                            \
     {                                                                                              \
-        0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL                     \
+        0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, 0,  \
+          0, 0, 0, 0, 0                                                                            \
     }
 
 /**
@@ -308,7 +364,21 @@ AVOW_EXTERN int avow_event_sign(avow_buf *out, const avow_draft *draft, const av
                                 uint64_t seq, const unsigned char prev[AVOW_HASH_BYTES],
                                 int64_t recorded_at);
 
+/** Whether the event's kind has a meaning in its format version (v1: 1-9,
+ * v2: 1-11); projections ignore the others. */
+AVOW_EXTERN int avow_event_kind_known(const avow_event *ev);
+
 AVOW_EXTERN const char *avow_kind_name(uint8_t kind);
+/** "low", "medium", "high", or NULL for AVOW_CONFIDENCE_NONE and unknown values. */
+AVOW_EXTERN const char *avow_confidence_name(uint8_t confidence);
+/** @return the confidence, or AVOW_CONFIDENCE_NONE */
+AVOW_EXTERN uint8_t avow_confidence_parse(const char *name);
+/** "exact", "approximate", "by", "between" ("exact" for unknown values). */
+AVOW_EXTERN const char *avow_qualifier_name(uint8_t qualifier);
+/** "single", "multiple", or NULL for AVOW_CHOICE_NONE. */
+AVOW_EXTERN const char *avow_choice_name(uint8_t choice);
+/** @return the choice, or AVOW_CHOICE_NONE */
+AVOW_EXTERN uint8_t avow_choice_parse(const char *name);
 /** Parse a kind name ("stance", "contest", ...). @return the kind, or 0 */
 AVOW_EXTERN uint8_t avow_kind_parse(const char *name);
 AVOW_EXTERN const char *avow_stance_name(uint8_t stance);

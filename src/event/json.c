@@ -64,6 +64,48 @@ jsonutil_finish(avow_buf *out, json_t *doc)
     return error;
 }
 
+/* A time field of format v2 at its precision, or null when absent. */
+static json_t *
+json_time_or_null(int64_t t, uint8_t precision)
+{
+    char text[AVOW_TIME_STRLEN];
+    if (precision == 0) {
+        return json_null();
+    }
+    avow_time_format(text, t, (avow_precision)precision);
+    return json_string(text);
+}
+
+static json_t *
+json_name_or_null(const char *name)
+{
+    return name != NULL ? json_string(name) : json_null();
+}
+
+/* The keys of format v2 (docs/FORMAT.md, "JSON rendering of an event"): on
+ * version 2 events only, so that a v1 event renders as it always has. */
+static int
+event_v2_json(json_t *o, const avow_event *ev)
+{
+    int bad = 0;
+    bad |= json_object_set_new(
+      o, "note", ev->note.ptr != NULL ? json_stringn(ev->note.ptr, ev->note.len) : json_null());
+    bad |=
+      json_object_set_new(o, "confidence", json_name_or_null(avow_confidence_name(ev->confidence)));
+    bad |= json_object_set_new(o, "reported_at",
+                               json_time_or_null(ev->reported_at, ev->reported_precision));
+    bad |= json_object_set_new(o, "at_qualifier", json_string(avow_qualifier_name(ev->qualifier)));
+    bad |= json_object_set_new(o, "at_from", json_time_or_null(ev->from, ev->from_precision));
+    if (ev->kind == AVOW_KIND_DECISION) {
+        bad |= json_object_set_new(o, "takes_effect",
+                                   json_time_or_null(ev->takes_effect, ev->takes_effect_precision));
+    }
+    if (ev->kind == AVOW_KIND_CONTEST || ev->kind == AVOW_KIND_CONTEST_AMEND) {
+        bad |= json_object_set_new(o, "choice", json_name_or_null(avow_choice_name(ev->choice)));
+    }
+    return bad ? -1 : 0;
+}
+
 int
 avow_event_to_json(avow_buf *out, const avow_event *ev, uint64_t index, int with_raw)
 {
@@ -75,8 +117,9 @@ avow_event_to_json(avow_buf *out, const avow_event *ev, uint64_t index, int with
     avow_event_id(id, ev);
     jsonutil_set_hex(o, "id", id, sizeof(id));
     json_object_set_new(o, "index", json_integer((json_int_t)index));
-    json_object_set_new(o, "kind", json_string(avow_kind_name(ev->kind)));
-    if (ev->kind > AVOW_KIND_MAX_KNOWN) {
+    int known = avow_event_kind_known(ev);
+    json_object_set_new(o, "kind", json_string(known ? avow_kind_name(ev->kind) : "unknown"));
+    if (!known || ev->kind == AVOW_KIND_KEY_SUCCESSION) {
         json_object_set_new(o, "kind_code", json_integer(ev->kind));
     }
     jsonutil_set_hex(o, "author", ev->author, AVOW_PUBKEY_BYTES);
@@ -117,6 +160,10 @@ avow_event_to_json(avow_buf *out, const avow_event *ev, uint64_t index, int with
     }
     if (ev->target != NULL) {
         jsonutil_set_hex(o, "target", ev->target, AVOW_HASH_BYTES);
+    }
+    if (ev->version >= 2 && event_v2_json(o, ev) < 0) {
+        json_decref(o);
+        return avow_error_set(AVOW_ENOMEM, "out of memory building JSON");
     }
     const unsigned char *next = NULL, *next_sig = NULL;
     if (codec_successor(ev, &next, &next_sig) == 1) {

@@ -108,6 +108,9 @@ avow_key_search(const void *base, size_t n, size_t size, const unsigned char *ke
  * avow_time_format() at prec would give, without the text round trip). */
 int64_t avow_time_floor(int64_t t, avow_precision prec);
 
+/* The last microsecond of the period of precision prec that holds t. */
+int64_t avow_time_last(int64_t t, avow_precision prec);
+
 /* Valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF) without NUL. */
 int avow_utf8_check(const char *s, size_t len);
 

@@ -415,3 +415,15 @@ avow_time_format(char out[AVOW_TIME_STRLEN], int64_t t, avow_precision prec)
         out[0] = '\0';
     }
 }
+
+int64_t
+avow_time_last(int64_t t, avow_precision prec)
+{
+    int64_t rem;
+    int64_t start = avow_time_floor(t, prec);
+    int64_t year;
+    int month, day;
+    time_civil_from_days(time_split(start, &rem), &year, &month, &day);
+    struct time_fields f = { (int)year, month, day, 0, 0, 0, 0, 0, prec };
+    return start + time_span(&f) - 1;
+}

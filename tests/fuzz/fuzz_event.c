@@ -7,12 +7,15 @@
  * Invariants asserted on every input the decoder accepts:
  *  1. The decoded view borrows from the input: raw/raw_len are the input,
  *     author, prev and signature sit at their documented offsets.
- *  2. Header values are in range: version 1, kind != 0, seq >= 1, prev all
- *     zero exactly when seq == 1, both times in [AVOW_TIME_MIN, AVOW_TIME_MAX],
- *     precision 1..6 and effective_at the first microsecond of its period.
+ *  2. Header values are in range: version 1 or 2, kind != 0, seq >= 1, prev
+ *     all zero exactly when seq == 1, both times in [AVOW_TIME_MIN,
+ *     AVOW_TIME_MAX], precision 1..6 and effective_at the first microsecond
+ *     of its period, or its last when qualified by or between (format v2).
  *  3. Every present text field lies inside the input, is 1..limit bytes
- *     (src/util/limits.h), valid UTF-8 without NUL; stance is 0..3; target, when
- *     present, lies inside the input.
+ *     (src/util/limits.h), valid UTF-8 without NUL; stance is 0..3 in v1,
+ *     0..4 in v2; the v2 values (confidence, qualifier, choice, times) are in
+ *     range, and all zero in a v1 event; target, when present, lies inside
+ *     the input.
  *  4. Canonical: for a known kind, codec_encode_message() of the decoded
  *     fields with the same header values reproduces the signed message byte
  *     for byte (one encoding per event).
@@ -100,8 +103,41 @@ text_of(const avow_event *ev, unsigned tag)
         return &ev->quote;
     case TAG_REASON:
         return &ev->reason;
+    case TAG_NOTE:
+        return &ev->note;
     default:
         return NULL;
+    }
+}
+
+/* A format v2 field other than note: its value is where the decoded view says. */
+static void
+check_v2_field(const avow_event *ev, unsigned tag, const unsigned char *v, size_t len)
+{
+    FUZZ_ASSERT(ev->version == 2);
+    switch (tag) {
+    case TAG_CONFIDENCE:
+        FUZZ_ASSERT(len == 1 && ev->confidence == v[0]);
+        break;
+    case TAG_QUALIFIER:
+        FUZZ_ASSERT(len == 1 && ev->qualifier == v[0]);
+        break;
+    case TAG_CHOICE:
+        FUZZ_ASSERT(len == 1 && ev->choice == v[0]);
+        break;
+    case TAG_REPORTED_AT:
+        FUZZ_ASSERT(len == 9 && ev->reported_at == (int64_t)be64_get(v) &&
+                    ev->reported_precision == v[8]);
+        break;
+    case TAG_FROM:
+        FUZZ_ASSERT(len == 9 && ev->from == (int64_t)be64_get(v) && ev->from_precision == v[8]);
+        break;
+    case TAG_TAKES_EFFECT:
+        FUZZ_ASSERT(len == 9 && ev->takes_effect == (int64_t)be64_get(v) &&
+                    ev->takes_effect_precision == v[8]);
+        break;
+    default:
+        FUZZ_ASSERT(0);
     }
 }
 
@@ -129,8 +165,10 @@ check_body_walk(const avow_event *ev)
             FUZZ_ASSERT(flen == 1 && ev->stance == p[3]);
         } else if (tag == TAG_TARGET) {
             FUZZ_ASSERT(flen == AVOW_HASH_BYTES && ev->target == p + 3);
+        } else if (ev->version == 2 && tag >= TAG_CONFIDENCE && tag <= TAG_CHOICE) {
+            check_v2_field(ev, tag, p + 3, flen);
         } else {
-            FUZZ_ASSERT(ev->kind > AVOW_KIND_MAX_KNOWN);
+            FUZZ_ASSERT(!avow_event_kind_known(ev) || ev->kind == AVOW_KIND_KEY_SUCCESSION);
             if (tag == 12 && flen == AVOW_PUBKEY_BYTES) {
                 successor = p + 3;
             } else if (tag == 13 && flen == AVOW_SIG_BYTES) {
@@ -168,7 +206,7 @@ check_canonical(const avow_event *ev)
 {
     avow_buf msg = AVOW_BUF_INIT;
     avow_draft d = AVOW_DRAFT_INIT;
-    char *texts[9];
+    char *texts[10];
 
     d.kind = ev->kind;
     d.effective_at = ev->effective_at;
@@ -182,8 +220,18 @@ check_canonical(const avow_event *ev)
     d.source = texts[6] = dup_text(&ev->source);
     d.quote = texts[7] = dup_text(&ev->quote);
     d.reason = texts[8] = dup_text(&ev->reason);
+    d.note = texts[9] = dup_text(&ev->note);
     d.stance = ev->stance;
     d.target = ev->target;
+    d.confidence = ev->confidence;
+    d.qualifier = ev->qualifier;
+    d.choice = ev->choice;
+    d.reported_at = ev->reported_at;
+    d.reported_precision = ev->reported_precision;
+    d.from = ev->from;
+    d.from_precision = ev->from_precision;
+    d.takes_effect = ev->takes_effect;
+    d.takes_effect_precision = ev->takes_effect_precision;
 
     int rc = codec_encode_message(&msg, &d, ev->author, ev->seq, ev->prev, ev->recorded_at);
     if (rc != 0) {
@@ -262,7 +310,8 @@ check_json(const avow_event *ev, int with_raw)
     FUZZ_ASSERT(json_integer_value(json_object_get(o, "seq")) == (json_int_t)ev->seq);
     FUZZ_ASSERT(json_integer_value(json_object_get(o, "index")) == 7);
     const char *kind = json_string_value(json_object_get(o, "kind"));
-    FUZZ_ASSERT(kind != NULL && strcmp(kind, avow_kind_name(ev->kind)) == 0);
+    FUZZ_ASSERT(kind != NULL && strcmp(kind, avow_event_kind_known(ev) ? avow_kind_name(ev->kind)
+                                                                       : "unknown") == 0);
     FUZZ_ASSERT(json_is_string(json_object_get(o, "recorded_at")));
     FUZZ_ASSERT(json_is_string(json_object_get(o, "effective_at")));
     check_json_text(o, "contest", &ev->contest);
@@ -274,6 +323,19 @@ check_json(const avow_event *ev, int with_raw)
     check_json_text(o, "source", &ev->source);
     check_json_text(o, "quote", &ev->quote);
     check_json_text(o, "reason", &ev->reason);
+    if (ev->version == 2) {
+        json_t *note = json_object_get(o, "note");
+        if (ev->note.ptr == NULL) {
+            FUZZ_ASSERT(json_is_null(note));
+        } else {
+            check_json_text(o, "note", &ev->note);
+        }
+        const char *q = json_string_value(json_object_get(o, "at_qualifier"));
+        FUZZ_ASSERT(q != NULL && strcmp(q, avow_qualifier_name(ev->qualifier)) == 0);
+    } else {
+        FUZZ_ASSERT(json_object_get(o, "note") == NULL &&
+                    json_object_get(o, "at_qualifier") == NULL);
+    }
 
     json_t *raw = json_object_get(o, "raw");
     if (with_raw) {
@@ -319,17 +381,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_ASSERT(ev.signature == data + size - AVOW_SIG_BYTES);
 
     /* Invariant 2. */
-    FUZZ_ASSERT(ev.version == 1 && ev.kind != 0 && ev.seq >= 1);
+    FUZZ_ASSERT((ev.version == 1 || ev.version == 2) && ev.kind != 0 && ev.seq >= 1);
     FUZZ_ASSERT((ev.seq == 1) == all_zero(ev.prev, AVOW_HASH_BYTES));
     FUZZ_ASSERT(ev.recorded_at >= AVOW_TIME_MIN && ev.recorded_at <= AVOW_TIME_MAX);
     FUZZ_ASSERT(ev.effective_at >= AVOW_TIME_MIN && ev.effective_at <= AVOW_TIME_MAX);
     FUZZ_ASSERT(ev.precision >= AVOW_PREC_YEAR && ev.precision <= AVOW_PREC_MICRO);
     {
         char text[AVOW_TIME_STRLEN];
-        int64_t start = 0;
+        int64_t t = 0;
+        int late = ev.qualifier == AVOW_AT_BY || ev.qualifier == AVOW_AT_BETWEEN;
         avow_time_format(text, ev.effective_at, (avow_precision)ev.precision);
-        FUZZ_ASSERT(avow_time_parse(&start, NULL, text, AVOW_TIME_START) == 0);
-        FUZZ_ASSERT(start == ev.effective_at);
+        FUZZ_ASSERT(avow_time_parse(&t, NULL, text, late ? AVOW_TIME_END : AVOW_TIME_START) == 0);
+        FUZZ_ASSERT(t == ev.effective_at);
     }
 
     /* Invariant 3. */
@@ -338,7 +401,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
         check_text(texts[i], limits[i], data, size);
     }
-    FUZZ_ASSERT(ev.stance <= AVOW_STANCE_UNDECIDED);
+    check_text(&ev.note, AVOW_MAX_NOTE, data, size);
+    FUZZ_ASSERT(ev.stance <= (ev.version == 2 ? AVOW_STANCE_ABSTAINS : AVOW_STANCE_UNDECIDED));
+    FUZZ_ASSERT(ev.confidence <= AVOW_CONFIDENCE_HIGH && ev.qualifier <= AVOW_AT_BETWEEN &&
+                ev.choice <= AVOW_CHOICE_MULTIPLE);
+    if (ev.version == 1) {
+        FUZZ_ASSERT(ev.note.ptr == NULL && ev.confidence == 0 && ev.qualifier == 0 &&
+                    ev.choice == 0 && ev.reported_precision == 0 && ev.from_precision == 0 &&
+                    ev.takes_effect_precision == 0);
+    }
+    if (ev.qualifier == AVOW_AT_BETWEEN) {
+        FUZZ_ASSERT(ev.from_precision != 0 && ev.from < ev.effective_at);
+    }
     if (ev.target != NULL) {
         FUZZ_ASSERT(inside(ev.target, AVOW_HASH_BYTES, data, size - AVOW_SIG_BYTES));
     }
@@ -349,7 +423,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_body_walk(&ev);
 
     /* Invariant 4. */
-    if (ev.kind <= AVOW_KIND_MAX_KNOWN) {
+    if (avow_event_kind_known(&ev) && ev.kind != AVOW_KIND_KEY_SUCCESSION) {
         check_canonical(&ev);
     }
     check_verify(&ev);

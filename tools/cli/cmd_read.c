@@ -75,7 +75,8 @@ log_line(FILE *out, const avow_event *ev, uint64_t index, int width, const char 
     avow_hex(hex, id, SHORT_HEX / 2);
     avow_time_format(when, ev->effective_at, (avow_precision)prec);
     fprintf(out, "#%" PRIu64 " %s %s %-*s ", index, hex, when, width,
-            kind_name(ev->kind, tmp, sizeof(tmp)));
+            avow_event_kind_known(ev) ? kind_name(ev->kind, tmp, sizeof(tmp))
+                                      : kind_name(0, tmp, sizeof(tmp)));
     cli_put_str(out, ev->contest);
     switch ((avow_kind)ev->kind) {
     case AVOW_KIND_CONTEST:
@@ -115,6 +116,17 @@ log_line(FILE *out, const avow_event *ev, uint64_t index, int width, const char 
     case AVOW_KIND_DECISION:
         fputs(" decided", out);
         put_sp(out, ev->candidate);
+        break;
+    case AVOW_KIND_CANDIDATE_SIGNAL:
+        if (avow_event_kind_known(ev)) {
+            put_sp(out, ev->candidate);
+            fputs(" signals", out);
+        }
+        break;
+    case AVOW_KIND_CONTEST_AMEND:
+        if (avow_event_kind_known(ev)) {
+            fputs(" amended", out);
+        }
         break;
     default:
         break;
