@@ -12,7 +12,7 @@
  *  2. Nothing below src/ includes this file's headers for their tables: a
  *     table is named here, and only here.
  */
-#include "audit/audit.h"
+#include "derived/tree.h"
 #include "ledger/table.h"
 #include "project/projection.h"
 #include "project/trust.h"
@@ -20,7 +20,7 @@
 
 static const store_table *const open_tables[] = {
     &sync_forks_table,
-    &audit_merkle_table,
+    &tree_table,
     &projection_table,
     &trust_table,
 };

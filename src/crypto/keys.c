@@ -13,10 +13,12 @@
  *  2. A key file is created exclusively: written to a fresh temporary file in
  *     the same directory (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600), fsync'd, then
  *     hard-linked to its name, so an existing file is never overwritten and a
- *     crash never leaves a half-written key under the name.
- *  3. Loading refuses symbolic links, non-regular files and files any group or
- *     other bit allows at all; reads at most one byte past the largest key
- *     file, and demands the exact length of the declared kdf.
+ *     crash never leaves a half-written key under the name
+ *     (fsutil_write_atomic() with FSUTIL_EXCLUSIVE, src/util/fsutil.c).
+ *  3. Loading refuses symbolic links, non-regular files (without blocking on
+ *     a FIFO) and files any group or other bit allows at all; reads at most
+ *     one byte past the largest key file, and demands the exact length of the
+ *     declared kdf (fsutil_open_regular(), fsutil_read_fd()).
  *  4. A sealed file's argon2id limits are bounded by libsodium's SENSITIVE
  *     limits before any derivation, so a hostile file cannot make us burn
  *     memory or time at will.
@@ -27,7 +29,6 @@
  *     avow_key_read_public() readers that later load the key.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -35,6 +36,7 @@
 #include <sodium.h>
 
 #include "crypto/keys.h"
+#include "util/fsutil.h"
 
 _Static_assert(KEYS_SALT_BYTES == crypto_pwhash_SALTBYTES, "salt size");
 _Static_assert(KEYS_NONCE_BYTES == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, "nonce size");
@@ -192,61 +194,42 @@ keyfile_parse(struct keyfile *kf, const unsigned char *b, size_t len, const char
 static int
 keyfile_read(unsigned char *buf, size_t *len, const char *path, int check_mode)
 {
-    int error = 0;
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    fsutil_failure fail;
     struct stat st;
-    size_t total = 0;
+    int fd = -1;
+    int error = fsutil_open_regular(&fd, &st, path, FSUTIL_NOFOLLOW, &fail);
 
-    if (fd < 0) {
-        if (errno == ENOENT || errno == ENOTDIR) {
-            error =
-              avow_error_set(AVOW_ENOTFOUND, "no key at %s (create one with avow key new)", path);
-        } else if (errno == ELOOP) {
-            error = avow_error_set(AVOW_EKEY,
-                                   "key file %s is a symbolic link; refusing it (name the file "
-                                   "itself)",
-                                   path);
-        } else if (errno == EACCES) {
-            error = avow_error_set(AVOW_EKEY, "cannot read key file %s: %s", path, strerror(errno));
-        } else {
-            error = avow_error_set(AVOW_EIO, "cannot open key file %s: %s", path, strerror(errno));
+    if (error < 0) {
+        int err = fail.err;
+        if (fail.step == FSUTIL_AT_TYPE) {
+            return avow_error_set(AVOW_EKEY, "key file %s is not a regular file", path);
         }
-        goto done;
-    }
-    if (fstat(fd, &st) != 0) {
-        error = avow_error_set(AVOW_EIO, "cannot stat key file %s: %s", path, strerror(errno));
-        goto done;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        error = avow_error_set(AVOW_EKEY, "key file %s is not a regular file", path);
-        goto done;
+        if (fail.step == FSUTIL_AT_STAT) {
+            return avow_error_set(AVOW_EIO, "cannot stat key file %s: %s", path, strerror(err));
+        }
+        if (err == ENOENT || err == ENOTDIR) {
+            return avow_error_set(AVOW_ENOTFOUND, "no key at %s (create one with avow key new)",
+                                  path);
+        }
+        if (err == ELOOP) {
+            return avow_error_set(AVOW_EKEY,
+                                  "key file %s is a symbolic link; refusing it (name the file "
+                                  "itself)",
+                                  path);
+        }
+        if (err == EACCES) {
+            return avow_error_set(AVOW_EKEY, "cannot read key file %s: %s", path, strerror(err));
+        }
+        return avow_error_set(AVOW_EIO, "cannot open key file %s: %s", path, strerror(err));
     }
     if (check_mode && (st.st_mode & 077) != 0) {
         error = avow_error_set(AVOW_EKEY,
                                "key file %s is readable by others (mode %04o); run chmod 600 %s",
                                path, (unsigned int)(st.st_mode & 07777), path);
-        goto done;
+    } else if (fsutil_read_fd(buf, KEYS_FILE_MAX_BYTES + 1, len, fd, path, &fail) < 0) {
+        error = avow_error_set(AVOW_EIO, "cannot read key file %s: %s", path, strerror(fail.err));
     }
-    while (total < KEYS_FILE_MAX_BYTES + 1) {
-        ssize_t n = read(fd, buf + total, KEYS_FILE_MAX_BYTES + 1 - total);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            error = avow_error_set(AVOW_EIO, "cannot read key file %s: %s", path, strerror(errno));
-            goto done;
-        }
-        if (n == 0) {
-            break;
-        }
-        total += (size_t)n;
-    }
-    *len = total;
-
-done:
-    if (fd >= 0) {
-        close(fd);
-    }
+    (void)close(fd);
     return error;
 }
 
@@ -432,113 +415,34 @@ done:
     return error;
 }
 
-static int
-keys_write_all(int fd, const unsigned char *data, size_t len)
-{
-    size_t off = 0;
-    while (off < len) {
-        ssize_t n = write(fd, data + off, len - off);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return -1;
-        }
-        off += (size_t)n;
-    }
-    return 0;
-}
-
-/* Best effort: make the new directory entry durable. */
-static void
-keys_sync_dir(const char *path)
-{
-    char *dir = strdup(path);
-    if (dir == NULL) {
-        return;
-    }
-    char *slash = strrchr(dir, '/');
-    const char *name = ".";
-    if (slash == dir) {
-        name = "/";
-    } else if (slash != NULL) {
-        *slash = '\0';
-        name = dir;
-    }
-    int fd = open(name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    free(dir);
-}
-
 /* Invariant 2: write data to a new file at path, never replacing one. */
 static int
 keys_write_new(const char *path, const unsigned char *data, size_t len)
 {
-    int error = 0;
-    int fd = -1;
-    size_t plen = strlen(path);
-    size_t tlen = plen + sizeof(".tmp-") - 1 + 12 + 1;
-    char *tmp = malloc(tlen);
-    int created = 0;
+    fsutil_failure fail;
+    int error = fsutil_write_atomic(path, data, len, 0600, FSUTIL_EXCLUSIVE, &fail);
 
-    if (tmp == NULL) {
-        error = avow_error_set(AVOW_ENOMEM, "out of memory");
-        goto done;
+    if (error == 0) {
+        return 0;
     }
-    for (int tries = 0; tries < 16 && fd < 0; tries++) {
-        unsigned char rnd[6];
-        char hex[13];
-        randombytes_buf(rnd, sizeof(rnd));
-        avow_hex(hex, rnd, sizeof(rnd));
-        memcpy(tmp, path, plen);
-        memcpy(tmp + plen, ".tmp-", 5);
-        memcpy(tmp + plen + 5, hex, 13);
-        fd = open(tmp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0 && errno != EEXIST) {
-            break;
+    switch (fail.step) {
+    case FSUTIL_AT_NAME:
+    case FSUTIL_AT_CREATE:
+        return avow_error_set(AVOW_EIO, "cannot create a temporary file for key file %s: %s", path,
+                              strerror(fail.err));
+    case FSUTIL_AT_WRITE:
+    case FSUTIL_AT_FLUSH:
+        return avow_error_set(AVOW_EIO, "cannot write key file %s: %s", fail.tmp,
+                              strerror(fail.err));
+    case FSUTIL_AT_PLACE:
+        if (fail.err == EEXIST) {
+            return avow_error_set(AVOW_EEXISTS, "key file %s exists; refusing to overwrite it",
+                                  path);
         }
+        return avow_error_set(AVOW_EIO, "cannot create key file %s: %s", path, strerror(fail.err));
+    default:
+        return error; /* a missing argument */
     }
-    if (fd < 0) {
-        error = avow_error_set(AVOW_EIO, "cannot create a temporary file for key file %s: %s", path,
-                               strerror(errno));
-        goto done;
-    }
-    created = 1;
-    /* The umask may have taken the owner's bits; the mode must be exactly 0600. */
-    if (fchmod(fd, 0600) != 0 || keys_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-        error = avow_error_set(AVOW_EIO, "cannot write key file %s: %s", tmp, strerror(errno));
-        goto done;
-    }
-    int rc = close(fd);
-    fd = -1;
-    if (rc != 0) {
-        error = avow_error_set(AVOW_EIO, "cannot write key file %s: %s", tmp, strerror(errno));
-        goto done;
-    }
-    if (link(tmp, path) != 0) {
-        if (errno == EEXIST) {
-            error =
-              avow_error_set(AVOW_EEXISTS, "key file %s exists; refusing to overwrite it", path);
-        } else {
-            error =
-              avow_error_set(AVOW_EIO, "cannot create key file %s: %s", path, strerror(errno));
-        }
-        goto done;
-    }
-    keys_sync_dir(path);
-
-done:
-    if (fd >= 0) {
-        close(fd);
-    }
-    if (created) {
-        unlink(tmp);
-    }
-    free(tmp);
-    return error;
 }
 
 int

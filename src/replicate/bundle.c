@@ -29,6 +29,7 @@
 #include <sodium.h>
 
 #include "replicate/sync.h"
+#include "util/fsutil.h"
 
 #define BUNDLE_MAGIC     "avowbndl"
 #define HEADS_MAGIC      "avowhead"
@@ -79,61 +80,18 @@ put_heads(avow_buf *b, const sync_heads *h)
     return 0;
 }
 
-/* Invariant 4: write b plus its SHA-256 to path. */
+/* Invariant 4: write b plus its SHA-256 to path (fsutil_write_atomic(),
+ * src/util/fsutil.c: a temporary file, fsync'd, renamed into place). */
 static int
 write_file(const char *path, avow_buf *b)
 {
     unsigned char hash[crypto_hash_sha256_BYTES];
-    char tmp[4200];
-    int fd = -1, error = 0;
-    int n = snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path);
-    if (n < 0 || (size_t)n >= sizeof(tmp)) {
-        return avow_error_set(AVOW_EINVALID, "path too long: %s", path);
-    }
+    int error;
     crypto_hash_sha256(hash, b->ptr, b->len);
     if ((error = avow_buf_put(b, hash, sizeof(hash))) < 0) {
         return error;
     }
-    if ((fd = mkstemp(tmp)) < 0) {
-        return avow_error_set(AVOW_EIO, "cannot create %s: %s", tmp, strerror(errno));
-    }
-    const unsigned char *p = b->ptr;
-    size_t left = b->len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR) {
-            continue;
-        }
-        if (w < 0) {
-            error = avow_error_set(errno == ENOSPC ? AVOW_EFULL : AVOW_EIO, "cannot write %s: %s",
-                                   path, strerror(errno));
-            goto done;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
-        error = avow_error_set(AVOW_EIO, "cannot write %s: %s", path, strerror(errno));
-        goto done;
-    }
-    if (close(fd) < 0) {
-        fd = -1;
-        error = avow_error_set(AVOW_EIO, "cannot write %s: %s", path, strerror(errno));
-        goto done;
-    }
-    fd = -1;
-    if (rename(tmp, path) < 0) {
-        error = avow_error_set(AVOW_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-        goto done;
-    }
-done:
-    if (fd >= 0) {
-        close(fd);
-    }
-    if (error < 0) {
-        unlink(tmp);
-    }
-    return error;
+    return fsutil_write_atomic(path, b->ptr, b->len, 0644, 0, NULL);
 }
 
 /* Invariant 1: read path whole, check the magic and the trailer; b keeps the

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * fuzz_jsonl.c - fuzz target for import (src/io/interchange.c): the bounded line
+ * fuzz_jsonl.c - fuzz target for import (src/io/reader.c, csv.c, jsonl.c): the bounded line
  * reader and JSON Lines parsers (signed export lines, unsigned --sign
  * records), the RFC 4180 CSV reader, and whole imports into a fresh ledger.
  *
  * Input: one mode byte, then the file. Mode (byte % 5; with (byte / 5) odd,
  * imports use AVOW_IMPORT_SKIP_BAD):
- *   0  lines: ichg_read_line, each line to avow_event_from_json and
+ *   0  lines: reader_line, each line to avow_event_from_json and
  *      avow_record_parse_json
- *   1  CSV: ichg_read_csv; the first record is a header, each later record
+ *   1  CSV: csv_read; the first record is a header, each later record
  *      becomes a JSON record (header name -> field) for avow_record_parse_json
  *   2  avow_import of signed events into a fresh ledger
  *   3  avow_import --sign (JSON Lines) into a fresh ledger, fuzz key
@@ -17,7 +17,7 @@
  * signed the seeds in corpus/jsonl/.
  *
  * Invariants asserted:
- *  1. A line from ichg_read_line() is at most AVOW_LINE_MAX bytes, holds no
+ *  1. A line from reader_line() is at most AVOW_LINE_MAX bytes, holds no
  *     LF, is NUL-terminated at rec_len and not blank; line numbers grow.
  *     A longer line is AVOW_ERANGE and the reader goes on after it.
  *  2. avow_event_from_json() accepts only a line whose raw decodes strictly
@@ -25,7 +25,7 @@
  *     render back to JSON whose id is the SHA-256 of raw.
  *  3. avow_record_parse_json() accepts only an object whose draft signs into
  *     an event that decodes (the codec's own rules).
- *  4. A CSV record has 1..ICHG_CSV_MAX_FIELDS fields, each NUL-terminated
+ *  4. A CSV record has 1..READER_MAX_FIELDS fields, each NUL-terminated
  *     inside rec, in order, without NUL, their bytes at most AVOW_LINE_MAX;
  *     the record re-encoded as CSV (every field quoted) reads back the same.
  *  5. After any import, the ledger verifies with no problem; a failed import
@@ -33,7 +33,8 @@
  */
 #include <jansson.h>
 
-#include "io/interchange.h"
+#include "io/csv.h"
+#include "io/reader.h"
 #include "fuzzutil.h"
 
 static avow_key *
@@ -98,13 +99,13 @@ check_line(const char *line, size_t len, avow_record *rec)
 static void
 fuzz_lines(FILE *f)
 {
-    ichg_reader r;
+    reader r;
     avow_record *rec = NULL;
     uint64_t last = 0;
-    FUZZ_ASSERT(ichg_reader_init(&r, f) == 0);
+    FUZZ_ASSERT(reader_init(&r, f) == 0);
     FUZZ_ASSERT(avow_record_new(&rec) == 0);
     for (;;) {
-        int got = ichg_read_line(&r);
+        int got = reader_line(&r);
         if (got == 0) {
             break;
         }
@@ -120,15 +121,15 @@ fuzz_lines(FILE *f)
         check_line(r.rec, r.rec_len, rec);
     }
     avow_record_free(rec);
-    ichg_reader_dispose(&r);
+    reader_dispose(&r);
 }
 
 /* Invariant 4: the fields re-encoded, every one quoted, read back the same. */
 static void
-csv_roundtrip(const ichg_reader *r)
+csv_roundtrip(const reader *r)
 {
     avow_buf b = AVOW_BUF_INIT;
-    ichg_reader again;
+    reader again;
     for (size_t i = 0; i < r->nfields; i++) {
         FUZZ_ASSERT(avow_buf_put(&b, i == 0 ? "\"" : ",\"", i == 0 ? 1 : 2) == 0);
         for (size_t j = 0; j < r->field_lens[i]; j++) {
@@ -143,15 +144,15 @@ csv_roundtrip(const ichg_reader *r)
     FUZZ_ASSERT(avow_buf_put(&b, "\n", 1) == 0);
     FILE *f = fmemopen(b.ptr, b.len, "rb");
     FUZZ_ASSERT(f != NULL);
-    FUZZ_ASSERT(ichg_reader_init(&again, f) == 0);
-    FUZZ_ASSERT(ichg_read_csv(&again) == 1);
+    FUZZ_ASSERT(reader_init(&again, f) == 0);
+    FUZZ_ASSERT(csv_read(&again) == 1);
     FUZZ_ASSERT(again.nfields == r->nfields);
     for (size_t i = 0; i < r->nfields; i++) {
         FUZZ_ASSERT(again.field_lens[i] == r->field_lens[i]);
         FUZZ_ASSERT(memcmp(again.fields[i], r->fields[i], r->field_lens[i]) == 0);
     }
-    FUZZ_ASSERT(ichg_read_csv(&again) == 0);
-    ichg_reader_dispose(&again);
+    FUZZ_ASSERT(csv_read(&again) == 0);
+    reader_dispose(&again);
     fclose(f);
     avow_buf_dispose(&b);
 }
@@ -159,13 +160,13 @@ csv_roundtrip(const ichg_reader *r)
 static void
 fuzz_csv(FILE *f)
 {
-    ichg_reader r;
+    reader r;
     avow_record *rec = NULL;
     json_t *header = NULL;
-    FUZZ_ASSERT(ichg_reader_init(&r, f) == 0);
+    FUZZ_ASSERT(reader_init(&r, f) == 0);
     FUZZ_ASSERT(avow_record_new(&rec) == 0);
     for (;;) {
-        int got = ichg_read_csv(&r);
+        int got = csv_read(&r);
         if (got == 0) {
             break;
         }
@@ -174,7 +175,7 @@ fuzz_csv(FILE *f)
             continue;
         }
         FUZZ_ASSERT(got == 1);
-        FUZZ_ASSERT(r.nfields >= 1 && r.nfields <= ICHG_CSV_MAX_FIELDS);
+        FUZZ_ASSERT(r.nfields >= 1 && r.nfields <= READER_MAX_FIELDS);
         size_t total = 0;
         const char *prev_end = r.rec;
         for (size_t i = 0; i < r.nfields; i++) {
@@ -214,7 +215,7 @@ fuzz_csv(FILE *f)
     }
     json_decref(header);
     avow_record_free(rec);
-    ichg_reader_dispose(&r);
+    reader_dispose(&r);
 }
 
 /* Invariant 5. */

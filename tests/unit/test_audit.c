@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_audit.c - tamper evidence on real ledgers (src/audit/audit.c): roots and
+ * test_audit.c - tamper evidence on real ledgers (src/derived/tree.c, src/audit/): roots and
  * proofs against an independent tree computed here, verify against stored
  * nodes and checkpoints damaged through LMDB, checkpoints whose lines are
  * altered, a ledger rebuilt without an old event, evidence files with any
@@ -10,10 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <lmdb.h>
 #include <sodium.h>
 
-#include "audit/audit.h"
+#include "derived/tree.h"
 #include "ledger/store.h"
 #include "testutil.h"
 
@@ -557,6 +556,38 @@ test_audit__evidence_verifies_offline_and_any_changed_byte_fails(void **state)
 }
 
 static void
+test_audit__evidence_write_leaves_the_buffer_as_it_was_when_it_fails(void **state)
+{
+    char *dir = NULL;
+    avow_key *key = tu_key(1);
+    avow_ledger *l = ledger_with(&dir, key, 3);
+    unsigned char(*leaves)[32] = NULL, (*ids)[32] = NULL;
+    unsigned char two[64];
+    avow_buf ev = AVOW_BUF_INIT;
+    (void)state;
+    leaves_of(l, &leaves, &ids);
+    memcpy(two, ids[1], 32);
+    memset(two + 32, 0x55, 32); /* no such event */
+    assert_int_equal(avow_buf_put(&ev, "kept", 4), 0);
+    assert_int_equal(avow_evidence_write(&ev, l, two, 2, key), AVOW_ENOTFOUND);
+    assert_int_equal(ev.len, 4);
+    assert_memory_equal(ev.ptr, "kept", 4);
+    /* The same with the one event there: the document follows what was kept. */
+    assert_int_equal(avow_evidence_write(&ev, l, two, 1, key), 0);
+    assert_true(ev.len > 4 && ev.ptr[4] == '{' && ev.ptr[ev.len - 1] == '\n');
+    assert_int_equal(
+      avow_evidence_verify(NULL, NULL, ev.ptr + 4, ev.len - 4, avow_key_public(key), NULL, NULL),
+      0);
+    free(leaves);
+    free(ids);
+    avow_buf_dispose(&ev);
+    avow_ledger_free(l);
+    avow_key_free(key);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+static void
 test_audit__attestation_round_trips_and_rejects_changes(void **state)
 {
     char *dir = NULL;
@@ -711,6 +742,7 @@ main(void)
         cmocka_unit_test(test_audit__altered_checkpoint_lines_are_rejected_naming_the_line),
         cmocka_unit_test(test_audit__ledger_rebuilt_without_an_old_event_fails_an_old_checkpoint),
         cmocka_unit_test(test_audit__evidence_verifies_offline_and_any_changed_byte_fails),
+        cmocka_unit_test(test_audit__evidence_write_leaves_the_buffer_as_it_was_when_it_fails),
         cmocka_unit_test(test_audit__attestation_round_trips_and_rejects_changes),
         cmocka_unit_test(
           test_audit__witness_refuses_a_rewritten_history_and_accepts_the_honest_one),

@@ -1,21 +1,21 @@
 /* SPDX-License-Identifier: ISC */
-/* test_chart.c - the SVG renderer (src/io/chart.c): steps, escaping, refusals, and
+/* test_chart.c - the SVG renderer (src/io/svg.c): steps, escaping, refusals, and
  * avow_chart_svg() drawing a ledger's contest as avow_state_compute() sees it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/chart.h"
+#include "io/svg.h"
 #include "testutil.h"
 
 #define DAY INT64_C(86400000000)
 #define T0  INT64_C(1704067200000000) /* 2024-01-01 */
 
 static char *
-render(const chart_series *s)
+render(const svg_series *s)
 {
     avow_buf b = AVOW_BUF_INIT;
-    assert_int_equal(chart_render_svg(&b, s), 0);
+    assert_int_equal(svg_render(&b, s), 0);
     assert_int_equal(avow_buf_put(&b, "", 1), 0);
     return (char *)b.ptr;
 }
@@ -24,22 +24,22 @@ static void
 test_chart__draws_steps_threshold_members_and_decision(void **state)
 {
     (void)state;
-    chart_point pts[3] = {
+    svg_point pts[3] = {
         { T0, 31, 31, { 4, 0 } },
         { T0 + 66 * DAY, 32, 32, { 4, 0 } },
         { T0 + 93 * DAY, 32, 32, { 28, 1 } },
     };
-    chart_series s = { "NATO Secretary General 2024",
-                       "unanimity",
-                       2,
-                       { "Rutte", "Iohannis" },
-                       3,
-                       pts,
-                       T0,
-                       T0 + 180 * DAY,
-                       1,
-                       T0 + 170 * DAY,
-                       "Rutte" };
+    svg_series s = { "NATO Secretary General 2024",
+                     "unanimity",
+                     2,
+                     { "Rutte", "Iohannis" },
+                     3,
+                     pts,
+                     T0,
+                     T0 + 180 * DAY,
+                     1,
+                     T0 + 170 * DAY,
+                     "Rutte" };
     char *svg = render(&s);
     assert_non_null(strstr(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\""));
     assert_non_null(strstr(svg, "</svg>\n"));
@@ -62,9 +62,9 @@ static void
 test_chart__escapes_text_from_the_ledger(void **state)
 {
     (void)state;
-    chart_point pts[1] = { { T0, 3, 2, { 1 } } };
-    chart_series s = { "a<b>&\"c'", "majority", 1,   { "<script>" }, 1, pts, T0, T0 + 5 * DAY,
-                       0,           0,          NULL };
+    svg_point pts[1] = { { T0, 3, 2, { 1 } } };
+    svg_series s = { "a<b>&\"c'", "majority", 1,   { "<script>" }, 1, pts, T0, T0 + 5 * DAY,
+                     0,           0,          NULL };
     char *svg = render(&s);
     assert_null(strstr(svg, "<script>"));
     assert_non_null(strstr(svg, "&lt;script&gt;"));
@@ -78,12 +78,12 @@ test_chart__refuses_empty_or_backwards_ranges(void **state)
 {
     (void)state;
     avow_buf b = AVOW_BUF_INIT;
-    chart_point pts[1] = { { T0, 3, 2, { 1 } } };
-    chart_series s = { "t", "majority", 1, { "x" }, 0, pts, T0, T0 + DAY, 0, 0, NULL };
-    assert_int_equal(chart_render_svg(&b, &s), AVOW_EINVALID);
+    svg_point pts[1] = { { T0, 3, 2, { 1 } } };
+    svg_series s = { "t", "majority", 1, { "x" }, 0, pts, T0, T0 + DAY, 0, 0, NULL };
+    assert_int_equal(svg_render(&b, &s), AVOW_EINVALID);
     s.n_points = 1;
     s.to = s.from;
-    assert_int_equal(chart_render_svg(&b, &s), AVOW_EINVALID);
+    assert_int_equal(svg_render(&b, &s), AVOW_EINVALID);
     assert_int_equal(b.len, 0);
     avow_buf_dispose(&b);
 }
@@ -92,12 +92,12 @@ static void
 test_chart__titles_each_step_inside_the_axis_with_its_counts(void **state)
 {
     (void)state;
-    chart_point pts[3] = {
+    svg_point pts[3] = {
         { T0 - DAY, 5, 4, { 1, 0 } },
         { T0 + 2 * DAY, 6, 4, { 3, 1 } },
         { T0 + 30 * DAY, 6, 4, { 4, 1 } },
     };
-    chart_series s = { "t", "2/3", 2, { "A&B", "C" }, 3, pts, T0, T0 + 10 * DAY, 0, 0, NULL };
+    svg_series s = { "t", "2/3", 2, { "A&B", "C" }, 3, pts, T0, T0 + 10 * DAY, 0, 0, NULL };
     char *svg = render(&s);
     assert_non_null(strstr(svg, "<title>2024-01-03T00:00:00Z: A&amp;B 3 of 6 members support, "
                                 "4 needed</title>"));

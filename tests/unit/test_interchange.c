@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_interchange.c - JSON Lines export and import (src/io/interchange.c):
- * round trips, the check pass that appends nothing when a line is bad,
+ * test_interchange.c - JSON Lines export and import (src/io/export.c,
+ * import.c, and the readers reader.c, jsonl.c, csv.c, record.c): round trips, the check pass that
+ * appends nothing when a line is bad,
  * --sign records in JSON Lines and CSV, the strict CSV reader, malformed and
  * oversized input, batches, chains, and line numbers in every refusal.
  */
@@ -12,7 +13,9 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "io/interchange.h"
+#include "io/csv.h"
+#include "io/import_table.h"
+#include "io/reader.h"
 #include "testutil.h"
 
 #define CONTEST "nato-sg-2024"
@@ -567,7 +570,7 @@ import_with_tmpdir(avow_ledger *l, avow_import_result *res, const char *path,
 }
 
 /* Import --sign with $TMPDIR where no file can be made: no spill
- * (src/io/interchange.c invariant 7), so the append pass parses again. */
+ * (src/io/import.c invariant 5), so the append pass parses again. */
 static int
 import_without_spill(const fixture *f, avow_ledger *l, avow_import_result *res,
                      const avow_import_opts *o)
@@ -622,8 +625,8 @@ assert_same_bodies(avow_ledger *a, avow_ledger *b)
     avow_iter_free(ib);
 }
 
-/* Records are read in chunks and parsed on the worker pool (src/io/interchange.c
- * invariant 6): with chunks of 7, bad lines of every kind on both sides of
+/* Records are read in chunks and parsed on the worker pool (src/io/import.c
+ * invariant 4): with chunks of 7, bad lines of every kind on both sides of
  * chunk edges (a reader refusal among them) are still reported in file order
  * with their own numbers, and the good lines are appended in file order. */
 static void
@@ -716,7 +719,7 @@ test_interchange__sign_chunks_keep_order_and_line_numbers(void **state)
     assert_non_null(strstr(avow_error_last(), "and 4 more bad lines"));
     assert_int_equal(count_of(f->b), 0);
 
-    /* Without a spill (invariant 7), the append pass skips the same lines. */
+    /* Without a spill (invariant 5), the append pass skips the same lines. */
     o.flags = AVOW_IMPORT_SIGN | AVOW_IMPORT_SKIP_BAD;
     seen.n = 0;
     if (import_without_spill(f, f->b, &res, &o) != 0) {
@@ -728,7 +731,7 @@ test_interchange__sign_chunks_keep_order_and_line_numbers(void **state)
     free(want);
 }
 
-/* Invariant 7: the append pass signs the drafts the check pass wrote to its
+/* Invariant 5: the append pass signs the drafts the check pass wrote to its
  * spill. Without a spill ($TMPDIR where no file can be made) it parses the
  * input again, to the same events: every kind and field, JSON and CSV. */
 static void
@@ -782,7 +785,7 @@ test_interchange__sign_without_a_spill_parses_again_to_the_same_events(void **st
 }
 
 /* A transaction of the default size takes several parse chunks from the
- * spill (invariants 6, 7); without a spill, each chunk is a transaction. */
+ * spill (invariants 4, 5); without a spill, each chunk is a transaction. */
 static void
 test_interchange__sign_batch_of_several_parse_chunks(void **state)
 {
@@ -826,7 +829,7 @@ rewrite_after_check(uint64_t done, uint64_t total, void *payload)
     }
 }
 
-/* Invariant 7: what is appended is what the check pass read, even when the
+/* Invariant 5: what is appended is what the check pass read, even when the
  * file is replaced in between; without a spill, the second reading sees the
  * change and appends nothing. */
 static void
@@ -1081,32 +1084,32 @@ static void
 test_interchange__csv_reader_splits_fields_strictly(void **state)
 {
     fixture *f = *state;
-    ichg_reader r;
+    reader r;
     FILE *fp;
 
     put_file(f->path, "a,\"b,c\",\"d\"\"e\",\n"
                       "\"multi\r\nline\",x\r\n");
     fp = fopen(f->path, "rb");
     assert_non_null(fp);
-    assert_int_equal(ichg_reader_init(&r, fp), 0);
-    assert_int_equal(ichg_read_csv(&r), 1);
+    assert_int_equal(reader_init(&r, fp), 0);
+    assert_int_equal(csv_read(&r), 1);
     assert_int_equal(r.nfields, 4);
     assert_string_equal(r.fields[0], "a");
     assert_string_equal(r.fields[1], "b,c");
     assert_string_equal(r.fields[2], "d\"e");
     assert_string_equal(r.fields[3], "");
     assert_int_equal(r.rec_line, 1);
-    assert_int_equal(ichg_read_csv(&r), 1);
+    assert_int_equal(csv_read(&r), 1);
     assert_int_equal(r.nfields, 2);
     assert_string_equal(r.fields[0], "multi\r\nline");
     assert_string_equal(r.fields[1], "x");
     assert_int_equal(r.rec_line, 2);
-    assert_int_equal(ichg_read_csv(&r), 0);
+    assert_int_equal(csv_read(&r), 0);
     /* Read again from the start. */
-    assert_int_equal(ichg_reader_rewind(&r), 0);
-    assert_int_equal(ichg_read_csv(&r), 1);
+    assert_int_equal(reader_rewind(&r), 0);
+    assert_int_equal(csv_read(&r), 1);
     assert_string_equal(r.fields[1], "b,c");
-    ichg_reader_dispose(&r);
+    reader_dispose(&r);
     fclose(fp);
 }
 
@@ -1114,24 +1117,24 @@ static void
 test_interchange__line_reader_skips_blank_lines_and_strips_crlf(void **state)
 {
     fixture *f = *state;
-    ichg_reader r;
+    reader r;
     FILE *fp;
 
     put_file(f->path, "one\r\n\n  \t\ntwo\nthree");
     fp = fopen(f->path, "rb");
     assert_non_null(fp);
-    assert_int_equal(ichg_reader_init(&r, fp), 0);
-    assert_int_equal(ichg_read_line(&r), 1);
+    assert_int_equal(reader_init(&r, fp), 0);
+    assert_int_equal(reader_line(&r), 1);
     assert_string_equal(r.rec, "one");
     assert_int_equal(r.rec_line, 1);
-    assert_int_equal(ichg_read_line(&r), 1);
+    assert_int_equal(reader_line(&r), 1);
     assert_string_equal(r.rec, "two");
     assert_int_equal(r.rec_line, 4);
-    assert_int_equal(ichg_read_line(&r), 1);
+    assert_int_equal(reader_line(&r), 1);
     assert_string_equal(r.rec, "three");
     assert_int_equal(r.rec_line, 5);
-    assert_int_equal(ichg_read_line(&r), 0);
-    ichg_reader_dispose(&r);
+    assert_int_equal(reader_line(&r), 0);
+    reader_dispose(&r);
     fclose(fp);
 }
 
@@ -1218,6 +1221,42 @@ test_interchange__three_authors_round_trip_in_small_batches(void **state)
     free(text);
 }
 
+/* The check pass's table (src/io/import_table.c): every key added is found
+ * with its value, through growth, and no other key is; the empty key is a
+ * key like any other. */
+static void
+test_interchange__import_table_finds_what_was_added(void **state)
+{
+    import_table t = IMPORT_TABLE_INIT;
+    import_table_value *v;
+    char key[32];
+    (void)state;
+
+    assert_null(import_table_find(&t, "", 0));
+    for (int i = 0; i < 1000; i++) {
+        int n = snprintf(key, sizeof(key), "contest-%d", i);
+        assert_null(import_table_find(&t, key, (size_t)n));
+        assert_int_equal(import_table_add(&t, key, (size_t)n, &v), 0);
+        assert_int_equal(v->seq, 0);
+        v->seq = (uint64_t)i;
+    }
+    assert_int_equal(import_table_add(&t, "", 0, &v), 0);
+    v->seq = 4242;
+    for (int i = 0; i < 1000; i++) {
+        int n = snprintf(key, sizeof(key), "contest-%d", i);
+        v = import_table_find(&t, key, (size_t)n);
+        assert_non_null(v);
+        assert_int_equal(v->seq, (uint64_t)i);
+        n = snprintf(key, sizeof(key), "contest-%d!", i);
+        assert_null(import_table_find(&t, key, (size_t)n));
+    }
+    v = import_table_find(&t, "", 0);
+    assert_non_null(v);
+    assert_int_equal(v->seq, 4242);
+    import_table_dispose(&t);
+    assert_null(import_table_find(&t, "contest-1", 9));
+}
+
 int
 main(void)
 {
@@ -1263,6 +1302,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_interchange__import_refuses_what_it_cannot_read_twice,
                                         setup, teardown),
         cmocka_unit_test(test_interchange__record_api_parses_one_line),
+        cmocka_unit_test(test_interchange__import_table_finds_what_was_added),
         cmocka_unit_test_setup_teardown(test_interchange__three_authors_round_trip_in_small_batches,
                                         setup, teardown),
     };

@@ -7,7 +7,6 @@
  */
 #include "testutil.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -99,22 +98,6 @@ write_file(const char *path, const unsigned char *buf, size_t len, mode_t mode)
     close(fd);
 }
 
-static int
-count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-            n++;
-        }
-    }
-    closedir(d);
-    return n;
-}
-
 static void
 assert_error_mentions(const char *what)
 {
@@ -172,7 +155,7 @@ test_keys__plain_file_round_trip(void **state)
     assert_int_equal(stat(f->path, &st), 0);
     assert_int_equal(st.st_mode & 07777, 0600);
     assert_int_equal(st.st_size, KEYS_FILE_PLAIN_BYTES);
-    assert_int_equal(count_entries(f->dir), 1); /* no temporary file left */
+    assert_int_equal(tu_count_entries(f->dir), 1); /* no temporary file left */
 
     /* byte layout: magic | kdf 0 | public key | seed */
     unsigned char buf[256];
@@ -350,7 +333,7 @@ test_keys__never_overwrites_an_existing_file(void **state)
     unsigned char buf[64];
     assert_int_equal(read_file(f->path, buf, sizeof(buf)), sizeof(old));
     assert_memory_equal(buf, old, sizeof(old));
-    assert_int_equal(count_entries(f->dir), 1);
+    assert_int_equal(tu_count_entries(f->dir), 1);
 
     /* a second generate at the same path keeps the first key */
     char path2[4300];
@@ -370,7 +353,7 @@ test_keys__never_overwrites_an_existing_file(void **state)
     snprintf(link_path, sizeof(link_path), "%s/dangling.key", f->dir);
     assert_int_equal(symlink("/nonexistent/avow-target", link_path), 0);
     assert_int_equal(avow_key_generate(NULL, link_path, NULL), AVOW_EEXISTS);
-    assert_int_equal(count_entries(f->dir), 3);
+    assert_int_equal(tu_count_entries(f->dir), 3);
 }
 
 static void
@@ -524,7 +507,7 @@ test_keys__creates_missing_parent_directories_private(void **state)
     snprintf(dir, sizeof(dir), "%s/config/avow", f->dir);
     assert_int_equal(stat(dir, &st), 0);
     assert_int_equal(st.st_mode & 077, 0);
-    assert_int_equal(count_entries(dir), 1);
+    assert_int_equal(tu_count_entries(dir), 1);
     avow_key *key = NULL;
     assert_int_equal(avow_key_load(&key, path, NULL, NULL), 0);
     avow_key_free(key);
@@ -547,7 +530,7 @@ test_keys__generate_refuses_bad_options(void **state)
     assert_int_equal(avow_key_generate(NULL, f->path, &old), AVOW_EINVALID);
     assert_int_equal(avow_key_generate(NULL, NULL, NULL), AVOW_EINVALID);
     assert_int_equal(avow_key_generate(NULL, "", NULL), AVOW_EINVALID);
-    assert_int_equal(count_entries(f->dir), 0);
+    assert_int_equal(tu_count_entries(f->dir), 0);
 
     /* a directory that cannot be created is an I/O error, not a crash */
     char path[4400];
@@ -556,7 +539,7 @@ test_keys__generate_refuses_bad_options(void **state)
     snprintf(blocker, sizeof(blocker), "%s/plainfile", f->dir);
     write_file(blocker, (const unsigned char *)"x", 1, 0600);
     assert_int_equal(avow_key_generate(NULL, path, NULL), AVOW_EIO);
-    assert_int_equal(count_entries(f->dir), 1);
+    assert_int_equal(tu_count_entries(f->dir), 1);
 }
 
 int

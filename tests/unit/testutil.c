@@ -3,6 +3,7 @@
 #define _XOPEN_SOURCE 700
 #include "testutil.h"
 
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,22 @@ tu_rmrf(const char *path)
     if (path != NULL) {
         nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     }
+}
+
+int
+tu_count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            n++;
+        }
+    }
+    closedir(d);
+    return n;
 }
 
 avow_key *

@@ -16,6 +16,8 @@
 char *tu_tempdir(void);
 /* Remove a directory tree (best effort). */
 void tu_rmrf(const char *path);
+/* Entries of a directory, . and .. aside. */
+int tu_count_entries(const char *dir);
 /* A key made from a seed of 32 copies of `b`. */
 avow_key *tu_key(unsigned char b);
 /* Init and open a fresh ledger in a new temp dir; *dir_out is freed by the caller. */

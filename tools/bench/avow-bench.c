@@ -41,12 +41,13 @@
 #include <lmdb.h>
 #include <sodium.h>
 
-#include "audit/audit.h"
+#include "derived/tree.h"
 #include "event/codec.h"
 #include "crypto/keys.h"
 #include "tlog/merkle.h"
 #include "event/pool.h"
 #include "ledger/store.h"
+#include "ledger/store_mdb.h" /* the bare-LMDB bounds below */
 
 /* src/util/limits.h shadows <limits.h> on this include path: our own bound. */
 #define BENCH_PATH_MAX   4096
@@ -1127,25 +1128,25 @@ xorshift(uint64_t *s)
     return *s;
 }
 
-/* Merkle proofs at n = N through the audit internals (src/audit/audit.h), in one
+/* Merkle proofs at n = N through the stored tree (src/derived/tree.h), in one
  * read transaction: microseconds per proof. */
 static int
 fig_merkle(const struct bench_opts *o, struct bench_result *r, int consistency)
 {
     static unsigned char path[MERKLE_PATH_BYTES];
     avow_ledger *l = NULL;
-    MDB_txn *txn = NULL;
+    store_txn *txn = NULL;
     uint64_t seed = 0x9e3779b97f4a7c15u;
     if (need_source(o, r) < 0) {
         return -1;
     }
-    if (avow_ledger_open(&l, o->source, AVOW_OPEN_READONLY) < 0 || store_read_begin(l, &txn) < 0) {
+    if (avow_ledger_open(&l, o->source, AVOW_OPEN_READONLY) < 0 || store_txn_read(&txn, l) < 0) {
         avow_ledger_free(l);
         return bench_fail(r, "open: %s", avow_error_last());
     }
     uint64_t n = o->events;
     r->n = n;
-    bench_note(r, "%" PRIu64 " random proofs per repetition, src/audit/audit.h in one read txn",
+    bench_note(r, "%" PRIu64 " random proofs per repetition, src/derived/tree.h in one read txn",
                o->proofs);
     for (int rep = 0; rep < o->reps; rep++) {
         double t0 = now_s();
@@ -1153,18 +1154,17 @@ fig_merkle(const struct bench_opts *o, struct bench_result *r, int consistency)
             size_t count = 0;
             uint64_t x = xorshift(&seed) % n;
             /* Consistency from a random older size m in [1, n - 1] to n. */
-            int error = consistency
-                          ? audit_consistency_txn(txn, l, 1 + x % (n - 1), n, path, &count)
-                          : audit_inclusion_txn(txn, l, x, n, path, &count);
+            int error = consistency ? tree_consistency(path, &count, l, txn, 1 + x % (n - 1), n)
+                                    : tree_inclusion(path, &count, l, txn, x, n);
             if (error < 0) {
-                mdb_txn_abort(txn);
+                store_txn_end(txn);
                 avow_ledger_free(l);
                 return bench_fail(r, "proof: %s", avow_error_last());
             }
         }
         r->v[r->nv++] = (now_s() - t0) * 1e6 / (double)o->proofs;
     }
-    mdb_txn_abort(txn);
+    store_txn_end(txn);
     avow_ledger_free(l);
     return 0;
 }

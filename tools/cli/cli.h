@@ -10,6 +10,9 @@
  *     stderr and returns an exit code from the table below; stdout carries data.
  *  3. Exit codes are never renumbered: 0 ok, 1 a check failed, 2 usage or
  *     input (nothing written), 3 environment (no ledger, no key, I/O, lock).
+ *  4. Each option is declared once, in its command's cli_spec (opts.c): the
+ *     getopt tables, --help's option lines and main.c's options that take a
+ *     value derive from it; the completion and man page are checked against it.
  */
 #ifndef AVOW_CLI_H
 #define AVOW_CLI_H
@@ -48,12 +51,52 @@ typedef struct cli_ctx {
     char key_buf[CLI_PATH_MAX]; /* storage for a computed default key path */
 } cli_ctx;
 
+/*
+ * One option of a command: the only place it is named. The getopt tables, the
+ * option lists of --help, main.c's list of options that take a value and
+ * `avow --dump-options` (which tests/cli/test_options.sh compares with the
+ * completion script and the man page) all come from these tables.
+ */
+typedef struct cli_opt {
+    const char *name;    /* the long name, without "--"; NULL ends a table */
+    int id;              /* what cli_getopt() returns for it (never 'h') */
+    char short_name;     /* the one-letter form (-o), or 0 */
+    const char *metavar; /* the value's name in help (FILE, TIME), or NULL: no value */
+    const char *help;    /* its lines in --help, '\n' between them; NULL: not listed */
+    const char *dflt;    /* what holds without it, shown as " (default: DFLT)" after
+                            the help (on a line of its own after a '\n'); NULL: none */
+} cli_opt;
+
+/* The options of one command (or subcommand); -h/--help is always added. */
+typedef struct cli_spec {
+    const char *command; /* "contest": names the help in errors */
+    const char *sub;     /* "new", or NULL when the options are the command's */
+    int width;           /* help: "--name METAVAR" is padded to width, then 2 spaces */
+    int show_short;      /* help names the short form too: "  -L, --ledger DIR" */
+    const cli_opt *opts; /* ends with { NULL } */
+} cli_spec;
+
+/* The most options a spec holds (the size of the getopt tables; asserted, and
+ * checked on the dump by tests/cli/test_options.sh). */
+#define CLI_OPTS_MAX 16
+
+/* What cli_getopt() returns for -h and --help. */
+#define CLI_OPT_HELP 'h'
+
+/* The getopt tables of one spec, built by cli_getopt_init(). */
+typedef struct cli_getopt_state {
+    const cli_spec *spec;
+    struct option longopts[CLI_OPTS_MAX + 2];
+    char optstring[2 * CLI_OPTS_MAX + 4];
+} cli_getopt_state;
+
 /* One command of the dispatch table. argv[0] is the command's name. */
 typedef struct cli_cmd {
     const char *name;
     int (*run)(cli_ctx *ctx, int argc, char **argv);
     void (*help)(FILE *out);
     const char *summary;
+    const cli_spec *const *specs; /* its option specs, NULL-terminated; NULL: none */
 } cli_cmd;
 
 /* Print "avow: error: MESSAGE" and a newline on stderr; return status. */
@@ -72,16 +115,36 @@ int cli_exit_code(int err);
 /* A usage error: "avow: error: MESSAGE (see 'avow COMMAND --help')", exit 2. */
 int cli_usage_fail(const char *command, const char *fmt, ...) CLI_PRINTF(2, 3);
 
-/*
- * Parse the options of one command with getopt_long (reset first). Returns
- * the option, -1 at the end, or -2 after printing a usage error for an
- * unknown option or a missing argument. optstring must start with ':'.
- */
-int cli_getopt(int argc, char **argv, const char *optstring, const struct option *longopts,
-               const char *command);
+/* Build the getopt tables of spec into st and reset getopt for a new parse. */
+void cli_getopt_init(cli_getopt_state *st, const cli_spec *spec);
 
-/* Reset getopt before a new parse. */
-void cli_getopt_reset(void);
+/*
+ * The next option of argv (getopt_long over the tables of st): the option's
+ * id (for its long or its short form), CLI_OPT_HELP, -1 at the end, or -2
+ * after printing a usage error for an unknown option or a missing value.
+ */
+int cli_getopt(cli_getopt_state *st, int argc, char **argv);
+
+/* Print the option lines of spec (the options with help), as --help shows them. */
+void cli_help_options(FILE *out, const cli_spec *spec);
+
+/* The option spec of the global options (-L, -k, --json, -q, -h, -V). */
+extern const cli_spec cli_globals_spec;
+
+/* Ids of the global options in cli_globals_spec. */
+enum {
+    CLI_G_LEDGER = 'L',
+    CLI_G_KEY = 'k',
+    CLI_G_JSON = 'j',
+    CLI_G_QUIET = 'q',
+    CLI_G_VERSION = 'V'
+};
+
+/* Whether arg ("--name" or "-x") is an option of one of specs that takes a value. */
+int cli_opt_takes_value(const cli_spec *const *specs, const char *arg);
+
+/* Print every spec of every command, one option a line (`avow --dump-options`). */
+void cli_dump_options(FILE *out, const cli_cmd *commands, size_t n);
 
 /* Parse --at TIME for an appending command (start of the period). Exit code or 0. */
 int cli_parse_at(int64_t *at, uint8_t *prec, const char *text, const char *command);
@@ -89,8 +152,13 @@ int cli_parse_at(int64_t *at, uint8_t *prec, const char *text, const char *comma
 /* Parse an EVENT_ID (64 hex, or a unique prefix >= 8) against the ledger. Exit code or 0. */
 int cli_resolve_event(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES], const char *text);
 
-/* Whether text is a well-formed id or prefix (hex, 8..64 characters). */
-int cli_is_id_text(const char *text);
+/* Check that text is a well-formed id or prefix (hex, 8..64 characters), before
+ * the ledger is opened: 0, or exit 2 after printing the error. */
+int cli_check_id_text(const char *text);
+
+/* Parse a public key given on the command line (64 hex). 0, or exit 2 after
+ * printing "bad public key" with the help of command. */
+int cli_parse_pubkey(unsigned char pk[AVOW_PUBKEY_BYTES], const char *text, const char *command);
 
 /* Open the ledger of ctx (read-only or not). Exit code or 0. */
 int cli_open_ledger(avow_ledger **out, const cli_ctx *ctx, unsigned int flags);
@@ -112,11 +180,49 @@ void cli_wipe(void *p, size_t n);
 void cli_put_str(FILE *out, avow_str s);
 
 /* Print a JSON document on one line of stdout and release it (NULL: out of
- * memory or invalid UTF-8). Returns 0 or an exit code. */
+ * memory or invalid UTF-8). Keys keep their order. Returns 0 or an exit code. */
 int cli_print_json(json_t *doc);
+
+/*
+ * Parse a JSON object the library rendered (avow_event_to_json, ...), for the
+ * CLI to add keys to it: the object, or NULL after printing the error.
+ */
+json_t *cli_json_object(const void *json, size_t len, const char *what);
+
+/* Set key of obj to value (stolen; NULL: out of memory). Exit code or 0 (printed). */
+int cli_json_set(json_t *obj, const char *key, json_t *value);
 
 /* Print the global options block of every --help. */
 void cli_help_globals(FILE *out);
+
+/* The option specs of each command (NULL-terminated), beside its code. */
+extern const cli_spec *const cli_init_specs[],
+  *const cli_key_specs[], *const cli_contest_specs[],
+                            *const cli_member_specs[],
+                              *const cli_candidate_specs[],
+                                *const cli_declare_specs[],
+                                  *const cli_retract_specs[],
+                                    *const cli_decide_specs[],
+                                      *const cli_log_specs[],
+                                        *const cli_show_specs[],
+                                          *const cli_verify_specs[],
+                                            *const cli_info_specs[],
+                                              *const cli_state_specs[],
+                                                *const cli_history_specs[],
+                                                  *const cli_explain_specs[],
+                                                    *const cli_checkpoint_specs[],
+                                                      *const cli_prove_specs[],
+                                                        *const cli_evidence_specs[],
+                                                          *const cli_witness_specs[],
+                                                            *const cli_export_specs[],
+                                                              *const cli_import_specs[],
+                                                                *const cli_sync_specs[],
+                                                                  *const cli_serve_specs[],
+                                                                    *const cli_heads_specs[],
+                                                                      *const cli_bundle_specs[],
+                                                                        *const cli_trust_specs[],
+                                                                          *const cli_chart_specs[],
+                                                                            *const cli_demo_specs[];
 
 /* Command groups (one cmd_<group>.c each). */
 int cmd_init(cli_ctx *ctx, int argc, char **argv);

@@ -91,21 +91,12 @@ cli_audit_write_file(const char *path, const void *data, size_t len)
     return 0;
 }
 
-static int
-parse_pubkey(unsigned char pk[AVOW_PUBKEY_BYTES], const char *hex, const char *command)
-{
-    if (strlen(hex) != AVOW_HEX_ID_LEN || avow_unhex(pk, AVOW_PUBKEY_BYTES, hex) < 0) {
-        return cli_usage_fail(command, "bad public key '%s' (64 hex characters)", hex);
-    }
-    return 0;
-}
-
 int
 cli_audit_trusted_key(unsigned char pk[AVOW_PUBKEY_BYTES], const cli_ctx *ctx,
                       const char *trust_hex, avow_ledger *ledger, const char *command)
 {
     if (trust_hex != NULL) {
-        return parse_pubkey(pk, trust_hex, command);
+        return cli_parse_pubkey(pk, trust_hex, command);
     }
     if (ledger != NULL && avow_ledger_owner(ledger, pk) == 0) {
         return 0;
@@ -196,6 +187,13 @@ done:
 
 /* ---- avow checkpoint -------------------------------------------------------------- */
 
+static const cli_opt checkpoint_opts[] = {
+    { "out", 'o', 'o', "FILE", "write the checkpoint there", "stdout" },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
+static const cli_spec checkpoint_spec = { "checkpoint", NULL, 11, 0, checkpoint_opts };
+const cli_spec *const cli_checkpoint_specs[] = { &checkpoint_spec, NULL };
+
 void
 cmd_checkpoint_help(FILE *out)
 {
@@ -206,20 +204,16 @@ cmd_checkpoint_help(FILE *out)
                  "line with key name = origin). The ledger stores every checkpoint it signs.\n"
                  "Writes the note to FILE, or to stdout. With --json: {\"origin\", \"tree_size\",\n"
                  "\"root\" (hex), \"checkpoint\" (the note)}.\n"
-                 "\n"
-                 "  --out FILE   write the checkpoint there (default: stdout)\n"
                  "\n");
+    cli_help_options(out, &checkpoint_spec);
+    fprintf(out, "\n");
     cli_help_globals(out);
 }
 
 int
 cmd_checkpoint(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "out", required_argument, NULL, 'o' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     const char *out_path = NULL;
     avow_ledger *ledger = NULL;
     avow_key *key = NULL;
@@ -227,13 +221,13 @@ cmd_checkpoint(cli_ctx *ctx, int argc, char **argv)
     avow_checkpoint cp;
     int status = 0, err, c;
 
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":ho:", longopts, "checkpoint")) != -1) {
+    cli_getopt_init(&gs, &checkpoint_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
         case 'o':
             out_path = optarg;
             break;
-        case 'h':
+        case CLI_OPT_HELP:
             cmd_checkpoint_help(stdout);
             goto done;
         default:
@@ -276,6 +270,15 @@ done:
 
 /* ---- avow prove ------------------------------------------------------------------- */
 
+static const cli_opt prove_opts[] = {
+    { "checkpoint", 'c', 'c', "FILE", "prove against this checkpoint", "the whole log" },
+    { "consistency", 'C', 'C', "OLD", "a consistency proof instead", NULL },
+    { "trust", 't', 't', "PUBKEY", "key that signs the checkpoints", "the ledger owner" },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
+static const cli_spec prove_spec = { "prove", NULL, 17, 0, prove_opts };
+const cli_spec *const cli_prove_specs[] = { &prove_spec, NULL };
+
 void
 cmd_prove_help(FILE *out)
 {
@@ -290,11 +293,9 @@ cmd_prove_help(FILE *out)
                  "is printed.\n"
                  "--json keys: leaf_index, tree_size, leaf_hash, root, path; or old_size,\n"
                  "new_size, old_root, new_root, path (the --proof file of 'avow witness').\n"
-                 "\n"
-                 "  --checkpoint FILE  prove against this checkpoint (default: the whole log)\n"
-                 "  --consistency OLD  a consistency proof instead\n"
-                 "  --trust PUBKEY     key that signs the checkpoints (default: the ledger owner)\n"
                  "\n");
+    cli_help_options(out, &prove_spec);
+    fprintf(out, "\n");
     cli_help_globals(out);
 }
 
@@ -323,13 +324,7 @@ size_or_checkpoint(uint64_t *size, avow_ledger *ledger, const cli_ctx *ctx, cons
 int
 cmd_prove(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "checkpoint", required_argument, NULL, 'c' },
-        { "consistency", required_argument, NULL, 'C' },
-        { "trust", required_argument, NULL, 't' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     const char *cp_path = NULL, *old_arg = NULL, *trust = NULL;
     avow_ledger *ledger = NULL;
     avow_inclusion *ip = NULL;
@@ -338,8 +333,8 @@ cmd_prove(cli_ctx *ctx, int argc, char **argv)
     char hex[2 * AVOW_HASH_BYTES + 1];
     int status = 0, err, c;
 
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":hc:C:t:", longopts, "prove")) != -1) {
+    cli_getopt_init(&gs, &prove_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
         case 'c':
             cp_path = optarg;
@@ -350,7 +345,7 @@ cmd_prove(cli_ctx *ctx, int argc, char **argv)
         case 't':
             trust = optarg;
             break;
-        case 'h':
+        case CLI_OPT_HELP:
             cmd_prove_help(stdout);
             goto done;
         default:
@@ -440,6 +435,14 @@ done:
 
 /* ---- avow evidence ------------------------------------------------------------------ */
 
+static const cli_opt evidence_opts[] = {
+    { "trust", 't', 't', "PUBKEY", "the key the checkpoint must be signed by", NULL },
+    { "out", 'o', 'o', "FILE", "where 'write' puts the evidence (- for stdout)", NULL },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
+static const cli_spec evidence_spec = { "evidence", NULL, 15, 0, evidence_opts };
+const cli_spec *const cli_evidence_specs[] = { &evidence_spec, NULL };
+
 void
 cmd_evidence_help(FILE *out)
 {
@@ -453,10 +456,9 @@ cmd_evidence_help(FILE *out)
                  "write: sign a fresh checkpoint with -k and write the events, their proofs and\n"
                  "the checkpoint to FILE ('explain --evidence' does the same for the events that\n"
                  "decide a stance).\n"
-                 "\n"
-                 "  --trust PUBKEY   the key the checkpoint must be signed by\n"
-                 "  --out FILE       where 'write' puts the evidence (- for stdout)\n"
                  "\n");
+    cli_help_options(out, &evidence_spec);
+    fprintf(out, "\n");
     cli_help_globals(out);
 }
 
@@ -550,19 +552,14 @@ done:
 int
 cmd_evidence(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "trust", required_argument, NULL, 't' },
-        { "out", required_argument, NULL, 'o' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     const char *trust = NULL, *out = NULL;
     avow_ledger *ledger = NULL;
     unsigned char *ids = NULL;
     int status = 0, c;
 
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":ht:o:", longopts, "evidence")) != -1) {
+    cli_getopt_init(&gs, &evidence_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
         case 't':
             trust = optarg;
@@ -570,7 +567,7 @@ cmd_evidence(cli_ctx *ctx, int argc, char **argv)
         case 'o':
             out = optarg;
             break;
-        case 'h':
+        case CLI_OPT_HELP:
             cmd_evidence_help(stdout);
             goto done;
         default:
@@ -617,6 +614,15 @@ done:
 
 /* ---- avow witness --------------------------------------------------------------------- */
 
+static const cli_opt witness_opts[] = {
+    { "proof", 'p', 'p', "FILE", "consistency proof from the last cosigned size", NULL },
+    { "trust", 't', 't', "PUBKEY", "the log's public key", NULL },
+    { "out", 'o', 'o', "FILE", "where to write the cosigned checkpoint", "stdout" },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
+static const cli_spec witness_spec = { "witness", NULL, 14, 0, witness_opts };
+const cli_spec *const cli_witness_specs[] = { &witness_spec, NULL };
+
 void
 cmd_witness_help(FILE *out)
 {
@@ -631,11 +637,9 @@ cmd_witness_help(FILE *out)
             "'avow prove --consistency OLD NEW --json' on the log. A checkpoint that does\n"
             "not extend it (a rewritten history, a rollback) is refused with exit 1.\n"
             "Writes the checkpoint with the new cosignature line to FILE or stdout.\n"
-            "\n"
-            "  --proof FILE    consistency proof from the last cosigned size\n"
-            "  --trust PUBKEY  the log's public key\n"
-            "  --out FILE      where to write the cosigned checkpoint (default: stdout)\n"
             "\n");
+    cli_help_options(out, &witness_spec);
+    fprintf(out, "\n");
     cli_help_globals(out);
 }
 
@@ -694,13 +698,7 @@ done:
 int
 cmd_witness(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "proof", required_argument, NULL, 'p' },
-        { "trust", required_argument, NULL, 't' },
-        { "out", required_argument, NULL, 'o' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     const char *proof_path = NULL, *trust = NULL, *out_path = NULL;
     unsigned char pk[AVOW_PUBKEY_BYTES];
     avow_ledger *ledger = NULL;
@@ -709,8 +707,8 @@ cmd_witness(cli_ctx *ctx, int argc, char **argv)
     avow_buf text = AVOW_BUF_INIT, out = AVOW_BUF_INIT;
     int status = 0, err, c;
 
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":hp:t:o:", longopts, "witness")) != -1) {
+    cli_getopt_init(&gs, &witness_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
         case 'p':
             proof_path = optarg;
@@ -721,7 +719,7 @@ cmd_witness(cli_ctx *ctx, int argc, char **argv)
         case 'o':
             out_path = optarg;
             break;
-        case 'h':
+        case CLI_OPT_HELP:
             cmd_witness_help(stdout);
             goto done;
         default:
@@ -733,7 +731,7 @@ cmd_witness(cli_ctx *ctx, int argc, char **argv)
         status = cli_usage_fail("witness", "give 'cosign CHECKPOINT'");
         goto done;
     }
-    if (trust != NULL && (status = parse_pubkey(pk, trust, "witness")) != 0) {
+    if (trust != NULL && (status = cli_parse_pubkey(pk, trust, "witness")) != 0) {
         goto done;
     }
     if ((status =

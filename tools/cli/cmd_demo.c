@@ -33,6 +33,20 @@
 
 /* ---- chart -------------------------------------------------------------- */
 
+static const cli_opt chart_opts[] = {
+    { "out", 'o', 0, "FILE", "the SVG file to write ('-': standard output)", NULL },
+    { "from", 'f', 0, "TIME", "start of the time axis", "the first change" },
+    { "to", 't', 0, "TIME",
+      "end of the time axis; a bare date means the end of that\n"
+      "day",
+      "the last change plus a tenth of the span" },
+    { "known-at", 'k', 0, "TIME", "draw only what the ledger knew by then", "all" },
+    { "all-authors", 'A', 0, NULL, "count every author, trusted or not", "trusted only" },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
+static const cli_spec chart_spec = { "chart", NULL, 17, 0, chart_opts };
+const cli_spec *const cli_chart_specs[] = { &chart_spec, NULL };
+
 void
 cmd_chart_help(FILE *out)
 {
@@ -46,14 +60,9 @@ cmd_chart_help(FILE *out)
                  "(as 'avow state --at TIME' computes it) and carries a <title> with that\n"
                  "time and the counts.\n"
                  "\n"
-                 "options:\n"
-                 "  --out FILE         the SVG file to write ('-': standard output)\n"
-                 "  --from TIME        start of the time axis (default: the first change)\n"
-                 "  --to TIME          end of the time axis; a bare date means the end of that\n"
-                 "                     day (default: the last change plus a tenth of the span)\n"
-                 "  --known-at TIME    draw only what the ledger knew by then (default: all)\n"
-                 "  --all-authors      count every author, trusted or not (default: trusted only)\n"
-                 "\n");
+                 "options:\n");
+    cli_help_options(out, &chart_spec);
+    fprintf(out, "\n");
     cli_help_globals(out);
 }
 
@@ -69,23 +78,15 @@ chart_time(int64_t *t, const char *text, avow_time_bound bound, const char *opti
 int
 cmd_chart(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "out", required_argument, NULL, 'o' },
-        { "from", required_argument, NULL, 'f' },
-        { "to", required_argument, NULL, 't' },
-        { "known-at", required_argument, NULL, 'k' },
-        { "all-authors", no_argument, NULL, 'A' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     avow_chart_opts opts = AVOW_CHART_OPTS_INIT;
     avow_ledger *ledger = NULL;
     avow_buf svg = AVOW_BUF_INIT;
     const char *out = NULL;
     int status = CLI_EXIT_OK, c, r;
 
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":h", longopts, "chart")) != -1) {
+    cli_getopt_init(&gs, &chart_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
         case 'o':
             out = optarg;
@@ -102,7 +103,7 @@ cmd_chart(cli_ctx *ctx, int argc, char **argv)
         case 'A':
             opts.all_authors = 1;
             break;
-        case 'h':
+        case CLI_OPT_HELP:
             cmd_chart_help(stdout);
             goto done;
         default:
@@ -613,6 +614,10 @@ done:
     return status;
 }
 
+static const cli_opt demo_opts[] = { { NULL, 0, 0, NULL, NULL, NULL } };
+static const cli_spec demo_spec = { "demo", NULL, 0, 0, demo_opts };
+const cli_spec *const cli_demo_specs[] = { &demo_spec, NULL };
+
 void
 cmd_demo_help(FILE *out)
 {
@@ -633,20 +638,17 @@ cmd_demo_help(FILE *out)
 int
 cmd_demo(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     demo *d = NULL;
     unsigned char mistake[AVOW_EVENT_ID_BYTES];
     size_t a_count = 0, before;
     uint64_t pulled = 0, back = 0;
     int status = CLI_EXIT_OK, c, r;
 
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":h", longopts, "demo")) != -1) {
+    cli_getopt_init(&gs, &demo_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
-        case 'h':
+        case CLI_OPT_HELP:
             cmd_demo_help(stdout);
             goto done;
         default:

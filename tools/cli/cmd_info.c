@@ -9,6 +9,10 @@
 
 #include "cli.h"
 
+static const cli_opt info_opts[] = { { NULL, 0, 0, NULL, NULL, NULL } };
+static const cli_spec info_spec = { "info", NULL, 0, 0, info_opts };
+const cli_spec *const cli_info_specs[] = { &info_spec, NULL };
+
 void
 cmd_info_help(FILE *out)
 {
@@ -24,10 +28,7 @@ cmd_info_help(FILE *out)
 int
 cmd_info(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     avow_ledger *ledger = NULL;
     avow_buf note = AVOW_BUF_INIT;
     avow_checkpoint cp;
@@ -36,9 +37,9 @@ cmd_info(cli_ctx *ctx, int argc, char **argv)
     uint64_t count = 0;
     int status = CLI_EXIT_OK, c, r, has_owner, has_cp;
 
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":h", longopts, "info")) != -1) {
-        if (c == 'h') {
+    cli_getopt_init(&gs, &info_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
+        if (c == CLI_OPT_HELP) {
             cmd_info_help(stdout);
             return CLI_EXIT_OK;
         }

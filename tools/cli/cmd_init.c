@@ -10,6 +10,14 @@
 
 #include "cli.h"
 
+static const cli_opt init_opts[] = {
+    { "origin", 'o', 0, "NAME", "the ledger's stable name, used in its checkpoints\n",
+      "chosen by the library" },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
+static const cli_spec init_spec = { "init", NULL, 13, 0, init_opts };
+const cli_spec *const cli_init_specs[] = { &init_spec, NULL };
+
 void
 cmd_init_help(FILE *out)
 {
@@ -17,34 +25,29 @@ cmd_init_help(FILE *out)
                  "\n"
                  "Create an empty ledger in the -L directory (created if missing).\n"
                  "\n"
-                 "options:\n"
-                 "  --origin NAME  the ledger's stable name, used in its checkpoints\n"
-                 "                 (default: chosen by the library)\n"
-                 "\n");
+                 "options:\n");
+    cli_help_options(out, &init_spec);
+    fprintf(out, "\n");
     cli_help_globals(out);
 }
 
 int
 cmd_init(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "origin", required_argument, NULL, 'o' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     const char *origin = NULL;
     avow_ledger *ledger = NULL;
     int status = CLI_EXIT_OK;
     int err;
     int c;
 
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":h", longopts, "init")) != -1) {
+    cli_getopt_init(&gs, &init_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
         case 'o':
             origin = optarg;
             break;
-        case 'h':
+        case CLI_OPT_HELP:
             cmd_init_help(stdout);
             goto done;
         default:

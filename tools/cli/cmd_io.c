@@ -143,6 +143,29 @@ done:
     return status;
 }
 
+static const cli_opt export_opts[] = {
+    { "contest", 'c', 0, "C", "only contest C and retractions of its events\n",
+      "every event; a partial export may not\n"
+      "import into a ledger lacking the other events" },
+    { "since", 's', 0, "CHECKPOINT", "only the events after the checkpoint's tree size\n",
+      "from the first event" },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
+static const cli_opt import_opts[] = {
+    { "sign", 's', 0, NULL, "unsigned records, signed with the key (-k)", NULL },
+    { "csv", 'c', 0, NULL,
+      "with --sign: CSV (RFC 4180) whose header row names the\n"
+      "same fields",
+      "JSON Lines" },
+    { "skip-bad", 'b', 0, NULL, "append the good lines, list the bad ones on stderr, exit 0\n",
+      "any bad line refuses the whole file, exit 1 or 2" },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
+static const cli_spec export_spec = { "export", NULL, 19, 0, export_opts };
+static const cli_spec import_spec = { "import", NULL, 11, 0, import_opts };
+const cli_spec *const cli_export_specs[] = { &export_spec, NULL };
+const cli_spec *const cli_import_specs[] = { &import_spec, NULL };
+
 void
 cmd_export_help(FILE *out)
 {
@@ -152,25 +175,16 @@ cmd_export_help(FILE *out)
                  "one object per event with the decoded fields and \"raw\", the signed\n"
                  "bytes in base64 (see docs/FORMAT.md). 'avow import' reads it back.\n"
                  "\n"
-                 "options:\n"
-                 "  --contest C          only contest C and retractions of its events\n"
-                 "                       (default: every event; a partial export may not\n"
-                 "                       import into a ledger lacking the other events)\n"
-                 "  --since CHECKPOINT   only the events after the checkpoint's tree size\n"
-                 "                       (default: from the first event)\n"
-                 "\n");
+                 "options:\n");
+    cli_help_options(out, &export_spec);
+    fprintf(out, "\n");
     cli_help_globals(out);
 }
 
 int
 cmd_export(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "contest", required_argument, NULL, 'c' },
-        { "since", required_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     avow_export_opts opts = AVOW_EXPORT_OPTS_INIT;
     avow_ledger *ledger = NULL;
     const char *since = NULL;
@@ -180,8 +194,8 @@ cmd_export(cli_ctx *ctx, int argc, char **argv)
     int r;
     int c;
 
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":h", longopts, "export")) != -1) {
+    cli_getopt_init(&gs, &export_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
         case 'c':
             opts.contest = optarg;
@@ -189,7 +203,7 @@ cmd_export(cli_ctx *ctx, int argc, char **argv)
         case 's':
             since = optarg;
             break;
-        case 'h':
+        case CLI_OPT_HELP:
             cmd_export_help(stdout);
             goto done;
         default:
@@ -229,32 +243,28 @@ done:
 void
 cmd_import_help(FILE *out)
 {
+    fprintf(out, "usage: avow import FILE|-\n"
+                 "       avow import --sign [--csv] [--skip-bad] FILE|-\n"
+                 "\n"
+                 "Without --sign: read the JSON Lines of 'avow export' (from another\n"
+                 "ledger), check every line (raw decodes, its signature holds, the other\n"
+                 "fields match it, author chains follow), then append them in batches.\n"
+                 "Events already present are skipped.\n"
+                 "\n"
+                 "With --sign: read unsigned declaration records, one JSON object per line,\n"
+                 "  {\"kind\":\"stance\",\"contest\":\"nato-sg-2024\",\"actor\":\"LT\",\n"
+                 "   \"stance\":\"supports\",\"candidate\":\"Rutte\",\"at\":\"2024-04-03\",\n"
+                 "   \"source\":\"https://...\"}\n"
+                 "with the fields kind, at, contest, title, rule, actor, candidate, stance,\n"
+                 "person, source, quote, reason, target; sign each with the current key and\n"
+                 "append them. \"at\" is required (except for kind retract: now).\n"
+                 "\n"
+                 "The whole file is checked first: each bad line is reported with its line\n"
+                 "number and nothing is appended. Lines are at most 65536 bytes.\n"
+                 "\n"
+                 "options:\n");
+    cli_help_options(out, &import_spec);
     fprintf(out,
-            "usage: avow import FILE|-\n"
-            "       avow import --sign [--csv] [--skip-bad] FILE|-\n"
-            "\n"
-            "Without --sign: read the JSON Lines of 'avow export' (from another\n"
-            "ledger), check every line (raw decodes, its signature holds, the other\n"
-            "fields match it, author chains follow), then append them in batches.\n"
-            "Events already present are skipped.\n"
-            "\n"
-            "With --sign: read unsigned declaration records, one JSON object per line,\n"
-            "  {\"kind\":\"stance\",\"contest\":\"nato-sg-2024\",\"actor\":\"LT\",\n"
-            "   \"stance\":\"supports\",\"candidate\":\"Rutte\",\"at\":\"2024-04-03\",\n"
-            "   \"source\":\"https://...\"}\n"
-            "with the fields kind, at, contest, title, rule, actor, candidate, stance,\n"
-            "person, source, quote, reason, target; sign each with the current key and\n"
-            "append them. \"at\" is required (except for kind retract: now).\n"
-            "\n"
-            "The whole file is checked first: each bad line is reported with its line\n"
-            "number and nothing is appended. Lines are at most 65536 bytes.\n"
-            "\n"
-            "options:\n"
-            "  --sign       unsigned records, signed with the key (-k)\n"
-            "  --csv        with --sign: CSV (RFC 4180) whose header row names the\n"
-            "               same fields (default: JSON Lines)\n"
-            "  --skip-bad   append the good lines, list the bad ones on stderr, exit 0\n"
-            "               (default: any bad line refuses the whole file, exit 1 or 2)\n"
             "\n"
             "FILE '-' reads stdin (spooled to a temporary file: it is read twice).\n"
             "Exits 1 when a signed event fails its checks, 2 when a line is malformed.\n"
@@ -320,13 +330,7 @@ spool_stdin(char *path_out, size_t maxlen)
 int
 cmd_import(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "sign", no_argument, NULL, 's' },
-        { "csv", no_argument, NULL, 'c' },
-        { "skip-bad", no_argument, NULL, 'b' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     avow_import_opts opts = AVOW_IMPORT_OPTS_INIT;
     avow_import_result res;
     avow_ledger *ledger = NULL;
@@ -340,8 +344,8 @@ cmd_import(cli_ctx *ctx, int argc, char **argv)
     int c;
 
     spool[0] = '\0';
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":h", longopts, "import")) != -1) {
+    cli_getopt_init(&gs, &import_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
         case 's':
             opts.flags |= AVOW_IMPORT_SIGN;
@@ -352,7 +356,7 @@ cmd_import(cli_ctx *ctx, int argc, char **argv)
         case 'b':
             opts.flags |= AVOW_IMPORT_SKIP_BAD;
             break;
-        case 'h':
+        case CLI_OPT_HELP:
             cmd_import_help(stdout);
             goto done;
         default:

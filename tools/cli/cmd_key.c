@@ -18,26 +18,37 @@
 
 #include "cli.h"
 
+static const cli_opt passphrase_opts[] = {
+    { "passphrase", 'p', 0, NULL,
+      "seal the secret key with a passphrase, read twice from the\n"
+      "terminal, or once from $AVOW_PASSPHRASE_FILE",
+      "unsealed" },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
+static const cli_opt show_opts[] = { { NULL, 0, 0, NULL, NULL, NULL } };
+static const cli_spec new_spec = { "key", "new", 12, 0, passphrase_opts };
+static const cli_spec show_spec = { "key", "show", 12, 0, show_opts };
+static const cli_spec rotate_spec = { "key", "rotate", 12, 0, passphrase_opts };
+const cli_spec *const cli_key_specs[] = { &new_spec, &show_spec, &rotate_spec, NULL };
+
 void
 cmd_key_help(FILE *out)
 {
-    fprintf(out,
-            "usage: avow key new [--passphrase] [FILE]\n"
-            "       avow key show\n"
-            "       avow key rotate [--passphrase] [FILE]\n"
-            "\n"
-            "new   create a key pair; write the secret key to FILE (default: the -k key,\n"
-            "      see below; never overwritten) and print the public key (64 hex)\n"
-            "show  print the public key of the -k key (no passphrase needed)\n"
-            "rotate  create a new key at FILE (default: the -k key path + \".next\") and\n"
-            "      append a key-succession event signed by the -k key and the new one;\n"
-            "      replicas that trust the old key trust the new one from then on.\n"
-            "      Prints the new public key; sign with -k FILE from now on\n"
-            "\n"
-            "options:\n"
-            "  --passphrase  seal the secret key with a passphrase, read twice from the\n"
-            "                terminal, or once from $AVOW_PASSPHRASE_FILE (default: unsealed)\n"
-            "\n");
+    fprintf(out, "usage: avow key new [--passphrase] [FILE]\n"
+                 "       avow key show\n"
+                 "       avow key rotate [--passphrase] [FILE]\n"
+                 "\n"
+                 "new   create a key pair; write the secret key to FILE (default: the -k key,\n"
+                 "      see below; never overwritten) and print the public key (64 hex)\n"
+                 "show  print the public key of the -k key (no passphrase needed)\n"
+                 "rotate  create a new key at FILE (default: the -k key path + \".next\") and\n"
+                 "      append a key-succession event signed by the -k key and the new one;\n"
+                 "      replicas that trust the old key trust the new one from then on.\n"
+                 "      Prints the new public key; sign with -k FILE from now on\n"
+                 "\n"
+                 "options:\n");
+    cli_help_options(out, &new_spec);
+    fprintf(out, "\n");
     cli_help_globals(out);
 }
 
@@ -113,11 +124,7 @@ done:
 static int
 key_new(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "passphrase", no_argument, NULL, 'p' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     avow_key_opts opts = AVOW_KEY_OPTS_INIT;
     avow_key *key = NULL;
     char pass[CLI_PASSPHRASE_MAX];
@@ -128,13 +135,13 @@ key_new(cli_ctx *ctx, int argc, char **argv)
     int err;
     int c;
 
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":h", longopts, "key")) != -1) {
+    cli_getopt_init(&gs, &new_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
         case 'p':
             sealed = 1;
             break;
-        case 'h':
+        case CLI_OPT_HELP:
             cmd_key_help(stdout);
             goto done;
         default:
@@ -186,19 +193,16 @@ done:
 static int
 key_show(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     unsigned char pk[AVOW_PUBKEY_BYTES];
     int status = CLI_EXIT_OK;
     int err;
     int c;
 
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":h", longopts, "key")) != -1) {
+    cli_getopt_init(&gs, &show_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
-        case 'h':
+        case CLI_OPT_HELP:
             cmd_key_help(stdout);
             goto done;
         default:
@@ -231,11 +235,7 @@ done:
 static int
 key_rotate(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "passphrase", no_argument, NULL, 'p' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     avow_key_opts opts = AVOW_KEY_OPTS_INIT;
     avow_key *old = NULL, *next = NULL;
     avow_ledger *ledger = NULL;
@@ -245,13 +245,13 @@ key_rotate(cli_ctx *ctx, int argc, char **argv)
     const char *file = NULL;
     int sealed = 0, status = CLI_EXIT_OK, err, c;
 
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":h", longopts, "key")) != -1) {
+    cli_getopt_init(&gs, &rotate_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
         case 'p':
             sealed = 1;
             break;
-        case 'h':
+        case CLI_OPT_HELP:
             cmd_key_help(stdout);
             goto done;
         default:

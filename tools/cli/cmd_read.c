@@ -4,7 +4,8 @@
  *
  * Invariants:
  *  1. The ledger is opened read-only; these commands never write.
- *  2. --json output is the library's avow_event_to_json() verbatim: log prints
+ *  2. --json output is the library's avow_event_to_json() object, key order
+ *     and bytes kept, plus this replica's "status" as its last key: log prints
  *     JSON Lines without raw, show prints one object with raw (base64).
  *  3. Human output prints event text through cli_put_str() (no control
  *     characters reach the terminal); times are UTC ISO 8601 at the event's
@@ -60,6 +61,23 @@ trust_status(const avow_trust *trust, const avow_event *ev)
         return "forked";
     }
     return avow_trust_counts(trust, ev->author, ev->seq) == 1 ? "trusted" : "untrusted";
+}
+
+/* The library's event object plus this replica's view of it, "status", on one line. */
+static int
+print_event_json(const avow_buf *json, const char *status)
+{
+    json_t *o = cli_json_object(json->ptr, json->len, "an event");
+    int r;
+
+    if (o == NULL) {
+        return CLI_EXIT_ENV;
+    }
+    if ((r = cli_json_set(o, "status", json_string(status))) != 0) {
+        json_decref(o);
+        return r;
+    }
+    return cli_print_json(o);
 }
 
 static void
@@ -139,32 +157,36 @@ log_line(FILE *out, const avow_event *ev, uint64_t index, int width, const char 
     }
 }
 
+static const cli_opt log_opts[] = {
+    { "contest", 'c', 0, "C", "only contest C and retractions of its events", "all" },
+    { "author", 'a', 0, "PUBKEY", "only events signed by PUBKEY, 64 hex", "all" },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
+static const cli_opt no_opts[] = { { NULL, 0, 0, NULL, NULL, NULL } };
+static const cli_spec log_spec = { "log", NULL, 17, 0, log_opts };
+static const cli_spec show_spec = { "show", NULL, 0, 0, no_opts };
+const cli_spec *const cli_log_specs[] = { &log_spec, NULL };
+const cli_spec *const cli_show_specs[] = { &show_spec, NULL };
+
 void
 cmd_log_help(FILE *out)
 {
-    fprintf(out,
-            "usage: avow log [--contest C] [--author PUBKEY] [--json]\n"
-            "\n"
-            "List the events in log order, one per line:\n"
-            "  #INDEX ID WHEN KIND SUMMARY  (by AUTHOR)\n"
-            "With --json, JSON Lines: one object per event.\n"
-            "\n"
-            "options:\n"
-            "  --contest C        only contest C and retractions of its events (default: all)\n"
-            "  --author PUBKEY    only events signed by PUBKEY, 64 hex (default: all)\n"
-            "\n");
+    fprintf(out, "usage: avow log [--contest C] [--author PUBKEY] [--json]\n"
+                 "\n"
+                 "List the events in log order, one per line:\n"
+                 "  #INDEX ID WHEN KIND SUMMARY  (by AUTHOR)\n"
+                 "With --json, JSON Lines: one object per event.\n"
+                 "\n"
+                 "options:\n");
+    cli_help_options(out, &log_spec);
+    fprintf(out, "\n");
     cli_help_globals(out);
 }
 
 int
 cmd_log(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "contest", required_argument, NULL, 'c' },
-        { "author", required_argument, NULL, 'a' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     avow_iter_opts opts = AVOW_ITER_OPTS_INIT;
     unsigned char author[AVOW_PUBKEY_BYTES];
     avow_ledger *ledger = NULL;
@@ -178,21 +200,19 @@ cmd_log(cli_ctx *ctx, int argc, char **argv)
     int r;
     int c;
 
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":h", longopts, "log")) != -1) {
+    cli_getopt_init(&gs, &log_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
         case 'c':
             opts.contest = optarg;
             break;
         case 'a':
-            if (strlen(optarg) != AVOW_HEX_ID_LEN ||
-                avow_unhex(author, AVOW_PUBKEY_BYTES, optarg) < 0) {
-                status = cli_usage_fail("log", "bad public key '%s' (64 hex characters)", optarg);
+            if ((status = cli_parse_pubkey(author, optarg, "log")) != 0) {
                 goto done;
             }
             opts.author = author;
             break;
-        case 'h':
+        case CLI_OPT_HELP:
             cmd_log_help(stdout);
             goto done;
         default:
@@ -222,9 +242,9 @@ cmd_log(cli_ctx *ctx, int argc, char **argv)
             if ((r = avow_event_to_json(&buf, &ev, index, 0)) < 0) {
                 break;
             }
-            /* The event object plus this replica's view of it: "status". */
-            fwrite(buf.ptr, 1, buf.len - 1, stdout);
-            printf(",\"status\":\"%s\"}\n", st);
+            if ((status = print_event_json(&buf, st)) != 0) {
+                goto done;
+            }
         } else {
             log_line(stdout, &ev, index, width, st);
         }
@@ -316,10 +336,7 @@ cmd_show_help(FILE *out)
 int
 cmd_show(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     unsigned char id[AVOW_EVENT_ID_BYTES];
     char hex[AVOW_HEX_ID_LEN + 1];
     avow_ledger *ledger = NULL;
@@ -333,10 +350,10 @@ cmd_show(cli_ctx *ctx, int argc, char **argv)
     int r;
     int c;
 
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":h", longopts, "show")) != -1) {
+    cli_getopt_init(&gs, &show_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
-        case 'h':
+        case CLI_OPT_HELP:
             cmd_show_help(stdout);
             goto done;
         default:
@@ -349,10 +366,7 @@ cmd_show(cli_ctx *ctx, int argc, char **argv)
           cli_usage_fail("show", argc - optind < 1 ? "missing the EVENT_ID" : "too many arguments");
         goto done;
     }
-    if (!cli_is_id_text(argv[optind])) {
-        status = cli_fail(CLI_EXIT_USAGE,
-                          "bad event id '%s' (64 hex characters, or a unique prefix of at least 8)",
-                          argv[optind]);
+    if ((status = cli_check_id_text(argv[optind])) != 0) {
         goto done;
     }
     if ((status = cli_open_ledger(&ledger, ctx, AVOW_OPEN_READONLY)) != 0 ||
@@ -384,8 +398,9 @@ cmd_show(cli_ctx *ctx, int argc, char **argv)
             status = cli_fail_lib(r, NULL, "cannot render event '%s'", argv[optind]);
             goto done;
         }
-        fwrite(json.ptr, 1, json.len - 1, stdout);
-        printf(",\"status\":\"%s\"}\n", trust_status(trust, &ev));
+        if ((status = print_event_json(&json, trust_status(trust, &ev))) != 0) {
+            goto done;
+        }
     } else {
         show_human(stdout, &ev, id, index, sig_ok);
         printf("%-13s %s\n", "status", trust_status(trust, &ev));

@@ -7,8 +7,10 @@
  *  1. These commands never append: `state` opens the ledger writable only so
  *     that the library may store projection snapshots (a derived cache), and
  *     falls back to read-only; history and explain open it read-only.
- *  2. --json output is the library's rendering verbatim (avow_state_to_json,
- *     avow_explain_to_json); history prints JSON Lines.
+ *  2. --json output is the library's rendering (avow_state_to_json,
+ *     avow_explain_to_json), bytes and key order kept; explain adds the
+ *     deciding event's "inclusion" as a last key, set with jansson on the
+ *     parsed object; history prints JSON Lines.
  *  3. Query times (--at, --known-at) given as a bare date mean the END of that
  *     period (AVOW_TIME_END), so "state on 2024-04-03" includes that day.
  *  4. Text from events reaches the terminal only through cli_put_str().
@@ -37,16 +39,43 @@ parse_query_time(int64_t *t, const char *text, const char *option, const char *c
     return 0;
 }
 
-/* Options shared by state and explain. Returns 0, 1 (--help printed) or an exit code + 2. */
-static const struct option query_longopts[] = {
-    { "at", required_argument, NULL, 'a' },
-    { "known-at", required_argument, NULL, 'k' },
-    { "all-authors", no_argument, NULL, 'A' },
-    { "attest", no_argument, NULL, 't' },
-    { "evidence", required_argument, NULL, 'e' },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 },
+#define ALL_AUTHORS_HELP "count every author, trusted or not"
+
+static const cli_opt state_opts[] = {
+    { "at", 'a', 0, "TIME", "valid time: what had been declared by then", "now" },
+    { "known-at", 'k', 0, "TIME", "record time: only what the ledger knew by then\n",
+      "everything it holds" },
+    { "all-authors", 'A', 0, NULL, ALL_AUTHORS_HELP, "trusted only" },
+    { "attest", 't', 0, NULL,
+      "print instead a note signed with -k over the contest, the\n"
+      "times, the state digest and the ledger's size and root;\n"
+      "check it with 'avow verify --attestation FILE'",
+      NULL },
+    { NULL, 0, 0, NULL, NULL, NULL },
 };
+static const cli_opt history_opts[] = {
+    { "actor", 'a', 0, "A", "only events about actor A", "all" },
+    { "candidate", 'c', 0, "C", "only events about candidate C", "all" },
+    { "all-authors", 'A', 0, NULL, "every author, trusted or not", "trusted only" },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
+static const cli_opt explain_opts[] = {
+    { "at", 'a', 0, "TIME", "valid time", "now" },
+    { "known-at", 'k', 0, "TIME", "record time", "everything the ledger holds" },
+    { "all-authors", 'A', 0, NULL, ALL_AUTHORS_HELP, "trusted only" },
+    { "evidence", 'e', 0, "FILE",
+      "also write a self-contained evidence file: these events,\n"
+      "their inclusion proofs and a checkpoint signed with -k;\n"
+      "check it offline with 'avow evidence verify FILE'",
+      NULL },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
+static const cli_spec state_spec = { "state", NULL, 17, 0, state_opts };
+static const cli_spec history_spec = { "history", NULL, 17, 0, history_opts };
+static const cli_spec explain_spec = { "explain", NULL, 17, 0, explain_opts };
+const cli_spec *const cli_state_specs[] = { &state_spec, NULL };
+const cli_spec *const cli_history_specs[] = { &history_spec, NULL };
+const cli_spec *const cli_explain_specs[] = { &explain_spec, NULL };
 
 /* What state --attest and explain --evidence ask for. */
 typedef struct query_extra {
@@ -54,15 +83,18 @@ typedef struct query_extra {
     const char *evidence;
 } query_extra;
 
+/* The options of state or explain (spec). Returns 0 (*helped: --help printed) or an exit code. */
 static int
-parse_query(avow_state_opts *opts, query_extra *extra, int argc, char **argv, const char *command,
+parse_query(avow_state_opts *opts, query_extra *extra, int argc, char **argv, const cli_spec *spec,
             void (*help)(FILE *), int *helped)
 {
+    const char *command = spec->command;
+    cli_getopt_state gs;
     int c, status;
     *helped = 0;
     memset(extra, 0, sizeof(*extra));
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":h", query_longopts, command)) != -1) {
+    cli_getopt_init(&gs, spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
         case 'a':
             if ((status = parse_query_time(&opts->at, optarg, "--at", command)) != 0) {
@@ -78,18 +110,12 @@ parse_query(avow_state_opts *opts, query_extra *extra, int argc, char **argv, co
             opts->all_authors = 1;
             break;
         case 't':
-            if (strcmp(command, "state") != 0) {
-                return cli_usage_fail(command, "--attest is an option of 'avow state'");
-            }
             extra->attest = 1;
             break;
         case 'e':
-            if (strcmp(command, "explain") != 0) {
-                return cli_usage_fail(command, "--evidence is an option of 'avow explain'");
-            }
             extra->evidence = optarg;
             break;
-        case 'h':
+        case CLI_OPT_HELP:
             help(stdout);
             *helped = 1;
             return 0;
@@ -123,19 +149,13 @@ cmd_state_help(FILE *out)
             "supports, opposes or is undecided, what the rule needs, the decision.\n"
             "A bare date means the END of that day. See docs/PROJECTIONS.md.\n"
             "\n"
-            "options:\n"
-            "  --at TIME          valid time: what had been declared by then (default: now)\n"
-            "  --known-at TIME    record time: only what the ledger knew by then\n"
-            "                     (default: everything it holds)\n"
-            "  --all-authors      count every author, trusted or not (default: trusted only)\n"
-            "  --attest           print instead a note signed with -k over the contest, the\n"
-            "                     times, the state digest and the ledger's size and root;\n"
-            "                     check it with 'avow verify --attestation FILE'\n"
-            "\n"
-            "With --json: one object with contest, at, known_at, rule, members,\n"
-            "candidates (name, status, supports, opposes, undecided, disputed, outside,\n"
-            "support_count, needed, met), decision and digest.\n"
-            "\n");
+            "options:\n");
+    cli_help_options(out, &state_spec);
+    fprintf(out, "\n"
+                 "With --json: one object with contest, at, known_at, rule, members,\n"
+                 "candidates (name, status, supports, opposes, undecided, disputed, outside,\n"
+                 "support_count, needed, met), decision and digest.\n"
+                 "\n");
     cli_help_globals(out);
 }
 
@@ -226,7 +246,8 @@ cmd_state(cli_ctx *ctx, int argc, char **argv)
     avow_buf buf = AVOW_BUF_INIT;
     int status, helped, r;
 
-    if ((status = parse_query(&opts, &extra, argc, argv, "state", cmd_state_help, &helped)) != 0 ||
+    if ((status = parse_query(&opts, &extra, argc, argv, &state_spec, cmd_state_help, &helped)) !=
+          0 ||
         helped) {
         goto done;
     }
@@ -285,11 +306,9 @@ cmd_history_help(FILE *out)
             "  DATE  WHAT  (by AUTHOR, SOURCE)\n"
             "A retracted event is marked \"(retracted: REASON)\". With --json, JSON Lines.\n"
             "\n"
-            "options:\n"
-            "  --actor A          only events about actor A (default: all)\n"
-            "  --candidate C      only events about candidate C (default: all)\n"
-            "  --all-authors      every author, trusted or not (default: trusted only)\n"
-            "\n");
+            "options:\n");
+    cli_help_options(out, &history_spec);
+    fprintf(out, "\n");
     cli_help_globals(out);
 }
 
@@ -434,21 +453,15 @@ history_line(const avow_change *ch, void *payload)
 int
 cmd_history(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "actor", required_argument, NULL, 'a' },
-        { "candidate", required_argument, NULL, 'c' },
-        { "all-authors", no_argument, NULL, 'A' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     avow_history_opts opts = AVOW_HISTORY_OPTS_INIT;
     struct history_out h = { ctx->json, 0, NULL };
     avow_trust *trust = NULL;
     avow_ledger *ledger = NULL;
     int status = CLI_EXIT_OK, c, r;
 
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":h", longopts, "history")) != -1) {
+    cli_getopt_init(&gs, &history_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
         case 'a':
             opts.actor = optarg;
@@ -459,7 +472,7 @@ cmd_history(cli_ctx *ctx, int argc, char **argv)
         case 'A':
             opts.all_authors = 1;
             break;
-        case 'h':
+        case CLI_OPT_HELP:
             cmd_history_help(stdout);
             goto done;
         default:
@@ -506,14 +519,9 @@ cmd_explain_help(FILE *out)
                  "were applied, and the sides of a dispute. A bare date means the END of\n"
                  "that day.\n"
                  "\n"
-                 "options:\n"
-                 "  --at TIME          valid time (default: now)\n"
-                 "  --known-at TIME    record time (default: everything the ledger holds)\n"
-                 "  --all-authors      count every author, trusted or not (default: trusted only)\n"
-                 "  --evidence FILE    also write a self-contained evidence file: these events,\n"
-                 "                     their inclusion proofs and a checkpoint signed with -k;\n"
-                 "                     check it offline with 'avow evidence verify FILE'\n"
-                 "\n");
+                 "options:\n");
+    cli_help_options(out, &explain_spec);
+    fprintf(out, "\n");
     cli_help_globals(out);
 }
 
@@ -638,18 +646,57 @@ inclusion_human(FILE *out, const avow_inclusion *p)
     }
 }
 
-static void
-inclusion_json(FILE *out, const avow_inclusion *p)
+/* {"leaf_index", "tree_size", "root", "path"}, or NULL: out of memory. */
+static json_t *
+inclusion_json(const avow_inclusion *p)
 {
     char hex[2 * AVOW_HASH_BYTES + 1];
-    avow_hex(hex, p->root, AVOW_HASH_BYTES);
-    fprintf(out, "{\"leaf_index\":%" PRIu64 ",\"tree_size\":%" PRIu64 ",\"root\":\"%s\",\"path\":[",
-            p->leaf_index, p->tree_size, hex);
-    for (size_t i = 0; i < p->count; i++) {
+    json_t *path = json_array();
+
+    for (size_t i = 0; path != NULL && i < p->count; i++) {
         avow_hex(hex, p->path + i * AVOW_HASH_BYTES, AVOW_HASH_BYTES);
-        fprintf(out, "%s\"%s\"", i ? "," : "", hex);
+        if (json_array_append_new(path, json_string(hex)) != 0) {
+            json_decref(path);
+            path = NULL;
+        }
     }
-    fputs("]}", out);
+    avow_hex(hex, p->root, AVOW_HASH_BYTES);
+    return json_pack("{s:I, s:I, s:s, s:o}", "leaf_index", (json_int_t)p->leaf_index, "tree_size",
+                     (json_int_t)p->tree_size, "root", hex, "path", path);
+}
+
+/* --json: the library's explanation, plus the deciding event's inclusion
+ * proof (proof, when not NULL) as its last key. Exit code or 0. */
+static int
+explain_json(const avow_explain *ex, const avow_inclusion *proof)
+{
+    avow_buf buf = AVOW_BUF_INIT;
+    json_t *doc = NULL;
+    int status, r;
+
+    if ((r = avow_explain_to_json(&buf, ex)) < 0) {
+        status = cli_fail_lib(r, NULL, "cannot render the explanation");
+        goto done;
+    }
+    if (proof == NULL) {
+        fwrite(buf.ptr, 1, buf.len, stdout);
+        fputc('\n', stdout);
+        status = 0;
+        goto done;
+    }
+    if ((doc = cli_json_object(buf.ptr, buf.len, "the explanation")) == NULL) {
+        status = CLI_EXIT_ENV;
+        goto done;
+    }
+    if ((status = cli_json_set(doc, "inclusion", inclusion_json(proof))) != 0) {
+        goto done;
+    }
+    status = cli_print_json(doc);
+    doc = NULL;
+done:
+    json_decref(doc);
+    avow_buf_dispose(&buf);
+    return status;
 }
 
 int
@@ -659,14 +706,13 @@ cmd_explain(cli_ctx *ctx, int argc, char **argv)
     query_extra extra;
     avow_ledger *ledger = NULL;
     avow_explain *ex = NULL;
-    avow_buf buf = AVOW_BUF_INIT;
     unsigned char *ids = NULL;
     avow_inclusion proof;
     int have_proof = 0;
     int status, helped, r;
 
-    if ((status = parse_query(&opts, &extra, argc, argv, "explain", cmd_explain_help, &helped)) !=
-          0 ||
+    if ((status =
+           parse_query(&opts, &extra, argc, argv, &explain_spec, cmd_explain_help, &helped)) != 0 ||
         helped) {
         goto done;
     }
@@ -685,19 +731,8 @@ cmd_explain(cli_ctx *ctx, int argc, char **argv)
     }
     have_proof = deciding_proof(&proof, ledger, ex);
     if (ctx->json) {
-        if ((r = avow_explain_to_json(&buf, ex)) < 0) {
-            status = cli_fail_lib(r, NULL, "cannot render the explanation");
+        if ((status = explain_json(ex, have_proof ? &proof : NULL)) != 0) {
             goto done;
-        }
-        if (have_proof) {
-            /* The explanation plus the deciding event's inclusion proof. */
-            fwrite(buf.ptr, 1, buf.len - 1, stdout);
-            fputs(",\"inclusion\":", stdout);
-            inclusion_json(stdout, &proof);
-            fputs("}\n", stdout);
-        } else {
-            fwrite(buf.ptr, 1, buf.len, stdout);
-            fputc('\n', stdout);
         }
     } else {
         explain_human(stdout, ex, argv[optind + 1], argv[optind + 2]);
@@ -731,7 +766,6 @@ cmd_explain(cli_ctx *ctx, int argc, char **argv)
     }
 done:
     free(ids);
-    avow_buf_dispose(&buf);
     avow_explain_free(ex);
     avow_ledger_free(ledger);
     return status;

@@ -71,6 +71,42 @@ print_stats(const cli_ctx *ctx, const char *what, const avow_sync_stats *st)
     return CLI_EXIT_OK;
 }
 
+static const cli_opt sync_opts[] = {
+    { "pull", 'p', 0, NULL, "only receive", "both ways" },
+    { "push", 'P', 0, NULL, "only send", NULL },
+    { "remote-avow", 'r', 0, "PATH", "the avow program on the remote host\n",
+      "$AVOW_REMOTE, else avow" },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
+static const cli_opt serve_opts[] = {
+    { "stdio", 's', 0, NULL, "speak the protocol on stdin and stdout (required)", NULL },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
+static const cli_opt heads_opts[] = {
+    { "out", 'o', 0, "FILE", "where to write the heads (required)", NULL },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
+static const cli_opt bundle_opts[] = {
+    { "heads", 'H', 0, "HEADS_FILE", "with create: the heads of the ledger the bundle is for\n",
+      "every event" },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
+static const cli_opt trust_opts[] = {
+    { "after-seq", 'a', 0, "N", "with revoke: the last seq of PUBKEY that still counts", NULL },
+    { "keep", 'k', 0, "EVENT_ID", "with resolve: which of the two forked events to keep", NULL },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
+static const cli_spec sync_spec = { "sync", NULL, 18, 0, sync_opts };
+static const cli_spec serve_spec = { "serve", NULL, 7, 0, serve_opts };
+static const cli_spec heads_spec = { "heads", NULL, 10, 0, heads_opts };
+static const cli_spec bundle_spec = { "bundle", NULL, 18, 0, bundle_opts };
+static const cli_spec trust_spec = { "trust", NULL, 15, 0, trust_opts };
+const cli_spec *const cli_sync_specs[] = { &sync_spec, NULL };
+const cli_spec *const cli_serve_specs[] = { &serve_spec, NULL };
+const cli_spec *const cli_heads_specs[] = { &heads_spec, NULL };
+const cli_spec *const cli_bundle_specs[] = { &bundle_spec, NULL };
+const cli_spec *const cli_trust_specs[] = { &trust_spec, NULL };
+
 void
 cmd_sync_help(FILE *out)
 {
@@ -82,12 +118,9 @@ cmd_sync_help(FILE *out)
                  "'$AVOW_SSH [-p PORT] [USER@]HOST AVOW serve --stdio PATH' (AVOW_SSH\n"
                  "default: ssh; it is run by /bin/sh and may hold options).\n"
                  "\n"
-                 "options:\n"
-                 "  --pull              only receive (default: both ways)\n"
-                 "  --push              only send\n"
-                 "  --remote-avow PATH  the avow program on the remote host\n"
-                 "                      (default: $AVOW_REMOTE, else avow)\n"
-                 "\n"
+                 "options:\n");
+    cli_help_options(out, &sync_spec);
+    fprintf(out, "\n"
                  "exit: 0 done, 1 the peer sent bad data or refused ours (the message names\n"
                  "      the author and seq; whole batches before it are kept), 3 I/O error\n"
                  "\n");
@@ -234,13 +267,7 @@ sync_ssh(cli_ctx *ctx, avow_ledger *ledger, const char *url, const char *remote_
 int
 cmd_sync(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "pull", no_argument, NULL, 'p' },
-        { "push", no_argument, NULL, 'P' },
-        { "remote-avow", required_argument, NULL, 'r' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     avow_sync_opts opts = AVOW_SYNC_OPTS_INIT;
     avow_sync_stats st;
     avow_ledger *ledger = NULL, *peer = NULL;
@@ -248,8 +275,8 @@ cmd_sync(cli_ctx *ctx, int argc, char **argv)
     int status = CLI_EXIT_OK, err, c;
 
     memset(&st, 0, sizeof(st));
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":h", longopts, "sync")) != -1) {
+    cli_getopt_init(&gs, &sync_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
         case 'p':
             opts.flags |= AVOW_SYNC_PULL;
@@ -260,7 +287,7 @@ cmd_sync(cli_ctx *ctx, int argc, char **argv)
         case 'r':
             remote_avow = optarg;
             break;
-        case 'h':
+        case CLI_OPT_HELP:
             cmd_sync_help(stdout);
             return CLI_EXIT_OK;
         default:
@@ -322,6 +349,9 @@ cmd_serve_help(FILE *out)
                  "ledger LEDGER (default: the -L ledger): what 'avow sync ssh://...' runs on\n"
                  "the remote host. Messages go to stderr.\n"
                  "\n"
+                 "options:\n");
+    cli_help_options(out, &serve_spec);
+    fprintf(out, "\n"
                  "exit: 0 done, 1 the peer sent bad data, 3 I/O error\n"
                  "\n");
     cli_help_globals(out);
@@ -330,22 +360,18 @@ cmd_serve_help(FILE *out)
 int
 cmd_serve(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "stdio", no_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     avow_sync_stats st;
     avow_ledger *ledger = NULL;
     int stdio = 0, status = CLI_EXIT_OK, err, c;
 
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":h", longopts, "serve")) != -1) {
+    cli_getopt_init(&gs, &serve_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
         case 's':
             stdio = 1;
             break;
-        case 'h':
+        case CLI_OPT_HELP:
             cmd_serve_help(stdout);
             return CLI_EXIT_OK;
         default:
@@ -384,29 +410,28 @@ cmd_heads_help(FILE *out)
                  "\n"
                  "Write this ledger's heads (per author: last seq and event id) and its fork\n"
                  "evidence to FILE, for 'avow bundle create --heads FILE' on another machine.\n"
-                 "\n");
+                 "\n"
+                 "options:\n");
+    cli_help_options(out, &heads_spec);
+    fprintf(out, "\n");
     cli_help_globals(out);
 }
 
 int
 cmd_heads(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "out", required_argument, NULL, 'o' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     avow_ledger *ledger = NULL;
     const char *out = NULL;
     int status = CLI_EXIT_OK, err, c;
 
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":h", longopts, "heads")) != -1) {
+    cli_getopt_init(&gs, &heads_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
         case 'o':
             out = optarg;
             break;
-        case 'h':
+        case CLI_OPT_HELP:
             cmd_heads_help(stdout);
             return CLI_EXIT_OK;
         default:
@@ -438,6 +463,9 @@ cmd_bundle_help(FILE *out)
                  "apply   check the whole bundle (hash, format, signatures, chains against\n"
                  "        this ledger), then append it in one transaction\n"
                  "\n"
+                 "options:\n");
+    cli_help_options(out, &bundle_spec);
+    fprintf(out, "\n"
                  "exit: 0 done, 1 the bundle is truncated, altered or does not link to this\n"
                  "      ledger (nothing was appended), 2 usage, 3 I/O\n"
                  "\n");
@@ -447,11 +475,7 @@ cmd_bundle_help(FILE *out)
 int
 cmd_bundle(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "heads", required_argument, NULL, 'H' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     avow_ledger *ledger = NULL;
     const char *heads = NULL;
     int status = CLI_EXIT_OK, err, c;
@@ -469,13 +493,13 @@ cmd_bundle(cli_ctx *ctx, int argc, char **argv)
     }
     argc--;
     argv++;
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":h", longopts, "bundle")) != -1) {
+    cli_getopt_init(&gs, &bundle_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
         case 'H':
             heads = optarg;
             break;
-        case 'h':
+        case CLI_OPT_HELP:
             cmd_bundle_help(stdout);
             return CLI_EXIT_OK;
         default:
@@ -492,8 +516,7 @@ cmd_bundle(cli_ctx *ctx, int argc, char **argv)
     if (create) {
         uint64_t count = 0;
         if ((err = avow_bundle_create(ledger, file, heads, &count)) < 0) {
-            status = cli_fail(err == AVOW_EFORMAT ? CLI_EXIT_USAGE : cli_exit_code(err),
-                              "cannot create the bundle: %s", avow_error_last());
+            status = cli_fail_lib(err, NULL, "cannot create the bundle");
             goto done;
         }
         if (ctx->json) {
@@ -541,19 +564,11 @@ cmd_trust_help(FILE *out)
                  "resolve  an author that signed two events with one seq (a fork) is left out\n"
                  "         from that seq on; keep one of the two: keeping the one in this\n"
                  "         ledger's chain makes the author count again\n"
-                 "\n");
+                 "\n"
+                 "options:\n");
+    cli_help_options(out, &trust_spec);
+    fprintf(out, "\n");
     cli_help_globals(out);
-}
-
-static int
-parse_pubkey(unsigned char pk[AVOW_PUBKEY_BYTES], const char *text)
-{
-    if (text == NULL || strlen(text) != AVOW_HEX_ID_LEN ||
-        avow_unhex(pk, AVOW_PUBKEY_BYTES, text) < 0) {
-        return cli_usage_fail("trust", "'%s' is not a public key (64 hex characters)",
-                              text ? text : "");
-    }
-    return 0;
 }
 
 static const char *
@@ -605,12 +620,7 @@ list_one(const avow_trust_entry *e, void *payload)
 int
 cmd_trust(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "after-seq", required_argument, NULL, 'a' },
-        { "keep", required_argument, NULL, 'k' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     unsigned char pk[AVOW_PUBKEY_BYTES], id[AVOW_EVENT_ID_BYTES];
     avow_ledger *ledger = NULL;
     const char *after = NULL, *keep = NULL;
@@ -626,8 +636,8 @@ cmd_trust(cli_ctx *ctx, int argc, char **argv)
     const char *sub = argv[1];
     argc--;
     argv++;
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":h", longopts, "trust")) != -1) {
+    cli_getopt_init(&gs, &trust_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
         case 'a':
             after = optarg;
@@ -635,7 +645,7 @@ cmd_trust(cli_ctx *ctx, int argc, char **argv)
         case 'k':
             keep = optarg;
             break;
-        case 'h':
+        case CLI_OPT_HELP:
             cmd_trust_help(stdout);
             return CLI_EXIT_OK;
         default:
@@ -675,7 +685,7 @@ cmd_trust(cli_ctx *ctx, int argc, char **argv)
     } else {
         return cli_usage_fail("trust", "unknown subcommand '%s'", sub);
     }
-    if ((status = parse_pubkey(pk, args[0])) != 0) {
+    if ((status = cli_parse_pubkey(pk, args[0], "trust")) != 0) {
         return status;
     }
     if ((status = cli_open_ledger(&ledger, ctx, 0)) != 0) {

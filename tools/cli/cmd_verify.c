@@ -150,9 +150,8 @@ check_checkpoint(cli_ctx *ctx, avow_ledger *ledger, const char *path, const char
         goto done;
     }
     for (size_t i = 0; i < n_witnesses; i++) {
-        if (strlen(witnesses[i]) != AVOW_HEX_ID_LEN ||
-            avow_unhex(keys + (1 + i) * AVOW_PUBKEY_BYTES, AVOW_PUBKEY_BYTES, witnesses[i]) < 0) {
-            status = cli_usage_fail("verify", "bad witness key '%s'", witnesses[i]);
+        if ((status =
+               cli_parse_pubkey(keys + (1 + i) * AVOW_PUBKEY_BYTES, witnesses[i], "verify")) != 0) {
             goto done;
         }
     }
@@ -275,6 +274,26 @@ done:
     return status;
 }
 
+static const cli_opt verify_opts[] = {
+    { "checkpoint", 'c', 'c', "FILE",
+      "also check a checkpoint someone kept: signed by the\n"
+      "trusted key, same origin, size within the log, root\n"
+      "equal to the ledger's root at that size (the ledger is\n"
+      "an append-only extension of it); lists its signature\n"
+      "lines and which cosignatures verify",
+      NULL },
+    { "attestation", 'a', 'a', "FILE", "also check a state attestation and recompute its digest",
+      NULL },
+    { "trust", 't', 't', "PUBKEY", "the key that signs checkpoints",
+      "the ledger\n"
+      "owner's key, else the public key of -k" },
+    { "witness", 'w', 'w', "PUBKEY", "a witness key to check cosignatures with (repeatable)",
+      NULL },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
+static const cli_spec verify_spec = { "verify", NULL, 18, 0, verify_opts };
+const cli_spec *const cli_verify_specs[] = { &verify_spec, NULL };
+
 void
 cmd_verify_help(FILE *out)
 {
@@ -287,17 +306,9 @@ cmd_verify_help(FILE *out)
                  "problem, then \"ok: N events verified\" or \"FAILED: K problems in N events\".\n"
                  "With --json: {\"ok\": BOOL, \"events\": N, \"problems\": [{\"id\", \"seq\", "
                  "\"index\", \"what\"}]}.\n"
-                 "\n"
-                 "  --checkpoint FILE   also check a checkpoint someone kept: signed by the\n"
-                 "                      trusted key, same origin, size within the log, root\n"
-                 "                      equal to the ledger's root at that size (the ledger is\n"
-                 "                      an append-only extension of it); lists its signature\n"
-                 "                      lines and which cosignatures verify\n"
-                 "  --attestation FILE  also check a state attestation and recompute its digest\n"
-                 "  --trust PUBKEY      the key that signs checkpoints (default: the ledger\n"
-                 "                      owner's key, else the public key of -k)\n"
-                 "  --witness PUBKEY    a witness key to check cosignatures with (repeatable)\n"
-                 "\n"
+                 "\n");
+    cli_help_options(out, &verify_spec);
+    fprintf(out, "\n"
                  "Exits 0 when all holds, 1 when a problem is found.\n"
                  "\n");
     cli_help_globals(out);
@@ -306,14 +317,7 @@ cmd_verify_help(FILE *out)
 int
 cmd_verify(cli_ctx *ctx, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "checkpoint", required_argument, NULL, 'c' },
-        { "attestation", required_argument, NULL, 'a' },
-        { "trust", required_argument, NULL, 't' },
-        { "witness", required_argument, NULL, 'w' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    cli_getopt_state gs;
     const char *cp_path = NULL, *att_path = NULL, *trust = NULL;
     const char *witnesses[VERIFY_MAX_WITNESSES];
     size_t n_witnesses = 0;
@@ -328,8 +332,8 @@ cmd_verify(cli_ctx *ctx, int argc, char **argv)
     int r;
     int c;
 
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":hc:a:t:w:", longopts, "verify")) != -1) {
+    cli_getopt_init(&gs, &verify_spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
         case 'c':
             cp_path = optarg;
@@ -348,7 +352,7 @@ cmd_verify(cli_ctx *ctx, int argc, char **argv)
             }
             witnesses[n_witnesses++] = optarg;
             break;
-        case 'h':
+        case CLI_OPT_HELP:
             cmd_verify_help(stdout);
             goto done;
         default:

@@ -18,17 +18,6 @@
 
 #include "cli.h"
 
-/* Options an appending command may accept. */
-enum {
-    W_AT = 1u << 0,
-    W_SOURCE = 1u << 1,
-    W_TITLE = 1u << 2,
-    W_RULE = 1u << 3,
-    W_PERSON = 1u << 4,
-    W_QUOTE = 1u << 5,
-    W_REASON = 1u << 6
-};
-
 typedef struct wopts {
     const char *at, *source, *title, *rule, *person, *quote, *reason;
     int64_t effective_at;
@@ -36,62 +25,107 @@ typedef struct wopts {
     int help; /* --help was printed: exit 0 */
 } wopts;
 
-static const struct option all_longopts[] = {
-    { "at", required_argument, NULL, 'a' },     { "source", required_argument, NULL, 's' },
-    { "title", required_argument, NULL, 't' },  { "rule", required_argument, NULL, 'r' },
-    { "person", required_argument, NULL, 'p' }, { "quote", required_argument, NULL, 'Q' },
-    { "reason", required_argument, NULL, 'R' },
+/* Option ids (what cli_getopt returns). */
+enum {
+    W_AT = 'a',
+    W_SOURCE = 's',
+    W_TITLE = 't',
+    W_RULE = 'r',
+    W_PERSON = 'p',
+    W_QUOTE = 'Q',
+    W_REASON = 'R'
 };
-static const unsigned int all_bits[] = { W_AT,     W_SOURCE, W_TITLE, W_RULE,
-                                         W_PERSON, W_QUOTE,  W_REASON };
-#define NOPTS (sizeof(all_longopts) / sizeof(all_longopts[0]))
+
+#define AT_START_HELP                                                                              \
+    "when it happened, ISO 8601 (2024-04-03, 2024-04-03T14:05:00Z);\n"                             \
+    "a date means its start"
+#define SOURCE_HELP "where it is documented"
+
+static const cli_opt contest_opts[] = {
+    { "title", W_TITLE, 0, "TEXT", "what is decided (required)", NULL },
+    { "rule", W_RULE, 0, "RULE",
+      "unanimity | majority | P/Q (at least P/Q of the members) |\n"
+      "N (at least N members) (required)",
+      NULL },
+    { "at", W_AT, 0, "TIME", AT_START_HELP, "now" },
+    { "source", W_SOURCE, 0, "URL", SOURCE_HELP, "none" },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
+static const cli_opt where_opts[] = {
+    { "at", W_AT, 0, "TIME", AT_START_HELP, "now" },
+    { "source", W_SOURCE, 0, "URL", SOURCE_HELP, "none" },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
+static const cli_opt declare_opts[] = {
+    { "at", W_AT, 0, "TIME",
+      "when it was declared, ISO 8601 (required; a date means\n"
+      "00:00:00Z that day)",
+      NULL },
+    { "source", W_SOURCE, 0, "URL", "where it is documented (required)", NULL },
+    { "person", W_PERSON, 0, "NAME", "who spoke for ACTOR", "none" },
+    { "quote", W_QUOTE, 0, "TEXT", "the words", "none" },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
+static const cli_opt retract_opts[] = {
+    { "reason", W_REASON, 0, "TEXT", "why (required)", NULL },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
+static const cli_opt decide_opts[] = {
+    { "at", W_AT, 0, "TIME", "when it was decided, ISO 8601 (required)", NULL },
+    { "source", W_SOURCE, 0, "URL", SOURCE_HELP, "none" },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
+
+static const cli_spec contest_spec = { "contest", "new", 13, 0, contest_opts };
+static const cli_spec member_spec = { "member", NULL, 13, 0, where_opts };
+static const cli_spec candidate_spec = { "candidate", NULL, 13, 0, where_opts };
+static const cli_spec declare_spec = { "declare", NULL, 13, 0, declare_opts };
+static const cli_spec retract_spec = { "retract", NULL, 13, 0, retract_opts };
+static const cli_spec decide_spec = { "decide", NULL, 13, 0, decide_opts };
+
+const cli_spec *const cli_contest_specs[] = { &contest_spec, NULL };
+const cli_spec *const cli_member_specs[] = { &member_spec, NULL };
+const cli_spec *const cli_candidate_specs[] = { &candidate_spec, NULL };
+const cli_spec *const cli_declare_specs[] = { &declare_spec, NULL };
+const cli_spec *const cli_retract_specs[] = { &retract_spec, NULL };
+const cli_spec *const cli_decide_specs[] = { &decide_spec, NULL };
 
 /*
- * Parse the options of an appending command (those in `allowed`), leaving the
+ * Parse the options of an appending command (those of spec), leaving the
  * positional arguments at argv[optind..argc). Parses --at, defaulting to now.
  */
 static int
-parse_wopts(wopts *o, int argc, char **argv, unsigned int allowed, const char *command,
-            void (*help)(FILE *))
+parse_wopts(wopts *o, int argc, char **argv, const cli_spec *spec, void (*help)(FILE *))
 {
-    struct option longopts[NOPTS + 2];
-    size_t n = 0;
+    cli_getopt_state gs;
     int c;
 
     memset(o, 0, sizeof(*o));
-    for (size_t i = 0; i < NOPTS; i++) {
-        if (allowed & all_bits[i]) {
-            longopts[n++] = all_longopts[i];
-        }
-    }
-    longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
-    longopts[n] = (struct option){ NULL, 0, NULL, 0 };
-
-    cli_getopt_reset();
-    while ((c = cli_getopt(argc, argv, ":h", longopts, command)) != -1) {
+    cli_getopt_init(&gs, spec);
+    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
-        case 'a':
+        case W_AT:
             o->at = optarg;
             break;
-        case 's':
+        case W_SOURCE:
             o->source = optarg;
             break;
-        case 't':
+        case W_TITLE:
             o->title = optarg;
             break;
-        case 'r':
+        case W_RULE:
             o->rule = optarg;
             break;
-        case 'p':
+        case W_PERSON:
             o->person = optarg;
             break;
-        case 'Q':
+        case W_QUOTE:
             o->quote = optarg;
             break;
-        case 'R':
+        case W_REASON:
             o->reason = optarg;
             break;
-        case 'h':
+        case CLI_OPT_HELP:
             help(stdout);
             o->help = 1;
             return CLI_EXIT_OK;
@@ -100,7 +134,7 @@ parse_wopts(wopts *o, int argc, char **argv, unsigned int allowed, const char *c
         }
     }
     if (o->at != NULL) {
-        return cli_parse_at(&o->effective_at, &o->precision, o->at, command);
+        return cli_parse_at(&o->effective_at, &o->precision, o->at, spec->command);
     }
     o->effective_at = avow_time_now();
     o->precision = AVOW_PREC_MICRO;
@@ -116,6 +150,8 @@ need(const char *value, const char *option, const char *command)
     return CLI_EXIT_OK;
 }
 
+/* The append checks this too; asking first spares a passphrase prompt for a
+ * mistyped contest, and names the command that creates one. */
 static int
 check_contest(avow_ledger *ledger, const char *contest)
 {
@@ -171,23 +207,12 @@ append_drafts(const cli_ctx *ctx, const avow_draft *drafts, size_t n, const char
         status = cli_fail(CLI_EXIT_ENV, "out of memory");
         goto done;
     }
+    /* The library names what it refused (a contest that exists or does not, the
+     * field and its limit, another author's event): its message, not a guess. */
     err = avow_ledger_append_drafts(ledger, &failed_at, ids, key, drafts, n);
     if (err == AVOW_ENOTFOUND && drafts[0].kind == AVOW_KIND_RETRACT) {
         status =
           cli_fail_lib(err, "see 'avow log --author' for your events", "cannot retract that event");
-        goto done;
-    }
-    if (err == AVOW_ENOTFOUND && contest != NULL) {
-        status = cli_fail(CLI_EXIT_USAGE,
-                          "unknown contest '%s' (create it with avow contest new %s --title "
-                          "TEXT --rule RULE)",
-                          contest, contest);
-        goto done;
-    }
-    if (err == AVOW_EEXISTS && drafts[0].kind == AVOW_KIND_CONTEST) {
-        status =
-          cli_fail(CLI_EXIT_USAGE, "contest '%s' already exists (see 'avow log --contest %s')",
-                   drafts[0].contest, drafts[0].contest);
         goto done;
     }
     if (err < 0) {
@@ -213,14 +238,6 @@ done:
     return status;
 }
 
-static void
-help_where(FILE *out)
-{
-    fprintf(out, "  --at TIME      when it happened, ISO 8601 (2024-04-03, 2024-04-03T14:05:00Z);\n"
-                 "                 a date means its start (default: now)\n"
-                 "  --source URL   where it is documented (default: none)\n");
-}
-
 void
 cmd_contest_help(FILE *out)
 {
@@ -228,11 +245,8 @@ cmd_contest_help(FILE *out)
                  "\n"
                  "Define a contest: a decision its members take by RULE. Prints the event id.\n"
                  "\n"
-                 "options:\n"
-                 "  --title TEXT   what is decided (required)\n"
-                 "  --rule RULE    unanimity | majority | P/Q (at least P/Q of the members) |\n"
-                 "                 N (at least N members) (required)\n");
-    help_where(out);
+                 "options:\n");
+    cli_help_options(out, &contest_spec);
     fprintf(out, "\n");
     cli_help_globals(out);
 }
@@ -256,8 +270,7 @@ cmd_contest(cli_ctx *ctx, int argc, char **argv)
     }
     argc--;
     argv++;
-    status =
-      parse_wopts(&o, argc, argv, W_AT | W_SOURCE | W_TITLE | W_RULE, "contest", cmd_contest_help);
+    status = parse_wopts(&o, argc, argv, &contest_spec, cmd_contest_help);
     if (status != 0 || o.help) {
         return status;
     }
@@ -270,8 +283,8 @@ cmd_contest(cli_ctx *ctx, int argc, char **argv)
         return status;
     }
     if (avow_rule_check(o.rule, strlen(o.rule)) < 0) {
-        return cli_usage_fail(
-          "contest", "bad rule '%s': unanimity, majority, P/Q (1 <= P <= Q) or N (N >= 1)", o.rule);
+        /* The library names the rule and the forms it accepts. */
+        return cli_usage_fail("contest", "%s", avow_error_last());
     }
     d.kind = AVOW_KIND_CONTEST;
     d.effective_at = o.effective_at;
@@ -293,7 +306,7 @@ cmd_member_help(FILE *out)
                  "all recorded together or none. Prints one event id per line.\n"
                  "\n"
                  "options:\n");
-    help_where(out);
+    cli_help_options(out, &member_spec);
     fprintf(out, "\n");
     cli_help_globals(out);
 }
@@ -323,7 +336,7 @@ cmd_member(cli_ctx *ctx, int argc, char **argv)
     }
     argc--;
     argv++;
-    status = parse_wopts(&o, argc, argv, W_AT | W_SOURCE, "member", cmd_member_help);
+    status = parse_wopts(&o, argc, argv, &member_spec, cmd_member_help);
     if (status != 0 || o.help) {
         return status;
     }
@@ -360,7 +373,7 @@ cmd_candidate_help(FILE *out)
                  "Record that a candidate enters a contest, or withdraws. Prints the event id.\n"
                  "\n"
                  "options:\n");
-    help_where(out);
+    cli_help_options(out, &candidate_spec);
     fprintf(out, "\n");
     cli_help_globals(out);
 }
@@ -388,7 +401,7 @@ cmd_candidate(cli_ctx *ctx, int argc, char **argv)
     }
     argc--;
     argv++;
-    status = parse_wopts(&o, argc, argv, W_AT | W_SOURCE, "candidate", cmd_candidate_help);
+    status = parse_wopts(&o, argc, argv, &candidate_spec, cmd_candidate_help);
     if (status != 0 || o.help) {
         return status;
     }
@@ -413,13 +426,9 @@ cmd_declare_help(FILE *out)
                  "Record that ACTOR declared STANCE (supports | opposes | undecided) about\n"
                  "CANDIDATE in CONTEST. Prints the event id.\n"
                  "\n"
-                 "options:\n"
-                 "  --at TIME      when it was declared, ISO 8601 (required; a date means\n"
-                 "                 00:00:00Z that day)\n"
-                 "  --source URL   where it is documented (required)\n"
-                 "  --person NAME  who spoke for ACTOR (default: none)\n"
-                 "  --quote TEXT   the words (default: none)\n"
-                 "\n");
+                 "options:\n");
+    cli_help_options(out, &declare_spec);
+    fprintf(out, "\n");
     cli_help_globals(out);
 }
 
@@ -430,8 +439,7 @@ cmd_declare(cli_ctx *ctx, int argc, char **argv)
     wopts o;
     int status;
 
-    status = parse_wopts(&o, argc, argv, W_AT | W_SOURCE | W_PERSON | W_QUOTE, "declare",
-                         cmd_declare_help);
+    status = parse_wopts(&o, argc, argv, &declare_spec, cmd_declare_help);
     if (status != 0 || o.help) {
         return status;
     }
@@ -469,9 +477,9 @@ cmd_retract_help(FILE *out)
                  "event). EVENT_ID is 64 hex characters or a unique prefix of at least 8.\n"
                  "Prints the retraction's event id.\n"
                  "\n"
-                 "options:\n"
-                 "  --reason TEXT  why (required)\n"
-                 "\n");
+                 "options:\n");
+    cli_help_options(out, &retract_spec);
+    fprintf(out, "\n");
     cli_help_globals(out);
 }
 
@@ -484,7 +492,7 @@ cmd_retract(cli_ctx *ctx, int argc, char **argv)
     wopts o;
     int status;
 
-    status = parse_wopts(&o, argc, argv, W_REASON, "retract", cmd_retract_help);
+    status = parse_wopts(&o, argc, argv, &retract_spec, cmd_retract_help);
     if (status != 0 || o.help) {
         goto done;
     }
@@ -496,10 +504,7 @@ cmd_retract(cli_ctx *ctx, int argc, char **argv)
     if ((status = need(o.reason, "--reason TEXT", "retract")) != 0) {
         goto done;
     }
-    if (!cli_is_id_text(argv[optind])) {
-        status = cli_fail(CLI_EXIT_USAGE,
-                          "bad event id '%s' (64 hex characters, or a unique prefix of at least 8)",
-                          argv[optind]);
+    if ((status = cli_check_id_text(argv[optind])) != 0) {
         goto done;
     }
     /* The id is resolved on a read-only handle, then the append reopens. */
@@ -528,10 +533,9 @@ cmd_decide_help(FILE *out)
                  "\n"
                  "Record the decision of CONTEST: CANDIDATE was chosen. Prints the event id.\n"
                  "\n"
-                 "options:\n"
-                 "  --at TIME      when it was decided, ISO 8601 (required)\n"
-                 "  --source URL   where it is documented (default: none)\n"
-                 "\n");
+                 "options:\n");
+    cli_help_options(out, &decide_spec);
+    fprintf(out, "\n");
     cli_help_globals(out);
 }
 
@@ -542,7 +546,7 @@ cmd_decide(cli_ctx *ctx, int argc, char **argv)
     wopts o;
     int status;
 
-    status = parse_wopts(&o, argc, argv, W_AT | W_SOURCE, "decide", cmd_decide_help);
+    status = parse_wopts(&o, argc, argv, &decide_spec, cmd_decide_help);
     if (status != 0 || o.help) {
         return status;
     }

@@ -7,8 +7,9 @@
  * Invariants:
  *  1. Global options (-L/--ledger, -k/--key, --json, -q/--quiet) work before
  *     or after the command; everything after "--" is left to the command.
- *  2. The value of a command option that takes one (--title X) is never
- *     mistaken for a global option, so `--quote -q` quotes "-q".
+ *  2. The value of a command option that takes one (--title X, -o X) is never
+ *     mistaken for a global option, so `--quote -q` quotes "-q"; which options
+ *     take one comes from the command's option specs (cli_spec).
  *  3. Defaults: ledger $AVOW_LEDGER else ./avow.ledger; key $AVOW_KEY else
  *     $XDG_CONFIG_HOME/avow/default.key else ~/.config/avow/default.key.
  */
@@ -21,53 +22,61 @@ static int cmd_help(cli_ctx *ctx, int argc, char **argv);
 static void cmd_help_help(FILE *out);
 
 static const cli_cmd commands[] = {
-    { "init", cmd_init, cmd_init_help, "create an empty ledger" },
-    { "key", cmd_key, cmd_key_help, "create a signing key or show its public key" },
-    { "contest", cmd_contest, cmd_contest_help, "define a contest (a decision by a rule)" },
-    { "member", cmd_member, cmd_member_help, "add or remove members of a contest's electorate" },
-    { "candidate", cmd_candidate, cmd_candidate_help, "add or withdraw a candidate" },
-    { "declare", cmd_declare, cmd_declare_help, "record a stance: ACTOR supports|opposes ..." },
-    { "retract", cmd_retract, cmd_retract_help, "retract one of your own events" },
-    { "decide", cmd_decide, cmd_decide_help, "record the decision of a contest" },
-    { "log", cmd_log, cmd_log_help, "list the events of the ledger in log order" },
-    { "show", cmd_show, cmd_show_help, "show one event, every field" },
-    { "verify", cmd_verify, cmd_verify_help, "check signatures, chains and indexes" },
-    { "info", cmd_info, cmd_info_help, "the ledger's origin, size, root and owner" },
+    { "init", cmd_init, cmd_init_help, "create an empty ledger", cli_init_specs },
+    { "key", cmd_key, cmd_key_help, "create a signing key or show its public key", cli_key_specs },
+    { "contest", cmd_contest, cmd_contest_help, "define a contest (a decision by a rule)",
+      cli_contest_specs },
+    { "member", cmd_member, cmd_member_help, "add or remove members of a contest's electorate",
+      cli_member_specs },
+    { "candidate", cmd_candidate, cmd_candidate_help, "add or withdraw a candidate",
+      cli_candidate_specs },
+    { "declare", cmd_declare, cmd_declare_help, "record a stance: ACTOR supports|opposes ...",
+      cli_declare_specs },
+    { "retract", cmd_retract, cmd_retract_help, "retract one of your own events",
+      cli_retract_specs },
+    { "decide", cmd_decide, cmd_decide_help, "record the decision of a contest", cli_decide_specs },
+    { "log", cmd_log, cmd_log_help, "list the events of the ledger in log order", cli_log_specs },
+    { "show", cmd_show, cmd_show_help, "show one event, every field", cli_show_specs },
+    { "verify", cmd_verify, cmd_verify_help, "check signatures, chains and indexes",
+      cli_verify_specs },
+    { "info", cmd_info, cmd_info_help, "the ledger's origin, size, root and owner",
+      cli_info_specs },
     /* projections: cmd_state.c */
-    { "state", cmd_state, cmd_state_help, "who supports whom at a point in time" },
-    { "history", cmd_history, cmd_history_help, "every change of a contest, in time order" },
-    { "explain", cmd_explain, cmd_explain_help, "why the ledger says ACTOR's stance on CANDIDATE" },
+    { "state", cmd_state, cmd_state_help, "who supports whom at a point in time", cli_state_specs },
+    { "history", cmd_history, cmd_history_help, "every change of a contest, in time order",
+      cli_history_specs },
+    { "explain", cmd_explain, cmd_explain_help, "why the ledger says ACTOR's stance on CANDIDATE",
+      cli_explain_specs },
     /* audit: cmd_audit.c */
-    { "checkpoint", cmd_checkpoint, cmd_checkpoint_help, "sign a checkpoint of the log" },
-    { "prove", cmd_prove, cmd_prove_help, "inclusion or consistency proof" },
-    { "evidence", cmd_evidence, cmd_evidence_help, "check an evidence file offline" },
-    { "witness", cmd_witness, cmd_witness_help, "cosign another ledger's checkpoint" },
+    { "checkpoint", cmd_checkpoint, cmd_checkpoint_help, "sign a checkpoint of the log",
+      cli_checkpoint_specs },
+    { "prove", cmd_prove, cmd_prove_help, "inclusion or consistency proof", cli_prove_specs },
+    { "evidence", cmd_evidence, cmd_evidence_help, "check an evidence file offline",
+      cli_evidence_specs },
+    { "witness", cmd_witness, cmd_witness_help, "cosign another ledger's checkpoint",
+      cli_witness_specs },
     /* interchange: cmd_io.c */
-    { "export", cmd_export, cmd_export_help, "write signed events as JSON Lines" },
-    { "import", cmd_import, cmd_import_help, "verify and append events from JSON Lines" },
+    { "export", cmd_export, cmd_export_help, "write signed events as JSON Lines",
+      cli_export_specs },
+    { "import", cmd_import, cmd_import_help, "verify and append events from JSON Lines",
+      cli_import_specs },
     /* replication: cmd_sync.c */
-    { "sync", cmd_sync, cmd_sync_help, "exchange events with another ledger" },
-    { "serve", cmd_serve, cmd_serve_help, "speak the sync protocol on stdin/stdout" },
-    { "heads", cmd_heads, cmd_heads_help, "write this ledger's heads (for bundles)" },
-    { "bundle", cmd_bundle, cmd_bundle_help, "create or apply a bundle file" },
-    { "trust", cmd_trust, cmd_trust_help, "the keyring of authors whose events count" },
+    { "sync", cmd_sync, cmd_sync_help, "exchange events with another ledger", cli_sync_specs },
+    { "serve", cmd_serve, cmd_serve_help, "speak the sync protocol on stdin/stdout",
+      cli_serve_specs },
+    { "heads", cmd_heads, cmd_heads_help, "write this ledger's heads (for bundles)",
+      cli_heads_specs },
+    { "bundle", cmd_bundle, cmd_bundle_help, "create or apply a bundle file", cli_bundle_specs },
+    { "trust", cmd_trust, cmd_trust_help, "the keyring of authors whose events count",
+      cli_trust_specs },
     /* first hour: cmd_demo.c */
-    { "chart", cmd_chart, cmd_chart_help, "support over time as an SVG chart" },
-    { "demo", cmd_demo, cmd_demo_help, "build a demo ledger of the 2024 NATO race" },
-    { "help", cmd_help, cmd_help_help, "show the help of a command" },
+    { "chart", cmd_chart, cmd_chart_help, "support over time as an SVG chart", cli_chart_specs },
+    { "demo", cmd_demo, cmd_demo_help, "build a demo ledger of the 2024 NATO race",
+      cli_demo_specs },
+    { "help", cmd_help, cmd_help_help, "show the help of a command", NULL },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
-
-/* Command options that take a value: their value is never a global option. */
-static const char *const value_options[] = {
-    "--title",       "--rule",        "--at",        "--source",   "--person",
-    "--quote",       "--reason",      "--contest",   "--author",   "--origin",
-    "--known-at",    "--actor",       "--candidate", "--evidence", "--checkpoint",
-    "--attestation", "--trust",       "--proof",     "--out",      "--since",
-    "--consistency", "--heads",       "--after-seq", "--keep",     "--from",
-    "--to",          "--remote-avow", NULL,
-};
 
 static const cli_cmd *
 find_command(const char *name)
@@ -78,17 +87,6 @@ find_command(const char *name)
         }
     }
     return NULL;
-}
-
-static int
-takes_value(const char *arg)
-{
-    for (size_t i = 0; value_options[i] != NULL; i++) {
-        if (strcmp(arg, value_options[i]) == 0) {
-            return 1;
-        }
-    }
-    return 0;
 }
 
 static void
@@ -147,13 +145,14 @@ cmd_help(cli_ctx *ctx, int argc, char **argv)
  * "-X value": 1 when taken, 0 when arg is another option, -1 (reported) when the
  * value is missing. */
 static int
-take_global_value(const char **out, char **argv, int argc, int *i, const char *shortopt,
-                  const char *longopt)
+take_global_value(const char **out, char **argv, int argc, int *i, const cli_opt *o)
 {
     const char *arg = argv[*i];
-    size_t llen = strlen(longopt);
+    size_t llen = strlen(o->name);
+    int is_long = arg[0] == '-' && arg[1] == '-' && strncmp(arg + 2, o->name, llen) == 0;
+    int is_short = o->short_name != 0 && arg[0] == '-' && arg[1] == o->short_name;
 
-    if (strcmp(arg, shortopt) == 0 || strcmp(arg, longopt) == 0) {
+    if ((is_long && arg[2 + llen] == '\0') || (is_short && arg[2] == '\0')) {
         if (*i + 1 >= argc) {
             cli_fail(CLI_EXIT_USAGE, "option '%s' needs a value (see 'avow --help')", arg);
             return -1;
@@ -162,13 +161,57 @@ take_global_value(const char **out, char **argv, int argc, int *i, const char *s
         *out = argv[*i];
         return 1;
     }
-    if (strncmp(arg, longopt, llen) == 0 && arg[llen] == '=') {
-        *out = arg + llen + 1;
+    if (is_long && arg[2 + llen] == '=') {
+        *out = arg + 2 + llen + 1;
         return 1;
     }
-    if (strncmp(arg, shortopt, 2) == 0 && arg[2] != '\0') {
+    if (is_short) {
         *out = arg + 2;
         return 1;
+    }
+    return 0;
+}
+
+/* Whether arg is the flag o ("--name" or "-X"). */
+static int
+is_global_flag(const char *arg, const cli_opt *o)
+{
+    if (arg[0] == '-' && arg[1] == '-') {
+        return strcmp(arg + 2, o->name) == 0;
+    }
+    return o->short_name != 0 && arg[0] == '-' && arg[1] == o->short_name && arg[2] == '\0';
+}
+
+/* A global option at argv[*i] (cli_globals_spec; -h and -V count only in place of
+ * the command): 1 when taken, 0 when arg is something else, -1 (reported) on error. */
+static int
+take_global(cli_ctx *ctx, const char **ledger, const char **key, char **argv, int argc, int *i)
+{
+    for (const cli_opt *o = cli_globals_spec.opts; o->name != NULL; o++) {
+        int r = 0;
+        switch (o->id) {
+        case CLI_G_LEDGER:
+            r = take_global_value(ledger, argv, argc, i, o);
+            break;
+        case CLI_G_KEY:
+            r = take_global_value(key, argv, argc, i, o);
+            break;
+        case CLI_G_JSON:
+            if ((r = is_global_flag(argv[*i], o)) != 0) {
+                ctx->json = 1;
+            }
+            break;
+        case CLI_G_QUIET:
+            if ((r = is_global_flag(argv[*i], o)) != 0) {
+                ctx->quiet = 1;
+            }
+            break;
+        default:
+            break;
+        }
+        if (r != 0) {
+            return r;
+        }
     }
     return 0;
 }
@@ -222,6 +265,7 @@ main(int argc, char **argv)
     int status = CLI_EXIT_OK;
     int r;
     const cli_cmd *cmd;
+    const cli_cmd *cmd_seen = NULL;
 
     memset(&ctx, 0, sizeof(ctx));
     rest = calloc((size_t)argc + 1, sizeof(*rest));
@@ -241,25 +285,21 @@ main(int argc, char **argv)
             rest[nrest++] = argv[i];
             continue;
         }
-        if ((r = take_global_value(&ledger, argv, argc, &i, "-L", "--ledger")) != 0 ||
-            (r = take_global_value(&key, argv, argc, &i, "-k", "--key")) != 0) {
+        if ((r = take_global(&ctx, &ledger, &key, argv, argc, &i)) != 0) {
             if (r < 0) {
                 status = CLI_EXIT_USAGE;
                 goto done;
             }
             continue;
         }
-        if (strcmp(arg, "--json") == 0) {
-            ctx.json = 1;
-            continue;
-        }
-        if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
-            ctx.quiet = 1;
-            continue;
-        }
         rest[nrest++] = argv[i];
-        if (takes_value(arg) && i + 1 < argc) {
+        /* The command's options that take a value (invariant 2). */
+        if (nrest > 2 && cmd_seen != NULL && cli_opt_takes_value(cmd_seen->specs, arg) &&
+            i + 1 < argc) {
             rest[nrest++] = argv[++i];
+        }
+        if (nrest == 2) {
+            cmd_seen = find_command(arg);
         }
     }
     rest[nrest] = NULL;
@@ -274,6 +314,11 @@ main(int argc, char **argv)
     }
     if (strcmp(rest[1], "--help") == 0 || strcmp(rest[1], "-h") == 0) {
         help_top(stdout);
+        goto done;
+    }
+    if (strcmp(rest[1], "--dump-options") == 0) {
+        /* Undocumented: the option specs, for tests/cli/test_options.sh. */
+        cli_dump_options(stdout, commands, NCOMMANDS);
         goto done;
     }
     cmd = find_command(rest[1]);

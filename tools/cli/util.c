@@ -115,40 +115,6 @@ cli_usage_fail(const char *command, const char *fmt, ...)
     return cli_fail(CLI_EXIT_USAGE, "%s (see 'avow %s --help')", what, command);
 }
 
-void
-cli_getopt_reset(void)
-{
-    /* glibc: 0 also resets its internal state (the next-char pointer). */
-    optind = 0;
-    opterr = 0;
-}
-
-int
-cli_getopt(int argc, char **argv, const char *optstring, const struct option *longopts,
-           const char *command)
-{
-    int c = getopt_long(argc, argv, optstring, longopts, NULL);
-    const char *arg = (optind > 0 && optind <= argc) ? argv[optind - 1] : "?";
-
-    if (c == '?') {
-        if (optopt != 0) {
-            cli_usage_fail(command, "unknown option '-%c'", optopt);
-        } else {
-            cli_usage_fail(command, "unknown option '%s'", arg);
-        }
-        return -2;
-    }
-    if (c == ':') {
-        if (optopt != 0 && !(arg[0] == '-' && arg[1] == '-')) {
-            cli_usage_fail(command, "option '-%c' needs a value", optopt);
-        } else {
-            cli_usage_fail(command, "option '%s' needs a value", arg);
-        }
-        return -2;
-    }
-    return c;
-}
-
 int
 cli_parse_at(int64_t *at, uint8_t *prec, const char *text, const char *command)
 {
@@ -171,19 +137,20 @@ cli_parse_at(int64_t *at, uint8_t *prec, const char *text, const char *command)
 }
 
 int
-cli_is_id_text(const char *text)
+cli_check_id_text(const char *text)
 {
     size_t n = strlen(text);
+    int ok = n >= 8 && n <= AVOW_HEX_ID_LEN;
 
-    if (n < 8 || n > AVOW_HEX_ID_LEN) {
-        return 0;
+    for (size_t i = 0; ok && i < n; i++) {
+        ok = isxdigit((unsigned char)text[i]) != 0;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (!isxdigit((unsigned char)text[i])) {
-            return 0;
-        }
+    if (!ok) {
+        return cli_fail(CLI_EXIT_USAGE,
+                        "bad event id '%s' (64 hex characters, or a unique prefix of at least 8)",
+                        text);
     }
-    return 1;
+    return 0;
 }
 
 int
@@ -193,10 +160,8 @@ cli_resolve_event(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES], co
     size_t n;
     int err;
 
-    if (!cli_is_id_text(text)) {
-        return cli_fail(CLI_EXIT_USAGE,
-                        "bad event id '%s' (64 hex characters, or a unique prefix of at least 8)",
-                        text);
+    if ((err = cli_check_id_text(text)) != 0) {
+        return err;
     }
     n = strlen(text);
     for (size_t i = 0; i < n; i++) {
@@ -212,7 +177,17 @@ cli_resolve_event(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES], co
         return cli_fail(CLI_EXIT_USAGE, "no event '%s' in this ledger (see 'avow log')", text);
     }
     if (err < 0) {
-        return cli_fail_lib(err, "give more hex characters of the id", "bad event id '%s'", text);
+        /* An ambiguous prefix (the library asks for more characters), or I/O. */
+        return cli_fail_lib(err, NULL, "bad event id '%s'", text);
+    }
+    return 0;
+}
+
+int
+cli_parse_pubkey(unsigned char pk[AVOW_PUBKEY_BYTES], const char *text, const char *command)
+{
+    if (strlen(text) != AVOW_HEX_ID_LEN || avow_unhex(pk, AVOW_PUBKEY_BYTES, text) < 0) {
+        return cli_usage_fail(command, "bad public key '%s' (64 hex characters)", text);
     }
     return 0;
 }
@@ -222,14 +197,12 @@ cli_open_ledger(avow_ledger **out, const cli_ctx *ctx, unsigned int flags)
 {
     int err = avow_ledger_open(out, ctx->ledger, flags);
 
-    if (err == AVOW_ENOTFOUND) {
-        return cli_fail(CLI_EXIT_ENV,
-                        "no ledger at '%s' (create one with 'avow init', or use -L DIR)",
-                        ctx->ledger);
-    }
     if (err < 0) {
-        /* Opening is environment: a ledger that does not open is not bad input. */
-        cli_fail_lib(err, NULL, "cannot open the ledger '%s'", ctx->ledger);
+        /* Opening is environment: a ledger that does not open is not bad input.
+         * AVOW_ENOTFOUND is no ledger, or a table missing from a damaged one:
+         * the library's message says which. */
+        cli_fail_lib(err, err == AVOW_ENOTFOUND ? "or use -L DIR" : NULL,
+                     "cannot open the ledger '%s'", ctx->ledger);
         return err == AVOW_EVERIFY ? CLI_EXIT_CHECK : CLI_EXIT_ENV;
     }
     return 0;
@@ -395,29 +368,60 @@ cli_put_str(FILE *out, avow_str s)
 void
 cli_help_globals(FILE *out)
 {
-    fprintf(out, "global options (before or after the command):\n"
-                 "  -L, --ledger DIR  the ledger (default: $AVOW_LEDGER, else ./avow.ledger)\n"
-                 "  -k, --key FILE    the signing key (default: $AVOW_KEY, else\n"
-                 "                    $XDG_CONFIG_HOME/avow/default.key, else "
-                 "~/.config/avow/default.key)\n"
-                 "  --json            machine-readable output\n"
-                 "  -q, --quiet       no chatter\n"
-                 "  -h, --help        this help\n");
+    fprintf(out, "global options (before or after the command):\n");
+    cli_help_options(out, &cli_globals_spec);
 }
 
 int
 cli_print_json(json_t *doc)
 {
     int status = CLI_EXIT_OK;
+    char *text;
+    size_t len;
 
     if (doc == NULL) {
         return cli_fail(CLI_EXIT_ENV, "cannot build the JSON output");
     }
-    if (json_dumpf(doc, stdout, JSON_COMPACT) != 0) {
-        status = cli_fail(CLI_EXIT_ENV, "cannot write the JSON output");
-    } else {
-        fputc('\n', stdout);
-    }
+    /* The library's flags (src/event/json.c): compact, keys in insertion order.
+     * One write, not json_dumpf's one per token: log --json prints many. */
+    text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(doc);
+    if (text == NULL) {
+        return cli_fail(CLI_EXIT_ENV, "cannot build the JSON output");
+    }
+    len = strlen(text);
+    text[len] = '\n'; /* in place of the NUL: the length is known */
+    if (fwrite(text, 1, len + 1, stdout) != len + 1) {
+        status = cli_fail(CLI_EXIT_ENV, "cannot write the JSON output");
+    }
+    free(text);
     return status;
+}
+
+json_t *
+cli_json_object(const void *json, size_t len, const char *what)
+{
+    json_error_t jerr;
+    /* Event text may hold U+0000 (json_stringn keeps it, as \u0000). */
+    json_t *doc = json_loadb(json, len, JSON_ALLOW_NUL, &jerr);
+
+    if (doc == NULL) {
+        cli_fail(CLI_EXIT_ENV, "cannot read the JSON of %s: %s", what, jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        cli_fail(CLI_EXIT_ENV, "the JSON of %s is not an object", what);
+        return NULL;
+    }
+    return doc;
+}
+
+int
+cli_json_set(json_t *obj, const char *key, json_t *value)
+{
+    if (value == NULL || json_object_set_new(obj, key, value) != 0) {
+        return cli_fail(CLI_EXIT_ENV, "cannot build the JSON output");
+    }
+    return 0;
 }

@@ -27,7 +27,7 @@ _avow() {
         return
         ;;
     -k | --key | --checkpoint | --attestation | --evidence | --proof | --heads | --since | \
-        --consistency)
+        --consistency | --remote-avow)
         COMPREPLY=($(compgen -f -- "$cur"))
         return
         ;;
@@ -44,7 +44,7 @@ _avow() {
         return
         ;;
     --title | --source | --person | --quote | --reason | --contest | --author | --origin | \
-        --actor | --candidate | --trust | --after-seq)
+        --actor | --candidate | --trust | --witness | --after-seq | --keep)
         return
         ;;
     esac
@@ -109,20 +109,20 @@ _avow() {
     state) opts="--at --known-at --attest --all-authors" ;;
     history) opts="--actor --candidate --all-authors" ;;
     explain) opts="--at --known-at --evidence --all-authors" ;;
-    verify) opts="--checkpoint --attestation" ;;
+    verify) opts="--checkpoint --attestation --trust --witness" ;;
     evidence)
-        subs="verify"
-        opts="--trust"
+        subs="verify write"
+        opts="--trust --out"
         files=1
         ;;
     witness)
         subs="cosign"
-        opts="--proof"
+        opts="--proof --trust --out"
         files=1
         ;;
     checkpoint) opts="--out" ;;
     prove)
-        opts="--checkpoint --consistency"
+        opts="--checkpoint --consistency --trust"
         files=1
         ;;
     export) opts="--contest --since" ;;

@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * svg.c - support over time as a standalone SVG document, drawn from plain
+ * series (src/io/chart.c builds them from a ledger), so that the renderer is
+ * tested apart from the projections that feed it.
+ *
+ * Invariants (tests/unit/test_chart.c):
+ *  1. The output is well-formed XML and valid standalone SVG 1.1: every text
+ *     from the ledger is escaped (& < > " '), nothing refers outside the file.
+ *  2. A step line holds its value from one point until the next (or the end
+ *     of the axis): the chart shows the state, not an interpolation.
+ *  3. Coordinates are computed from the series alone: the same series gives
+ *     the same bytes.
+ *  4. Every point inside the axis carries, per candidate, a marker whose
+ *     <title> states the exact time and the counts drawn there, so the drawing
+ *     can be checked against `avow state --at TIME` without reading geometry.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "io/svg.h"
+
+#define W      960.0
+#define H      520.0
+#define LEFT   64.0
+#define RIGHT  200.0
+#define TOP    64.0
+#define BOTTOM 72.0
+#define PLOT_W (W - LEFT - RIGHT)
+#define PLOT_H (H - TOP - BOTTOM)
+
+static const char *const svg_palette[] = { "#1f77b4", "#d62728", "#2ca02c", "#9467bd",
+                                           "#ff7f0e", "#8c564b", "#e377c2", "#17becf" };
+#define SVG_PALETTE_N (sizeof(svg_palette) / sizeof(svg_palette[0]))
+
+static int svg_printf(avow_buf *out, const char *fmt, ...) AVOW_PRINTF(2, 3);
+
+static int
+svg_printf(avow_buf *out, const char *fmt, ...)
+{
+    char tmp[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    /* clang-tidy 14 reports ap uninitialized after va_start (error.c too). */
+    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof(tmp)) {
+        return avow_error_set(AVOW_EINVALID, "chart: an SVG element is too long");
+    }
+    return avow_buf_put(out, tmp, (size_t)n);
+}
+
+/* Literal text: nothing to format. */
+static int
+svg_lit(avow_buf *out, const char *text)
+{
+    return avow_buf_put(out, text, strlen(text));
+}
+
+/* Text content or attribute value, escaped for XML (invariant 1). */
+static int
+svg_text(avow_buf *out, const char *s)
+{
+    int error = 0;
+    for (; *s != '\0' && error == 0; s++) {
+        switch (*s) {
+        case '&':
+            error = avow_buf_put(out, "&amp;", 5);
+            break;
+        case '<':
+            error = avow_buf_put(out, "&lt;", 4);
+            break;
+        case '>':
+            error = avow_buf_put(out, "&gt;", 4);
+            break;
+        case '"':
+            error = avow_buf_put(out, "&quot;", 6);
+            break;
+        case '\'':
+            error = avow_buf_put(out, "&apos;", 6);
+            break;
+        default:
+            error = avow_buf_put(out, s, 1);
+            break;
+        }
+    }
+    return error;
+}
+
+static double
+svg_x(const svg_series *s, int64_t t)
+{
+    if (t < s->from) {
+        t = s->from;
+    }
+    if (t > s->to) {
+        t = s->to;
+    }
+    return LEFT + PLOT_W * (double)(t - s->from) / (double)(s->to - s->from);
+}
+
+static double
+svg_y(unsigned v, unsigned ymax)
+{
+    return TOP + PLOT_H - PLOT_H * (double)v / (double)ymax;
+}
+
+/* Year and month of t (UTC). */
+static void
+svg_year_month(int64_t t, long *year, long *month)
+{
+    char text[AVOW_TIME_STRLEN];
+    avow_time_format(text, t, AVOW_PREC_MONTH);
+    *year = strtol(text, NULL, 10);
+    *month = strtol(text + 5, NULL, 10);
+}
+
+static int64_t
+svg_month_start(long year, long month)
+{
+    char text[48];
+    int64_t t = 0;
+    while (month > 12) {
+        month -= 12;
+        year++;
+    }
+    (void)snprintf(text, sizeof(text), "%04ld-%02ld", year, month);
+    if (avow_time_parse(&t, NULL, text, AVOW_TIME_START) < 0) {
+        return AVOW_TIME_MAX;
+    }
+    return t;
+}
+
+/* A grid line at t, labelled with its date to prec. */
+static int
+svg_time_tick(avow_buf *out, const svg_series *s, int64_t t, avow_precision prec)
+{
+    char label[AVOW_TIME_STRLEN];
+    double x = svg_x(s, t);
+    avow_time_format(label, t, prec);
+    return svg_printf(out,
+                      "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                      "class=\"grid\"/>\n<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" "
+                      "text-anchor=\"middle\">%s</text>\n",
+                      x, TOP, x, TOP + PLOT_H, x, TOP + PLOT_H + 18, label);
+}
+
+/* Date ticks: days, weeks or months, so that at most about eight show. */
+static int
+svg_time_axis(avow_buf *out, const svg_series *s)
+{
+    int error;
+    int64_t span_days = (s->to - s->from) / SVG_DAY_US + 1;
+
+    if (span_days <= 120) {
+        int64_t step = span_days <= 8 ? 1 : span_days <= 56 ? 7 : 14;
+        int64_t t = s->from - ((s->from % SVG_DAY_US) + SVG_DAY_US) % SVG_DAY_US;
+        if (t < s->from) {
+            t += SVG_DAY_US;
+        }
+        for (; t <= s->to; t += step * SVG_DAY_US) {
+            if ((error = svg_time_tick(out, s, t, AVOW_PREC_DAY)) < 0) {
+                return error;
+            }
+        }
+        return 0;
+    }
+    long months = (long)(span_days / 30) + 1;
+    long step = months <= 8 ? 1 : months <= 16 ? 2 : months <= 24 ? 3 : months <= 48 ? 6 : 12;
+    long y, m;
+    svg_year_month(s->from, &y, &m);
+    for (long k = 0;; k += step) {
+        int64_t t = svg_month_start(y, m + k);
+        if (t < s->from) {
+            continue;
+        }
+        if (t > s->to) {
+            break;
+        }
+        if ((error = svg_time_tick(out, s, t, AVOW_PREC_MONTH)) < 0) {
+            return error;
+        }
+    }
+    return 0;
+}
+
+static int
+svg_value_axis(avow_buf *out, unsigned ymax)
+{
+    int error;
+    unsigned step = ymax <= 10 ? 1 : ymax <= 25 ? 2 : ymax <= 60 ? 5 : ymax <= 150 ? 10 : 50;
+    for (unsigned v = 0; v <= ymax; v += step) {
+        double y = svg_y(v, ymax);
+        if ((error = svg_printf(out,
+                                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                                "class=\"grid\"/>\n<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" "
+                                "text-anchor=\"end\">%u</text>\n",
+                                LEFT, y, LEFT + PLOT_W, y, LEFT - 8, y + 4, v)) < 0) {
+            return error;
+        }
+    }
+    return 0;
+}
+
+/* A step path through (t_i, value_i), holding each value until the next point
+ * (invariant 2). which < n_candidates: that candidate's support; else needed. */
+static int
+svg_steps(avow_buf *out, const svg_series *s, size_t which, unsigned ymax, const char *cls,
+          const char *color)
+{
+    int error;
+    int started = 0;
+    for (size_t i = 0; i < s->n_points; i++) {
+        const svg_point *p = &s->points[i];
+        if (p->t > s->to) {
+            break;
+        }
+        unsigned v = which < s->n_candidates ? p->support[which] : p->needed;
+        double x = svg_x(s, p->t), y = svg_y(v, ymax);
+        if (!started) {
+            error =
+              svg_printf(out, "<path class=\"%s\" stroke=\"%s\" d=\"M%.1f %.1f", cls, color, x, y);
+            started = 1;
+        } else {
+            error = svg_printf(out, " H%.1f V%.1f", x, y);
+        }
+        if (error < 0) {
+            return error;
+        }
+    }
+    if (!started) {
+        return 0;
+    }
+    return svg_printf(out, " H%.1f\"/>\n", LEFT + PLOT_W);
+}
+
+static int
+svg_markers(avow_buf *out, const svg_series *s)
+{
+    int error;
+    for (size_t i = 1; i < s->n_points; i++) {
+        const svg_point *p = &s->points[i], *q = &s->points[i - 1];
+        if (p->members == q->members || p->t < s->from || p->t > s->to) {
+            continue;
+        }
+        double x = svg_x(s, p->t);
+        if ((error = svg_printf(out,
+                                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                                "class=\"members\"/>\n<text x=\"%.1f\" y=\"%.1f\" "
+                                "class=\"note\">%u\xe2\x86\x92%u members</text>\n",
+                                x, TOP, x, TOP + PLOT_H, x + 4, TOP + 14 + 14 * (double)(i % 3),
+                                q->members, p->members)) < 0) {
+            return error;
+        }
+    }
+    if (s->has_decision && s->decision_at >= s->from && s->decision_at <= s->to) {
+        double x = svg_x(s, s->decision_at);
+        if ((error = svg_printf(out,
+                                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                                "class=\"decision\"/>\n<text x=\"%.1f\" y=\"%.1f\" "
+                                "class=\"note\" text-anchor=\"middle\">decision: ",
+                                x, TOP - 4, x, TOP + PLOT_H, x, TOP - 10)) < 0 ||
+            (error = svg_text(out, s->decision_candidate ? s->decision_candidate : "")) < 0 ||
+            (error = svg_lit(out, "</text>\n")) < 0) {
+            return error;
+        }
+    }
+    return 0;
+}
+
+/* A marker per candidate at each point, titled with the exact counts (invariant 4). */
+static int
+svg_points(avow_buf *out, const svg_series *s, unsigned ymax)
+{
+    int error;
+    char when[AVOW_TIME_STRLEN];
+    for (size_t i = 0; i < s->n_points; i++) {
+        const svg_point *p = &s->points[i];
+        if (p->t < s->from || p->t > s->to) {
+            continue;
+        }
+        avow_time_format(when, p->t, AVOW_PREC_MICRO);
+        for (size_t c = 0; c < s->n_candidates; c++) {
+            if ((error = svg_printf(out,
+                                    "<circle class=\"step\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\" "
+                                    "fill=\"%s\"><title>%s: ",
+                                    svg_x(s, p->t), svg_y(p->support[c], ymax),
+                                    svg_palette[c % SVG_PALETTE_N], when)) < 0 ||
+                (error = svg_text(out, s->candidates[c])) < 0 ||
+                (error = svg_printf(out, " %u of %u members support, %u needed</title></circle>\n",
+                                    p->support[c], p->members, p->needed)) < 0) {
+                return error;
+            }
+        }
+    }
+    return 0;
+}
+
+static int
+svg_legend(avow_buf *out, const svg_series *s)
+{
+    int error;
+    double x = LEFT + PLOT_W + 24, y = TOP + 8;
+    for (size_t c = 0; c < s->n_candidates; c++, y += 22) {
+        if ((error = svg_printf(out,
+                                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                                "class=\"support\" stroke=\"%s\"/>\n<text x=\"%.1f\" y=\"%.1f\" "
+                                "class=\"legend\">",
+                                x, y, x + 24, y, svg_palette[c % SVG_PALETTE_N], x + 32, y + 4)) <
+              0 ||
+            (error = svg_text(out, s->candidates[c])) < 0 ||
+            (error = svg_lit(out, "</text>\n")) < 0) {
+            return error;
+        }
+    }
+    if ((error = svg_printf(out,
+                            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                            "class=\"needed\" stroke=\"#555\"/>\n<text x=\"%.1f\" y=\"%.1f\" "
+                            "class=\"legend\">needed (",
+                            x, y, x + 24, y, x + 32, y + 4)) < 0 ||
+        (error = svg_text(out, s->rule ? s->rule : "rule")) < 0 ||
+        (error = svg_lit(out, ")</text>\n")) < 0) {
+        return error;
+    }
+    return 0;
+}
+
+/* The top of the value axis: one above the largest count drawn. */
+static unsigned
+svg_ymax(const svg_series *s)
+{
+    unsigned ymax = 1;
+    for (size_t i = 0; i < s->n_points; i++) {
+        const svg_point *p = &s->points[i];
+        if (p->members > ymax) {
+            ymax = p->members;
+        }
+        if (p->needed > ymax) {
+            ymax = p->needed;
+        }
+        for (size_t c = 0; c < s->n_candidates; c++) {
+            if (p->support[c] > ymax) {
+                ymax = p->support[c];
+            }
+        }
+    }
+    return ymax + 1;
+}
+
+/* The document's head, style, title and axes. */
+static int
+svg_frame(avow_buf *out, const svg_series *s, unsigned ymax)
+{
+    int error;
+    if ((error = svg_printf(out,
+                            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+                            "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" "
+                            "width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\">\n",
+                            W, H, W, H)) < 0 ||
+        (error = svg_lit(
+           out, "<style>\n"
+                "text { font-family: sans-serif; font-size: 12px; fill: #222; }\n"
+                ".title { font-size: 17px; font-weight: bold; }\n"
+                ".grid { stroke: #e3e3e3; stroke-width: 1; }\n"
+                ".axis { stroke: #444; stroke-width: 1; }\n"
+                ".support { fill: none; stroke-width: 2.5; }\n"
+                ".needed { fill: none; stroke-width: 1.5; stroke-dasharray: 6 4; }\n"
+                ".members { stroke: #888; stroke-width: 1; stroke-dasharray: 2 3; }\n"
+                ".decision { stroke: #000; stroke-width: 2; }\n"
+                ".note { font-size: 11px; fill: #555; }\n"
+                "</style>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n")) < 0 ||
+        (error = svg_printf(
+           out, "<text x=\"%.1f\" y=\"30\" class=\"title\">Support over time: ", LEFT)) < 0 ||
+        (error = svg_text(out, s->title ? s->title : "")) < 0 ||
+        (error = svg_lit(out, "</text>\n")) < 0 || (error = svg_value_axis(out, ymax)) < 0 ||
+        (error = svg_time_axis(out, s)) < 0 ||
+        (error = svg_printf(out,
+                            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                            "class=\"axis\"/>\n<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+                            "y2=\"%.1f\" class=\"axis\"/>\n",
+                            LEFT, TOP + PLOT_H, LEFT + PLOT_W, TOP + PLOT_H, LEFT, TOP, LEFT,
+                            TOP + PLOT_H)) < 0 ||
+        (error = svg_printf(out,
+                            "<text x=\"18\" y=\"%.1f\" class=\"tick\" "
+                            "transform=\"rotate(-90 18 %.1f)\" text-anchor=\"middle\">"
+                            "members supporting</text>\n",
+                            TOP + PLOT_H / 2, TOP + PLOT_H / 2)) < 0) {
+        return error;
+    }
+    return 0;
+}
+
+int
+svg_render(avow_buf *out, const svg_series *s)
+{
+    int error;
+    unsigned ymax;
+    size_t start = out->len;
+
+    if (s->n_points == 0 || s->from >= s->to || s->n_candidates > SVG_MAX_CANDIDATES) {
+        return avow_error_set(AVOW_EINVALID, "chart: nothing to draw between these times");
+    }
+    ymax = svg_ymax(s);
+
+    if ((error = svg_frame(out, s, ymax)) < 0 || (error = svg_markers(out, s)) < 0 ||
+        (error = svg_steps(out, s, s->n_candidates, ymax, "needed", "#555")) < 0) {
+        goto done;
+    }
+    for (size_t c = 0; c < s->n_candidates; c++) {
+        if ((error = svg_steps(out, s, c, ymax, "support", svg_palette[c % SVG_PALETTE_N])) < 0) {
+            goto done;
+        }
+    }
+    if ((error = svg_points(out, s, ymax)) < 0 || (error = svg_legend(out, s)) < 0 ||
+        (error = svg_lit(out, "</svg>\n")) < 0) {
+        goto done;
+    }
+done:
+    if (error < 0) {
+        out->len = start;
+    }
+    return error;
+}
