@@ -156,6 +156,37 @@ AVOW_EXTERN const char *avow_precision_name(uint8_t precision);
 
 /** Current time, UTC microseconds. */
 AVOW_EXTERN int64_t avow_time_now(void);
+
+/**
+ * When a row happened, as well as it is known (format v2, docs/FORMAT.md
+ * "Uncertain dates"): the instant from which it counts, how it is
+ * qualified, and for an interval its start.
+ */
+typedef struct avow_at {
+    int64_t at;        /**< effective_at: from this instant on the row counts */
+    uint8_t precision; /**< avow_precision of at */
+    uint8_t qualifier; /**< avow_qualifier */
+    int64_t from;      /**< with AVOW_AT_BETWEEN: the first microsecond of the interval */
+    uint8_t from_precision;
+} avow_at;
+
+/** Room for avow_at_format(): two times, a slash, "../" or "~", and the NUL. */
+#define AVOW_AT_STRLEN (2 * AVOW_TIME_STRLEN + 4)
+
+/**
+ * Parse the date of a row: any form of avow_time_parse() (exact, counting
+ * from the start of its period), `D~` (approximately: from the start of D),
+ * `../D` (on or before: from the end of D) or `A/B` (some time in the
+ * interval: from the end of B; A must start before B). A subset of ISO 8601-2
+ * (EDTF) level 1; the rest of it (`?`, `%`, open ends, unspecified digits,
+ * seasons) is refused with a hint.
+ *
+ * @return 0, or AVOW_EINVALID with the reason in avow_error_last()
+ */
+AVOW_EXTERN int avow_at_parse(avow_at *out, const char *text);
+
+/** Write a parsed date back in the form avow_at_parse() reads. */
+AVOW_EXTERN void avow_at_format(char out[AVOW_AT_STRLEN], const avow_at *at);
 /** @} */
 
 /** @defgroup avow_keys Keys

@@ -792,7 +792,8 @@ draft_is_v2(const avow_draft *d)
            d->reported_precision != 0 || d->from_precision != 0 || d->takes_effect_precision != 0;
 }
 
-/* The value of field tag of a draft, as its bytes: *len 0 when absent. */
+/* The value of field tag of a draft, as its bytes; NULL when absent (an
+ * empty text is present, and refused as empty). */
 static const void *
 draft_field(const avow_draft *d, unsigned tag, unsigned char *tmp, size_t *len)
 {
@@ -845,7 +846,7 @@ draft_field(const avow_draft *d, unsigned tag, unsigned char *tmp, size_t *len)
         byte = &d->choice;
         break;
     case TAG_TARGET:
-        *len = d->target != NULL ? AVOW_HASH_BYTES : 0;
+        *len = AVOW_HASH_BYTES;
         return d->target;
     case TAG_REPORTED_AT:
         t = d->reported_at;
@@ -867,14 +868,15 @@ draft_field(const avow_draft *d, unsigned tag, unsigned char *tmp, size_t *len)
         return text;
     }
     if (byte != NULL) {
-        *len = *byte != 0 ? 1 : 0;
-        return byte;
+        *len = 1;
+        return *byte != 0 ? byte : NULL;
     }
-    if (prec != 0) {
-        be64_put(tmp, (uint64_t)t);
-        tmp[8] = prec;
-        *len = CODEC_TIME_BYTES;
+    if (prec == 0) {
+        return NULL;
     }
+    be64_put(tmp, (uint64_t)t);
+    tmp[8] = prec;
+    *len = CODEC_TIME_BYTES;
     return tmp;
 }
 
@@ -902,7 +904,7 @@ encode_body(avow_buf *out, const avow_draft *d, uint8_t version, uint8_t precisi
     for (unsigned tag = 1; tag <= tag_max(version); tag++) {
         size_t len = 0;
         const void *v = draft_field(d, tag, tmp, &len);
-        if (len == 0) {
+        if (v == NULL) {
             continue;
         }
         if ((error = put_field(out, version, tag, v, len)) < 0) {

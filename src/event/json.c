@@ -64,7 +64,8 @@ jsonutil_finish(avow_buf *out, json_t *doc)
     return error;
 }
 
-/* A time field of format v2 at its precision, or null when absent. */
+/* A time field of format v2 as an instant (as effective_at is), or null
+ * when absent. */
 static json_t *
 json_time_or_null(int64_t t, uint8_t precision)
 {
@@ -72,7 +73,7 @@ json_time_or_null(int64_t t, uint8_t precision)
     if (precision == 0) {
         return json_null();
     }
-    avow_time_format(text, t, (avow_precision)precision);
+    avow_time_format(text, t, AVOW_PREC_MICRO);
     return json_string(text);
 }
 
@@ -94,6 +95,10 @@ event_v2_json(json_t *o, const avow_event *ev)
       json_object_set_new(o, "confidence", json_name_or_null(avow_confidence_name(ev->confidence)));
     bad |= json_object_set_new(o, "reported_at",
                                json_time_or_null(ev->reported_at, ev->reported_precision));
+    avow_at at = { ev->effective_at, ev->precision, ev->qualifier, ev->from, ev->from_precision };
+    char text[AVOW_AT_STRLEN];
+    avow_at_format(text, &at);
+    bad |= json_object_set_new(o, "at", json_string(text));
     bad |= json_object_set_new(o, "at_qualifier", json_string(avow_qualifier_name(ev->qualifier)));
     bad |= json_object_set_new(o, "at_from", json_time_or_null(ev->from, ev->from_precision));
     if (ev->kind == AVOW_KIND_DECISION) {
