@@ -12,17 +12,15 @@
  *  2. Nothing below src/ includes this file's headers for their tables: a
  *     table is named here, and only here.
  */
+#include "derived/forks.h"
+#include "derived/retractions.h"
+#include "derived/snapshots.h"
+#include "derived/successions.h"
 #include "derived/tree.h"
 #include "ledger/table.h"
-#include "project/projection.h"
-#include "project/trust.h"
-#include "replicate/sync.h"
 
 static const store_table *const open_tables[] = {
-    &sync_forks_table,
-    &tree_table,
-    &projection_table,
-    &trust_table,
+    &forks_table, &tree_table, &retractions_table, &snapshots_table, &successions_table,
 };
 
 _Static_assert(sizeof(open_tables) / sizeof(open_tables[0]) <= STORE_TABLES_MAX,

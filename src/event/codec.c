@@ -34,6 +34,7 @@
 #include <sodium.h>
 
 #include "event/codec.h"
+#include "event/rule.h"
 #include "crypto/keys.h"
 #include "tlog/merkle.h"
 
@@ -272,52 +273,16 @@ avow_choice_parse(const char *name)
     return (uint8_t)name_parse(choice_names, AVOW_CHOICE_SINGLE, AVOW_CHOICE_MULTIPLE, name);
 }
 
-/* A decimal number without sign or leading zero, at most max. */
-static int
-parse_count(const char *s, size_t len, unsigned long max, unsigned long *out)
-{
-    if (len == 0 || len > 9 || s[0] == '0') {
-        return -1;
-    }
-    unsigned long v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return -1;
-        }
-        v = v * 10 + (unsigned long)(s[i] - '0');
-    }
-    if (v > max) {
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-#define RULE_MAX_COUNT 1000000UL
-
 int
-avow_rule_check(const char *rule, size_t len)
+avow_rule_check(const char *rule_text, size_t len)
 {
-    if (len == 9 && memcmp(rule, "unanimity", 9) == 0) {
-        return 0;
-    }
-    if (len == 8 && memcmp(rule, "majority", 8) == 0) {
-        return 0;
-    }
-    const char *slash = memchr(rule, '/', len);
-    unsigned long p, q;
-    if (slash != NULL) {
-        size_t plen = (size_t)(slash - rule);
-        if (parse_count(rule, plen, RULE_MAX_COUNT, &p) == 0 &&
-            parse_count(slash + 1, len - plen - 1, RULE_MAX_COUNT, &q) == 0 && p <= q) {
-            return 0;
-        }
-    } else if (parse_count(rule, len, RULE_MAX_COUNT, &p) == 0) {
+    rule r;
+    if (rule_parse(&r, rule_text, len) == 0) {
         return 0;
     }
     return avow_error_set(AVOW_EINVALID,
                           "bad rule '%.*s' (use unanimity, majority, P/Q with P <= Q, or N)",
-                          (int)(len > 40 ? 40 : len), rule);
+                          (int)(len > 40 ? 40 : len), rule_text);
 }
 
 static int

@@ -97,7 +97,7 @@ int codec_successor(const avow_event *ev, const unsigned char **next, const unsi
  * The hashes the store keeps of a signed event: its id (SHA-256 of all its
  * bytes), its content hash (SHA-256 without the signature: the next event's
  * prev) and its Merkle leaf hash (docs/AUDIT.md). The writer computes them
- * on the worker pool (src/event/pool.c) so that its own thread only indexes.
+ * on the worker pool (src/event/jobs.c) so that its own thread only indexes.
  */
 typedef struct codec_hashes {
     unsigned char id[AVOW_EVENT_ID_BYTES];

@@ -115,24 +115,27 @@ int
 avow_event_to_json(avow_buf *out, const avow_event *ev, uint64_t index, int with_raw)
 {
     unsigned char id[AVOW_EVENT_ID_BYTES];
+    int bad = 0;
     json_t *o = json_object();
     if (o == NULL) {
         return avow_error_set(AVOW_ENOMEM, "out of memory building JSON");
     }
     avow_event_id(id, ev);
-    jsonutil_set_hex(o, "id", id, sizeof(id));
-    json_object_set_new(o, "index", json_integer((json_int_t)index));
+    bad |= jsonutil_set_hex(o, "id", id, sizeof(id)) < 0;
+    bad |= json_object_set_new(o, "index", json_integer((json_int_t)index)) < 0;
     int known = avow_event_kind_known(ev);
-    json_object_set_new(o, "kind", json_string(known ? avow_kind_name(ev->kind) : "unknown"));
+    bad |= json_object_set_new(o, "kind",
+                               json_string(known ? avow_kind_name(ev->kind) : "unknown")) < 0;
     if (!known || ev->kind == AVOW_KIND_KEY_SUCCESSION) {
-        json_object_set_new(o, "kind_code", json_integer(ev->kind));
+        bad |= json_object_set_new(o, "kind_code", json_integer(ev->kind)) < 0;
     }
-    jsonutil_set_hex(o, "author", ev->author, AVOW_PUBKEY_BYTES);
-    json_object_set_new(o, "seq", json_integer((json_int_t)ev->seq));
-    jsonutil_set_hex(o, "prev", ev->prev, AVOW_HASH_BYTES);
-    jsonutil_set_time(o, "recorded_at", ev->recorded_at);
-    jsonutil_set_time(o, "effective_at", ev->effective_at);
-    json_object_set_new(o, "effective_precision", json_string(avow_precision_name(ev->precision)));
+    bad |= jsonutil_set_hex(o, "author", ev->author, AVOW_PUBKEY_BYTES) < 0;
+    bad |= json_object_set_new(o, "seq", json_integer((json_int_t)ev->seq)) < 0;
+    bad |= jsonutil_set_hex(o, "prev", ev->prev, AVOW_HASH_BYTES) < 0;
+    bad |= jsonutil_set_time(o, "recorded_at", ev->recorded_at) < 0;
+    bad |= jsonutil_set_time(o, "effective_at", ev->effective_at) < 0;
+    bad |= json_object_set_new(o, "effective_precision",
+                               json_string(avow_precision_name(ev->precision))) < 0;
 
     const struct {
         const char *key;
@@ -143,11 +146,12 @@ avow_event_to_json(avow_buf *out, const avow_event *ev, uint64_t index, int with
     };
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
         if (texts[i].v->ptr != NULL) {
-            json_object_set_new(o, texts[i].key, json_stringn(texts[i].v->ptr, texts[i].v->len));
+            bad |= json_object_set_new(o, texts[i].key,
+                                       json_stringn(texts[i].v->ptr, texts[i].v->len)) < 0;
         }
     }
     if (ev->stance != AVOW_STANCE_NONE) {
-        json_object_set_new(o, "stance", json_string(avow_stance_name(ev->stance)));
+        bad |= json_object_set_new(o, "stance", json_string(avow_stance_name(ev->stance))) < 0;
     }
     const struct {
         const char *key;
@@ -160,11 +164,12 @@ avow_event_to_json(avow_buf *out, const avow_event *ev, uint64_t index, int with
     };
     for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
         if (more[i].v->ptr != NULL) {
-            json_object_set_new(o, more[i].key, json_stringn(more[i].v->ptr, more[i].v->len));
+            bad |=
+              json_object_set_new(o, more[i].key, json_stringn(more[i].v->ptr, more[i].v->len)) < 0;
         }
     }
     if (ev->target != NULL) {
-        jsonutil_set_hex(o, "target", ev->target, AVOW_HASH_BYTES);
+        bad |= jsonutil_set_hex(o, "target", ev->target, AVOW_HASH_BYTES) < 0;
     }
     if (ev->version >= 2 && event_v2_json(o, ev) < 0) {
         json_decref(o);
@@ -172,9 +177,9 @@ avow_event_to_json(avow_buf *out, const avow_event *ev, uint64_t index, int with
     }
     const unsigned char *next = NULL, *next_sig = NULL;
     if (codec_successor(ev, &next, &next_sig) == 1) {
-        jsonutil_set_hex(o, "successor", next, AVOW_PUBKEY_BYTES);
+        bad |= jsonutil_set_hex(o, "successor", next, AVOW_PUBKEY_BYTES) < 0;
     }
-    jsonutil_set_hex(o, "signature", ev->signature, AVOW_SIG_BYTES);
+    bad |= jsonutil_set_hex(o, "signature", ev->signature, AVOW_SIG_BYTES) < 0;
     if (with_raw) {
         size_t b64len = sodium_base64_ENCODED_LEN(ev->raw_len, sodium_base64_VARIANT_ORIGINAL);
         char *b64 = malloc(b64len);
@@ -183,8 +188,13 @@ avow_event_to_json(avow_buf *out, const avow_event *ev, uint64_t index, int with
             return avow_error_set(AVOW_ENOMEM, "out of memory encoding base64");
         }
         sodium_bin2base64(b64, b64len, ev->raw, ev->raw_len, sodium_base64_VARIANT_ORIGINAL);
-        json_object_set_new(o, "raw", json_string(b64));
+        bad |= json_object_set_new(o, "raw", json_string(b64)) < 0;
         free(b64);
+    }
+    if (bad) {
+        /* A member missing would give JSON that looks whole (issue 13). */
+        json_decref(o);
+        return avow_error_set(AVOW_ENOMEM, "out of memory building JSON");
     }
     return jsonutil_finish(out, o);
 }

@@ -38,7 +38,7 @@
 
 #include <sodium.h>
 
-#include "event/pool.h"
+#include "util/pool.h"
 #include "io/clip.h"
 #include "io/csv.h"
 #include "io/import_table.h"
@@ -714,7 +714,7 @@ import_alloc(import_run *m)
                 return AVOW_ENOMEM;
             }
         }
-        /* Parse and sign on every core (src/event/pool.c); without, in this thread. */
+        /* Parse and sign on every core (src/util/pool.c); without, in this thread. */
         if (pool_cores() > 1 && pool_new(&m->pool, (size_t)-1) < 0) {
             m->pool = NULL;
         }

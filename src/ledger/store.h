@@ -17,8 +17,9 @@
 #include "event/codec.h"
 #include "util/common.h"
 
-/* The named databases of one ledger environment (see the invariants in
- * store.c): the ledger's schema, as docs/FORMAT.md lists it. */
+/* The named databases of one ledger environment (listed in store.c, with
+ * the invariants of each file of src/ledger/): the ledger's schema, as docs/FORMAT.md
+ * lists it. */
 enum store_db {
     STORE_DB_META = 0,
     STORE_DB_EVENTS,
@@ -98,6 +99,20 @@ int store_event_by_id(store_val *raw, uint64_t *index, const avow_ledger *ledger
  * into buf (AVOW_MAX_CONTEST bytes). @return 1 with *len set, 0 when none, or < 0. */
 int store_contest_of(char *buf, size_t *len, const avow_ledger *ledger, store_txn *txn,
                      const avow_event *ev);
+/* A record of the heads table (src/ledger/heads.c): the last link of an
+ * author's chain. Copied out of the map. */
+typedef struct store_head {
+    unsigned char author[AVOW_PUBKEY_BYTES]; /* the key; zeros when none was given */
+    uint64_t seq;
+    unsigned char hash[AVOW_HASH_BYTES]; /* the content hash of the event at seq */
+    unsigned char id[AVOW_EVENT_ID_BYTES];
+} store_head;
+
+/* Decode a record of the heads table: its key (may be NULL) and value. The one
+ * decoder of the heads value. @return 0, or AVOW_EIO ("malformed head entry
+ * (run avow verify)") when the key or the value has the wrong size. */
+int store_head_decode(store_head *out, const store_val *key, const store_val *val);
+
 /* The directory of the ledger. Borrowed. */
 const char *store_path(const avow_ledger *ledger);
 
@@ -160,7 +175,7 @@ int store_append_signed_keep_forks(avow_ledger *ledger, avow_append_result *res,
 
 /* The same with the signatures already checked by the caller: verified[i] = 1
  * when event i decoded strictly and its signature held, and then hashes[i]
- * (may be NULL) holds its hashes (pool_verify_start()); the others are
+ * (may be NULL) holds its hashes (jobs_verify_start()); the others are
  * checked in the transaction. Internal: never a public "trust me" flag. */
 int store_append_signed_checked(avow_ledger *ledger, avow_append_result *res, size_t *forks,
                                 const unsigned char *const *events, const size_t *lens, size_t n,

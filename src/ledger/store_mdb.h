@@ -4,6 +4,30 @@
  * (tools/checksrc refuses it elsewhere). A store_txn is an MDB_txn and a
  * store_cursor an MDB_cursor: store_mdb_txn() and store_mdb_cursor() convert
  * without a copy.
+ *
+ * Modules above the ledger still being converted use the helpers below; each
+ * names its LMDB-free equivalent in store.h, so that no module outside
+ * src/ledger/ needs this header:
+ *
+ *   store_read_begin, store_txn_begin(MDB_RDONLY)  store_txn_read
+ *   mdb_txn_abort                                  store_txn_end
+ *   store_get, mdb_get                             store_val_get
+ *   store_index_val                                store_index_of
+ *   store_get_event                                store_event_at
+ *   store_get_by_id                                store_event_by_id
+ *   store_resolve_contest                          store_contest_of
+ *   store_w_txn                                    store_w_view
+ *   store_dbi + mdb_cursor_open / _get / _close    store_cursor_open / _get / _close
+ *     MDB_FIRST LAST NEXT PREV SET_RANGE SET_KEY   STORE_FIRST LAST NEXT PREV SEEK EXACT
+ *   store_dbi + mdb_stat (ms_entries)              store_count
+ *   store_dbi + mdb_drop(0)                        store_w_clear
+ *   mdb_put MDB_NOOVERWRITE / MDB_APPEND           store_w_put STORE_PUT_NEW / _APPEND
+ *   mdb_del                                        store_w_del
+ *   mdb_cursor_del                                 store_cursor_del
+ *   a heads value (STORE_HEAD_BYTES, be64_get)     store_head_decode
+ *   store_mdb_error                                none needed: the store.h calls
+ *                                                  return AVOW_E* with the detail set
+ *   store_env                                      none (the tests' raw access only)
  */
 #ifndef AVOW_STORE_MDB_H
 #define AVOW_STORE_MDB_H

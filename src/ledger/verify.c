@@ -8,7 +8,7 @@
  *  1. verify only reads: one read transaction, a consistent snapshot.
  *  2. Each problem is reported once, with the log index, seq and id when known.
  *  3. Problems are reported in log order, exactly as a one-thread check would:
- *     the workers of src/event/pool.c only decode, hash and check signatures of a
+ *     the workers of src/util/pool.c only decode, hash and check signatures of a
  *     chunk of events (pure functions of bytes borrowed from the map); every
  *     LMDB read and every report happens in the calling thread, chunk after
  *     chunk, while the workers already check the next chunk.
@@ -35,9 +35,8 @@
 
 #include "event/codec.h"
 #include "tlog/merkle.h"
-#include "event/pool.h"
-#include "ledger/store_mdb.h"
-#include "ledger/table.h"
+#include "util/pool.h"
+#include "ledger/store_int.h"
 
 /* Events checked per chunk by the pool (two chunks are in flight). */
 #define VERIFY_CHUNK 1024
@@ -105,7 +104,8 @@ verify_vreport(struct verify_state *s, uint64_t index, uint64_t seq, const unsig
 {
     char what[512];
     avow_problem p;
-    int n = vsnprintf(what, sizeof(what), fmt, ap);
+    int n =
+      vsnprintf(what, sizeof(what), fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
     if (n < 0) {
         what[0] = '\0';
     }
@@ -257,7 +257,7 @@ verify_event(struct verify_state *s, uint64_t index, const avow_event *ev,
         return error;
     }
 
-    /* Chain (invariant 3). */
+    /* Chain (append.c invariant 3). */
     if ((error = verify_author_state(s, ev->author, &a)) < 0) {
         return error;
     }
@@ -288,7 +288,7 @@ verify_event(struct verify_state *s, uint64_t index, const avow_event *ev,
         a->sound = sound;
     }
 
-    /* By-time and contest indexes (invariant 5). */
+    /* By-time and contest indexes (lookup.c invariant 1). */
     int has = store_resolve_contest(ledger, s->txn, ev, contest, &contest_len);
     if (has < 0) {
         verify_report(s, index, ev->seq, id, "contest id is malformed");
@@ -462,16 +462,17 @@ verify_heads(struct verify_state *s)
         if (error < 0) {
             return error;
         }
-        const unsigned char *p = v.mv_data;
-        if (v.mv_size != STORE_HEAD_BYTES) {
+        store_val val = store_val_of(&v);
+        store_head h;
+        if (store_head_decode(&h, NULL, &val) < 0) {
             verify_report(s, a->index, a->seq, a->id, "head entry of author %s is malformed", who);
-        } else if (be64_get(p) != a->seq) {
+        } else if (h.seq != a->seq) {
             verify_report(s, a->index, a->seq, a->id,
                           "head entry of author %s says seq %" PRIu64
                           " but the chain ends at seq %" PRIu64,
-                          who, be64_get(p), a->seq);
-        } else if (memcmp(p + 8, a->hash, AVOW_HASH_BYTES) != 0 ||
-                   memcmp(p + 8 + AVOW_HASH_BYTES, a->id, AVOW_EVENT_ID_BYTES) != 0) {
+                          who, h.seq, a->seq);
+        } else if (memcmp(h.hash, a->hash, AVOW_HASH_BYTES) != 0 ||
+                   memcmp(h.id, a->id, AVOW_EVENT_ID_BYTES) != 0) {
             verify_report(s, a->index, a->seq, a->id,
                           "head entry of author %s does not match its last event", who);
         }
@@ -715,6 +716,88 @@ verify_reverse_if_needed(struct verify_state *s, enum store_db db, const char *n
     return needed ? verify_reverse(s, db, name, match) : 0;
 }
 
+/* The forward pass (invariants 3, 5): the workers check chunk B while this
+ * thread reports chunk A. *n counts the records read. */
+static int
+verify_forward(struct verify_state *s, struct verify_chunk chunk[2], MDB_cursor *cur, pool *p,
+               uint64_t total, uint64_t *n)
+{
+    struct verify_chunk *a = &chunk[0], *b = &chunk[1];
+    MDB_cursor_op op = MDB_FIRST;
+    uint64_t expect = 0;
+    int error = 0;
+    verify_fill(a, cur, &op);
+    pool_start(p, verify_chunk_fn, a, a->n);
+    while (a->n > 0 || a->rc != 0) {
+        b->end = a->end;
+        b->rc = 0;
+        b->n = 0;
+        if (!a->end) {
+            verify_fill(b, cur, &op);
+        }
+        pool_wait(p);
+        pool_start(p, verify_chunk_fn, b, b->n);
+        if ((error = verify_process(s, a, n, &expect, total)) < 0 || a->rc != 0) {
+            break;
+        }
+        /* The map pages of what was checked, beyond the budget (the workers
+         * hold chunk b's pointers: they stay valid, store.c invariant 2). */
+        store_trim_pages(s->ledger);
+        struct verify_chunk *t = a;
+        a = b;
+        b = t;
+    }
+    pool_wait(p);
+    return error;
+}
+
+/* What only the whole log shows: heads, then the indexes in reverse. */
+static int
+verify_indexes(struct verify_state *s)
+{
+    int error;
+    if ((error = verify_heads(s)) < 0 || (error = verify_ids(s)) < 0 ||
+        (error = verify_reverse_if_needed(s, STORE_DB_IDS, "id", verify_match_id)) < 0 ||
+        (error = verify_reverse_if_needed(s, STORE_DB_AUTHORS, "author", verify_match_author)) <
+          0 ||
+        (error = verify_reverse_if_needed(s, STORE_DB_BYTIME, "by-time", verify_match_bytime)) <
+          0 ||
+        (error = verify_reverse(s, STORE_DB_CONTESTS, "contest", verify_match_contest)) < 0) {
+        return error;
+    }
+    return 0;
+}
+
+/* The derived tables' checks begin in the read transaction (table.h invariant 3). */
+static int
+verify_tables_begin(struct verify_state *s)
+{
+    int error;
+    s->tables = store_tables(s->ledger, &s->ntables);
+    for (size_t t = 0; t < s->ntables; t++) {
+        if (s->tables[t]->verify_begin != NULL &&
+            (error = s->tables[t]->verify_begin(&s->table_state[t], store_txn_of(s->txn), s->ledger,
+                                                s)) < 0) {
+            return error;
+        }
+    }
+    return 0;
+}
+
+/* Every table's verify_end, which frees its state; check only when error is 0.
+ * @return error, or the first table's error when it was 0. */
+static int
+verify_tables_end(struct verify_state *s, int error)
+{
+    for (size_t t = 0; t < s->ntables; t++) {
+        if (s->tables[t]->verify_end != NULL) {
+            int end = s->tables[t]->verify_end(s->table_state[t], error == 0);
+            error = error == 0 ? end : error;
+        }
+    }
+    return error;
+}
+
 int
 avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
                    const avow_verify_opts *opts)
@@ -723,10 +806,9 @@ avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
     struct verify_chunk chunk[2];
     struct verify_slot *slots = NULL;
     MDB_cursor *cur = NULL;
-    MDB_cursor_op op = MDB_FIRST;
     MDB_stat st;
     pool *p = NULL;
-    uint64_t n = 0, expect = 0;
+    uint64_t n = 0;
     int error = 0, rc;
 
     memset(&s, 0, sizeof(s));
@@ -754,64 +836,18 @@ avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
         (error = pool_new(&p, (size_t)-1)) < 0) {
         goto done;
     }
-    s.tables = store_tables(ledger, &s.ntables);
-    for (size_t t = 0; t < s.ntables; t++) {
-        if (s.tables[t]->verify_begin != NULL &&
-            (error =
-               s.tables[t]->verify_begin(&s.table_state[t], store_txn_of(s.txn), ledger, &s)) < 0) {
-            goto done;
-        }
+    if ((error = verify_tables_begin(&s)) < 0 ||
+        (error = verify_forward(&s, chunk, cur, p, (uint64_t)st.ms_entries, &n)) < 0) {
+        goto done;
     }
-    /* Pipeline: the workers check chunk B while this thread reports chunk A. */
-    struct verify_chunk *a = &chunk[0], *b = &chunk[1];
-    verify_fill(a, cur, &op);
-    pool_start(p, verify_chunk_fn, a, a->n);
-    while (a->n > 0 || a->rc != 0) {
-        b->end = a->end;
-        b->rc = 0;
-        b->n = 0;
-        if (!a->end) {
-            verify_fill(b, cur, &op);
-        }
-        pool_wait(p);
-        pool_start(p, verify_chunk_fn, b, b->n);
-        error = verify_process(&s, a, &n, &expect, (uint64_t)st.ms_entries);
-        if (error < 0) {
-            pool_wait(p);
-            goto done;
-        }
-        if (a->rc != 0) {
-            break;
-        }
-        /* The map pages of what was checked, beyond the budget (the workers
-         * hold chunk b's pointers: they stay valid, store.c invariant 7). */
-        store_trim_pages(ledger);
-        struct verify_chunk *t = a;
-        a = b;
-        b = t;
-    }
-    pool_wait(p);
     mdb_cursor_close(cur);
     cur = NULL;
     if (opts != NULL && opts->on_progress != NULL) {
         opts->on_progress(n, n, opts->payload);
     }
-    if ((error = verify_heads(&s)) < 0 || (error = verify_ids(&s)) < 0 ||
-        (error = verify_reverse_if_needed(&s, STORE_DB_IDS, "id", verify_match_id)) < 0 ||
-        (error = verify_reverse_if_needed(&s, STORE_DB_AUTHORS, "author", verify_match_author)) <
-          0 ||
-        (error = verify_reverse_if_needed(&s, STORE_DB_BYTIME, "by-time", verify_match_bytime)) <
-          0 ||
-        (error = verify_reverse(&s, STORE_DB_CONTESTS, "contest", verify_match_contest)) < 0) {
-        goto done;
-    }
+    error = verify_indexes(&s);
 done:
-    for (size_t t = 0; t < s.ntables; t++) {
-        if (s.tables[t]->verify_end != NULL) {
-            int end = s.tables[t]->verify_end(s.table_state[t], error == 0);
-            error = error == 0 ? end : error;
-        }
-    }
+    error = verify_tables_end(&s, error);
     pool_free(p);
     if (cur != NULL) {
         mdb_cursor_close(cur);

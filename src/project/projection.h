@@ -1,31 +1,34 @@
 /* SPDX-License-Identifier: ISC */
-/* projection.h - internals of src/project/projection.c shared with other modules and tests. */
+/*
+ * projection.h - what remains of the projection module's old interface
+ * (src/project/projection.c): a shim for callers not yet switched to
+ * generations, and the test seams of the snapshot cache.
+ */
 #ifndef AVOW_PROJECTION_H
 #define AVOW_PROJECTION_H
 
 #include "ledger/store.h"
-#include "ledger/table.h"
 
-/* Projection snapshots and the retraction index, kept in the append transaction. */
-extern const store_table projection_table;
+/* Replay keeps a snapshot every this many entries. */
+#define PROJECTION_SNAPSHOT_INTERVAL 1024
 
-/* The store hook (table.h): drop the snapshots an appended event makes stale. */
-int projection_on_append(store_w *w, uint64_t index, const avow_event *ev,
-                         const unsigned char id[AVOW_EVENT_ID_BYTES], const avow_str *contest);
-
-/* Drop every projection snapshot (they are a derived cache): called when the
- * trust settings change, since snapshots bake them in. */
+/* Make every projection snapshot stale: bumps the ledger's generation
+ * (store_w_bump_generation()), which is what callers should call. */
 int projection_invalidate_all(store_w *w);
 
-/* Tests only: keep a snapshot every n replayed entries (0 restores the
- * default, PROJECTION_SNAPSHOT_INTERVAL). */
-#define PROJECTION_SNAPSHOT_INTERVAL 1024
+#ifdef AVOW_TEST
+/* Test seams, in the test build of the library only. */
+/* Keep a snapshot every n replayed entries (0 restores the default,
+ * PROJECTION_SNAPSHOT_INTERVAL). */
 void projection_test_snapshot_interval(size_t n);
-
-/* Tests only: how many snapshots queries of this process have loaded. */
+/* How many snapshots queries of this process have loaded. */
 size_t projection_test_snapshot_loads(void);
-
-/* Tests only: how many snapshots the ledger holds (all contests). */
+/* How many current snapshots the ledger holds (all contests; stale ones,
+ * of another generation, are not counted). */
 int projection_test_snapshot_count(avow_ledger *ledger, size_t *out);
-
+/* For src/project/state.c: the interval in force, and count one load. */
+size_t projection_test_interval(void);
+void projection_test_loaded(void);
 #endif
+
+#endif /* AVOW_PROJECTION_H */

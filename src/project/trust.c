@@ -13,8 +13,11 @@
  * Invariants (tests/unit/test_trust.c):
  *  1. Trust settings are local: they live in the "trust" database, are never
  *     replicated, and are not events.
- *  2. Every change of them drops the projection snapshots in the same write
- *     transaction (projection_invalidate_all()), since snapshots bake them in.
+ *  2. Every change of them bumps the ledger's generation in the same write
+ *     transaction (store_w_bump_generation()): caches derived from
+ *     projections (the snapshots) bake them in and are stale from then on.
+ *     Successions named by events are recorded by src/derived/successions.c,
+ *     which bumps it too.
  *  3. Revocation and forks only cut an author's chain from a seq on: what a
  *     key signed before stays counted (the chain fixes the order).
  *  4. A view is a copy: it stays valid after its transaction ends.
@@ -26,7 +29,6 @@
 #include <sodium.h>
 
 #include "event/codec.h"
-#include "project/projection.h"
 #include "project/trust.h"
 
 #define TRUST_SUCCESSION_DEPTH 16
@@ -94,48 +96,44 @@ tv_get(trust_view *view, const unsigned char *key, struct trust_author **out)
 }
 
 /* Walk one database, calling fn on each record. */
-typedef int (*trust_walk_fn)(trust_view *view, const MDB_val *k, const MDB_val *v, MDB_txn *txn,
-                             const avow_ledger *ledger);
+typedef int (*trust_walk_fn)(trust_view *view, const store_val *k, const store_val *v,
+                             store_txn *txn, const avow_ledger *ledger);
 
 static int
-trust_walk(trust_view *view, MDB_txn *txn, const avow_ledger *ledger, enum store_db db,
+trust_walk(trust_view *view, store_txn *txn, const avow_ledger *ledger, enum store_db db,
            trust_walk_fn fn)
 {
-    MDB_cursor *cur = NULL;
-    MDB_val k, v;
-    int error = 0, rc;
-    if ((rc = mdb_cursor_open(txn, store_dbi(ledger, db), &cur)) != 0) {
-        return store_mdb_error(ledger, rc, "cannot read the keyring");
+    store_cursor *cur = NULL;
+    store_val k, v;
+    int error;
+    if ((error = store_cursor_open(&cur, ledger, txn, db)) < 0) {
+        return error;
     }
-    for (MDB_cursor_op op = MDB_FIRST;; op = MDB_NEXT) {
-        rc = mdb_cursor_get(cur, &k, &v, op);
-        if (rc == MDB_NOTFOUND) {
-            break;
-        }
-        if (rc != 0) {
-            error = store_mdb_error(ledger, rc, "cannot read the keyring");
+    for (enum store_op op = STORE_FIRST;; op = STORE_NEXT) {
+        if ((error = store_cursor_get(cur, &k, &v, op)) < 0) {
+            error = error == AVOW_ENOTFOUND ? 0 : error;
             break;
         }
         if ((error = fn(view, &k, &v, txn, ledger)) < 0) {
             break;
         }
     }
-    mdb_cursor_close(cur);
+    store_cursor_close(cur);
     return error;
 }
 
 static int
-walk_trust(trust_view *view, const MDB_val *k, const MDB_val *v, MDB_txn *txn,
+walk_trust(trust_view *view, const store_val *k, const store_val *v, store_txn *txn,
            const avow_ledger *ledger)
 {
-    const unsigned char *p = k->mv_data;
-    const unsigned char *q = v->mv_data;
+    const unsigned char *p = k->ptr;
+    const unsigned char *q = v->ptr;
     struct trust_author *a = NULL;
     int error;
     (void)txn;
     (void)ledger;
-    if (k->mv_size == 1 + AVOW_PUBKEY_BYTES && p[0] == TRUST_TAG_KEY &&
-        v->mv_size >= TRUST_KEY_REC_MIN && v->mv_size <= TRUST_KEY_REC_MIN + AVOW_TRUST_NAME_MAX) {
+    if (k->len == 1 + AVOW_PUBKEY_BYTES && p[0] == TRUST_TAG_KEY && v->len >= TRUST_KEY_REC_MIN &&
+        v->len <= TRUST_KEY_REC_MIN + AVOW_TRUST_NAME_MAX) {
         if ((error = tv_get(view, p + 1, &a)) < 0) {
             return error;
         }
@@ -146,10 +144,10 @@ walk_trust(trust_view *view, const MDB_val *k, const MDB_val *v, MDB_txn *txn,
             a->flags |= AVOW_TRUST_REVOKED;
             a->revoked_after = be64_get(q + 1);
         }
-        memcpy(a->name, q + TRUST_KEY_REC_MIN, v->mv_size - TRUST_KEY_REC_MIN);
-        a->name[v->mv_size - TRUST_KEY_REC_MIN] = '\0';
-    } else if (k->mv_size == 1 + AVOW_PUBKEY_BYTES && p[0] == TRUST_TAG_SUCCESSOR &&
-               v->mv_size == AVOW_PUBKEY_BYTES + 8) {
+        memcpy(a->name, q + TRUST_KEY_REC_MIN, v->len - TRUST_KEY_REC_MIN);
+        a->name[v->len - TRUST_KEY_REC_MIN] = '\0';
+    } else if (k->len == 1 + AVOW_PUBKEY_BYTES && p[0] == TRUST_TAG_SUCCESSOR &&
+               v->len == AVOW_PUBKEY_BYTES + 8) {
         if ((error = tv_get(view, p + 1, &a)) < 0) {
             return error;
         }
@@ -162,16 +160,16 @@ walk_trust(trust_view *view, const MDB_val *k, const MDB_val *v, MDB_txn *txn,
 
 /* Fork evidence: author || seq || id -> raw. */
 static int
-walk_forks(trust_view *view, const MDB_val *k, const MDB_val *v, MDB_txn *txn,
+walk_forks(trust_view *view, const store_val *k, const store_val *v, store_txn *txn,
            const avow_ledger *ledger)
 {
-    const unsigned char *p = k->mv_data;
+    const unsigned char *p = k->ptr;
     unsigned char rk[1 + AVOW_PUBKEY_BYTES + 8];
     struct trust_author *a = NULL;
-    MDB_val r;
+    store_val r;
     int error;
     (void)v;
-    if (k->mv_size != AVOW_PUBKEY_BYTES + 8 + AVOW_EVENT_ID_BYTES) {
+    if (k->len != AVOW_PUBKEY_BYTES + 8 + AVOW_EVENT_ID_BYTES) {
         return 0;
     }
     uint64_t seq = be64_get(p + AVOW_PUBKEY_BYTES);
@@ -184,9 +182,8 @@ walk_forks(trust_view *view, const MDB_val *k, const MDB_val *v, MDB_txn *txn,
     }
     rk[0] = TRUST_TAG_RESOLVED;
     memcpy(rk + 1, p, AVOW_PUBKEY_BYTES + 8);
-    error = store_get(ledger, txn, STORE_DB_TRUST, rk, sizeof(rk), &r);
-    if (error == 0 && r.mv_size == AVOW_EVENT_ID_BYTES + 1 &&
-        ((const unsigned char *)r.mv_data)[AVOW_EVENT_ID_BYTES] == 1) {
+    error = store_val_get(&r, ledger, txn, STORE_DB_TRUST, rk, sizeof(rk));
+    if (error == 0 && r.len == AVOW_EVENT_ID_BYTES + 1 && r.ptr[AVOW_EVENT_ID_BYTES] == 1) {
         return 0; /* resolved: the chain's event was kept */
     }
     if (error < 0 && error != AVOW_ENOTFOUND) {
@@ -199,20 +196,20 @@ walk_forks(trust_view *view, const MDB_val *k, const MDB_val *v, MDB_txn *txn,
 }
 
 static int
-walk_heads(trust_view *view, const MDB_val *k, const MDB_val *v, MDB_txn *txn,
+walk_heads(trust_view *view, const store_val *k, const store_val *v, store_txn *txn,
            const avow_ledger *ledger)
 {
     struct trust_author *a = NULL;
     int error;
     (void)txn;
     (void)ledger;
-    if (k->mv_size != AVOW_PUBKEY_BYTES || v->mv_size != STORE_HEAD_BYTES) {
+    if (k->len != AVOW_PUBKEY_BYTES || v->len != STORE_HEAD_BYTES) {
         return 0;
     }
-    if ((error = tv_get(view, k->mv_data, &a)) < 0) {
+    if ((error = tv_get(view, k->ptr, &a)) < 0) {
         return error;
     }
-    a->head_seq = be64_get(v->mv_data);
+    a->head_seq = be64_get(v->ptr);
     return 0;
 }
 
@@ -267,20 +264,20 @@ tv_compute(trust_view *view)
 }
 
 static int
-trust_view_load_heads(trust_view **out, MDB_txn *txn, const avow_ledger *ledger, int with_heads)
+trust_view_load_heads(trust_view **out, store_txn *txn, const avow_ledger *ledger, int with_heads)
 {
     trust_view *view = NULL;
     struct trust_author *a = NULL;
-    MDB_val v;
+    store_val v;
     int error;
 
     *out = NULL;
     if ((view = calloc(1, sizeof(*view))) == NULL) {
         return avow_error_set(AVOW_ENOMEM, "out of memory loading the keyring");
     }
-    error = store_get(ledger, txn, STORE_DB_META, "owner", 5, &v);
-    if (error == 0 && v.mv_size == AVOW_PUBKEY_BYTES) {
-        if ((error = tv_get(view, v.mv_data, &a)) < 0) {
+    error = store_val_get(&v, ledger, txn, STORE_DB_META, "owner", 5);
+    if (error == 0 && v.len == AVOW_PUBKEY_BYTES) {
+        if ((error = tv_get(view, v.ptr, &a)) < 0) {
             goto done;
         }
         a->flags |= AVOW_TRUST_OWNER;
@@ -304,7 +301,7 @@ done:
 }
 
 int
-trust_view_load(trust_view **out, MDB_txn *txn, const avow_ledger *ledger)
+trust_view_load(trust_view **out, store_txn *txn, const avow_ledger *ledger)
 {
     return trust_view_load_heads(out, txn, ledger, 0);
 }
@@ -334,30 +331,6 @@ trust_view_free(trust_view *view)
     }
 }
 
-int
-trust_on_append(store_w *w, const avow_event *ev)
-{
-    const unsigned char *next = NULL, *sig = NULL;
-    unsigned char k[1 + AVOW_PUBKEY_BYTES], val[AVOW_PUBKEY_BYTES + 8];
-    int error;
-    if (codec_successor(ev, &next, &sig) != 1) {
-        return 0;
-    }
-    k[0] = TRUST_TAG_SUCCESSOR;
-    memcpy(k + 1, next, AVOW_PUBKEY_BYTES);
-    memcpy(val, ev->author, AVOW_PUBKEY_BYTES);
-    be64_put(val + AVOW_PUBKEY_BYTES, ev->seq);
-    /* The first succession naming a key wins: a later one cannot re-parent it. */
-    error = store_w_put(w, STORE_DB_TRUST, k, sizeof(k), val, sizeof(val), MDB_NOOVERWRITE);
-    if (error == AVOW_EEXISTS) {
-        return 0;
-    }
-    if (error < 0) {
-        return error;
-    }
-    return projection_invalidate_all(w);
-}
-
 /* ---- changes (invariant 2) ---------------------------------------------- */
 
 enum trust_op { OP_ADD, OP_REMOVE, OP_REVOKE, OP_RESOLVE };
@@ -377,16 +350,16 @@ trust_change_key(store_w *w, struct trust_change *c)
     unsigned char k[1 + AVOW_PUBKEY_BYTES];
     unsigned char rec[TRUST_KEY_REC_MIN + AVOW_TRUST_NAME_MAX];
     size_t rec_len = TRUST_KEY_REC_MIN;
-    MDB_val v;
+    store_val v;
     int error;
 
     k[0] = TRUST_TAG_KEY;
     memcpy(k + 1, c->key, AVOW_PUBKEY_BYTES);
     memset(rec, 0, sizeof(rec));
-    error = store_get(ledger, store_w_txn(w), STORE_DB_TRUST, k, sizeof(k), &v);
-    if (error == 0 && v.mv_size >= TRUST_KEY_REC_MIN && v.mv_size <= sizeof(rec)) {
-        memcpy(rec, v.mv_data, v.mv_size);
-        rec_len = v.mv_size;
+    error = store_val_get(&v, ledger, store_w_view(w), STORE_DB_TRUST, k, sizeof(k));
+    if (error == 0 && v.len >= TRUST_KEY_REC_MIN && v.len <= sizeof(rec)) {
+        memcpy(rec, v.ptr, v.len);
+        rec_len = v.len;
     } else if (error < 0 && error != AVOW_ENOTFOUND) {
         return error;
     }
@@ -412,86 +385,93 @@ trust_change_key(store_w *w, struct trust_change *c)
         if ((error = store_w_del(w, STORE_DB_TRUST, k, sizeof(k))) < 0) {
             return error;
         }
-        return projection_invalidate_all(w);
+        return store_w_bump_generation(w);
     case OP_RESOLVE:
         return avow_error_set(AVOW_EINVALID, "internal: resolve is not a key change");
     }
     if ((error = store_w_put(w, STORE_DB_TRUST, k, sizeof(k), rec, rec_len, 0)) < 0) {
         return error;
     }
-    return projection_invalidate_all(w);
+    return store_w_bump_generation(w);
+}
+
+/* Whether the chain's event of author at seq has the id keep_id: 1, 0, or < 0. */
+static int
+trust_chain_is(const avow_ledger *ledger, store_txn *txn, const unsigned char *author, uint64_t seq,
+               const unsigned char keep_id[AVOW_EVENT_ID_BYTES])
+{
+    unsigned char ak[STORE_AUTHOR_KEY_BYTES], chain_id[AVOW_EVENT_ID_BYTES];
+    uint64_t index = 0;
+    store_val v, raw;
+    memcpy(ak, author, AVOW_PUBKEY_BYTES);
+    be64_put(ak + AVOW_PUBKEY_BYTES, seq);
+    int error = store_val_get(&v, ledger, txn, STORE_DB_AUTHORS, ak, sizeof(ak));
+    if (error == 0 && (error = store_index_of(&index, &v)) == 0 &&
+        (error = store_event_at(&raw, ledger, txn, index)) == 0) {
+        crypto_hash_sha256(chain_id, raw.ptr, raw.len);
+        return sodium_memcmp(chain_id, keep_id, AVOW_EVENT_ID_BYTES) == 0;
+    }
+    return error == AVOW_ENOTFOUND ? 0 : error;
+}
+
+/* The fork of c->key that has c->keep_id on one side: 1 with *seq and
+ * *kept_chain (the kept side is the chain's event), 0 when none, or < 0. */
+static int
+trust_find_fork(const avow_ledger *ledger, store_txn *txn, const struct trust_change *c,
+                uint64_t *seq, int *kept_chain)
+{
+    unsigned char start[AVOW_PUBKEY_BYTES + 8];
+    store_cursor *cur = NULL;
+    store_val k = { start, sizeof(start) }, v;
+    int error, found = 0;
+
+    memcpy(start, c->key, AVOW_PUBKEY_BYTES);
+    be64_put(start + AVOW_PUBKEY_BYTES, 0);
+    if ((error = store_cursor_open(&cur, ledger, txn, STORE_DB_FORKS)) < 0) {
+        return error;
+    }
+    for (enum store_op op = STORE_SEEK; !found; op = STORE_NEXT) {
+        if ((error = store_cursor_get(cur, &k, &v, op)) < 0) {
+            break;
+        }
+        if (k.len != AVOW_PUBKEY_BYTES + 8 + AVOW_EVENT_ID_BYTES ||
+            memcmp(k.ptr, c->key, AVOW_PUBKEY_BYTES) != 0) {
+            break;
+        }
+        *seq = be64_get(k.ptr + AVOW_PUBKEY_BYTES);
+        if (sodium_memcmp(k.ptr + AVOW_PUBKEY_BYTES + 8, c->keep_id, AVOW_EVENT_ID_BYTES) == 0) {
+            found = 1;
+        } else if ((error = trust_chain_is(ledger, txn, c->key, *seq, c->keep_id)) != 0) {
+            found = *kept_chain = error == 1; /* the chain's event at this seq */
+            if (error < 0) {
+                break;
+            }
+        }
+    }
+    store_cursor_close(cur);
+    if (error < 0 && error != AVOW_ENOTFOUND) {
+        return error;
+    }
+    return found;
 }
 
 static int
 trust_change_resolve(store_w *w, struct trust_change *c)
 {
-    const avow_ledger *ledger = store_w_ledger(w);
-    MDB_txn *txn = store_w_txn(w);
-    MDB_cursor *cur = NULL;
-    unsigned char start[AVOW_PUBKEY_BYTES + 8], ak[STORE_AUTHOR_KEY_BYTES];
     unsigned char rk[1 + AVOW_PUBKEY_BYTES + 8], rv[AVOW_EVENT_ID_BYTES + 1];
-    unsigned char chain_id[AVOW_EVENT_ID_BYTES];
     uint64_t found_seq = 0;
-    int found = 0, kept_chain = 0, error = 0, rc;
-    MDB_val k, v, raw;
-
-    memcpy(start, c->key, AVOW_PUBKEY_BYTES);
-    be64_put(start + AVOW_PUBKEY_BYTES, 0);
-    if ((rc = mdb_cursor_open(txn, store_dbi(ledger, STORE_DB_FORKS), &cur)) != 0) {
-        return store_mdb_error(ledger, rc, "forks");
+    int kept_chain = 0;
+    int error = trust_find_fork(store_w_ledger(w), store_w_view(w), c, &found_seq, &kept_chain);
+    if (error < 0) {
+        return error;
     }
-    k.mv_size = sizeof(start);
-    k.mv_data = start;
-    for (MDB_cursor_op op = MDB_SET_RANGE; !found; op = MDB_NEXT) {
-        rc = mdb_cursor_get(cur, &k, &v, op);
-        if (rc == MDB_NOTFOUND) {
-            break;
-        }
-        if (rc != 0) {
-            error = store_mdb_error(ledger, rc, "forks");
-            goto done;
-        }
-        if (k.mv_size != AVOW_PUBKEY_BYTES + 8 + AVOW_EVENT_ID_BYTES ||
-            memcmp(k.mv_data, c->key, AVOW_PUBKEY_BYTES) != 0) {
-            break;
-        }
-        const unsigned char *kp = k.mv_data;
-        uint64_t seq = be64_get(kp + AVOW_PUBKEY_BYTES);
-        if (sodium_memcmp(kp + AVOW_PUBKEY_BYTES + 8, c->keep_id, AVOW_EVENT_ID_BYTES) == 0) {
-            found = 1;
-            found_seq = seq;
-            break;
-        }
-        /* The chain's event at this seq? */
-        memcpy(ak, c->key, AVOW_PUBKEY_BYTES);
-        be64_put(ak + AVOW_PUBKEY_BYTES, seq);
-        uint64_t index = 0;
-        error = store_get(ledger, txn, STORE_DB_AUTHORS, ak, sizeof(ak), &v);
-        if (error == 0 && (error = store_index_val(&index, &v)) == 0 &&
-            (error = store_get_event(ledger, txn, index, &raw)) == 0) {
-            crypto_hash_sha256(chain_id, raw.mv_data, raw.mv_size);
-            if (sodium_memcmp(chain_id, c->keep_id, AVOW_EVENT_ID_BYTES) == 0) {
-                found = 1;
-                found_seq = seq;
-                kept_chain = 1;
-                break;
-            }
-        }
-        if (error < 0 && error != AVOW_ENOTFOUND) {
-            goto done;
-        }
-        error = 0;
-    }
-    mdb_cursor_close(cur);
-    cur = NULL;
-    if (!found) {
+    if (error == 0) {
         char hex[AVOW_HEX_ID_LEN + 1];
         avow_hex(hex, c->keep_id, AVOW_EVENT_ID_BYTES);
-        error = avow_error_set(AVOW_ENOTFOUND,
-                               "event %s is not one side of a fork of this author (see avow "
-                               "trust list)",
-                               hex);
-        goto done;
+        return avow_error_set(AVOW_ENOTFOUND,
+                              "event %s is not one side of a fork of this author (see avow "
+                              "trust list)",
+                              hex);
     }
     rk[0] = TRUST_TAG_RESOLVED;
     memcpy(rk + 1, c->key, AVOW_PUBKEY_BYTES);
@@ -499,14 +479,9 @@ trust_change_resolve(store_w *w, struct trust_change *c)
     memcpy(rv, c->keep_id, AVOW_EVENT_ID_BYTES);
     rv[AVOW_EVENT_ID_BYTES] = (unsigned char)kept_chain;
     if ((error = store_w_put(w, STORE_DB_TRUST, rk, sizeof(rk), rv, sizeof(rv), 0)) < 0) {
-        goto done;
+        return error;
     }
-    error = projection_invalidate_all(w);
-done:
-    if (cur != NULL) {
-        mdb_cursor_close(cur);
-    }
-    return error;
+    return store_w_bump_generation(w);
 }
 
 static int
@@ -584,17 +559,17 @@ avow_trust_resolve(avow_ledger *ledger, const unsigned char key[AVOW_PUBKEY_BYTE
 int
 avow_trust_list(avow_ledger *ledger, avow_trust_cb cb, void *payload)
 {
-    MDB_txn *txn = NULL;
+    store_txn *txn = NULL;
     trust_view *view = NULL;
     int error;
     if (ledger == NULL || cb == NULL) {
         return avow_error_set(AVOW_EINVALID, "avow_trust_list: missing argument");
     }
-    if ((error = store_read_begin(ledger, &txn)) < 0) {
+    if ((error = store_txn_read(&txn, ledger)) < 0) {
         return error;
     }
     error = trust_view_load_heads(&view, txn, ledger, 1);
-    mdb_txn_abort(txn);
+    store_txn_end(txn);
     if (error < 0) {
         return error;
     }
@@ -620,7 +595,7 @@ avow_trust_list(avow_ledger *ledger, avow_trust_cb cb, void *payload)
 int
 avow_trust_open(avow_trust **out, avow_ledger *ledger)
 {
-    MDB_txn *txn = NULL;
+    store_txn *txn = NULL;
     avow_trust *t = NULL;
     int error;
     if (out == NULL || ledger == NULL) {
@@ -630,12 +605,12 @@ avow_trust_open(avow_trust **out, avow_ledger *ledger)
     if ((t = calloc(1, sizeof(*t))) == NULL) {
         return avow_error_set(AVOW_ENOMEM, "out of memory loading the keyring");
     }
-    if ((error = store_read_begin(ledger, &txn)) < 0) {
+    if ((error = store_txn_read(&txn, ledger)) < 0) {
         free(t);
         return error;
     }
     error = trust_view_load(&t->view, txn, ledger);
-    mdb_txn_abort(txn);
+    store_txn_end(txn);
     if (error < 0) {
         free(t);
         return error;
@@ -680,8 +655,8 @@ avow_ledger_rotate_key(avow_ledger *ledger, unsigned char id_out[AVOW_EVENT_ID_B
 {
     unsigned char prev[AVOW_HASH_BYTES];
     avow_buf ev = AVOW_BUF_INIT;
-    MDB_txn *txn = NULL;
-    MDB_val v, raw;
+    store_txn *txn = NULL;
+    store_val v, raw;
     uint64_t seq = 0, index = 0;
     int64_t at = avow_time_now();
     avow_append_result res;
@@ -691,29 +666,29 @@ avow_ledger_rotate_key(avow_ledger *ledger, unsigned char id_out[AVOW_EVENT_ID_B
         return avow_error_set(AVOW_EINVALID, "avow_ledger_rotate_key: missing argument");
     }
     memset(prev, 0, sizeof(prev));
-    if ((error = store_read_begin(ledger, &txn)) < 0) {
+    if ((error = store_txn_read(&txn, ledger)) < 0) {
         return error;
     }
-    error = store_get(ledger, txn, STORE_DB_HEADS, avow_key_public(old), AVOW_PUBKEY_BYTES, &v);
+    error = store_val_get(&v, ledger, txn, STORE_DB_HEADS, avow_key_public(old), AVOW_PUBKEY_BYTES);
     if (error == 0) {
-        const unsigned char *p = v.mv_data;
+        const unsigned char *p = v.ptr;
         avow_event head;
-        if (v.mv_size != STORE_HEAD_BYTES) {
+        if (v.len != STORE_HEAD_BYTES) {
             error = avow_error_set(AVOW_EIO, "malformed head entry (run avow verify)");
             goto done;
         }
         seq = be64_get(p);
         memcpy(prev, p + 8, AVOW_HASH_BYTES);
-        if ((error = store_get_by_id(ledger, txn, p + 8 + AVOW_HASH_BYTES, &raw, &index)) < 0) {
+        if ((error = store_event_by_id(&raw, &index, ledger, txn, p + 8 + AVOW_HASH_BYTES)) < 0) {
             goto done;
         }
-        if (avow_event_decode(&head, raw.mv_data, raw.mv_size) == 0 && head.recorded_at > at) {
+        if (avow_event_decode(&head, raw.ptr, raw.len) == 0 && head.recorded_at > at) {
             at = head.recorded_at; /* never earlier than the author's previous event */
         }
     } else if (error != AVOW_ENOTFOUND) {
         goto done;
     }
-    mdb_txn_abort(txn);
+    store_txn_end(txn);
     txn = NULL;
     if ((error = codec_encode_succession(&ev, old, next, seq + 1, prev, at)) < 0) {
         goto done;
@@ -726,21 +701,7 @@ avow_ledger_rotate_key(avow_ledger *ledger, unsigned char id_out[AVOW_EVENT_ID_B
         crypto_hash_sha256(id_out, ev.ptr, ev.len);
     }
 done:
-    if (txn != NULL) {
-        mdb_txn_abort(txn);
-    }
+    store_txn_end(txn);
     avow_buf_dispose(&ev);
     return error;
 }
-
-/* ---- the succession table (ledger/table.h) ------------------------------ */
-
-static int
-trust_table_append(store_w *w, const store_appended *a)
-{
-    return trust_on_append(w, a->ev);
-}
-
-const store_table trust_table = {
-    "trust", trust_table_append, NULL, NULL, NULL, NULL,
-};

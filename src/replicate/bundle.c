@@ -28,7 +28,8 @@
 
 #include <sodium.h>
 
-#include "replicate/sync.h"
+#include "replicate/accept.h"
+#include "replicate/plan.h"
 #include "util/fsutil.h"
 
 #define BUNDLE_MAGIC     "avowbndl"
@@ -45,45 +46,10 @@
 
 _Static_assert(BUNDLE_MAX_BYTES <= AVOW_BUF_MAX, "a bundle fits a buffer");
 
-static void
-put32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)(v >> 24);
-    p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8);
-    p[3] = (unsigned char)v;
-}
-
-static uint32_t
-get32(const unsigned char *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static int
-put_heads(avow_buf *b, const sync_heads *h)
-{
-    unsigned char cnt[4], rec[SYNC_HEAD_BYTES];
-    int error;
-    put32(cnt, (uint32_t)h->n);
-    if ((error = avow_buf_put(b, cnt, 4)) < 0) {
-        return error;
-    }
-    for (size_t i = 0; i < h->n; i++) {
-        memcpy(rec, h->v[i].author, AVOW_PUBKEY_BYTES);
-        be64_put(rec + AVOW_PUBKEY_BYTES, h->v[i].seq);
-        memcpy(rec + AVOW_PUBKEY_BYTES + 8, h->v[i].id, AVOW_EVENT_ID_BYTES);
-        if ((error = avow_buf_put(b, rec, sizeof(rec))) < 0) {
-            return error;
-        }
-    }
-    return 0;
-}
-
 /* Invariant 4: write b plus its SHA-256 to path (fsutil_write_atomic(),
  * src/util/fsutil.c: a temporary file, fsync'd, renamed into place). */
 static int
-write_file(const char *path, avow_buf *b)
+bundle_write_file(const char *path, avow_buf *b)
 {
     unsigned char hash[crypto_hash_sha256_BYTES];
     int error;
@@ -97,7 +63,7 @@ write_file(const char *path, avow_buf *b)
 /* Invariant 1: read path whole, check the magic and the trailer; b keeps the
  * bytes before the trailer. */
 static int
-read_file(const char *path, const char *magic, avow_buf *b)
+bundle_read_file(const char *path, const char *magic, avow_buf *b)
 {
     struct stat st;
     unsigned char hash[crypto_hash_sha256_BYTES];
@@ -162,25 +128,24 @@ done:
 
 /* A heads list at *p: u32 count, entries (invariant 2). */
 static int
-parse_heads(sync_heads *h, const unsigned char **p, const unsigned char *end, int one_per_author)
+bundle_parse_heads(headlist *h, const unsigned char **p, const unsigned char *end,
+                   int one_per_author)
 {
     int error;
     if (end - *p < 4) {
         return avow_error_set(AVOW_EFORMAT, "truncated heads list");
     }
-    uint32_t n = get32(*p);
+    uint32_t n = be32_get(*p);
     *p += 4;
-    if (n > SYNC_MAX_HEADS || (uint64_t)n * SYNC_HEAD_BYTES > (uint64_t)(end - *p)) {
+    if (n > HEADLIST_MAX || (uint64_t)n * HEADLIST_ENTRY_BYTES > (uint64_t)(end - *p)) {
         return avow_error_set(AVOW_EFORMAT, "heads list of %u entries does not fit", n);
     }
-    if ((error = sync_heads_parse(h, *p, n)) < 0) {
+    if ((error = headlist_parse(h, *p, n)) < 0) {
         return error;
     }
-    *p += (size_t)n * SYNC_HEAD_BYTES;
-    for (size_t i = 1; one_per_author && i < h->n; i++) {
-        if (memcmp(h->v[i - 1].author, h->v[i].author, AVOW_PUBKEY_BYTES) == 0) {
-            return avow_error_set(AVOW_EFORMAT, "two heads for one author");
-        }
+    *p += (size_t)n * HEADLIST_ENTRY_BYTES;
+    if (one_per_author && !headlist_one_per_author(h)) {
+        return avow_error_set(AVOW_EFORMAT, "two heads for one author");
     }
     return 0;
 }
@@ -188,23 +153,24 @@ parse_heads(sync_heads *h, const unsigned char **p, const unsigned char *end, in
 int
 avow_heads_save(avow_ledger *ledger, const char *path)
 {
-    sync_heads heads = { NULL, 0, 0 }, evidence = { NULL, 0, 0 };
+    headlist heads = HEADLIST_INIT, evidence = HEADLIST_INIT;
     avow_buf b = AVOW_BUF_INIT;
     unsigned char ver = BUNDLE_VERSION;
     int error;
     if (ledger == NULL || path == NULL) {
         return avow_error_set(AVOW_EINVALID, "avow_heads_save: missing argument");
     }
-    if ((error = sync_heads_load(ledger, &heads, &evidence)) < 0 ||
+    if ((error = headlist_load(ledger, &heads, &evidence)) < 0 ||
         (error = avow_buf_put(&b, HEADS_MAGIC, BUNDLE_MAGIC_LEN)) < 0 ||
-        (error = avow_buf_put(&b, &ver, 1)) < 0 || (error = put_heads(&b, &heads)) < 0 ||
-        (error = put_heads(&b, &evidence)) < 0) {
+        (error = avow_buf_put(&b, &ver, 1)) < 0 ||
+        (error = headlist_put(&b, &heads, 0, heads.n)) < 0 ||
+        (error = headlist_put(&b, &evidence, 0, evidence.n)) < 0) {
         goto done;
     }
-    error = write_file(path, &b);
+    error = bundle_write_file(path, &b);
 done:
-    sync_heads_free(&heads);
-    sync_heads_free(&evidence);
+    headlist_free(&heads);
+    headlist_free(&evidence);
     avow_buf_dispose(&b);
     return error;
 }
@@ -220,7 +186,7 @@ struct bundle_out {
 };
 
 static int
-emit_bundle(void *ctx, const unsigned char *raw, size_t len, int evidence)
+bundle_emit(void *ctx, const unsigned char *raw, size_t len, int evidence)
 {
     struct bundle_out *o = ctx;
     unsigned char l[4];
@@ -233,7 +199,7 @@ emit_bundle(void *ctx, const unsigned char *raw, size_t len, int evidence)
                               "with --heads, or use sync)",
                               BUNDLE_MAX_BYTES);
     }
-    put32(l, (uint32_t)len);
+    be32_put(l, (uint32_t)len);
     avow_buf *b = evidence ? &o->evidence : o->file;
     if ((error = avow_buf_put(b, l, 4)) < 0 || (error = avow_buf_put(b, raw, len)) < 0) {
         return error;
@@ -249,7 +215,7 @@ emit_bundle(void *ctx, const unsigned char *raw, size_t len, int evidence)
 int
 avow_bundle_create(avow_ledger *ledger, const char *path, const char *heads_path, uint64_t *count)
 {
-    sync_heads heads = { NULL, 0, 0 }, evidence = { NULL, 0, 0 };
+    headlist heads = HEADLIST_INIT, evidence = HEADLIST_INIT;
     struct bundle_out o;
     avow_buf in = AVOW_BUF_INIT, b = AVOW_BUF_INIT;
     unsigned char ver = BUNDLE_VERSION, counts[12];
@@ -261,12 +227,12 @@ avow_bundle_create(avow_ledger *ledger, const char *path, const char *heads_path
         return avow_error_set(AVOW_EINVALID, "avow_bundle_create: missing argument");
     }
     if (heads_path != NULL) {
-        if ((error = read_file(heads_path, HEADS_MAGIC, &in)) < 0) {
+        if ((error = bundle_read_file(heads_path, HEADS_MAGIC, &in)) < 0) {
             goto done;
         }
         const unsigned char *p = in.ptr + BUNDLE_MAGIC_LEN + 1, *end = in.ptr + in.len;
-        if ((error = parse_heads(&heads, &p, end, 1)) < 0 ||
-            (error = parse_heads(&evidence, &p, end, 0)) < 0) {
+        if ((error = bundle_parse_heads(&heads, &p, end, 1)) < 0 ||
+            (error = bundle_parse_heads(&evidence, &p, end, 0)) < 0) {
             error =
               avow_error_set(AVOW_EFORMAT, "heads file %s: %s", heads_path, avow_error_last());
             goto done;
@@ -277,26 +243,27 @@ avow_bundle_create(avow_ledger *ledger, const char *path, const char *heads_path
         }
     }
     if ((error = avow_buf_put(&b, BUNDLE_MAGIC, BUNDLE_MAGIC_LEN)) < 0 ||
-        (error = avow_buf_put(&b, &ver, 1)) < 0 || (error = put_heads(&b, &heads)) < 0) {
+        (error = avow_buf_put(&b, &ver, 1)) < 0 ||
+        (error = headlist_put(&b, &heads, 0, heads.n)) < 0) {
         goto done;
     }
     o.file = &b;
     o.counts_at = b.len;
     if ((error = avow_buf_put(&b, counts, sizeof(counts))) < 0 ||
-        (error = sync_collect(ledger, SYNC_CHAINS | SYNC_EVIDENCE, &heads, &evidence, NULL,
-                              emit_bundle, &o, NULL)) < 0 ||
+        (error = plan_collect(ledger, PLAN_CHAINS | PLAN_EVIDENCE, &heads, &evidence, NULL,
+                              bundle_emit, &o, NULL)) < 0 ||
         (error = avow_buf_put(&b, o.evidence.ptr, o.evidence.len)) < 0) {
         goto done;
     }
     be64_put(b.ptr + o.counts_at, o.n_events);
-    put32(b.ptr + o.counts_at + 8, o.n_evidence);
-    error = write_file(path, &b);
+    be32_put(b.ptr + o.counts_at + 8, o.n_evidence);
+    error = bundle_write_file(path, &b);
     if (error == 0 && count != NULL) {
         *count = o.n_events;
     }
 done:
-    sync_heads_free(&heads);
-    sync_heads_free(&evidence);
+    headlist_free(&heads);
+    headlist_free(&evidence);
     avow_buf_dispose(&in);
     avow_buf_dispose(&b);
     avow_buf_dispose(&o.evidence);
@@ -305,14 +272,14 @@ done:
 
 /* Split n length-prefixed events at *p into evs/lens (invariant 2). */
 static int
-parse_events(const unsigned char **p, const unsigned char *end, uint64_t n,
-             const unsigned char **evs, size_t *lens)
+bundle_parse_events(const unsigned char **p, const unsigned char *end, uint64_t n,
+                    const unsigned char **evs, size_t *lens)
 {
     for (uint64_t i = 0; i < n; i++) {
         if (end - *p < 4) {
             return avow_error_set(AVOW_EFORMAT, "truncated after %" PRIu64 " events", i);
         }
-        uint32_t len = get32(*p);
+        uint32_t len = be32_get(*p);
         *p += 4;
         if (len < AVOW_EVENT_MIN_BYTES || len > AVOW_EVENT_MAX_BYTES || len > (size_t)(end - *p)) {
             return avow_error_set(AVOW_EFORMAT, "event %" PRIu64 " has a bad length (%u)", i, len);
@@ -327,7 +294,7 @@ parse_events(const unsigned char **p, const unsigned char *end, uint64_t n,
 int
 avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats)
 {
-    sync_heads made_against = { NULL, 0, 0 };
+    headlist made_against = HEADLIST_INIT;
     avow_buf in = AVOW_BUF_INIT;
     const unsigned char **evs = NULL;
     size_t *lens = NULL;
@@ -341,11 +308,11 @@ avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats)
     if (stats != NULL) {
         memset(stats, 0, sizeof(*stats));
     }
-    if ((error = read_file(path, BUNDLE_MAGIC, &in)) < 0) {
+    if ((error = bundle_read_file(path, BUNDLE_MAGIC, &in)) < 0) {
         goto done;
     }
     const unsigned char *p = in.ptr + BUNDLE_MAGIC_LEN + 1, *end = in.ptr + in.len;
-    if ((error = parse_heads(&made_against, &p, end, 1)) < 0) {
+    if ((error = bundle_parse_heads(&made_against, &p, end, 1)) < 0) {
         goto bad;
     }
     if (end - p < 12) {
@@ -353,7 +320,7 @@ avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats)
         goto bad;
     }
     uint64_t n = be64_get(p);
-    uint32_t m = get32(p + 8);
+    uint32_t m = be32_get(p + 8);
     p += 12;
     /* Each event takes at least AVOW_EVENT_MIN_BYTES + 4 bytes: bound the arrays. */
     if (n > BUNDLE_MAX_EVENTS || m > BUNDLE_MAX_EVENTS ||
@@ -366,8 +333,8 @@ avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats)
         error = avow_error_set(AVOW_ENOMEM, "out of memory reading %s", path);
         goto done;
     }
-    if ((error = parse_events(&p, end, n, evs, lens)) < 0 ||
-        (error = parse_events(&p, end, m, evs + n, lens + n)) < 0) {
+    if ((error = bundle_parse_events(&p, end, n, evs, lens)) < 0 ||
+        (error = bundle_parse_events(&p, end, m, evs + n, lens + n)) < 0) {
         goto bad;
     }
     if (p != end) {
@@ -378,7 +345,7 @@ avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats)
     for (uint64_t i = n; i < n + m; i++) {
         avow_event ev;
         if (avow_event_decode(&ev, evs[i], lens[i]) < 0 || avow_event_verify(&ev) < 0) {
-            error = sync_batch_error(AVOW_EVERIFY, evs, lens, (size_t)(n + m), (size_t)i);
+            error = accept_batch_error(AVOW_EVERIFY, evs, lens, (size_t)(n + m), (size_t)i);
             error =
               avow_error_set(AVOW_EVERIFY, "bundle %s: fork evidence: %s", path, avow_error_last());
             goto done;
@@ -386,12 +353,12 @@ avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats)
     }
     error = store_append_signed_keep_forks(ledger, &res, &forks, evs, lens, (size_t)n);
     if (error < 0) {
-        sync_batch_error(error, evs, lens, (size_t)n, res.failed_at);
+        accept_batch_error(error, evs, lens, (size_t)n, res.failed_at);
         error = avow_error_set(error == AVOW_EINVALID ? AVOW_EFORMAT : error, "bundle %s: %s", path,
                                avow_error_last());
         goto done;
     }
-    if ((error = sync_store_evidence(ledger, evs + n, lens + n, m, &forks2, NULL)) < 0) {
+    if ((error = accept_evidence(ledger, evs + n, lens + n, m, &forks2, NULL)) < 0) {
         goto done;
     }
     if (stats != NULL) {
@@ -403,7 +370,7 @@ avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats)
 bad:
     error = avow_error_set(AVOW_EFORMAT, "bundle %s is malformed: %s", path, avow_error_last());
 done:
-    sync_heads_free(&made_against);
+    headlist_free(&made_against);
     avow_buf_dispose(&in);
     free(evs);
     free(lens);

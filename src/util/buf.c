@@ -108,48 +108,64 @@ avow_unhex(unsigned char *out, size_t n, const char *hex)
     return 0;
 }
 
+size_t
+avow_utf8_seq(const unsigned char *p, size_t n, uint32_t *cp_out)
+{
+    unsigned char c = p[0];
+    size_t more;
+    uint32_t cp;
+    if (c < 0x80) {
+        *cp_out = c;
+        return 1;
+    }
+    if (c >= 0xc2 && c <= 0xdf) {
+        more = 1;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        more = 2;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        more = 3;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (more > n - 1) {
+        return 0;
+    }
+    for (size_t k = 1; k <= more; k++) {
+        if ((p[k] & 0xc0) != 0x80) {
+            return 0;
+        }
+        cp = (cp << 6) | (p[k] & 0x3f);
+    }
+    if ((more == 2 && cp < 0x800) || (more == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff)) {
+        return 0;
+    }
+    *cp_out = cp;
+    return more + 1;
+}
+
 int
 avow_utf8_check(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
-        unsigned char c = p[i];
-        if (c == 0) {
+        uint32_t cp;
+        if (p[i] == 0) {
             return -1;
         }
-        if (c < 0x80) {
+        if (p[i] < 0x80) {
             i++;
             continue;
         }
-        size_t n;
-        uint32_t cp;
-        if (c >= 0xc2 && c <= 0xdf) {
-            n = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
+        size_t n = avow_utf8_seq(p + i, len - i, &cp);
+        if (n == 0) {
             return -1;
         }
-        if (n > len - i - 1) {
-            return -1;
-        }
-        for (size_t k = 1; k <= n; k++) {
-            if ((p[i + k] & 0xc0) != 0x80) {
-                return -1;
-            }
-            cp = (cp << 6) | (p[i + k] & 0x3f);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff)) {
-            return -1;
-        }
-        i += n + 1;
+        i += n;
     }
     return 0;
 }

@@ -56,6 +56,21 @@ be64_get(const unsigned char *p)
 }
 
 static inline void
+be32_put(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+static inline uint32_t
+be32_get(const unsigned char *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static inline void
 be16_put(unsigned char *p, uint16_t v)
 {
     p[0] = (unsigned char)(v >> 8);
@@ -113,5 +128,8 @@ int64_t avow_time_last(int64_t t, avow_precision prec);
 
 /* Valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF) without NUL. */
 int avow_utf8_check(const char *s, size_t len);
+/* The length (1 to 4) of the valid UTF-8 sequence that starts p (n >= 1
+ * bytes), its code point in *cp_out; 0 if none does. */
+size_t avow_utf8_seq(const unsigned char *p, size_t n, uint32_t *cp_out);
 
 #endif /* AVOW_COMMON_H */

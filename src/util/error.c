@@ -67,6 +67,7 @@ avow_error_set(int code, const char *fmt, ...)
     char scratch[sizeof(last_error)];
     va_list ap;
     va_start(ap, fmt);
+    /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start is above */
     int n = vsnprintf(scratch, sizeof(scratch), fmt, ap);
     va_end(ap);
     if (n < 0) {
@@ -80,16 +81,4 @@ void
 avow_error_clear(void)
 {
     last_error[0] = '\0';
-}
-
-#include <sodium.h>
-
-/* libsodium must be initialised before its first use; doing it when the
- * library loads keeps every entry point safe without an avow_init() call. */
-__attribute__((constructor)) static void
-library_init(void)
-{
-    if (sodium_init() < 0) {
-        abort();
-    }
 }

@@ -51,10 +51,8 @@ _Static_assert(AVOW_EVENT_MIN_BYTES + 9 * 3 + AVOW_MAX_CONTEST + AVOW_MAX_ACTOR 
 _Static_assert(AVOW_BODY_MAX_BYTES < 65536, "body length fits in a u16");
 _Static_assert(AVOW_MAX_CONTEST + 1 + 8 + 8 + 32 <= 511, "by-time key fits LMDB's key size");
 
-/* A ledger's origin: the checkpoint's first line and the key name of its
- * signed notes (C2SP signed-note), kept short like a host name and path. */
-#define AVOW_MAX_ORIGIN 256
-_Static_assert(AVOW_ORIGIN_STRLEN == AVOW_MAX_ORIGIN + 1, "avow.h's origin buffer holds one");
+/* A ledger's origin is bounded by AVOW_ORIGIN_MAX (avow.h). */
+_Static_assert(AVOW_ORIGIN_STRLEN == AVOW_ORIGIN_MAX + 1, "avow.h's origin buffer holds one");
 _Static_assert(AVOW_CONTEST_STRLEN == AVOW_MAX_CONTEST + 1, "avow.h's contest buffer holds one");
 
 /* Passphrases: a bound so a pasted file cannot make us allocate at will. */

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_pool.c - the worker pool (src/event/pool.c) and the paths that use it:
- * parallel signing in avow_ledger_append_drafts(), the parallel signature
- * pre-check of avow_ledger_append_signed(), and the chunked parallel verify.
- * Each checks that the parallel path gives the same answers, in the same
- * order, as one thread would. No test looks at a time.
+ * test_pool.c - the worker pool (src/util/pool.c), its event jobs (src/event/jobs.c) and the paths
+ * that use it: parallel signing in avow_ledger_append_drafts(), the parallel signature pre-check of
+ * avow_ledger_append_signed(), and the chunked parallel verify. Each checks that the parallel path
+ * gives the same answers, in the same order, as one thread would. No test looks at a time.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,9 +13,8 @@
 #include <sodium.h>
 
 #include "tlog/merkle.h"
-#include "event/pool.h"
+#include "event/jobs.h"
 #include "ledger/store.h"
-#include "replicate/sync.h"
 #include "testutil.h"
 
 #define T0      INT64_C(1712102400000000) /* 2024-04-03T00:00:00Z */
@@ -267,12 +265,12 @@ test_pool__append_signed_reports_the_first_bad_signature(void **state)
                      0);
     assert_int_equal(res.duplicates, n);
 
-    /* pool_verify_events flags exactly the bad ones. */
+    /* jobs_verify_events flags exactly the bad ones. */
     unsigned char *ok = malloc(n);
     assert_non_null(ok);
     ev[3][lens[3] - 1] ^= 1;
     lens[4] = 10; /* does not decode */
-    assert_int_equal(pool_verify_events(ok, NULL, (const unsigned char *const *)ev, lens, n), 0);
+    assert_int_equal(jobs_verify_events(ok, NULL, (const unsigned char *const *)ev, lens, n), 0);
     for (size_t i = 0; i < n; i++) {
         assert_int_equal(ok[i], i != 3 && i != 4);
     }
@@ -294,7 +292,7 @@ test_pool__append_signed_reports_the_first_bad_signature(void **state)
     free(dir_b);
 }
 
-/* The receive pipeline of sync (src/replicate/sync.c invariant 7): pool_verify_start()
+/* The receive pipeline of sync (src/replicate/sync.c invariant 7): jobs_verify_start()
  * flags while the caller works, and store_append_signed_checked() trusts only
  * the flags that say "verified", re-checking the others in order. */
 static void
@@ -317,13 +315,13 @@ test_pool__async_verify_flags_and_checked_append_rechecks_the_rest(void **state)
 
     ev[123][lens[123] - 1] ^= 1;
     lens[321] = 5; /* does not decode */
-    assert_int_equal(pool_verify_events(want, NULL, (const unsigned char *const *)ev, lens, n), 0);
+    assert_int_equal(jobs_verify_events(want, NULL, (const unsigned char *const *)ev, lens, n), 0);
     assert_int_equal(pool_new(&p, (size_t)-1), 0);
     codec_hashes *hashes = calloc(n, sizeof(*hashes));
     assert_non_null(hashes);
-    pool_verify_job job = { ok, (const unsigned char *const *)ev, lens, hashes };
+    jobs_verify_job job = { ok, (const unsigned char *const *)ev, lens, hashes };
     memset(ok, 7, n);
-    pool_verify_start(p, &job, n);
+    jobs_verify_start(p, &job, n);
     pool_wait(p);
     assert_memory_equal(ok, want, n);
     /* The pool hashed every verified event: id, content hash, Merkle leaf. */
@@ -339,7 +337,7 @@ test_pool__async_verify_flags_and_checked_append_rechecks_the_rest(void **state)
         merkle_leaf_hash(h, ev[i], lens[i]);
         assert_memory_equal(hashes[i].leaf, h, 32);
     }
-    pool_verify_start(NULL, &job, n); /* no pool: done in the caller */
+    jobs_verify_start(NULL, &job, n); /* no pool: done in the caller */
     assert_memory_equal(ok, want, n);
     pool_free(p);
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_projection.c - point-in-time projections (src/project/projection.c,
- * docs/PROJECTIONS.md): the NATO 2024 scenario, bitemporal queries,
- * retractions and disputes with explain, convergence of ledgers filled in
- * different orders, and the snapshot fast path against a naive reference.
+ * test_projection.c - point-in-time projections (src/project/ scan, state,
+ * history, explain; src/derived/ snapshots, retractions; docs/PROJECTIONS.md): the NATO 2024
+ * scenario, bitemporal queries, retractions and disputes with explain, convergence of ledgers
+ * filled in different orders, and the snapshot fast path against a naive reference.
  */
 #include <jansson.h>
 #include <stdio.h>

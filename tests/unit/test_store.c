@@ -15,7 +15,7 @@
 
 #include "event/codec.h"
 #include "ledger/store.h"
-#include "replicate/sync.h"
+#include "ledger/store_mdb.h"
 #include "testutil.h"
 
 #define T_2024_04_03 INT64_C(1712102400000000) /* 2024-04-03T00:00:00Z */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_sync.c - replication (src/replicate/sync.c, src/replicate/bundle.c): two-way sync and
- * idempotence, convergence of three replicas under random pairwise syncs
+ * test_sync.c - replication (src/replicate/, src/derived/forks.c): two-way
+ * sync and idempotence, convergence of three replicas under random pairwise syncs
  * (fixed seed), an interrupted sync, a hostile peer speaking crafted frames,
  * fork detection and the spread of its evidence, and bundles.
  */
@@ -17,7 +17,7 @@
 #include <sodium.h>
 
 #include "event/codec.h"
-#include "replicate/sync.h"
+#include "ledger/store.h"
 #include "testutil.h"
 
 #define T_DAY   INT64_C(86400000000)
@@ -411,15 +411,6 @@ serve_thread(void *arg)
 }
 
 static void
-put32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)(v >> 24);
-    p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8);
-    p[3] = (unsigned char)v;
-}
-
-static void
 write_all(int fd, const void *p, size_t n)
 {
     const unsigned char *c = p;
@@ -437,7 +428,7 @@ static void
 send_frame(int fd, uint8_t type, const void *payload, size_t len)
 {
     unsigned char hdr[5];
-    put32(hdr, (uint32_t)(len + 1));
+    be32_put(hdr, (uint32_t)(len + 1));
     hdr[4] = type;
     write_all(fd, hdr, 5);
     write_all(fd, payload, len);
@@ -528,10 +519,10 @@ batch_payload(avow_buf *out, avow_buf *events, size_t n)
 {
     unsigned char l[4];
     avow_buf_clear(out);
-    put32(l, (uint32_t)n);
+    be32_put(l, (uint32_t)n);
     assert_int_equal(avow_buf_put(out, l, 4), 0);
     for (size_t i = 0; i < n; i++) {
-        put32(l, (uint32_t)events[i].len);
+        be32_put(l, (uint32_t)events[i].len);
         assert_int_equal(avow_buf_put(out, l, 4), 0);
         assert_int_equal(avow_buf_put(out, events[i].ptr, events[i].len), 0);
     }
@@ -607,7 +598,7 @@ test_sync__hostile_peer_is_refused_and_leaves_the_ledger_unchanged(void **state)
     peer_open(&s, &th, &fd, l);
     {
         unsigned char hdr[5];
-        put32(hdr, AVOW_SYNC_FRAME_MAX + 1);
+        be32_put(hdr, AVOW_SYNC_FRAME_MAX + 1);
         hdr[4] = F_BATCH;
         write_all(fd, hdr, 5);
     }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * test_sync_crash.c - a sync receiver killed with SIGKILL in the middle of
- * the stream (invariant 2 of src/replicate/sync.c): the ledger it leaves verifies and
+ * the stream (invariant 1 of src/replicate/session.c): the ledger it leaves verifies and
  * holds whole batches only, no batch it reported as stored is lost, and a
  * re-run completes the sync.
  *

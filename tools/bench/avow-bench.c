@@ -45,7 +45,7 @@
 #include "event/codec.h"
 #include "crypto/keys.h"
 #include "tlog/merkle.h"
-#include "event/pool.h"
+#include "util/pool.h"
 #include "ledger/store.h"
 #include "ledger/store_mdb.h" /* the bare-LMDB bounds below */
 

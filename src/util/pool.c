@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * pool.c - a pthread worker pool for signing and verifying arrays of events
- * on every core (docs/PERFORMANCE.md).
+ * pool.c - a pthread worker pool that runs a job over an array on every core
+ * (docs/PERFORMANCE.md); src/event/jobs.c holds the jobs over events.
  *
  * A job is a range of n items; the workers and the caller claim slices of it
  * under one mutex and run the job's function on them. The caller can start a
@@ -21,11 +21,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
-#include "event/codec.h"
-#include "tlog/merkle.h"
-#include "event/pool.h"
+#include "util/pool.h"
 
 /* Most items claimed at once: small enough to balance the cores at the end
  * of a job, large enough that the mutex costs nothing next to a signature. */
@@ -206,64 +202,4 @@ pool_run(pool *p, pool_fn fn, void *ctx, size_t n)
 {
     pool_start(p, fn, ctx, n);
     pool_wait(p);
-}
-
-/* ---- jobs over events --------------------------------------------------- */
-
-static void
-pool_verify_fn(void *vctx, size_t begin, size_t end)
-{
-    pool_verify_job *j = vctx;
-    avow_event ev;
-    for (size_t i = begin; i < end; i++) {
-        j->ok[i] = j->events[i] != NULL && avow_event_decode(&ev, j->events[i], j->lens[i]) == 0 &&
-                   avow_event_verify(&ev) == 0;
-        if (j->ok[i] && j->hashes != NULL) {
-            codec_hash_event(&j->hashes[i], j->events[i], j->lens[i]);
-        }
-    }
-}
-
-int
-pool_verify_events(unsigned char *ok, codec_hashes *hashes, const unsigned char *const *events,
-                   const size_t *lens, size_t n)
-{
-    pool_verify_job j = { ok, events, lens, hashes };
-    pool *p = NULL;
-    int error = 0;
-    memset(ok, 0, n);
-    if (n >= POOL_MIN_BATCH && pool_cores() > 1 && (error = pool_new(&p, (size_t)-1)) < 0) {
-        return error;
-    }
-    pool_run(p, pool_verify_fn, &j, n);
-    pool_free(p);
-    return 0;
-}
-
-void
-pool_verify_start(pool *p, pool_verify_job *job, size_t n)
-{
-    memset(job->ok, 0, n);
-    pool_start(p, pool_verify_fn, job, n);
-}
-
-static void
-pool_sign_fn(void *vctx, size_t begin, size_t end)
-{
-    pool_sign_job *j = vctx;
-    for (size_t i = begin; i < end; i++) {
-        const pool_sign_item *it = &j->items[i];
-        codec_sign_message(j->buf + it->off + it->len, j->buf + it->off, it->len, j->key);
-        if (j->hashes != NULL) {
-            const unsigned char *raw = j->buf + it->off;
-            crypto_hash_sha256(j->hashes[i].id, raw, it->len + AVOW_SIG_BYTES);
-            merkle_leaf_hash(j->hashes[i].leaf, raw, it->len + AVOW_SIG_BYTES);
-        }
-    }
-}
-
-void
-pool_sign_start(pool *p, pool_sign_job *job, size_t n)
-{
-    pool_start(p, pool_sign_fn, job, n);
 }

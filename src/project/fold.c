@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * fold.c - the pure fold of a contest's entries into an accumulator, and the
+ * decision which entries count (retracted, untrusted). No store, no I/O:
+ * src/project/scan.c feeds it from the ledger, tests/unit/test_fold.c from
+ * events built in memory. docs/PROJECTIONS.md is the specification.
+ *
+ * Invariants (tests/unit/test_fold.c, tests/unit/test_projection.c):
+ *  1. A projection is a function of the SET of events: entries are applied in
+ *     bytime order (effective_at, recorded_at, id), so "latest" is "applied
+ *     last" and arrival order never matters.
+ *  2. fold_apply() reads the event in place: no allocation per event, only
+ *     per new actor, candidate, (actor, candidate) pair or author.
+ *  3. Per (actor, candidate) pair the statement with the latest effective_at
+ *     wins; the authors' latest statements at that effective_at are its
+ *     sides, and sides that disagree make it disputed.
+ *  4. An entry retracted by its own author counts until the retraction's
+ *     recorded_at is known (<= K); a retraction never counts itself.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "project/fold.h"
+
+void
+fold_init(fold_acc *a)
+{
+    memset(a, 0, sizeof(*a));
+    hashset_init(&a->names, 0);
+    hashset_init(&a->authors, 0);
+    hashset_init(&a->pairkeys, HASHSET_INT_KEYS);
+}
+
+void
+fold_free(fold_acc *a)
+{
+    hashset_free(&a->names);
+    hashset_free(&a->authors);
+    for (size_t i = 0; i < a->pairkeys.n; i++) {
+        free(a->pairs[i].sides);
+    }
+    hashset_free(&a->pairkeys);
+    free(a->member);
+    free(a->cand);
+    free(a->pairs);
+    fold_init(a);
+}
+
+int
+fold_name(fold_acc *a, const void *k, size_t len, uint32_t *id)
+{
+    int added, error;
+    if ((error = hashset_intern(&a->names, k, len, id, &added)) < 0) {
+        return error;
+    }
+    if (a->names.n > a->status_cap) {
+        size_t cap = a->status_cap == 0 ? 64 : a->status_cap * 2;
+        uint8_t *m = realloc(a->member, cap);
+        if (m == NULL) {
+            return avow_error_set(AVOW_ENOMEM, "out of memory in a projection");
+        }
+        a->member = m;
+        uint8_t *c = realloc(a->cand, cap);
+        if (c == NULL) {
+            return avow_error_set(AVOW_ENOMEM, "out of memory in a projection");
+        }
+        a->cand = c;
+        memset(a->member + a->status_cap, 0, cap - a->status_cap);
+        memset(a->cand + a->status_cap, 0, cap - a->status_cap);
+        a->status_cap = cap;
+    }
+    return 0;
+}
+
+int
+fold_pair_get(fold_acc *a, uint32_t actor, uint32_t cand, fold_pair **out)
+{
+    unsigned char k[8];
+    uint32_t id;
+    int added, error;
+    k[0] = (unsigned char)(actor >> 24);
+    k[1] = (unsigned char)(actor >> 16);
+    k[2] = (unsigned char)(actor >> 8);
+    k[3] = (unsigned char)actor;
+    k[4] = (unsigned char)(cand >> 24);
+    k[5] = (unsigned char)(cand >> 16);
+    k[6] = (unsigned char)(cand >> 8);
+    k[7] = (unsigned char)cand;
+    if ((error = hashset_intern(&a->pairkeys, k, sizeof(k), &id, &added)) < 0) {
+        return error;
+    }
+    if (a->pairkeys.n > a->cappairs) {
+        size_t cap = a->cappairs == 0 ? 64 : a->cappairs * 2;
+        fold_pair *p = realloc(a->pairs, cap * sizeof(*p));
+        if (p == NULL) {
+            return avow_error_set(AVOW_ENOMEM, "out of memory in a projection");
+        }
+        a->pairs = p;
+        a->cappairs = cap;
+    }
+    if (added) {
+        memset(&a->pairs[id], 0, sizeof(a->pairs[id]));
+        a->pairs[id].actor = actor;
+        a->pairs[id].cand = cand;
+        a->pairs[id].eff = INT64_MIN;
+    }
+    *out = &a->pairs[id];
+    return 0;
+}
+
+int
+fold_pair_set_side(fold_pair *p, uint32_t author, uint8_t stance)
+{
+    for (uint32_t i = 0; i < p->nsides; i++) {
+        if (p->sides[i].author == author) {
+            p->sides[i].stance = stance;
+            return 0;
+        }
+    }
+    if (p->nsides == p->capsides) {
+        uint32_t cap = p->capsides == 0 ? 1 : p->capsides * 2;
+        fold_side *s = realloc(p->sides, cap * sizeof(*s));
+        if (s == NULL) {
+            return avow_error_set(AVOW_ENOMEM, "out of memory in a projection");
+        }
+        p->sides = s;
+        p->capsides = cap;
+    }
+    p->sides[p->nsides].author = author;
+    p->sides[p->nsides].stance = stance;
+    p->nsides++;
+    return 0;
+}
+
+int
+fold_pair_disputed(const fold_pair *p)
+{
+    for (uint32_t i = 1; i < p->nsides; i++) {
+        if (p->sides[i].stance != p->sides[0].stance) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The author's id; most replays see long runs of one author's events. */
+static int
+fold_author(fold_acc *a, const unsigned char *author, uint32_t *id)
+{
+    int error;
+    if (a->has_last_author && memcmp(a->last_author, author, AVOW_PUBKEY_BYTES) == 0) {
+        *id = a->last_author_id;
+        return 0;
+    }
+    if ((error = hashset_intern(&a->authors, author, AVOW_PUBKEY_BYTES, id, NULL)) < 0) {
+        return error;
+    }
+    memcpy(a->last_author, author, AVOW_PUBKEY_BYTES);
+    a->has_last_author = 1;
+    a->last_author_id = *id;
+    return 0;
+}
+
+/* Apply one counting event; entries arrive in bytime order (invariant 1). */
+int
+fold_apply(fold_acc *a, const avow_event *ev, const unsigned char id[AVOW_EVENT_ID_BYTES])
+{
+    uint32_t n1, n2, au;
+    fold_pair *p;
+    int error = 0;
+
+    switch (ev->kind) {
+    case AVOW_KIND_CONTEST:
+        if (!a->has_contest && ev->rule.len <= sizeof(a->rule) &&
+            ev->title.len <= sizeof(a->title)) {
+            a->has_contest = 1;
+            memcpy(a->rule, ev->rule.ptr == NULL ? "" : ev->rule.ptr, ev->rule.len);
+            a->rule_len = ev->rule.len;
+            memcpy(a->title, ev->title.ptr == NULL ? "" : ev->title.ptr, ev->title.len);
+            a->title_len = ev->title.len;
+        }
+        break;
+    case AVOW_KIND_MEMBER_JOIN:
+    case AVOW_KIND_MEMBER_LEAVE:
+        if (ev->actor.ptr == NULL) {
+            break;
+        }
+        if ((error = fold_name(a, ev->actor.ptr, ev->actor.len, &n1)) < 0) {
+            break;
+        }
+        a->member[n1] = ev->kind == AVOW_KIND_MEMBER_JOIN ? FOLD_MEMBER_IN : FOLD_MEMBER_OUT;
+        break;
+    case AVOW_KIND_CANDIDATE_ENTER:
+    case AVOW_KIND_CANDIDATE_WITHDRAW:
+        if (ev->candidate.ptr == NULL) {
+            break;
+        }
+        if ((error = fold_name(a, ev->candidate.ptr, ev->candidate.len, &n1)) < 0) {
+            break;
+        }
+        a->cand[n1] = ev->kind == AVOW_KIND_CANDIDATE_ENTER ? FOLD_CAND_RUN : FOLD_CAND_WITHDR;
+        break;
+    case AVOW_KIND_STANCE:
+        if (ev->actor.ptr == NULL || ev->candidate.ptr == NULL ||
+            ev->stance < AVOW_STANCE_SUPPORTS || ev->stance > AVOW_STANCE_UNDECIDED) {
+            break;
+        }
+        if ((error = fold_name(a, ev->actor.ptr, ev->actor.len, &n1)) < 0 ||
+            (error = fold_name(a, ev->candidate.ptr, ev->candidate.len, &n2)) < 0 ||
+            (error = fold_author(a, ev->author, &au)) < 0 ||
+            (error = fold_pair_get(a, n1, n2, &p)) < 0) {
+            break;
+        }
+        if (ev->effective_at != p->eff) {
+            p->eff = ev->effective_at;
+            p->nsides = 0;
+        }
+        p->stance = ev->stance;
+        error = fold_pair_set_side(p, au, ev->stance);
+        break;
+    case AVOW_KIND_DECISION:
+        if (ev->candidate.ptr == NULL || ev->candidate.len > sizeof(a->decision)) {
+            break;
+        }
+        a->has_decision = 1;
+        memcpy(a->decision, ev->candidate.ptr, ev->candidate.len);
+        a->decision_len = ev->candidate.len;
+        a->decision_eff = ev->effective_at;
+        memcpy(a->decision_id, id, AVOW_EVENT_ID_BYTES);
+        break;
+    default:
+        break;
+    }
+    return error;
+}
+
+/* ---- which entries count (invariant 4) ----------------------------------- */
+
+void
+fold_retractions_init(fold_retractions *rs)
+{
+    memset(rs, 0, sizeof(*rs));
+    hashset_init(&rs->ids, 0);
+}
+
+void
+fold_retractions_free(fold_retractions *rs)
+{
+    hashset_free(&rs->ids);
+    free(rs->info);
+    fold_retractions_init(rs);
+}
+
+int
+fold_retractions_add(fold_retractions *rs, const unsigned char target[AVOW_EVENT_ID_BYTES],
+                     int64_t rec, const unsigned char author[AVOW_PUBKEY_BYTES],
+                     const unsigned char rid[AVOW_EVENT_ID_BYTES])
+{
+    uint32_t id;
+    int error;
+    if ((error = hashset_intern(&rs->ids, target, AVOW_EVENT_ID_BYTES, &id, NULL)) < 0) {
+        return error;
+    }
+    if (rs->ids.n > rs->cap) {
+        size_t cap = rs->cap == 0 ? 16 : rs->cap * 2;
+        fold_retraction *ri = realloc(rs->info, cap * sizeof(*ri));
+        if (ri == NULL) {
+            return avow_error_set(AVOW_ENOMEM, "out of memory loading retractions");
+        }
+        rs->info = ri;
+        rs->cap = cap;
+    }
+    rs->info[id].rec = rec;
+    memcpy(rs->info[id].author, author, AVOW_PUBKEY_BYTES);
+    memcpy(rs->info[id].rid, rid, AVOW_EVENT_ID_BYTES);
+    return 0;
+}
+
+enum fold_skip
+fold_classify(const avow_event *ev, const unsigned char id[AVOW_EVENT_ID_BYTES], int64_t known_at,
+              const fold_retractions *rs, fold_trust_fn counts, const void *trust,
+              const fold_retraction **retracted)
+{
+    uint32_t rid;
+    *retracted = NULL;
+    if (ev->kind == AVOW_KIND_RETRACT) {
+        return FOLD_RETRACTION;
+    }
+    if (counts != NULL && !counts(trust, ev->author, ev->seq)) {
+        return FOLD_UNTRUSTED;
+    }
+    if (rs->ids.n > 0 && hashset_find(&rs->ids, id, AVOW_EVENT_ID_BYTES, &rid) &&
+        rs->info[rid].rec <= known_at &&
+        memcmp(rs->info[rid].author, ev->author, AVOW_PUBKEY_BYTES) == 0) {
+        *retracted = &rs->info[rid];
+        return FOLD_RETRACTED;
+    }
+    return FOLD_COUNTS;
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: ISC */
+/* state.h - internals of src/project/state.c shared with tests. */
+#ifndef AVOW_STATE_H
+#define AVOW_STATE_H
+
+#include "project/fold.h"
+
+/* Turn an accumulator into the sorted, immutable result with its digest:
+ * the state of `contest` at (at, known_at). No store. @return 0 or AVOW_ENOMEM */
+int state_build(avow_state **out, const fold_acc *a, const char *contest, int64_t at,
+                int64_t known_at);
+
+#endif /* AVOW_STATE_H */
