@@ -323,15 +323,15 @@ typedef struct avow_event {
     const unsigned char *raw;       /**< the whole signed event */
     size_t raw_len;
     /* Format v2 (zero in a v1 event). A time whose precision is 0 is absent. */
-    avow_str note;                  /**< the analyst's paraphrase or caveat */
-    uint8_t confidence;             /**< avow_confidence */
-    uint8_t qualifier;              /**< avow_qualifier of effective_at */
-    uint8_t choice;                 /**< avow_choice (contest, contest-amend) */
-    int64_t reported_at;            /**< when it became public */
+    avow_str note;       /**< the analyst's paraphrase or caveat */
+    uint8_t confidence;  /**< avow_confidence */
+    uint8_t qualifier;   /**< avow_qualifier of effective_at */
+    uint8_t choice;      /**< avow_choice (contest, contest-amend) */
+    int64_t reported_at; /**< when it became public */
     uint8_t reported_precision;
-    int64_t from;                   /**< start of a between interval */
+    int64_t from; /**< start of a between interval */
     uint8_t from_precision;
-    int64_t takes_effect;           /**< when a decision takes effect */
+    int64_t takes_effect; /**< when a decision takes effect */
     uint8_t takes_effect_precision;
 } avow_event;
 
@@ -610,11 +610,16 @@ typedef struct avow_state_opts {
     int64_t at;       /**< valid time T; AVOW_TIME_MAX means "not given": now */
     int64_t known_at; /**< record time K; AVOW_TIME_MAX means "not given": +infinity */
     int all_authors;  /**< 1: count every author, skipping the trust filter */
+    /* Version 2 (format v2 filters, docs/PROJECTIONS.md "Filters"): */
+    uint8_t min_confidence; /**< avow_confidence: rows rated below it are left out (rows with
+                                 no rating count as high); NONE: every row */
+    int64_t public_at;      /**< rows public (reported_at, else effective_at) after it are left
+                                 out; AVOW_TIME_MAX: not given */
 } avow_state_opts;
-#define AVOW_STATE_OPTS_VERSION 1
+#define AVOW_STATE_OPTS_VERSION 2
 #define AVOW_STATE_OPTS_INIT                                                                       \
     {                                                                                              \
-        AVOW_STATE_OPTS_VERSION, AVOW_TIME_MAX, AVOW_TIME_MAX, 0                                   \
+        AVOW_STATE_OPTS_VERSION, AVOW_TIME_MAX, AVOW_TIME_MAX, 0, 0, AVOW_TIME_MAX                 \
     }
 
 /**
@@ -651,8 +656,12 @@ AVOW_EXTERN const char *avow_state_member(const avow_state *st, size_t i);
 /** Candidates (entered or withdrawn), sorted by name. */
 AVOW_EXTERN size_t avow_state_candidate_count(const avow_state *st);
 AVOW_EXTERN const char *avow_state_candidate_name(const avow_state *st, size_t c);
-/** 1 running, 0 withdrawn. */
+/** 1 running, 0 withdrawn or only signalled. */
 AVOW_EXTERN int avow_state_candidate_running(const avow_state *st, size_t c);
+/** "running", "withdrawn" or "signalled" (format v2: a reported plan, not a candidacy). */
+AVOW_EXTERN const char *avow_state_candidate_status(const avow_state *st, size_t c);
+/** The contest's avow_choice at T (AVOW_CHOICE_NONE: a format v1 definition). */
+AVOW_EXTERN uint8_t avow_state_choice(const avow_state *st);
 AVOW_EXTERN size_t avow_state_support_count(const avow_state *st, size_t c);
 /** Whether candidate c meets the rule: running, needed > 0 and enough support. */
 AVOW_EXTERN int avow_state_met(const avow_state *st, size_t c);
@@ -664,8 +673,12 @@ typedef enum avow_state_list {
     AVOW_LIST_UNDECIDED = 2,
     AVOW_LIST_DISPUTED = 3,  /**< members whose authors disagree */
     AVOW_LIST_OUTSIDE = 4,   /**< non-members with a stance (see avow_state_outside_stance()) */
-    AVOW_LIST_NO_STANCE = 5, /**< members with no stance (not in the JSON) */
-    AVOW_LIST_COUNT = 6
+    AVOW_LIST_NO_STANCE = 5, /**< members with no stance (JSON `no_stance`, format v2 shape) */
+    AVOW_LIST_ABSTAINS = 6,  /**< members who abstain (format v2) */
+    AVOW_LIST_POSSIBLE = 7,  /**< members whose support is dated by an interval holding T:
+                                  not counted yet (format v2) */
+    AVOW_LIST_LAPSED = 8,    /**< supporters of a withdrawn candidate: not counted (format v2) */
+    AVOW_LIST_COUNT = 9
 } avow_state_list;
 
 AVOW_EXTERN size_t avow_state_list_count(const avow_state *st, size_t c, avow_state_list list);
@@ -680,6 +693,12 @@ AVOW_EXTERN uint8_t avow_state_outside_stance(const avow_state *st, size_t c, si
  */
 AVOW_EXTERN int avow_state_decision(const avow_state *st, const char **candidate, int64_t *at,
                                     unsigned char id[AVOW_EVENT_ID_BYTES]);
+
+/** When the decision takes effect. @return 1 (*takes_effect set; may be NULL), 0 (no
+ * decision, or none given: in effect when made) */
+AVOW_EXTERN int avow_state_takes_effect(const avow_state *st, int64_t *takes_effect);
+/** 1 when there is a decision and T is at or after it takes effect. */
+AVOW_EXTERN int avow_state_in_effect(const avow_state *st);
 
 /** SHA-256 of the canonical JSON without the digest: 64 lowercase hex characters. */
 AVOW_EXTERN const char *avow_state_digest(const avow_state *st);
@@ -702,11 +721,14 @@ typedef struct avow_history_opts {
     const char *actor;     /**< only events about this actor (NULL: all) */
     const char *candidate; /**< only events about this candidate (NULL: all) */
     int all_authors;       /**< 1: every author, skipping the trust filter */
+    /* Version 2: as in avow_state_opts. */
+    uint8_t min_confidence;
+    int64_t public_at;
 } avow_history_opts;
-#define AVOW_HISTORY_OPTS_VERSION 1
+#define AVOW_HISTORY_OPTS_VERSION 2
 #define AVOW_HISTORY_OPTS_INIT                                                                     \
     {                                                                                              \
-        AVOW_HISTORY_OPTS_VERSION, NULL, NULL, 0                                                   \
+        AVOW_HISTORY_OPTS_VERSION, NULL, NULL, 0, 0, AVOW_TIME_MAX                                 \
     }
 
 /**

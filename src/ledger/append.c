@@ -200,6 +200,11 @@ append_index_event(struct store_w *w, const avow_event *ev, const codec_hashes *
         if ((error = store_put(w, STORE_DB_BYTIME, tk, tlen, ik, 8, MDB_NOOVERWRITE)) < 0) {
             return error;
         }
+        tlen = store_bytime_open_key(tk, &cs, ev, id);
+        if (tlen > 0 &&
+            (error = store_put(w, STORE_DB_BYTIME, tk, tlen, ik, 8, MDB_NOOVERWRITE)) < 0) {
+            return error;
+        }
     }
     if (ev->kind == AVOW_KIND_CONTEST && ev->contest.ptr != NULL) {
         /* The first definition wins; another author may define the same id later. */

@@ -300,6 +300,11 @@ verify_event(struct verify_state *s, uint64_t index, const avow_event *ev,
         if ((error = verify_entry(s, STORE_DB_BYTIME, tk, tlen, index, ev, id, "by-time")) < 0) {
             return error;
         }
+        tlen = store_bytime_open_key(tk, &cs, ev, id);
+        if (tlen > 0 &&
+            (error = verify_entry(s, STORE_DB_BYTIME, tk, tlen, index, ev, id, "by-time")) < 0) {
+            return error;
+        }
     }
     if (ev->kind == AVOW_KIND_CONTEST && ev->contest.ptr != NULL) {
         uint64_t at = 0;
@@ -377,7 +382,11 @@ verify_match_bytime(struct verify_state *s, const MDB_val *k, const avow_event *
     avow_event_id(id, ev);
     avow_str cs = { contest, contest_len };
     size_t tlen = store_bytime_key(tk, &cs, ev, id);
-    return k->mv_size == tlen && memcmp(k->mv_data, tk, tlen) == 0;
+    if (k->mv_size == tlen && memcmp(k->mv_data, tk, tlen) == 0) {
+        return 1;
+    }
+    tlen = store_bytime_open_key(tk, &cs, ev, id);
+    return tlen > 0 && k->mv_size == tlen && memcmp(k->mv_data, tk, tlen) == 0;
 }
 
 static int

@@ -93,7 +93,8 @@ explain_visit(scan *s, const scan_entry *e, void *ctx)
     const avow_event *ev = &e->ev;
     store_val raw;
     int error;
-    if (e->skip == FOLD_RETRACTION || e->skip == FOLD_UNTRUSTED) {
+    if (e->skip == FOLD_RETRACTION || e->skip == FOLD_UNTRUSTED || e->skip == FOLD_FILTERED ||
+        e->opening) {
         return 0;
     }
     if (!scan_str_eq(ev->actor, ex->actor)) {
@@ -201,12 +202,8 @@ avow_explain_compute(avow_explain **out, avow_ledger *ledger, const char *contes
         return avow_error_set(AVOW_EINVALID, "avow_explain_compute: missing argument");
     }
     *out = NULL;
-    if (opts != NULL) {
-        if (opts->version != AVOW_STATE_OPTS_VERSION) {
-            return avow_error_set(AVOW_EINVALID, "avow_state_opts version %u unknown",
-                                  opts->version);
-        }
-        o = *opts;
+    if ((error = scan_state_opts(&o, opts)) < 0) {
+        return error;
     }
     if ((ex = calloc(1, sizeof(*ex))) == NULL) {
         return avow_error_set(AVOW_ENOMEM, "out of memory explaining");
@@ -223,6 +220,7 @@ avow_explain_compute(avow_explain **out, avow_ledger *ledger, const char *contes
     if ((error = scan_open(&s, ledger, contest, ex->at, o.known_at, o.all_authors != 0)) < 0) {
         goto done;
     }
+    s.filter = scan_filter(&o);
     if ((error = scan_run(&s, NULL, 0, explain_visit, ex)) < 0) {
         goto done;
     }
