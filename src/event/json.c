@@ -124,8 +124,8 @@ avow_event_to_json(avow_buf *out, const avow_event *ev, uint64_t index, int with
     bad |= jsonutil_set_hex(o, "id", id, sizeof(id)) < 0;
     bad |= json_object_set_new(o, "index", json_integer((json_int_t)index)) < 0;
     int known = avow_event_kind_known(ev);
-    bad |= json_object_set_new(o, "kind",
-                               json_string(known ? avow_kind_name(ev->kind) : "unknown")) < 0;
+    bad |=
+      json_object_set_new(o, "kind", json_string(known ? avow_kind_name(ev->kind) : "unknown")) < 0;
     if (!known || ev->kind == AVOW_KIND_KEY_SUCCESSION) {
         bad |= json_object_set_new(o, "kind_code", json_integer(ev->kind)) < 0;
     }
