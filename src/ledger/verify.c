@@ -47,7 +47,8 @@ struct verify_author {
     unsigned char hash[AVOW_HASH_BYTES]; /* its content hash */
     unsigned char id[AVOW_EVENT_ID_BYTES];
     uint64_t index;
-    int sound; /* the last event's signature holds, so its hash can check the next link */
+    int sound;   /* the last event's signature holds, so its hash can check the next link */
+    int64_t rec; /* the last event's recorded_at */
 };
 
 struct verify_state {
@@ -280,7 +281,14 @@ verify_event(struct verify_state *s, uint64_t index, const avow_event *ev,
                           a->seq, a->index);
         }
     }
+    if (ev->version >= 2 && ev->seq == a->seq + 1 && a->seq > 0 && ev->recorded_at <= a->rec) {
+        verify_report(s, index, ev->seq, id,
+                      "recorded_at is not later than seq %" PRIu64 "'s (format v2, append.c "
+                      "invariant 8)",
+                      a->seq);
+    }
     if (ev->seq > a->seq) {
+        a->rec = ev->recorded_at;
         a->seq = ev->seq;
         memcpy(a->hash, hash, AVOW_HASH_BYTES);
         memcpy(a->id, id, AVOW_EVENT_ID_BYTES);
