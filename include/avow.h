@@ -751,7 +751,9 @@ typedef enum avow_explain_role {
     AVOW_EXPLAIN_RETRACTION = 3, /**< the retractions applied (same order as RETRACTED) */
     AVOW_EXPLAIN_DISPUTE = 4,    /**< when disputed: each author's latest statement at the
                                       deciding effective_at */
-    AVOW_EXPLAIN_ROLE_COUNT = 5
+    AVOW_EXPLAIN_POSSIBLE = 5,   /**< statements dated by an interval that holds T: not
+                                      counted yet (format v2) */
+    AVOW_EXPLAIN_ROLE_COUNT = 6
 } avow_explain_role;
 
 /** One event of an explanation; raw is the signed event, owned by the explanation. */

@@ -85,8 +85,8 @@ json_name_or_null(const char *name)
 
 /* The keys of format v2 (docs/FORMAT.md, "JSON rendering of an event"): on
  * version 2 events only, so that a v1 event renders as it always has. */
-static int
-event_v2_json(json_t *o, const avow_event *ev)
+int
+jsonutil_set_event_v2(json_t *o, const avow_event *ev)
 {
     int bad = 0;
     bad |= json_object_set_new(
@@ -171,7 +171,7 @@ avow_event_to_json(avow_buf *out, const avow_event *ev, uint64_t index, int with
     if (ev->target != NULL) {
         bad |= jsonutil_set_hex(o, "target", ev->target, AVOW_HASH_BYTES) < 0;
     }
-    if (ev->version >= 2 && event_v2_json(o, ev) < 0) {
+    if (ev->version >= 2 && jsonutil_set_event_v2(o, ev) < 0) {
         json_decref(o);
         return avow_error_set(AVOW_ENOMEM, "out of memory building JSON");
     }

@@ -13,6 +13,9 @@
  *     deciding effective_at, as the fold keeps them.
  *  3. Items own copies of their events' bytes: an avow_explain outlives the
  *     read transaction that built it.
+ *  4. A statement dated by an interval is possible from its opening entry
+ *     until its own entry is applied (fold.c invariant 5); the JSON has the
+ *     keys of format v2 only when a statement about the pair is of format v2.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -29,6 +32,7 @@ struct avow_explain {
     char *contest, *actor, *candidate;
     int64_t at, known_at;
     int is_member, disputed;
+    int v2; /* a statement about the pair is of format v2 (invariant 4) */
     uint8_t stance;
     struct explain_items roles[AVOW_EXPLAIN_ROLE_COUNT];
     struct explain_items all; /* every counting statement, in order (internal) */
@@ -58,6 +62,20 @@ explain_items_push(struct explain_items *it, const unsigned char *id, uint64_t i
     x->raw = copy;
     x->raw_len = raw_len;
     return 0;
+}
+
+/* Remove the item with this id, if any (order kept). */
+static void
+explain_items_drop(struct explain_items *it, const unsigned char *id)
+{
+    for (size_t i = 0; i < it->n; i++) {
+        if (memcmp(it->v[i].id, id, AVOW_EVENT_ID_BYTES) == 0) {
+            free((void *)(uintptr_t)it->v[i].raw);
+            memmove(&it->v[i], &it->v[i + 1], (it->n - i - 1) * sizeof(it->v[0]));
+            it->n--;
+            return;
+        }
+    }
 }
 
 static void
@@ -93,8 +111,7 @@ explain_visit(scan *s, const scan_entry *e, void *ctx)
     const avow_event *ev = &e->ev;
     store_val raw;
     int error;
-    if (e->skip == FOLD_RETRACTION || e->skip == FOLD_UNTRUSTED || e->skip == FOLD_FILTERED ||
-        e->opening) {
+    if (e->skip == FOLD_RETRACTION || e->skip == FOLD_UNTRUSTED || e->skip == FOLD_FILTERED) {
         return 0;
     }
     if (!scan_str_eq(ev->actor, ex->actor)) {
@@ -108,6 +125,15 @@ explain_visit(scan *s, const scan_entry *e, void *ctx)
     }
     if (ev->kind != AVOW_KIND_STANCE || !scan_str_eq(ev->candidate, ex->candidate)) {
         return 0;
+    }
+    ex->v2 |= ev->version >= 2;
+    if (e->opening) {
+        return e->skip == FOLD_COUNTS ? explain_items_push(&ex->roles[AVOW_EXPLAIN_POSSIBLE], e->id,
+                                                           e->index, ev->raw, ev->raw_len)
+                                      : 0;
+    }
+    if (ev->qualifier == AVOW_AT_BETWEEN) {
+        explain_items_drop(&ex->roles[AVOW_EXPLAIN_POSSIBLE], e->id);
     }
     if (e->skip == FOLD_RETRACTED) {
         if ((error = explain_items_push(&ex->roles[AVOW_EXPLAIN_RETRACTED], e->id, e->index,
@@ -311,6 +337,9 @@ explain_event_json(const avow_explain_item *it)
     }
     bad |= json_object_set_new(o, "signature",
                                json_string(avow_event_verify(&ev) == 0 ? "valid" : "invalid")) != 0;
+    if (ev.version >= 2) {
+        bad |= jsonutil_set_event_v2(o, &ev) != 0;
+    }
     if (bad) {
         json_decref(o);
         return NULL;
@@ -370,6 +399,10 @@ avow_explain_to_json(avow_buf *out, const avow_explain *ex)
     }
     bad |= json_object_set_new(o, "retracted", retr) != 0;
     bad |= json_object_set_new(o, "dispute", explain_list_json(ex, AVOW_EXPLAIN_DISPUTE)) != 0;
+    if (ex->v2) {
+        bad |=
+          json_object_set_new(o, "possible", explain_list_json(ex, AVOW_EXPLAIN_POSSIBLE)) != 0;
+    }
     if (bad) {
         json_decref(o);
         o = NULL;

@@ -85,13 +85,12 @@ log_line(FILE *out, const avow_event *ev, uint64_t index, int width, const char 
 {
     unsigned char id[AVOW_EVENT_ID_BYTES];
     char hex[AVOW_HEX_ID_LEN + 1];
-    char when[AVOW_TIME_STRLEN];
+    char when[AVOW_AT_STRLEN];
     char tmp[16];
-    uint8_t prec = ev->precision != 0 ? ev->precision : AVOW_PREC_MICRO;
 
     avow_event_id(id, ev);
     avow_hex(hex, id, SHORT_HEX / 2);
-    avow_time_format(when, ev->effective_at, (avow_precision)prec);
+    cli_format_row_time(when, ev);
     fprintf(out, "#%" PRIu64 " %s %s %-*s ", index, hex, when, width,
             avow_event_kind_known(ev) ? kind_name(ev->kind, tmp, sizeof(tmp))
                                       : kind_name(0, tmp, sizeof(tmp)));
@@ -102,6 +101,9 @@ log_line(FILE *out, const avow_event *ev, uint64_t index, int width, const char 
         cli_put_str(out, ev->title);
         fputs("\" rule ", out);
         cli_put_str(out, ev->rule);
+        if (ev->choice != AVOW_CHOICE_NONE) {
+            fprintf(out, " choice %s", avow_choice_name(ev->choice));
+        }
         break;
     case AVOW_KIND_MEMBER_JOIN:
         put_sp(out, ev->actor);
@@ -134,6 +136,11 @@ log_line(FILE *out, const avow_event *ev, uint64_t index, int width, const char 
     case AVOW_KIND_DECISION:
         fputs(" decided", out);
         put_sp(out, ev->candidate);
+        if (ev->takes_effect_precision != 0) {
+            char te[AVOW_TIME_STRLEN];
+            avow_time_format(te, ev->takes_effect, (avow_precision)ev->takes_effect_precision);
+            fprintf(out, ", takes effect %s", te);
+        }
         break;
     case AVOW_KIND_CANDIDATE_SIGNAL:
         if (avow_event_kind_known(ev)) {
@@ -149,6 +156,7 @@ log_line(FILE *out, const avow_event *ev, uint64_t index, int width, const char 
     default:
         break;
     }
+    cli_put_research(out, ev);
     avow_hex(hex, ev->author, SHORT_HEX / 2);
     if (strcmp(status, "trusted") == 0) {
         fprintf(out, "  (by %s)\n", hex);

@@ -39,11 +39,19 @@ _avow() {
         COMPREPLY=($(compgen -W "unanimity majority 2/3 1/2" -- "$cur"))
         return
         ;;
-    --at | --known-at | --from | --to)
+    --confidence | --min-confidence)
+        COMPREPLY=($(compgen -W "high medium low" -- "$cur"))
+        return
+        ;;
+    --choice)
+        COMPREPLY=($(compgen -W "single multiple" -- "$cur"))
+        return
+        ;;
+    --at | --known-at | --from | --to | --reported-at | --public-at | --takes-effect)
         COMPREPLY=($(compgen -W "now $(date -u +%Y-%m-%d 2>/dev/null)" -- "$cur"))
         return
         ;;
-    --title | --source | --person | --quote | --reason | --contest | --author | --origin | \
+    --title | --source | --person | --quote | --reason | --note | --contest | --author | --origin | \
         --actor | --candidate | --trust | --witness | --after-seq | --keep)
         return
         ;;
@@ -85,30 +93,30 @@ _avow() {
         ;;
     contest)
         subs="new"
-        opts="--title --rule --at --source"
+        opts="--title --rule --choice --at --source --confidence --note --reported-at"
         ;;
     member)
         subs="add remove"
-        opts="--at --source"
+        opts="--at --source --confidence --note --reported-at"
         ;;
     candidate)
-        subs="add withdraw"
-        opts="--at --source"
+        subs="add withdraw signal"
+        opts="--at --source --confidence --note --reported-at"
         ;;
     declare)
-        opts="--at --source --person --quote"
+        opts="--at --source --person --quote --confidence --note --reported-at"
         if ((pos == 2)); then
-            COMPREPLY=($(compgen -W "supports opposes undecided" -- "$cur"))
+            COMPREPLY=($(compgen -W "supports opposes undecided abstains" -- "$cur"))
             return
         fi
         ;;
     retract) opts="--reason" ;;
-    decide) opts="--at --source" ;;
+    decide) opts="--at --takes-effect --source --confidence --note --reported-at" ;;
     log) opts="--contest --author" ;;
     show) opts="" ;;
-    state) opts="--at --known-at --attest --all-authors" ;;
-    history) opts="--actor --candidate --all-authors" ;;
-    explain) opts="--at --known-at --evidence --all-authors" ;;
+    state) opts="--at --known-at --attest --all-authors --min-confidence --public-at" ;;
+    history) opts="--actor --candidate --all-authors --min-confidence --public-at" ;;
+    explain) opts="--at --known-at --evidence --all-authors --min-confidence --public-at" ;;
     verify) opts="--checkpoint --attestation --trust --witness" ;;
     evidence)
         subs="verify write"
