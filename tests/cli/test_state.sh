@@ -110,7 +110,8 @@ jq -e --arg k "$tr_rec" '.known_at == $k and (.candidates[1].supports | index("T
 # The decision.
 avow state $C --at 2024-06-30 --json >"$T/s5.json"
 jq -e --arg id "$(avow log --json | jq -r 'select(.kind == "decision") | .id')" \
-    '.decision == {"candidate": "Rutte", "at": "2024-06-26T00:00:00Z", "id": $id}' "$T/s5.json" \
+    '.decision == {"candidate": "Rutte", "at": "2024-06-26T00:00:00Z", "id": $id,
+        "takes_effect": null, "in_effect": true}' "$T/s5.json" \
     >/dev/null || fail "decision: $(jq -c .decision "$T/s5.json")"
 
 # Human table.
