@@ -1311,11 +1311,14 @@ typedef struct avow_chart_opts {
                            the span, at least a day; now when nothing changes after from) */
     int64_t known_at; /**< record time K of every state drawn (default: +infinity) */
     int all_authors;  /**< 1: count every author, skipping the trust filter */
+    /* Version 2: the filters of avow_state_opts. */
+    uint8_t min_confidence;
+    int64_t public_at;
 } avow_chart_opts;
-#define AVOW_CHART_OPTS_VERSION 1
+#define AVOW_CHART_OPTS_VERSION 2
 #define AVOW_CHART_OPTS_INIT                                                                       \
     {                                                                                              \
-        AVOW_CHART_OPTS_VERSION, AVOW_TIME_MAX, AVOW_TIME_MAX, AVOW_TIME_MAX, 0                    \
+        AVOW_CHART_OPTS_VERSION, AVOW_TIME_MAX, AVOW_TIME_MAX, AVOW_TIME_MAX, 0, 0, AVOW_TIME_MAX  \
     }
 
 /**

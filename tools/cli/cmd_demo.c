@@ -42,6 +42,9 @@ static const cli_opt chart_opts[] = {
       "the last change plus a tenth of the span" },
     { "known-at", 'k', 0, "TIME", "draw only what the ledger knew by then", "all" },
     { "all-authors", 'A', 0, NULL, "count every author, trusted or not", "trusted only" },
+    { "min-confidence", 'm', 0, "LEVEL", "leave out rows rated below LEVEL (high | medium | low)",
+      "every row" },
+    { "public-at", 'p', 0, "TIME", "the public record as it stood then", "not applied" },
     { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_spec chart_spec = { "chart", NULL, 17, 0, chart_opts };
@@ -51,14 +54,17 @@ void
 cmd_chart_help(FILE *out)
 {
     fprintf(out, "usage: avow chart CONTEST --out FILE.svg [--from TIME] [--to TIME]\n"
-                 "                  [--known-at TIME] [--all-authors]\n"
+                 "                  [--known-at TIME] [--all-authors] [--min-confidence LEVEL]\n"
+                 "                  [--public-at TIME]\n"
                  "\n"
                  "Draw the support of each candidate over time as a standalone SVG file:\n"
                  "a step line per candidate, the number the rule needs (dashed), member\n"
                  "count changes and the decision marked, dates on the axis, a legend.\n"
                  "Each step is the state at one effective time of the contest's changes\n"
                  "(as 'avow state --at TIME' computes it) and carries a <title> with that\n"
-                 "time and the counts.\n"
+                 "time and the counts. A rise whose date is known only as \"on or before\"\n"
+                 "or an interval is dashed, and support still possible inside an interval\n"
+                 "is hatched above the line.\n"
                  "\n"
                  "options:\n");
     cli_help_options(out, &chart_spec);
@@ -102,6 +108,15 @@ cmd_chart(cli_ctx *ctx, int argc, char **argv)
             break;
         case 'A':
             opts.all_authors = 1;
+            break;
+        case 'm':
+            if ((opts.min_confidence = avow_confidence_parse(optarg)) == AVOW_CONFIDENCE_NONE) {
+                status =
+                  cli_usage_fail("chart", "unknown confidence '%s' (high, medium or low)", optarg);
+            }
+            break;
+        case 'p':
+            status = chart_time(&opts.public_at, optarg, AVOW_TIME_END, "--public-at");
             break;
         case CLI_OPT_HELP:
             cmd_chart_help(stdout);

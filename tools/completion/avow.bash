@@ -157,7 +157,7 @@ _avow() {
         opts="--heads"
         files=1
         ;;
-    chart) opts="--out --from --to --known-at --all-authors" ;;
+    chart) opts="--out --from --to --known-at --all-authors --min-confidence --public-at" ;;
     demo)
         COMPREPLY=($(compgen -d -- "$cur"))
         return
