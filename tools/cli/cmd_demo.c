@@ -347,6 +347,7 @@ demo_analyst_a(demo *d, unsigned char mistake[AVOW_EVENT_ID_BYTES], size_t *coun
     dr = demo_draft(d, AVOW_KIND_CONTEST, "2024-01-01");
     dr->title = "NATO Secretary General 2024";
     dr->rule = "unanimity";
+    dr->choice = AVOW_CHOICE_SINGLE;
     for (size_t i = 0; i < DEMO_N_MEMBERS; i++) {
         demo_draft(d, AVOW_KIND_MEMBER_JOIN, "2024-01-01")->actor = demo_members[i];
     }
@@ -356,17 +357,24 @@ demo_analyst_a(demo *d, unsigned char mistake[AVOW_EVENT_ID_BYTES], size_t *coun
     demo_draft(d, AVOW_KIND_CANDIDATE_ENTER, "2024-02-22")->candidate = "Rutte";
     demo_draft(d, AVOW_KIND_CANDIDATE_ENTER, "2024-03-12")->candidate = "Iohannis";
     for (size_t i = 0; i < sizeof(early) / sizeof(early[0]); i++) {
-        demo_stance(d, early[i], AVOW_STANCE_SUPPORTS, "Rutte", "2024-02-22");
+        demo_stance(d, early[i], AVOW_STANCE_SUPPORTS, "Rutte", "2024-02-22")->confidence =
+          AVOW_CONFIDENCE_HIGH;
     }
-    /* The article: "28 of the 32" back Rutte, per NATO insiders (invariant 3). */
-    for (size_t i = 0; i < DEMO_N_MEMBERS; i++) {
-        if (!is_named(demo_members[i])) {
-            demo_stance(d, demo_members[i], AVOW_STANCE_SUPPORTS, "Rutte", "2024-04-03");
-            others++;
+    /* The article: "28 of the 32" back Rutte, per NATO insiders (invariant 3):
+     * a count, not 24 declarations on that day. Each row says so: on or
+     * before 3 April (a latest-by bound), low confidence, and a note. */
+    for (size_t i = 0; i <= DEMO_N_MEMBERS; i++) {
+        const char *m = i < DEMO_N_MEMBERS ? demo_members[i] : "SE";
+        if (i < DEMO_N_MEMBERS && is_named(m)) {
+            continue;
         }
+        dr = demo_stance(d, m, AVOW_STANCE_SUPPORTS, "Rutte", "2024-04-03");
+        dr->effective_at = demo_day("2024-04-04") - 1; /* the end of 3 April */
+        dr->qualifier = AVOW_AT_BY;
+        dr->confidence = AVOW_CONFIDENCE_LOW;
+        dr->note = "\"28 of the 32\" back Rutte, say NATO insiders: a count, not a declaration";
+        others++;
     }
-    demo_stance(d, "SE", AVOW_STANCE_SUPPORTS, "Rutte", "2024-04-03");
-    others++;
     /* A misreads Kallas's earlier criticism of Rutte as Estonia opposing him. */
     mistake_at = d->n;
     dr = demo_stance(d, "EE", AVOW_STANCE_OPPOSES, "Rutte", "2024-03-20");
@@ -380,7 +388,8 @@ demo_analyst_a(demo *d, unsigned char mistake[AVOW_EVENT_ID_BYTES], size_t *coun
         "- A records %zu events in one signed batch: the contest (rule: unanimity),\n"
         "  31 members and Sweden joining on 2024-03-07, the candidates Rutte and Iohannis,\n"
         "  early support from the US, the UK, Germany and France, and %zu more members\n"
-        "  backing Rutte by 2024-04-03 (\"28 of the 32\", say NATO insiders).\n",
+        "  backing Rutte on or before 2024-04-03 (\"28 of the 32\", say NATO insiders:\n"
+        "  a count, so each row is dated ../2024-04-03 with low confidence and a note).\n",
         d->n, others);
 
     /* The correction is a new event: nothing is rewritten. */
@@ -741,13 +750,14 @@ cmd_demo(cli_ctx *ctx, int argc, char **argv)
 
     printf("\nTry next (-L names a ledger, -k a key; 'avow help' lists every command):\n"
            "  avow -L %s state %s --at 2024-04-04\n"
+           "  avow -L %s state %s --at 2024-04-04 --min-confidence medium\n"
            "  avow -L %s log --json | jq -c '[.index, .kind, .actor, .stance, .candidate]'\n"
            "  avow -L %s -k %s declare %s TR supports Rutte \\\n"
            "       --at 2024-04-29 --source https://www.example.org/your-source\n"
            "  avow -L %s sync %s\n"
            "  avow -L %s verify --checkpoint %s\n",
-           d->a_path, DEMO_CONTEST, d->a_path, d->a_path, d->a_key, DEMO_CONTEST, d->b_path,
-           d->a_path, d->a_path, d->checkpoint);
+           d->a_path, DEMO_CONTEST, d->a_path, DEMO_CONTEST, d->a_path, d->a_path, d->a_key,
+           DEMO_CONTEST, d->b_path, d->a_path, d->a_path, d->checkpoint);
 done:
     if (d != NULL) {
         avow_ledger_free(d->a);

@@ -451,11 +451,15 @@ cli_human_date(char *out, size_t size, int64_t t, uint8_t prec)
                                             "September", "October",  "November", "December" };
     char iso[AVOW_TIME_STRLEN];
     avow_time_format(iso, t, AVOW_PREC_DAY); /* YYYY-MM-DD */
+    if (prec > AVOW_PREC_DAY || strlen(iso) != 10) {
+        avow_time_format(out, t, prec != 0 ? (avow_precision)prec : AVOW_PREC_MICRO);
+        return;
+    }
     int y = 0, m = (iso[5] - '0') * 10 + (iso[6] - '0'), d = (iso[8] - '0') * 10 + (iso[9] - '0');
     for (int i = 0; i < 4; i++) {
         y = y * 10 + (iso[i] - '0');
     }
-    if (prec > AVOW_PREC_DAY || strlen(iso) != 10 || m < 1 || m > 12) {
+    if (m < 1 || m > 12) {
         avow_time_format(out, t, prec != 0 ? (avow_precision)prec : AVOW_PREC_MICRO);
         return;
     }
