@@ -44,8 +44,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     avow_at_format(out, &at);
     memset(&again, 0, sizeof(again));
     FUZZ_ASSERT(avow_at_parse(&again, out) == 0);
-    FUZZ_ASSERT(again.at == at.at && again.qualifier == at.qualifier &&
-                again.from == at.from && again.from_precision == at.from_precision);
+    FUZZ_ASSERT(again.at == at.at && again.qualifier == at.qualifier && again.from == at.from &&
+                again.from_precision == at.from_precision);
 done:
     free(text);
     return 0;
