@@ -30,7 +30,9 @@
  *     non-zero and strictly ascending, unknown tags only in unknown kinds, and
  *     each known field where the decoded view points; a key-succession
  *     event (kind 9) yields its successor key and signature through
- *     codec_successor(), at the places the walk found them.
+ *     codec_successor(), at the places the walk found them; the v2 fields
+ *     are decoded exactly when a version 2 body holds them (tags 14-20 of a
+ *     v1 event, which only an unknown kind may carry, stay opaque).
  */
 #include <string.h>
 
@@ -158,7 +160,9 @@ check_body_walk(const avow_event *ev)
         FUZZ_ASSERT(flen <= (size_t)(end - p - 3));
         FUZZ_ASSERT(tag != 0 && tag > last);
         last = tag;
-        const avow_str *s = text_of(ev, tag);
+        /* Tag 15 is the note in version 2 only: in a v1 event (of an
+         * unknown kind) it is opaque. */
+        const avow_str *s = tag == TAG_NOTE && ev->version < 2 ? NULL : text_of(ev, tag);
         if (s != NULL) {
             FUZZ_ASSERT(s->ptr == (const char *)p + 3 && s->len == flen);
         } else if (tag == TAG_STANCE) {
@@ -175,7 +179,7 @@ check_body_walk(const avow_event *ev)
                 successor_sig = p + 3;
             }
         }
-        if (tag <= TAG_TARGET) {
+        if (tag <= TAG_CHOICE) {
             seen |= 1u << tag;
         }
         p += 3 + flen;
@@ -188,6 +192,15 @@ check_body_walk(const avow_event *ev)
                                           : ev->target != NULL;
         FUZZ_ASSERT(present == !!(seen & (1u << tag)));
     }
+    /* The v2 fields are decoded exactly when a version 2 body holds them. */
+    unsigned v2 = ev->version == 2 ? seen : 0;
+    FUZZ_ASSERT((ev->note.ptr != NULL) == !!(v2 & (1u << TAG_NOTE)));
+    FUZZ_ASSERT((ev->confidence != 0) == !!(v2 & (1u << TAG_CONFIDENCE)));
+    FUZZ_ASSERT((ev->reported_precision != 0) == !!(v2 & (1u << TAG_REPORTED_AT)));
+    FUZZ_ASSERT((ev->qualifier != 0) == !!(v2 & (1u << TAG_QUALIFIER)));
+    FUZZ_ASSERT((ev->from_precision != 0) == !!(v2 & (1u << TAG_FROM)));
+    FUZZ_ASSERT((ev->takes_effect_precision != 0) == !!(v2 & (1u << TAG_TAKES_EFFECT)));
+    FUZZ_ASSERT((ev->choice != 0) == !!(v2 & (1u << TAG_CHOICE)));
 #ifdef AVOW_KIND_KEY_SUCCESSION
     if (ev->kind == AVOW_KIND_KEY_SUCCESSION) {
         const unsigned char *next = NULL, *sig = NULL;

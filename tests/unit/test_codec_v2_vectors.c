@@ -8,10 +8,15 @@
  * is the SHA-256 of its bytes. Between them they hold every field, kind,
  * stance and qualifier that format v2 adds.
  *
+ * The committed fuzz seeds of the event target (tests/fuzz/corpus/event,
+ * written by tests/fuzz/seeds.c) all decode strictly, the v2 ones as version
+ * 2, so that the fuzzer starts from valid events of every v2 field and kind.
+ *
  * When a vector differs, every computed "name = value" line is printed, so
  * that a deliberate format change can be reviewed (and the file rewritten)
  * from the test's output.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,12 +305,50 @@ test_codec_v2_vectors__file_bytes_decode_to_the_documented_values(void **state)
     free(file);
 }
 
+/* seeds.c invariant 1, checked where ctest sees it. */
+static void
+test_codec_v2_vectors__every_event_seed_decodes(void **state)
+{
+    (void)state;
+    const char *dir = AVOW_SOURCE_DIR "/tests/fuzz/corpus/event";
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0, v2 = 0;
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        char path[4096];
+        avow_event ev;
+        if (e->d_name[0] == '.') {
+            continue;
+        }
+        (void)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        static unsigned char raw[AVOW_EVENT_MAX_BYTES + 1];
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        size_t len = fread(raw, 1, sizeof(raw), f);
+        (void)fclose(f);
+        if (avow_event_decode(&ev, raw, len) != 0) {
+            fail_msg("seed %s does not decode: %s", e->d_name, avow_error_last());
+        }
+        assert_int_equal(avow_event_verify(&ev), 0);
+        if (strncmp(e->d_name, "v2", 2) == 0) {
+            assert_int_equal(ev.version, 2);
+            v2++;
+        }
+        n++;
+    }
+    (void)closedir(d);
+    assert_true(v2 >= 16);
+    assert_true(n > v2);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_codec_v2_vectors__known_answers_match),
         cmocka_unit_test(test_codec_v2_vectors__file_bytes_decode_to_the_documented_values),
+        cmocka_unit_test(test_codec_v2_vectors__every_event_seed_decodes),
     };
     if (sodium_init() < 0) {
         return 1;
