@@ -92,19 +92,22 @@ filled(size_t n, char c)
 }
 
 /*
- * Encode d, append the raw fields extra, relabel it as kind and sign it by
- * hand: the encoder refuses unknown kinds, the decoder keeps them (their
- * unknown tags opaque, their known tags checked by type).
+ * Encode d, set the last byte of its body to last_byte (unless < 0), append
+ * the raw fields extra, relabel it as kind and sign it by hand: the encoder refuses unknown kinds,
+ * the decoder keeps them (their unknown tags opaque, their known tags checked by type).
  */
 static int
 sign_as_kind(const char *dir, const char *name, const avow_draft *d, const avow_key *key,
              uint64_t seq, const unsigned char *prev, uint8_t kind, const unsigned char *extra,
-             size_t extra_len)
+             size_t extra_len, int last_byte)
 {
     avow_buf b = AVOW_BUF_INIT;
     int error = -1;
     if (codec_encode_message(&b, d, avow_key_public(key), seq, prev, T_REC) == 0 &&
         avow_buf_put(&b, extra, extra_len) == 0 && avow_buf_grow(&b, AVOW_SIG_BYTES) == 0) {
+        if (last_byte >= 0) { /* the last byte of the draft's own body */
+            b.ptr[b.len - extra_len - 1] = (unsigned char)last_byte;
+        }
         b.ptr[CODEC_OFF_KIND] = kind;
         be16_put(b.ptr + CODEC_OFF_BODYLEN,
                  (uint16_t)(be16_get(b.ptr + CODEC_OFF_BODYLEN) + extra_len));
@@ -244,7 +247,13 @@ events_v2(const char *dir, const avow_key *key, const unsigned char *prev)
     d = v2_stance("XX", T_DAY);
     d.confidence = AVOW_CONFIDENCE_HIGH;
     error |=
-      sign_as_kind(dir, "v2-unknown-kind", &d, key, 18, prev, 12, extra_v2, sizeof(extra_v2));
+      sign_as_kind(dir, "v2-unknown-kind", &d, key, 18, prev, 12, extra_v2, sizeof(extra_v2), -1);
+    /* An unknown kind's between needs no from: written as by, the qualifier
+     * (its last field) made between (the fuzzer's second find). */
+    d.qualifier = AVOW_AT_BY;
+    d.effective_at = T_DAY - 1;
+    error |= sign_as_kind(dir, "v2-unknown-kind-between", &d, key, 21, prev, 22, extra_v2,
+                          sizeof(extra_v2), AVOW_AT_BETWEEN);
     static const unsigned char extra_v1[] = { 14, 0, 1, 0xff, 15, 0, 1,   0xff,
                                               17, 0, 0, 20,   0,  2, 'h', 'i' };
     d = (avow_draft)AVOW_DRAFT_INIT;
@@ -253,7 +262,7 @@ events_v2(const char *dir, const avow_key *key, const unsigned char *prev)
     d.contest = "nato-sg-2024";
     d.actor = "XX";
     error |= sign_as_kind(dir, "v1-kind-10-opaque", &d, key, 20, prev, AVOW_KIND_CANDIDATE_SIGNAL,
-                          extra_v1, sizeof(extra_v1));
+                          extra_v1, sizeof(extra_v1), -1);
     return error | v2_maximal(dir, key, prev);
 }
 
@@ -358,7 +367,8 @@ events(const char *dir, const avow_key *key)
         d.effective_at = T_DAY;
         d.contest = "future";
         d.actor = "XX";
-        error |= sign_as_kind(dir, "unknown-kind", &d, key, 10, prev, 200, extra, sizeof(extra));
+        error |=
+          sign_as_kind(dir, "unknown-kind", &d, key, 10, prev, 200, extra, sizeof(extra), -1);
     }
     error |= events_v2(dir, key, prev);
     return error;

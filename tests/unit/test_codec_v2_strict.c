@@ -700,6 +700,42 @@ test_codec_v2_strict__uncertain_date_forms(void **state)
     }
 }
 
+/* avow_at_format() writes what avow_at_parse() reads back to the same
+ * instants: the end of a latest-by or interval at second precision is not
+ * shown with the fraction of its last microsecond, and one at micro
+ * precision keeps a zero fraction (without it, it would read as a second,
+ * whose end is 999999 µs later). Both failed before src/util/time.c wrote
+ * the end from the start of its period. */
+static void
+test_codec_v2_strict__formatted_dates_parse_back(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        { "../2024-04-02T14:05:00Z", "../2024-04-02T14:05:00Z" },
+        { "../2024-04-02T14:05:00.000000Z", "../2024-04-02T14:05:00.000000Z" },
+        { "2024-03/2024-04-02T14:05:00+02:00", "2024-03/2024-04-02T12:05:00Z" },
+        { "2024-04-01T00:00:00.000000Z/2024-04-02T14:05:00.000000Z",
+          "2024-04-01T00:00:00Z/2024-04-02T14:05:00.000000Z" },
+        { "../2024-04-02T14:05:00.5Z", "../2024-04-02T14:05:00.5Z" },
+        { "../2024-04-02T14:05Z", "../2024-04-02T14:05Z" },
+        { "2024-04-02T14:05:00.000000Z~", "2024-04-02T14:05:00Z~" },
+        { "../9999", "../9999" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        avow_at a, b;
+        char text[AVOW_AT_STRLEN];
+        assert_int_equal(avow_at_parse(&a, cases[i].in), 0);
+        avow_at_format(text, &a);
+        assert_string_equal(text, cases[i].out);
+        assert_int_equal(avow_at_parse(&b, text), 0);
+        assert_int_equal(b.qualifier, a.qualifier);
+        assert_int_equal(b.at, a.at);
+        assert_int_equal(b.from, a.from);
+    }
+}
+
 int
 main(void)
 {
@@ -710,6 +746,7 @@ main(void)
         cmocka_unit_test(test_codec_v2_strict__whole_event_rules),
         cmocka_unit_test(test_codec_v2_strict__what_the_rules_allow),
         cmocka_unit_test(test_codec_v2_strict__uncertain_date_forms),
+        cmocka_unit_test(test_codec_v2_strict__formatted_dates_parse_back),
     };
     if (sodium_init() < 0) {
         return 1;
