@@ -197,6 +197,12 @@ events_v2(const char *dir, const avow_key *key, const unsigned char *prev)
     d.candidate = "Iohannis";
     d.confidence = AVOW_CONFIDENCE_LOW;
     error |= sign_to(dir, "v2-signal-approximate", &d, key, 12, prev);
+    /* By a whole second at micro precision (the fuzzer's third find: its
+     * text needs the zero fraction to mean that microsecond). */
+    d.effective_at = T_REC;
+    d.precision = AVOW_PREC_MICRO;
+    d.qualifier = AVOW_AT_BY;
+    error |= sign_to(dir, "v2-signal-by-micro", &d, key, 22, prev);
 
     d = v2_stance("CA", T_DAY - 1); /* ../2024-04-02 */
     d.qualifier = AVOW_AT_BY;
