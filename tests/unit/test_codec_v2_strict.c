@@ -599,6 +599,11 @@ test_codec_v2_strict__whole_event_rules(void **state)
         { "from of 8 bytes in v2 kind 12",
           { 2, 12, D0402, 3, { { 18, 't', NULL, D0328, 3, 8 } } },
           "field from must be 9 bytes" },
+        /* An unknown kind's between needs no from, but an absent from
+         * counts as 0 in from < floor(effective_at) (docs/FORMAT.md). */
+        { "v2 kind 12 between before 1970 without from",
+          { 2, 12, -1, 3, { F_QUAL(3) } },
+          "must start before its last period" },
         { "version 3",
           { 3, 6, D0402, 3, { F_STANCE_BASE, F_CONF(1) } },
           "unknown format version 3" },
@@ -622,6 +627,7 @@ test_codec_v2_strict__what_the_rules_allow(void **state)
         { "from the day before the month B",
           { 2, 6, APR_END, 2, { F_STANCE_BASE, F_QUAL(3), F_FROM(D0328, 3) } } },
         { "by at micro precision", { 2, 6, D0402, 6, { F_STANCE_BASE, F_QUAL(2) } } },
+        { "v2 kind 12 between without from", { 2, 12, D0402_END, 3, { F_QUAL(3) } } },
         { "candidate-signal alone", { 2, 10, D0402, 3, { F_CONTEST, F_CAND } } },
         { "contest-amend of the rule", { 2, 11, D0402, 3, { F_CONTEST, F_RULE } } },
         { "v2 kind 12 with any tags",
