@@ -515,12 +515,32 @@ avow_at_parse(avow_at *out, const char *text)
     return 0;
 }
 
+/*
+ * The end D or B of a date, as the text that parses back to it. The text
+ * names a period, so it is written from the period's start: the last
+ * microsecond of a second would otherwise show its fraction and come back at
+ * micro precision. A micro-precision end of by or between keeps its zero
+ * fraction: without it the text reads as a second, whose end is 999999 µs
+ * later.
+ */
+static void
+at_end_format(char b[AVOW_TIME_STRLEN], const avow_at *at, avow_precision prec)
+{
+    int late = at->qualifier == AVOW_AT_BY || at->qualifier == AVOW_AT_BETWEEN;
+    avow_time_format(b, avow_time_floor(at->at, prec), prec);
+    size_t n = strlen(b);
+    if (late && prec == AVOW_PREC_MICRO && strchr(b, '.') == NULL && n > 0 && b[n - 1] == 'Z' &&
+        n + 7 < AVOW_TIME_STRLEN) {
+        memcpy(b + n - 1, ".000000Z", 9);
+    }
+}
+
 void
 avow_at_format(char out[AVOW_AT_STRLEN], const avow_at *at)
 {
     char a[AVOW_TIME_STRLEN], b[AVOW_TIME_STRLEN];
     avow_precision prec = at->precision ? (avow_precision)at->precision : AVOW_PREC_MICRO;
-    avow_time_format(b, at->at, prec);
+    at_end_format(b, at, prec);
     switch (at->qualifier) {
     case AVOW_AT_APPROXIMATE:
         (void)snprintf(out, AVOW_AT_STRLEN, "%s~", b);
