@@ -323,15 +323,15 @@ typedef struct avow_event {
     const unsigned char *raw;       /**< the whole signed event */
     size_t raw_len;
     /* Format v2 (zero in a v1 event). A time whose precision is 0 is absent. */
-    avow_str note;       /**< the analyst's paraphrase or caveat */
-    uint8_t confidence;  /**< avow_confidence */
-    uint8_t qualifier;   /**< avow_qualifier of effective_at */
-    uint8_t choice;      /**< avow_choice (contest, contest-amend) */
-    int64_t reported_at; /**< when it became public */
-    uint8_t reported_precision;
-    int64_t from; /**< start of a between interval */
-    uint8_t from_precision;
+    avow_str note;        /**< the analyst's paraphrase or caveat */
+    int64_t reported_at;  /**< when it became public */
+    int64_t from;         /**< start of a between interval */
     int64_t takes_effect; /**< when a decision takes effect */
+    uint8_t confidence;   /**< avow_confidence */
+    uint8_t qualifier;    /**< avow_qualifier of effective_at */
+    uint8_t choice;       /**< avow_choice (contest, contest-amend) */
+    uint8_t reported_precision;
+    uint8_t from_precision;
     uint8_t takes_effect_precision;
 } avow_event;
 
@@ -367,14 +367,14 @@ typedef struct avow_draft {
      * effective_at is the LAST microsecond of its period (the row counts from
      * the end of it); otherwise the first. */
     const char *note;
+    int64_t reported_at;
+    int64_t from; /**< with AVOW_AT_BETWEEN: the first microsecond of the interval */
+    int64_t takes_effect;
     uint8_t confidence; /**< avow_confidence */
     uint8_t qualifier;  /**< avow_qualifier */
     uint8_t choice;     /**< avow_choice */
-    int64_t reported_at;
     uint8_t reported_precision;
-    int64_t from; /**< with AVOW_AT_BETWEEN: the first microsecond of the interval */
     uint8_t from_precision;
-    int64_t takes_effect;
     uint8_t takes_effect_precision;
 } avow_draft;
 

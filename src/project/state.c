@@ -405,6 +405,9 @@ state_possible(avow_state *st, const fold_acc *a, struct state_work *wk)
 {
     size_t n = a->names.n;
     int error;
+    if (a->nopens == 0 || wk->cand_of == NULL) {
+        return 0; /* an open interval names an actor and a candidate: names exist */
+    }
     for (size_t i = 0; i < a->nopens; i++) {
         const fold_open *o = &a->opens[i];
         if (o->stance != AVOW_STANCE_SUPPORTS || wk->cand_of[o->cand] < 0 ||
