@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * codec.c - canonical bytes of events, format v1 (docs/FORMAT.md).
+ * codec.c - canonical bytes of events, formats v1 and v2 (docs/FORMAT.md).
  *
  * Invariants (tests/unit/test_codec.c has a crafted rejection for each):
  *  1. An event is exactly HEADER (93 bytes) + body_len + SIGNATURE (64 bytes),
  *     and at most AVOW_EVENT_MAX_BYTES; nothing trails.
- *  2. version is 1; kind is not 0.
+ *  2. version is 1 or 2; kind is not 0.
  *  3. seq >= 1; prev is all zeros exactly when seq == 1.
  *  4. Times lie in [AVOW_TIME_MIN, AVOW_TIME_MAX]; precision is 1..6 and
  *     effective_at is the first microsecond of its period.
@@ -28,6 +28,13 @@
  *     and skips only the content rules of 4 and 7 (time precision, UTF-8,
  *     identifier and rule syntax). Untrusted bytes always take the strict
  *     decoder.
+ * 11. Format v2 (tests/unit/test_codec_v2*.c): the research fields (tags
+ *     14-20), kinds 10-11 and stance abstains occur only in version 2 events;
+ *     with qualifier by or between, effective_at is the LAST microsecond of
+ *     its period, and from (only with between) starts before its period.
+ * 12. A draft is written in the lowest version that holds it: version 1
+ *     unless it uses something of format v2, so v1 bytes never change, and a
+ *     version 2 event that uses nothing of v2 is refused.
  */
 #include <assert.h>
 
