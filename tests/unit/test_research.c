@@ -554,7 +554,9 @@ struct oev {
 
 struct oworld {
     struct world w;
-    struct oev *ev; /* parallel to w.evs */
+    uint8_t choice;  /* the contest's: single or multiple */
+    size_t appended; /* the events the ledger holds: ev[0, appended) */
+    struct oev *ev;  /* parallel to w.evs */
 };
 
 static void
@@ -583,15 +585,16 @@ oracle_add(struct oworld *o, const avow_draft *d, int64_t rec)
 }
 
 static void
-oracle_world(struct oworld *o, size_t n)
+oracle_world(struct oworld *o, size_t n, uint8_t choice)
 {
     int64_t rec = r_day(0);
     memset(o, 0, sizeof(*o));
+    o->choice = choice;
     world_init(&o->w);
     avow_draft d = d_base(AVOW_KIND_CONTEST, "o");
     d.title = "Oracle";
     d.rule = "unanimity";
-    d.choice = AVOW_CHOICE_SINGLE;
+    d.choice = choice;
     r_at(&d, 0, 0);
     oracle_add(o, &d, rec += HOUR);
     for (int a = 0; a < O_ACT; a++) {
@@ -657,7 +660,7 @@ oracle_state(const struct oworld *o, const struct query *q, unsigned lists[O_CAN
     const struct oev *pair[O_ACT][O_CAND] = { { NULL } }, *cstat[O_CAND] = { NULL };
     const struct oev *lastsup[O_ACT] = { NULL };
     memset(lists, 0, sizeof(unsigned) * O_CAND * L_N);
-    for (size_t i = 0; i < o->w.n; i++) {
+    for (size_t i = 0; i < o->appended; i++) {
         const struct oev *e = &o->ev[i];
         if (!oracle_counts(e, q) || e->eff > q->at || e->cand < 0) {
             continue;
@@ -682,14 +685,14 @@ oracle_state(const struct oworld *o, const struct query *q, unsigned lists[O_CAN
                 static const int of_stance[] = { L_NONE, L_SUPPORTS, L_OPPOSES, L_UNDECIDED,
                                                  L_ABSTAINS };
                 l = of_stance[p->stance];
-                if (l == L_SUPPORTS && lastsup[a]->cand != c) {
+                if (l == L_SUPPORTS && o->choice == AVOW_CHOICE_SINGLE && lastsup[a]->cand != c) {
                     l = L_NONE; /* single choice: a later supports of another candidate */
                 } else if (l == L_SUPPORTS && withdrawn[c]) {
                     l = L_LAPSED;
                 }
             }
             if (l != L_SUPPORTS) {
-                for (size_t i = 0; i < o->w.n; i++) {
+                for (size_t i = 0; i < o->appended; i++) {
                     const struct oev *e = &o->ev[i];
                     if (e->kind == AVOW_KIND_STANCE && e->actor == a && e->cand == c &&
                         e->stance == AVOW_STANCE_SUPPORTS && oracle_counts(e, q) &&
@@ -759,42 +762,53 @@ oracle_check(const struct oworld *o, avow_ledger *l, const struct query *q, int 
 }
 
 static void
-test_research__library_agrees_with_an_oracle_of_the_rules(void **state)
+oracle_queries(const struct oworld *o, avow_ledger *l, int n, int *possible_seen, int *lapsed_seen)
 {
-    (void)state;
-    struct oworld o;
-    char *dir;
-    int possible_seen = 0, lapsed_seen = 0;
-    rng_state = 0x13579bdfu;
-    oracle_world(&o, 220);
-    size_t *order = malloc(o.w.n * sizeof(*order));
-    assert_non_null(order);
-    for (size_t i = 0; i < o.w.n; i++) {
-        order[i] = i;
-    }
-    projection_test_snapshot_interval(6);
-    avow_ledger *l = world_ledger(&o.w, &dir);
-    append_order(l, &o.w, order, o.w.n, 7);
-    for (int q = 0; q < 300; q++) {
+    for (int q = 0; q < n; q++) {
         struct query qq = random_query();
         qq.at = r_day(rnd(40)) + (rnd(2) ? 0 : DAY - 1);
-        if (q % 2 == 0) {
-            qq.known = AVOW_TIME_MAX; /* the fast path */
-        } else {
-            qq.known = AVOW_TIME_MAX - 1; /* a replay */
-        }
+        /* the fast path, or a replay (known_at given) */
+        qq.known = q % 2 == 0 ? AVOW_TIME_MAX : AVOW_TIME_MAX - 1;
         if (q % 4 < 2) {
             qq.public_at = AVOW_TIME_MAX;
         }
-        oracle_check(&o, l, &qq, &possible_seen, &lapsed_seen);
+        oracle_check(o, l, &qq, possible_seen, lapsed_seen);
     }
-    assert_true(possible_seen);
-    assert_true(lapsed_seen);
-    projection_test_snapshot_interval(0);
-    tu_ledger_done(l, dir);
-    free(order);
-    free(o.ev);
-    world_free(&o.w);
+}
+
+static void
+test_research__library_agrees_with_an_oracle_of_the_rules(void **state)
+{
+    (void)state;
+    static const uint8_t choices[] = { AVOW_CHOICE_SINGLE, AVOW_CHOICE_MULTIPLE };
+    for (size_t ci = 0; ci < sizeof(choices); ci++) {
+        struct oworld o;
+        char *dir;
+        int possible_seen = 0, lapsed_seen = 0;
+        rng_state = 0x13579bdfu + (uint32_t)ci;
+        oracle_world(&o, 240, choices[ci]);
+        size_t *order = malloc(o.w.n * sizeof(*order));
+        assert_non_null(order);
+        for (size_t i = 0; i < o.w.n; i++) {
+            order[i] = i;
+        }
+        projection_test_snapshot_interval(6);
+        avow_ledger *l = world_ledger(&o.w, &dir);
+        /* two thirds, queries (snapshots written), the rest (some invalidated), queries */
+        o.appended = o.w.n * 2 / 3;
+        append_order(l, &o.w, order, o.appended, 7);
+        oracle_queries(&o, l, 120, &possible_seen, &lapsed_seen);
+        append_order(l, &o.w, order + o.appended, o.w.n - o.appended, 5);
+        o.appended = o.w.n;
+        oracle_queries(&o, l, 200, &possible_seen, &lapsed_seen);
+        assert_true(possible_seen);
+        assert_true(lapsed_seen);
+        projection_test_snapshot_interval(0);
+        tu_ledger_done(l, dir);
+        free(order);
+        free(o.ev);
+        world_free(&o.w);
+    }
 }
 
 /* ---- 4. recorded_at increases along a v2 chain --------------------------- */
@@ -854,7 +868,39 @@ test_research__v2_event_not_after_its_predecessor_is_refused(void **state)
     assert_int_equal(append_one(l, &b3), 0);
     assert_int_equal(avow_ledger_count(l, &count2), 0);
     assert_int_equal(count2, count + 1);
+    assert_int_equal(avow_event_decode(&ev, b3.ptr, b3.len), 0);
+    avow_event_content_hash(prev, &ev);
+
+    /* within one batch: seq 3 recorded at seq 4's time refuses the whole batch */
+    avow_buf b4 = AVOW_BUF_INIT, b5 = AVOW_BUF_INIT;
+    unsigned char prev4[AVOW_HASH_BYTES];
+    s.actor = "EE";
+    assert_int_equal(avow_event_sign(&b4, &s, k, 3, prev, rec + 5), 0);
+    assert_int_equal(avow_event_decode(&ev, b4.ptr, b4.len), 0);
+    avow_event_content_hash(prev4, &ev);
+    s.actor = "LV";
+    assert_int_equal(avow_event_sign(&b5, &s, k, 4, prev4, rec + 5), 0);
+    const unsigned char *ps[2] = { b4.ptr, b5.ptr };
+    size_t lens[2] = { b4.len, b5.len };
+    avow_append_result res;
+    assert_int_equal(avow_ledger_append_signed(l, &res, ps, lens, 2), AVOW_ECHAIN);
+    assert_int_equal(avow_ledger_count(l, &count2), 0);
+    assert_int_equal(count2, count + 1);
+
+    /* a format v1 event keeps the v1 rule: the same recorded_at is accepted */
+    avow_buf b6 = AVOW_BUF_INIT;
+    s.note = NULL;
+    s.actor = "PL";
+    assert_int_equal(avow_event_sign(&b6, &s, k, 3, prev, rec + 1), 0);
+    assert_int_equal(avow_event_decode(&ev, b6.ptr, b6.len), 0);
+    assert_int_equal(ev.version, 1);
+    assert_int_equal(append_one(l, &b6), 0);
+    assert_int_equal(avow_ledger_count(l, &count2), 0);
+    assert_int_equal(count2, count + 2);
     avow_buf_dispose(&b3);
+    avow_buf_dispose(&b4);
+    avow_buf_dispose(&b5);
+    avow_buf_dispose(&b6);
     avow_buf_dispose(&raw);
     avow_key_free(k);
     tu_ledger_done(l, dir);
