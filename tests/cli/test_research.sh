@@ -271,6 +271,60 @@ jq -se 'map(select(.kind == "contest"))[0].choice == "single" and
     fail "log --json v2 keys"
 avow verify >/dev/null || fail "verify the CLI-built ledger"
 
+# ---- every --at form, in a contest of multiple choice ----------------------------
+
+F=forms
+avow contest new $F --title "Every form" --rule 1 --choice multiple --at 2024-01-01 >/dev/null
+avow member add $F A B C D E G H I --at 2024-01-01 >/dev/null
+for x in X Y; do avow candidate add $F $x --at 2024-01-01 >/dev/null; done
+forms=(A:2024-05 B:2024-05~ C:../2024-05 D:2024-04/2024-05
+    E:2024-05-10T09:00:00Z/2024-05-10T17:00:00Z G:../2024-05-10T12:00:00Z H:2024-05-10T12:30:00Z
+    I:2024-05-09/2024-05-10)
+for p in "${forms[@]}"; do
+    avow declare $F "${p%%:*}" supports X --at "${p#*:}" --source $art >/dev/null
+done
+# multiple choice: a supports of Y ends nothing
+avow declare $F A supports Y --at 2024-06-01 --source $art >/dev/null
+fx() { # fx AT SUPPORTS POSSIBLE NO_STANCE (comma-separated)
+    avow state $F --at "$1" --json >"$T/st.json"
+    check '.choice == "multiple" and (.candidates[0] | .name == "X" and
+        (.supports | join(",")) == "'"$2"'" and (.possible | join(",")) == "'"$3"'" and
+        (.no_stance | join(",")) == "'"$4"'" and .support_count == (.supports | length))' \
+        "forms at $1"
+}
+fx 2024-03-31 "" "" "A,B,C,D,E,G,H,I"
+fx 2024-04-01T00:00:00Z "" "D" "A,B,C,E,G,H,I"
+fx 2024-05-01T00:00:00Z "A,B" "D" "C,E,G,H,I"
+fx 2024-05-09T00:00:00Z "A,B" "D,I" "C,E,G,H"
+# (a time given to the second means the end of that second)
+fx 2024-05-10T08:59:59Z "A,B" "D,I" "C,E,G,H"
+fx 2024-05-10T09:00:00Z "A,B" "D,E,I" "C,G,H"
+fx 2024-05-10T11:59:59Z "A,B" "D,E,I" "C,G,H"
+fx 2024-05-10T12:00:00Z "A,B,G" "D,E,I" "C,H"
+fx 2024-05-10T12:30:00Z "A,B,G,H" "D,E,I" "C"
+fx 2024-05-10T16:59:59Z "A,B,G,H" "D,E,I" "C"
+fx 2024-05-10T17:00:00Z "A,B,E,G,H" "D,I" "C"
+fx 2024-05-10 "A,B,E,G,H,I" "D" "C"
+fx 2024-05-31T23:59:58Z "A,B,E,G,H,I" "D" "C"
+fx 2024-05-31 "A,B,C,D,E,G,H,I" "" ""
+fx 2024-06-01 "A,B,C,D,E,G,H,I" "" ""
+jq -e '(.candidates[1] | .name == "Y" and .supports == ["A"])' "$T/st.json" >/dev/null ||
+    fail "multiple choice keeps both supports: $(cat "$T/st.json")"
+avow explain $F B X >"$T/ex.txt"
+grep -q "^B supports X (member), about May 2024" "$T/ex.txt" || fail "explain about a month"
+avow explain $F C X >"$T/ex.txt"
+grep -q "^C supports X (member), on or before May 2024" "$T/ex.txt" || fail "explain by a month"
+avow explain $F D X >"$T/ex.txt"
+grep -q "^D supports X (member), some time between April 2024 and May 2024" "$T/ex.txt" ||
+    fail "explain between months"
+avow explain $F E X >"$T/ex.txt"
+grep -q "^E supports X (member), some time between 2024-05-10T09:00:00Z and " "$T/ex.txt" ||
+    fail "explain between times: $(cat "$T/ex.txt")"
+avow log --contest $F --json | jq -se '(map(select(.kind == "stance" and .actor == "D"))[0] |
+    .at == "2024-04/2024-05" and .effective_at == "2024-05-31T23:59:59.999999Z" and
+    .at_from == "2024-04-01T00:00:00Z") and (map(select(.kind == "stance" and .actor == "C"))[0] | .at == "../2024-05")' \
+    >/dev/null || fail "log --json of the month forms"
+
 # ---- import --sign: JSON Lines and CSV with every new key ----------------------
 
 # The records, written out from the CLI-built ledger's log (every key, in log
