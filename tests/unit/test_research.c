@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <lmdb.h>
 #include <sodium.h>
 
 #include "event/codec.h"
@@ -906,6 +907,94 @@ test_research__v2_event_not_after_its_predecessor_is_refused(void **state)
     tu_ledger_done(l, dir);
 }
 
+struct problems {
+    size_t n, found;
+    uint64_t index;
+};
+
+static void
+collect(const avow_problem *p, void *payload)
+{
+    struct problems *ps = payload;
+    ps->n++;
+    if (strstr(p->what, "recorded_at is not later than seq 1") != NULL) {
+        ps->found++;
+        ps->index = p->index;
+    }
+}
+
+/* An event that got in by other means (the file written directly) is named by verify. */
+static void
+test_research__verify_reports_a_v2_event_not_after_its_predecessor(void **state)
+{
+    (void)state;
+    char *dir, path[4200];
+    avow_ledger *l = tu_ledger(&dir);
+    avow_key *k = tu_key(0x78);
+    unsigned char prev[AVOW_HASH_BYTES] = { 0 };
+    avow_buf raw = AVOW_BUF_INIT, good = AVOW_BUF_INIT, bad = AVOW_BUF_INIT;
+    avow_event ev;
+    int64_t rec = r_day(10);
+    avow_draft d = d_base(AVOW_KIND_CONTEST, "e");
+    d.title = "E";
+    d.rule = "majority";
+    d.choice = AVOW_CHOICE_SINGLE;
+    d.effective_at = r_day(1);
+    assert_int_equal(avow_event_sign(&raw, &d, k, 1, prev, rec), 0);
+    assert_int_equal(append_one(l, &raw), 0);
+    assert_int_equal(avow_event_decode(&ev, raw.ptr, raw.len), 0);
+    avow_event_content_hash(prev, &ev);
+    avow_draft s = d_base(AVOW_KIND_MEMBER_JOIN, "e");
+    s.actor = "LT";
+    s.effective_at = r_day(2);
+    s.note = "joins";
+    assert_int_equal(avow_event_sign(&good, &s, k, 2, prev, rec + 1), 0);
+    assert_int_equal(avow_event_sign(&bad, &s, k, 2, prev, rec), 0);
+    assert_int_equal(good.len, bad.len);
+    assert_int_equal(append_one(l, &good), 0);
+    uint64_t events = 0, problems = 0;
+    avow_verify_opts vo = AVOW_VERIFY_OPTS_INIT;
+    struct problems ps = { 0, 0, 0 };
+    vo.on_problem = collect;
+    vo.payload = &ps;
+    assert_int_equal(avow_ledger_verify(l, &events, &problems, &vo), 0);
+    assert_int_equal(problems, 0);
+    avow_ledger_free(l);
+
+    /* replace event #1 by the same event recorded at seq 1's microsecond */
+    MDB_env *env = NULL;
+    MDB_txn *txn = NULL;
+    MDB_dbi dbi;
+    unsigned char key[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
+    assert_true(snprintf(path, sizeof(path), "%s/ledger", dir) < (int)sizeof(path));
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+    assert_int_equal(mdb_env_open(env, path, 0, 0644), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "events", 0, &dbi), 0);
+    MDB_val kv = { sizeof(key), key }, v;
+    assert_int_equal(mdb_get(txn, dbi, &kv, &v), 0);
+    assert_int_equal(v.mv_size, good.len);
+    assert_memory_equal(v.mv_data, good.ptr, good.len);
+    v.mv_data = bad.ptr;
+    assert_int_equal(mdb_put(txn, dbi, &kv, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+
+    assert_int_equal(avow_ledger_open(&l, path, 0), 0);
+    assert_int_equal(avow_ledger_verify(l, &events, &problems, &vo), 0);
+    assert_true(problems > 0);
+    assert_int_equal(ps.found, 1);
+    assert_int_equal(ps.index, 1);
+    avow_ledger_free(l);
+    avow_buf_dispose(&raw);
+    avow_buf_dispose(&good);
+    avow_buf_dispose(&bad);
+    avow_key_free(k);
+    tu_rmrf(dir);
+    free(dir);
+}
+
 int
 main(void)
 {
@@ -914,6 +1003,7 @@ main(void)
         cmocka_unit_test(test_research__snapshot_path_equals_replay_with_filters),
         cmocka_unit_test(test_research__library_agrees_with_an_oracle_of_the_rules),
         cmocka_unit_test(test_research__v2_event_not_after_its_predecessor_is_refused),
+        cmocka_unit_test(test_research__verify_reports_a_v2_event_not_after_its_predecessor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
