@@ -15,7 +15,8 @@
  *     read transaction that built it.
  *  4. A statement dated by an interval is possible from its opening entry
  *     until its own entry is applied (fold.c invariant 5); the JSON has the
- *     keys of format v2 only when a statement about the pair is of format v2.
+ *     keys of format v2 only when a counting event of the contest up to T is
+ *     of format v2 (a contest defined with a choice: from its definition on).
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -32,7 +33,7 @@ struct avow_explain {
     char *contest, *actor, *candidate;
     int64_t at, known_at;
     int is_member, disputed;
-    int v2; /* a statement about the pair is of format v2 (invariant 4) */
+    int v2; /* a counting event of format v2 was seen (invariant 4) */
     uint8_t stance;
     struct explain_items roles[AVOW_EXPLAIN_ROLE_COUNT];
     struct explain_items all; /* every counting statement, in order (internal) */
@@ -114,6 +115,9 @@ explain_visit(scan *s, const scan_entry *e, void *ctx)
     if (e->skip == FOLD_RETRACTION || e->skip == FOLD_UNTRUSTED || e->skip == FOLD_FILTERED) {
         return 0;
     }
+    if (e->skip == FOLD_COUNTS && ev->version >= 2 && avow_event_kind_known(ev)) {
+        ex->v2 = 1; /* invariant 4 */
+    }
     if (!scan_str_eq(ev->actor, ex->actor)) {
         return 0;
     }
@@ -126,7 +130,6 @@ explain_visit(scan *s, const scan_entry *e, void *ctx)
     if (ev->kind != AVOW_KIND_STANCE || !scan_str_eq(ev->candidate, ex->candidate)) {
         return 0;
     }
-    ex->v2 |= ev->version >= 2;
     if (e->opening) {
         return e->skip == FOLD_COUNTS ? explain_items_push(&ex->roles[AVOW_EXPLAIN_POSSIBLE], e->id,
                                                            e->index, ev->raw, ev->raw_len)

@@ -434,6 +434,25 @@ json_str(avow_str s)
     return s.ptr == NULL ? json_null() : json_stringn(s.ptr, s.len);
 }
 
+/* The research keys of a format v2 row, as log --json names them. */
+static void
+history_json_v2(json_t *o, const avow_event *ev)
+{
+    char row[AVOW_AT_STRLEN], when[AVOW_TIME_STRLEN];
+    const char *conf = avow_confidence_name(ev->confidence);
+    cli_format_row_time(row, ev);
+    json_object_set_new(o, "at", json_string(row));
+    json_object_set_new(o, "at_qualifier", json_string(avow_qualifier_name(ev->qualifier)));
+    json_object_set_new(o, "confidence", conf != NULL ? json_string(conf) : json_null());
+    json_object_set_new(o, "note", json_str(ev->note));
+    if (ev->reported_precision != 0) {
+        avow_time_format(when, ev->reported_at, AVOW_PREC_MICRO);
+        json_object_set_new(o, "reported_at", json_string(when));
+    } else {
+        json_object_set_new(o, "reported_at", json_null());
+    }
+}
+
 static int
 history_json(const avow_change *ch)
 {
@@ -466,6 +485,9 @@ history_json(const avow_change *ch)
     json_object_set_new(o, "id", json_string(hex));
     avow_time_format(when, ev->recorded_at, AVOW_PREC_MICRO);
     json_object_set_new(o, "recorded_at", json_string(when));
+    if (ev->version >= 2) {
+        history_json_v2(o, ev);
+    }
     if (ch->retraction != NULL) {
         json_t *r = json_object();
         avow_hex(hex, ch->retraction_id, AVOW_EVENT_ID_BYTES);
@@ -614,8 +636,10 @@ explain_event(FILE *out, const avow_explain_item *it, const char *indent, int fu
     int sig_ok = avow_event_verify(&ev) == 0;
     avow_time_format(when, ev.effective_at, (avow_precision)prec);
     if (!full) {
+        char row[AVOW_AT_STRLEN];
+        cli_format_row_time(row, &ev);
         avow_hex(hex, it->id, SHORT_HEX / 2);
-        fprintf(out, "%s%s %s ", indent, hex, when);
+        fprintf(out, "%s%s %s ", indent, hex, row);
         if (ev.kind == AVOW_KIND_RETRACT) {
             fputs("retraction: ", out);
             cli_put_str(out, ev.reason);

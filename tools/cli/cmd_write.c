@@ -51,14 +51,22 @@ enum {
     "a date means its start; uncertain: D~ (about D), ../D (on or\n"                               \
     "before D), A/B (some time between A and B)"
 #define SOURCE_HELP "where it is documented"
-/* The research fields, on every command that appends an event about a contest. */
-#define RESEARCH_OPTS                                                                              \
-    { "confidence", W_CONFIDENCE, 0, "LEVEL", "high | medium | low: your confidence in the row",   \
-      "none" },                                                                                    \
-      { "note", W_NOTE, 0, "TEXT", "your own paraphrase or caveat (not a quote)", "none" },        \
+/* The research fields, on every command that appends a row about a contest
+ * (a contest definition takes only the note: docs/FORMAT.md "Event, format v2"). */
+#define NOTE_OPT                                                                                   \
+    {                                                                                              \
+        "note", W_NOTE, 0, "TEXT", "your own paraphrase or caveat (not a quote)", "none"           \
+    }
+#define CONFIDENCE_OPT                                                                             \
+    {                                                                                              \
+        "confidence", W_CONFIDENCE, 0, "LEVEL", "high | medium | low: your confidence in the row", \
+          "none"                                                                                   \
+    }
+#define REPORTED_OPT                                                                               \
     {                                                                                              \
         "reported-at", W_REPORTED, 0, "TIME", "when it first became public", "when it happened"    \
     }
+#define RESEARCH_OPTS CONFIDENCE_OPT, NOTE_OPT, REPORTED_OPT
 
 static const cli_opt contest_opts[] = {
     { "title", W_TITLE, 0, "TEXT", "what is decided (required)", NULL },
@@ -70,9 +78,10 @@ static const cli_opt contest_opts[] = {
       "single (an actor supports one candidate: a later supports\n"
       "ends the others) | multiple",
       "single" },
-    { "at", W_AT, 0, "TIME", AT_START_HELP, "now" },
+    { "at", W_AT, 0, "TIME", "when it was defined, ISO 8601 (2024-04-03, 2024-04-03T14:05:00Z)",
+      "now" },
     { "source", W_SOURCE, 0, "URL", SOURCE_HELP, "none" },
-    RESEARCH_OPTS,
+    NOTE_OPT,
     { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_opt where_opts[] = {

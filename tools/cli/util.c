@@ -452,7 +452,12 @@ cli_human_date(char *out, size_t size, int64_t t, uint8_t prec)
     char iso[AVOW_TIME_STRLEN];
     avow_time_format(iso, t, AVOW_PREC_DAY); /* YYYY-MM-DD */
     if (prec > AVOW_PREC_DAY || strlen(iso) != 10) {
-        avow_time_format(out, t, prec != 0 ? (avow_precision)prec : AVOW_PREC_MICRO);
+        /* The start of the period: an "on or before" bound is its last microsecond. */
+        int64_t unit = prec == AVOW_PREC_SECOND   ? INT64_C(1000000)
+                       : prec == AVOW_PREC_MINUTE ? INT64_C(60000000)
+                                                  : 1;
+        int64_t r = ((t % unit) + unit) % unit;
+        avow_time_format(out, t - r, prec != 0 ? (avow_precision)prec : AVOW_PREC_MICRO);
         return;
     }
     int y = 0, m = (iso[5] - '0') * 10 + (iso[6] - '0'), d = (iso[8] - '0') * 10 + (iso[9] - '0');

@@ -93,7 +93,7 @@ _avow() {
         ;;
     contest)
         subs="new"
-        opts="--title --rule --choice --at --source --confidence --note --reported-at"
+        opts="--title --rule --choice --at --source --note"
         ;;
     member)
         subs="add remove"
