@@ -802,9 +802,10 @@ AVOW_EXTERN void avow_explain_free(avow_explain *ex);
  * docs/AUDIT.md and docs/FORMAT.md ("Checkpoints and signed notes").
  * @{ */
 
-#define AVOW_NOTE_MAX_BYTES      65536 /**< largest signed note accepted (checkpoint, attestation) */
-#define AVOW_PROOF_MAX           64    /**< most hashes in an inclusion or consistency path */
-#define AVOW_ORIGIN_MAX          256   /**< longest origin line, in bytes */
+#define AVOW_NOTE_MAX_BYTES                                                                        \
+    131072 /**< largest signed note accepted (16 post-quantum signatures fit) */
+#define AVOW_PROOF_MAX           64          /**< most hashes in an inclusion or consistency path */
+#define AVOW_ORIGIN_MAX          256         /**< longest origin line, in bytes */
 #define AVOW_EVIDENCE_MAX_BYTES  (16u << 20) /**< largest evidence file accepted */
 #define AVOW_EVIDENCE_MAX_EVENTS 1024        /**< most events in one evidence file */
 
@@ -871,6 +872,56 @@ AVOW_EXTERN AVOW_WARN_UNUSED int avow_checkpoint_verify(avow_checkpoint *out, av
 #define AVOW_SIG_UNKNOWN 0 /**< no given key matches its name and key ID */
 #define AVOW_SIG_ED25519 1 /**< a plain Ed25519 note signature (type 0x01) */
 #define AVOW_SIG_COSIG   4 /**< a C2SP tlog-cosignature/v1 (type 0x04) */
+
+/** Longest vkey text: a 256-byte name, '+', 8 hex, '+', 44 base64. */
+#define AVOW_VKEY_MAX (AVOW_ORIGIN_MAX + 1 + 8 + 1 + 44)
+
+/**
+ * A public key for notes: a C2SP signed-note verifier key (vkey)
+ * "NAME+HEXID+BASE64(type || key)", or a bare 64-hex key (name "", key_id 0),
+ * which matches a line under the line's own name.
+ */
+typedef struct avow_vkey {
+    char name[AVOW_ORIGIN_MAX + 1]; /**< NUL-terminated; "" for a bare key */
+    uint32_t key_id;                /**< SHA-256(name || 0x0A || type || key)[:4] */
+    int type;                       /**< AVOW_SIG_ED25519 or AVOW_SIG_COSIG */
+    unsigned char key[AVOW_PUBKEY_BYTES];
+} avow_vkey;
+
+/**
+ * Parse a public key given as 64 hex characters or as a vkey whose name is a
+ * valid key name, whose key ID is the one its name, type and key give, and
+ * whose type is 0x01 (Ed25519: authors and logs) or 0x04 (cosignature:
+ * witnesses). want_type (AVOW_SIG_ED25519, AVOW_SIG_COSIG, or 0 for either)
+ * is the type the caller needs; a bare key takes it (0: Ed25519).
+ * @return 0, AVOW_EINVALID (malformed, wrong key ID, or another type than
+ *         wanted: the detail says which)
+ */
+AVOW_EXTERN int avow_vkey_parse(avow_vkey *out, const char *text, size_t len, int want_type);
+
+/**
+ * Append the vkey "NAME+HEXID+BASE64(type || pk)" of pk under name (a valid
+ * key name: for a log, its origin; for a witness, its ledger's origin) and
+ * type (AVOW_SIG_ED25519 or AVOW_SIG_COSIG) to out, without a newline.
+ * @return 0, AVOW_EINVALID (bad name or type), AVOW_ENOMEM
+ */
+AVOW_EXTERN int avow_vkey_format(avow_buf *out, const char *name, int type,
+                                 const unsigned char pk[AVOW_PUBKEY_BYTES]);
+
+/**
+ * Open a signed note as C2SP signed-note says, with keys (n_keys of them) as
+ * the known keys: a line whose name and key ID are a known key's must verify
+ * (Ed25519 over the text, or a tlog-cosignature/v1 for type 0x04); a line
+ * under a known name must be canonical base64; every other line is ignored,
+ * whatever it holds. At least one line must verify.
+ * @param[out] verified lines that verified (may be NULL)
+ * @return 0, AVOW_EFORMAT (not a note, or a known name's line malformed),
+ *         AVOW_EVERIFY (a known key's line does not verify), AVOW_ENOTFOUND
+ *         (no line of a known key), AVOW_EINVALID (a line matches two keys)
+ */
+AVOW_EXTERN AVOW_WARN_UNUSED int avow_vkey_verify_note(size_t *verified, const char *text,
+                                                       size_t len, const avow_vkey *keys,
+                                                       size_t n_keys);
 
 /** One signature line of a note. */
 typedef struct avow_note_sig {
@@ -1295,6 +1346,45 @@ AVOW_EXTERN int avow_import(avow_ledger *ledger, avow_import_result *res, const 
                             const avow_import_opts *opts);
 /** @} */
 /* END interchange API */
+
+/* BEGIN publish API */
+/** @defgroup avow_publish Publishing: the log as C2SP tlog-tiles (docs/PUBLISHING.md)
+ *
+ * A directory any static web server or object store can serve: `checkpoint`
+ * (a signed note), `tile/<L>/<N>[.p/<W>]` (the Merkle tree, 256 hashes a
+ * tile) and `tile/entries/<N>[.p/<W>]` (entry bundles: each entry a big-endian
+ * uint16 length and the canonical event bytes, so an event's id is SHA-256 of
+ * its entry and its leaf SHA-256(0x00 || entry)). N is written in 3-digit
+ * path elements, all but the last prefixed with "x" (1234067 is
+ * x001/x234/067).
+ * @{ */
+
+/** What avow_publish() did. */
+typedef struct avow_publish_stats {
+    uint64_t size;            /**< entries in the published tree (its checkpoint's size) */
+    uint64_t old_size;        /**< the size DIR's checkpoint had before (0: none) */
+    uint64_t tiles_written;   /**< hash tiles written (not those already there) */
+    uint64_t bundles_written; /**< entry bundles written (likewise) */
+    uint64_t bytes_written;   /**< bytes of tiles, bundles and the checkpoint */
+} avow_publish_stats;
+
+/**
+ * Publish the log to dir (created if missing) as C2SP tlog-tiles: sign a
+ * checkpoint of the whole log with key (stored like avow_checkpoint_create()),
+ * write every tile and entry bundle that tree needs and dir lacks, then
+ * replace dir/checkpoint atomically (rename, after the tiles are on disk), so
+ * a reader never sees a checkpoint whose tiles are missing. Incremental: the
+ * full tiles of dir's previous checkpoint are there and are not read or
+ * written again (a full tile is written once, never replaced); partial tiles
+ * are new files (another width, another path). One publish at a time per dir.
+ * @return 0, AVOW_EEXISTS (dir holds another log, or another history of this
+ *         one: its checkpoint or a full tile differs), AVOW_EINVALID, AVOW_EIO,
+ *         AVOW_EFULL
+ */
+AVOW_EXTERN int avow_publish(avow_publish_stats *stats, avow_ledger *ledger, const char *dir,
+                             const avow_key *key);
+/** @} */
+/* END publish API */
 
 /* BEGIN chart API */
 /** @defgroup avow_chart Charts: support over time as a standalone SVG document

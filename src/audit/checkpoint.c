@@ -409,10 +409,13 @@ avow_note_signatures(const char *text, size_t len, const unsigned char *keys, si
     for (size_t i = 0; i < n->n_sigs; i++) {
         const note_sig *s = &n->sigs[i];
         avow_note_sig info;
+        note_sig_bytes d;
         memset(&info, 0, sizeof(info));
         info.name = s->name;
         info.name_len = s->name_len;
-        info.key_id = s->key_id;
+        if (note_sig_decode(&d, s) == 0) {
+            info.key_id = d.key_id;
+        }
         for (size_t j = 0; j < n_keys && info.type == AVOW_SIG_UNKNOWN; j++) {
             const unsigned char *pk = keys + j * AVOW_PUBKEY_BYTES;
             int ok = 0;

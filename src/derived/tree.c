@@ -90,6 +90,33 @@ tree_root(unsigned char root[AVOW_HASH_BYTES], const avow_ledger *ledger, store_
 }
 
 int
+tree_nodes(unsigned char *out, const avow_ledger *ledger, store_txn *txn, unsigned level,
+           uint64_t first, size_t count)
+{
+    unsigned char key[TREE_NODE_KEY_BYTES];
+    store_cursor *cur = NULL;
+    store_val k = { key, sizeof(key) }, v = { NULL, 0 };
+    int error;
+
+    tree_node_key(key, level, first);
+    if ((error = store_cursor_open(&cur, ledger, txn, STORE_DB_MERKLE)) < 0) {
+        return error;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if ((error = store_cursor_get(cur, &k, &v, i == 0 ? STORE_SEEK : STORE_NEXT)) < 0 ||
+            k.len != TREE_NODE_KEY_BYTES || k.ptr[0] != level || be64_get(k.ptr + 1) != first + i ||
+            v.len != MERKLE_HASH_BYTES) {
+            error = avow_error_set(AVOW_ENOTFOUND, "Merkle node (%u, %llu) is missing", level,
+                                   (unsigned long long)(first + i));
+            break;
+        }
+        memcpy(out + i * MERKLE_HASH_BYTES, v.ptr, MERKLE_HASH_BYTES);
+    }
+    store_cursor_close(cur);
+    return error;
+}
+
+int
 tree_inclusion(unsigned char *path, size_t *count, const avow_ledger *ledger, store_txn *txn,
                uint64_t index, uint64_t size)
 {

@@ -20,6 +20,10 @@ extern const store_table tree_table;
 /* Root of the first size events. @return 0 or AVOW_E* (ENOTFOUND: tree damaged) */
 int tree_root(unsigned char root[AVOW_HASH_BYTES], const avow_ledger *ledger, store_txn *txn,
               uint64_t size);
+/* count consecutive stored nodes of one level, from index first, into out
+ * (count * 32 bytes), with one cursor. @return 0, AVOW_ENOTFOUND */
+int tree_nodes(unsigned char *out, const avow_ledger *ledger, store_txn *txn, unsigned level,
+               uint64_t first, size_t count);
 /* Inclusion proof of leaf index in the tree of size leaves (path: MERKLE_PATH_BYTES). */
 int tree_inclusion(unsigned char *path, size_t *count, const avow_ledger *ledger, store_txn *txn,
                    uint64_t index, uint64_t size);

@@ -7,14 +7,18 @@
  *  1. note_parse() reads at most len bytes of arbitrary input, allocates
  *     nothing and accepts only what the signed-note spec allows: valid UTF-8,
  *     no control character but newline, the text ends in a newline and is
- *     separated from one or more signature lines by the LAST blank line, each
- *     line "— NAME BASE64\n" with a valid key name and canonical base64 of at
- *     least 5 bytes. Every length is bounded (limits in note.h).
+ *     separated from one to NOTE_MAX_SIGS signature lines by the LAST blank
+ *     line, each "— NAME REST\n" with NAME and REST non-empty. It does not
+ *     judge a line's name or base64: a line is only decoded, strictly
+ *     (canonical base64 of at least 5 bytes), by a check for a key whose name
+ *     it bears, so an unknown key's line is ignored whatever it holds, as
+ *     signed-note says ("Verifiers MUST ignore signatures from unknown keys").
  *  2. What note_sign() and note_checkpoint_text() produce, note_parse() and
  *     note_checkpoint_parse() accept (tests/unit/test_note.c).
  *  3. A signature line counts for a key only when both its name and its key
  *     ID match; any such line that fails makes the note fail (the spec's
- *     SHOULD), and at least one must exist.
+ *     SHOULD), and at least one must exist. A line with a trusted name that
+ *     does not decode fails the note too (strict for known keys).
  *  4. Base64 is libsodium's (sodium_bin2base64 / sodium_base642bin, original
  *     alphabet with padding); non-canonical encodings and characters outside
  *     the alphabet are refused (note_base64_decode()).
@@ -117,12 +121,10 @@ note_check_chars(const char *s, size_t len, const char *what)
     return 0;
 }
 
+/* Split a signature line "— NAME REST" at its first space (invariant 1). */
 static int
-note_parse_sig(note_sig *sig, const char *line, size_t len, size_t lineno)
+note_split_sig(note_sig *sig, const char *line, size_t len, size_t lineno)
 {
-    unsigned char bin[(NOTE_MAX_SIG_B64 / 4) * 3];
-    size_t bin_len = 0;
-
     if (len < NOTE_DASH_LEN || memcmp(line, note_dash, NOTE_DASH_LEN) != 0) {
         return avow_error_set(
           AVOW_EFORMAT, "signature line %zu does not start with an em dash and a space", lineno);
@@ -130,34 +132,37 @@ note_parse_sig(note_sig *sig, const char *line, size_t len, size_t lineno)
     line += NOTE_DASH_LEN;
     len -= NOTE_DASH_LEN;
     const char *sp = memchr(line, ' ', len);
-    if (sp == NULL) {
-        return avow_error_set(AVOW_EFORMAT, "signature line %zu has no space before the signature",
-                              lineno);
-    }
-    size_t name_len = (size_t)(sp - line);
-    if (!note_name_valid(line, name_len)) {
-        return avow_error_set(AVOW_EFORMAT, "signature line %zu has an invalid key name", lineno);
-    }
-    const char *b64 = sp + 1;
-    size_t b64_len = len - name_len - 1;
-    if (b64_len == 0 || b64_len > NOTE_MAX_SIG_B64) {
-        return avow_error_set(AVOW_EFORMAT, "signature line %zu: signature of %zu characters",
-                              lineno, b64_len);
-    }
-    if (note_base64_decode(bin, sizeof(bin), &bin_len, b64, b64_len) < 0) {
-        return avow_error_set(AVOW_EFORMAT, "signature line %zu: signature is not base64", lineno);
-    }
-    if (bin_len < 5) {
-        return avow_error_set(AVOW_EFORMAT, "signature line %zu: signature shorter than 5 bytes",
-                              lineno);
+    if (sp == NULL || sp == line || sp + 1 == line + len) {
+        return avow_error_set(
+          AVOW_EFORMAT, "signature line %zu is not a key name, a space and a signature", lineno);
     }
     sig->name = line;
-    sig->name_len = name_len;
-    sig->key_id = (uint32_t)bin[0] << 24 | (uint32_t)bin[1] << 16 | (uint32_t)bin[2] << 8 | bin[3];
-    sig->sig_len = bin_len - 4;
-    memset(sig->sig, 0, sizeof(sig->sig));
-    if (sig->sig_len <= NOTE_SIG_KEEP) {
-        memcpy(sig->sig, bin + 4, sig->sig_len);
+    sig->name_len = (size_t)(sp - line);
+    sig->b64 = sp + 1;
+    sig->b64_len = len - sig->name_len - 1;
+    return 0;
+}
+
+int
+note_sig_decode(note_sig_bytes *out, const note_sig *sig)
+{
+    unsigned char bin[(NOTE_MAX_SIG_B64 / 4) * 3];
+    size_t bin_len = 0;
+    size_t len = sig->b64_len;
+
+    memset(out, 0, sizeof(*out));
+    /* A longer line: only its key ID, from the first 8 characters (6 bytes,
+     * a whole base64 group pair, so canonical on its own). */
+    if (len > NOTE_MAX_SIG_B64) {
+        len = 8;
+    }
+    if (note_base64_decode(bin, sizeof(bin), &bin_len, sig->b64, len) < 0 || bin_len < 5) {
+        return -1;
+    }
+    out->key_id = (uint32_t)bin[0] << 24 | (uint32_t)bin[1] << 16 | (uint32_t)bin[2] << 8 | bin[3];
+    out->sig_len = len == sig->b64_len ? bin_len - 4 : SIZE_MAX;
+    if (out->sig_len <= NOTE_SIG_KEEP) {
+        memcpy(out->sig, bin + 4, out->sig_len);
     }
     return 0;
 }
@@ -205,7 +210,7 @@ note_parse(note *out, const char *msg, size_t len)
         }
         /* nl is never NULL: the sigs part ends in a newline. */
         if ((error =
-               note_parse_sig(&out->sigs[out->n_sigs], p, (size_t)(nl - p), out->n_sigs + 1)) < 0) {
+               note_split_sig(&out->sigs[out->n_sigs], p, (size_t)(nl - p), out->n_sigs + 1)) < 0) {
             return error;
         }
         out->n_sigs++;
@@ -350,27 +355,29 @@ int
 note_sig_check(const note *n, const note_sig *sig, unsigned char alg,
                const unsigned char pk[AVOW_PUBKEY_BYTES], int *ok, uint64_t *ts)
 {
+    note_sig_bytes d;
     *ok = 0;
     if (ts != NULL) {
         *ts = 0;
     }
-    if (sig->key_id != note_key_id(sig->name, sig->name_len, alg, pk)) {
+    if (!note_name_valid(sig->name, sig->name_len) || note_sig_decode(&d, sig) < 0 ||
+        d.key_id != note_key_id(sig->name, sig->name_len, alg, pk)) {
         return 0;
     }
     if (alg == NOTE_ALG_ED25519) {
-        *ok = sig->sig_len == NOTE_ED25519_SIG_BYTES &&
-              crypto_sign_verify_detached(sig->sig, (const unsigned char *)n->text, n->text_len,
-                                          pk) == 0;
+        *ok =
+          d.sig_len == NOTE_ED25519_SIG_BYTES &&
+          crypto_sign_verify_detached(d.sig, (const unsigned char *)n->text, n->text_len, pk) == 0;
         return 1;
     }
-    if (alg == NOTE_ALG_COSIG && sig->sig_len == NOTE_COSIG_BYTES) {
+    if (alg == NOTE_ALG_COSIG && d.sig_len == NOTE_COSIG_BYTES) {
         avow_buf msg = AVOW_BUF_INIT;
-        uint64_t t = be64_get(sig->sig);
+        uint64_t t = be64_get(d.sig);
         if (ts != NULL) {
             *ts = t;
         }
         if (t <= (uint64_t)INT64_MAX && note_cosig_message(&msg, n->text, n->text_len, t) == 0) {
-            *ok = crypto_sign_verify_detached(sig->sig + 8, msg.ptr, msg.len, pk) == 0;
+            *ok = crypto_sign_verify_detached(d.sig + 8, msg.ptr, msg.len, pk) == 0;
         }
         avow_buf_dispose(&msg);
     }
@@ -385,8 +392,15 @@ note_verify(const note *n, const char *name, size_t name_len,
     for (size_t i = 0; i < n->n_sigs; i++) {
         const note_sig *s = &n->sigs[i];
         int ok = 0;
+        note_sig_bytes d;
         if (s->name_len != name_len || memcmp(s->name, name, name_len) != 0) {
             continue;
+        }
+        if (note_sig_decode(&d, s) < 0) {
+            return avow_error_set(AVOW_EFORMAT,
+                                  "signature line %zu (%.*s) is not canonical base64 of a key ID "
+                                  "and a signature",
+                                  i + 1, (int)name_len, name);
         }
         if (!note_sig_check(n, s, NOTE_ALG_ED25519, pk, &ok, NULL)) {
             continue;

@@ -13,14 +13,17 @@
 
 #include "util/common.h"
 
-/* Largest note accepted or produced (the spec asks for at least 16
- * signatures; ours are about 100 bytes each). */
+/* Largest note accepted or produced: the spec asks for at least 16
+ * signatures, and a post-quantum one is near 5 kB (6.7 kB of base64). */
 #define NOTE_MAX_BYTES AVOW_NOTE_MAX_BYTES
-/* Most signature lines in one note (golang.org/x/mod/sumdb/note's limit). */
+/* Most signature lines in one note, unknown ones included (the limit of
+ * golang.org/x/mod/sumdb/note, so both refuse the same notes). */
 #define NOTE_MAX_SIGS 100
-/* Longest key name, in bytes (an origin line is at most 256 bytes). */
+/* Longest key name avow signs with or trusts, in bytes (an origin line is at
+ * most 256 bytes); longer names on other lines are only ignored. */
 #define NOTE_MAX_NAME 256
-/* Longest base64 signature text; longer lines are refused before decoding. */
+/* Longest base64 signature decoded in full; a longer line under a known
+ * name and key ID does not verify (none of avow's types is that long). */
 #define NOTE_MAX_SIG_B64 8192
 /* Bytes of a signature kept after parsing (a timestamped cosignature is 72). */
 #define NOTE_SIG_KEEP 72
@@ -32,14 +35,28 @@
 #define NOTE_ED25519_SIG_BYTES 64
 #define NOTE_COSIG_BYTES       (8 + 64)
 
-/* One signature line; name borrows from the parsed text. */
+/* One signature line, split but not decoded (unknown keys' lines are never
+ * decoded: signed-note says to ignore them); both parts borrow from the text. */
 typedef struct note_sig {
-    const char *name;
+    const char *name; /* up to the first space after the em dash */
     size_t name_len;
-    uint32_t key_id;
-    size_t sig_len;                   /* decoded length after the key ID */
-    unsigned char sig[NOTE_SIG_KEEP]; /* the bytes, when sig_len <= NOTE_SIG_KEEP */
+    const char *b64; /* the rest of the line */
+    size_t b64_len;
 } note_sig;
+
+/* A signature line decoded (note_sig_decode()). */
+typedef struct note_sig_bytes {
+    uint32_t key_id;
+    size_t sig_len;                   /* decoded length after the key ID; SIZE_MAX: too long */
+    unsigned char sig[NOTE_SIG_KEEP]; /* the bytes, when sig_len <= NOTE_SIG_KEEP */
+} note_sig_bytes;
+
+/*
+ * Decode a line's base64 strictly: key ID, then the signature. A line longer
+ * than NOTE_MAX_SIG_B64 yields only its key ID (sig_len SIZE_MAX).
+ * @return 0, or -1 when it is not canonical base64 of at least 5 bytes
+ */
+int note_sig_decode(note_sig_bytes *out, const note_sig *sig);
 
 /* A parsed note. text borrows from the input: the signed text, final newline
  * included, separating blank line excluded. */
@@ -51,9 +68,11 @@ typedef struct note {
 } note;
 
 /*
- * Parse a signed note strictly: at most NOTE_MAX_BYTES, valid UTF-8 without
- * control characters but newline, text and signatures split at the last blank
- * line, one or more well-formed signature lines. Safe on arbitrary bytes.
+ * Parse a signed note: at most NOTE_MAX_BYTES, valid UTF-8 without control
+ * characters but newline, text and signatures split at the last blank line,
+ * one to NOTE_MAX_SIGS lines "— NAME REST" (NAME and REST non-empty, split
+ * at the first space). Lines are not decoded: whoever trusts a key decodes
+ * the lines with its name (note_sig_decode()). Safe on arbitrary bytes.
  * Checks no signature. @return 0 or AVOW_EFORMAT (detail names the rule)
  */
 int note_parse(note *out, const char *msg, size_t len);
@@ -102,15 +121,18 @@ int note_cosign_line(avow_buf *out, const char *text, size_t text_len, const cha
 /*
  * Check sig (a line of n) as a signature of type alg by pk under its own
  * name: 1 when the key ID matches (then *ok says whether it verifies and, for
- * a cosignature, *ts is its timestamp), 0 when the line is not this key's.
+ * a cosignature, *ts is its timestamp), 0 when the line is not this key's
+ * (also when it does not decode, or its name could not be a key name).
  */
 int note_sig_check(const note *n, const note_sig *sig, unsigned char alg,
                    const unsigned char pk[AVOW_PUBKEY_BYTES], int *ok, uint64_t *ts);
 
 /*
  * Verify n as signed by pk (type 0x01) under name: every line with that name
- * and key ID must verify, and there must be one.
- * @return 0, AVOW_ENOTFOUND (no such line), AVOW_EVERIFY (a line fails)
+ * must decode, every one with that name and key ID must verify, and there
+ * must be one. Lines under other names, or with another key ID, are ignored.
+ * @return 0, AVOW_ENOTFOUND (no such line), AVOW_EVERIFY (a line fails),
+ *         AVOW_EFORMAT (a line with that name is not canonical base64)
  */
 AVOW_WARN_UNUSED int note_verify(const note *n, const char *name, size_t name_len,
                                  const unsigned char pk[AVOW_PUBKEY_BYTES]);

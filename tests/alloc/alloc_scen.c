@@ -337,6 +337,32 @@ done:
     return error;
 }
 
+/* Verifier keys, a note opened against them, and avow publish (issue 17). */
+static int
+scen_publish(struct alloc_ctx *ctx)
+{
+    avow_buf note = { 0 }, vk = { 0 };
+    avow_checkpoint cp;
+    avow_vkey key;
+    avow_publish_stats st;
+    char dir[4300];
+    size_t verified = 0;
+    int error = 0;
+    CHECK(snprintf(dir, sizeof(dir), "%s/pub", ctx->dir) < (int)sizeof(dir));
+    TRY(avow_checkpoint_create(&note, &cp, ctx->a, ctx->key));
+    TRY(avow_vkey_format(&vk, avow_ledger_origin(ctx->a), AVOW_SIG_ED25519,
+                         avow_key_public(ctx->key)));
+    TRY(avow_vkey_parse(&key, (const char *)vk.ptr, vk.len, AVOW_SIG_ED25519));
+    TRY(avow_vkey_verify_note(&verified, (const char *)note.ptr, note.len, &key, 1));
+    CHECK(verified == 1);
+    TRY(avow_publish(&st, ctx->a, dir, ctx->key));
+    CHECK(st.size == ALLOC_EVENTS);
+done:
+    avow_buf_dispose(&note);
+    avow_buf_dispose(&vk);
+    return error;
+}
+
 static int
 scen_sync(struct alloc_ctx *ctx)
 {
@@ -360,5 +386,6 @@ const struct alloc_scenario alloc_scenarios[] = {
     { "interchange", ALLOC_NEED_A | ALLOC_NEED_B, scen_interchange },
     { "audit", ALLOC_NEED_A, scen_audit },
     { "sync", ALLOC_NEED_A | ALLOC_NEED_B, scen_sync },
+    { "publish", ALLOC_NEED_A, scen_publish },
     { NULL, 0, NULL },
 };

@@ -12,10 +12,12 @@
  * Invariants asserted:
  *  1. note_parse() accepts nothing longer than NOTE_MAX_BYTES; what it accepts
  *     has a text that is a prefix of the input, ends in a newline and is
- *     followed by the blank line; 1..NOTE_MAX_SIGS signatures whose names
- *     are valid key names and lie inside the signature part.
- *  2. Canonical: an accepted note re-serializes (text, blank line, one
- *     note_put_sig_line() per signature) to exactly the input bytes.
+ *     followed by the blank line; 1..NOTE_MAX_SIGS signature lines, each a
+ *     non-empty name without a space and a non-empty rest, inside the
+ *     signature part (their content is judged only for a trusted name).
+ *  2. Canonical: an accepted note whose lines all have valid names and
+ *     decode re-serializes (text, blank line, one note_put_sig_line() per
+ *     signature) to exactly the input bytes.
  *  3. note_checkpoint_parse() accepts a text that note_checkpoint_text()
  *     plus its extension lines reproduces byte for byte; the origin is a
  *     valid key name-sized line.
@@ -29,6 +31,10 @@
  *  7. avow_evidence_verify() is 0 or AVOW_EVERIFY (or ENOMEM), never reads
  *     past the input, and when it succeeds calls back once per event, each of
  *     which decodes and verifies.
+ *  8. avow_vkey_parse() accepts a vkey only in the form avow_vkey_format()
+ *     writes back byte for byte (a bare key: 64 hex); avow_vkey_verify_note()
+ *     with the fuzz key as a bare key succeeds only on notes note_parse()
+ *     accepts.
  */
 #include <sodium.h>
 
@@ -140,15 +146,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(avow_buf_put(&again, msg, n->text_len + 1) == 0);
         for (size_t i = 0; i < n->n_sigs; i++) {
             const note_sig *s = &n->sigs[i];
-            FUZZ_ASSERT(note_name_valid(s->name, s->name_len));
-            FUZZ_ASSERT(s->name > msg + n->text_len && s->name + s->name_len < msg + size);
-            FUZZ_ASSERT(s->sig_len >= 1);
-            if (s->sig_len > NOTE_SIG_KEEP) {
+            note_sig_bytes d;
+            FUZZ_ASSERT(s->name_len >= 1 && s->b64_len >= 1);
+            FUZZ_ASSERT(s->name > msg + n->text_len && s->b64 + s->b64_len < msg + size);
+            FUZZ_ASSERT(memchr(s->name, ' ', s->name_len) == NULL);
+            if (!note_name_valid(s->name, s->name_len) || note_sig_decode(&d, s) < 0 ||
+                d.sig_len > NOTE_SIG_KEEP) {
                 keep_all = 0;
                 continue;
             }
             FUZZ_ASSERT(
-              note_put_sig_line(&again, s->name, s->name_len, s->key_id, s->sig, s->sig_len) == 0);
+              note_put_sig_line(&again, s->name, s->name_len, d.key_id, d.sig, d.sig_len) == 0);
         }
         if (keep_all) {
             FUZZ_ASSERT(again.len == size && memcmp(again.ptr, msg, size) == 0);
@@ -183,6 +191,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         FUZZ_ASSERT(c.n == 0);
     }
+
+    /* Invariant 8. */
+    avow_vkey vk;
+    if (avow_vkey_parse(&vk, msg, size, 0) == 0 && vk.name[0] != '\0') {
+        avow_buf again = AVOW_BUF_INIT;
+        FUZZ_ASSERT(avow_vkey_format(&again, vk.name, vk.type, vk.key) == 0);
+        FUZZ_ASSERT(again.len == size && memcmp(again.ptr, msg, size) == 0);
+        avow_buf_dispose(&again);
+    }
+    avow_vkey bare;
+    memset(&bare, 0, sizeof(bare));
+    bare.type = AVOW_SIG_ED25519;
+    memcpy(bare.key, pk, AVOW_PUBKEY_BYTES);
+    int vopened = avow_vkey_verify_note(NULL, msg, size, &bare, 1);
+    FUZZ_ASSERT(vopened != 0 || parsed == 0);
 
     /* Invariant 6. */
     avow_attestation a;

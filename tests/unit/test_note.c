@@ -172,15 +172,8 @@ test_note__parser_refuses_malformed_notes(void **state)
         "text\n\n\xe2\x80\x94 a AAAAAAAA",     /* no final newline */
         "text\n\n- a AAAAAAAA\n",              /* hyphen, not em dash */
         "text\n\n\xe2\x80\x94 a\n",            /* no signature */
+        "text\n\n\xe2\x80\x94 a \n",           /* empty signature */
         "text\n\n\xe2\x80\x94  AAAAAAAA\n",    /* empty name */
-        "text\n\n\xe2\x80\x94 a+b AAAAAAAA\n", /* '+' in the name */
-        "text\n\n\xe2\x80\x94 a\xc2\xa0"
-        "b AAAAAAAA\n",                        /* no-break space in the name */
-        "text\n\n\xe2\x80\x94 a AAAA\n",       /* 3 bytes: shorter than 5 */
-        "text\n\n\xe2\x80\x94 a AAAAAA==\n",   /* 4 bytes */
-        "text\n\n\xe2\x80\x94 a AAAAAAA\n",    /* bad padding */
-        "text\n\n\xe2\x80\x94 a AAAAAAB=\n",   /* non-canonical bits */
-        "text\n\n\xe2\x80\x94 a AAAAAAAA \n",  /* trailing space */
         "te\txt\n\n\xe2\x80\x94 a AAAAAAAA\n", /* control character */
         "te\xff"
         "xt\n\n\xe2\x80\x94 a AAAAAAAA\n",     /* invalid UTF-8 */
@@ -194,9 +187,52 @@ test_note__parser_refuses_malformed_notes(void **state)
         }
     }
     assert_int_equal(parse(n, "text\n\n\xe2\x80\x94 a AAAAAAAA\n"), 0);
-    assert_int_equal(n->sigs[0].sig_len, 2);
+    assert_int_equal(n->sigs[0].b64_len, 8);
     /* A NUL inside is refused, length-delimited. */
     assert_int_equal(note_parse(n, "te\0t\n\n\xe2\x80\x94 a AAAAAAAA\n", 20), AVOW_EFORMAT);
+    free(n);
+}
+
+/* signed-note: lines of unknown keys are ignored whatever they hold, so the
+ * parser takes any line it can split; only a key's own lines are decoded,
+ * strictly. */
+static void
+test_note__lines_are_decoded_only_for_their_key(void **state)
+{
+    note *n = new_note();
+    note_sig_bytes d;
+    static const char *const odd[] = {
+        "text\n\n\xe2\x80\x94 a+b AAAAAAAA\n", /* '+' in the name */
+        "text\n\n\xe2\x80\x94 a\xc2\xa0"
+        "b AAAAAAAA\n",                          /* no-break space in the name */
+        "text\n\n\xe2\x80\x94 a\x7f AAAAAAAA\n", /* DEL in the name */
+        "text\n\n\xe2\x80\x94 a AAAA\n",         /* 3 bytes: shorter than 5 */
+        "text\n\n\xe2\x80\x94 a AAAAAA==\n",     /* 4 bytes */
+        "text\n\n\xe2\x80\x94 a AAAAAAA\n",      /* bad padding */
+        "text\n\n\xe2\x80\x94 a AAAAAAB=\n",     /* non-canonical bits */
+        "text\n\n\xe2\x80\x94 a AAAAAAAA \n",    /* trailing space */
+        "text\n\n\xe2\x80\x94 a !!!!\n",         /* not base64 at all */
+    };
+    unsigned char pk[AVOW_PUBKEY_BYTES] = { 0 };
+    (void)state;
+    for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+        int ok = 1;
+        if (parse(n, odd[i]) != 0) {
+            fail_msg("case %zu was refused by the parser", i);
+        }
+        assert_int_equal(note_sig_check(n, &n->sigs[0], NOTE_ALG_ED25519, pk, &ok, NULL), 0);
+        assert_false(ok);
+        if (i >= 3) {
+            /* Under the trusted name "a": strict, the note fails. */
+            assert_int_equal(note_sig_decode(&d, &n->sigs[0]), -1);
+            assert_int_equal(note_verify(n, "a", 1, pk), AVOW_EFORMAT);
+        } else {
+            assert_int_equal(note_verify(n, "a", 1, pk), AVOW_ENOTFOUND);
+        }
+    }
+    assert_int_equal(parse(n, "text\n\n\xe2\x80\x94 a AAAAAAAA\n"), 0);
+    assert_int_equal(note_sig_decode(&d, &n->sigs[0]), 0);
+    assert_int_equal(d.sig_len, 2);
     free(n);
 }
 
@@ -239,7 +275,9 @@ test_note__cosignature_verifies_and_binds_its_timestamp(void **state)
     assert_int_equal(note_cosign_line(&out, text, strlen(text), "w.example", 9, w, 1679315147), 0);
     assert_int_equal(note_parse(n, (const char *)out.ptr, out.len), 0);
     assert_int_equal(n->n_sigs, 2);
-    assert_int_equal(n->sigs[1].sig_len, NOTE_COSIG_BYTES);
+    note_sig_bytes d;
+    assert_int_equal(note_sig_decode(&d, &n->sigs[1]), 0);
+    assert_int_equal(d.sig_len, NOTE_COSIG_BYTES);
     assert_int_equal(note_sig_check(n, &n->sigs[1], NOTE_ALG_COSIG, avow_key_public(w), &ok, &ts),
                      1);
     assert_true(ok);
@@ -249,10 +287,12 @@ test_note__cosignature_verifies_and_binds_its_timestamp(void **state)
       note_sig_check(n, &n->sigs[1], NOTE_ALG_ED25519, avow_key_public(w), &ok, NULL), 0);
     /* The log's key does not verify the witness line. */
     assert_int_equal(note_verify(n, "w.example", 9, avow_key_public(w)), AVOW_ENOTFOUND);
-    /* A changed timestamp breaks it. */
-    note_sig *s = &n->sigs[1];
-    s->sig[7] ^= 1;
-    assert_int_equal(note_sig_check(n, s, NOTE_ALG_COSIG, avow_key_public(w), &ok, &ts), 1);
+    /* A changed timestamp breaks it: its last byte (decoded byte 11) is the
+     * low six bits of base64 character 15. */
+    unsigned char *c15 = out.ptr + (n->sigs[1].b64 - (const char *)out.ptr) + 15;
+    *c15 = *c15 == 'A' ? 'B' : 'A';
+    assert_int_equal(note_sig_check(n, &n->sigs[1], NOTE_ALG_COSIG, avow_key_public(w), &ok, &ts),
+                     1);
     assert_false(ok);
     free(n);
     avow_buf_dispose(&out);
@@ -383,7 +423,10 @@ test_note__base64_outside_the_alphabet_is_refused(void **state)
     assert_non_null(slash);
     slash[0] = '\xcc';
     slash[1] = '\x92';
-    assert_int_equal(note_parse(&n, bad, sizeof(good) - 1), AVOW_EFORMAT);
+    /* The line still splits, but it cannot decode for the sofa key's name. */
+    assert_int_equal(note_parse(&n, bad, sizeof(good) - 1), 0);
+    note_sig_bytes d;
+    assert_int_equal(note_sig_decode(&d, &n.sigs[0]), -1);
     assert_int_equal(note_base64_decode(bin, sizeof(bin), &len, "AAAA", 4), 0);
     assert_int_equal(len, 3);
     assert_int_equal(note_base64_decode(bin, sizeof(bin), &len, "AA\xcc\x92", 4), -1);
@@ -401,6 +444,7 @@ main(void)
         cmocka_unit_test(test_note__unknown_signatures_are_ignored_and_a_bad_known_one_fails),
         cmocka_unit_test(test_note__text_is_split_at_the_last_blank_line),
         cmocka_unit_test(test_note__parser_refuses_malformed_notes),
+        cmocka_unit_test(test_note__lines_are_decoded_only_for_their_key),
         cmocka_unit_test(test_note__parser_bounds_size_and_signature_count),
         cmocka_unit_test(test_note__cosignature_verifies_and_binds_its_timestamp),
         cmocka_unit_test(test_note__checkpoint_body_parses_strictly),

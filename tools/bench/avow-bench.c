@@ -20,6 +20,7 @@
  *     own child, or the last repetition of import-sign), and the rss-* rows
  *     count only the figure's work (VmHWM reset around it, hwm_reset()).
  */
+#define _GNU_SOURCE /* syncfs(2), for the publish bound */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -1348,6 +1349,233 @@ fig_rss(const struct bench_opts *o, struct bench_result *r)
     return 0;
 }
 
+/* ---- publish (C2SP tlog-tiles) ------------------------------------------- */
+
+/* The files of a published tree, loaded (untimed) for the plain-write bound. */
+struct pub_files {
+    char (*path)[96];
+    unsigned char **data;
+    size_t *len;
+    size_t n;
+};
+
+static void
+pub_files_free(struct pub_files *f)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        free(f->data[i]);
+    }
+    free(f->path);
+    free(f->data);
+    free(f->len);
+    memset(f, 0, sizeof(*f));
+}
+
+static int
+pub_files_load(struct pub_files *f, const char *dir)
+{
+    char cmd[BENCH_PATH_MAX + 64], line[BENCH_PATH_MAX];
+    size_t cap = 0;
+    FILE *p;
+    memset(f, 0, sizeof(*f));
+    (void)snprintf(cmd, sizeof(cmd), "cd '%s' && find . -type f", dir);
+    if ((p = popen(cmd, "r")) == NULL) {
+        return -1;
+    }
+    while (fgets(line, sizeof(line), p) != NULL) {
+        char full[2 * BENCH_PATH_MAX];
+        struct stat st;
+        FILE *in;
+        line[strcspn(line, "\n")] = '\0';
+        if (f->n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            f->path = realloc(f->path, cap * sizeof(*f->path));
+            f->data = realloc(f->data, cap * sizeof(*f->data));
+            f->len = realloc(f->len, cap * sizeof(*f->len));
+            if (f->path == NULL || f->data == NULL || f->len == NULL) {
+                break;
+            }
+        }
+        if (path_join(full, sizeof(full), dir, line + 2) < 0 ||
+            strlen(line + 2) >= sizeof(f->path[f->n]) || stat(full, &st) != 0 ||
+            (in = fopen(full, "rb")) == NULL) {
+            break;
+        }
+        memcpy(f->path[f->n], line + 2, strlen(line + 2) + 1);
+        f->len[f->n] = (size_t)st.st_size;
+        f->data[f->n] = malloc(f->len[f->n] + 1);
+        if (f->data[f->n] == NULL || fread(f->data[f->n], 1, f->len[f->n], in) != f->len[f->n]) {
+            fclose(in);
+            free(f->data[f->n]);
+            break;
+        }
+        fclose(in);
+        f->n++;
+    }
+    return pclose(p) == 0 ? 0 : -1;
+}
+
+/* The bound: the same bytes to the same paths with plain open/write/close
+ * (directories made as needed), synced once as publish syncs. */
+static double
+pub_plain_write(const struct pub_files *f, const char *dir)
+{
+    char made[BENCH_PATH_MAX] = "";
+    double t0 = now_s();
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        return -1;
+    }
+    for (size_t i = 0; i < f->n; i++) {
+        char full[2 * BENCH_PATH_MAX], *slash;
+        if (path_join(full, sizeof(full), dir, f->path[i]) < 0) {
+            return -1;
+        }
+        slash = strrchr(full, '/');
+        *slash = '\0';
+        if (strcmp(full, made) != 0) {
+            for (char *q = full + strlen(dir) + 1;; q++) {
+                if (*q == '/' || *q == '\0') {
+                    char c = *q;
+                    *q = '\0';
+                    (void)mkdir(full, 0755);
+                    *q = c;
+                    if (c == '\0') {
+                        break;
+                    }
+                }
+            }
+            if (strlen(full) < sizeof(made)) {
+                memcpy(made, full, strlen(full) + 1);
+            }
+        }
+        *slash = '/';
+        int fd = open(full, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0 || write(fd, f->data[i], f->len[i]) != (ssize_t)f->len[i] || close(fd) != 0) {
+            return -1;
+        }
+    }
+    int dfd = open(dir, O_RDONLY);
+    if (dfd < 0 || syncfs(dfd) != 0) {
+        return -1;
+    }
+    close(dfd);
+    return now_s() - t0;
+}
+
+static int
+fig_publish(const struct bench_opts *o, struct bench_result *r)
+{
+    avow_ledger *l = NULL;
+    avow_key *key = bench_key();
+    struct pub_files files;
+    char out[BENCH_PATH_MAX], plain[BENCH_PATH_MAX];
+    if (need_source(o, r) < 0 || key == NULL) {
+        avow_key_free(key);
+        return -1;
+    }
+    if (avow_ledger_open(&l, o->source, 0) < 0) {
+        avow_key_free(key);
+        return bench_fail(r, "open: %s", avow_error_last());
+    }
+    r->n = o->events;
+    for (int rep = 0; rep < o->reps; rep++) {
+        avow_publish_stats st;
+        int n1 = snprintf(out, sizeof(out), "%s/publish-%d", o->dir, rep);
+        int n2 = snprintf(plain, sizeof(plain), "%s/plain-%d", o->dir, rep);
+        if (n1 < 0 || n2 < 0 || (size_t)n1 >= sizeof(out) || (size_t)n2 >= sizeof(plain)) {
+            avow_ledger_free(l);
+            avow_key_free(key);
+            return bench_fail(r, "path too long");
+        }
+        double t0 = now_s();
+        if (avow_publish(&st, l, out, key) < 0) {
+            avow_ledger_free(l);
+            avow_key_free(key);
+            return bench_fail(r, "publish: %s", avow_error_last());
+        }
+        r->v[r->nv++] = (double)o->events / (now_s() - t0);
+        if (pub_files_load(&files, out) < 0) {
+            pub_files_free(&files);
+            avow_ledger_free(l);
+            avow_key_free(key);
+            return bench_fail(r, "cannot read back %s", out);
+        }
+        double dt = pub_plain_write(&files, plain);
+        bench_note(r,
+                   "%zu files, %" PRIu64 " bytes; bound: the same files, open/write/close, "
+                   "one syncfs",
+                   files.n, st.bytes_written);
+        pub_files_free(&files);
+        rmrf(out);
+        rmrf(plain);
+        if (dt <= 0) {
+            avow_ledger_free(l);
+            avow_key_free(key);
+            return bench_fail(r, "plain writes failed");
+        }
+        r->b[r->nb++] = (double)o->events / dt;
+    }
+    avow_ledger_free(l);
+    avow_key_free(key);
+    return 0;
+}
+
+/* A publish after 1,000 appends, over a published copy of the source ledger:
+ * O(new tiles), so microseconds that do not grow with N. */
+static int
+fig_publish_incremental(const struct bench_opts *o, struct bench_result *r)
+{
+    static struct draft_batch b;
+    char copy[BENCH_PATH_MAX], out[BENCH_PATH_MAX];
+    avow_ledger *l = NULL;
+    avow_key *key = bench_key();
+    uint64_t written = 0;
+    if (need_source(o, r) < 0 || key == NULL ||
+        path_join(copy, sizeof(copy), o->dir, "publish-src") < 0 ||
+        path_join(out, sizeof(out), o->dir, "publish-inc") < 0) {
+        avow_key_free(key);
+        return r->failed ? -1 : bench_fail(r, "setup");
+    }
+    char *cp[] = { "/bin/cp", "-r", (char *)(uintptr_t)o->source, copy, NULL };
+    if (run_quiet(cp) != 0 || avow_ledger_open(&l, copy, 0) < 0 ||
+        avow_publish(NULL, l, out, key) < 0) {
+        avow_ledger_free(l);
+        avow_key_free(key);
+        return bench_fail(r, "copy and first publish: %s", avow_error_last());
+    }
+    r->n = 1000;
+    for (int rep = 0; rep < o->reps; rep++) {
+        avow_publish_stats st;
+        uint64_t first = o->events + (uint64_t)rep * 1000;
+        for (uint64_t i = 0; i < 1000; i += 500) {
+            size_t failed = 0;
+            draft_fill(&b, first + i, 500);
+            if (avow_ledger_append_drafts(l, &failed, NULL, key, b.d, 500) < 0) {
+                avow_ledger_free(l);
+                avow_key_free(key);
+                return bench_fail(r, "append: %s", avow_error_last());
+            }
+        }
+        double t0 = now_s();
+        if (avow_publish(&st, l, out, key) < 0) {
+            avow_ledger_free(l);
+            avow_key_free(key);
+            return bench_fail(r, "publish: %s", avow_error_last());
+        }
+        r->v[r->nv++] = (now_s() - t0) * 1e6;
+        written = st.tiles_written + st.bundles_written;
+    }
+    bench_note(r,
+               "1,000 appends then publish at N = %" PRIu64 ": %" PRIu64
+               " files written (one syncfs, the checkpoint renamed)",
+               o->events, written);
+    avow_ledger_free(l);
+    avow_key_free(key);
+    rmrf(copy);
+    rmrf(out);
+    return 0;
+}
+
 static const struct bench_figure figures[] = {
     { "import-sign", "bulk signed import (import --sign path)",
       "raw crypto_sign_detached, all cores", KIND_RATE, 0.85, NULL, fig_import_sign },
@@ -1376,6 +1604,10 @@ static const struct bench_figure figures[] = {
     { "rss-sync", "peak RSS of sync", "(absolute)", KIND_RSS, 64, "sync", fig_rss },
     { "declare", "one `avow declare` process, warm ledger", "one `avow --version` process",
       KIND_SLOWER, 3.0, NULL, fig_declare },
+    { "publish", "publish DIR of N events (C2SP tlog-tiles)",
+      "the same files, plain writes, no hashing", KIND_RATE, 0.5, NULL, fig_publish },
+    { "publish-incremental", "publish after 1,000 appends at n = N", "(absolute)", KIND_TIME,
+      200000, NULL, fig_publish_incremental },
 };
 #define N_FIGURES (sizeof(figures) / sizeof(figures[0]))
 

@@ -169,7 +169,14 @@ int cli_check_id_text(const char *text);
 
 /* Parse a public key given on the command line (64 hex). 0, or exit 2 after
  * printing "bad public key" with the help of command. */
+/* A public key: 64 hex or a vkey of the given type (AVOW_SIG_ED25519 for logs
+ * and authors, AVOW_SIG_COSIG for witnesses); another type is a usage error. */
+int cli_parse_vkey(avow_vkey *out, const char *text, int type, const char *command);
+/* An author's or a log's key (hex or a type 0x01 vkey) into pk; exit 2 when bad. */
 int cli_parse_pubkey(unsigned char pk[AVOW_PUBKEY_BYTES], const char *text, const char *command);
+/* A witness's key (hex or a type 0x04 vkey) into pk; exit 2 when bad. */
+int cli_parse_witness_key(unsigned char pk[AVOW_PUBKEY_BYTES], const char *text,
+                          const char *command);
 
 /* Open the ledger of ctx (read-only or not). Exit code or 0. */
 int cli_open_ledger(avow_ledger **out, const cli_ctx *ctx, unsigned int flags);
@@ -234,6 +241,7 @@ extern const cli_spec *const cli_init_specs[],
                                                                         *const cli_trust_specs[],
                                                                           *const cli_chart_specs[],
                                                                             *const cli_demo_specs[];
+extern const cli_spec *const cli_publish_specs[];
 
 /* Command groups (one cmd_<group>.c each). */
 int cmd_init(cli_ctx *ctx, int argc, char **argv);
@@ -304,6 +312,8 @@ int cmd_chart(cli_ctx *ctx, int argc, char **argv);
 void cmd_chart_help(FILE *out);
 int cmd_demo(cli_ctx *ctx, int argc, char **argv);
 void cmd_demo_help(FILE *out);
+int cmd_publish(cli_ctx *ctx, int argc, char **argv);
+void cmd_publish_help(FILE *out);
 
 /* cmd_audit.c: helpers for verify --checkpoint/--attestation and explain --evidence. */
 /* Read a whole file ("-": stdin) into out; stops after max + 1 bytes so the
@@ -313,6 +323,10 @@ int cli_audit_read_file(avow_buf *out, const char *path, size_t max, const char 
 int cli_audit_write_file(const char *path, const void *data, size_t len);
 /* The key trusted to sign checkpoints: trust_hex when given, else the owner
  * of ledger (may be NULL), else the public key of -k. Exit code or 0. */
+/* When trust is a vkey with a name, a checkpoint signed under another name
+ * (origin) is not that key's (signed-note): exit 1 naming both. 0 otherwise. */
+int cli_audit_vkey_binds(const char *trust, const char *origin, size_t origin_len,
+                         const char *what);
 int cli_audit_trusted_key(unsigned char pk[AVOW_PUBKEY_BYTES], const cli_ctx *ctx,
                           const char *trust_hex, avow_ledger *ledger, const char *command);
 /* Sign a fresh checkpoint with -k and write an evidence file of the n events

@@ -162,6 +162,21 @@ print_path(const unsigned char *path, size_t count)
     }
 }
 
+int
+cli_audit_vkey_binds(const char *trust, const char *origin, size_t origin_len, const char *what)
+{
+    avow_vkey v;
+    if (trust == NULL || avow_vkey_parse(&v, trust, strlen(trust), AVOW_SIG_ED25519) < 0 ||
+        v.name[0] == '\0' ||
+        (strlen(v.name) == origin_len && memcmp(v.name, origin, origin_len) == 0)) {
+        return 0;
+    }
+    return cli_fail(CLI_EXIT_CHECK,
+                    "%s does not hold: it is signed under the name '%.*s', not the vkey's name "
+                    "'%s' (signed-note: a line of another name is not this key's)",
+                    what, (int)origin_len, origin, v.name);
+}
+
 /* Read and check a checkpoint file against the ledger. Exit code or 0. */
 static int
 load_checkpoint(avow_checkpoint *cp, avow_ledger *ledger, const cli_ctx *ctx, const char *path,
@@ -179,6 +194,8 @@ load_checkpoint(avow_checkpoint *cp, avow_ledger *ledger, const cli_ctx *ctx, co
     if (err < 0) {
         status = cli_fail_lib(err == AVOW_EFORMAT ? AVOW_EVERIFY : err, NULL,
                               "checkpoint '%s' does not hold", path);
+    } else {
+        status = cli_audit_vkey_binds(trust, cp->origin, strlen(cp->origin), "the checkpoint");
     }
 done:
     avow_buf_dispose(&text);
@@ -532,6 +549,9 @@ evidence_verify(cli_ctx *ctx, const char *path, const char *trust)
                               "evidence '%s' does not hold", path);
         goto done;
     }
+    if ((status = cli_audit_vkey_binds(trust, cp.origin, strlen(cp.origin), "the evidence")) != 0) {
+        goto done;
+    }
     if (p.json) {
         char key[AVOW_HEX_ID_LEN + 1];
         avow_hex(key, pk, AVOW_PUBKEY_BYTES);
@@ -736,6 +756,12 @@ cmd_witness(cli_ctx *ctx, int argc, char **argv)
     }
     if ((status =
            cli_audit_read_file(&text, argv[optind + 1], AVOW_NOTE_MAX_BYTES, "checkpoint")) != 0) {
+        goto done;
+    }
+    const char *nl = text.ptr == NULL ? NULL : memchr(text.ptr, '\n', text.len);
+    if (nl != NULL && (status = cli_audit_vkey_binds(trust, (const char *)text.ptr,
+                                                     (size_t)(nl - (const char *)text.ptr),
+                                                     "the checkpoint")) != 0) {
         goto done;
     }
     if (proof_path != NULL) {

@@ -9,7 +9,7 @@
  *     (mode 0600); an existing FILE is a usage error (exit 2).
  *  2. A new passphrase is typed twice, and empty or mismatched ones are
  *     refused; every copy of it is wiped before return.
- *  3. stdout carries only the 64-hex public key (or one JSON object).
+ *  3. stdout carries only the 64-hex public key, its vkey (or one JSON object).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,7 +25,17 @@ static const cli_opt passphrase_opts[] = {
       "unsealed" },
     { NULL, 0, 0, NULL, NULL, NULL },
 };
-static const cli_opt show_opts[] = { { NULL, 0, 0, NULL, NULL, NULL } };
+static const cli_opt show_opts[] = {
+    { "vkey", 'v', 0, NULL,
+      "print the C2SP verifier key NAME+HEXID+BASE64 (type 0x01) instead,\n"
+      "named by the -L ledger's origin, as its checkpoints are signed",
+      NULL },
+    { "witness", 'w', 0, NULL,
+      "with --vkey: the cosignature vkey (type 0x04) this key witnesses\n"
+      "with from the -L ledger",
+      NULL },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
 static const cli_spec new_spec = { "key", "new", 12, 0, passphrase_opts };
 static const cli_spec show_spec = { "key", "show", 12, 0, show_opts };
 static const cli_spec rotate_spec = { "key", "rotate", 12, 0, passphrase_opts };
@@ -35,12 +45,14 @@ void
 cmd_key_help(FILE *out)
 {
     fprintf(out, "usage: avow key new [--passphrase] [FILE]\n"
-                 "       avow key show\n"
+                 "       avow key show [--vkey [--witness]]\n"
                  "       avow key rotate [--passphrase] [FILE]\n"
                  "\n"
                  "new   create a key pair; write the secret key to FILE (default: the -k key,\n"
                  "      see below; never overwritten) and print the public key (64 hex)\n"
-                 "show  print the public key of the -k key (no passphrase needed)\n"
+                 "show  print the public key of the -k key (no passphrase needed); with\n"
+                 "      --vkey, as a C2SP verifier key for the ecosystem (Go's sumdb/note,\n"
+                 "      witnesses): every option that takes a public key takes a vkey too\n"
                  "rotate  create a new key at FILE (default: the -k key path + \".next\") and\n"
                  "      append a key-succession event signed by the -k key and the new one;\n"
                  "      replicas that trust the old key trust the new one from then on.\n"
@@ -48,6 +60,7 @@ cmd_key_help(FILE *out)
                  "\n"
                  "options:\n");
     cli_help_options(out, &new_spec);
+    cli_help_options(out, &show_spec);
     fprintf(out, "\n");
     cli_help_globals(out);
 }
@@ -190,18 +203,49 @@ done:
     return status;
 }
 
+/* --vkey: the key as a vkey named by the ledger's origin. */
+static int
+print_vkey(const cli_ctx *ctx, const unsigned char *pk, int type)
+{
+    avow_ledger *ledger = NULL;
+    avow_buf out = AVOW_BUF_INIT;
+    int status, err;
+
+    if ((status = cli_open_ledger(&ledger, ctx, AVOW_OPEN_READONLY)) != 0) {
+        return status;
+    }
+    if ((err = avow_vkey_format(&out, avow_ledger_origin(ledger), type, pk)) < 0) {
+        status = cli_fail_lib(err, "see avow init --origin", "cannot make a vkey");
+    } else if (ctx->json) {
+        status = cli_print_json(json_pack("{s:s%, s:s, s:s}", "vkey", (const char *)out.ptr,
+                                          out.len, "name", avow_ledger_origin(ledger), "type",
+                                          type == AVOW_SIG_COSIG ? "cosignature" : "ed25519"));
+    } else {
+        printf("%.*s\n", (int)out.len, (const char *)out.ptr);
+    }
+    avow_buf_dispose(&out);
+    avow_ledger_free(ledger);
+    return status;
+}
+
 static int
 key_show(cli_ctx *ctx, int argc, char **argv)
 {
     cli_getopt_state gs;
     unsigned char pk[AVOW_PUBKEY_BYTES];
-    int status = CLI_EXIT_OK;
+    int status = CLI_EXIT_OK, vkey = 0, witness = 0;
     int err;
     int c;
 
     cli_getopt_init(&gs, &show_spec);
     while ((c = cli_getopt(&gs, argc, argv)) != -1) {
         switch (c) {
+        case 'v':
+            vkey = 1;
+            break;
+        case 'w':
+            witness = 1;
+            break;
         case CLI_OPT_HELP:
             cmd_key_help(stdout);
             goto done;
@@ -212,6 +256,10 @@ key_show(cli_ctx *ctx, int argc, char **argv)
     }
     if (optind < argc) {
         status = cli_usage_fail("key", "unexpected argument '%s' (use -k FILE)", argv[optind]);
+        goto done;
+    }
+    if (witness && !vkey) {
+        status = cli_usage_fail("key", "--witness goes with --vkey");
         goto done;
     }
     err = avow_key_read_public(pk, ctx->key);
@@ -226,7 +274,8 @@ key_show(cli_ctx *ctx, int argc, char **argv)
         status = CLI_EXIT_ENV;
         goto done;
     }
-    status = print_public(ctx, pk, ctx->key);
+    status = vkey ? print_vkey(ctx, pk, witness ? AVOW_SIG_COSIG : AVOW_SIG_ED25519)
+                  : print_public(ctx, pk, ctx->key);
 
 done:
     return status;

@@ -150,8 +150,8 @@ check_checkpoint(cli_ctx *ctx, avow_ledger *ledger, const char *path, const char
         goto done;
     }
     for (size_t i = 0; i < n_witnesses; i++) {
-        if ((status =
-               cli_parse_pubkey(keys + (1 + i) * AVOW_PUBKEY_BYTES, witnesses[i], "verify")) != 0) {
+        if ((status = cli_parse_witness_key(keys + (1 + i) * AVOW_PUBKEY_BYTES, witnesses[i],
+                                            "verify")) != 0) {
             goto done;
         }
     }
@@ -166,6 +166,9 @@ check_checkpoint(cli_ctx *ctx, avow_ledger *ledger, const char *path, const char
             goto done;
         }
         status = CLI_EXIT_CHECK;
+    } else if ((status = cli_audit_vkey_binds(trust, cp.origin, strlen(cp.origin),
+                                              "the checkpoint")) != 0) {
+        goto done;
     }
     (void)avow_ledger_count(ledger, &count);
     if (ctx->json && (sl.arr = json_array()) == NULL) {

@@ -55,6 +55,8 @@ static const cli_cmd commands[] = {
       cli_evidence_specs },
     { "witness", cmd_witness, cmd_witness_help, "cosign another ledger's checkpoint",
       cli_witness_specs },
+    { "publish", cmd_publish, cmd_publish_help, "write the log as C2SP tlog-tiles static files",
+      cli_publish_specs },
     /* interchange: cmd_io.c */
     { "export", cmd_export, cmd_export_help, "write signed events as JSON Lines",
       cli_export_specs },

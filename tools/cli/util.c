@@ -200,12 +200,36 @@ cli_resolve_event(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES], co
 }
 
 int
-cli_parse_pubkey(unsigned char pk[AVOW_PUBKEY_BYTES], const char *text, const char *command)
+cli_parse_vkey(avow_vkey *out, const char *text, int type, const char *command)
 {
-    if (strlen(text) != AVOW_HEX_ID_LEN || avow_unhex(pk, AVOW_PUBKEY_BYTES, text) < 0) {
-        return cli_usage_fail(command, "bad public key '%s' (64 hex characters)", text);
+    if (avow_vkey_parse(out, text, strlen(text), type) < 0) {
+        return cli_usage_fail(command, "bad %s '%s': %s",
+                              type == AVOW_SIG_COSIG ? "witness key" : "public key", text,
+                              avow_error_last());
     }
     return 0;
+}
+
+int
+cli_parse_pubkey(unsigned char pk[AVOW_PUBKEY_BYTES], const char *text, const char *command)
+{
+    avow_vkey v;
+    int status = cli_parse_vkey(&v, text, AVOW_SIG_ED25519, command);
+    if (status == 0) {
+        memcpy(pk, v.key, AVOW_PUBKEY_BYTES);
+    }
+    return status;
+}
+
+int
+cli_parse_witness_key(unsigned char pk[AVOW_PUBKEY_BYTES], const char *text, const char *command)
+{
+    avow_vkey v;
+    int status = cli_parse_vkey(&v, text, AVOW_SIG_COSIG, command);
+    if (status == 0) {
+        memcpy(pk, v.key, AVOW_PUBKEY_BYTES);
+    }
+    return status;
 }
 
 int

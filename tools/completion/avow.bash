@@ -16,7 +16,7 @@ _avow() {
     fi
 
     local commands="init key contest member candidate declare retract decide log show
-        state history explain verify info evidence witness checkpoint prove export import
+        state history explain verify info evidence witness checkpoint prove publish export import
         trust sync serve heads bundle chart demo help"
     local globals="-L --ledger -k --key --json -q --quiet -h --help"
 
@@ -90,6 +90,7 @@ _avow() {
         subs="new show rotate"
         [[ $sub == new ]] && opts="--passphrase" && files=1
         [[ $sub == rotate ]] && opts="--passphrase" && files=1
+        [[ $sub == show ]] && opts="--vkey --witness"
         ;;
     contest)
         subs="new"
@@ -158,6 +159,7 @@ _avow() {
         files=1
         ;;
     chart) opts="--out --from --to --known-at --all-authors --min-confidence --public-at" ;;
+    publish) opts="" && files=1 ;;
     demo)
         COMPREPLY=($(compgen -d -- "$cur"))
         return
