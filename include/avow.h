@@ -12,6 +12,10 @@
  *  - binary data is (pointer, length); text in decoded events is borrowed
  *    (pointer, length), valid UTF-8, never NUL-terminated;
  *  - times are UTC microseconds since 1970-01-01 (int64_t);
+ *  - Callbacks: every callback returns int and ends with `void *payload`;
+ *    0 continues, a negative value stops the call, which undoes nothing it
+ *    already committed and returns that value (so return an AVOW_E* code, or
+ *    a negative code of your own that no AVOW_E* uses);
  *  - the groups below come in dependency order: errors, sizes, buffers and
  *    times; keys; events; the ledger; projections; tamper evidence;
  *    replication; interchange and charts.
@@ -73,6 +77,7 @@ extern "C" {
 #define AVOW_EKEY      (-10) /**< key unusable: permissions, passphrase, format */
 #define AVOW_ELOCK     (-11) /**< the ledger is locked or busy */
 #define AVOW_ERANGE    (-12) /**< a value is past a documented limit */
+#define AVOW_ECORRUPT  (-13) /**< the ledger's file is damaged or truncated */
 
 /** Static description of an error code. */
 AVOW_EXTERN const char *avow_strerror(int code);
@@ -106,6 +111,14 @@ typedef struct avow_buf {
     }
 
 AVOW_EXTERN void avow_buf_dispose(avow_buf *buf);
+
+/** Open a file a user named, for reading, refusing anything but a regular
+ * file without blocking on it: opened O_NONBLOCK (a FIFO cannot hang the
+ * open), then fstat'ed, then O_NONBLOCK cleared. *fd_out is the caller's to
+ * close. "-" is not special here.
+ * @return 0, AVOW_ENOTFOUND (no such file), AVOW_EINVALID (not a regular
+ * file), AVOW_EIO */
+AVOW_EXTERN int avow_file_open(int *fd_out, const char *path);
 
 /** @defgroup avow_time Times (ISO 8601)
  * @{ */
@@ -430,6 +443,53 @@ AVOW_EXTERN int avow_rule_check(const char *rule, size_t len);
 AVOW_EXTERN int avow_event_to_json(avow_buf *out, const avow_event *ev, uint64_t index,
                                    int with_raw);
 
+/** Options of avow_event_json(). */
+typedef struct avow_event_json_opts {
+    unsigned int version;
+    int with_raw;       /**< 1: add raw, the signed bytes in base64 */
+    const char *status; /**< non-NULL: a last member "status" with this text (the CLI
+                             puts the replica's trust status there: trusted, untrusted,
+                             forked) */
+} avow_event_json_opts;
+#define AVOW_EVENT_JSON_OPTS_VERSION 1
+#define AVOW_EVENT_JSON_OPTS_INIT                                                                  \
+    {                                                                                              \
+        AVOW_EVENT_JSON_OPTS_VERSION, 0, NULL                                                      \
+    }
+
+/**
+ * avow_event_to_json() with options: the same members in the same order,
+ * then "status" when opts->status is set, written in one pass (no reparse).
+ * @return 0, AVOW_EINVALID (unknown opts version), AVOW_ENOMEM
+ */
+AVOW_EXTERN int avow_event_json(avow_buf *out, const avow_event *ev, uint64_t index,
+                                const avow_event_json_opts *opts);
+
+/**
+ * What an event must say to pass a filter (avow_event_match(); `avow log`'s
+ * filters). Every condition given must hold; NULL, 0 or an open bound means
+ * "any". Filters look at the event's own fields: a retraction has no actor or
+ * candidate, so an actor or candidate filter leaves retractions out.
+ */
+typedef struct avow_event_filter {
+    unsigned int version;
+    const char *actor;     /**< the event's actor is exactly this */
+    const char *candidate; /**< the event's candidate is exactly this */
+    uint8_t kind;          /**< the event is of this kind (avow_kind_parse()); 0: any */
+    int64_t since;         /**< effective_at >= since; AVOW_TIME_MIN: no bound */
+    int64_t until;         /**< effective_at <= until; AVOW_TIME_MAX: no bound */
+    const char *grep;      /**< this text occurs in source, person, quote or note
+                                (ASCII letters match either case); NULL or "": any */
+} avow_event_filter;
+#define AVOW_EVENT_FILTER_VERSION 1
+#define AVOW_EVENT_FILTER_INIT                                                                     \
+    {                                                                                              \
+        AVOW_EVENT_FILTER_VERSION, NULL, NULL, 0, AVOW_TIME_MIN, AVOW_TIME_MAX, NULL               \
+    }
+
+/** Whether ev passes filter f (NULL: every event passes). @return 1 or 0 */
+AVOW_EXTERN int avow_event_match(const avow_event *ev, const avow_event_filter *f);
+
 /** Lowercase hex of n bytes into out (2n+1 bytes). */
 AVOW_EXTERN void avow_hex(char *out, const unsigned char *bytes, size_t n);
 /** Parse exactly 2n hex characters. @return 0 or AVOW_EINVALID */
@@ -460,7 +520,7 @@ AVOW_EXTERN void avow_ledger_free(avow_ledger *ledger);
 AVOW_EXTERN const char *avow_ledger_origin(const avow_ledger *ledger);
 
 /** Number of events in the log. */
-AVOW_EXTERN int avow_ledger_count(const avow_ledger *ledger, uint64_t *out);
+AVOW_EXTERN int avow_ledger_count(uint64_t *out, const avow_ledger *ledger);
 
 /**
  * Sign a draft with key as the author's next event and append it, in one
@@ -476,7 +536,7 @@ AVOW_EXTERN int avow_ledger_count(const avow_ledger *ledger, uint64_t *out);
  * @param[out] id_out the new event's id (may be NULL)
  * @return 0, AVOW_EINVALID, AVOW_ENOTFOUND, AVOW_EEXISTS, AVOW_EIO, AVOW_EFULL
  */
-AVOW_EXTERN int avow_ledger_append(avow_ledger *ledger, unsigned char id_out[AVOW_EVENT_ID_BYTES],
+AVOW_EXTERN int avow_ledger_append(unsigned char id_out[AVOW_EVENT_ID_BYTES], avow_ledger *ledger,
                                    const avow_key *key, const avow_draft *draft);
 
 /**
@@ -487,8 +547,8 @@ AVOW_EXTERN int avow_ledger_append(avow_ledger *ledger, unsigned char id_out[AVO
  * @param[out] failed_at index of the draft that failed (may be NULL)
  * @param[out] ids_out   n * AVOW_EVENT_ID_BYTES bytes: the new ids in order (may be NULL)
  */
-AVOW_EXTERN int avow_ledger_append_drafts(avow_ledger *ledger, size_t *failed_at,
-                                          unsigned char *ids_out, const avow_key *key,
+AVOW_EXTERN int avow_ledger_append_drafts(size_t *failed_at, unsigned char *ids_out,
+                                          avow_ledger *ledger, const avow_key *key,
                                           const avow_draft *drafts, size_t n);
 
 /** Result of appending signed events. */
@@ -506,7 +566,7 @@ typedef struct avow_append_result {
  *
  * @return 0, AVOW_EFORMAT, AVOW_EVERIFY, AVOW_ECHAIN, AVOW_EIO, AVOW_EFULL
  */
-AVOW_EXTERN int avow_ledger_append_signed(avow_ledger *ledger, avow_append_result *res,
+AVOW_EXTERN int avow_ledger_append_signed(avow_append_result *res, avow_ledger *ledger,
                                           const unsigned char *const *events, const size_t *lens,
                                           size_t n);
 
@@ -515,34 +575,44 @@ AVOW_EXTERN int avow_ledger_append_signed(avow_ledger *ledger, avow_append_resul
  * @param[out] index_out its 0-based position in the log (may be NULL)
  * @return 0, AVOW_ENOTFOUND
  */
-AVOW_EXTERN int avow_ledger_get(avow_ledger *ledger, avow_buf *out, uint64_t *index_out,
+AVOW_EXTERN int avow_ledger_get(avow_buf *out, uint64_t *index_out, avow_ledger *ledger,
                                 const unsigned char id[AVOW_EVENT_ID_BYTES]);
 
 /** Find the unique event whose hex id starts with prefix (at least 8 chars). */
-AVOW_EXTERN int avow_ledger_resolve_id(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES],
+AVOW_EXTERN int avow_ledger_resolve_id(unsigned char id[AVOW_EVENT_ID_BYTES], avow_ledger *ledger,
                                        const char *hex_prefix);
 
 /** Head of an author: last seq (0 when the author has no events) and its content hash. */
-AVOW_EXTERN int avow_ledger_head(avow_ledger *ledger, uint64_t *seq,
-                                 unsigned char hash[AVOW_HASH_BYTES],
+AVOW_EXTERN int avow_ledger_head(uint64_t *seq, unsigned char hash[AVOW_HASH_BYTES],
+                                 avow_ledger *ledger,
                                  const unsigned char author[AVOW_PUBKEY_BYTES]);
 
 /** Whether a contest is defined (1), not (0), or an error (< 0). */
 AVOW_EXTERN int avow_ledger_has_contest(avow_ledger *ledger, const char *contest);
+
+/**
+ * Whether the event target is retracted by its author in this ledger.
+ * @param[out] rid the (earliest recorded) retraction's id (may be NULL)
+ * @return 1 (retracted), 0 (not), AVOW_ENOTFOUND (no such event), AVOW_EIO
+ */
+AVOW_EXTERN int avow_retractions_find(unsigned char rid[AVOW_EVENT_ID_BYTES], avow_ledger *ledger,
+                                      const unsigned char target[AVOW_EVENT_ID_BYTES]);
 
 /** Log iterator: events in log order, optionally filtered. */
 typedef struct avow_iter avow_iter;
 
 typedef struct avow_iter_opts {
     unsigned int version;
-    const char *contest;         /**< only this contest (and retractions of its events) */
-    const unsigned char *author; /**< only this author (32 bytes) */
-    uint64_t start;              /**< first log index */
+    const char *contest;             /**< only this contest (and retractions of its events) */
+    const unsigned char *author;     /**< only this author (32 bytes) */
+    uint64_t start;                  /**< first log index (with reverse: the last one returned) */
+    const avow_event_filter *filter; /**< only events it passes (version 2; NULL: all) */
+    int reverse;                     /**< 1: newest first (version 2) */
 } avow_iter_opts;
-#define AVOW_ITER_OPTS_VERSION 1
+#define AVOW_ITER_OPTS_VERSION 2
 #define AVOW_ITER_OPTS_INIT                                                                        \
     {                                                                                              \
-        AVOW_ITER_OPTS_VERSION, NULL, NULL, 0                                                      \
+        AVOW_ITER_OPTS_VERSION, NULL, NULL, 0, NULL, 0                                             \
     }
 
 AVOW_EXTERN int avow_iter_new(avow_iter **out, avow_ledger *ledger, const avow_iter_opts *opts);
@@ -555,7 +625,7 @@ AVOW_EXTERN int avow_iter_new(avow_iter **out, avow_ledger *ledger, const avow_i
  * @return 1 (an event), 0 (end), or a negative error (a stored event that does
  *         not decode is AVOW_EFORMAT: run verify)
  */
-AVOW_EXTERN int avow_iter_next(avow_iter *it, avow_event *ev, uint64_t *index);
+AVOW_EXTERN int avow_iter_next(avow_event *ev, uint64_t *index, avow_iter *it);
 
 AVOW_EXTERN void avow_iter_free(avow_iter *it);
 
@@ -567,10 +637,13 @@ typedef struct avow_problem {
     const char *what;                      /**< borrowed for the callback's duration */
 } avow_problem;
 
-typedef void (*avow_problem_cb)(const avow_problem *problem, void *payload);
+/** Called per problem; a negative return stops avow_ledger_verify(), which
+ * returns that value (see "Callbacks"). */
+typedef int (*avow_problem_cb)(const avow_problem *problem, void *payload);
 
-/** Progress callback for long work: done out of total. */
-typedef void (*avow_progress_cb)(uint64_t done, uint64_t total, void *payload);
+/** Progress callback for long work: done out of total. A negative return
+ * stops the work, which returns that value (see "Callbacks"). */
+typedef int (*avow_progress_cb)(uint64_t done, uint64_t total, void *payload);
 
 typedef struct avow_verify_opts {
     unsigned int version;
@@ -593,7 +666,7 @@ typedef struct avow_verify_opts {
  * @param[out] problems number of problems found (each reported to on_problem)
  * @return 0 when the check ran (look at *problems), or an error that stopped it
  */
-AVOW_EXTERN int avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
+AVOW_EXTERN int avow_ledger_verify(uint64_t *events, uint64_t *problems, avow_ledger *ledger,
                                    const avow_verify_opts *opts);
 /** @} */
 
@@ -607,19 +680,25 @@ typedef struct avow_state avow_state;
 /** Options of a point-in-time query. */
 typedef struct avow_state_opts {
     unsigned int version;
-    int64_t at;       /**< valid time T; AVOW_TIME_MAX means "not given": now */
-    int64_t known_at; /**< record time K; AVOW_TIME_MAX means "not given": +infinity */
+    int64_t at;       /**< valid time T; AVOW_TIME_MAX without AVOW_GIVEN_AT: now */
+    int64_t known_at; /**< record time K; AVOW_TIME_MAX means +infinity */
     int all_authors;  /**< 1: count every author, skipping the trust filter */
-    /* Version 2 (format v2 filters, docs/PROJECTIONS.md "Filters"): */
+    /** AVOW_GIVEN_AT: at was given, even when it is AVOW_TIME_MAX (the end of
+     * 9999 is a time, not "now"); AVOW_GIVEN_KNOWN_AT likewise for known_at.
+     * Version 2 on, with the filters below. */
+    unsigned int given;
+    /* Version 2 (format v2 filters, docs/PROJECTIONS.md "Format v2"): */
     uint8_t min_confidence; /**< avow_confidence: rows rated below it are left out (rows with
                                  no rating count as high); NONE: every row */
     int64_t public_at;      /**< rows public (reported_at, else effective_at) after it are left
                                  out; AVOW_TIME_MAX: not given */
 } avow_state_opts;
+#define AVOW_GIVEN_AT           1u
+#define AVOW_GIVEN_KNOWN_AT     2u
 #define AVOW_STATE_OPTS_VERSION 2
 #define AVOW_STATE_OPTS_INIT                                                                       \
     {                                                                                              \
-        AVOW_STATE_OPTS_VERSION, AVOW_TIME_MAX, AVOW_TIME_MAX, 0, 0, AVOW_TIME_MAX                 \
+        AVOW_STATE_OPTS_VERSION, AVOW_TIME_MAX, AVOW_TIME_MAX, 0, 0, 0, AVOW_TIME_MAX              \
     }
 
 /**
@@ -691,8 +770,8 @@ AVOW_EXTERN uint8_t avow_state_outside_stance(const avow_state *st, size_t c, si
  * The decision at T. @return 1 (decided: *candidate, *at, id set; any may be
  * NULL), 0 (no decision)
  */
-AVOW_EXTERN int avow_state_decision(const avow_state *st, const char **candidate, int64_t *at,
-                                    unsigned char id[AVOW_EVENT_ID_BYTES]);
+AVOW_EXTERN int avow_state_decision(const char **candidate, int64_t *at,
+                                    unsigned char id[AVOW_EVENT_ID_BYTES], const avow_state *st);
 
 /** When the decision takes effect. @return 1 (*takes_effect set; may be NULL), 0 (no
  * decision, or none given: in effect when made) */
@@ -713,7 +792,7 @@ typedef struct avow_change {
     const unsigned char *retraction_id; /**< 32 bytes, or NULL */
 } avow_change;
 
-/** Called per change; a non-zero return stops avow_history() and is returned. */
+/** Called per change; a negative return stops avow_history() and is returned. */
 typedef int (*avow_change_cb)(const avow_change *change, void *payload);
 
 typedef struct avow_history_opts {
@@ -736,7 +815,7 @@ typedef struct avow_history_opts {
  * order, inside one read transaction (the callback must not write to the
  * ledger).
  *
- * @return 0, the callback's non-zero value, AVOW_ENOTFOUND (no such contest), AVOW_EIO
+ * @return 0, the callback's negative value, AVOW_ENOTFOUND (no such contest), AVOW_EIO
  */
 AVOW_EXTERN int avow_history(avow_ledger *ledger, const char *contest,
                              const avow_history_opts *opts, avow_change_cb cb, void *payload);
@@ -811,11 +890,11 @@ AVOW_EXTERN void avow_explain_free(avow_explain *ex);
 
 /** The ledger owner's public key: the key of the first event appended here.
  * @return 0, AVOW_ENOTFOUND (no event yet) */
-AVOW_EXTERN int avow_ledger_owner(avow_ledger *ledger, unsigned char pk[AVOW_PUBKEY_BYTES]);
+AVOW_EXTERN int avow_ledger_owner(unsigned char pk[AVOW_PUBKEY_BYTES], avow_ledger *ledger);
 
 /** Merkle tree head of the first size events. @return 0, AVOW_EINVALID (size > count) */
-AVOW_EXTERN int avow_ledger_root(avow_ledger *ledger, uint64_t size,
-                                 unsigned char root[AVOW_HASH_BYTES]);
+AVOW_EXTERN int avow_ledger_root(unsigned char root[AVOW_HASH_BYTES], avow_ledger *ledger,
+                                 uint64_t size);
 
 /** Leaf hash of an event: SHA-256(0x00 || raw). */
 AVOW_EXTERN void avow_leaf_hash(unsigned char out[AVOW_HASH_BYTES], const unsigned char *raw,
@@ -934,7 +1013,8 @@ typedef struct avow_note_sig {
     uint64_t timestamp; /**< cosignatures: POSIX seconds */
 } avow_note_sig;
 
-typedef void (*avow_note_sig_cb)(const avow_note_sig *sig, void *payload);
+/** Called per signature line; a negative return stops and is returned. */
+typedef int (*avow_note_sig_cb)(const avow_note_sig *sig, void *payload);
 
 /**
  * List the signature lines of a note, checking each against the n_keys
@@ -944,6 +1024,24 @@ typedef void (*avow_note_sig_cb)(const avow_note_sig *sig, void *payload);
  */
 AVOW_EXTERN int avow_note_signatures(const char *text, size_t len, const unsigned char *keys,
                                      size_t n_keys, avow_note_sig_cb cb, void *payload);
+
+/** A witness of a witness policy: the name its cosignature lines carry, bound
+ * to its key. */
+typedef struct avow_witness {
+    const char *name; /**< NUL-terminated; NULL: a line of any name (the key alone binds) */
+    unsigned char pk[AVOW_PUBKEY_BYTES];
+} avow_witness;
+
+/**
+ * How many of the n witnesses cosigned the note (C2SP tlog-cosignature/v1):
+ * a witness counts once, for a cosignature line that verifies under its key
+ * and carries its name; a line renamed (its key ID recomputed) counts for no
+ * one, and a second line of one witness adds nothing. A key listed twice is
+ * refused. Compare *count with the policy's quorum.
+ * @return 0, AVOW_EINVALID (a key listed twice), AVOW_EFORMAT, AVOW_ENOMEM
+ */
+AVOW_EXTERN int avow_note_witnessed(size_t *count, const char *text, size_t len,
+                                    const avow_witness *witnesses, size_t n);
 
 /** An inclusion proof (RFC 9162 2.1.3). */
 typedef struct avow_inclusion {
@@ -1001,8 +1099,9 @@ AVOW_EXTERN AVOW_WARN_UNUSED int avow_consistency_verify(const avow_consistency 
 AVOW_EXTERN int avow_evidence_write(avow_buf *out, avow_ledger *ledger, const unsigned char *ids,
                                     size_t n, const avow_key *key);
 
-/** Called for each event of an evidence file once it is proven. */
-typedef void (*avow_evidence_cb)(const avow_event *ev, uint64_t index, void *payload);
+/** Called for each event of an evidence file once it is proven; a negative
+ * return stops avow_evidence_verify(), which returns that value. */
+typedef int (*avow_evidence_cb)(const avow_event *ev, uint64_t index, void *payload);
 
 /**
  * Check an evidence file with no ledger: the exact canonical bytes
@@ -1088,9 +1187,9 @@ AVOW_EXTERN int avow_event_successor(const avow_event *ev, const unsigned char *
  * @return 0, AVOW_EINVALID (same key), AVOW_ECHAIN (a concurrent append won:
  *         retry), AVOW_EIO, AVOW_EFULL
  */
-AVOW_EXTERN int avow_ledger_rotate_key(avow_ledger *ledger,
-                                       unsigned char id_out[AVOW_EVENT_ID_BYTES],
-                                       const avow_key *old, const avow_key *next);
+AVOW_EXTERN int avow_ledger_rotate_key(unsigned char id_out[AVOW_EVENT_ID_BYTES],
+                                       avow_ledger *ledger, const avow_key *old,
+                                       const avow_key *next);
 
 /** Longest name of a keyring entry, in bytes. */
 #define AVOW_TRUST_NAME_MAX 128
@@ -1135,6 +1234,16 @@ AVOW_EXTERN int avow_trust_resolve(avow_ledger *ledger, const unsigned char key[
                                    const unsigned char keep_id[AVOW_EVENT_ID_BYTES]);
 /** Every author with events here or in the keyring, by key. cb returning < 0 stops. */
 AVOW_EXTERN int avow_trust_list(avow_ledger *ledger, avow_trust_cb cb, void *payload);
+
+/**
+ * The key named by text: 64 hex characters (that key, known here or not), a
+ * unique prefix of 8 or more hex characters of a key this ledger knows (it has
+ * events here or is in the keyring), or the whole keyring name of one.
+ * @return 0, AVOW_ENOTFOUND (no known key matches), AVOW_EINVALID (several
+ *         match: avow_error_last() lists them)
+ */
+AVOW_EXTERN int avow_keyref_resolve(unsigned char key[AVOW_PUBKEY_BYTES], avow_ledger *ledger,
+                                    const char *text);
 
 /** A snapshot of the trust settings for per-event questions (log). */
 typedef struct avow_trust avow_trust;
@@ -1190,13 +1299,13 @@ typedef struct avow_sync_stats {
  *         error frame; the bad batch was not stored) or refused ours;
  *         AVOW_EIO when the connection broke
  */
-AVOW_EXTERN int avow_sync_client(avow_ledger *ledger, int in_fd, int out_fd,
-                                 const avow_sync_opts *opts, avow_sync_stats *stats);
-AVOW_EXTERN int avow_sync_serve(avow_ledger *ledger, int in_fd, int out_fd,
-                                const avow_sync_opts *opts, avow_sync_stats *stats);
+AVOW_EXTERN int avow_sync_client(avow_sync_stats *stats, avow_ledger *ledger, int in_fd, int out_fd,
+                                 const avow_sync_opts *opts);
+AVOW_EXTERN int avow_sync_serve(avow_sync_stats *stats, avow_ledger *ledger, int in_fd, int out_fd,
+                                const avow_sync_opts *opts);
 /** Sync two open ledgers of this process (the peer is served from a thread). */
-AVOW_EXTERN int avow_sync_local(avow_ledger *ledger, avow_ledger *peer, const avow_sync_opts *opts,
-                                avow_sync_stats *stats);
+AVOW_EXTERN int avow_sync_local(avow_sync_stats *stats, avow_ledger *ledger, avow_ledger *peer,
+                                const avow_sync_opts *opts);
 
 /** Write this ledger's heads (author, seq, head id, fork evidence) to a file. */
 AVOW_EXTERN int avow_heads_save(avow_ledger *ledger, const char *path);
@@ -1205,15 +1314,15 @@ AVOW_EXTERN int avow_heads_save(avow_ledger *ledger, const char *path);
  * heads file lacks, or of every event when heads_path is NULL.
  * @param[out] count events written (may be NULL)
  */
-AVOW_EXTERN int avow_bundle_create(avow_ledger *ledger, const char *path, const char *heads_path,
-                                   uint64_t *count);
+AVOW_EXTERN int avow_bundle_create(uint64_t *count, avow_ledger *ledger, const char *path,
+                                   const char *heads_path);
 /**
  * Check a bundle whole (hash, format, every event decodes and verifies, the
  * chains link to this ledger), then append it in one transaction.
  * @return 0, AVOW_EFORMAT (truncated, altered, not a bundle), AVOW_EVERIFY,
  *         AVOW_ECHAIN (the bundle was made against heads this ledger lacks)
  */
-AVOW_EXTERN int avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats);
+AVOW_EXTERN int avow_bundle_apply(avow_sync_stats *stats, avow_ledger *ledger, const char *path);
 /** @} */
 /* END replication API */
 
@@ -1243,11 +1352,12 @@ typedef struct avow_export_opts {
     uint64_t start;               /**< first log index, e.g. a checkpoint's tree size */
     avow_progress_cb on_progress; /**< events done out of the ledger's count (may be NULL) */
     void *payload;                /**< for on_progress */
+    unsigned int flags;           /**< AVOW_EXPORT_CSV (version 2) */
 } avow_export_opts;
-#define AVOW_EXPORT_OPTS_VERSION 1
+#define AVOW_EXPORT_OPTS_VERSION 2
 #define AVOW_EXPORT_OPTS_INIT                                                                      \
     {                                                                                              \
-        AVOW_EXPORT_OPTS_VERSION, NULL, 0, NULL, NULL                                              \
+        AVOW_EXPORT_OPTS_VERSION, NULL, 0, NULL, NULL, 0                                           \
     }
 
 /**
@@ -1258,7 +1368,7 @@ typedef struct avow_export_opts {
  * @return 0, AVOW_EFORMAT (a stored event does not decode: run verify), the
  *         error write returned, AVOW_EIO
  */
-AVOW_EXTERN int avow_export(avow_ledger *ledger, uint64_t *count, avow_write_cb write,
+AVOW_EXTERN int avow_export(uint64_t *count, avow_ledger *ledger, avow_write_cb write,
                             void *write_payload, const avow_export_opts *opts);
 
 /**
@@ -1272,6 +1382,27 @@ AVOW_EXTERN int avow_export(avow_ledger *ledger, uint64_t *count, avow_write_cb 
  *         signature fails, or a member disagrees with it)
  */
 AVOW_EXTERN int avow_event_from_json(avow_buf *raw_out, const char *text, size_t len);
+
+/**
+ * The columns of events as CSV (`log --csv`, `export --csv`): every key
+ * avow_event_to_json() can write, in its order, NULL-terminated; static.
+ */
+AVOW_EXTERN const char *const *avow_event_csv_columns(void);
+
+/** A CSV header row (RFC 4180, CRLF) of columns (NULL-terminated), appended to out. */
+AVOW_EXTERN int avow_csv_header(avow_buf *out, const char *const *columns);
+
+/**
+ * One CSV row of a JSON object (as avow_event_to_json() renders it, maybe with
+ * keys added): the value of each column in turn, as the JSON has it (string
+ * as is, number in decimal, true/false, absent or null empty, array or object
+ * as compact JSON), quoted as RFC 4180 asks, CRLF at the end; keys that are
+ * not columns are left out. @return 0, AVOW_EFORMAT (not an object), AVOW_ENOMEM
+ */
+AVOW_EXTERN int avow_csv_row(avow_buf *out, const void *json, size_t len,
+                             const char *const *columns);
+
+#define AVOW_EXPORT_CSV 0x1u /**< avow_export_opts.flags: CSV rows under a header row */
 
 /** An unsigned declaration record (import --sign) parsed into a draft. */
 typedef struct avow_record avow_record;
@@ -1299,9 +1430,14 @@ AVOW_EXTERN void avow_record_free(avow_record *rec);
 #define AVOW_IMPORT_SIGN     0x1u /**< unsigned records, signed with opts->key */
 #define AVOW_IMPORT_CSV      0x2u /**< CSV with a header row (with AVOW_IMPORT_SIGN) */
 #define AVOW_IMPORT_SKIP_BAD 0x4u /**< append the good lines, report the bad ones */
+/** with AVOW_IMPORT_SIGN: append a record even when the key already recorded the same one
+ * here (same kind, effective_at and body; for a retraction kind and body) */
+#define AVOW_IMPORT_ALLOW_DUPLICATES 0x8u
+#define AVOW_IMPORT_DRY_RUN          0x10u /**< check every line, write nothing */
 
-/** A refused line: its number (1-based; a CSV record: its first line), the AVOW_E* code, why. */
-typedef void (*avow_bad_line_cb)(uint64_t line, int code, const char *what, void *payload);
+/** A refused line: its number (1-based; a CSV record: its first line), the AVOW_E* code, why.
+ * A negative return stops the import, which returns that value. */
+typedef int (*avow_bad_line_cb)(uint64_t line, int code, const char *what, void *payload);
 
 typedef struct avow_import_opts {
     unsigned int version;
@@ -1321,7 +1457,8 @@ typedef struct avow_import_opts {
 typedef struct avow_import_result {
     uint64_t records;    /**< lines or CSV records read (blank lines and the header excluded) */
     uint64_t appended;   /**< new events stored */
-    uint64_t duplicates; /**< signed events already present: skipped */
+    uint64_t duplicates; /**< already present (signed events: the same id; unsigned
+                              records: the same record by the same key): skipped */
     uint64_t bad;        /**< lines refused (skipped with AVOW_IMPORT_SKIP_BAD) */
     uint64_t first_bad;  /**< line number of the first refused line, 0 when none */
 } avow_import_result;
@@ -1342,7 +1479,7 @@ typedef struct avow_import_result {
  *         AVOW_ECHAIN, AVOW_ENOTFOUND, AVOW_EEXISTS) with "line N: ..." in
  *         avow_error_last(), AVOW_ENOTFOUND (no file), AVOW_EIO
  */
-AVOW_EXTERN int avow_import(avow_ledger *ledger, avow_import_result *res, const char *path,
+AVOW_EXTERN int avow_import(avow_import_result *res, avow_ledger *ledger, const char *path,
                             const avow_import_opts *opts);
 /** @} */
 /* END interchange API */

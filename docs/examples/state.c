@@ -41,7 +41,7 @@ main(int argc, char **argv)
                avow_state_support_count(st, c), avow_state_member_count(st), avow_state_needed(st),
                avow_state_met(st, c) ? "met" : "not met");
     }
-    if (avow_state_decision(st, &decided, NULL, NULL)) {
+    if (avow_state_decision(&decided, NULL, NULL, st)) {
         printf("decision: %s\n", decided);
     }
     status = 0;

@@ -25,7 +25,7 @@ _Static_assert(sizeof(((avow_attestation *)0)->contest) == AVOW_MAX_CONTEST + 1,
 static int
 attest_text_ok(const char *s, size_t len)
 {
-    if (avow_utf8_check(s, len) < 0) {
+    if (buf_utf8_check(s, len) < 0) {
         return 0;
     }
     for (size_t i = 0; i < len; i++) {
@@ -40,8 +40,8 @@ static int
 attest_put_line(avow_buf *b, const char *key, const char *value, size_t len)
 {
     int error;
-    if ((error = avow_buf_put(b, key, strlen(key))) < 0 || (error = avow_buf_put(b, " ", 1)) < 0 ||
-        (error = avow_buf_put(b, value, len)) < 0 || (error = avow_buf_put(b, "\n", 1)) < 0) {
+    if ((error = buf_put(b, key, strlen(key))) < 0 || (error = buf_put(b, " ", 1)) < 0 ||
+        (error = buf_put(b, value, len)) < 0 || (error = buf_put(b, "\n", 1)) < 0) {
         return error;
     }
     return 0;
@@ -58,24 +58,24 @@ avow_attest_create(avow_buf *out, avow_ledger *ledger, const avow_key *key, cons
     int error;
 
     if (out == NULL || ledger == NULL || key == NULL || contest == NULL || digest_hex == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_attest_create: missing argument");
+        return error_set(AVOW_EINVALID, "avow_attest_create: missing argument");
     }
     clen = strlen(contest);
     if (clen == 0 || clen > AVOW_MAX_CONTEST || !attest_text_ok(contest, clen)) {
-        return avow_error_set(AVOW_EINVALID, "bad contest id for an attestation");
+        return error_set(AVOW_EINVALID, "bad contest id for an attestation");
     }
     if (strlen(digest_hex) != AVOW_HEX_ID_LEN ||
         avow_unhex(digest, sizeof(digest), digest_hex) < 0) {
-        return avow_error_set(AVOW_EINVALID, "the state digest must be 64 hex characters");
+        return error_set(AVOW_EINVALID, "the state digest must be 64 hex characters");
     }
     if (at < AVOW_TIME_MIN || at > AVOW_TIME_MAX || known_at < AVOW_TIME_MIN ||
         known_at > AVOW_TIME_MAX) {
-        return avow_error_set(AVOW_EINVALID, "attestation time out of range");
+        return error_set(AVOW_EINVALID, "attestation time out of range");
     }
     avow_hex(hex, digest, sizeof(digest));
     avow_time_format(t1, at, AVOW_PREC_MICRO);
     avow_time_format(t2, known_at, AVOW_PREC_MICRO);
-    if ((error = avow_buf_put(&ext, ATTEST_HEADER "\n", strlen(ATTEST_HEADER) + 1)) < 0 ||
+    if ((error = buf_put(&ext, ATTEST_HEADER "\n", strlen(ATTEST_HEADER) + 1)) < 0 ||
         (error = attest_put_line(&ext, "contest", contest, clen)) < 0 ||
         (error = attest_put_line(&ext, "at", t1, strlen(t1))) < 0 ||
         (error = attest_put_line(&ext, "known_at", t2, strlen(t2))) < 0 ||
@@ -139,35 +139,35 @@ attest_parse_ext(avow_attestation *out, const note_checkpoint *b)
     size_t hlen = strlen(hdr);
 
     if (b->ext_len < hlen || memcmp(b->ext, hdr, hlen) != 0) {
-        return avow_error_set(AVOW_EFORMAT, "attestation: no %s line", ATTEST_HEADER);
+        return error_set(AVOW_EFORMAT, "attestation: no %s line", ATTEST_HEADER);
     }
     pos = hlen;
     if (attest_line(b->ext, b->ext_len, &pos, "contest", &v, &vlen) < 0 ||
         vlen > AVOW_MAX_CONTEST) {
-        return avow_error_set(AVOW_EFORMAT, "attestation: contest line is malformed");
+        return error_set(AVOW_EFORMAT, "attestation: contest line is malformed");
     }
     memcpy(out->contest, v, vlen);
     out->contest[vlen] = '\0';
     if (attest_line(b->ext, b->ext_len, &pos, "at", &v, &vlen) < 0 ||
         attest_time(&out->at, v, vlen) < 0) {
-        return avow_error_set(AVOW_EFORMAT, "attestation: at line is malformed");
+        return error_set(AVOW_EFORMAT, "attestation: at line is malformed");
     }
     if (attest_line(b->ext, b->ext_len, &pos, "known_at", &v, &vlen) < 0 ||
         attest_time(&out->known_at, v, vlen) < 0) {
-        return avow_error_set(AVOW_EFORMAT, "attestation: known_at line is malformed");
+        return error_set(AVOW_EFORMAT, "attestation: known_at line is malformed");
     }
     if (attest_line(b->ext, b->ext_len, &pos, "digest", &v, &vlen) < 0 || vlen != AVOW_HEX_ID_LEN) {
-        return avow_error_set(AVOW_EFORMAT, "attestation: digest line is malformed");
+        return error_set(AVOW_EFORMAT, "attestation: digest line is malformed");
     }
     memcpy(out->digest, v, vlen);
     out->digest[vlen] = '\0';
     char again[AVOW_HEX_ID_LEN + 1];
     if (avow_unhex(digest, sizeof(digest), out->digest) < 0 ||
         (avow_hex(again, digest, sizeof(digest)), strcmp(again, out->digest) != 0)) {
-        return avow_error_set(AVOW_EFORMAT, "attestation: digest line is not lowercase hex");
+        return error_set(AVOW_EFORMAT, "attestation: digest line is not lowercase hex");
     }
     if (pos != b->ext_len) {
-        return avow_error_set(AVOW_EFORMAT, "attestation: unexpected lines after the digest");
+        return error_set(AVOW_EFORMAT, "attestation: unexpected lines after the digest");
     }
     return 0;
 }
@@ -182,11 +182,11 @@ avow_attest_verify(avow_attestation *out, avow_ledger *ledger, const char *text,
     int error;
 
     if (ledger == NULL && pk == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_attest_verify: no ledger and no trusted key");
+        return error_set(AVOW_EINVALID, "avow_attest_verify: no ledger and no trusted key");
     }
     memset(&a, 0, sizeof(a));
     if ((n = malloc(sizeof(*n))) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory");
+        return error_set(AVOW_ENOMEM, "out of memory");
     }
     if ((error = checkpoint_parse(n, &b, text, len, "attestation")) < 0 ||
         (error = attest_parse_ext(&a, &b)) < 0) {

@@ -31,15 +31,15 @@ checkpoint_owner(unsigned char pk[AVOW_PUBKEY_BYTES], const avow_ledger *ledger,
     store_val v = { NULL, 0 };
     int error = store_val_get(&v, ledger, txn, STORE_DB_META, "owner", 5);
     if (error == AVOW_ENOTFOUND) {
-        return avow_error_set(AVOW_ENOTFOUND,
-                              "the ledger has no owner key yet (no event appended): give the "
-                              "trusted public key");
+        return error_set(AVOW_ENOTFOUND,
+                         "the ledger has no owner key yet (no event appended): give the "
+                         "trusted public key");
     }
     if (error < 0) {
         return error;
     }
     if (v.len != AVOW_PUBKEY_BYTES) {
-        return avow_error_set(AVOW_EIO, "the ledger's owner key is malformed (run avow verify)");
+        return error_set(AVOW_EIO, "the ledger's owner key is malformed (run avow verify)");
     }
     memcpy(pk, v.ptr, AVOW_PUBKEY_BYTES);
     return 0;
@@ -73,13 +73,13 @@ checkpoint_parse(note *n, note_checkpoint *b, const char *text, size_t len, cons
 {
     int error;
     if (text == NULL) {
-        return avow_error_set(AVOW_EINVALID, "no %s", what);
+        return error_set(AVOW_EINVALID, "no %s", what);
     }
     if ((error = note_parse(n, text, len)) < 0) {
-        return avow_error_set(AVOW_EFORMAT, "%s is malformed: %s", what, avow_error_last());
+        return error_set(AVOW_EFORMAT, "%s is malformed: %s", what, avow_error_last());
     }
     if ((error = note_checkpoint_parse(b, n->text, n->text_len)) < 0) {
-        return avow_error_set(AVOW_EFORMAT, "%s: %s", what, avow_error_last());
+        return error_set(AVOW_EFORMAT, "%s: %s", what, avow_error_last());
     }
     return 0;
 }
@@ -96,25 +96,25 @@ checkpoint_signed_by(const note *n, const note_checkpoint *b, const unsigned cha
     }
     avow_hex(hex, pk, AVOW_PUBKEY_BYTES);
     if (error == AVOW_ENOTFOUND) {
-        return avow_error_set(AVOW_EVERIFY,
-                              "%s: signature line: no signature by the trusted key %s under the "
-                              "name %.*s",
-                              what, hex, (int)b->origin_len, b->origin);
+        return error_set(AVOW_EVERIFY,
+                         "%s: signature line: no signature by the trusted key %s under the "
+                         "name %.*s",
+                         what, hex, (int)b->origin_len, b->origin);
     }
     if (error == AVOW_EVERIFY) {
-        return avow_error_set(AVOW_EVERIFY, "%s: signature line: %s (trusted key %s)", what,
-                              avow_error_last(), hex);
+        return error_set(AVOW_EVERIFY, "%s: signature line: %s (trusted key %s)", what,
+                         avow_error_last(), hex);
     }
     return error;
 }
 
 int
-avow_ledger_owner(avow_ledger *ledger, unsigned char pk[AVOW_PUBKEY_BYTES])
+avow_ledger_owner(unsigned char pk[AVOW_PUBKEY_BYTES], avow_ledger *ledger)
 {
     store_txn *txn = NULL;
     int error;
     if (ledger == NULL || pk == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_ledger_owner: missing argument");
+        return error_set(AVOW_EINVALID, "avow_ledger_owner: missing argument");
     }
     if ((error = store_txn_read(&txn, ledger)) < 0) {
         return error;
@@ -150,10 +150,10 @@ checkpoint_create_txn(store_w *w, void *vctx)
 
     c->out->len = c->start; /* a retried transaction starts over */
     if (!note_name_valid(origin, origin_len)) {
-        error = avow_error_set(AVOW_EINVALID,
-                               "the origin '%s' cannot be a signed-note key name (it holds a "
-                               "space or '+')",
-                               origin);
+        error = error_set(AVOW_EINVALID,
+                          "the origin '%s' cannot be a signed-note key name (it holds a "
+                          "space or '+')",
+                          origin);
         goto done;
     }
     if ((error = proof_count(&count, ledger, txn)) < 0 ||
@@ -161,7 +161,7 @@ checkpoint_create_txn(store_w *w, void *vctx)
         goto done;
     }
     if ((error = note_checkpoint_text(&text, origin, origin_len, count, c->cp.root)) < 0 ||
-        (c->ext_len > 0 && (error = avow_buf_put(&text, c->ext, c->ext_len)) < 0) ||
+        (c->ext_len > 0 && (error = buf_put(&text, c->ext, c->ext_len)) < 0) ||
         (error = note_sign(c->out, (const char *)text.ptr, text.len, origin, origin_len, c->key)) <
           0) {
         goto done;
@@ -205,7 +205,7 @@ int
 avow_checkpoint_create(avow_buf *out, avow_checkpoint *cp, avow_ledger *ledger, const avow_key *key)
 {
     if (out == NULL || ledger == NULL || key == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_checkpoint_create: missing argument");
+        return error_set(AVOW_EINVALID, "avow_checkpoint_create: missing argument");
     }
     return checkpoint_sign(out, cp, ledger, key, NULL, 0);
 }
@@ -218,10 +218,10 @@ avow_checkpoint_open(avow_checkpoint *out, const char *text, size_t len,
     note_checkpoint b;
     int error;
     if (pk == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_checkpoint_open: no trusted key");
+        return error_set(AVOW_EINVALID, "avow_checkpoint_open: no trusted key");
     }
     if ((n = malloc(sizeof(*n))) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory");
+        return error_set(AVOW_ENOMEM, "out of memory");
     }
     if ((error = checkpoint_parse(n, &b, text, len, "checkpoint")) < 0 ||
         (error = checkpoint_signed_by(n, &b, pk, "checkpoint")) < 0) {
@@ -290,23 +290,23 @@ checkpoint_diagnose(store_txn *txn, const avow_ledger *ledger, const note_checkp
     (void)checkpoints_each(ledger, txn, checkpoint_diagnose_one, &d);
     free(d.n);
     if (d.same_both) {
-        avow_error_set(AVOW_EVERIFY, "signature line was altered: this ledger signed the same "
-                                     "origin, size and root with another signature");
+        error_set(AVOW_EVERIFY, "signature line was altered: this ledger signed the same "
+                                "origin, size and root with another signature");
     } else if (d.same_size && d.same_root) {
-        avow_error_set(AVOW_EVERIFY,
-                       "size or root line was altered: this ledger signed size %" PRIu64
-                       " with root %s, and this root at size %" PRIu64,
-                       b->size, d.b64, d.root_size);
+        error_set(AVOW_EVERIFY,
+                  "size or root line was altered: this ledger signed size %" PRIu64
+                  " with root %s, and this root at size %" PRIu64,
+                  b->size, d.b64, d.root_size);
     } else if (d.same_size) {
-        avow_error_set(AVOW_EVERIFY,
-                       "root line was altered: the checkpoint of size %" PRIu64
-                       " this ledger signed has root %s",
-                       b->size, d.b64);
+        error_set(AVOW_EVERIFY,
+                  "root line was altered: the checkpoint of size %" PRIu64
+                  " this ledger signed has root %s",
+                  b->size, d.b64);
     } else if (d.same_root) {
-        avow_error_set(AVOW_EVERIFY,
-                       "size line was altered: this ledger signed that root at size %" PRIu64
-                       ", not %" PRIu64,
-                       d.root_size, b->size);
+        error_set(AVOW_EVERIFY,
+                  "size line was altered: this ledger signed that root at size %" PRIu64
+                  ", not %" PRIu64,
+                  d.root_size, b->size);
     }
     return d.same_both || d.same_size || d.same_root;
 }
@@ -324,9 +324,8 @@ checkpoint_verify_parsed(avow_ledger *ledger, const note *n, const note_checkpoi
     int error;
 
     if (b->origin_len != strlen(origin) || memcmp(b->origin, origin, b->origin_len) != 0) {
-        return avow_error_set(AVOW_EVERIFY,
-                              "%s: origin line '%.*s' is not this ledger's origin '%s'", what,
-                              (int)b->origin_len, b->origin, origin);
+        return error_set(AVOW_EVERIFY, "%s: origin line '%.*s' is not this ledger's origin '%s'",
+                         what, (int)b->origin_len, b->origin, origin);
     }
     if ((error = store_txn_read(&txn, ledger)) < 0) {
         return error;
@@ -338,7 +337,7 @@ checkpoint_verify_parsed(avow_ledger *ledger, const note *n, const note_checkpoi
     }
     if ((error = checkpoint_signed_by(n, b, pk, what)) < 0) {
         if (error == AVOW_EVERIFY && checkpoint_diagnose(txn, ledger, b, pk)) {
-            error = avow_error_set(AVOW_EVERIFY, "%s: %s", what, avow_error_last());
+            error = error_set(AVOW_EVERIFY, "%s: %s", what, avow_error_last());
         }
         goto done;
     }
@@ -346,10 +345,10 @@ checkpoint_verify_parsed(avow_ledger *ledger, const note *n, const note_checkpoi
         goto done;
     }
     if (b->size > count) {
-        error = avow_error_set(AVOW_EVERIFY,
-                               "%s: size line says %" PRIu64 " events but this ledger has %" PRIu64
-                               " (events were removed, or the checkpoint is from another copy)",
-                               what, b->size, count);
+        error = error_set(AVOW_EVERIFY,
+                          "%s: size line says %" PRIu64 " events but this ledger has %" PRIu64
+                          " (events were removed, or the checkpoint is from another copy)",
+                          what, b->size, count);
         goto done;
     }
     if ((error = proof_root_at(root, &count, ledger, txn, b->size)) < 0) {
@@ -357,10 +356,10 @@ checkpoint_verify_parsed(avow_ledger *ledger, const note *n, const note_checkpoi
     }
     if (sodium_memcmp(root, b->root, AVOW_HASH_BYTES) != 0) {
         checkpoint_b64_root(b64, root);
-        error = avow_error_set(AVOW_EVERIFY,
-                               "%s: root line does not match this ledger's root at size %" PRIu64
-                               " (%s): its history was rewritten",
-                               what, b->size, b64);
+        error = error_set(AVOW_EVERIFY,
+                          "%s: root line does not match this ledger's root at size %" PRIu64
+                          " (%s): its history was rewritten",
+                          what, b->size, b64);
         goto done;
     }
 done:
@@ -376,10 +375,10 @@ avow_checkpoint_verify(avow_checkpoint *out, avow_ledger *ledger, const char *te
     note_checkpoint b;
     int error;
     if (ledger == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_checkpoint_verify: no ledger");
+        return error_set(AVOW_EINVALID, "avow_checkpoint_verify: no ledger");
     }
     if ((n = malloc(sizeof(*n))) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory");
+        return error_set(AVOW_ENOMEM, "out of memory");
     }
     if ((error = checkpoint_parse(n, &b, text, len, "checkpoint")) < 0 ||
         (error = checkpoint_verify_parsed(ledger, n, &b, pk, "checkpoint")) < 0) {
@@ -398,10 +397,10 @@ avow_note_signatures(const char *text, size_t len, const unsigned char *keys, si
     note *n = NULL;
     int error;
     if (cb == NULL || (keys == NULL && n_keys > 0)) {
-        return avow_error_set(AVOW_EINVALID, "avow_note_signatures: missing argument");
+        return error_set(AVOW_EINVALID, "avow_note_signatures: missing argument");
     }
     if ((n = malloc(sizeof(*n))) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory");
+        return error_set(AVOW_ENOMEM, "out of memory");
     }
     if ((error = note_parse(n, text, len)) < 0) {
         goto done;
@@ -431,10 +430,72 @@ avow_note_signatures(const char *text, size_t len, const unsigned char *keys, si
             info.verified = ok;
             info.key_index = j;
         }
-        cb(&info, payload);
+        if ((error = cb(&info, payload)) < 0) {
+            goto done;
+        }
     }
 done:
     free(n);
+    return error;
+}
+
+struct checkpoint_quorum {
+    const avow_witness *w;
+    unsigned char *seen;
+    size_t count;
+};
+
+static int
+checkpoint_quorum_sig(const avow_note_sig *sig, void *payload)
+{
+    struct checkpoint_quorum *q = payload;
+    if (sig->type != AVOW_SIG_COSIG || !sig->verified || q->seen[sig->key_index]) {
+        return 0;
+    }
+    const char *name = q->w[sig->key_index].name;
+    if (name != NULL &&
+        (strlen(name) != sig->name_len || memcmp(name, sig->name, sig->name_len) != 0)) {
+        return 0; /* the name is bound to the key: a renamed line is no one's */
+    }
+    q->seen[sig->key_index] = 1;
+    q->count++;
+    return 0;
+}
+
+int
+avow_note_witnessed(size_t *count, const char *text, size_t len, const avow_witness *witnesses,
+                    size_t n)
+{
+    if (count == NULL || text == NULL || (witnesses == NULL && n > 0) ||
+        n > SIZE_MAX / AVOW_PUBKEY_BYTES) {
+        return error_set(AVOW_EINVALID, "avow_note_witnessed: bad argument");
+    }
+    *count = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < i; j++) {
+            if (sodium_memcmp(witnesses[i].pk, witnesses[j].pk, AVOW_PUBKEY_BYTES) == 0) {
+                return error_set(AVOW_EINVALID, "witness key listed twice: one key is one "
+                                                "witness");
+            }
+        }
+    }
+    unsigned char *keys = malloc(n > 0 ? n * AVOW_PUBKEY_BYTES : 1);
+    unsigned char *seen = calloc(n > 0 ? n : 1, 1);
+    int error = 0;
+    if (keys == NULL || seen == NULL) {
+        error = error_set(AVOW_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        memcpy(keys + i * AVOW_PUBKEY_BYTES, witnesses[i].pk, AVOW_PUBKEY_BYTES);
+    }
+    struct checkpoint_quorum q = { witnesses, seen, 0 };
+    if ((error = avow_note_signatures(text, len, keys, n, checkpoint_quorum_sig, &q)) == 0) {
+        *count = q.count;
+    }
+done:
+    free(keys);
+    free(seen);
     return error;
 }
 
@@ -451,10 +512,10 @@ checkpoint_latest_stored(avow_buf *out, unsigned char pk[AVOW_PUBKEY_BYTES], avo
     }
     error = checkpoints_latest(&note_val, pk, ledger, txn);
     if (error == 0) {
-        error = avow_buf_put(out, note_val.ptr, note_val.len);
+        error = buf_put(out, note_val.ptr, note_val.len);
     } else if (error == AVOW_ENOTFOUND) {
-        error = avow_error_set(AVOW_ENOTFOUND, "this ledger has signed no checkpoint (run avow "
-                                               "checkpoint, or give a key)");
+        error = error_set(AVOW_ENOTFOUND, "this ledger has signed no checkpoint (run avow "
+                                          "checkpoint, or give a key)");
     }
     store_txn_end(txn);
     return error;
@@ -474,8 +535,8 @@ avow_checkpoint_latest(avow_buf *note_out, avow_checkpoint *cp, unsigned char pk
     if ((error = avow_checkpoint_open(cp, (const char *)note_out->ptr + start,
                                       note_out->len - start, signer)) < 0) {
         note_out->len = start;
-        return avow_error_set(AVOW_EVERIFY, "the latest stored checkpoint does not verify: %s",
-                              avow_error_last());
+        return error_set(AVOW_EVERIFY, "the latest stored checkpoint does not verify: %s",
+                         avow_error_last());
     }
     if (pk != NULL) {
         memcpy(pk, signer, AVOW_PUBKEY_BYTES);

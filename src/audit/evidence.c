@@ -6,8 +6,11 @@
  *
  * Invariants:
  *  1. An evidence file is accepted only in the exact canonical bytes the
- *     writer produces (compact JSON, sorted keys, lowercase hex, a checkpoint
- *     with exactly one signature line), so any changed byte fails.
+ *     writer produces (compact JSON, sorted keys, lowercase hex), so any
+ *     changed byte fails. Its checkpoint carries the log's signature line and
+ *     may carry witnesses' cosignature lines after it (a cosigned checkpoint
+ *     resists a split view offline); those count only for a witness policy
+ *     (avow_note_witnessed()), never for the log's signature.
  *  2. Every check of an evidence file fails closed with AVOW_EVERIFY or
  *     AVOW_EFORMAT: the checkpoint's signature, each event's id, author
  *     signature and inclusion proof against the checkpoint.
@@ -20,6 +23,8 @@
 #include "audit/checkpoint.h"
 #include "event/jsonutil.h"
 #include "tlog/merkle.h"
+#include "util/canon.h"
+#include "util/jparse.h"
 
 #define EVIDENCE_FORMAT "avow-evidence/1"
 
@@ -48,24 +53,24 @@ evidence_event(json_t **out, avow_ledger *ledger, const unsigned char *id,
 
     *out = NULL;
     if ((p = malloc(sizeof(*p))) == NULL) {
-        error = avow_error_set(AVOW_ENOMEM, "out of memory");
+        error = error_set(AVOW_ENOMEM, "out of memory");
         goto done;
     }
-    if ((error = avow_ledger_get(ledger, &raw, NULL, id)) < 0 ||
+    if ((error = avow_ledger_get(&raw, NULL, ledger, id)) < 0 ||
         (error = avow_ledger_prove_inclusion(p, ledger, id, cp->size)) < 0) {
         goto done;
     }
     size_t b64len = sodium_base64_ENCODED_LEN(raw.len, sodium_base64_VARIANT_ORIGINAL);
     if ((b64 = malloc(b64len)) == NULL || (o = json_object()) == NULL ||
         (path = json_array()) == NULL) {
-        error = avow_error_set(AVOW_ENOMEM, "out of memory");
+        error = error_set(AVOW_ENOMEM, "out of memory");
         goto done;
     }
     sodium_bin2base64(b64, b64len, raw.ptr, raw.len, sodium_base64_VARIANT_ORIGINAL);
     for (size_t i = 0; i < p->count; i++) {
         if (json_array_append_new(
               path, evidence_hex_json(p->path + i * AVOW_HASH_BYTES, AVOW_HASH_BYTES)) < 0) {
-            error = avow_error_set(AVOW_ENOMEM, "out of memory");
+            error = error_set(AVOW_ENOMEM, "out of memory");
             goto done;
         }
     }
@@ -73,7 +78,7 @@ evidence_event(json_t **out, avow_ledger *ledger, const unsigned char *id,
         json_object_set_new(o, "index", json_integer((json_int_t)p->leaf_index)) < 0 ||
         json_object_set_new(o, "raw", json_string(b64)) < 0 ||
         json_object_set(o, "path", path) < 0) {
-        error = avow_error_set(AVOW_ENOMEM, "out of memory");
+        error = error_set(AVOW_ENOMEM, "out of memory");
         goto done;
     }
     *out = o;
@@ -115,21 +120,21 @@ evidence_document(json_t **out, avow_ledger *ledger, const unsigned char *ids, s
 
     *out = NULL;
     if ((doc = json_object()) == NULL || (events = json_array()) == NULL) {
-        error = avow_error_set(AVOW_ENOMEM, "out of memory");
+        error = error_set(AVOW_ENOMEM, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
         if ((error = evidence_event(&ev, ledger, ids + i * AVOW_EVENT_ID_BYTES, cp)) < 0) {
             if (error == AVOW_EINVALID) {
-                error = avow_error_set(AVOW_ENOTFOUND,
-                                       "%s (the latest checkpoint, of size %" PRIu64
-                                       ", does not cover it)",
-                                       avow_error_last(), cp->size);
+                error =
+                  error_set(AVOW_ENOTFOUND,
+                            "%s (the latest checkpoint, of size %" PRIu64 ", does not cover it)",
+                            avow_error_last(), cp->size);
             }
             goto done;
         }
         if (json_array_append_new(events, ev) < 0) {
-            error = avow_error_set(AVOW_ENOMEM, "out of memory");
+            error = error_set(AVOW_ENOMEM, "out of memory");
             goto done;
         }
     }
@@ -138,7 +143,7 @@ evidence_document(json_t **out, avow_ledger *ledger, const unsigned char *ids, s
         json_object_set_new(doc, "checkpoint",
                             json_stringn((const char *)note_text->ptr, note_text->len)) < 0 ||
         json_object_set(doc, "events", events) < 0) {
-        error = avow_error_set(AVOW_ENOMEM, "out of memory");
+        error = error_set(AVOW_ENOMEM, "out of memory");
         goto done;
     }
     *out = doc;
@@ -152,19 +157,14 @@ done:
 /*
  * The bytes of an evidence document, appended to out without the final
  * newline: the one place that decides the canonical form of invariant 1,
- * used by the writer and by the verifier's comparison alike (jansson's
- * compact output with sorted keys, as docs/FORMAT.md describes it).
+ * used by the writer and by the verifier's comparison alike (util/canon in
+ * sorted key order, docs/FORMAT.md "Evidence file bytes"). AVOW_EINVALID:
+ * the document has no canonical form (a real number).
  */
 static int
 evidence_serialize(avow_buf *out, const json_t *doc)
 {
-    char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-    if (text == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory rendering JSON");
-    }
-    int error = avow_buf_put(out, text, strlen(text));
-    free(text);
-    return error;
+    return canon_write(out, doc, CANON_SORTED);
 }
 
 int
@@ -179,16 +179,16 @@ avow_evidence_write(avow_buf *out, avow_ledger *ledger, const unsigned char *ids
     int error;
 
     if (out == NULL || ledger == NULL || (ids == NULL && n > 0)) {
-        return avow_error_set(AVOW_EINVALID, "avow_evidence_write: missing argument");
+        return error_set(AVOW_EINVALID, "avow_evidence_write: missing argument");
     }
     if (n == 0 || n > AVOW_EVIDENCE_MAX_EVENTS) {
-        return avow_error_set(AVOW_ERANGE, "an evidence file holds 1 to %d events, not %zu",
-                              AVOW_EVIDENCE_MAX_EVENTS, n);
+        return error_set(AVOW_ERANGE, "an evidence file holds 1 to %d events, not %zu",
+                         AVOW_EVIDENCE_MAX_EVENTS, n);
     }
     start = out->len;
     if ((error = evidence_checkpoint(&note_text, pk, &cp, ledger, key)) < 0 ||
         (error = evidence_document(&doc, ledger, ids, n, &note_text, pk, &cp)) < 0 ||
-        (error = evidence_serialize(out, doc)) < 0 || (error = avow_buf_put(out, "\n", 1)) < 0) {
+        (error = evidence_serialize(out, doc)) < 0 || (error = buf_put(out, "\n", 1)) < 0) {
         out->len = start; /* no partial document */
     }
     json_decref(doc);
@@ -215,33 +215,36 @@ static int
 evidence_load(json_t **doc, const unsigned char *data, size_t len)
 {
     avow_buf again = AVOW_BUF_INIT;
-    json_error_t jerr;
+    jparse_error jerr;
     int error;
 
     *doc = NULL;
     if (len == 0 || len > AVOW_EVIDENCE_MAX_BYTES || data[len - 1] != '\n') {
-        return avow_error_set(AVOW_EVERIFY,
-                              "evidence file: not one line of at most %u bytes ending in a newline",
-                              (unsigned)AVOW_EVIDENCE_MAX_BYTES);
+        return error_set(AVOW_EVERIFY,
+                         "evidence file: not one line of at most %u bytes ending in a newline",
+                         (unsigned)AVOW_EVIDENCE_MAX_BYTES);
     }
-    if ((*doc = json_loadb((const char *)data, len - 1, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
-        if (json_error_code(&jerr) == json_error_out_of_memory) {
-            return avow_error_set(AVOW_ENOMEM, "out of memory reading JSON");
-        }
-        return avow_error_set(AVOW_EVERIFY, "evidence file: not JSON (%s)", jerr.text);
+    if ((error = jparse(doc, (const char *)data, len - 1, JPARSE_REJECT_DUPLICATES, &jerr)) ==
+        AVOW_EFORMAT) {
+        return error_set(AVOW_EVERIFY, "evidence file: not JSON (%s)", jerr.text);
     }
-    if ((error = evidence_serialize(&again, *doc)) < 0) {
-        error = avow_error_set(AVOW_ENOMEM, "out of memory");
+    if (error < 0) {
+        return error;
+    }
+    if ((error = evidence_serialize(&again, *doc)) == AVOW_EINVALID) {
+        error = error_set(AVOW_EVERIFY,
+                          "evidence file: not in canonical form (a number with a fraction)");
+    } else if (error < 0) {
+        error = error_set(AVOW_ENOMEM, "out of memory");
     } else if (again.len != len - 1 || memcmp(again.ptr, data, len - 1) != 0) {
-        error =
-          avow_error_set(AVOW_EVERIFY, "evidence file: not in canonical form (was it edited?)");
+        error = error_set(AVOW_EVERIFY, "evidence file: not in canonical form (was it edited?)");
     }
     avow_buf_dispose(&again);
     return error;
 }
 
 /* The document's fields but its events: its format, signer (pk) and
- * checkpoint, parsed into n and b and signed by pk with exactly one line. */
+ * checkpoint, parsed into n and b and signed by pk (invariant 1). */
 static int
 evidence_header(note *n, note_checkpoint *b, const json_t *doc,
                 const unsigned char pk[AVOW_PUBKEY_BYTES])
@@ -255,33 +258,28 @@ evidence_header(note *n, note_checkpoint *b, const json_t *doc,
         strcmp(json_string_value(format), EVIDENCE_FORMAT) != 0 || !json_is_string(jcp) ||
         !json_is_array(events) || json_array_size(events) == 0 ||
         json_array_size(events) > AVOW_EVIDENCE_MAX_EVENTS) {
-        return avow_error_set(AVOW_EVERIFY, "evidence file: not an %s document", EVIDENCE_FORMAT);
+        return error_set(AVOW_EVERIFY, "evidence file: not an %s document", EVIDENCE_FORMAT);
     }
     if (evidence_hex(signer, sizeof(signer), jsigner) < 0) {
-        return avow_error_set(AVOW_EVERIFY, "evidence file: signer is malformed");
+        return error_set(AVOW_EVERIFY, "evidence file: signer is malformed");
     }
     if (sodium_memcmp(signer, pk, AVOW_PUBKEY_BYTES) != 0) {
         char want[AVOW_HEX_ID_LEN + 1];
         avow_hex(want, pk, AVOW_PUBKEY_BYTES);
-        return avow_error_set(AVOW_EVERIFY,
-                              "evidence file: signed by %s, not by the trusted key %s",
-                              json_string_value(jsigner), want);
+        return error_set(AVOW_EVERIFY, "evidence file: signed by %s, not by the trusted key %s",
+                         json_string_value(jsigner), want);
     }
     if (checkpoint_parse(n, b, json_string_value(jcp), json_string_length(jcp),
                          "evidence checkpoint") < 0) {
-        return avow_error_set(AVOW_EVERIFY, "%s", avow_error_last());
-    }
-    if (n->n_sigs != 1) {
-        return avow_error_set(
-          AVOW_EVERIFY, "evidence checkpoint: has %zu signature lines, not exactly one", n->n_sigs);
+        return error_set(AVOW_EVERIFY, "%s", avow_error_last());
     }
     if (checkpoint_signed_by(n, b, pk, "evidence checkpoint") < 0) {
-        return avow_error_set(AVOW_EVERIFY, "%s", avow_error_last());
+        return error_set(AVOW_EVERIFY, "%s", avow_error_last());
     }
     return 0;
 }
 
-#define EVIDENCE_FAIL(...) avow_error_set(AVOW_EVERIFY, __VA_ARGS__)
+#define EVIDENCE_FAIL(...) error_set(AVOW_EVERIFY, __VA_ARGS__)
 
 /* Check event i of the document against the checkpoint b (invariant 2). */
 static int
@@ -335,10 +333,7 @@ evidence_check_event(const json_t *e, size_t i, const note_checkpoint *b, avow_e
                              " does not hold against the checkpoint (size %" PRIu64 ")",
                              i, (int64_t)index, b->size);
     }
-    if (cb != NULL) {
-        cb(&ev, (uint64_t)index, payload);
-    }
-    return 0;
+    return cb != NULL ? cb(&ev, (uint64_t)index, payload) : 0;
 }
 
 int
@@ -355,10 +350,10 @@ avow_evidence_verify(avow_checkpoint *cp_out, size_t *n_events, const unsigned c
         *n_events = 0;
     }
     if (data == NULL || pk == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_evidence_verify: missing argument");
+        return error_set(AVOW_EINVALID, "avow_evidence_verify: missing argument");
     }
     if ((n = malloc(sizeof(*n))) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory");
+        return error_set(AVOW_ENOMEM, "out of memory");
     }
     if ((error = evidence_load(&doc, data, len)) < 0 ||
         (error = evidence_header(n, &b, doc, pk)) < 0) {

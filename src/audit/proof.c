@@ -41,25 +41,24 @@ proof_root_at(unsigned char root[AVOW_HASH_BYTES], uint64_t *count, const avow_l
         return error;
     }
     if (size > *count) {
-        return avow_error_set(
-          AVOW_EINVALID, "size %" PRIu64 " is beyond the log (%" PRIu64 " events)", size, *count);
+        return error_set(AVOW_EINVALID, "size %" PRIu64 " is beyond the log (%" PRIu64 " events)",
+                         size, *count);
     }
     if ((error = tree_root(root, ledger, txn, size)) < 0) {
-        return avow_error_set(AVOW_EVERIFY,
-                              "the stored Merkle tree is damaged (run avow verify): %s",
-                              avow_error_last());
+        return error_set(AVOW_EVERIFY, "the stored Merkle tree is damaged (run avow verify): %s",
+                         avow_error_last());
     }
     return 0;
 }
 
 int
-avow_ledger_root(avow_ledger *ledger, uint64_t size, unsigned char root[AVOW_HASH_BYTES])
+avow_ledger_root(unsigned char root[AVOW_HASH_BYTES], avow_ledger *ledger, uint64_t size)
 {
     store_txn *txn = NULL;
     uint64_t count = 0;
     int error;
     if (ledger == NULL || root == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_ledger_root: missing argument");
+        return error_set(AVOW_EINVALID, "avow_ledger_root: missing argument");
     }
     if ((error = store_txn_read(&txn, ledger)) < 0) {
         return error;
@@ -79,7 +78,7 @@ avow_ledger_prove_inclusion(avow_inclusion *out, avow_ledger *ledger,
     int error;
 
     if (out == NULL || ledger == NULL || id == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_ledger_prove_inclusion: missing argument");
+        return error_set(AVOW_EINVALID, "avow_ledger_prove_inclusion: missing argument");
     }
     memset(out, 0, sizeof(*out));
     if ((error = store_txn_read(&txn, ledger)) < 0) {
@@ -89,7 +88,7 @@ avow_ledger_prove_inclusion(avow_inclusion *out, avow_ledger *ledger,
         if (error == AVOW_ENOTFOUND) {
             char hex[AVOW_HEX_ID_LEN + 1];
             avow_hex(hex, id, AVOW_EVENT_ID_BYTES);
-            error = avow_error_set(AVOW_ENOTFOUND, "no event %s in this ledger", hex);
+            error = error_set(AVOW_ENOTFOUND, "no event %s in this ledger", hex);
         }
         goto done;
     }
@@ -100,16 +99,16 @@ avow_ledger_prove_inclusion(avow_inclusion *out, avow_ledger *ledger,
         tree_size = count;
     }
     if (tree_size > count) {
-        error = avow_error_set(AVOW_EINVALID,
-                               "tree size %" PRIu64 " is beyond the log (%" PRIu64 " events)",
-                               tree_size, count);
+        error =
+          error_set(AVOW_EINVALID, "tree size %" PRIu64 " is beyond the log (%" PRIu64 " events)",
+                    tree_size, count);
         goto done;
     }
     if (index >= tree_size) {
-        error = avow_error_set(AVOW_EINVALID,
-                               "event #%" PRIu64 " is not in the tree of the first %" PRIu64
-                               " events (make a newer checkpoint)",
-                               index, tree_size);
+        error = error_set(AVOW_EINVALID,
+                          "event #%" PRIu64 " is not in the tree of the first %" PRIu64
+                          " events (make a newer checkpoint)",
+                          index, tree_size);
         goto done;
     }
     avow_leaf_hash(out->leaf_hash, raw.ptr, raw.len);
@@ -120,11 +119,11 @@ avow_ledger_prove_inclusion(avow_inclusion *out, avow_ledger *ledger,
     }
     if ((error = tree_inclusion(out->path, &out->count, ledger, txn, index, tree_size)) < 0 ||
         avow_inclusion_verify(out) < 0) {
-        error = avow_error_set(AVOW_EVERIFY,
-                               "the inclusion proof of event #%" PRIu64
-                               " does not hold: the stored Merkle tree is damaged (run avow "
-                               "verify)",
-                               index);
+        error = error_set(AVOW_EVERIFY,
+                          "the inclusion proof of event #%" PRIu64
+                          " does not hold: the stored Merkle tree is damaged (run avow "
+                          "verify)",
+                          index);
         goto done;
     }
 done:
@@ -136,14 +135,14 @@ int
 avow_inclusion_verify(const avow_inclusion *p)
 {
     if (p == NULL || p->count > AVOW_PROOF_MAX) {
-        return avow_error_set(AVOW_EVERIFY, "malformed inclusion proof");
+        return error_set(AVOW_EVERIFY, "malformed inclusion proof");
     }
     if (merkle_verify_inclusion(p->leaf_hash, p->leaf_index, p->tree_size, p->path, p->count,
                                 p->root) < 0) {
-        return avow_error_set(AVOW_EVERIFY,
-                              "the inclusion proof of leaf %" PRIu64 " in the tree of size %" PRIu64
-                              " does not hold",
-                              p->leaf_index, p->tree_size);
+        return error_set(AVOW_EVERIFY,
+                         "the inclusion proof of leaf %" PRIu64 " in the tree of size %" PRIu64
+                         " does not hold",
+                         p->leaf_index, p->tree_size);
     }
     return 0;
 }
@@ -157,7 +156,7 @@ avow_ledger_prove_consistency(avow_consistency *out, avow_ledger *ledger, uint64
     int error;
 
     if (out == NULL || ledger == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_ledger_prove_consistency: missing argument");
+        return error_set(AVOW_EINVALID, "avow_ledger_prove_consistency: missing argument");
     }
     memset(out, 0, sizeof(*out));
     if ((error = store_txn_read(&txn, ledger)) < 0) {
@@ -170,9 +169,8 @@ avow_ledger_prove_consistency(avow_consistency *out, avow_ledger *ledger, uint64
         new_size = count;
     }
     if (old_size > new_size) {
-        error =
-          avow_error_set(AVOW_EINVALID, "old size %" PRIu64 " is larger than new size %" PRIu64,
-                         old_size, new_size);
+        error = error_set(AVOW_EINVALID, "old size %" PRIu64 " is larger than new size %" PRIu64,
+                          old_size, new_size);
         goto done;
     }
     out->old_size = old_size;
@@ -183,11 +181,11 @@ avow_ledger_prove_consistency(avow_consistency *out, avow_ledger *ledger, uint64
     }
     if ((error = tree_consistency(out->path, &out->count, ledger, txn, old_size, new_size)) < 0 ||
         avow_consistency_verify(out) < 0) {
-        error = avow_error_set(AVOW_EVERIFY,
-                               "the consistency proof %" PRIu64 " -> %" PRIu64
-                               " does not hold: the stored Merkle tree is damaged (run avow "
-                               "verify)",
-                               old_size, new_size);
+        error = error_set(AVOW_EVERIFY,
+                          "the consistency proof %" PRIu64 " -> %" PRIu64
+                          " does not hold: the stored Merkle tree is damaged (run avow "
+                          "verify)",
+                          old_size, new_size);
         goto done;
     }
 done:
@@ -199,14 +197,14 @@ int
 avow_consistency_verify(const avow_consistency *p)
 {
     if (p == NULL || p->count > AVOW_PROOF_MAX) {
-        return avow_error_set(AVOW_EVERIFY, "malformed consistency proof");
+        return error_set(AVOW_EVERIFY, "malformed consistency proof");
     }
     if (merkle_verify_consistency(p->old_size, p->new_size, p->old_root, p->new_root, p->path,
                                   p->count) < 0) {
-        return avow_error_set(AVOW_EVERIFY,
-                              "the consistency proof from size %" PRIu64 " to size %" PRIu64
-                              " does not hold",
-                              p->old_size, p->new_size);
+        return error_set(AVOW_EVERIFY,
+                         "the consistency proof from size %" PRIu64 " to size %" PRIu64
+                         " does not hold",
+                         p->old_size, p->new_size);
     }
     return 0;
 }

@@ -69,7 +69,7 @@ static int
 keys_sodium(void)
 {
     if (sodium_init() < 0) {
-        return avow_error_set(AVOW_EKEY, "libsodium failed to initialise");
+        return error_set(AVOW_EKEY, "libsodium failed to initialise");
     }
     return 0;
 }
@@ -80,16 +80,16 @@ keys_make(avow_key **out, const unsigned char seed[KEYS_SEED_BYTES])
     int error = 0;
     avow_key *key = calloc(1, sizeof(*key));
     if (key == NULL) {
-        error = avow_error_set(AVOW_ENOMEM, "out of memory allocating a key");
+        error = error_set(AVOW_ENOMEM, "out of memory allocating a key");
         goto done;
     }
     key->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
     if (key->sk == NULL) {
-        error = avow_error_set(AVOW_ENOMEM, "out of secure memory for a secret key");
+        error = error_set(AVOW_ENOMEM, "out of secure memory for a secret key");
         goto done;
     }
     if (crypto_sign_seed_keypair(key->pk, key->sk, seed) != 0) {
-        error = avow_error_set(AVOW_EKEY, "cannot derive a key pair from the seed");
+        error = error_set(AVOW_EKEY, "cannot derive a key pair from the seed");
         goto done;
     }
     sodium_mprotect_readonly(key->sk);
@@ -106,7 +106,7 @@ avow_key_from_seed(avow_key **out, const unsigned char seed[32])
 {
     int error;
     if (out == NULL || seed == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_key_from_seed: NULL argument");
+        return error_set(AVOW_EINVALID, "avow_key_from_seed: NULL argument");
     }
     *out = NULL;
     if ((error = keys_sodium()) < 0) {
@@ -143,14 +143,14 @@ keyfile_parse(struct keyfile *kf, const unsigned char *b, size_t len, const char
 {
     memset(kf, 0, sizeof(*kf));
     if (len < KEYS_OFF_PUBLIC || memcmp(b, KEYS_MAGIC, KEYS_MAGIC_BYTES) != 0) {
-        return avow_error_set(AVOW_EKEY, "%s is not an avow key file (bad magic)", path);
+        return error_set(AVOW_EKEY, "%s is not an avow key file (bad magic)", path);
     }
     kf->kdf = b[KEYS_OFF_KDF];
     kf->pk = b + KEYS_OFF_PUBLIC;
     switch (kf->kdf) {
     case KEYS_KDF_PLAIN:
         if (len != KEYS_FILE_PLAIN_BYTES) {
-            return avow_error_set(
+            return error_set(
               AVOW_EKEY, "key file %s damaged: %s, a plain key file has exactly %d bytes", path,
               len > KEYS_FILE_MAX_BYTES ? "too long" : "wrong length", KEYS_FILE_PLAIN_BYTES);
         }
@@ -158,7 +158,7 @@ keyfile_parse(struct keyfile *kf, const unsigned char *b, size_t len, const char
         break;
     case KEYS_KDF_ARGON2ID: {
         if (len != KEYS_FILE_SEALED_BYTES) {
-            return avow_error_set(
+            return error_set(
               AVOW_EKEY, "key file %s damaged: %s, a sealed key file has exactly %d bytes", path,
               len > KEYS_FILE_MAX_BYTES ? "too long" : "wrong length", KEYS_FILE_SEALED_BYTES);
         }
@@ -169,10 +169,10 @@ keyfile_parse(struct keyfile *kf, const unsigned char *b, size_t len, const char
             ops > crypto_pwhash_argon2id_OPSLIMIT_SENSITIVE ||
             mem < crypto_pwhash_argon2id_MEMLIMIT_MIN ||
             mem > crypto_pwhash_argon2id_MEMLIMIT_SENSITIVE) {
-            return avow_error_set(AVOW_EKEY,
-                                  "key file %s damaged: argon2id limits (ops %llu, mem %llu) "
-                                  "outside what avow accepts",
-                                  path, (unsigned long long)ops, (unsigned long long)mem);
+            return error_set(AVOW_EKEY,
+                             "key file %s damaged: argon2id limits (ops %llu, mem %llu) "
+                             "outside what avow accepts",
+                             path, (unsigned long long)ops, (unsigned long long)mem);
         }
         kf->opslimit = (unsigned long long)ops;
         kf->memlimit = (size_t)mem;
@@ -182,10 +182,10 @@ keyfile_parse(struct keyfile *kf, const unsigned char *b, size_t len, const char
         break;
     }
     default:
-        return avow_error_set(AVOW_EKEY,
-                              "key file %s uses an unknown protection (kdf %u); "
-                              "a newer avow may read it",
-                              path, kf->kdf);
+        return error_set(AVOW_EKEY,
+                         "key file %s uses an unknown protection (kdf %u); "
+                         "a newer avow may read it",
+                         path, kf->kdf);
     }
     return 0;
 }
@@ -202,32 +202,31 @@ keyfile_read(unsigned char *buf, size_t *len, const char *path, int check_mode)
     if (error < 0) {
         int err = fail.err;
         if (fail.step == FSUTIL_AT_TYPE) {
-            return avow_error_set(AVOW_EKEY, "key file %s is not a regular file", path);
+            return error_set(AVOW_EKEY, "key file %s is not a regular file", path);
         }
         if (fail.step == FSUTIL_AT_STAT) {
-            return avow_error_set(AVOW_EIO, "cannot stat key file %s: %s", path, strerror(err));
+            return error_set(AVOW_EIO, "cannot stat key file %s: %s", path, strerror(err));
         }
         if (err == ENOENT || err == ENOTDIR) {
-            return avow_error_set(AVOW_ENOTFOUND, "no key at %s (create one with avow key new)",
-                                  path);
+            return error_set(AVOW_ENOTFOUND, "no key at %s (create one with avow key new)", path);
         }
         if (err == ELOOP) {
-            return avow_error_set(AVOW_EKEY,
-                                  "key file %s is a symbolic link; refusing it (name the file "
-                                  "itself)",
-                                  path);
+            return error_set(AVOW_EKEY,
+                             "key file %s is a symbolic link; refusing it (name the file "
+                             "itself)",
+                             path);
         }
         if (err == EACCES) {
-            return avow_error_set(AVOW_EKEY, "cannot read key file %s: %s", path, strerror(err));
+            return error_set(AVOW_EKEY, "cannot read key file %s: %s", path, strerror(err));
         }
-        return avow_error_set(AVOW_EIO, "cannot open key file %s: %s", path, strerror(err));
+        return error_set(AVOW_EIO, "cannot open key file %s: %s", path, strerror(err));
     }
     if (check_mode && (st.st_mode & 077) != 0) {
-        error = avow_error_set(AVOW_EKEY,
-                               "key file %s is readable by others (mode %04o); run chmod 600 %s",
-                               path, (unsigned int)(st.st_mode & 07777), path);
+        error =
+          error_set(AVOW_EKEY, "key file %s is readable by others (mode %04o); run chmod 600 %s",
+                    path, (unsigned int)(st.st_mode & 07777), path);
     } else if (fsutil_read_fd(buf, KEYS_FILE_MAX_BYTES + 1, len, fd, path, &fail) < 0) {
-        error = avow_error_set(AVOW_EIO, "cannot read key file %s: %s", path, strerror(fail.err));
+        error = error_set(AVOW_EIO, "cannot read key file %s: %s", path, strerror(fail.err));
     }
     (void)close(fd);
     return error;
@@ -239,8 +238,8 @@ keys_derive(unsigned char k[crypto_aead_xchacha20poly1305_ietf_KEYBYTES], const 
 {
     if (crypto_pwhash(k, crypto_aead_xchacha20poly1305_ietf_KEYBYTES, pass, pass_len, salt, ops,
                       mem, crypto_pwhash_ALG_ARGON2ID13) != 0) {
-        return avow_error_set(AVOW_ENOMEM, "not enough memory to derive a key (argon2id, %zu MiB)",
-                              mem >> 20);
+        return error_set(AVOW_ENOMEM, "not enough memory to derive a key (argon2id, %zu MiB)",
+                         mem >> 20);
     }
     return 0;
 }
@@ -258,7 +257,7 @@ avow_key_load(avow_key **out, const char *path, avow_passphrase_cb cb, void *pay
     avow_key *key = NULL;
 
     if (out == NULL || path == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_key_load: NULL argument");
+        return error_set(AVOW_EINVALID, "avow_key_load: NULL argument");
     }
     *out = NULL;
     if ((error = keys_sodium()) < 0) {
@@ -276,27 +275,27 @@ avow_key_load(avow_key **out, const char *path, avow_passphrase_cb cb, void *pay
         size_t pass_len = 0;
         unsigned long long seed_len = 0;
         if (cb == NULL) {
-            error = avow_error_set(
-              AVOW_EKEY, "key file %s is sealed with a passphrase and none was given", path);
+            error = error_set(AVOW_EKEY,
+                              "key file %s is sealed with a passphrase and none was given", path);
             goto done;
         }
         pass = sodium_malloc(AVOW_MAX_PASSPHRASE);
         k = sodium_malloc(crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
         if (pass == NULL || k == NULL) {
-            error = avow_error_set(AVOW_ENOMEM, "out of secure memory for a passphrase");
+            error = error_set(AVOW_ENOMEM, "out of secure memory for a passphrase");
             goto done;
         }
-        avow_error_clear();
+        error_clear();
         if ((error = cb(pass, AVOW_MAX_PASSPHRASE, &pass_len, payload)) < 0) {
             if (avow_error_last()[0] == '\0') {
-                avow_error_set(error, "could not read the passphrase for %s", path);
+                error_set(error, "could not read the passphrase for %s", path);
             }
             goto done;
         }
         error = 0;
         if (pass_len > AVOW_MAX_PASSPHRASE) {
             error =
-              avow_error_set(AVOW_EINVALID, "passphrase longer than %d bytes", AVOW_MAX_PASSPHRASE);
+              error_set(AVOW_EINVALID, "passphrase longer than %d bytes", AVOW_MAX_PASSPHRASE);
             goto done;
         }
         if ((error = keys_derive(k, pass, pass_len, kf.salt, kf.opslimit, kf.memlimit)) < 0) {
@@ -306,7 +305,7 @@ avow_key_load(avow_key **out, const char *path, avow_passphrase_cb cb, void *pay
                                                        KEYS_SEED_BYTES + KEYS_TAG_BYTES, buf,
                                                        KEYS_OFF_NONCE, kf.nonce, k) != 0 ||
             seed_len != KEYS_SEED_BYTES) {
-            error = avow_error_set(AVOW_EKEY, "wrong passphrase for %s", path);
+            error = error_set(AVOW_EKEY, "wrong passphrase for %s", path);
             goto done;
         }
     }
@@ -315,7 +314,7 @@ avow_key_load(avow_key **out, const char *path, avow_passphrase_cb cb, void *pay
     }
     /* Invariant 6. */
     if (sodium_memcmp(key->pk, kf.pk, AVOW_PUBKEY_BYTES) != 0) {
-        error = avow_error_set(
+        error = error_set(
           AVOW_EKEY, "key file %s damaged: its public key does not match its secret key", path);
         goto done;
     }
@@ -340,7 +339,7 @@ avow_key_read_public(unsigned char pk[AVOW_PUBKEY_BYTES], const char *path)
     struct keyfile kf;
 
     if (pk == NULL || path == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_key_read_public: NULL argument");
+        return error_set(AVOW_EINVALID, "avow_key_read_public: NULL argument");
     }
     if ((error = keyfile_read(buf, &len, path, 0)) < 0) {
         goto done;
@@ -364,7 +363,7 @@ avow_key_file_is_sealed(const char *path)
     struct keyfile kf;
 
     if (path == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_key_file_is_sealed: NULL argument");
+        return error_set(AVOW_EINVALID, "avow_key_file_is_sealed: NULL argument");
     }
     if ((error = keyfile_read(buf, &len, path, 0)) < 0) {
         goto done;
@@ -386,7 +385,7 @@ keys_mkdirs(const char *path)
     int error = 0;
     char *dir = strdup(path);
     if (dir == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory");
+        return error_set(AVOW_ENOMEM, "out of memory");
     }
     char *slash = strrchr(dir, '/');
     if (slash == NULL || slash == dir) {
@@ -400,8 +399,7 @@ keys_mkdirs(const char *path)
         char c = *p;
         *p = '\0';
         if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-            error =
-              avow_error_set(AVOW_EIO, "cannot create directory %s: %s", dir, strerror(errno));
+            error = error_set(AVOW_EIO, "cannot create directory %s: %s", dir, strerror(errno));
             goto done;
         }
         *p = c;
@@ -428,18 +426,16 @@ keys_write_new(const char *path, const unsigned char *data, size_t len)
     switch (fail.step) {
     case FSUTIL_AT_NAME:
     case FSUTIL_AT_CREATE:
-        return avow_error_set(AVOW_EIO, "cannot create a temporary file for key file %s: %s", path,
-                              strerror(fail.err));
+        return error_set(AVOW_EIO, "cannot create a temporary file for key file %s: %s", path,
+                         strerror(fail.err));
     case FSUTIL_AT_WRITE:
     case FSUTIL_AT_FLUSH:
-        return avow_error_set(AVOW_EIO, "cannot write key file %s: %s", fail.tmp,
-                              strerror(fail.err));
+        return error_set(AVOW_EIO, "cannot write key file %s: %s", fail.tmp, strerror(fail.err));
     case FSUTIL_AT_PLACE:
         if (fail.err == EEXIST) {
-            return avow_error_set(AVOW_EEXISTS, "key file %s exists; refusing to overwrite it",
-                                  path);
+            return error_set(AVOW_EEXISTS, "key file %s exists; refusing to overwrite it", path);
         }
-        return avow_error_set(AVOW_EIO, "cannot create key file %s: %s", path, strerror(fail.err));
+        return error_set(AVOW_EIO, "cannot create key file %s: %s", path, strerror(fail.err));
     default:
         return error; /* a missing argument */
     }
@@ -464,24 +460,23 @@ avow_key_generate(avow_key **out, const char *path, const avow_key_opts *opts)
         opts = &defaults;
     }
     if (path == NULL || *path == '\0') {
-        return avow_error_set(AVOW_EINVALID, "no key file path given");
+        return error_set(AVOW_EINVALID, "no key file path given");
     }
     if (opts->version != AVOW_KEY_OPTS_VERSION) {
-        return avow_error_set(AVOW_EINVALID, "avow_key_opts version %u unknown", opts->version);
+        return error_set(AVOW_EINVALID, "avow_key_opts version %u unknown", opts->version);
     }
     if (opts->passphrase != NULL && opts->passphrase_len == 0) {
-        return avow_error_set(AVOW_EINVALID, "empty passphrase refused");
+        return error_set(AVOW_EINVALID, "empty passphrase refused");
     }
     if (opts->passphrase_len > AVOW_MAX_PASSPHRASE) {
-        return avow_error_set(AVOW_EINVALID, "passphrase longer than %d bytes",
-                              AVOW_MAX_PASSPHRASE);
+        return error_set(AVOW_EINVALID, "passphrase longer than %d bytes", AVOW_MAX_PASSPHRASE);
     }
     if ((error = keys_sodium()) < 0) {
         return error;
     }
     /* Fail before the slow derivation; link() still guards against a race. */
     if (lstat(path, &st) == 0) {
-        return avow_error_set(AVOW_EEXISTS, "key file %s exists; refusing to overwrite it", path);
+        return error_set(AVOW_EEXISTS, "key file %s exists; refusing to overwrite it", path);
     }
 
     if (opts->seed != NULL) {
@@ -508,7 +503,7 @@ avow_key_generate(avow_key **out, const char *path, const avow_key_opts *opts)
         randombytes_buf(file + KEYS_OFF_NONCE, KEYS_NONCE_BYTES);
         k = sodium_malloc(crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
         if (k == NULL) {
-            error = avow_error_set(AVOW_ENOMEM, "out of secure memory for a key");
+            error = error_set(AVOW_ENOMEM, "out of secure memory for a key");
             goto done;
         }
         if ((error = keys_derive(k, opts->passphrase, opts->passphrase_len, file + KEYS_OFF_SALT,

@@ -27,6 +27,7 @@
 
 #include "derived/checkpoints.h"
 #include "tlog/note.h"
+#include "util/grow.h"
 
 _Static_assert(AVOW_ORIGIN_MAX == NOTE_MAX_NAME, "an origin fits a key name");
 
@@ -115,14 +116,14 @@ checkpoints_witness_get(checkpoints_witness *out, const avow_ledger *ledger, sto
     store_val v = { NULL, 0 };
     int error;
     if (klen == 0) {
-        return avow_error_set(AVOW_EINVALID, "origin of %zu bytes", origin_len);
+        return error_set(AVOW_EINVALID, "origin of %zu bytes", origin_len);
     }
     if ((error = store_val_get(&v, ledger, txn, STORE_DB_CHECKPOINTS, key, klen)) < 0) {
         return error;
     }
     if (v.len != CHECKPOINTS_WITNESS_BYTES) {
-        return avow_error_set(AVOW_EIO, "witness state of %.*s is malformed (run avow verify)",
-                              (int)origin_len, origin);
+        return error_set(AVOW_EIO, "witness state of %.*s is malformed (run avow verify)",
+                         (int)origin_len, origin);
     }
     memcpy(out->log_pk, v.ptr, AVOW_PUBKEY_BYTES);
     out->size = be64_get(v.ptr + AVOW_PUBKEY_BYTES);
@@ -137,7 +138,7 @@ checkpoints_witness_put(store_w *w, const char *origin, size_t origin_len,
     unsigned char key[1 + AVOW_ORIGIN_MAX], v[CHECKPOINTS_WITNESS_BYTES];
     size_t klen = checkpoints_witness_key(key, origin, origin_len);
     if (klen == 0) {
-        return avow_error_set(AVOW_EINVALID, "origin of %zu bytes", origin_len);
+        return error_set(AVOW_EINVALID, "origin of %zu bytes", origin_len);
     }
     memcpy(v, state->log_pk, AVOW_PUBKEY_BYTES);
     be64_put(v + AVOW_PUBKEY_BYTES, state->size);
@@ -194,14 +195,9 @@ checkpoints_check_entry(checkpoints_check *c, const store_val *k, const store_va
                        "stored checkpoint of size %" PRIu64 " has a bad signature", size);
         return 0;
     }
-    if (c->n_cps == c->cap_cps) {
-        size_t cap = c->cap_cps ? c->cap_cps * 2 : 16;
-        struct checkpoints_stored *p = NULL;
-        if (cap > SIZE_MAX / sizeof(*p) || (p = realloc(c->cps, cap * sizeof(*p))) == NULL) {
-            return avow_error_set(AVOW_ENOMEM, "out of memory verifying checkpoints");
-        }
-        c->cps = p;
-        c->cap_cps = cap;
+    int error;
+    if ((error = grow_array(&c->cps, &c->cap_cps, c->n_cps + 1, sizeof(*c->cps), 16)) < 0) {
+        return error;
     }
     c->cps[c->n_cps].size = size;
     memcpy(c->cps[c->n_cps].root, b.root, AVOW_HASH_BYTES);
@@ -218,7 +214,7 @@ checkpoints_check_load(checkpoints_check *c, store_txn *txn)
     int error;
 
     if ((c->n = malloc(sizeof(*c->n))) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory verifying checkpoints");
+        return error_set(AVOW_ENOMEM, "out of memory verifying checkpoints");
     }
     if ((error = store_cursor_open(&cur, c->ledger, txn, STORE_DB_CHECKPOINTS)) < 0) {
         goto done;
@@ -248,7 +244,7 @@ checkpoints_check_begin(checkpoints_check **out, const avow_ledger *ledger, stor
 
     *out = NULL;
     if ((c = calloc(1, sizeof(*c))) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory verifying checkpoints");
+        return error_set(AVOW_ENOMEM, "out of memory verifying checkpoints");
     }
     c->ledger = ledger;
     c->s = s;

@@ -147,7 +147,7 @@ forks_verify_begin(void **state, store_txn *txn, const avow_ledger *ledger, stru
     struct forks_verify_state *v = malloc(sizeof(*v));
     *state = v;
     if (v == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory verifying");
+        return error_set(AVOW_ENOMEM, "out of memory verifying");
     }
     v->txn = txn;
     v->ledger = ledger;

@@ -108,6 +108,53 @@ retractions_each(const avow_ledger *ledger, store_txn *txn, const unsigned char 
     return error == AVOW_ENOTFOUND ? 0 : error;
 }
 
+int
+avow_retractions_find(unsigned char rid[AVOW_EVENT_ID_BYTES], avow_ledger *ledger,
+                      const unsigned char target[AVOW_EVENT_ID_BYTES])
+{
+    unsigned char rk[AVOW_MAX_CONTEST + 1 + AVOW_EVENT_ID_BYTES];
+    char contest[AVOW_MAX_CONTEST];
+    size_t clen = 0;
+    store_txn *txn = NULL;
+    store_val raw, v;
+    avow_event ev;
+    int error;
+
+    if (ledger == NULL || target == NULL) {
+        return error_set(AVOW_EINVALID, "avow_retractions_find: missing argument");
+    }
+    if ((error = store_txn_read(&txn, ledger)) < 0) {
+        return error;
+    }
+    if ((error = store_event_by_id(&raw, NULL, ledger, txn, target)) < 0) {
+        goto done;
+    }
+    if (avow_event_decode(&ev, raw.ptr, raw.len) < 0) {
+        error = error_set(AVOW_EFORMAT, "a stored event does not decode (run avow verify)");
+        goto done;
+    }
+    if ((error = store_contest_of(contest, &clen, ledger, txn, &ev)) <= 0 ||
+        ev.kind == AVOW_KIND_RETRACT) {
+        goto done; /* a retraction is never the target of an indexed one (invariant 1) */
+    }
+    memcpy(rk, contest, clen);
+    rk[clen] = 0;
+    memcpy(rk + clen + 1, target, AVOW_EVENT_ID_BYTES);
+    error =
+      store_val_get(&v, ledger, txn, STORE_DB_RETRACTIONS, rk, clen + 1 + AVOW_EVENT_ID_BYTES);
+    if (error == AVOW_ENOTFOUND) {
+        error = 0;
+    } else if (error == 0 && v.len == RETRACTIONS_VAL_BYTES) {
+        if (rid != NULL) {
+            memcpy(rid, (const unsigned char *)v.ptr + 8 + AVOW_PUBKEY_BYTES, AVOW_EVENT_ID_BYTES);
+        }
+        error = 1;
+    }
+done:
+    store_txn_end(txn);
+    return error;
+}
+
 const store_table retractions_table = {
     "retractions", retractions_on_append, NULL, NULL, NULL, NULL,
 };

@@ -217,9 +217,9 @@ snapshots_batch_add(snapshots_batch *b, const unsigned char *prefix, size_t pref
     memcpy(k + 4 + plen, pos, SNAPSHOTS_POS_BYTES);
     snapshots_put32(k, plen + SNAPSHOTS_POS_BYTES);
     size_t start = b->buf.len;
-    int error = avow_buf_put(&b->buf, k, 4 + plen + SNAPSHOTS_POS_BYTES);
+    int error = buf_put(&b->buf, k, 4 + plen + SNAPSHOTS_POS_BYTES);
     size_t lenpos = b->buf.len;
-    if (error < 0 || (error = avow_buf_put(&b->buf, len, sizeof(len))) < 0 ||
+    if (error < 0 || (error = buf_put(&b->buf, len, sizeof(len))) < 0 ||
         (error = fn(&b->buf, ctx)) < 0) {
         return error;
     }
@@ -262,7 +262,7 @@ snapshots_batch_txn(store_w *w, void *ctx)
         const unsigned char *k = p + 4, *vp = k + klen + 4;
         if (klen > SNAPSHOTS_KEY_MAX || (size_t)(end - k) < klen + 4 ||
             snapshots_get32(k + klen) > (size_t)(end - vp)) {
-            return avow_error_set(AVOW_EIO, "internal: pending snapshots are malformed");
+            return error_set(AVOW_EIO, "internal: pending snapshots are malformed");
         }
         size_t vlen = snapshots_get32(k + klen);
         if ((error = store_w_put(w, STORE_DB_SNAPSHOTS, k, klen, vp, vlen, 0)) < 0) {
@@ -278,7 +278,7 @@ snapshots_batch_write(avow_ledger *ledger, snapshots_batch *b)
 {
     if (b->count > 0) {
         (void)store_write(ledger, snapshots_batch_txn, b);
-        avow_error_clear();
+        error_clear();
     }
 }
 

@@ -29,8 +29,6 @@ snapshots_mode(int all_authors, uint8_t min_confidence)
 /* A position: time_key(eff) || time_key(rec) || id, the tail of a by-time key. */
 #define SNAPSHOTS_POS_BYTES (8 + 8 + AVOW_EVENT_ID_BYTES)
 #define SNAPSHOTS_KEY_MAX   (AVOW_MAX_CONTEST + 2 + SNAPSHOTS_POS_BYTES)
-/* Snapshots of one query are kept in memory up to this many bytes. */
-#define SNAPSHOTS_PENDING_MAX ((size_t)16 << 20)
 
 extern const store_table snapshots_table;
 

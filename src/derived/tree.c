@@ -49,15 +49,15 @@ tree_node_get(void *vctx, unsigned level, uint64_t index, unsigned char out[MERK
     tree_node_key(key, level, index);
     int error = store_val_get(&v, c->ledger, c->txn, STORE_DB_MERKLE, key, sizeof(key));
     if (error == AVOW_ENOTFOUND) {
-        return avow_error_set(AVOW_ENOTFOUND, "Merkle node (%u, %llu) is missing", level,
-                              (unsigned long long)index);
+        return error_set(AVOW_ENOTFOUND, "Merkle node (%u, %llu) is missing", level,
+                         (unsigned long long)index);
     }
     if (error < 0) {
         return error;
     }
     if (v.len != MERKLE_HASH_BYTES) {
-        return avow_error_set(AVOW_EFORMAT, "Merkle node (%u, %llu) has %zu bytes", level,
-                              (unsigned long long)index, v.len);
+        return error_set(AVOW_EFORMAT, "Merkle node (%u, %llu) has %zu bytes", level,
+                         (unsigned long long)index, v.len);
     }
     memcpy(out, v.ptr, MERKLE_HASH_BYTES);
     return 0;
@@ -106,8 +106,8 @@ tree_nodes(unsigned char *out, const avow_ledger *ledger, store_txn *txn, unsign
         if ((error = store_cursor_get(cur, &k, &v, i == 0 ? STORE_SEEK : STORE_NEXT)) < 0 ||
             k.len != TREE_NODE_KEY_BYTES || k.ptr[0] != level || be64_get(k.ptr + 1) != first + i ||
             v.len != MERKLE_HASH_BYTES) {
-            error = avow_error_set(AVOW_ENOTFOUND, "Merkle node (%u, %llu) is missing", level,
-                                   (unsigned long long)(first + i));
+            error = error_set(AVOW_ENOTFOUND, "Merkle node (%u, %llu) is missing", level,
+                              (unsigned long long)(first + i));
             break;
         }
         memcpy(out + i * MERKLE_HASH_BYTES, v.ptr, MERKLE_HASH_BYTES);
@@ -254,7 +254,7 @@ tree_verify_begin(void **state, store_txn *txn, const avow_ledger *ledger, struc
 
     *state = NULL;
     if ((v = calloc(1, sizeof(*v))) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory verifying the Merkle tree");
+        return error_set(AVOW_ENOMEM, "out of memory verifying the Merkle tree");
     }
     v->txn = txn;
     v->ledger = ledger;
@@ -277,7 +277,7 @@ tree_verify_leaf(void *state, const unsigned char leaf[AVOW_HASH_BYTES],
     int error;
 
     if (i > (UINT64_C(1) << MERKLE_MAX_LEVEL)) {
-        return avow_error_set(AVOW_ERANGE, "too many events for the tree");
+        return error_set(AVOW_ERANGE, "too many events for the tree");
     }
     if ((error = tree_verify_check_node(v, 0, i, leaf, id, 0)) < 0) {
         return error;

@@ -287,15 +287,15 @@ avow_rule_check(const char *rule_text, size_t len)
     if (rule_parse(&r, rule_text, len) == 0) {
         return 0;
     }
-    return avow_error_set(AVOW_EINVALID,
-                          "bad rule '%.*s' (use unanimity, majority, P/Q with P <= Q, or N)",
-                          (int)(len > 40 ? 40 : len), rule_text);
+    return error_set(AVOW_EINVALID,
+                     "bad rule '%.*s' (use unanimity, majority, P/Q with P <= Q, or N)",
+                     (int)(len > 40 ? 40 : len), rule_text);
 }
 
 static int
 text_check(const unsigned char *v, size_t len, int multiline)
 {
-    if (avow_utf8_check((const char *)v, len) < 0) {
+    if (buf_utf8_check((const char *)v, len) < 0) {
         return -1;
     }
     for (size_t i = 0; i < len; i++) {
@@ -353,17 +353,17 @@ field_check_shape(int code, uint8_t version, unsigned tag, const unsigned char *
 {
     const field_spec *f = &fields[tag];
     if (len == 0) {
-        return avow_error_set(code, "field %s is empty", f->name);
+        return error_set(code, "field %s is empty", f->name);
     }
     if (len > f->maxlen) {
-        return avow_error_set(code, "field %s is %zu bytes, longer than its limit of %zu", f->name,
-                              len, f->maxlen);
+        return error_set(code, "field %s is %zu bytes, longer than its limit of %zu", f->name, len,
+                         f->maxlen);
     }
     switch (f->type) {
     case FT_HASH:
     case FT_TIME:
         if (len != f->maxlen) {
-            return avow_error_set(code, "field %s must be %zu bytes", f->name, f->maxlen);
+            return error_set(code, "field %s must be %zu bytes", f->name, f->maxlen);
         }
         break;
     case FT_STANCE:
@@ -371,7 +371,7 @@ field_check_shape(int code, uint8_t version, unsigned tag, const unsigned char *
     case FT_QUALIFIER:
     case FT_CHOICE:
         if (v[0] < 1 || v[0] > enum_max(version, f->type)) {
-            return avow_error_set(code, "field %s has unknown value %u", f->name, v[0]);
+            return error_set(code, "field %s has unknown value %u", f->name, v[0]);
         }
         break;
     case FT_TEXT:
@@ -396,29 +396,28 @@ field_check(int code, uint8_t version, unsigned tag, const unsigned char *v, siz
     case FT_TEXT:
     case FT_MULTILINE:
         if (text_check(v, len, f->type == FT_MULTILINE) < 0) {
-            return avow_error_set(code,
-                                  "field %s is not valid UTF-8 text without NUL or "
-                                  "control characters",
-                                  f->name);
+            return error_set(code,
+                             "field %s is not valid UTF-8 text without NUL or "
+                             "control characters",
+                             f->name);
         }
         break;
     case FT_IDENT:
         if (ident_check(v, len) < 0) {
-            return avow_error_set(code, "field %s may hold only letters, digits and . _ : -",
-                                  f->name);
+            return error_set(code, "field %s may hold only letters, digits and . _ : -", f->name);
         }
         break;
     case FT_RULE:
         if (avow_rule_check((const char *)v, len) < 0) {
-            return avow_error_set(code, "field rule: %s", avow_error_last());
+            return error_set(code, "field rule: %s", avow_error_last());
         }
         break;
     case FT_TIME: {
         int64_t t = time_field_value(v);
         if (t < AVOW_TIME_MIN || t > AVOW_TIME_MAX || v[8] < AVOW_PREC_YEAR ||
-            v[8] > AVOW_PREC_MICRO || avow_time_floor(t, (avow_precision)v[8]) != t) {
-            return avow_error_set(code, "field %s is not the start of a period of years 0001-9999",
-                                  f->name);
+            v[8] > AVOW_PREC_MICRO || time_floor(t, (avow_precision)v[8]) != t) {
+            return error_set(code, "field %s is not the start of a period of years 0001-9999",
+                             f->name);
         }
         break;
     }
@@ -457,13 +456,13 @@ static int
 time_range_check(int code, int64_t recorded_at, int64_t effective_at, uint8_t precision)
 {
     if (recorded_at < AVOW_TIME_MIN || recorded_at > AVOW_TIME_MAX) {
-        return avow_error_set(code, "recorded_at is outside years 0001-9999");
+        return error_set(code, "recorded_at is outside years 0001-9999");
     }
     if (effective_at < AVOW_TIME_MIN || effective_at > AVOW_TIME_MAX) {
-        return avow_error_set(code, "effective_at is outside years 0001-9999");
+        return error_set(code, "effective_at is outside years 0001-9999");
     }
     if (precision < AVOW_PREC_YEAR || precision > AVOW_PREC_MICRO) {
-        return avow_error_set(code, "unknown precision %u", precision);
+        return error_set(code, "unknown precision %u", precision);
     }
     return 0;
 }
@@ -478,14 +477,13 @@ time_rules_check(int code, const avow_event *ev)
 {
     avow_precision prec = (avow_precision)ev->precision;
     int late = ev->qualifier == AVOW_AT_BY || ev->qualifier == AVOW_AT_BETWEEN;
-    int64_t want =
-      late ? avow_time_last(ev->effective_at, prec) : avow_time_floor(ev->effective_at, prec);
+    int64_t want = late ? time_last(ev->effective_at, prec) : time_floor(ev->effective_at, prec);
     if (want != ev->effective_at) {
-        return avow_error_set(code, "effective_at is not the %s of its %s", late ? "end" : "start",
-                              precision_word(ev->precision));
+        return error_set(code, "effective_at is not the %s of its %s", late ? "end" : "start",
+                         precision_word(ev->precision));
     }
-    if (ev->qualifier == AVOW_AT_BETWEEN && ev->from >= avow_time_floor(ev->effective_at, prec)) {
-        return avow_error_set(code, "a between interval must start before its last period");
+    if (ev->qualifier == AVOW_AT_BETWEEN && ev->from >= time_floor(ev->effective_at, prec)) {
+        return error_set(code, "a between interval must start before its last period");
     }
     return 0;
 }
@@ -499,17 +497,17 @@ event_rules_check(int code, const avow_event *ev, unsigned seen)
         return 0;
     }
     if (ev->kind <= CODEC_KIND_MAX_V1 && !(seen & V2_TAGS) && ev->stance != AVOW_STANCE_ABSTAINS) {
-        return avow_error_set(code,
-                              "a version 2 %s event uses nothing of version 2 (write it "
-                              "as version 1)",
-                              avow_kind_name(ev->kind));
+        return error_set(code,
+                         "a version 2 %s event uses nothing of version 2 (write it "
+                         "as version 1)",
+                         avow_kind_name(ev->kind));
     }
     if ((ev->qualifier == AVOW_AT_BETWEEN) != ((seen & BIT(TAG_FROM)) != 0)) {
-        return avow_error_set(code, "field from goes with qualifier between, and only with it");
+        return error_set(code, "field from goes with qualifier between, and only with it");
     }
     if (ev->kind == AVOW_KIND_CONTEST_AMEND &&
         !(seen & (BIT(TAG_TITLE) | BIT(TAG_RULE) | BIT(TAG_CHOICE)))) {
-        return avow_error_set(code, "a contest-amend event amends its title, rule or choice");
+        return error_set(code, "a contest-amend event amends its title, rule or choice");
     }
     return 0;
 }
@@ -524,12 +522,12 @@ kind_fields_check(int code, uint8_t version, uint8_t kind, unsigned seen)
     const char *field = code == AVOW_EFORMAT ? "field " : "";
     for (unsigned t = 1; t <= TAG_MAX_KNOWN; t++) {
         if ((req & BIT(t)) && !(seen & BIT(t))) {
-            return avow_error_set(code, "a %s event needs %s%s", avow_kind_name(kind), field,
-                                  fields[t].name);
+            return error_set(code, "a %s event needs %s%s", avow_kind_name(kind), field,
+                             fields[t].name);
         }
         if ((seen & BIT(t)) && !(allowed & BIT(t))) {
-            return avow_error_set(code, "a %s event may not carry %s%s", avow_kind_name(kind),
-                                  field, fields[t].name);
+            return error_set(code, "a %s event may not carry %s%s", avow_kind_name(kind), field,
+                             fields[t].name);
         }
     }
     return 0;
@@ -613,23 +611,23 @@ event_decode_header(avow_event *out, const unsigned char *raw, size_t len)
 {
     memset(out, 0, sizeof(*out));
     if (raw == NULL || len < AVOW_EVENT_MIN_BYTES) {
-        return avow_error_set(AVOW_EFORMAT, "event is %zu bytes, shorter than the minimum %d", len,
-                              AVOW_EVENT_MIN_BYTES);
+        return error_set(AVOW_EFORMAT, "event is %zu bytes, shorter than the minimum %d", len,
+                         AVOW_EVENT_MIN_BYTES);
     }
     if (len > AVOW_EVENT_MAX_BYTES) {
-        return avow_error_set(AVOW_EFORMAT, "event is %zu bytes, longer than the maximum %d", len,
-                              AVOW_EVENT_MAX_BYTES);
+        return error_set(AVOW_EFORMAT, "event is %zu bytes, longer than the maximum %d", len,
+                         AVOW_EVENT_MAX_BYTES);
     }
     if (raw[CODEC_OFF_VERSION] != CODEC_VERSION_1 && raw[CODEC_OFF_VERSION] != CODEC_VERSION_2) {
-        return avow_error_set(AVOW_EFORMAT, "unknown format version %u (this avow reads 1 and 2)",
-                              raw[CODEC_OFF_VERSION]);
+        return error_set(AVOW_EFORMAT, "unknown format version %u (this avow reads 1 and 2)",
+                         raw[CODEC_OFF_VERSION]);
     }
     size_t body_len = be16_get(raw + CODEC_OFF_BODYLEN);
     if (AVOW_EVENT_MIN_BYTES + body_len != len) {
-        return avow_error_set(AVOW_EFORMAT,
-                              "event is %zu bytes but its body length says %zu (trailing or "
-                              "missing bytes)",
-                              len, AVOW_EVENT_MIN_BYTES + body_len);
+        return error_set(AVOW_EFORMAT,
+                         "event is %zu bytes but its body length says %zu (trailing or "
+                         "missing bytes)",
+                         len, AVOW_EVENT_MIN_BYTES + body_len);
     }
     out->version = raw[CODEC_OFF_VERSION];
     out->kind = raw[CODEC_OFF_KIND];
@@ -643,14 +641,14 @@ event_decode_header(avow_event *out, const unsigned char *raw, size_t len)
     out->raw = raw;
     out->raw_len = len;
     if (out->kind == 0) {
-        return avow_error_set(AVOW_EFORMAT, "kind 0 is not a kind");
+        return error_set(AVOW_EFORMAT, "kind 0 is not a kind");
     }
     if (out->seq == 0) {
-        return avow_error_set(AVOW_EFORMAT, "seq 0 (author sequence numbers start at 1)");
+        return error_set(AVOW_EFORMAT, "seq 0 (author sequence numbers start at 1)");
     }
     if ((out->seq == 1) != is_zero(out->prev, AVOW_HASH_BYTES)) {
-        return avow_error_set(AVOW_EFORMAT, out->seq == 1 ? "seq 1 must have an all-zero prev"
-                                                          : "only seq 1 may have an all-zero prev");
+        return error_set(AVOW_EFORMAT, out->seq == 1 ? "seq 1 must have an all-zero prev"
+                                                     : "only seq 1 may have an all-zero prev");
     }
     return 0;
 }
@@ -666,19 +664,19 @@ event_decode_body(avow_event *out, int strict, unsigned *seen)
     int error;
     while (p < end) {
         if (end - p < 3) {
-            return avow_error_set(AVOW_EFORMAT, "truncated field header in body");
+            return error_set(AVOW_EFORMAT, "truncated field header in body");
         }
         unsigned tag = p[0];
         size_t flen = be16_get(p + 1);
         p += 3;
         if (flen > (size_t)(end - p)) {
-            return avow_error_set(AVOW_EFORMAT, "field %u runs past the end of the body", tag);
+            return error_set(AVOW_EFORMAT, "field %u runs past the end of the body", tag);
         }
         if (tag == 0) {
-            return avow_error_set(AVOW_EFORMAT, "field tag 0 is not a tag");
+            return error_set(AVOW_EFORMAT, "field tag 0 is not a tag");
         }
         if (tag <= last_tag) {
-            return avow_error_set(
+            return error_set(
               AVOW_EFORMAT,
               tag == last_tag ? "field %u appears twice" : "field %u out of canonical order", tag);
         }
@@ -692,8 +690,8 @@ event_decode_body(avow_event *out, int strict, unsigned *seen)
             *seen |= BIT(tag);
             event_set_field(out, tag, p, flen);
         } else if (kind_known) {
-            return avow_error_set(AVOW_EFORMAT, "unknown field %u in a %s event", tag,
-                                  avow_kind_name(out->kind));
+            return error_set(AVOW_EFORMAT, "unknown field %u in a %s event", tag,
+                             avow_kind_name(out->kind));
         }
         p += flen;
     }
@@ -748,10 +746,10 @@ put_field(avow_buf *out, uint8_t version, unsigned tag, const void *v, size_t le
     }
     hdr[0] = (unsigned char)tag;
     be16_put(hdr + 1, (uint16_t)len);
-    if ((error = avow_buf_put(out, hdr, sizeof(hdr))) < 0) {
+    if ((error = buf_put(out, hdr, sizeof(hdr))) < 0) {
         return error;
     }
-    return avow_buf_put(out, v, len);
+    return buf_put(out, v, len);
 }
 
 /* Whether a draft needs format v2 (invariant 12: the lowest version that
@@ -905,11 +903,10 @@ codec_encode_message(avow_buf *out, const avow_draft *d, const unsigned char aut
     unsigned char hdr[AVOW_EVENT_HEADER_BYTES];
 
     if (d->kind < 1 || d->kind > AVOW_KIND_MAX_KNOWN || d->kind == AVOW_KIND_KEY_SUCCESSION) {
-        return avow_error_set(AVOW_EINVALID, "cannot sign an event of kind %u from a draft",
-                              d->kind);
+        return error_set(AVOW_EINVALID, "cannot sign an event of kind %u from a draft", d->kind);
     }
     if (seq == 0 || (seq == 1) != is_zero(prev, AVOW_HASH_BYTES)) {
-        return avow_error_set(AVOW_EINVALID, "seq %llu does not fit prev", (unsigned long long)seq);
+        return error_set(AVOW_EINVALID, "seq %llu does not fit prev", (unsigned long long)seq);
     }
     if ((error = time_range_check(AVOW_EINVALID, recorded_at, d->effective_at, precision)) < 0) {
         return error;
@@ -923,14 +920,14 @@ codec_encode_message(avow_buf *out, const avow_draft *d, const unsigned char aut
     be64_put(hdr + CODEC_OFF_EFFECTIVE, (uint64_t)d->effective_at);
     hdr[CODEC_OFF_PRECISION] = precision;
     be16_put(hdr + CODEC_OFF_BODYLEN, 0);
-    if ((error = avow_buf_put(out, hdr, sizeof(hdr))) < 0 ||
+    if ((error = buf_put(out, hdr, sizeof(hdr))) < 0 ||
         (error = encode_body(out, d, version, precision)) < 0) {
         goto done;
     }
     size_t body_len = out->len - start - AVOW_EVENT_HEADER_BYTES;
     if (body_len > AVOW_BODY_MAX_BYTES) {
-        error = avow_error_set(AVOW_EINVALID, "event would be %zu bytes, over the maximum of %d",
-                               body_len + AVOW_EVENT_MIN_BYTES, AVOW_EVENT_MAX_BYTES);
+        error = error_set(AVOW_EINVALID, "event would be %zu bytes, over the maximum of %d",
+                          body_len + AVOW_EVENT_MIN_BYTES, AVOW_EVENT_MAX_BYTES);
         goto done;
     }
     be16_put(out->ptr + start + CODEC_OFF_BODYLEN, (uint16_t)body_len);
@@ -959,14 +956,14 @@ avow_event_sign(avow_buf *out, const avow_draft *draft, const avow_key *key, uin
 {
     int error;
     if (out == NULL || draft == NULL || key == NULL || prev == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_event_sign: NULL argument");
+        return error_set(AVOW_EINVALID, "avow_event_sign: NULL argument");
     }
     size_t start = out->len;
     if ((error = codec_encode_message(out, draft, avow_key_public(key), seq, prev, recorded_at)) <
         0) {
         return error;
     }
-    if ((error = avow_buf_grow(out, AVOW_SIG_BYTES)) < 0) {
+    if ((error = buf_grow(out, AVOW_SIG_BYTES)) < 0) {
         out->len = start;
         return error;
     }
@@ -1046,10 +1043,10 @@ codec_encode_succession(avow_buf *out, const avow_key *old, const avow_key *next
     int error;
 
     if (seq == 0 || (seq == 1) != is_zero(prev, AVOW_HASH_BYTES)) {
-        return avow_error_set(AVOW_EINVALID, "seq %llu does not fit prev", (unsigned long long)seq);
+        return error_set(AVOW_EINVALID, "seq %llu does not fit prev", (unsigned long long)seq);
     }
     if (sodium_memcmp(author, npk, AVOW_PUBKEY_BYTES) == 0) {
-        return avow_error_set(AVOW_EINVALID, "a key cannot succeed itself");
+        return error_set(AVOW_EINVALID, "a key cannot succeed itself");
     }
     if ((error = time_range_check(AVOW_EINVALID, recorded_at, recorded_at, AVOW_PREC_MICRO)) < 0) {
         return error;
@@ -1065,22 +1062,20 @@ codec_encode_succession(avow_buf *out, const avow_key *old, const avow_key *next
     be16_put(hdr + CODEC_OFF_BODYLEN, (uint16_t)(3 + AVOW_PUBKEY_BYTES + 3 + AVOW_SIG_BYTES));
     succession_message(msg, author, seq, prev, npk);
     crypto_sign_detached(sig, NULL, msg, sizeof(msg), keys_secret(next));
-    if ((error = avow_buf_put(out, hdr, sizeof(hdr))) < 0) {
+    if ((error = buf_put(out, hdr, sizeof(hdr))) < 0) {
         goto done;
     }
     fh[0] = TAG_SUCCESSOR;
     be16_put(fh + 1, AVOW_PUBKEY_BYTES);
-    if ((error = avow_buf_put(out, fh, 3)) < 0 ||
-        (error = avow_buf_put(out, npk, AVOW_PUBKEY_BYTES)) < 0) {
+    if ((error = buf_put(out, fh, 3)) < 0 || (error = buf_put(out, npk, AVOW_PUBKEY_BYTES)) < 0) {
         goto done;
     }
     fh[0] = TAG_SUCCESSOR_SIG;
     be16_put(fh + 1, AVOW_SIG_BYTES);
-    if ((error = avow_buf_put(out, fh, 3)) < 0 ||
-        (error = avow_buf_put(out, sig, sizeof(sig))) < 0) {
+    if ((error = buf_put(out, fh, 3)) < 0 || (error = buf_put(out, sig, sizeof(sig))) < 0) {
         goto done;
     }
-    if ((error = avow_buf_grow(out, AVOW_SIG_BYTES)) < 0) {
+    if ((error = buf_grow(out, AVOW_SIG_BYTES)) < 0) {
         goto done;
     }
     codec_sign_message(out->ptr + out->len, out->ptr + start, out->len - start, old);
@@ -1102,17 +1097,17 @@ avow_event_verify(const avow_event *ev)
     memcpy(framed + AVOW_SIG_CONTEXT_BYTES, ev->raw, mlen);
     if (crypto_sign_verify_detached(ev->signature, framed, AVOW_SIG_CONTEXT_BYTES + mlen,
                                     ev->author) != 0) {
-        return avow_error_set(AVOW_EVERIFY, "signature does not verify");
+        return error_set(AVOW_EVERIFY, "signature does not verify");
     }
     if (ev->kind == AVOW_KIND_KEY_SUCCESSION) {
         const unsigned char *next = NULL, *sig = NULL;
         unsigned char msg[CODEC_SUCCESSION_CONTEXT_BYTES + 32 + 8 + 32 + 32];
         if (codec_successor(ev, &next, &sig) != 1) {
-            return avow_error_set(AVOW_EVERIFY, "key succession without a successor");
+            return error_set(AVOW_EVERIFY, "key succession without a successor");
         }
         succession_message(msg, ev->author, ev->seq, ev->prev, next);
         if (crypto_sign_verify_detached(sig, msg, sizeof(msg), next) != 0) {
-            return avow_error_set(AVOW_EVERIFY, "the successor's signature does not verify");
+            return error_set(AVOW_EVERIFY, "the successor's signature does not verify");
         }
     }
     return 0;

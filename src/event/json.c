@@ -52,14 +52,14 @@ jsonutil_finish(avow_buf *out, json_t *doc)
     int error = 0;
     char *text = NULL;
     if (doc == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory building JSON");
+        return error_set(AVOW_ENOMEM, "out of memory building JSON");
     }
     text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(doc);
     if (text == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory rendering JSON");
+        return error_set(AVOW_ENOMEM, "out of memory rendering JSON");
     }
-    error = avow_buf_put(out, text, strlen(text));
+    error = buf_put(out, text, strlen(text));
     free(text);
     return error;
 }
@@ -114,11 +114,26 @@ jsonutil_set_event_v2(json_t *o, const avow_event *ev)
 int
 avow_event_to_json(avow_buf *out, const avow_event *ev, uint64_t index, int with_raw)
 {
+    avow_event_json_opts opts = AVOW_EVENT_JSON_OPTS_INIT;
+    opts.with_raw = with_raw;
+    return avow_event_json(out, ev, index, &opts);
+}
+
+int
+avow_event_json(avow_buf *out, const avow_event *ev, uint64_t index,
+                const avow_event_json_opts *opts)
+{
     unsigned char id[AVOW_EVENT_ID_BYTES];
     int bad = 0;
+    if (out == NULL || ev == NULL || opts == NULL) {
+        return error_set(AVOW_EINVALID, "avow_event_json: missing argument");
+    }
+    if (opts->version != AVOW_EVENT_JSON_OPTS_VERSION) {
+        return error_set(AVOW_EINVALID, "avow_event_json_opts version %u unknown", opts->version);
+    }
     json_t *o = json_object();
     if (o == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory building JSON");
+        return error_set(AVOW_ENOMEM, "out of memory building JSON");
     }
     avow_event_id(id, ev);
     bad |= jsonutil_set_hex(o, "id", id, sizeof(id)) < 0;
@@ -173,28 +188,31 @@ avow_event_to_json(avow_buf *out, const avow_event *ev, uint64_t index, int with
     }
     if (ev->version >= 2 && jsonutil_set_event_v2(o, ev) < 0) {
         json_decref(o);
-        return avow_error_set(AVOW_ENOMEM, "out of memory building JSON");
+        return error_set(AVOW_ENOMEM, "out of memory building JSON");
     }
     const unsigned char *next = NULL, *next_sig = NULL;
     if (codec_successor(ev, &next, &next_sig) == 1) {
         bad |= jsonutil_set_hex(o, "successor", next, AVOW_PUBKEY_BYTES) < 0;
     }
     bad |= jsonutil_set_hex(o, "signature", ev->signature, AVOW_SIG_BYTES) < 0;
-    if (with_raw) {
+    if (opts->with_raw) {
         size_t b64len = sodium_base64_ENCODED_LEN(ev->raw_len, sodium_base64_VARIANT_ORIGINAL);
         char *b64 = malloc(b64len);
         if (b64 == NULL) {
             json_decref(o);
-            return avow_error_set(AVOW_ENOMEM, "out of memory encoding base64");
+            return error_set(AVOW_ENOMEM, "out of memory encoding base64");
         }
         sodium_bin2base64(b64, b64len, ev->raw, ev->raw_len, sodium_base64_VARIANT_ORIGINAL);
         bad |= json_object_set_new(o, "raw", json_string(b64)) < 0;
         free(b64);
     }
+    if (opts->status != NULL) {
+        bad |= json_object_set_new(o, "status", json_string(opts->status)) < 0;
+    }
     if (bad) {
         /* A member missing would give JSON that looks whole (issue 13). */
         json_decref(o);
-        return avow_error_set(AVOW_ENOMEM, "out of memory building JSON");
+        return error_set(AVOW_ENOMEM, "out of memory building JSON");
     }
     return jsonutil_finish(out, o);
 }

@@ -8,9 +8,7 @@
 
 #include <stddef.h>
 
-/* The largest P, Q or N of a rule: far above any electorate, and small
- * enough that P * members never overflows. */
-#define RULE_MAX_COUNT 1000000UL
+#include "util/limits.h"
 
 enum rule_kind {
     RULE_UNANIMITY = 1, /* "unanimity": every member */

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 
 #include "io/svg.h"
+#include "util/grow.h"
 
 _Static_assert(SVG_MAX_CANDIDATES == AVOW_CHART_MAX_CANDIDATES,
                "the renderer draws as many candidates as the API promises");
@@ -37,14 +38,9 @@ typedef struct chart_times {
 static int
 chart_push(chart_times *ts, int64_t t)
 {
-    if (ts->n == ts->cap) {
-        size_t cap = ts->cap == 0 ? 64 : ts->cap * 2;
-        int64_t *p = cap > SIZE_MAX / sizeof(*p) ? NULL : realloc(ts->t, cap * sizeof(*p));
-        if (p == NULL) {
-            return avow_error_set(AVOW_ENOMEM, "chart: out of memory");
-        }
-        ts->t = p;
-        ts->cap = cap;
+    int error;
+    if ((error = grow_array(&ts->t, &ts->cap, ts->n + 1, sizeof(*ts->t), 64)) < 0) {
+        return error;
     }
     ts->t[ts->n++] = t;
     return 0;
@@ -53,15 +49,10 @@ chart_push(chart_times *ts, int64_t t)
 static int
 chart_rise(chart_times *ts, const avow_event *ev)
 {
-    if (ts->nrises == ts->caprises) {
-        size_t cap = ts->caprises == 0 ? 8 : ts->caprises * 2;
-        struct chart_rise *p =
-          cap > SIZE_MAX / sizeof(*p) ? NULL : realloc(ts->rises, cap * sizeof(*p));
-        if (p == NULL) {
-            return avow_error_set(AVOW_ENOMEM, "chart: out of memory");
-        }
-        ts->rises = p;
-        ts->caprises = cap;
+    int error;
+    if ((error = grow_array(&ts->rises, &ts->caprises, ts->nrises + 1, sizeof(*ts->rises), 8)) <
+        0) {
+        return error;
     }
     struct chart_rise *r = &ts->rises[ts->nrises++];
     r->t = ev->effective_at;
@@ -142,7 +133,7 @@ chart_axis(svg_series *s, const chart_times *ts, const avow_chart_opts *opts)
                   : (s->from <= AVOW_TIME_MAX - SVG_DAY_US ? s->from + SVG_DAY_US : s->from);
     }
     if (s->from >= s->to) {
-        return avow_error_set(AVOW_EINVALID, "chart: the time axis must end after it starts");
+        return error_set(AVOW_EINVALID, "chart: the time axis must end after it starts");
     }
     return 0;
 }
@@ -153,15 +144,15 @@ chart_frame(svg_series *s, const avow_state *last, const char *contest)
 {
     s->n_candidates = avow_state_candidate_count(last);
     if (s->n_candidates > SVG_MAX_CANDIDATES) {
-        return avow_error_set(AVOW_ERANGE, "chart: '%s' has %zu candidates, at most %d are drawn",
-                              contest, s->n_candidates, SVG_MAX_CANDIDATES);
+        return error_set(AVOW_ERANGE, "chart: '%s' has %zu candidates, at most %d are drawn",
+                         contest, s->n_candidates, SVG_MAX_CANDIDATES);
     }
     for (size_t c = 0; c < s->n_candidates; c++) {
         s->candidates[c] = avow_state_candidate_name(last, c);
     }
     s->title = avow_state_title(last) != NULL ? avow_state_title(last) : contest;
     s->rule = avow_state_rule(last);
-    s->has_decision = avow_state_decision(last, &s->decision_candidate, &s->decision_at, NULL);
+    s->has_decision = avow_state_decision(&s->decision_candidate, &s->decision_at, NULL, last);
     return 0;
 }
 
@@ -231,7 +222,7 @@ avow_chart_svg(avow_buf *out, avow_ledger *ledger, const char *contest, const av
     int error;
 
     if (out == NULL || ledger == NULL || contest == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_chart_svg: no output, ledger or contest");
+        return error_set(AVOW_EINVALID, "avow_chart_svg: no output, ledger or contest");
     }
     if (opts == NULL) {
         opts = &def;
@@ -244,14 +235,14 @@ avow_chart_svg(avow_buf *out, avow_ledger *ledger, const char *contest, const av
     }
     if ((error = avow_history(ledger, contest, &ho, chart_collect, &ts)) != 0) {
         if (error > 0) {
-            error = avow_error_set(AVOW_EIO, "chart: history stopped");
+            error = error_set(AVOW_EIO, "chart: history stopped");
         }
         goto done;
     }
     chart_times_finish(&ts);
     if (ts.n == 0) {
-        error = avow_error_set(AVOW_EINVALID, "chart: no change of '%s' counts%s", contest,
-                               opts->all_authors ? "" : " (its authors are not trusted?)");
+        error = error_set(AVOW_EINVALID, "chart: no change of '%s' counts%s", contest,
+                          opts->all_authors ? "" : " (its authors are not trusted?)");
         goto done;
     }
     if ((error = chart_axis(&s, &ts, opts)) < 0 ||
@@ -260,7 +251,7 @@ avow_chart_svg(avow_buf *out, avow_ledger *ledger, const char *contest, const av
         goto done;
     }
     if ((points = calloc(ts.n, sizeof(*points))) == NULL) {
-        error = avow_error_set(AVOW_ENOMEM, "chart: out of memory");
+        error = error_set(AVOW_ENOMEM, "chart: out of memory");
         goto done;
     }
     if ((error = chart_points(&s, points, ledger, contest, &ts, opts)) < 0) {

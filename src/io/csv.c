@@ -31,7 +31,7 @@ csv_fail(reader *r, int c, const char *what)
     if (c < 0) {
         return c;
     }
-    return avow_error_set(AVOW_EFORMAT, "malformed CSV: %s", what);
+    return error_set(AVOW_EFORMAT, "malformed CSV: %s", what);
 }
 
 /* The first byte of the next record, skipping empty lines; READER_EOF or an
@@ -84,8 +84,7 @@ csv_read(reader *r)
                     return c;
                 }
                 if (c == READER_EOF) {
-                    return avow_error_set(AVOW_EFORMAT,
-                                          "malformed CSV: a quoted field is not closed");
+                    return error_set(AVOW_EFORMAT, "malformed CSV: a quoted field is not closed");
                 }
                 if (c == '"') {
                     c = reader_getc(r);
@@ -147,10 +146,10 @@ csv_read(reader *r)
         c = reader_getc(r);
     }
     if (content > AVOW_LINE_MAX) {
-        return avow_error_set(AVOW_ERANGE, "record is longer than %d bytes", AVOW_LINE_MAX);
+        return error_set(AVOW_ERANGE, "record is longer than %d bytes", AVOW_LINE_MAX);
     }
     if (toomany) {
-        return avow_error_set(AVOW_ERANGE, "record has more than %d fields", READER_MAX_FIELDS);
+        return error_set(AVOW_ERANGE, "record has more than %d fields", READER_MAX_FIELDS);
     }
     r->rec_len = len;
     return 1;
@@ -165,12 +164,11 @@ csv_read_header(csv_header *h, reader *r)
     int error = csv_read(r);
 
     if (error == 0) {
-        return avow_error_set(AVOW_EFORMAT, "line 1: the CSV file is empty (it needs a header "
-                                            "row naming its columns)");
+        return error_set(AVOW_EFORMAT, "line 1: the CSV file is empty (it needs a header "
+                                       "row naming its columns)");
     }
     if (error < 0) {
-        return avow_error_set(error, "line %" PRIu64 ": header: %s", r->rec_line,
-                              avow_error_last());
+        return error_set(error, "line %" PRIu64 ": header: %s", r->rec_line, avow_error_last());
     }
     for (size_t i = 0; i < r->nfields; i++) {
         const char *f = r->fields[i];
@@ -184,21 +182,20 @@ csv_read_header(csv_header *h, reader *r)
         idx = record_field_index(f, len);
         clip_text(name, f, len);
         if (idx < 0) {
-            return avow_error_set(AVOW_EFORMAT,
-                                  "line %" PRIu64
-                                  ": header: unknown column '%s' (use " RECORD_FIELD_LIST ")",
-                                  r->rec_line, name);
+            return error_set(AVOW_EFORMAT,
+                             "line %" PRIu64 ": header: unknown column '%s' (use " RECORD_FIELD_LIST
+                             ")",
+                             r->rec_line, name);
         }
         if (seen[idx]) {
-            return avow_error_set(AVOW_EFORMAT, "line %" PRIu64 ": header: column '%s' twice",
-                                  r->rec_line, name);
+            return error_set(AVOW_EFORMAT, "line %" PRIu64 ": header: column '%s' twice",
+                             r->rec_line, name);
         }
         seen[idx] = 1;
         h->map[i] = idx;
     }
     if (!seen[RECORD_KIND]) {
-        return avow_error_set(AVOW_EFORMAT, "line %" PRIu64 ": header: no column 'kind'",
-                              r->rec_line);
+        return error_set(AVOW_EFORMAT, "line %" PRIu64 ": header: no column 'kind'", r->rec_line);
     }
     h->cols = r->nfields;
     return 0;
@@ -210,8 +207,8 @@ csv_next(reader *r, const csv_header *h)
 {
     int error = csv_read(r);
     if (error == 1 && r->nfields != h->cols) {
-        return avow_error_set(AVOW_EFORMAT, "CSV record has %zu fields, the header %zu", r->nfields,
-                              h->cols);
+        return error_set(AVOW_EFORMAT, "CSV record has %zu fields, the header %zu", r->nfields,
+                         h->cols);
     }
     return error;
 }

@@ -9,8 +9,9 @@
  * Invariants (tests/unit/test_interchange.c):
  *  1. Streaming: import holds one line (at most AVOW_LINE_MAX bytes) plus
  *     one batch (invariant 4). What grows with the input is only the table
- *     of authors (signed) or contests (unsigned) named in the file, and the
- *     list of bad lines skipped with AVOW_IMPORT_SKIP_BAD.
+ *     of authors (signed) or contests (unsigned) named in the file, the
+ *     list of bad lines skipped with AVOW_IMPORT_SKIP_BAD and of duplicates
+ *     skipped (invariant 6), and the fingerprints of the key's events.
  *  2. Nothing is appended unless the check pass found every line good (or
  *     AVOW_IMPORT_SKIP_BAD is set, and then only the good lines are). The
  *     check pass uses the codec's own rules (src/io/record.c invariant 1,
@@ -35,26 +36,23 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
+#include "util/fsutil.h"
 #include "util/pool.h"
 #include "io/clip.h"
 #include "io/csv.h"
+#include "io/dedup.h"
 #include "io/import_table.h"
 #include "io/jsonl.h"
 #include "io/reader.h"
 #include "io/record.h"
 #include "io/spill.h"
 #include "ledger/store.h"
+#include "util/grow.h"
 
-/* Progress is reported every this many records. */
-#define IMPORT_PROGRESS_EVERY 1024
-/* Unsigned records parsed per chunk (invariant 4): enough to keep every
- * core busy; a transaction (a batch) takes several chunks from the spill. */
-#define IMPORT_PARSE_CHUNK 8192
-/* Text of unsigned records read per chunk (one record may exceed it). */
-#define IMPORT_CHUNK_TEXT (16u << 20)
 /* One unsigned record of a chunk (AVOW_IMPORT_SIGN): its text in the chunk,
  * then its draft, parsed on the pool (invariant 4). */
 typedef struct import_slot {
@@ -104,6 +102,9 @@ typedef struct import_run {
     avow_draft *drafts;
     /* Invariant 5: the drafts of the good records, written by the check pass. */
     spill spill;
+    /* Invariant 6: fingerprints of the key's events here, with their counts. */
+    int dedup;
+    import_table seen;
 } import_run;
 
 static int
@@ -123,7 +124,8 @@ import_is_line_error(int code)
     }
 }
 
-static void
+/* Report progress; the callback's negative value stops the import. */
+static int
 import_progress(import_run *m, int force)
 {
     if (m->o->on_progress != NULL && (force || ++m->ticks % IMPORT_PROGRESS_EVERY == 0)) {
@@ -133,9 +135,12 @@ import_progress(import_run *m, int force)
             double part = m->spill.size > 0 ? (double)m->spill.done / (double)m->spill.size : 1;
             done = m->base + (uint64_t)(part * (double)(m->total - m->base));
         }
-        m->o->on_progress(done > m->total ? m->total : done, m->total, m->o->payload);
+        return m->o->on_progress(done > m->total ? m->total : done, m->total, m->o->payload);
     }
+    return 0;
 }
+
+static int import_skip_line(import_run *m, uint64_t line);
 
 /* Invariant 3: report a refused line; keep its number when skipping. */
 static int
@@ -150,20 +155,23 @@ import_bad(import_run *m, uint64_t line, int code)
     }
     m->res->bad++;
     if (m->o->on_bad != NULL) {
-        m->o->on_bad(line, code, what, m->o->payload);
-    }
-    if (m->flags & AVOW_IMPORT_SKIP_BAD) {
-        if (m->nbad == m->badcap) {
-            size_t cap = m->badcap == 0 ? 64 : 2 * m->badcap;
-            uint64_t *v = realloc(m->bad, cap * sizeof(*v));
-            if (v == NULL) {
-                return avow_error_set(AVOW_ENOMEM, "out of memory listing bad lines");
-            }
-            m->bad = v;
-            m->badcap = cap;
+        int stop = m->o->on_bad(line, code, what, m->o->payload);
+        if (stop < 0) {
+            return stop;
         }
-        m->bad[m->nbad++] = line;
     }
+    return (m->flags & AVOW_IMPORT_SKIP_BAD) ? import_skip_line(m, line) : 0;
+}
+
+/* Keep a line number the append pass leaves out (a bad line skipped, a duplicate). */
+static int
+import_skip_line(import_run *m, uint64_t line)
+{
+    int error = grow_array(&m->bad, &m->badcap, m->nbad + 1, sizeof(*m->bad), 64);
+    if (error < 0) {
+        return error;
+    }
+    m->bad[m->nbad++] = line;
     return 0;
 }
 
@@ -188,7 +196,7 @@ import_check_signed(import_run *m)
     import_table_value *e;
     int error;
 
-    avow_buf_clear(&m->tmp);
+    buf_clear(&m->tmp);
     if ((error = avow_event_from_json(&m->tmp, m->rd.rec, m->rd.rec_len)) < 0) {
         return error;
     }
@@ -202,7 +210,7 @@ import_check_signed(import_run *m)
     if (e == NULL) {
         uint64_t seq = 0;
         unsigned char hash[AVOW_HASH_BYTES];
-        if ((error = avow_ledger_head(m->ledger, &seq, hash, ev.author)) < 0 ||
+        if ((error = avow_ledger_head(&seq, hash, m->ledger, ev.author)) < 0 ||
             (error = import_table_add(&m->authors, ev.author, AVOW_PUBKEY_BYTES, &e)) < 0) {
             return error;
         }
@@ -212,9 +220,9 @@ import_check_signed(import_run *m)
     }
     if (ev.seq == e->seq + 1) {
         if (sodium_memcmp(ev.prev, e->hash, AVOW_HASH_BYTES) != 0) {
-            return avow_error_set(AVOW_ECHAIN,
-                                  "author %s seq %" PRIu64 " does not link to its seq %" PRIu64,
-                                  who, ev.seq, e->seq);
+            return error_set(AVOW_ECHAIN,
+                             "author %s seq %" PRIu64 " does not link to its seq %" PRIu64, who,
+                             ev.seq, e->seq);
         }
         e->seq = ev.seq;
         memcpy(e->hash, h, AVOW_HASH_BYTES);
@@ -222,13 +230,13 @@ import_check_signed(import_run *m)
     }
     if (ev.seq <= e->base_seq) {
         /* In the ledger (a duplicate: skipped), or a fork of its chain. */
-        avow_buf_clear(&m->tmp);
-        error = avow_ledger_get(m->ledger, &m->tmp, NULL, id);
+        buf_clear(&m->tmp);
+        error = avow_ledger_get(&m->tmp, NULL, m->ledger, id);
         if (error == AVOW_ENOTFOUND) {
-            return avow_error_set(AVOW_ECHAIN,
-                                  "author %s seq %" PRIu64
-                                  " differs from the event the ledger holds (a fork)",
-                                  who, ev.seq);
+            return error_set(AVOW_ECHAIN,
+                             "author %s seq %" PRIu64
+                             " differs from the event the ledger holds (a fork)",
+                             who, ev.seq);
         }
         return error;
     }
@@ -237,10 +245,10 @@ import_check_signed(import_run *m)
          * which the append refuses. */
         return 0;
     }
-    return avow_error_set(AVOW_ECHAIN,
-                          "author %s seq %" PRIu64 " follows seq %" PRIu64
-                          ": events are missing (import a whole export, not one contest's)",
-                          who, ev.seq, e->seq);
+    return error_set(AVOW_ECHAIN,
+                     "author %s seq %" PRIu64 " follows seq %" PRIu64
+                     ": events are missing (import a whole export, not one contest's)",
+                     who, ev.seq, e->seq);
 }
 
 /* Check pass, one unsigned record parsed (its format is good): the ledger. */
@@ -255,23 +263,22 @@ import_check_draft(import_run *m, const avow_draft *d)
     if (d->kind == AVOW_KIND_RETRACT) {
         char hex[AVOW_HEX_ID_LEN + 1];
         avow_hex(hex, d->target, 8);
-        avow_buf_clear(&m->tmp);
-        error = avow_ledger_get(m->ledger, &m->tmp, NULL, d->target);
+        buf_clear(&m->tmp);
+        error = avow_ledger_get(&m->tmp, NULL, m->ledger, d->target);
         if (error == AVOW_ENOTFOUND) {
-            return avow_error_set(AVOW_ENOTFOUND, "target %s... is not in the ledger", hex);
+            return error_set(AVOW_ENOTFOUND, "target %s... is not in the ledger", hex);
         }
         if (error < 0) {
             return error;
         }
         if ((error = avow_event_decode(&ev, m->tmp.ptr, m->tmp.len)) < 0) {
-            return avow_error_set(AVOW_EIO, "stored event %s... does not decode (run avow verify)",
-                                  hex);
+            return error_set(AVOW_EIO, "stored event %s... does not decode (run avow verify)", hex);
         }
         if (sodium_memcmp(ev.author, m->pk, AVOW_PUBKEY_BYTES) != 0) {
-            return avow_error_set(AVOW_EINVALID,
-                                  "target %s... was signed by another author (only its author "
-                                  "retracts an event)",
-                                  hex);
+            return error_set(AVOW_EINVALID,
+                             "target %s... was signed by another author (only its author "
+                             "retracts an event)",
+                             hex);
         }
         return 0;
     }
@@ -282,13 +289,13 @@ import_check_draft(import_run *m, const avow_draft *d)
     e = import_table_find(&m->contests, d->contest, strlen(d->contest));
     if (d->kind == AVOW_KIND_CONTEST) {
         if (e != NULL) {
-            return avow_error_set(AVOW_EEXISTS, "contest %s is defined on an earlier line", shown);
+            return error_set(AVOW_EEXISTS, "contest %s is defined on an earlier line", shown);
         }
         if ((error = avow_ledger_has_contest(m->ledger, d->contest)) < 0) {
             return error;
         }
         if (error == 1) {
-            return avow_error_set(AVOW_EEXISTS, "contest %s already exists in the ledger", shown);
+            return error_set(AVOW_EEXISTS, "contest %s already exists in the ledger", shown);
         }
         return import_table_add(&m->contests, d->contest, strlen(d->contest), &e);
     }
@@ -299,10 +306,10 @@ import_check_draft(import_run *m, const avow_draft *d)
         return error;
     }
     if (error == 0) {
-        return avow_error_set(AVOW_ENOTFOUND,
-                              "no contest %s in the ledger or on an earlier line (define it "
-                              "first: kind contest)",
-                              shown);
+        return error_set(AVOW_ENOTFOUND,
+                         "no contest %s in the ledger or on an earlier line (define it "
+                         "first: kind contest)",
+                         shown);
     }
     return 0;
 }
@@ -316,12 +323,12 @@ import_stash(import_run *m, import_slot *s)
     if (!(m->flags & AVOW_IMPORT_CSV)) {
         s->off = m->text.len;
         s->len = m->rd.rec_len;
-        return avow_buf_put(&m->text, m->rd.rec, m->rd.rec_len + 1);
+        return buf_put(&m->text, m->rd.rec, m->rd.rec_len + 1);
     }
     for (size_t k = 0; k < m->csv.cols; k++) {
         m->fofs[i * m->csv.cols + k] = m->text.len;
         m->flen[i * m->csv.cols + k] = m->rd.field_lens[k];
-        if ((error = avow_buf_put(&m->text, m->rd.fields[k], m->rd.field_lens[k] + 1)) < 0) {
+        if ((error = buf_put(&m->text, m->rd.fields[k], m->rd.field_lens[k] + 1)) < 0) {
             return error;
         }
     }
@@ -336,7 +343,7 @@ static int
 import_read_chunk(import_run *m)
 {
     m->nslots = 0;
-    avow_buf_clear(&m->text);
+    buf_clear(&m->text);
     while (m->nslots < m->slots_max && m->text.len < IMPORT_CHUNK_TEXT) {
         import_slot *s = &m->slots[m->nslots];
         int error = import_next(m);
@@ -408,7 +415,22 @@ import_parse_chunk(import_run *m)
 static int
 import_slot_error(const import_slot *s)
 {
-    return avow_error_set(s->code, "%s", s->msg != NULL ? s->msg : avow_strerror(s->code));
+    return error_set(s->code, "%s", s->msg != NULL ? s->msg : avow_strerror(s->code));
+}
+
+/* Invariant 6: 1 when the key already recorded d here (counted, its line left
+ * out of the append pass), 0, or < 0. */
+static int
+import_duplicate(import_run *m, uint64_t line, const avow_draft *d)
+{
+    unsigned char fp[DEDUP_FP_BYTES];
+    int error;
+
+    if (!m->dedup || dedup_of_draft(fp, &m->tmp, d) < 0 || !dedup_take(&m->seen, fp)) {
+        return 0; /* a draft that does not encode is refused by the check */
+    }
+    m->res->duplicates++;
+    return (error = import_skip_line(m, line)) < 0 ? error : 1;
 }
 
 /* Check pass over unsigned records, a chunk at a time: parsed on every core,
@@ -423,6 +445,13 @@ import_check_records(import_run *m)
             const import_slot *s = &m->slots[i];
             m->res->records += (uint64_t)s->read;
             const avow_draft *d = avow_record_draft(s->rec);
+            if (s->code == 0 && (error = import_duplicate(m, s->line, d)) != 0) {
+                if (error < 0) {
+                    return error;
+                }
+                import_progress(m, 0);
+                continue;
+            }
             error = s->code != 0 ? import_slot_error(s) : import_check_draft(m, d);
             if (error == 0 && (error = spill_add(&m->spill, s->line, d)) < 0) {
                 return error;
@@ -435,7 +464,9 @@ import_check_records(import_run *m)
                     return error;
                 }
             }
-            import_progress(m, 0);
+            if ((error = import_progress(m, 0)) < 0) {
+                return error;
+            }
         }
         spill_write(&m->spill);
     }
@@ -450,12 +481,12 @@ import_csv_alloc(import_run *m)
         return 0;
     }
     if (m->csv.cols > SIZE_MAX / sizeof(size_t) / m->slots_max) {
-        return avow_error_set(AVOW_ERANGE, "avow_import: batch too large");
+        return error_set(AVOW_ERANGE, "avow_import: batch too large");
     }
     m->fofs = calloc(m->slots_max * m->csv.cols, sizeof(*m->fofs));
     m->flen = calloc(m->slots_max * m->csv.cols, sizeof(*m->flen));
     if (m->fofs == NULL || m->flen == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory for a batch");
+        return error_set(AVOW_ENOMEM, "out of memory for a batch");
     }
     return 0;
 }
@@ -481,7 +512,9 @@ import_check_events(import_run *m)
                 return error;
             }
         }
-        import_progress(m, 0);
+        if ((error = import_progress(m, 0)) < 0) {
+            return error;
+        }
     }
 }
 
@@ -498,8 +531,7 @@ import_check_pass(import_run *m)
     if (error < 0) {
         return error;
     }
-    import_progress(m, 1);
-    return 0;
+    return import_progress(m, 1);
 }
 
 static int
@@ -513,7 +545,7 @@ import_flush(import_run *m)
         size_t failed = 0;
         error = store_append_drafts(m->ledger, m->pool, &failed, NULL, m->o->key, m->drafts, m->n);
         if (error < 0) {
-            error = avow_error_set(
+            error = error_set(
               error, "line %" PRIu64 ": %s (%" PRIu64 " events of earlier batches were appended)",
               m->lines[failed < m->n ? failed : 0], avow_error_last(), m->res->appended);
         } else {
@@ -524,9 +556,9 @@ import_flush(import_run *m)
         for (size_t i = 0; i < m->n; i++) {
             m->ptrs[i] = m->arena.ptr + m->offs[i];
         }
-        error = avow_ledger_append_signed(m->ledger, &ar, m->ptrs, m->lens, m->n);
+        error = avow_ledger_append_signed(&ar, m->ledger, m->ptrs, m->lens, m->n);
         if (error < 0) {
-            error = avow_error_set(
+            error = error_set(
               error, "line %" PRIu64 ": %s (%" PRIu64 " events of earlier batches were appended)",
               m->lines[ar.failed_at < m->n ? ar.failed_at : 0], avow_error_last(),
               m->res->appended);
@@ -536,7 +568,7 @@ import_flush(import_run *m)
         }
     }
     m->n = 0;
-    avow_buf_clear(&m->arena);
+    buf_clear(&m->arena);
     /* Invariant 1: the map pages this batch read do not pile up. */
     store_trim_pages(m->ledger);
     return error;
@@ -577,15 +609,17 @@ import_append_records(import_run *m)
             }
             if (s->code != 0) {
                 import_slot_error(s);
-                return avow_error_set(s->code,
-                                      "line %" PRIu64 ": %s (the file changed during the "
-                                      "import?)",
-                                      s->line, avow_error_last());
+                return error_set(s->code,
+                                 "line %" PRIu64 ": %s (the file changed during the "
+                                 "import?)",
+                                 s->line, avow_error_last());
             }
             m->drafts[m->n] = *avow_record_draft(s->rec);
             m->lines[m->n] = s->line;
             m->n++;
-            import_progress(m, 0);
+            if ((error = import_progress(m, 0)) < 0) {
+                return error;
+            }
         }
         if ((error = import_flush(m)) < 0) {
             return error;
@@ -606,14 +640,16 @@ import_append_spilled(import_run *m)
         if ((error = import_flush(m)) < 0) {
             return error;
         }
-        import_progress(m, 1);
+        if ((error = import_progress(m, 1)) < 0) {
+            return error;
+        }
     }
     if (error == 0) {
         error = spill_check_end(&m->spill);
     }
     if (error < 0 && m->res->appended > 0) {
-        error = avow_error_set(error, "%s (%" PRIu64 " events of earlier batches were appended)",
-                               avow_error_last(), m->res->appended);
+        error = error_set(error, "%s (%" PRIu64 " events of earlier batches were appended)",
+                          avow_error_last(), m->res->appended);
     }
     return error;
 }
@@ -637,14 +673,16 @@ import_append_events(import_run *m)
         }
         if (error < 0) {
             if (import_is_line_error(error)) {
-                error = avow_error_set(error,
-                                       "line %" PRIu64 ": %s (the file changed during the "
-                                       "import?)",
-                                       m->rd.rec_line, avow_error_last());
+                error = error_set(error,
+                                  "line %" PRIu64 ": %s (the file changed during the "
+                                  "import?)",
+                                  m->rd.rec_line, avow_error_last());
             }
             return error;
         }
-        import_progress(m, 0);
+        if ((error = import_progress(m, 0)) < 0) {
+            return error;
+        }
     }
     return import_flush(m);
 }
@@ -658,8 +696,7 @@ import_append_pass(import_run *m)
     spill_rewind(&m->spill);
     if (m->spill.f != NULL) {
         error = import_append_spilled(m);
-        import_progress(m, 1);
-        return error;
+        return error < 0 ? error : import_progress(m, 1);
     }
     if ((error = reader_rewind(&m->rd)) < 0) {
         return error;
@@ -671,8 +708,7 @@ import_append_pass(import_run *m)
     if (error < 0) {
         return error;
     }
-    import_progress(m, 1);
-    return 0;
+    return import_progress(m, 1);
 }
 
 static int
@@ -680,19 +716,21 @@ import_open(import_run *m, const char *path)
 {
     struct stat st;
 
-    m->f = fopen(path, "rb");
-    if (m->f == NULL) {
-        return avow_error_set(errno == ENOENT ? AVOW_ENOTFOUND : AVOW_EIO, "cannot open %s: %s",
-                              path, strerror(errno));
+    int fd = -1;
+    /* A FIFO must not block the open (fsutil.c): non-blocking, then fstat. */
+    int error = fsutil_open_regular(&fd, &st, path, 0, NULL);
+    if (error == AVOW_EINVALID) {
+        return error_set(AVOW_EINVALID,
+                         "%s is not a regular file (import reads it twice: save it to a "
+                         "file first, or read a pipe with -)",
+                         path);
     }
-    if (fstat(fileno(m->f), &st) != 0) {
-        return avow_error_set(AVOW_EIO, "cannot stat %s: %s", path, strerror(errno));
+    if (error < 0) {
+        return error;
     }
-    if (!S_ISREG(st.st_mode)) {
-        return avow_error_set(AVOW_EINVALID,
-                              "%s is not a regular file (import reads it twice: save it to a "
-                              "file first)",
-                              path);
+    if ((m->f = fdopen(fd, "rb")) == NULL) {
+        (void)close(fd);
+        return error_set(AVOW_ENOMEM, "cannot open %s: %s", path, strerror(errno));
     }
     m->total = 2 * (uint64_t)st.st_size;
     return 0;
@@ -707,7 +745,7 @@ import_alloc(import_run *m)
         m->slots = calloc(m->slots_max, sizeof(*m->slots));
         m->drafts = calloc(b, sizeof(*m->drafts));
         if (m->slots == NULL || m->drafts == NULL) {
-            return avow_error_set(AVOW_ENOMEM, "out of memory for a batch");
+            return error_set(AVOW_ENOMEM, "out of memory for a batch");
         }
         for (size_t i = 0; i < m->slots_max; i++) {
             if (avow_record_new(&m->slots[i].rec) < 0) {
@@ -719,19 +757,19 @@ import_alloc(import_run *m)
             m->pool = NULL;
         }
     } else if ((m->ptrs = calloc(b, sizeof(*m->ptrs))) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory for a batch");
+        return error_set(AVOW_ENOMEM, "out of memory for a batch");
     }
     m->offs = calloc(b, sizeof(*m->offs));
     m->lens = calloc(b, sizeof(*m->lens));
     m->lines = calloc(b, sizeof(*m->lines));
     if (m->offs == NULL || m->lens == NULL || m->lines == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory for a batch");
+        return error_set(AVOW_ENOMEM, "out of memory for a batch");
     }
     return 0;
 }
 
 int
-avow_import(avow_ledger *ledger, avow_import_result *res, const char *path,
+avow_import(avow_import_result *res, avow_ledger *ledger, const char *path,
             const avow_import_opts *opts)
 {
     static const avow_import_opts defaults = AVOW_IMPORT_OPTS_INIT;
@@ -751,24 +789,30 @@ avow_import(avow_ledger *ledger, avow_import_result *res, const char *path,
     m.batch = m.o->batch != 0 ? m.o->batch : AVOW_IMPORT_BATCH;
     m.now = avow_time_now();
     if (ledger == NULL || path == NULL) {
-        error = avow_error_set(AVOW_EINVALID, "avow_import: missing argument");
+        error = error_set(AVOW_EINVALID, "avow_import: missing argument");
         goto done;
     }
     if ((m.flags & AVOW_IMPORT_SIGN) && m.o->key == NULL) {
-        error = avow_error_set(AVOW_EINVALID, "avow_import: signing needs a key");
+        error = error_set(AVOW_EINVALID, "avow_import: signing needs a key");
         goto done;
     }
     if ((m.flags & AVOW_IMPORT_CSV) && !(m.flags & AVOW_IMPORT_SIGN)) {
-        error = avow_error_set(AVOW_EINVALID, "CSV import is for unsigned records (with --sign)");
+        error = error_set(AVOW_EINVALID, "CSV import is for unsigned records (with --sign)");
         goto done;
     }
     if (m.batch > SIZE_MAX / sizeof(import_slot)) {
-        error = avow_error_set(AVOW_ERANGE, "avow_import: batch too large");
+        error = error_set(AVOW_ERANGE, "avow_import: batch too large");
         goto done;
     }
     if (m.flags & AVOW_IMPORT_SIGN) {
         m.pk = avow_key_public(m.o->key);
-        spill_open(&m.spill);
+        if (!(m.flags & AVOW_IMPORT_DRY_RUN)) {
+            spill_open(&m.spill);
+        }
+        m.dedup = !(m.flags & AVOW_IMPORT_ALLOW_DUPLICATES);
+        if (m.dedup && (error = dedup_load(&m.seen, ledger, m.pk)) < 0) {
+            goto done;
+        }
     }
     if ((error = import_open(&m, path)) < 0 || (error = reader_init(&m.rd, m.f)) < 0 ||
         (error = import_alloc(&m)) < 0 || (error = import_check_pass(&m)) < 0) {
@@ -776,14 +820,18 @@ avow_import(avow_ledger *ledger, avow_import_result *res, const char *path,
     }
     if (res->bad > 0 && !(m.flags & AVOW_IMPORT_SKIP_BAD)) {
         if (res->bad > 1) {
-            error = avow_error_set(m.first_code,
-                                   "line %" PRIu64 ": %s (and %" PRIu64
-                                   " more bad lines; nothing was imported)",
-                                   res->first_bad, m.first_msg, res->bad - 1);
+            error = error_set(m.first_code,
+                              "line %" PRIu64 ": %s (and %" PRIu64
+                              " more bad lines; nothing was imported)",
+                              res->first_bad, m.first_msg, res->bad - 1);
         } else {
-            error = avow_error_set(m.first_code, "line %" PRIu64 ": %s (nothing was imported)",
-                                   res->first_bad, m.first_msg);
+            error = error_set(m.first_code, "line %" PRIu64 ": %s (nothing was imported)",
+                              res->first_bad, m.first_msg);
         }
+        goto done;
+    }
+    if (m.flags & AVOW_IMPORT_DRY_RUN) {
+        error = 0; /* invariant 6: checked, nothing written */
         goto done;
     }
     error = import_append_pass(&m);
@@ -805,6 +853,7 @@ done:
     free(m.flen);
     import_table_dispose(&m.authors);
     import_table_dispose(&m.contests);
+    import_table_dispose(&m.seen);
     avow_buf_dispose(&m.tmp);
     avow_buf_dispose(&m.arena);
     free(m.bad);

@@ -4,13 +4,14 @@
  * events) or per contest (unsigned records), keyed by bytes taken from the
  * file (src/io/import_table.c).
  *
- * The one place an import hashes attacker-chosen keys: src/util/hashset.h
- * (a keyed SipHash set) is to replace the table behind this interface.
+ * The keys are interned in a src/util/hashset.h set (SipHash with a random
+ * key per set), so a file cannot be crafted to make its keys collide.
  */
 #ifndef AVOW_IMPORT_TABLE_H
 #define AVOW_IMPORT_TABLE_H
 
 #include "util/common.h"
+#include "util/hashset.h"
 
 /* The value kept per key; zeroed when the key is added. */
 typedef struct import_table_value {
@@ -19,22 +20,16 @@ typedef struct import_table_value {
     unsigned char hash[AVOW_HASH_BYTES];
 } import_table_value;
 
-typedef struct import_table_entry {
-    unsigned char *key; /* NULL: free slot */
-    size_t klen;
-    import_table_value value;
-} import_table_entry;
-
 /* Zeroed (IMPORT_TABLE_INIT) is an empty table. */
 typedef struct import_table {
-    import_table_entry *v;
-    size_t cap; /* a power of two, or 0 */
-    size_t n;
+    hashset keys;          /* the keys, ids 0, 1, 2 ... */
+    import_table_value *v; /* per key id */
+    size_t cap;            /* room in v */
 } import_table;
 
 #define IMPORT_TABLE_INIT                                                                          \
     {                                                                                              \
-        NULL, 0, 0                                                                                 \
+        .v = NULL                                                                                  \
     }
 
 /* The value of key (klen bytes), or NULL. */

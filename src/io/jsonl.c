@@ -18,6 +18,7 @@
 #include "io/jsonl.h"
 #include "io/record.h"
 #include "tlog/note.h"
+#include "util/jparse.h"
 
 /* Longest base64 text of an event. */
 #define JSONL_B64_MAX (((AVOW_EVENT_MAX_BYTES + 2) / 3) * 4)
@@ -27,7 +28,7 @@ static int
 jsonl_check_event(json_t *doc, const unsigned char *bin, size_t binlen)
 {
     char name[CLIP_BYTES];
-    json_error_t jerr;
+    jparse_error jerr;
     json_t *mine = NULL;
     json_t *value;
     const char *key;
@@ -36,17 +37,18 @@ jsonl_check_event(json_t *doc, const unsigned char *bin, size_t binlen)
     int error = 0;
 
     if (avow_event_decode(&ev, bin, binlen) < 0) {
-        return avow_error_set(AVOW_EVERIFY, "raw is not a valid event: %s", avow_error_last());
+        return error_set(AVOW_EVERIFY, "raw is not a valid event: %s", avow_error_last());
     }
     if (avow_event_verify(&ev) < 0) {
-        return avow_error_set(AVOW_EVERIFY, "the signature of raw does not verify");
+        return error_set(AVOW_EVERIFY, "the signature of raw does not verify");
     }
     if ((error = avow_event_to_json(&rendered, &ev, 0, 1)) < 0) {
         goto done;
     }
-    mine = json_loadb((const char *)rendered.ptr, rendered.len, 0, &jerr);
-    if (mine == NULL) {
-        error = avow_error_set(AVOW_ENOMEM, "out of memory parsing JSON");
+    if ((error = jparse(&mine, (const char *)rendered.ptr, rendered.len, 0, &jerr)) < 0) {
+        if (error == AVOW_EFORMAT) {
+            error = error_set(AVOW_EFORMAT, "the rendering of raw is not JSON: %s", jerr.text);
+        }
         goto done;
     }
     json_object_foreach(doc, key, value)
@@ -54,7 +56,7 @@ jsonl_check_event(json_t *doc, const unsigned char *bin, size_t binlen)
         json_t *expect;
         if (strcmp(key, "index") == 0) {
             if (!json_is_integer(value) || json_integer_value(value) < 0) {
-                error = avow_error_set(AVOW_EFORMAT, "\"index\" is not a count");
+                error = error_set(AVOW_EFORMAT, "\"index\" is not a count");
                 goto done;
             }
             continue;
@@ -62,15 +64,14 @@ jsonl_check_event(json_t *doc, const unsigned char *bin, size_t binlen)
         clip_text(name, key, strlen(key));
         expect = json_object_get(mine, key);
         if (expect == NULL) {
-            error = avow_error_set(AVOW_EVERIFY, "\"%s\" is not a member of this event", name);
+            error = error_set(AVOW_EVERIFY, "\"%s\" is not a member of this event", name);
             goto done;
         }
         if (!json_equal(value, expect)) {
-            error =
-              avow_error_set(AVOW_EVERIFY,
-                             strcmp(key, "id") == 0 ? "\"id\" is not the SHA-256 of raw"
-                                                    : "\"%s\" does not match the event in raw",
-                             name);
+            error = error_set(AVOW_EVERIFY,
+                              strcmp(key, "id") == 0 ? "\"id\" is not the SHA-256 of raw"
+                                                     : "\"%s\" does not match the event in raw",
+                              name);
             goto done;
         }
     }
@@ -85,7 +86,7 @@ int
 jsonl_event_raw(avow_buf *raw_out, const char *text, size_t len, int check)
 {
     unsigned char bin[AVOW_EVENT_MAX_BYTES];
-    json_error_t jerr;
+    jparse_error jerr;
     json_t *doc = NULL;
     json_t *raw;
     const char *b64;
@@ -93,39 +94,40 @@ jsonl_event_raw(avow_buf *raw_out, const char *text, size_t len, int check)
     size_t binlen = 0;
     int error;
 
-    doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (doc == NULL) {
-        error = avow_error_set(AVOW_EFORMAT, "not JSON: %s (column %d)", jerr.text, jerr.column);
+    if ((error = jparse(&doc, text, len, JPARSE_REJECT_DUPLICATES, &jerr)) < 0) {
+        if (error == AVOW_EFORMAT) {
+            error = error_set(AVOW_EFORMAT, "not JSON: %s (column %d)", jerr.text, jerr.column);
+        }
         goto done;
     }
     if (!json_is_object(doc)) {
-        error = avow_error_set(AVOW_EFORMAT, "not a JSON object");
+        error = error_set(AVOW_EFORMAT, "not a JSON object");
         goto done;
     }
     raw = json_object_get(doc, "raw");
     if (!json_is_string(raw)) {
-        error = avow_error_set(AVOW_EFORMAT, "no \"raw\" string (the signed event, base64)");
+        error = error_set(AVOW_EFORMAT, "no \"raw\" string (the signed event, base64)");
         goto done;
     }
     if (json_object_get(doc, "id") == NULL) {
-        error = avow_error_set(AVOW_EFORMAT, "no \"id\" (the event id, 64 hex)");
+        error = error_set(AVOW_EFORMAT, "no \"id\" (the event id, 64 hex)");
         goto done;
     }
     b64 = json_string_value(raw);
     b64len = json_string_length(raw);
     if (b64len > JSONL_B64_MAX) {
-        error = avow_error_set(AVOW_EVERIFY, "raw is longer than an event can be (%d bytes)",
-                               AVOW_EVENT_MAX_BYTES);
+        error = error_set(AVOW_EVERIFY, "raw is longer than an event can be (%d bytes)",
+                          AVOW_EVENT_MAX_BYTES);
         goto done;
     }
     if (note_base64_decode(bin, sizeof(bin), &binlen, b64, b64len) < 0) {
-        error = avow_error_set(AVOW_EVERIFY, "raw is not valid base64 (RFC 4648, padded)");
+        error = error_set(AVOW_EVERIFY, "raw is not valid base64 (RFC 4648, padded)");
         goto done;
     }
     if (check && (error = jsonl_check_event(doc, bin, binlen)) < 0) {
         goto done;
     }
-    error = avow_buf_put(raw_out, bin, binlen);
+    error = buf_put(raw_out, bin, binlen);
 done:
     json_decref(doc);
     return error;
@@ -135,7 +137,7 @@ int
 avow_event_from_json(avow_buf *raw_out, const char *text, size_t len)
 {
     if (raw_out == NULL || (text == NULL && len > 0)) {
-        return avow_error_set(AVOW_EINVALID, "avow_event_from_json: missing argument");
+        return error_set(AVOW_EINVALID, "avow_event_from_json: missing argument");
     }
     return jsonl_event_raw(raw_out, text, len, 1);
 }
@@ -145,39 +147,42 @@ int
 jsonl_record_parse(avow_record *rec, const char *text, size_t len, int64_t now, int check)
 {
     record_values vals;
-    json_error_t jerr;
+    jparse_error jerr;
     json_t *doc;
     json_t *value;
     const char *key;
     char name[CLIP_BYTES];
 
     if (rec == NULL || (text == NULL && len > 0)) {
-        return avow_error_set(AVOW_EINVALID, "avow_record_parse_json: missing argument");
+        return error_set(AVOW_EINVALID, "avow_record_parse_json: missing argument");
     }
     memset(&vals, 0, sizeof(vals));
     record_hold_json(rec, NULL);
-    doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (doc == NULL) {
-        return avow_error_set(AVOW_EFORMAT, "not JSON: %s (column %d)", jerr.text, jerr.column);
+    int error = jparse(&doc, text, len, JPARSE_REJECT_DUPLICATES, &jerr);
+    if (error == AVOW_EFORMAT) {
+        return error_set(AVOW_EFORMAT, "not JSON: %s (column %d)", jerr.text, jerr.column);
+    }
+    if (error < 0) {
+        return error;
     }
     record_hold_json(rec, doc);
     if (!json_is_object(doc)) {
-        return avow_error_set(AVOW_EFORMAT, "not a JSON object");
+        return error_set(AVOW_EFORMAT, "not a JSON object");
     }
     json_object_foreach(doc, key, value)
     {
         int i = record_field_index(key, strlen(key));
         if (i < 0) {
             clip_text(name, key, strlen(key));
-            return avow_error_set(AVOW_EFORMAT, "unknown member \"%s\" (use " RECORD_FIELD_LIST ")",
-                                  name);
+            return error_set(AVOW_EFORMAT, "unknown member \"%s\" (use " RECORD_FIELD_LIST ")",
+                             name);
         }
         if (json_is_null(value)) {
             continue;
         }
         if (!json_is_string(value)) {
             clip_text(name, key, strlen(key));
-            return avow_error_set(AVOW_EFORMAT, "\"%s\" is not a string", name);
+            return error_set(AVOW_EFORMAT, "\"%s\" is not a string", name);
         }
         vals.v[i] = json_string_value(value);
         vals.len[i] = json_string_length(value);

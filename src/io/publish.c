@@ -82,8 +82,7 @@ publish_path(publish *p, int level, uint64_t n, unsigned w)
                              : snprintf(p->path, sizeof(p->path), "%s/tile/%s/%s.p/%u", p->dir,
                                         level == PUBLISH_ENTRIES ? "entries" : lvl, num, w);
     if (len < 0 || (size_t)len >= sizeof(p->path)) {
-        return avow_error_set(AVOW_EINVALID, "publish: the path of a tile under %s is too long",
-                              p->dir);
+        return error_set(AVOW_EINVALID, "publish: the path of a tile under %s is too long", p->dir);
     }
     return 0;
 }
@@ -108,8 +107,8 @@ publish_mkdirs(publish *p)
         char c = *q;
         *q = '\0';
         if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-            return avow_error_set(errno == ENOSPC ? AVOW_EFULL : AVOW_EIO,
-                                  "cannot create directory %s: %s", dir, strerror(errno));
+            return error_set(errno == ENOSPC ? AVOW_EFULL : AVOW_EIO,
+                             "cannot create directory %s: %s", dir, strerror(errno));
         }
         *q = c;
         if (c == '\0') {
@@ -146,7 +145,7 @@ publish_same(const publish *p, const unsigned char *data, size_t len)
     int fd, same = 0;
 
     if (have == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory");
+        return error_set(AVOW_ENOMEM, "out of memory");
     }
     if ((fd = open(p->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
         n = read(fd, have, len + 1); /* tiles are at most 2 MiB: one read on Linux */
@@ -155,10 +154,10 @@ publish_same(const publish *p, const unsigned char *data, size_t len)
     }
     free(have);
     if (!same) {
-        return avow_error_set(AVOW_EEXISTS,
-                              "%s holds other bytes than this log's: the directory holds another "
-                              "log or another history (publish to a new directory)",
-                              p->path);
+        return error_set(AVOW_EEXISTS,
+                         "%s holds other bytes than this log's: the directory holds another "
+                         "log or another history (publish to a new directory)",
+                         p->path);
     }
     return 0;
 }
@@ -176,19 +175,19 @@ publish_file(publish *p, const unsigned char *data, size_t len)
     (void)snprintf(p->tmp, sizeof(p->tmp), "%s.tmp%ld", p->path, (long)getpid());
     fd = open(p->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) {
-        return avow_error_set(errno == ENOSPC ? AVOW_EFULL : AVOW_EIO, "cannot create %s: %s",
-                              p->tmp, strerror(errno));
+        return error_set(errno == ENOSPC ? AVOW_EFULL : AVOW_EIO, "cannot create %s: %s", p->tmp,
+                         strerror(errno));
     }
     if (publish_write_fd(fd, data, len) < 0) {
-        error = avow_error_set(errno == ENOSPC ? AVOW_EFULL : AVOW_EIO, "cannot write %s: %s",
-                               p->tmp, strerror(errno));
+        error = error_set(errno == ENOSPC ? AVOW_EFULL : AVOW_EIO, "cannot write %s: %s", p->tmp,
+                          strerror(errno));
     }
     if (close(fd) != 0 && error == 0) {
-        error = avow_error_set(AVOW_EIO, "cannot write %s: %s", p->tmp, strerror(errno));
+        error = error_set(AVOW_EIO, "cannot write %s: %s", p->tmp, strerror(errno));
     }
     if (error == 0 && link(p->tmp, p->path) != 0) {
         if (errno != EEXIST) {
-            error = avow_error_set(AVOW_EIO, "cannot create %s: %s", p->path, strerror(errno));
+            error = error_set(AVOW_EIO, "cannot create %s: %s", p->path, strerror(errno));
         } else {
             int same = publish_same(p, data, len);
             error = same < 0 ? same : 1;
@@ -224,7 +223,7 @@ publish_bundle(publish *p, uint64_t n, unsigned w)
 {
     int error;
 
-    avow_buf_clear(&p->data);
+    buf_clear(&p->data);
     for (unsigned i = 0; i < w; i++) {
         unsigned char key[8], len[2];
         uint64_t index = n * PUBLISH_WIDTH + i;
@@ -233,15 +232,15 @@ publish_bundle(publish *p, uint64_t n, unsigned w)
         /* The log table is keyed by index (u64 BE): one cursor walks it. */
         if ((error = store_cursor_get(p->events, &k, &raw, i == 0 ? STORE_SEEK : STORE_NEXT)) < 0 ||
             k.len != 8 || be64_get(k.ptr) != index) {
-            return avow_error_set(AVOW_EIO,
-                                  "event %" PRIu64 " is missing from the log (run avow "
-                                  "verify)",
-                                  index);
+            return error_set(AVOW_EIO,
+                             "event %" PRIu64 " is missing from the log (run avow "
+                             "verify)",
+                             index);
         }
         len[0] = (unsigned char)(raw.len >> 8);
         len[1] = (unsigned char)raw.len;
-        if ((error = avow_buf_put(&p->data, len, 2)) < 0 ||
-            (error = avow_buf_put(&p->data, raw.ptr, raw.len)) < 0) {
+        if ((error = buf_put(&p->data, len, 2)) < 0 ||
+            (error = buf_put(&p->data, raw.ptr, raw.len)) < 0) {
             return error;
         }
     }
@@ -299,7 +298,7 @@ publish_old_size(publish *p)
 
     p->old = 0;
     if (buf == NULL || n == NULL) {
-        error = avow_error_set(AVOW_ENOMEM, "out of memory");
+        error = error_set(AVOW_ENOMEM, "out of memory");
         goto done;
     }
     (void)snprintf(p->path, sizeof(p->path), "%s/checkpoint", p->dir);
@@ -312,12 +311,12 @@ publish_old_size(publish *p)
     if (note_parse(n, (const char *)buf, len) < 0 ||
         note_checkpoint_parse(&b, n->text, n->text_len) < 0 || b.origin_len != strlen(origin) ||
         memcmp(b.origin, origin, b.origin_len) != 0 || b.size > p->size ||
-        avow_ledger_root(p->ledger, b.size, root) < 0 ||
+        avow_ledger_root(root, p->ledger, b.size) < 0 ||
         sodium_memcmp(root, b.root, AVOW_HASH_BYTES) != 0) {
-        error = avow_error_set(AVOW_EEXISTS,
-                               "%s is not a checkpoint of this log's history (publish to a new "
-                               "directory)",
-                               p->path);
+        error = error_set(AVOW_EEXISTS,
+                          "%s is not a checkpoint of this log's history (publish to a new "
+                          "directory)",
+                          p->path);
         goto done;
     }
     p->old = b.size;
@@ -336,28 +335,27 @@ publish_checkpoint(publish *p, const avow_buf *cp)
     (void)snprintf(p->path, sizeof(p->path), "%s/checkpoint", p->dir);
     (void)snprintf(p->tmp, sizeof(p->tmp), "%s/.checkpoint.tmp%ld", p->dir, (long)getpid());
     if ((dfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-        return avow_error_set(AVOW_EIO, "cannot open %s: %s", p->dir, strerror(errno));
+        return error_set(AVOW_EIO, "cannot open %s: %s", p->dir, strerror(errno));
     }
     if (syncfs(dfd) != 0) {
-        error =
-          avow_error_set(AVOW_EIO, "cannot sync the tiles under %s: %s", p->dir, strerror(errno));
+        error = error_set(AVOW_EIO, "cannot sync the tiles under %s: %s", p->dir, strerror(errno));
         goto done;
     }
     fd = open(p->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0 || publish_write_fd(fd, cp->ptr, cp->len) < 0 || fsync(fd) != 0) {
-        error = avow_error_set(errno == ENOSPC ? AVOW_EFULL : AVOW_EIO, "cannot write %s: %s",
-                               p->tmp, strerror(errno));
+        error = error_set(errno == ENOSPC ? AVOW_EFULL : AVOW_EIO, "cannot write %s: %s", p->tmp,
+                          strerror(errno));
     }
     if (fd >= 0 && close(fd) != 0 && error == 0) {
-        error = avow_error_set(AVOW_EIO, "cannot write %s: %s", p->tmp, strerror(errno));
+        error = error_set(AVOW_EIO, "cannot write %s: %s", p->tmp, strerror(errno));
     }
     if (error == 0 && rename(p->tmp, p->path) != 0) {
-        error = avow_error_set(AVOW_EIO, "cannot replace %s: %s", p->path, strerror(errno));
+        error = error_set(AVOW_EIO, "cannot replace %s: %s", p->path, strerror(errno));
     }
     if (error != 0) {
         (void)unlink(p->tmp);
     } else if (fsync(dfd) != 0) {
-        error = avow_error_set(AVOW_EIO, "cannot sync %s: %s", p->dir, strerror(errno));
+        error = error_set(AVOW_EIO, "cannot sync %s: %s", p->dir, strerror(errno));
     }
     p->st->bytes_written += error == 0 ? cp->len : 0;
 done:
@@ -375,13 +373,13 @@ avow_publish(avow_publish_stats *stats, avow_ledger *ledger, const char *dir, co
     int error;
 
     if (ledger == NULL || dir == NULL || *dir == '\0' || key == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_publish: missing argument");
+        return error_set(AVOW_EINVALID, "avow_publish: missing argument");
     }
     if (strlen(dir) > PUBLISH_PATH_MAX - 64) {
-        return avow_error_set(AVOW_EINVALID, "publish: directory path too long");
+        return error_set(AVOW_EINVALID, "publish: directory path too long");
     }
     if ((p = calloc(1, sizeof(*p))) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory");
+        return error_set(AVOW_ENOMEM, "out of memory");
     }
     memset(&local, 0, sizeof(local));
     p->ledger = ledger;
@@ -390,11 +388,11 @@ avow_publish(avow_publish_stats *stats, avow_ledger *ledger, const char *dir, co
     memset(p->st, 0, sizeof(*p->st));
     struct stat st;
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        error = avow_error_set(AVOW_EIO, "cannot create directory %s: %s", dir, strerror(errno));
+        error = error_set(AVOW_EIO, "cannot create directory %s: %s", dir, strerror(errno));
         goto done;
     }
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        error = avow_error_set(AVOW_EINVALID, "%s is not a directory", dir);
+        error = error_set(AVOW_EINVALID, "%s is not a directory", dir);
         goto done;
     }
     if ((error = avow_checkpoint_create(&cp_note, &cp, ledger, key)) < 0) {

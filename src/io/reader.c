@@ -31,7 +31,7 @@ reader_init(reader *r, FILE *f)
     r->rec = malloc(AVOW_LINE_MAX + READER_MAX_FIELDS + 2);
     if (r->buf == NULL || r->rec == NULL) {
         reader_dispose(r);
-        return avow_error_set(AVOW_ENOMEM, "out of memory for the input buffer");
+        return error_set(AVOW_ENOMEM, "out of memory for the input buffer");
     }
     return 0;
 }
@@ -49,7 +49,7 @@ int
 reader_rewind(reader *r)
 {
     if (fseeko(r->f, 0, SEEK_SET) != 0) {
-        return avow_error_set(AVOW_EIO, "cannot read the input again: %s", strerror(errno));
+        return error_set(AVOW_EIO, "cannot read the input again: %s", strerror(errno));
     }
     clearerr(r->f);
     r->pos = r->end = 0;
@@ -71,7 +71,7 @@ reader_fill(reader *r)
     r->end = n;
     if (n == 0) {
         if (ferror(r->f)) {
-            return avow_error_set(AVOW_EIO, "cannot read the input: %s", strerror(errno));
+            return error_set(AVOW_EIO, "cannot read the input: %s", strerror(errno));
         }
         r->eof = 1;
     }
@@ -112,7 +112,7 @@ reader_line(reader *r)
             len--;
         }
         if (toolong || len > AVOW_LINE_MAX) {
-            return avow_error_set(AVOW_ERANGE, "line is longer than %d bytes", AVOW_LINE_MAX);
+            return error_set(AVOW_ERANGE, "line is longer than %d bytes", AVOW_LINE_MAX);
         }
         if (blank) {
             continue;

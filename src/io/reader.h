@@ -12,13 +12,6 @@
 
 #include "util/common.h"
 
-/* Columns a CSV record may have (the header names known fields only, so far
- * fewer are ever used; this bounds the reader's table). */
-#define READER_MAX_FIELDS 32
-
-/* Bytes read from the FILE at a time. */
-#define READER_CHUNK 65536
-
 /* What reader_getc() returns at the end of the file (never a byte). */
 #define READER_EOF 256
 

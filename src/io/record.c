@@ -85,25 +85,24 @@ record_kind_at(avow_draft *d, const record_values *vals, int64_t now)
     char shown[CLIP_BYTES];
 
     if (vals->v[RECORD_KIND] == NULL) {
-        return avow_error_set(AVOW_EINVALID,
-                              "no kind (contest, member-join, member-leave, candidate-enter, "
-                              "candidate-withdraw, candidate-signal, stance, retract, decision or "
-                              "contest-amend)");
+        return error_set(AVOW_EINVALID,
+                         "no kind (contest, member-join, member-leave, candidate-enter, "
+                         "candidate-withdraw, candidate-signal, stance, retract, decision or "
+                         "contest-amend)");
     }
     d->kind = avow_kind_parse(vals->v[RECORD_KIND]);
     if (d->kind == 0) {
         clip_text(shown, vals->v[RECORD_KIND], vals->len[RECORD_KIND]);
-        return avow_error_set(
-          AVOW_EINVALID,
-          "unknown kind '%s' (contest, member-join, member-leave, "
-          "candidate-enter, candidate-withdraw, candidate-signal, stance, retract, "
-          "decision or contest-amend)",
-          shown);
+        return error_set(AVOW_EINVALID,
+                         "unknown kind '%s' (contest, member-join, member-leave, "
+                         "candidate-enter, candidate-withdraw, candidate-signal, stance, retract, "
+                         "decision or contest-amend)",
+                         shown);
     }
     if (vals->v[RECORD_AT] != NULL) {
         avow_at at;
         if (avow_at_parse(&at, vals->v[RECORD_AT]) < 0) {
-            return avow_error_set(AVOW_EINVALID, "at: %s", avow_error_last());
+            return error_set(AVOW_EINVALID, "at: %s", avow_error_last());
         }
         d->effective_at = at.at;
         d->precision = at.precision;
@@ -114,8 +113,8 @@ record_kind_at(avow_draft *d, const record_values *vals, int64_t now)
         d->effective_at = now;
         d->precision = AVOW_PREC_MICRO;
     } else {
-        return avow_error_set(AVOW_EINVALID, "no at (when it was declared, ISO 8601, e.g. "
-                                             "2024-04-03)");
+        return error_set(AVOW_EINVALID, "no at (when it was declared, ISO 8601, e.g. "
+                                        "2024-04-03)");
     }
     return 0;
 }
@@ -129,7 +128,7 @@ record_time(int64_t *t, uint8_t *prec, const record_values *vals, int field)
         return 0;
     }
     if (avow_time_parse(t, &p, vals->v[field], AVOW_TIME_START) < 0) {
-        return avow_error_set(AVOW_EINVALID, "%s: %s", record_names[field], avow_error_last());
+        return error_set(AVOW_EINVALID, "%s: %s", record_names[field], avow_error_last());
     }
     *prec = (uint8_t)p;
     return 0;
@@ -146,13 +145,12 @@ record_v2_fields(avow_draft *d, const record_values *vals)
         (d->confidence = avow_confidence_parse(vals->v[RECORD_CONFIDENCE])) ==
           AVOW_CONFIDENCE_NONE) {
         clip_text(shown, vals->v[RECORD_CONFIDENCE], vals->len[RECORD_CONFIDENCE]);
-        return avow_error_set(AVOW_EINVALID, "unknown confidence '%s' (high, medium or low)",
-                              shown);
+        return error_set(AVOW_EINVALID, "unknown confidence '%s' (high, medium or low)", shown);
     }
     if (vals->v[RECORD_CHOICE] != NULL &&
         (d->choice = avow_choice_parse(vals->v[RECORD_CHOICE])) == AVOW_CHOICE_NONE) {
         clip_text(shown, vals->v[RECORD_CHOICE], vals->len[RECORD_CHOICE]);
-        return avow_error_set(AVOW_EINVALID, "unknown choice '%s' (single or multiple)", shown);
+        return error_set(AVOW_EINVALID, "unknown choice '%s' (single or multiple)", shown);
     }
     if ((error = record_time(&d->reported_at, &d->reported_precision, vals, RECORD_REPORTED_AT)) <
           0 ||
@@ -175,7 +173,7 @@ record_from_values(avow_record *rec, const record_values *vals, int64_t now, int
 
     for (int i = 0; i < RECORD_COUNT; i++) {
         if (vals->v[i] != NULL && strlen(vals->v[i]) != vals->len[i]) {
-            return avow_error_set(AVOW_EINVALID, "%s holds a NUL character", record_names[i]);
+            return error_set(AVOW_EINVALID, "%s holds a NUL character", record_names[i]);
         }
     }
     if ((error = record_kind_at(&d, vals, now)) < 0 || (error = record_v2_fields(&d, vals)) < 0) {
@@ -185,22 +183,22 @@ record_from_values(avow_record *rec, const record_values *vals, int64_t now, int
         d.stance = avow_stance_parse(vals->v[RECORD_STANCE]);
         if (d.stance == AVOW_STANCE_NONE) {
             clip_text(shown, vals->v[RECORD_STANCE], vals->len[RECORD_STANCE]);
-            return avow_error_set(AVOW_EINVALID,
-                                  "unknown stance '%s' (supports, opposes, undecided or abstains)",
-                                  shown);
+            return error_set(AVOW_EINVALID,
+                             "unknown stance '%s' (supports, opposes, undecided or abstains)",
+                             shown);
         }
     }
     if (vals->v[RECORD_TARGET] != NULL) {
         if (vals->len[RECORD_TARGET] != AVOW_HEX_ID_LEN ||
             avow_unhex(rec->target, AVOW_EVENT_ID_BYTES, vals->v[RECORD_TARGET]) < 0) {
-            return avow_error_set(AVOW_EINVALID, "target is not an event id (64 hex characters)");
+            return error_set(AVOW_EINVALID, "target is not an event id (64 hex characters)");
         }
         d.target = rec->target;
     }
     for (size_t i = 0; i < RECORD_TEXT_COUNT; i++) {
         *record_text(&d, i) = vals->v[RECORD_TEXT_FIRST + i];
     }
-    avow_buf_clear(&rec->scratch);
+    buf_clear(&rec->scratch);
     if (check && (error = codec_encode_message(&rec->scratch, &d, zero, 1, zero, now)) < 0) {
         return error;
     }
@@ -213,11 +211,11 @@ avow_record_new(avow_record **out)
 {
     avow_record *rec;
     if (out == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_record_new: missing argument");
+        return error_set(AVOW_EINVALID, "avow_record_new: missing argument");
     }
     rec = calloc(1, sizeof(*rec));
     if (rec == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory for a record");
+        return error_set(AVOW_ENOMEM, "out of memory for a record");
     }
     *out = rec;
     return 0;
@@ -256,13 +254,13 @@ record_keep_text(avow_record *rec)
 {
     size_t off[RECORD_TEXT_COUNT];
     int error;
-    avow_buf_clear(&rec->text);
+    buf_clear(&rec->text);
     for (size_t t = 0; t < RECORD_TEXT_COUNT; t++) {
         const char *v = *record_text(&rec->draft, t);
         off[t] = SIZE_MAX;
         if (v != NULL) {
             off[t] = rec->text.len;
-            if ((error = avow_buf_put(&rec->text, v, strlen(v) + 1)) < 0) {
+            if ((error = buf_put(&rec->text, v, strlen(v) + 1)) < 0) {
                 return error;
             }
         }

@@ -28,9 +28,6 @@
 
 #define SPILL_ABSENT UINT32_MAX
 #define SPILL_FIXED  50 /* line, time, four bytes; four bytes, three times, two bytes */
-/* Longest spilled record, generously: its text comes from one line of at
- * most AVOW_LINE_MAX bytes; add the fixed fields, lengths and NULs. */
-#define SPILL_RECORD_MAX (2 * AVOW_LINE_MAX + 1024)
 
 /* Invariants 1 and 2: fsutil_tmpfile(), or no spill (the append pass
  * parses again). */
@@ -64,12 +61,12 @@ spill_add_v2(avow_buf *b, const avow_draft *d)
 {
     const unsigned char v2[4] = { d->qualifier, d->confidence, d->choice, d->from_precision };
     int error;
-    if ((error = avow_buf_put(b, v2, sizeof(v2))) < 0 ||
-        (error = avow_buf_put(b, &d->from, sizeof(d->from))) < 0 ||
-        (error = avow_buf_put(b, &d->reported_at, sizeof(d->reported_at))) < 0 ||
-        (error = avow_buf_put(b, &d->takes_effect, sizeof(d->takes_effect))) < 0 ||
-        (error = avow_buf_put(b, &d->reported_precision, 1)) < 0 ||
-        (error = avow_buf_put(b, &d->takes_effect_precision, 1)) < 0) {
+    if ((error = buf_put(b, v2, sizeof(v2))) < 0 ||
+        (error = buf_put(b, &d->from, sizeof(d->from))) < 0 ||
+        (error = buf_put(b, &d->reported_at, sizeof(d->reported_at))) < 0 ||
+        (error = buf_put(b, &d->takes_effect, sizeof(d->takes_effect))) < 0 ||
+        (error = buf_put(b, &d->reported_precision, 1)) < 0 ||
+        (error = buf_put(b, &d->takes_effect_precision, 1)) < 0) {
         return error;
     }
     return 0;
@@ -86,18 +83,18 @@ spill_add(spill *s, uint64_t line, const avow_draft *d)
     if (s->f == NULL) {
         return 0;
     }
-    if ((error = avow_buf_put(b, &len, sizeof(len))) < 0 ||
-        (error = avow_buf_put(b, &line, sizeof(line))) < 0 ||
-        (error = avow_buf_put(b, &d->effective_at, sizeof(d->effective_at))) < 0 ||
-        (error = avow_buf_put(b, flags, sizeof(flags))) < 0 || (error = spill_add_v2(b, d)) < 0 ||
-        (d->target != NULL && (error = avow_buf_put(b, d->target, AVOW_EVENT_ID_BYTES)) < 0)) {
+    if ((error = buf_put(b, &len, sizeof(len))) < 0 ||
+        (error = buf_put(b, &line, sizeof(line))) < 0 ||
+        (error = buf_put(b, &d->effective_at, sizeof(d->effective_at))) < 0 ||
+        (error = buf_put(b, flags, sizeof(flags))) < 0 || (error = spill_add_v2(b, d)) < 0 ||
+        (d->target != NULL && (error = buf_put(b, d->target, AVOW_EVENT_ID_BYTES)) < 0)) {
         return error;
     }
     for (size_t t = 0; t < RECORD_TEXT_COUNT; t++) {
         const char *v = record_text_get(d, t);
         uint32_t n = v != NULL ? (uint32_t)strlen(v) + 1 : SPILL_ABSENT;
-        if ((error = avow_buf_put(b, &n, sizeof(n))) < 0 ||
-            (v != NULL && (error = avow_buf_put(b, v, n)) < 0)) {
+        if ((error = buf_put(b, &n, sizeof(n))) < 0 ||
+            (v != NULL && (error = buf_put(b, v, n)) < 0)) {
             return error;
         }
     }
@@ -117,7 +114,7 @@ spill_write(spill *s)
             s->size += s->buf.len;
         }
     }
-    avow_buf_clear(&s->buf);
+    buf_clear(&s->buf);
 }
 
 /* Invariant 2. */
@@ -132,7 +129,7 @@ spill_rewind(spill *s)
 int
 spill_corrupt(void)
 {
-    return avow_error_set(AVOW_EIO, "the import's temporary file does not read back as written");
+    return error_set(AVOW_EIO, "the import's temporary file does not read back as written");
 }
 
 /* Invariant 3: one spilled record (p, len: what follows its length) into
@@ -191,7 +188,7 @@ int
 spill_read(spill *s, spill_chunk *c)
 {
     int error;
-    avow_buf_clear(c->text);
+    buf_clear(c->text);
     c->n = 0;
     while (c->n < c->max && c->text->len < c->max_text) {
         uint32_t len;
@@ -202,7 +199,7 @@ spill_read(spill *s, spill_chunk *c)
         if (got != sizeof(len) || len < SPILL_FIXED || len > SPILL_RECORD_MAX) {
             return spill_corrupt();
         }
-        if ((error = avow_buf_grow(c->text, len)) < 0) {
+        if ((error = buf_grow(c->text, len)) < 0) {
             return error;
         }
         if (fread(c->text->ptr + c->text->len, 1, len, s->f) != len) {

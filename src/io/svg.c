@@ -46,16 +46,16 @@ svg_printf(avow_buf *out, const char *fmt, ...)
     int n = vsnprintf(tmp, sizeof(tmp), fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
     va_end(ap);
     if (n < 0 || (size_t)n >= sizeof(tmp)) {
-        return avow_error_set(AVOW_EINVALID, "chart: an SVG element is too long");
+        return error_set(AVOW_EINVALID, "chart: an SVG element is too long");
     }
-    return avow_buf_put(out, tmp, (size_t)n);
+    return buf_put(out, tmp, (size_t)n);
 }
 
 /* Literal text: nothing to format. */
 static int
 svg_lit(avow_buf *out, const char *text)
 {
-    return avow_buf_put(out, text, strlen(text));
+    return buf_put(out, text, strlen(text));
 }
 
 /* Text content or attribute value, escaped for XML (invariant 1). */
@@ -66,22 +66,22 @@ svg_text(avow_buf *out, const char *s)
     for (; *s != '\0' && error == 0; s++) {
         switch (*s) {
         case '&':
-            error = avow_buf_put(out, "&amp;", 5);
+            error = buf_put(out, "&amp;", 5);
             break;
         case '<':
-            error = avow_buf_put(out, "&lt;", 4);
+            error = buf_put(out, "&lt;", 4);
             break;
         case '>':
-            error = avow_buf_put(out, "&gt;", 4);
+            error = buf_put(out, "&gt;", 4);
             break;
         case '"':
-            error = avow_buf_put(out, "&quot;", 6);
+            error = buf_put(out, "&quot;", 6);
             break;
         case '\'':
-            error = avow_buf_put(out, "&apos;", 6);
+            error = buf_put(out, "&apos;", 6);
             break;
         default:
-            error = avow_buf_put(out, s, 1);
+            error = buf_put(out, s, 1);
             break;
         }
     }
@@ -447,7 +447,7 @@ svg_render(avow_buf *out, const svg_series *s)
     size_t start = out->len;
 
     if (s->n_points == 0 || s->from >= s->to || s->n_candidates > SVG_MAX_CANDIDATES) {
-        return avow_error_set(AVOW_EINVALID, "chart: nothing to draw between these times");
+        return error_set(AVOW_EINVALID, "chart: nothing to draw between these times");
     }
     ymax = svg_ymax(s);
 

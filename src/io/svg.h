@@ -9,8 +9,6 @@
 
 #include "util/common.h"
 
-#define SVG_MAX_CANDIDATES 16
-
 /* A day in microseconds, the unit of times. */
 #define SVG_DAY_US INT64_C(86400000000)
 

@@ -21,7 +21,7 @@
  *     "heads" holds the last link (heads.c). Two different events with one
  *     (author, seq) are a fork: refused by avow_ledger_append_signed(), kept
  *     as evidence outside the chain (the tables' on_fork: "forks",
- *     src/replicate/sync.c) when sync or a bundle brings it.
+ *     src/derived/forks.c) when sync or a bundle brings it.
  *  4. Appending a draft reads the head inside the write transaction, so writers
  *     sharing a key (threads or processes: LMDB's writer lock) never fork.
  *  5. Only the writer thread touches LMDB. The worker pool (src/event/jobs.c) signs
@@ -56,28 +56,14 @@
 #include "event/codec.h"
 #include "event/jobs.h"
 #include "ledger/store_int.h"
-
-/* Drafts per chunk of bulk signing (avow_ledger_append_drafts). */
-#define STORE_SIGN_CHUNK 256
-/* Batches of at least this many events reserve map room (invariant 7) and
- * write their ids in key order (invariant 6). */
-#define STORE_BATCH_MIN 64
-/* Map room reserved per event of a batch, beyond its bytes (invariant 7). */
-#define STORE_RESERVE_PER_EVENT 1024
-/* Events per chunk of pipelined verification (avow_ledger_append_signed). */
-#define STORE_VERIFY_CHUNK 1024
+#include "util/grow.h"
 
 static int
 append_idq_push(struct store_idq *q, const unsigned char *id, const unsigned char ik[8])
 {
-    if (q->n == q->cap) {
-        size_t cap = q->cap > 0 ? 2 * q->cap : 1024;
-        struct store_idq_entry *e = cap < q->cap ? NULL : realloc(q->e, cap * sizeof(*e));
-        if (e == NULL) {
-            return avow_error_set(AVOW_ENOMEM, "out of memory for the ids of a batch");
-        }
-        q->e = e;
-        q->cap = cap;
+    int error;
+    if ((error = grow_array(&q->e, &q->cap, q->n + 1, sizeof(*q->e), 1024)) < 0) {
+        return error;
     }
     struct store_idq_entry *x = &q->e[q->n++];
     x->order = be64_get(id);
@@ -149,7 +135,7 @@ append_reserve(avow_ledger *ledger, uint64_t bytes)
             return;
         }
         if (store_grow(ledger) < 0) {
-            avow_error_clear();
+            error_clear();
             return;
         }
     }
@@ -263,23 +249,23 @@ append_check_target(const avow_ledger *ledger, MDB_txn *txn, const avow_event *e
     int error;
 
     if (ev->target == NULL) {
-        return avow_error_set(AVOW_EINVALID, "a retraction needs a target event");
+        return error_set(AVOW_EINVALID, "a retraction needs a target event");
     }
     avow_hex(hex, ev->target, AVOW_EVENT_ID_BYTES);
     if ((error = store_get_by_id(ledger, txn, ev->target, &raw, NULL)) < 0) {
         if (error == AVOW_ENOTFOUND) {
-            return avow_error_set(code_missing, "retraction target %s is not in ledger %s", hex,
-                                  ledger->path);
+            return error_set(code_missing, "retraction target %s is not in ledger %s", hex,
+                             ledger->path);
         }
         return error;
     }
     if (avow_event_decode(&target, raw.mv_data, raw.mv_size) < 0) {
-        return avow_error_set(AVOW_EFORMAT,
-                              "retraction target %s does not decode (run avow verify)", hex);
+        return error_set(AVOW_EFORMAT, "retraction target %s does not decode (run avow verify)",
+                         hex);
     }
     if (memcmp(target.author, ev->author, AVOW_PUBKEY_BYTES) != 0) {
-        return avow_error_set(code_other,
-                              "event %s is by another author: only its author can retract it", hex);
+        return error_set(code_other,
+                         "event %s is by another author: only its author can retract it", hex);
     }
     return 0;
 }
@@ -421,8 +407,8 @@ append_drafts_begin(struct store_w *w, struct append_batch *b)
             return error;
         }
         if (avow_event_decode(&ev, v.mv_data, v.mv_size) < 0) {
-            return avow_error_set(AVOW_EIO, "the head event of this author does not decode "
-                                            "(run avow verify)");
+            return error_set(AVOW_EIO, "the head event of this author does not decode "
+                                       "(run avow verify)");
         }
         last = ev.recorded_at;
     }
@@ -451,12 +437,12 @@ append_drafts_prepare(struct append_batch *b, int x, size_t base)
     avow_buf *buf = &c->buf[x];
     size_t k = 0, next = base;
     int error;
-    avow_buf_clear(buf);
+    buf_clear(buf);
     while (c->bad == SIZE_MAX && next < b->n && k < STORE_SIGN_CHUNK) {
         size_t off = buf->len;
         if ((error = codec_encode_message(buf, &c->drafts[next], avow_key_public(c->key),
                                           c->seq + 1, c->prev, c->at)) < 0 ||
-            (error = avow_buf_grow(buf, AVOW_SIG_BYTES)) < 0) {
+            (error = buf_grow(buf, AVOW_SIG_BYTES)) < 0) {
             c->bad = next;
             c->bad_error = error;
             break;
@@ -495,8 +481,8 @@ append_check_draft(struct store_w *w, const avow_event *ev)
             return exists;
         }
         if (exists) {
-            return avow_error_set(AVOW_EEXISTS, "contest %.*s already exists in ledger %s",
-                                  (int)ev->contest.len, ev->contest.ptr, ledger->path);
+            return error_set(AVOW_EEXISTS, "contest %.*s already exists in ledger %s",
+                             (int)ev->contest.len, ev->contest.ptr, ledger->path);
         }
     } else if (ev->kind == AVOW_KIND_RETRACT) {
         return append_check_target(ledger, w->txn, ev, AVOW_ENOTFOUND, AVOW_EINVALID);
@@ -506,9 +492,9 @@ append_check_draft(struct store_w *w, const avow_event *ev)
             return exists;
         }
         if (!exists) {
-            return avow_error_set(AVOW_ENOTFOUND,
-                                  "no contest %.*s in ledger %s (define it with avow contest new)",
-                                  (int)ev->contest.len, ev->contest.ptr, ledger->path);
+            return error_set(AVOW_ENOTFOUND,
+                             "no contest %.*s in ledger %s (define it with avow contest new)",
+                             (int)ev->contest.len, ev->contest.ptr, ledger->path);
         }
     }
     return 0;
@@ -549,8 +535,7 @@ append_drafts_end(struct store_w *w, struct append_batch *b)
                                      c->seq + 1, c->prev, c->at);
         avow_buf_dispose(&scratch);
         if (error == 0) {
-            error =
-              avow_error_set(c->bad_error, "draft %zu: %s", c->bad, avow_strerror(c->bad_error));
+            error = error_set(c->bad_error, "draft %zu: %s", c->bad, avow_strerror(c->bad_error));
         }
         return error;
     }
@@ -590,7 +575,7 @@ store_append_drafts(avow_ledger *ledger, struct pool *p, size_t *failed_at, unsi
     struct drafts_ctx c;
     memset(&c, 0, sizeof(c));
     if (ledger == NULL || key == NULL || (drafts == NULL && n > 0)) {
-        return avow_error_set(AVOW_EINVALID, "avow_ledger_append_drafts: missing argument");
+        return error_set(AVOW_EINVALID, "avow_ledger_append_drafts: missing argument");
     }
     c.ids_out = ids_out;
     int error = append_drafts(ledger, &c, p, key, drafts, n);
@@ -601,7 +586,7 @@ store_append_drafts(avow_ledger *ledger, struct pool *p, size_t *failed_at, unsi
 }
 
 int
-avow_ledger_append_drafts(avow_ledger *ledger, size_t *failed_at, unsigned char *ids_out,
+avow_ledger_append_drafts(size_t *failed_at, unsigned char *ids_out, avow_ledger *ledger,
                           const avow_key *key, const avow_draft *drafts, size_t n)
 {
     pool *p = NULL;
@@ -615,13 +600,13 @@ avow_ledger_append_drafts(avow_ledger *ledger, size_t *failed_at, unsigned char 
 }
 
 int
-avow_ledger_append(avow_ledger *ledger, unsigned char id_out[AVOW_EVENT_ID_BYTES],
+avow_ledger_append(unsigned char id_out[AVOW_EVENT_ID_BYTES], avow_ledger *ledger,
                    const avow_key *key, const avow_draft *draft)
 {
     struct drafts_ctx c;
     memset(&c, 0, sizeof(c));
     if (ledger == NULL || key == NULL || draft == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_ledger_append: missing argument");
+        return error_set(AVOW_EINVALID, "avow_ledger_append: missing argument");
     }
     int error = append_drafts(ledger, &c, NULL, key, draft, 1);
     if (error == 0 && id_out != NULL) {
@@ -678,24 +663,24 @@ append_check_time(struct store_w *w, struct signed_ctx *c, const avow_event *ev,
             (error = store_index_val(&at, &v)) < 0 ||
             (error = store_get_event(w->ledger, w->txn, at, &raw)) < 0) {
             return error == AVOW_ENOTFOUND
-                     ? avow_error_set(AVOW_EIO, "the author's previous event is missing "
-                                                "(run avow verify)")
+                     ? error_set(AVOW_EIO, "the author's previous event is missing "
+                                           "(run avow verify)")
                      : error;
         }
         if (avow_event_decode(&pe, raw.mv_data, raw.mv_size) < 0) {
-            return avow_error_set(AVOW_EIO, "the author's previous event does not decode "
-                                            "(run avow verify)");
+            return error_set(AVOW_EIO, "the author's previous event does not decode "
+                                       "(run avow verify)");
         }
         prev = pe.recorded_at;
     }
     if (ev->recorded_at <= prev) {
         char who[9];
         avow_hex(who, ev->author, 4);
-        return avow_error_set(AVOW_ECHAIN,
-                              "event %zu of the batch: author %s seq %" PRIu64
-                              " is recorded no later than seq %" PRIu64
-                              " (format v2 needs recorded_at to increase along a chain)",
-                              i, who, ev->seq, ev->seq - 1);
+        return error_set(AVOW_ECHAIN,
+                         "event %zu of the batch: author %s seq %" PRIu64
+                         " is recorded no later than seq %" PRIu64
+                         " (format v2 needs recorded_at to increase along a chain)",
+                         i, who, ev->seq, ev->seq - 1);
     }
     return 0;
 }
@@ -715,7 +700,7 @@ append_signed_check(struct store_w *w, struct signed_ctx *c, size_t i, int ok,
     int error;
 
     if (c->events[i] == NULL) {
-        return avow_error_set(AVOW_EINVALID, "event %zu of the batch is missing", i);
+        return error_set(AVOW_EINVALID, "event %zu of the batch is missing", i);
     }
     if (ok && h != NULL) {
         /* The pool decoded these very bytes strictly already. */
@@ -727,7 +712,7 @@ append_signed_check(struct store_w *w, struct signed_ctx *c, size_t i, int ok,
         return store_error_prefix(AVOW_EFORMAT, "event %zu of the batch", i);
     }
     if (!ok && avow_event_verify(&ev) < 0) {
-        return avow_error_set(AVOW_EVERIFY, "event %zu of the batch: signature does not verify", i);
+        return error_set(AVOW_EVERIFY, "event %zu of the batch: signature does not verify", i);
     }
     if (!ok || h == NULL) {
         codec_hash_event(&local, ev.raw, ev.raw_len);
@@ -746,7 +731,7 @@ append_signed_check(struct store_w *w, struct signed_ctx *c, size_t i, int ok,
         if ((error = store_index_val(&at, &v)) < 0 ||
             (error = store_get_event(ledger, w->txn, at, &raw)) < 0) {
             return error == AVOW_ENOTFOUND
-                     ? avow_error_set(
+                     ? error_set(
                          AVOW_EIO,
                          "author index points at missing event #%" PRIu64 " (run avow verify)", at)
                      : error;
@@ -758,7 +743,7 @@ append_signed_check(struct store_w *w, struct signed_ctx *c, size_t i, int ok,
     }
     if (error == 0 && c->keep_forks) {
         /* Invariant 3: a second signed event for (author, seq) is evidence, kept
-         * outside the chain (src/replicate/sync.c). */
+         * outside the chain (src/derived/forks.c). */
         if ((error = append_keep_fork(w, &ev, h->id)) < 0) {
             return error;
         }
@@ -770,7 +755,7 @@ append_signed_check(struct store_w *w, struct signed_ctx *c, size_t i, int ok,
         return 0;
     }
     if (error == 0) {
-        return avow_error_set(AVOW_ECHAIN, "fork: author %s seq %" PRIu64, who, ev.seq);
+        return error_set(AVOW_ECHAIN, "fork: author %s seq %" PRIu64, who, ev.seq);
     }
     if (error != AVOW_ENOTFOUND) {
         return error;
@@ -779,16 +764,16 @@ append_signed_check(struct store_w *w, struct signed_ctx *c, size_t i, int ok,
         return error;
     }
     if (ev.seq != hseq + 1) {
-        return avow_error_set(AVOW_ECHAIN,
-                              "event %zu of the batch: author %s seq %" PRIu64
-                              " does not follow its head seq %" PRIu64 " (missing events)",
-                              i, who, ev.seq, hseq);
+        return error_set(AVOW_ECHAIN,
+                         "event %zu of the batch: author %s seq %" PRIu64
+                         " does not follow its head seq %" PRIu64 " (missing events)",
+                         i, who, ev.seq, hseq);
     }
     if (sodium_memcmp(ev.prev, hhash, AVOW_HASH_BYTES) != 0) {
-        return avow_error_set(AVOW_ECHAIN,
-                              "event %zu of the batch: author %s seq %" PRIu64
-                              " does not link to the content hash of seq %" PRIu64,
-                              i, who, ev.seq, hseq);
+        return error_set(AVOW_ECHAIN,
+                         "event %zu of the batch: author %s seq %" PRIu64
+                         " does not link to the content hash of seq %" PRIu64,
+                         i, who, ev.seq, hseq);
     }
     if (ev.kind == AVOW_KIND_RETRACT) {
         if ((error = append_check_target(ledger, w->txn, &ev, AVOW_ECHAIN, AVOW_ECHAIN)) < 0) {
@@ -891,7 +876,7 @@ append_signed_init(struct signed_ctx *c, avow_ledger *ledger, const unsigned cha
 {
     memset(c, 0, sizeof(*c));
     if (ledger == NULL || (n > 0 && (events == NULL || lens == NULL))) {
-        return avow_error_set(AVOW_EINVALID, "%s: missing argument", caller);
+        return error_set(AVOW_EINVALID, "%s: missing argument", caller);
     }
     c->b.kind = &append_signed_kind;
     c->b.n = n;
@@ -921,7 +906,7 @@ append_signed_result(const struct signed_ctx *c, int error, avow_append_result *
 }
 
 int
-avow_ledger_append_signed(avow_ledger *ledger, avow_append_result *res,
+avow_ledger_append_signed(avow_append_result *res, avow_ledger *ledger,
                           const unsigned char *const *events, const size_t *lens, size_t n)
 {
     struct signed_ctx c;

@@ -31,7 +31,7 @@ store_head_decode(store_head *out, const store_val *key, const store_val *val)
 {
     /* Invariant 2. */
     if ((key != NULL && key->len != AVOW_PUBKEY_BYTES) || val->len != STORE_HEAD_BYTES) {
-        return avow_error_set(AVOW_EIO, "malformed head entry (run avow verify)");
+        return error_set(AVOW_EIO, "malformed head entry (run avow verify)");
     }
     if (key != NULL) {
         memcpy(out->author, key->ptr, AVOW_PUBKEY_BYTES);
@@ -64,8 +64,8 @@ store_head_get(const avow_ledger *ledger, MDB_txn *txn, const unsigned char *aut
     }
     store_val val = store_val_of(&v);
     if (store_head_decode(&h, NULL, &val) < 0) {
-        return avow_error_set(AVOW_EIO, "malformed head entry in ledger %s (run avow verify)",
-                              ledger->path);
+        return error_set(AVOW_EIO, "malformed head entry in ledger %s (run avow verify)",
+                         ledger->path);
     }
     *seq = h.seq;
     memcpy(hash, h.hash, AVOW_HASH_BYTES);
@@ -76,7 +76,7 @@ store_head_get(const avow_ledger *ledger, MDB_txn *txn, const unsigned char *aut
 }
 
 int
-avow_ledger_head(avow_ledger *ledger, uint64_t *seq, unsigned char hash[AVOW_HASH_BYTES],
+avow_ledger_head(uint64_t *seq, unsigned char hash[AVOW_HASH_BYTES], avow_ledger *ledger,
                  const unsigned char author[AVOW_PUBKEY_BYTES])
 {
     MDB_txn *txn = NULL;

@@ -14,6 +14,7 @@
  *     reads what it wrote.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -23,6 +24,9 @@
 
 /* Retractions of retractions are followed this deep to find their contest. */
 #define STORE_RETRACT_DEPTH 16
+
+/* Candidates an ambiguous event id prefix lists in its error. */
+#define LOOKUP_LIST_MAX 8
 
 int
 store_event_at(store_val *raw, const avow_ledger *ledger, store_txn *txn, uint64_t index)
@@ -82,7 +86,7 @@ store_get_by_id(const avow_ledger *ledger, MDB_txn *txn, const unsigned char *id
     }
     if ((error = store_get_event(ledger, txn, index, raw)) < 0) {
         if (error == AVOW_ENOTFOUND) {
-            return avow_error_set(
+            return error_set(
               AVOW_EIO, "id index points at missing event #%" PRIu64 " (run avow verify)", index);
         }
         return error;
@@ -107,7 +111,7 @@ store_resolve_contest(const avow_ledger *ledger, MDB_txn *txn, const avow_event 
     for (int depth = 0; depth < STORE_RETRACT_DEPTH; depth++) {
         if (cur->contest.ptr != NULL) {
             if (cur->contest.len == 0 || cur->contest.len > AVOW_MAX_CONTEST) {
-                return avow_error_set(AVOW_EFORMAT, "contest id of %zu bytes", cur->contest.len);
+                return error_set(AVOW_EFORMAT, "contest id of %zu bytes", cur->contest.len);
             }
             memcpy(buf, cur->contest.ptr, cur->contest.len);
             *len = cur->contest.len;
@@ -182,7 +186,7 @@ store_contest_exists(const avow_ledger *ledger, MDB_txn *txn, const char *contes
 }
 
 int
-avow_ledger_get(avow_ledger *ledger, avow_buf *out, uint64_t *index_out,
+avow_ledger_get(avow_buf *out, uint64_t *index_out, avow_ledger *ledger,
                 const unsigned char id[AVOW_EVENT_ID_BYTES])
 {
     MDB_txn *txn = NULL;
@@ -195,18 +199,18 @@ avow_ledger_get(avow_ledger *ledger, avow_buf *out, uint64_t *index_out,
     if (error == AVOW_ENOTFOUND) {
         char hex[AVOW_HEX_ID_LEN + 1];
         avow_hex(hex, id, AVOW_EVENT_ID_BYTES);
-        error = avow_error_set(AVOW_ENOTFOUND, "no event %s in ledger %s", hex, ledger->path);
+        error = error_set(AVOW_ENOTFOUND, "no event %s in ledger %s", hex, ledger->path);
     }
     if (error == 0) {
-        avow_buf_clear(out);
-        error = avow_buf_put(out, raw.mv_data, raw.mv_size);
+        buf_clear(out);
+        error = buf_put(out, raw.mv_data, raw.mv_size);
     }
     mdb_txn_abort(txn);
     return error;
 }
 
 int
-avow_ledger_resolve_id(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES],
+avow_ledger_resolve_id(unsigned char id[AVOW_EVENT_ID_BYTES], avow_ledger *ledger,
                        const char *hex_prefix)
 {
     unsigned char start[AVOW_EVENT_ID_BYTES] = { 0 };
@@ -219,19 +223,19 @@ avow_ledger_resolve_id(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES
 
     len = hex_prefix == NULL ? 0 : strlen(hex_prefix);
     if (len < 8 || len > AVOW_HEX_ID_LEN) {
-        return avow_error_set(AVOW_EINVALID, "an event id prefix has 8 to 64 hex characters");
+        return error_set(AVOW_EINVALID, "an event id prefix has 8 to 64 hex characters");
     }
     for (size_t i = 0; i < len; i++) {
         if (!((hex_prefix[i] >= '0' && hex_prefix[i] <= '9') ||
               (hex_prefix[i] >= 'a' && hex_prefix[i] <= 'f') ||
               (hex_prefix[i] >= 'A' && hex_prefix[i] <= 'F'))) {
-            return avow_error_set(AVOW_EINVALID, "event id prefix %s is not hex", hex_prefix);
+            return error_set(AVOW_EINVALID, "event id prefix %s is not hex", hex_prefix);
         }
     }
     /* The whole bytes of the prefix; an odd last digit is compared as text below. */
     if (sodium_hex2bin(start, sizeof(start), hex_prefix, len & ~(size_t)1, NULL, &bin_len, NULL) !=
         0) {
-        return avow_error_set(AVOW_EINVALID, "event id prefix %s is not hex", hex_prefix);
+        return error_set(AVOW_EINVALID, "event id prefix %s is not hex", hex_prefix);
     }
     if ((error = store_txn_begin(ledger, MDB_RDONLY, &txn)) < 0) {
         return error;
@@ -243,7 +247,10 @@ avow_ledger_resolve_id(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES
     k.mv_size = sizeof(start);
     k.mv_data = start;
     int matches = 0;
-    for (MDB_cursor_op op = MDB_SET_RANGE; matches < 2; op = MDB_NEXT) {
+    /* An ambiguous prefix lists its first LOOKUP_LIST_MAX candidates. */
+    char list[LOOKUP_LIST_MAX * (16 + 2) + 1] = "";
+    size_t list_len = 0;
+    for (MDB_cursor_op op = MDB_SET_RANGE; matches <= LOOKUP_LIST_MAX; op = MDB_NEXT) {
         rc = mdb_cursor_get(cur, &k, &v, op);
         if (rc == MDB_NOTFOUND) {
             break;
@@ -262,14 +269,18 @@ avow_ledger_resolve_id(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES
         if (matches == 0) {
             memcpy(id, k.mv_data, AVOW_EVENT_ID_BYTES);
         }
+        if (matches < LOOKUP_LIST_MAX) {
+            int n = snprintf(list + list_len, sizeof(list) - list_len, "%s%.16s",
+                             matches > 0 ? ", " : "", found_hex);
+            list_len += n > 0 && (size_t)n < sizeof(list) - list_len ? (size_t)n : 0;
+        }
         matches++;
     }
     if (matches == 0) {
-        error =
-          avow_error_set(AVOW_ENOTFOUND, "no event %s in ledger %s", hex_prefix, ledger->path);
+        error = error_set(AVOW_ENOTFOUND, "no event %s in ledger %s", hex_prefix, ledger->path);
     } else if (matches > 1) {
-        error = avow_error_set(AVOW_EINVALID, "ambiguous id prefix %s (give more characters)",
-                               hex_prefix);
+        error = error_set(AVOW_EINVALID, "ambiguous id prefix %s: %s%s (give more characters)",
+                          hex_prefix, list, matches > LOOKUP_LIST_MAX ? ", ..." : "");
     }
 done:
     if (cur != NULL) {
@@ -285,7 +296,7 @@ avow_ledger_has_contest(avow_ledger *ledger, const char *contest)
     MDB_txn *txn = NULL;
     int error;
     if (contest == NULL) {
-        return avow_error_set(AVOW_EINVALID, "no contest id");
+        return error_set(AVOW_EINVALID, "no contest id");
     }
     size_t len = strlen(contest);
     if (len == 0 || len > AVOW_MAX_CONTEST) {

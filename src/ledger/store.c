@@ -45,10 +45,9 @@
 #include <sodium.h>
 
 #include "ledger/store_int.h"
+#include "tlog/note.h"
 
 #define STORE_FORMAT "1"
-/* Longest origin line accepted by avow_ledger_init(). */
-#define STORE_MAX_ORIGIN 256
 
 const char *const store_db_names[STORE_DB_COUNT] = {
     "meta",   "events",      "ids",       "authors",     "heads", "bytime", "contests",
@@ -85,7 +84,7 @@ static int
 store_sodium(void)
 {
     if (sodium_init() < 0) {
-        return avow_error_set(AVOW_EIO, "libsodium failed to initialise");
+        return error_set(AVOW_EIO, "libsodium failed to initialise");
     }
     return 0;
 }
@@ -120,22 +119,28 @@ store_errno_error(int rc, const char *what, const char *path)
 {
     switch (rc) {
     case MDB_NOTFOUND:
-        return avow_error_set(AVOW_ENOTFOUND, "%s: not found (ledger %s)", what, path);
+        return error_set(AVOW_ENOTFOUND, "%s: not found (ledger %s)", what, path);
     case MDB_KEYEXIST:
-        return avow_error_set(AVOW_EEXISTS, "%s: already present (ledger %s)", what, path);
+        return error_set(AVOW_EEXISTS, "%s: already present (ledger %s)", what, path);
     case MDB_MAP_FULL:
     case ENOSPC:
-        return avow_error_set(AVOW_EFULL, "disk full / map full: %s: %s (ledger %s)", what,
-                              mdb_strerror(rc), path);
+        return error_set(AVOW_EFULL, "disk full / map full: %s: %s (ledger %s)", what,
+                         mdb_strerror(rc), path);
     case ENOMEM:
-        return avow_error_set(AVOW_ENOMEM, "%s: out of memory (ledger %s)", what, path);
+        return error_set(AVOW_ENOMEM, "%s: out of memory (ledger %s)", what, path);
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_INVALID:
+    case MDB_VERSION_MISMATCH:
+        /* Damaged bytes are a failed check, not an environment error (pages.c). */
+        return error_set(AVOW_ECORRUPT, "ledger file damaged: %s: %s (ledger %s)", what,
+                         mdb_strerror(rc), path);
     case MDB_READERS_FULL:
     case EAGAIN:
     case EBUSY:
-        return avow_error_set(AVOW_ELOCK, "%s: %s (ledger %s is busy)", what, mdb_strerror(rc),
-                              path);
+        return error_set(AVOW_ELOCK, "%s: %s (ledger %s is busy)", what, mdb_strerror(rc), path);
     default:
-        return avow_error_set(AVOW_EIO, "%s: %s (ledger %s)", what, mdb_strerror(rc), path);
+        return error_set(AVOW_EIO, "%s: %s (ledger %s)", what, mdb_strerror(rc), path);
     }
 }
 
@@ -159,7 +164,7 @@ store_error_prefix(int code, const char *fmt, ...)
     if (n < 0) {
         head[0] = '\0';
     }
-    return avow_error_set(code, "%s: %s", head, detail);
+    return error_set(code, "%s: %s", head, detail);
 }
 
 int
@@ -202,7 +207,7 @@ int
 store_index_val(uint64_t *index, const MDB_val *val)
 {
     if (val->mv_size != 8) {
-        return avow_error_set(AVOW_EIO, "malformed index entry (%zu bytes)", val->mv_size);
+        return error_set(AVOW_EIO, "malformed index entry (%zu bytes)", val->mv_size);
     }
     *index = be64_get(val->mv_data);
     return 0;
@@ -343,8 +348,8 @@ store_generation(uint64_t *out, const avow_ledger *ledger, store_txn *txn)
         return error;
     }
     if (v.len != 8) {
-        return avow_error_set(AVOW_EIO, "malformed generation in ledger %s (run avow verify)",
-                              ledger->path);
+        return error_set(AVOW_EIO, "malformed generation in ledger %s (run avow verify)",
+                         ledger->path);
     }
     *out = be64_get(v.ptr);
     return 0;
@@ -384,16 +389,16 @@ store_grow(avow_ledger *ledger)
     }
     uint64_t cur = info.me_mapsize;
     if (cur >= AVOW_MAP_MAX) {
-        return avow_error_set(AVOW_EFULL,
-                              "disk full / map full: the map of ledger %s reached its limit of "
-                              "%" PRIu64 " bytes",
-                              ledger->path, (uint64_t)AVOW_MAP_MAX);
+        return error_set(AVOW_EFULL,
+                         "disk full / map full: the map of ledger %s reached its limit of "
+                         "%" PRIu64 " bytes",
+                         ledger->path, (uint64_t)AVOW_MAP_MAX);
     }
     if (ledger->readers > 0) {
-        return avow_error_set(AVOW_ELOCK,
-                              "map full: cannot grow the map of ledger %s while an iterator is "
-                              "open",
-                              ledger->path);
+        return error_set(AVOW_ELOCK,
+                         "map full: cannot grow the map of ledger %s while an iterator is "
+                         "open",
+                         ledger->path);
     }
     uint64_t next = cur > AVOW_MAP_MAX / 2 ? AVOW_MAP_MAX : cur * 2;
     if (next > SIZE_MAX) {
@@ -401,10 +406,10 @@ store_grow(avow_ledger *ledger)
     }
     rc = mdb_env_set_mapsize(ledger->env, (size_t)next);
     if (rc != 0) {
-        return avow_error_set(AVOW_EFULL,
-                              "disk full / map full: cannot grow the map of ledger %s to %" PRIu64
-                              " bytes: %s",
-                              ledger->path, next, mdb_strerror(rc));
+        return error_set(AVOW_EFULL,
+                         "disk full / map full: cannot grow the map of ledger %s to %" PRIu64
+                         " bytes: %s",
+                         ledger->path, next, mdb_strerror(rc));
     }
     return 0;
 }
@@ -423,9 +428,9 @@ store_commit_error(const avow_ledger *ledger, int rc)
     struct statvfs vfs;
     if ((rc == EIO || rc == ENOSPC) && statvfs(ledger->path, &vfs) == 0 &&
         (uint64_t)vfs.f_bavail * vfs.f_frsize < STORE_FULL_SLACK) {
-        return avow_error_set(AVOW_EFULL,
-                              "disk full: %" PRIu64 " bytes left on the file system of ledger %s",
-                              (uint64_t)vfs.f_bavail * vfs.f_frsize, ledger->path);
+        return error_set(AVOW_EFULL,
+                         "disk full: %" PRIu64 " bytes left on the file system of ledger %s",
+                         (uint64_t)vfs.f_bavail * vfs.f_frsize, ledger->path);
     }
     return store_mdb_error(ledger, rc, "cannot commit");
 }
@@ -501,7 +506,7 @@ int
 store_write(avow_ledger *ledger, store_write_fn fn, void *ctx)
 {
     if (ledger->flags & AVOW_OPEN_READONLY) {
-        return avow_error_set(AVOW_EINVALID, "ledger %s is open read-only", ledger->path);
+        return error_set(AVOW_EINVALID, "ledger %s is open read-only", ledger->path);
     }
     for (;;) {
         struct store_w w = { ledger, NULL, 0, NULL };
@@ -555,7 +560,7 @@ store_data_path(char *out, size_t maxlen, const char *path)
 {
     int n = snprintf(out, maxlen, "%s/data.mdb", path);
     if (n < 0 || (size_t)n >= maxlen) {
-        return avow_error_set(AVOW_EINVALID, "ledger path too long: %s", path);
+        return error_set(AVOW_EINVALID, "ledger path too long: %s", path);
     }
     return 0;
 }
@@ -564,15 +569,22 @@ static int
 store_check_origin(const char *origin)
 {
     size_t len = strlen(origin);
-    if (len == 0 || len > STORE_MAX_ORIGIN || avow_utf8_check(origin, len) < 0) {
-        return avow_error_set(AVOW_EINVALID, "origin must be 1 to %d bytes of UTF-8",
-                              STORE_MAX_ORIGIN);
+    if (len == 0 || len > AVOW_ORIGIN_MAX || buf_utf8_check(origin, len) < 0) {
+        return error_set(AVOW_EINVALID, "origin must be 1 to %d bytes of UTF-8", AVOW_ORIGIN_MAX);
     }
     for (size_t i = 0; i < len; i++) {
         if ((unsigned char)origin[i] < 0x20 || origin[i] == 0x7f) {
-            return avow_error_set(AVOW_EINVALID, "origin must be one line without control "
-                                                 "characters");
+            return error_set(AVOW_EINVALID, "origin must be one line without control "
+                                            "characters");
         }
+    }
+    /* Checkpoints are signed notes whose key name is the origin: a name the
+     * signed-note rules refuse would make every checkpoint unsignable. */
+    if (!note_name_valid(origin, len)) {
+        return error_set(AVOW_EINVALID,
+                         "origin '%s' is not a signed-note key name (no spaces and no '+'; "
+                         "e.g. example.org/ledger)",
+                         origin);
     }
     return 0;
 }
@@ -589,7 +601,7 @@ avow_ledger_init(const char *path, const char *origin)
     int error = 0, rc;
 
     if (path == NULL || path[0] == '\0') {
-        return avow_error_set(AVOW_EINVALID, "no ledger path");
+        return error_set(AVOW_EINVALID, "no ledger path");
     }
     if ((error = store_sodium()) < 0) {
         return error;
@@ -609,11 +621,11 @@ avow_ledger_init(const char *path, const char *origin)
         goto done;
     }
     if (mkdir(path, 0755) < 0 && errno != EEXIST) {
-        error = avow_error_set(AVOW_EIO, "cannot create directory %s: %s", path, strerror(errno));
+        error = error_set(AVOW_EIO, "cannot create directory %s: %s", path, strerror(errno));
         goto done;
     }
     if (stat(data, &st) == 0) {
-        error = avow_error_set(AVOW_EEXISTS, "a ledger already exists at %s", path);
+        error = error_set(AVOW_EEXISTS, "a ledger already exists at %s", path);
         goto done;
     }
     if ((error = store_env_create(&env, path)) < 0) {
@@ -668,6 +680,27 @@ store_strndup(const char *s, size_t n)
     return p;
 }
 
+/* A read transaction whose snapshot passed pages.c's check (invariant 2). */
+static int
+store_open_check(const avow_ledger *ledger, MDB_txn **txn)
+{
+    for (int tries = 0;; tries++) {
+        int error = store_txn_begin(ledger, MDB_RDONLY, txn);
+        if (error < 0) {
+            return error;
+        }
+        if ((error = pages_check_tree(ledger, *txn)) == 0) {
+            return 0;
+        }
+        mdb_txn_abort(*txn);
+        *txn = NULL;
+        if (error != AVOW_ELOCK || tries == 8) {
+            return error == AVOW_ELOCK ? error_set(AVOW_ELOCK, "ledger %s is busy", ledger->path)
+                                       : error;
+        }
+    }
+}
+
 int
 store_open(avow_ledger **out, const char *path, unsigned int flags,
            const store_table *const *tables, size_t ntables)
@@ -681,19 +714,23 @@ store_open(avow_ledger **out, const char *path, unsigned int flags,
 
     if (out == NULL || path == NULL || (flags & ~AVOW_OPEN_READONLY) != 0 ||
         ntables > STORE_TABLES_MAX) {
-        return avow_error_set(AVOW_EINVALID, "avow_ledger_open: bad argument");
+        return error_set(AVOW_EINVALID, "avow_ledger_open: bad argument");
     }
     *out = NULL;
     if ((error = store_sodium()) < 0 || (error = store_data_path(data, sizeof(data), path)) < 0) {
         goto done;
     }
     if (stat(data, &st) < 0) {
-        error = avow_error_set(AVOW_ENOTFOUND, "no ledger at %s (run avow init)", path);
+        error = error_set(AVOW_ENOTFOUND, "no ledger at %s (run avow init)", path);
+        goto done;
+    }
+    /* pages.c invariant 1: a truncated file is never mapped. */
+    if ((error = pages_check_size(path, data)) < 0) {
         goto done;
     }
     if ((ledger = calloc(1, sizeof(*ledger))) == NULL ||
         (ledger->path = store_strndup(path, strlen(path))) == NULL) {
-        error = avow_error_set(AVOW_ENOMEM, "out of memory opening ledger %s", path);
+        error = error_set(AVOW_ENOMEM, "out of memory opening ledger %s", path);
         goto done;
     }
     ledger->flags = flags;
@@ -711,37 +748,37 @@ store_open(avow_ledger **out, const char *path, unsigned int flags,
         error = store_mdb_error(ledger, rc, "cannot open the ledger");
         goto done;
     }
-    if ((error = store_txn_begin(ledger, MDB_RDONLY, &txn)) < 0) {
+    if ((error = store_open_check(ledger, &txn)) < 0) {
         goto done;
     }
     for (int i = 0; i < STORE_DB_COUNT; i++) {
         if ((rc = mdb_dbi_open(txn, store_db_names[i], 0, &ledger->dbi[i])) != 0) {
             error = store_mdb_error(ledger, rc, store_db_names[i]);
             if (rc == MDB_NOTFOUND) {
-                error = avow_error_set(AVOW_EIO, "ledger %s lacks its %s database", path,
-                                       store_db_names[i]);
+                error =
+                  error_set(AVOW_EIO, "ledger %s lacks its %s database", path, store_db_names[i]);
             }
             goto done;
         }
     }
     error = store_get(ledger, txn, STORE_DB_META, "format", 6, &v);
     if (error == 0 && (v.mv_size != 1 || memcmp(v.mv_data, STORE_FORMAT, 1) != 0)) {
-        error = avow_error_set(AVOW_EFORMAT, "ledger %s has an unsupported format", path);
+        error = error_set(AVOW_EFORMAT, "ledger %s has an unsupported format", path);
     }
     if (error == AVOW_ENOTFOUND) {
-        error = avow_error_set(AVOW_EFORMAT, "ledger %s has no format marker", path);
+        error = error_set(AVOW_EFORMAT, "ledger %s has no format marker", path);
     }
     if (error < 0) {
         goto done;
     }
     if ((error = store_get(ledger, txn, STORE_DB_META, "origin", 6, &v)) < 0) {
         if (error == AVOW_ENOTFOUND) {
-            error = avow_error_set(AVOW_EFORMAT, "ledger %s has no origin", path);
+            error = error_set(AVOW_EFORMAT, "ledger %s has no origin", path);
         }
         goto done;
     }
     if ((ledger->origin = store_strndup(v.mv_data, v.mv_size)) == NULL) {
-        error = avow_error_set(AVOW_ENOMEM, "out of memory opening ledger %s", path);
+        error = error_set(AVOW_ENOMEM, "out of memory opening ledger %s", path);
         goto done;
     }
     /* Committing a read transaction keeps its database handles for the environment. */
@@ -782,7 +819,7 @@ avow_ledger_origin(const avow_ledger *ledger)
 }
 
 int
-avow_ledger_count(const avow_ledger *ledger, uint64_t *out)
+avow_ledger_count(uint64_t *out, const avow_ledger *ledger)
 {
     MDB_txn *txn = NULL;
     MDB_stat st;

@@ -43,8 +43,6 @@ enum store_db {
 /* Value sizes and keys of the core tables. */
 #define STORE_HEAD_BYTES       (8 + AVOW_HASH_BYTES + AVOW_EVENT_ID_BYTES)
 #define STORE_AUTHOR_KEY_BYTES (AVOW_PUBKEY_BYTES + 8)
-/* Progress is reported every this many events. */
-#define STORE_PROGRESS_EVERY 65536
 
 /* ---- reading ------------------------------------------------------------ */
 
@@ -231,11 +229,6 @@ void verify_problem(struct verify_state *s, uint64_t index, uint64_t seq, const 
  * (ids) can fill the budget within a few hundred events. @return 1 when it
  * dropped.
  */
-#define STORE_TRIM_EVERY 256
-/* The sync receiver looks up a random ids leaf per event (64 KiB resident
- * each), so it checks four times as often: 4 MiB over the budget at most. */
-#define STORE_TRIM_EVERY_RANDOM 64
-#define STORE_RSS_BUDGET        (32ul << 20)
 int store_trim_pages(const avow_ledger *ledger);
 void store_drop_pages(const avow_ledger *ledger);
 

@@ -11,6 +11,7 @@
  *   append.c    the one append pipeline: drafts and signed events
  *   iter.c      avow_iter_*
  *   verify.c    the verify driver over the core and derived tables
+ *   pages.c     the structural check of data.mdb before LMDB walks it
  *   os_linux.c  the map's resident pages (/proc/self/maps, madvise)
  */
 #ifndef AVOW_STORE_INT_H
@@ -69,6 +70,16 @@ int store_put(struct store_w *w, enum store_db db, const void *k, size_t klen, c
 
 /* Double the map (store.c invariant 1). */
 int store_grow(avow_ledger *ledger);
+
+/* ---- pages.c ------------------------------------------------------------ */
+
+/* The meta pages of DIR/data.mdb and the file's size, read before LMDB maps
+ * it (pages.c invariant 1). @return 0, AVOW_ECORRUPT or AVOW_EIO */
+int pages_check_size(const char *path, const char *data);
+
+/* Every page of txn's snapshot (pages.c invariant 2). @return 0, AVOW_ECORRUPT,
+ * AVOW_ELOCK (the snapshot's meta page was overwritten: retry) */
+int pages_check_tree(const avow_ledger *ledger, MDB_txn *txn);
 
 /* ---- lookup.c ----------------------------------------------------------- */
 

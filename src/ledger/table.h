@@ -46,9 +46,6 @@ typedef struct store_table {
     int (*verify_end)(void *state, int check);
 } store_table;
 
-/* The most tables one ledger handle keeps. */
-#define STORE_TABLES_MAX 8
-
 /* avow_ledger_open() with the derived tables (called by src/open.c only). */
 int store_open(avow_ledger **out, const char *path, unsigned int flags,
                const store_table *const *tables, size_t ntables);

@@ -37,9 +37,7 @@
 #include "tlog/merkle.h"
 #include "util/pool.h"
 #include "ledger/store_int.h"
-
-/* Events checked per chunk by the pool (two chunks are in flight). */
-#define VERIFY_CHUNK 1024
+#include "util/grow.h"
 
 struct verify_author {
     unsigned char author[AVOW_PUBKEY_BYTES];
@@ -56,6 +54,7 @@ struct verify_state {
     MDB_txn *txn;
     const avow_verify_opts *opts;
     uint64_t problems;
+    int stop;                      /* a negative return of on_problem: verify stops with it */
     struct verify_author *authors; /* sorted by author */
     size_t n_authors;
     size_t cap_authors;
@@ -119,8 +118,9 @@ verify_vreport(struct verify_state *s, uint64_t index, uint64_t seq, const unsig
     }
     p.what = what;
     s->problems++;
-    if (s->opts != NULL && s->opts->on_problem != NULL) {
-        s->opts->on_problem(&p, s->opts->payload);
+    if (s->opts != NULL && s->opts->on_problem != NULL && s->stop == 0) {
+        int stop = s->opts->on_problem(&p, s->opts->payload);
+        s->stop = stop < 0 ? stop : 0; /* seen at the next record (verify_process) */
     }
 }
 
@@ -144,13 +144,13 @@ verify_problem(struct verify_state *s, uint64_t index, uint64_t seq, const unsig
     va_end(ap);
 }
 
-_Static_assert(offsetof(struct verify_author, author) == 0, "avow_key_search() keys come first");
+_Static_assert(offsetof(struct verify_author, author) == 0, "key_search() keys come first");
 
 /* Find an author's state (binary search); *pos is where it belongs if absent. */
 static struct verify_author *
 verify_find(struct verify_state *s, const unsigned char *author, size_t *pos)
 {
-    return avow_key_search(s->authors, s->n_authors, sizeof(s->authors[0]), author, pos);
+    return key_search(s->authors, s->n_authors, sizeof(s->authors[0]), author, pos);
 }
 
 static int
@@ -159,17 +159,10 @@ verify_author_state(struct verify_state *s, const unsigned char *author, struct 
     size_t pos = 0;
     struct verify_author *a = verify_find(s, author, &pos);
     if (a == NULL) {
-        if (s->n_authors == s->cap_authors) {
-            size_t cap = s->cap_authors ? s->cap_authors * 2 : 16;
-            if (cap > SIZE_MAX / sizeof(*a)) {
-                return avow_error_set(AVOW_ENOMEM, "too many authors");
-            }
-            struct verify_author *p = realloc(s->authors, cap * sizeof(*p));
-            if (p == NULL) {
-                return avow_error_set(AVOW_ENOMEM, "out of memory verifying");
-            }
-            s->authors = p;
-            s->cap_authors = cap;
+        int error =
+          grow_array(&s->authors, &s->cap_authors, s->n_authors + 1, sizeof(*s->authors), 16);
+        if (error < 0) {
+            return error;
         }
         memmove(&s->authors[pos + 1], &s->authors[pos],
                 (s->n_authors - pos) * sizeof(s->authors[0]));
@@ -684,8 +677,12 @@ verify_process(struct verify_state *s, const struct verify_chunk *c, uint64_t *n
     for (size_t i = 0; i < c->n; i++) {
         const struct verify_slot *sl = &c->slots[i];
         (*n)++;
-        if (opts != NULL && opts->on_progress != NULL && *n % STORE_PROGRESS_EVERY == 0) {
-            opts->on_progress(*n, total, opts->payload);
+        if (s->stop < 0) {
+            return s->stop;
+        }
+        if (opts != NULL && opts->on_progress != NULL && *n % STORE_PROGRESS_EVERY == 0 &&
+            (error = opts->on_progress(*n, total, opts->payload)) < 0) {
+            return error;
         }
         if ((error = verify_record(s, sl, expect)) < 0) {
             return error;
@@ -816,7 +813,7 @@ verify_tables_end(struct verify_state *s, int error)
 }
 
 int
-avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
+avow_ledger_verify(uint64_t *events, uint64_t *problems, avow_ledger *ledger,
                    const avow_verify_opts *opts)
 {
     struct verify_state s;
@@ -834,7 +831,7 @@ avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
     randombytes_buf(s.id_key, sizeof(s.id_key));
     s.opts = opts;
     if ((slots = calloc(2 * VERIFY_CHUNK, sizeof(*slots))) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory verifying");
+        return error_set(AVOW_ENOMEM, "out of memory verifying");
     }
     chunk[0].slots = slots;
     chunk[1].slots = slots + VERIFY_CHUNK;
@@ -859,12 +856,16 @@ avow_ledger_verify(avow_ledger *ledger, uint64_t *events, uint64_t *problems,
     }
     mdb_cursor_close(cur);
     cur = NULL;
-    if (opts != NULL && opts->on_progress != NULL) {
-        opts->on_progress(n, n, opts->payload);
+    if (opts != NULL && opts->on_progress != NULL &&
+        (error = opts->on_progress(n, n, opts->payload)) < 0) {
+        goto done;
     }
     error = verify_indexes(&s);
 done:
     error = verify_tables_end(&s, error);
+    if (error == 0 && s.stop < 0) {
+        error = s.stop;
+    }
     pool_free(p);
     if (cur != NULL) {
         mdb_cursor_close(cur);

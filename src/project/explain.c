@@ -24,6 +24,7 @@
 
 #include "event/jsonutil.h"
 #include "project/scan.h"
+#include "util/grow.h"
 struct explain_items {
     avow_explain_item *v;
     size_t n, cap;
@@ -43,18 +44,13 @@ static int
 explain_items_push(struct explain_items *it, const unsigned char *id, uint64_t index,
                    const void *raw, size_t raw_len)
 {
-    if (it->n == it->cap) {
-        size_t cap = it->cap == 0 ? 4 : it->cap * 2;
-        avow_explain_item *v = realloc(it->v, cap * sizeof(*v));
-        if (v == NULL) {
-            return avow_error_set(AVOW_ENOMEM, "out of memory explaining");
-        }
-        it->v = v;
-        it->cap = cap;
+    int error;
+    if ((error = grow_array(&it->v, &it->cap, it->n + 1, sizeof(*it->v), 4)) < 0) {
+        return error;
     }
     unsigned char *copy = malloc(raw_len == 0 ? 1 : raw_len);
     if (copy == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory explaining");
+        return error_set(AVOW_ENOMEM, "out of memory explaining");
     }
     memcpy(copy, raw, raw_len);
     avow_explain_item *x = &it->v[it->n++];
@@ -164,7 +160,7 @@ explain_finish(avow_explain *ex)
     }
     const avow_explain_item *dec = &ex->all.v[ex->all.n - 1];
     if (avow_event_decode(&d, dec->raw, dec->raw_len) < 0) {
-        return avow_error_set(AVOW_EFORMAT, "a stored event does not decode (run avow verify)");
+        return error_set(AVOW_EFORMAT, "a stored event does not decode (run avow verify)");
     }
     ex->stance = d.stance;
     if ((error = explain_items_push(&ex->roles[AVOW_EXPLAIN_DECIDING], dec->id, dec->index,
@@ -182,7 +178,7 @@ explain_finish(avow_explain *ex)
     size_t nsides = 0;
     size_t *sides = malloc(ex->all.n * sizeof(*sides));
     if (sides == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory explaining");
+        return error_set(AVOW_ENOMEM, "out of memory explaining");
     }
     for (size_t i = ex->all.n; i-- > 0;) {
         if (avow_event_decode(&x, ex->all.v[i].raw, ex->all.v[i].raw_len) < 0) {
@@ -228,22 +224,22 @@ avow_explain_compute(avow_explain **out, avow_ledger *ledger, const char *contes
 
     memset(&s, 0, sizeof(s));
     if (out == NULL || actor == NULL || candidate == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_explain_compute: missing argument");
+        return error_set(AVOW_EINVALID, "avow_explain_compute: missing argument");
     }
     *out = NULL;
     if ((error = scan_state_opts(&o, opts)) < 0) {
         return error;
     }
     if ((ex = calloc(1, sizeof(*ex))) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory explaining");
+        return error_set(AVOW_ENOMEM, "out of memory explaining");
     }
-    ex->at = o.at == AVOW_TIME_MAX ? avow_time_now() : o.at;
+    ex->at = o.at == AVOW_TIME_MAX && !(o.given & AVOW_GIVEN_AT) ? avow_time_now() : o.at;
     ex->known_at = o.known_at;
     if ((ex->contest = scan_dup(contest == NULL ? "" : contest,
                                 contest == NULL ? 0 : strlen(contest))) == NULL ||
         (ex->actor = scan_dup(actor, strlen(actor))) == NULL ||
         (ex->candidate = scan_dup(candidate, strlen(candidate))) == NULL) {
-        error = avow_error_set(AVOW_ENOMEM, "out of memory explaining");
+        error = error_set(AVOW_ENOMEM, "out of memory explaining");
         goto done;
     }
     if ((error = scan_open(&s, ledger, contest, ex->at, o.known_at, o.all_authors != 0)) < 0) {
@@ -367,7 +363,7 @@ int
 avow_explain_to_json(avow_buf *out, const avow_explain *ex)
 {
     if (out == NULL || ex == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_explain_to_json: missing argument");
+        return error_set(AVOW_EINVALID, "avow_explain_to_json: missing argument");
     }
     json_t *o = json_object(), *retr = json_array();
     int bad = o == NULL || retr == NULL;

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "project/fold.h"
+#include "util/grow.h"
 
 void
 fold_init(fold_acc *a)
@@ -57,34 +58,23 @@ int
 fold_name(fold_acc *a, const void *k, size_t len, uint32_t *id)
 {
     int added, error;
-    if ((error = hashset_intern(&a->names, k, len, id, &added)) < 0) {
-        return error;
+    /* Room first: a name interned without its status bytes would be read
+     * past them (the same holds for the pairs and retractions below). */
+    if (a->names.n + 1 > a->status_cap) {
+        size_t cm = a->status_cap, cc = a->status_cap, cs = a->status_cap;
+        if ((error = grow_array(&a->member, &cm, a->names.n + 1, 1, 64)) < 0 ||
+            (error = grow_array(&a->cand, &cc, cm, 1, 64)) < 0 ||
+            (error = grow_array(&a->support_of, &cs, cm, sizeof(*a->support_of), 64)) < 0) {
+            return error;
+        }
+        memset(a->member + a->status_cap, 0, cm - a->status_cap);
+        memset(a->cand + a->status_cap, 0, cm - a->status_cap);
+        for (size_t i = a->status_cap; i < cm; i++) {
+            a->support_of[i] = FOLD_NO_NAME;
+        }
+        a->status_cap = cm;
     }
-    if (a->names.n > a->status_cap) {
-        size_t cap = a->status_cap == 0 ? 64 : a->status_cap * 2;
-        uint8_t *m = realloc(a->member, cap);
-        if (m == NULL) {
-            return avow_error_set(AVOW_ENOMEM, "out of memory in a projection");
-        }
-        a->member = m;
-        uint8_t *c = realloc(a->cand, cap);
-        if (c == NULL) {
-            return avow_error_set(AVOW_ENOMEM, "out of memory in a projection");
-        }
-        a->cand = c;
-        uint32_t *so = realloc(a->support_of, cap * sizeof(*so));
-        if (so == NULL) {
-            return avow_error_set(AVOW_ENOMEM, "out of memory in a projection");
-        }
-        a->support_of = so;
-        memset(a->member + a->status_cap, 0, cap - a->status_cap);
-        memset(a->cand + a->status_cap, 0, cap - a->status_cap);
-        for (size_t i = a->status_cap; i < cap; i++) {
-            so[i] = FOLD_NO_NAME;
-        }
-        a->status_cap = cap;
-    }
-    return 0;
+    return hashset_intern(&a->names, k, len, id, &added);
 }
 
 int
@@ -101,17 +91,10 @@ fold_pair_get(fold_acc *a, uint32_t actor, uint32_t cand, fold_pair **out)
     k[5] = (unsigned char)(cand >> 16);
     k[6] = (unsigned char)(cand >> 8);
     k[7] = (unsigned char)cand;
-    if ((error = hashset_intern(&a->pairkeys, k, sizeof(k), &id, &added)) < 0) {
+    if ((error = grow_array(&a->pairs, &a->cappairs, a->pairkeys.n + 1, sizeof(*a->pairs), 64)) <
+          0 ||
+        (error = hashset_intern(&a->pairkeys, k, sizeof(k), &id, &added)) < 0) {
         return error;
-    }
-    if (a->pairkeys.n > a->cappairs) {
-        size_t cap = a->cappairs == 0 ? 64 : a->cappairs * 2;
-        fold_pair *p = realloc(a->pairs, cap * sizeof(*p));
-        if (p == NULL) {
-            return avow_error_set(AVOW_ENOMEM, "out of memory in a projection");
-        }
-        a->pairs = p;
-        a->cappairs = cap;
     }
     if (added) {
         memset(&a->pairs[id], 0, sizeof(a->pairs[id]));
@@ -133,13 +116,16 @@ fold_pair_set_side(fold_pair *p, uint32_t author, uint8_t stance)
         }
     }
     if (p->nsides == p->capsides) {
-        uint32_t cap = p->capsides == 0 ? 1 : p->capsides * 2;
-        fold_side *s = realloc(p->sides, cap * sizeof(*s));
-        if (s == NULL) {
-            return avow_error_set(AVOW_ENOMEM, "out of memory in a projection");
+        size_t cap = p->capsides;
+        int error;
+        if (p->capsides == UINT32_MAX) {
+            return error_set(AVOW_ENOMEM, "too many authors on one pair");
         }
-        p->sides = s;
-        p->capsides = cap;
+        if ((error = grow_array(&p->sides, &cap, (size_t)p->nsides + 1, sizeof(*p->sides), 1)) <
+            0) {
+            return error;
+        }
+        p->capsides = cap > UINT32_MAX ? UINT32_MAX : (uint32_t)cap;
     }
     p->sides[p->nsides].author = author;
     p->sides[p->nsides].stance = stance;
@@ -302,7 +288,7 @@ fold_open_add(fold_acc *a, const fold_open *o)
         size_t cap = a->capopens == 0 ? 8 : a->capopens * 2;
         fold_open *n = realloc(a->opens, cap * sizeof(*n));
         if (n == NULL) {
-            return avow_error_set(AVOW_ENOMEM, "out of memory in a projection");
+            return error_set(AVOW_ENOMEM, "out of memory in a projection");
         }
         a->opens = n;
         a->capopens = cap;
@@ -374,17 +360,9 @@ fold_retractions_add(fold_retractions *rs, const unsigned char target[AVOW_EVENT
 {
     uint32_t id;
     int error;
-    if ((error = hashset_intern(&rs->ids, target, AVOW_EVENT_ID_BYTES, &id, NULL)) < 0) {
+    if ((error = grow_array(&rs->info, &rs->cap, rs->ids.n + 1, sizeof(*rs->info), 16)) < 0 ||
+        (error = hashset_intern(&rs->ids, target, AVOW_EVENT_ID_BYTES, &id, NULL)) < 0) {
         return error;
-    }
-    if (rs->ids.n > rs->cap) {
-        size_t cap = rs->cap == 0 ? 16 : rs->cap * 2;
-        fold_retraction *ri = realloc(rs->info, cap * sizeof(*ri));
-        if (ri == NULL) {
-            return avow_error_set(AVOW_ENOMEM, "out of memory loading retractions");
-        }
-        rs->info = ri;
-        rs->cap = cap;
     }
     rs->info[id].rec = rec;
     memcpy(rs->info[id].author, author, AVOW_PUBKEY_BYTES);

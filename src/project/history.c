@@ -48,7 +48,8 @@ history_visit(scan *s, const scan_entry *e, void *ctx)
             return error;
         }
     }
-    return h->cb(&ch, h->payload);
+    error = h->cb(&ch, h->payload);
+    return error < 0 ? error : 0; /* only a negative return stops (avow.h) */
 }
 
 int
@@ -59,13 +60,12 @@ avow_history(avow_ledger *ledger, const char *contest, const avow_history_opts *
     struct history_query h = { NULL, NULL, cb, payload };
     int all = 0, error;
     if (cb == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_history: missing callback");
+        return error_set(AVOW_EINVALID, "avow_history: missing callback");
     }
     fold_filter f = FOLD_FILTER_NONE;
     if (opts != NULL) {
         if (opts->version != 1 && opts->version != AVOW_HISTORY_OPTS_VERSION) {
-            return avow_error_set(AVOW_EINVALID, "avow_history_opts version %u unknown",
-                                  opts->version);
+            return error_set(AVOW_EINVALID, "avow_history_opts version %u unknown", opts->version);
         }
         h.actor = opts->actor;
         h.candidate = opts->candidate;

@@ -79,8 +79,8 @@ scan_open(scan *s, avow_ledger *ledger, const char *contest, int64_t at, int64_t
     s->filter = none;
     size_t len = contest == NULL ? 0 : strlen(contest);
     if (ledger == NULL || len == 0 || len > AVOW_MAX_CONTEST) {
-        return avow_error_set(AVOW_EINVALID, "a contest id of 1 to %d bytes is needed",
-                              AVOW_MAX_CONTEST);
+        return error_set(AVOW_EINVALID, "a contest id of 1 to %d bytes is needed",
+                         AVOW_MAX_CONTEST);
     }
     s->ledger = ledger;
     memcpy(s->prefix, contest, len);
@@ -94,8 +94,8 @@ scan_open(scan *s, avow_ledger *ledger, const char *contest, int64_t at, int64_t
     }
     if ((error = scan_contest_exists(s)) <= 0) {
         if (error == 0) {
-            error = avow_error_set(AVOW_ENOTFOUND, "no contest %s in ledger %s", contest,
-                                   store_path(ledger));
+            error =
+              error_set(AVOW_ENOTFOUND, "no contest %s in ledger %s", contest, store_path(ledger));
         }
         return error;
     }
@@ -128,8 +128,8 @@ scan_event(store_cursor *evcur, uint64_t index, uint64_t *last, store_val *raw)
     if (error < 0) {
         *last = UINT64_MAX;
         if (error == AVOW_ENOTFOUND) {
-            return avow_error_set(AVOW_EIO, "the by-time index points at a missing event "
-                                            "(run avow verify)");
+            return error_set(AVOW_EIO, "the by-time index points at a missing event "
+                                       "(run avow verify)");
         }
         return error;
     }
@@ -173,7 +173,7 @@ scan_entry_read(scan *s, scan_entry *e, store_cursor *evcur, uint64_t *last, uin
         return error;
     }
     if (codec_decode_stored(&e->ev, raw.ptr, raw.len) < 0) {
-        return avow_error_set(AVOW_EFORMAT, "a stored event does not decode (run avow verify)");
+        return error_set(AVOW_EFORMAT, "a stored event does not decode (run avow verify)");
     }
     e->skip = fold_classify(&e->ev, e->id, s->known_at, &s->rs, s->all_authors ? NULL : scan_trusts,
                             s->trust, &e->retracted);
@@ -246,10 +246,10 @@ scan_state_opts(avow_state_opts *o, const avow_state_opts *in)
         return 0;
     }
     if (in->version != AVOW_STATE_OPTS_VERSION) {
-        return avow_error_set(AVOW_EINVALID, "avow_state_opts version %u unknown", in->version);
+        return error_set(AVOW_EINVALID, "avow_state_opts version %u unknown", in->version);
     }
     if (in->min_confidence > AVOW_CONFIDENCE_HIGH) {
-        return avow_error_set(AVOW_EINVALID, "min_confidence %u unknown", in->min_confidence);
+        return error_set(AVOW_EINVALID, "min_confidence %u unknown", in->min_confidence);
     }
     *o = *in;
     return 0;

@@ -41,7 +41,7 @@ static void
 wr_bytes(struct snapcodec_wr *w, const void *p, size_t n)
 {
     if (w->error == 0 && n > 0) {
-        w->error = avow_buf_put(w->b, p, n);
+        w->error = buf_put(w->b, p, n);
     }
 }
 

@@ -16,27 +16,52 @@
  *     digest (docs/PROJECTIONS.md): members, candidates and lists sorted,
  *     so it depends on the set of events only.
  *  4. An avow_state owns its strings: it outlives the ledger's transaction.
+ *  5. The snapshot interval and the load count are test seams of the test
+ *     build only (AVOW_TEST); the shipped library has no mutable state here.
  */
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
-#include <sodium.h>
 
 #include "derived/snapshots.h"
 #include "event/jsonutil.h"
 #include "event/rule.h"
-#include "project/projection.h"
 #include "project/scan.h"
 #include "project/snapcodec.h"
 #include "project/state.h"
+#include "util/canon.h"
 
 #ifdef AVOW_TEST
-#define STATE_INTERVAL() projection_test_interval()
-#define STATE_LOADED()   projection_test_loaded()
+#include <stdatomic.h>
+
+/* Test seams (invariant 5): atomic, since tests may query from threads. */
+static atomic_size_t state_interval = STATE_SNAPSHOT_INTERVAL;
+static atomic_size_t state_loads;
+
+void
+state_test_snapshot_interval(size_t n)
+{
+    atomic_store(&state_interval, n == 0 ? STATE_SNAPSHOT_INTERVAL : n);
+}
+
+size_t
+state_test_snapshot_loads(void)
+{
+    return atomic_load(&state_loads);
+}
+
+int
+state_test_snapshot_count(avow_ledger *ledger, size_t *out)
+{
+    return snapshots_count(out, ledger);
+}
+
+#define STATE_INTERVAL() atomic_load_explicit(&state_interval, memory_order_relaxed)
+#define STATE_LOADED()   ((void)atomic_fetch_add(&state_loads, 1))
 #else
-#define STATE_INTERVAL() ((size_t)PROJECTION_SNAPSHOT_INTERVAL)
+#define STATE_INTERVAL() ((size_t)STATE_SNAPSHOT_INTERVAL)
 #define STATE_LOADED()   ((void)0)
 #endif
 
@@ -327,7 +352,7 @@ state_list_push(struct state_cand *c, int list, const char *actor, size_t cap)
     if (c->lists[list] == NULL) {
         c->lists[list] = malloc((cap == 0 ? 1 : cap) * sizeof(const char *));
         if (c->lists[list] == NULL) {
-            return avow_error_set(AVOW_ENOMEM, "out of memory building a state");
+            return error_set(AVOW_ENOMEM, "out of memory building a state");
         }
     }
     c->lists[list][c->nlists[list]++] = actor;
@@ -506,21 +531,19 @@ state_cand_finish(avow_state *st, const fold_acc *a, struct state_work *wk, size
     return 0;
 }
 
-/* The digest over the canonical form (docs/PROJECTIONS.md, invariant 3). */
+/* The digest over the canonical form (docs/FORMAT.md, "State digest";
+ * invariant 3): util/canon's bytes, not jansson's printer. */
 static int
 state_digest(avow_state *st)
 {
     json_t *doc = state_json(st);
-    char *text = doc == NULL ? NULL : json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(doc);
-    if (text == NULL) {
-        return AVOW_ENOMEM;
+    int error;
+    if (doc == NULL) {
+        return error_set(AVOW_ENOMEM, "out of memory building a state");
     }
-    unsigned char h[AVOW_HASH_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)text, strlen(text));
-    free(text);
-    avow_hex(st->digest, h, sizeof(h));
-    return 0;
+    error = canon_sha256_hex(st->digest, doc, CANON_INSERTED);
+    json_decref(doc);
+    return error;
 }
 
 static int
@@ -599,7 +622,7 @@ state_build_opts(avow_state **out, const fold_acc *a, const char *contest, const
         error = state_fill(st, a, &wk);
     }
     if (error == AVOW_ENOMEM) {
-        error = avow_error_set(AVOW_ENOMEM, "out of memory building a state");
+        error = error_set(AVOW_ENOMEM, "out of memory building a state");
     }
     if (error == 0) {
         *out = st;
@@ -651,13 +674,13 @@ avow_state_compute(avow_state **out, avow_ledger *ledger, const char *contest,
     fold_init(&a);
     memset(&batch, 0, sizeof(batch));
     if (out == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_state_compute: missing argument");
+        return error_set(AVOW_EINVALID, "avow_state_compute: missing argument");
     }
     *out = NULL;
     if ((error = scan_state_opts(&o, opts)) < 0) {
         return error;
     }
-    o.at = o.at == AVOW_TIME_MAX ? avow_time_now() : o.at;
+    o.at = o.at == AVOW_TIME_MAX && !(o.given & AVOW_GIVEN_AT) ? avow_time_now() : o.at;
     if ((error = scan_open(&s, ledger, contest, o.at, o.known_at, o.all_authors != 0)) < 0) {
         goto done;
     }
@@ -696,7 +719,7 @@ int
 avow_state_to_json(avow_buf *out, const avow_state *st)
 {
     if (out == NULL || st == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_state_to_json: missing argument");
+        return error_set(AVOW_EINVALID, "avow_state_to_json: missing argument");
     }
     json_t *o = state_json(st);
     if (o != NULL && json_object_set_new(o, "digest", json_string(st->digest)) != 0) {
@@ -842,8 +865,8 @@ avow_state_outside_stance(const avow_state *st, size_t c, size_t i)
 }
 
 int
-avow_state_decision(const avow_state *st, const char **candidate, int64_t *at,
-                    unsigned char id[AVOW_EVENT_ID_BYTES])
+avow_state_decision(const char **candidate, int64_t *at, unsigned char id[AVOW_EVENT_ID_BYTES],
+                    const avow_state *st)
 {
     if (!st->has_decision) {
         return 0;

@@ -14,4 +14,15 @@ int state_build_opts(avow_state **out, const fold_acc *a, const char *contest,
 int state_build(avow_state **out, const fold_acc *a, const char *contest, int64_t at,
                 int64_t known_at);
 
+#ifdef AVOW_TEST
+/* Test seams, in the test build of the library only. Keep a snapshot every
+ * n replayed entries (0 restores STATE_SNAPSHOT_INTERVAL). */
+void state_test_snapshot_interval(size_t n);
+/* How many snapshots queries of this process have loaded. */
+size_t state_test_snapshot_loads(void);
+/* How many current snapshots the ledger holds (all contests; stale ones,
+ * of another generation, are not counted). */
+int state_test_snapshot_count(avow_ledger *ledger, size_t *out);
+#endif
+
 #endif /* AVOW_STATE_H */

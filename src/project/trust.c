@@ -30,6 +30,7 @@
 
 #include "event/codec.h"
 #include "project/trust.h"
+#include "util/grow.h"
 
 #define TRUST_SUCCESSION_DEPTH 16
 #define TRUST_KEY_REC_MIN      (1 + 8)
@@ -58,12 +59,12 @@ struct avow_trust {
     trust_view *view;
 };
 
-_Static_assert(offsetof(struct trust_author, key) == 0, "avow_key_search() keys come first");
+_Static_assert(offsetof(struct trust_author, key) == 0, "key_search() keys come first");
 
 static struct trust_author *
 tv_find(const trust_view *view, const unsigned char *key, size_t *pos)
 {
-    return avow_key_search(view->v, view->n, sizeof(view->v[0]), key, pos);
+    return key_search(view->v, view->n, sizeof(view->v[0]), key, pos);
 }
 
 static int
@@ -72,17 +73,9 @@ tv_get(trust_view *view, const unsigned char *key, struct trust_author **out)
     size_t pos = 0;
     struct trust_author *a = tv_find(view, key, &pos);
     if (a == NULL) {
-        if (view->n == view->cap) {
-            size_t cap = view->cap ? view->cap * 2 : 16;
-            if (cap > SIZE_MAX / sizeof(*a)) {
-                return avow_error_set(AVOW_ENOMEM, "too many authors");
-            }
-            struct trust_author *p = realloc(view->v, cap * sizeof(*p));
-            if (p == NULL) {
-                return avow_error_set(AVOW_ENOMEM, "out of memory loading the keyring");
-            }
-            view->v = p;
-            view->cap = cap;
+        int error = grow_array(&view->v, &view->cap, view->n + 1, sizeof(*view->v), 16);
+        if (error < 0) {
+            return error;
         }
         memmove(&view->v[pos + 1], &view->v[pos], (view->n - pos) * sizeof(*a));
         view->n++;
@@ -200,16 +193,18 @@ walk_heads(trust_view *view, const store_val *k, const store_val *v, store_txn *
            const avow_ledger *ledger)
 {
     struct trust_author *a = NULL;
+    store_head h;
     int error;
     (void)txn;
     (void)ledger;
-    if (k->len != AVOW_PUBKEY_BYTES || v->len != STORE_HEAD_BYTES) {
+    if (store_head_decode(&h, k, v) < 0) {
+        error_clear(); /* a malformed entry is avow verify's to report */
         return 0;
     }
-    if ((error = tv_get(view, k->ptr, &a)) < 0) {
+    if ((error = tv_get(view, h.author, &a)) < 0) {
         return error;
     }
-    a->head_seq = be64_get(v->ptr);
+    a->head_seq = h.seq;
     return 0;
 }
 
@@ -273,7 +268,7 @@ trust_view_load_heads(trust_view **out, store_txn *txn, const avow_ledger *ledge
 
     *out = NULL;
     if ((view = calloc(1, sizeof(*view))) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory loading the keyring");
+        return error_set(AVOW_ENOMEM, "out of memory loading the keyring");
     }
     error = store_val_get(&v, ledger, txn, STORE_DB_META, "owner", 5);
     if (error == 0 && v.len == AVOW_PUBKEY_BYTES) {
@@ -380,14 +375,14 @@ trust_change_key(store_w *w, struct trust_change *c)
         if (error == AVOW_ENOTFOUND || !(rec[0] & TRUST_F_LISTED)) {
             char hex[AVOW_HEX_ID_LEN + 1];
             avow_hex(hex, c->key, AVOW_PUBKEY_BYTES);
-            return avow_error_set(AVOW_ENOTFOUND, "key %s is not in the keyring", hex);
+            return error_set(AVOW_ENOTFOUND, "key %s is not in the keyring", hex);
         }
         if ((error = store_w_del(w, STORE_DB_TRUST, k, sizeof(k))) < 0) {
             return error;
         }
         return store_w_bump_generation(w);
     case OP_RESOLVE:
-        return avow_error_set(AVOW_EINVALID, "internal: resolve is not a key change");
+        return error_set(AVOW_EINVALID, "internal: resolve is not a key change");
     }
     if ((error = store_w_put(w, STORE_DB_TRUST, k, sizeof(k), rec, rec_len, 0)) < 0) {
         return error;
@@ -468,10 +463,10 @@ trust_change_resolve(store_w *w, struct trust_change *c)
     if (error == 0) {
         char hex[AVOW_HEX_ID_LEN + 1];
         avow_hex(hex, c->keep_id, AVOW_EVENT_ID_BYTES);
-        return avow_error_set(AVOW_ENOTFOUND,
-                              "event %s is not one side of a fork of this author (see avow "
-                              "trust list)",
-                              hex);
+        return error_set(AVOW_ENOTFOUND,
+                         "event %s is not one side of a fork of this author (see avow "
+                         "trust list)",
+                         hex);
     }
     rk[0] = TRUST_TAG_RESOLVED;
     memcpy(rk + 1, c->key, AVOW_PUBKEY_BYTES);
@@ -498,13 +493,13 @@ static int
 trust_check_name(const char *name)
 {
     size_t n = name == NULL ? 0 : strlen(name);
-    if (n == 0 || n > AVOW_TRUST_NAME_MAX || avow_utf8_check(name, n) < 0) {
-        return avow_error_set(AVOW_EINVALID, "a keyring name is 1 to %d bytes of UTF-8 text",
-                              AVOW_TRUST_NAME_MAX);
+    if (n == 0 || n > AVOW_TRUST_NAME_MAX || buf_utf8_check(name, n) < 0) {
+        return error_set(AVOW_EINVALID, "a keyring name is 1 to %d bytes of UTF-8 text",
+                         AVOW_TRUST_NAME_MAX);
     }
     for (size_t i = 0; i < n; i++) {
         if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) {
-            return avow_error_set(AVOW_EINVALID, "a keyring name has no control characters");
+            return error_set(AVOW_EINVALID, "a keyring name has no control characters");
         }
     }
     return 0;
@@ -516,7 +511,7 @@ avow_trust_add(avow_ledger *ledger, const unsigned char key[AVOW_PUBKEY_BYTES], 
     struct trust_change c = { OP_ADD, key, name, 0, NULL };
     int error;
     if (ledger == NULL || key == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_trust_add: missing argument");
+        return error_set(AVOW_EINVALID, "avow_trust_add: missing argument");
     }
     if ((error = trust_check_name(name)) < 0) {
         return error;
@@ -529,7 +524,7 @@ avow_trust_remove(avow_ledger *ledger, const unsigned char key[AVOW_PUBKEY_BYTES
 {
     struct trust_change c = { OP_REMOVE, key, NULL, 0, NULL };
     if (ledger == NULL || key == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_trust_remove: missing argument");
+        return error_set(AVOW_EINVALID, "avow_trust_remove: missing argument");
     }
     return store_write(ledger, trust_change_txn, &c);
 }
@@ -540,7 +535,7 @@ avow_trust_revoke(avow_ledger *ledger, const unsigned char key[AVOW_PUBKEY_BYTES
 {
     struct trust_change c = { OP_REVOKE, key, NULL, after_seq, NULL };
     if (ledger == NULL || key == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_trust_revoke: missing argument");
+        return error_set(AVOW_EINVALID, "avow_trust_revoke: missing argument");
     }
     return store_write(ledger, trust_change_txn, &c);
 }
@@ -551,7 +546,7 @@ avow_trust_resolve(avow_ledger *ledger, const unsigned char key[AVOW_PUBKEY_BYTE
 {
     struct trust_change c = { OP_RESOLVE, key, NULL, 0, keep_id };
     if (ledger == NULL || key == NULL || keep_id == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_trust_resolve: missing argument");
+        return error_set(AVOW_EINVALID, "avow_trust_resolve: missing argument");
     }
     return store_write(ledger, trust_change_txn, &c);
 }
@@ -563,7 +558,7 @@ avow_trust_list(avow_ledger *ledger, avow_trust_cb cb, void *payload)
     trust_view *view = NULL;
     int error;
     if (ledger == NULL || cb == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_trust_list: missing argument");
+        return error_set(AVOW_EINVALID, "avow_trust_list: missing argument");
     }
     if ((error = store_txn_read(&txn, ledger)) < 0) {
         return error;
@@ -599,11 +594,11 @@ avow_trust_open(avow_trust **out, avow_ledger *ledger)
     avow_trust *t = NULL;
     int error;
     if (out == NULL || ledger == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_trust_open: missing argument");
+        return error_set(AVOW_EINVALID, "avow_trust_open: missing argument");
     }
     *out = NULL;
     if ((t = calloc(1, sizeof(*t))) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory loading the keyring");
+        return error_set(AVOW_ENOMEM, "out of memory loading the keyring");
     }
     if ((error = store_txn_read(&txn, ledger)) < 0) {
         free(t);
@@ -650,7 +645,7 @@ avow_trust_free(avow_trust *trust)
 }
 
 int
-avow_ledger_rotate_key(avow_ledger *ledger, unsigned char id_out[AVOW_EVENT_ID_BYTES],
+avow_ledger_rotate_key(unsigned char id_out[AVOW_EVENT_ID_BYTES], avow_ledger *ledger,
                        const avow_key *old, const avow_key *next)
 {
     unsigned char prev[AVOW_HASH_BYTES];
@@ -663,7 +658,7 @@ avow_ledger_rotate_key(avow_ledger *ledger, unsigned char id_out[AVOW_EVENT_ID_B
     int error;
 
     if (ledger == NULL || old == NULL || next == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_ledger_rotate_key: missing argument");
+        return error_set(AVOW_EINVALID, "avow_ledger_rotate_key: missing argument");
     }
     memset(prev, 0, sizeof(prev));
     if ((error = store_txn_read(&txn, ledger)) < 0) {
@@ -671,15 +666,14 @@ avow_ledger_rotate_key(avow_ledger *ledger, unsigned char id_out[AVOW_EVENT_ID_B
     }
     error = store_val_get(&v, ledger, txn, STORE_DB_HEADS, avow_key_public(old), AVOW_PUBKEY_BYTES);
     if (error == 0) {
-        const unsigned char *p = v.ptr;
+        store_head h;
         avow_event head;
-        if (v.len != STORE_HEAD_BYTES) {
-            error = avow_error_set(AVOW_EIO, "malformed head entry (run avow verify)");
+        if ((error = store_head_decode(&h, NULL, &v)) < 0) {
             goto done;
         }
-        seq = be64_get(p);
-        memcpy(prev, p + 8, AVOW_HASH_BYTES);
-        if ((error = store_event_by_id(&raw, &index, ledger, txn, p + 8 + AVOW_HASH_BYTES)) < 0) {
+        seq = h.seq;
+        memcpy(prev, h.hash, AVOW_HASH_BYTES);
+        if ((error = store_event_by_id(&raw, &index, ledger, txn, h.id)) < 0) {
             goto done;
         }
         if (avow_event_decode(&head, raw.ptr, raw.len) == 0 && head.recorded_at > at) {
@@ -694,7 +688,7 @@ avow_ledger_rotate_key(avow_ledger *ledger, unsigned char id_out[AVOW_EVENT_ID_B
         goto done;
     }
     const unsigned char *evs[1] = { ev.ptr };
-    if ((error = avow_ledger_append_signed(ledger, &res, evs, &ev.len, 1)) < 0) {
+    if ((error = avow_ledger_append_signed(&res, ledger, evs, &ev.len, 1)) < 0) {
         goto done;
     }
     if (id_out != NULL) {

@@ -85,9 +85,15 @@ int
 accept_batch_error(int code, const unsigned char *const *events, const size_t *lens, size_t n,
                    size_t failed_at)
 {
-    char detail[400], who[2 * 8 + 1];
+    char detail[400], who[2 * 8 + 1], head[48];
     avow_event ev;
     (void)snprintf(detail, sizeof(detail), "%s", avow_error_last());
+    /* The append may already have said which event (append.c): say it once. */
+    const char *rest = detail;
+    int hn = snprintf(head, sizeof(head), "event %zu of the batch", failed_at);
+    if (hn > 0 && strncmp(detail, head, (size_t)hn) == 0 && strncmp(detail + hn, ": ", 2) == 0) {
+        rest = detail + hn + 2;
+    }
     if (failed_at < n && events[failed_at] != NULL && lens[failed_at] >= AVOW_EVENT_MIN_BYTES) {
         /* The header is readable even when the rest does not decode. */
         const unsigned char *p = events[failed_at];
@@ -96,7 +102,7 @@ accept_batch_error(int code, const unsigned char *const *events, const size_t *l
         if (avow_event_decode(&ev, p, lens[failed_at]) == 0) {
             seq = ev.seq;
         }
-        return avow_error_set(code, "author %s... seq %" PRIu64 ": %s", who, seq, detail);
+        return error_set(code, "author %s... seq %" PRIu64 ": %s", who, seq, rest);
     }
-    return avow_error_set(code, "event %zu of the batch: %s", failed_at, detail);
+    return error_set(code, "%s: %s", head, rest);
 }

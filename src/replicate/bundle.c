@@ -36,13 +36,7 @@
 #define HEADS_MAGIC      "avowhead"
 #define BUNDLE_MAGIC_LEN 8
 #define BUNDLE_VERSION   1
-/* Largest heads file or bundle, trailer included (docs/PROTOCOL.md): a
- * bundle is applied in one transaction from memory, so this bounds what a
- * file can make avow allocate. About a million typical events; larger
- * exchanges use incremental bundles (--heads) or sync. */
-#define BUNDLE_MAX_BYTES  ((size_t)256 << 20)
-#define BUNDLE_MAX_EVENTS (UINT64_C(1) << 26)
-#define BUNDLE_TRAILER    32
+#define BUNDLE_TRAILER   32
 
 _Static_assert(BUNDLE_MAX_BYTES <= AVOW_BUF_MAX, "a bundle fits a buffer");
 
@@ -54,7 +48,7 @@ bundle_write_file(const char *path, avow_buf *b)
     unsigned char hash[crypto_hash_sha256_BYTES];
     int error;
     crypto_hash_sha256(hash, b->ptr, b->len);
-    if ((error = avow_buf_put(b, hash, sizeof(hash))) < 0) {
+    if ((error = buf_put(b, hash, sizeof(hash))) < 0) {
         return error;
     }
     return fsutil_write_atomic(path, b->ptr, b->len, 0644, 0, NULL);
@@ -69,24 +63,20 @@ bundle_read_file(const char *path, const char *magic, avow_buf *b)
     unsigned char hash[crypto_hash_sha256_BYTES];
     int fd = -1, error = 0;
 
-    if ((fd = open(path, O_RDONLY)) < 0) {
-        return avow_error_set(errno == ENOENT ? AVOW_ENOTFOUND : AVOW_EIO, "cannot open %s: %s",
-                              path, strerror(errno));
-    }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        error = avow_error_set(AVOW_EINVALID, "%s is not a regular file", path);
-        goto done;
+    /* A FIFO must not block the open (fsutil.c): non-blocking, then fstat. */
+    if ((error = fsutil_open_regular(&fd, &st, path, 0, NULL)) < 0) {
+        return error;
     }
     if ((uint64_t)st.st_size > BUNDLE_MAX_BYTES) {
-        error = avow_error_set(AVOW_ERANGE, "%s is larger than %zu bytes", path, BUNDLE_MAX_BYTES);
+        error = error_set(AVOW_ERANGE, "%s is larger than %zu bytes", path, BUNDLE_MAX_BYTES);
         goto done;
     }
     size_t size = (size_t)st.st_size;
-    /* Exactly the file's size, not avow_buf_grow()'s doubling; zeroed, so
+    /* Exactly the file's size, not buf_grow()'s doubling; zeroed, so
      * no byte is ever read uninitialized (large blocks come zeroed anyway). */
     avow_buf_dispose(b);
     if ((b->ptr = calloc(1, size > 0 ? size : 1)) == NULL) {
-        error = avow_error_set(AVOW_ENOMEM, "out of memory reading %s (%zu bytes)", path, size);
+        error = error_set(AVOW_ENOMEM, "out of memory reading %s (%zu bytes)", path, size);
         goto done;
     }
     b->maxlen = size > 0 ? size : 1;
@@ -96,27 +86,27 @@ bundle_read_file(const char *path, const char *magic, avow_buf *b)
             continue;
         }
         if (r <= 0) {
-            error = avow_error_set(AVOW_EIO, "cannot read %s", path);
+            error = error_set(AVOW_EIO, "cannot read %s", path);
             goto done;
         }
         b->len += (size_t)r;
     }
     if (b->len < BUNDLE_MAGIC_LEN + 1 + sizeof(hash) ||
         memcmp(b->ptr, magic, BUNDLE_MAGIC_LEN) != 0) {
-        error = avow_error_set(AVOW_EFORMAT, "%s is not an avow %s file (or is truncated)", path,
-                               strcmp(magic, BUNDLE_MAGIC) == 0 ? "bundle" : "heads");
+        error = error_set(AVOW_EFORMAT, "%s is not an avow %s file (or is truncated)", path,
+                          strcmp(magic, BUNDLE_MAGIC) == 0 ? "bundle" : "heads");
         goto done;
     }
     b->len -= sizeof(hash);
     crypto_hash_sha256(hash, b->ptr, b->len);
     if (sodium_memcmp(hash, b->ptr + b->len, sizeof(hash)) != 0) {
-        error = avow_error_set(AVOW_EFORMAT,
-                               "%s is truncated or altered (its SHA-256 does not hold)", path);
+        error =
+          error_set(AVOW_EFORMAT, "%s is truncated or altered (its SHA-256 does not hold)", path);
         goto done;
     }
     if (b->ptr[BUNDLE_MAGIC_LEN] != BUNDLE_VERSION) {
-        error = avow_error_set(AVOW_EFORMAT, "%s has version %u (this avow reads %d)", path,
-                               b->ptr[BUNDLE_MAGIC_LEN], BUNDLE_VERSION);
+        error = error_set(AVOW_EFORMAT, "%s has version %u (this avow reads %d)", path,
+                          b->ptr[BUNDLE_MAGIC_LEN], BUNDLE_VERSION);
         goto done;
     }
 done:
@@ -133,19 +123,19 @@ bundle_parse_heads(headlist *h, const unsigned char **p, const unsigned char *en
 {
     int error;
     if (end - *p < 4) {
-        return avow_error_set(AVOW_EFORMAT, "truncated heads list");
+        return error_set(AVOW_EFORMAT, "truncated heads list");
     }
     uint32_t n = be32_get(*p);
     *p += 4;
     if (n > HEADLIST_MAX || (uint64_t)n * HEADLIST_ENTRY_BYTES > (uint64_t)(end - *p)) {
-        return avow_error_set(AVOW_EFORMAT, "heads list of %u entries does not fit", n);
+        return error_set(AVOW_EFORMAT, "heads list of %u entries does not fit", n);
     }
     if ((error = headlist_parse(h, *p, n)) < 0) {
         return error;
     }
     *p += (size_t)n * HEADLIST_ENTRY_BYTES;
     if (one_per_author && !headlist_one_per_author(h)) {
-        return avow_error_set(AVOW_EFORMAT, "two heads for one author");
+        return error_set(AVOW_EFORMAT, "two heads for one author");
     }
     return 0;
 }
@@ -158,12 +148,11 @@ avow_heads_save(avow_ledger *ledger, const char *path)
     unsigned char ver = BUNDLE_VERSION;
     int error;
     if (ledger == NULL || path == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_heads_save: missing argument");
+        return error_set(AVOW_EINVALID, "avow_heads_save: missing argument");
     }
     if ((error = headlist_load(ledger, &heads, &evidence)) < 0 ||
-        (error = avow_buf_put(&b, HEADS_MAGIC, BUNDLE_MAGIC_LEN)) < 0 ||
-        (error = avow_buf_put(&b, &ver, 1)) < 0 ||
-        (error = headlist_put(&b, &heads, 0, heads.n)) < 0 ||
+        (error = buf_put(&b, HEADS_MAGIC, BUNDLE_MAGIC_LEN)) < 0 ||
+        (error = buf_put(&b, &ver, 1)) < 0 || (error = headlist_put(&b, &heads, 0, heads.n)) < 0 ||
         (error = headlist_put(&b, &evidence, 0, evidence.n)) < 0) {
         goto done;
     }
@@ -194,14 +183,14 @@ bundle_emit(void *ctx, const unsigned char *raw, size_t len, int evidence)
     /* Invariant 1: never build what apply would refuse. */
     if (o->file->len + o->evidence.len + 4 + len + BUNDLE_TRAILER > BUNDLE_MAX_BYTES ||
         (evidence && o->n_evidence == UINT32_MAX)) {
-        return avow_error_set(AVOW_ERANGE,
-                              "the bundle would be larger than %zu bytes (make smaller bundles "
-                              "with --heads, or use sync)",
-                              BUNDLE_MAX_BYTES);
+        return error_set(AVOW_ERANGE,
+                         "the bundle would be larger than %zu bytes (make smaller bundles "
+                         "with --heads, or use sync)",
+                         BUNDLE_MAX_BYTES);
     }
     be32_put(l, (uint32_t)len);
     avow_buf *b = evidence ? &o->evidence : o->file;
-    if ((error = avow_buf_put(b, l, 4)) < 0 || (error = avow_buf_put(b, raw, len)) < 0) {
+    if ((error = buf_put(b, l, 4)) < 0 || (error = buf_put(b, raw, len)) < 0) {
         return error;
     }
     if (evidence) {
@@ -213,7 +202,7 @@ bundle_emit(void *ctx, const unsigned char *raw, size_t len, int evidence)
 }
 
 int
-avow_bundle_create(avow_ledger *ledger, const char *path, const char *heads_path, uint64_t *count)
+avow_bundle_create(uint64_t *count, avow_ledger *ledger, const char *path, const char *heads_path)
 {
     headlist heads = HEADLIST_INIT, evidence = HEADLIST_INIT;
     struct bundle_out o;
@@ -224,7 +213,7 @@ avow_bundle_create(avow_ledger *ledger, const char *path, const char *heads_path
     memset(&o, 0, sizeof(o));
     memset(counts, 0, sizeof(counts));
     if (ledger == NULL || path == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_bundle_create: missing argument");
+        return error_set(AVOW_EINVALID, "avow_bundle_create: missing argument");
     }
     if (heads_path != NULL) {
         if ((error = bundle_read_file(heads_path, HEADS_MAGIC, &in)) < 0) {
@@ -233,26 +222,24 @@ avow_bundle_create(avow_ledger *ledger, const char *path, const char *heads_path
         const unsigned char *p = in.ptr + BUNDLE_MAGIC_LEN + 1, *end = in.ptr + in.len;
         if ((error = bundle_parse_heads(&heads, &p, end, 1)) < 0 ||
             (error = bundle_parse_heads(&evidence, &p, end, 0)) < 0) {
-            error =
-              avow_error_set(AVOW_EFORMAT, "heads file %s: %s", heads_path, avow_error_last());
+            error = error_set(AVOW_EFORMAT, "heads file %s: %s", heads_path, avow_error_last());
             goto done;
         }
         if (p != end) {
-            error = avow_error_set(AVOW_EFORMAT, "heads file %s has trailing bytes", heads_path);
+            error = error_set(AVOW_EFORMAT, "heads file %s has trailing bytes", heads_path);
             goto done;
         }
     }
-    if ((error = avow_buf_put(&b, BUNDLE_MAGIC, BUNDLE_MAGIC_LEN)) < 0 ||
-        (error = avow_buf_put(&b, &ver, 1)) < 0 ||
-        (error = headlist_put(&b, &heads, 0, heads.n)) < 0) {
+    if ((error = buf_put(&b, BUNDLE_MAGIC, BUNDLE_MAGIC_LEN)) < 0 ||
+        (error = buf_put(&b, &ver, 1)) < 0 || (error = headlist_put(&b, &heads, 0, heads.n)) < 0) {
         goto done;
     }
     o.file = &b;
     o.counts_at = b.len;
-    if ((error = avow_buf_put(&b, counts, sizeof(counts))) < 0 ||
+    if ((error = buf_put(&b, counts, sizeof(counts))) < 0 ||
         (error = plan_collect(ledger, PLAN_CHAINS | PLAN_EVIDENCE, &heads, &evidence, NULL,
                               bundle_emit, &o, NULL)) < 0 ||
-        (error = avow_buf_put(&b, o.evidence.ptr, o.evidence.len)) < 0) {
+        (error = buf_put(&b, o.evidence.ptr, o.evidence.len)) < 0) {
         goto done;
     }
     be64_put(b.ptr + o.counts_at, o.n_events);
@@ -277,12 +264,12 @@ bundle_parse_events(const unsigned char **p, const unsigned char *end, uint64_t 
 {
     for (uint64_t i = 0; i < n; i++) {
         if (end - *p < 4) {
-            return avow_error_set(AVOW_EFORMAT, "truncated after %" PRIu64 " events", i);
+            return error_set(AVOW_EFORMAT, "truncated after %" PRIu64 " events", i);
         }
         uint32_t len = be32_get(*p);
         *p += 4;
         if (len < AVOW_EVENT_MIN_BYTES || len > AVOW_EVENT_MAX_BYTES || len > (size_t)(end - *p)) {
-            return avow_error_set(AVOW_EFORMAT, "event %" PRIu64 " has a bad length (%u)", i, len);
+            return error_set(AVOW_EFORMAT, "event %" PRIu64 " has a bad length (%u)", i, len);
         }
         evs[i] = *p;
         lens[i] = len;
@@ -292,7 +279,7 @@ bundle_parse_events(const unsigned char **p, const unsigned char *end, uint64_t 
 }
 
 int
-avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats)
+avow_bundle_apply(avow_sync_stats *stats, avow_ledger *ledger, const char *path)
 {
     headlist made_against = HEADLIST_INIT;
     avow_buf in = AVOW_BUF_INIT;
@@ -303,7 +290,7 @@ avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats)
     int error;
 
     if (ledger == NULL || path == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_bundle_apply: missing argument");
+        return error_set(AVOW_EINVALID, "avow_bundle_apply: missing argument");
     }
     if (stats != NULL) {
         memset(stats, 0, sizeof(*stats));
@@ -316,7 +303,7 @@ avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats)
         goto bad;
     }
     if (end - p < 12) {
-        error = avow_error_set(AVOW_EFORMAT, "truncated counts");
+        error = error_set(AVOW_EFORMAT, "truncated counts");
         goto bad;
     }
     uint64_t n = be64_get(p);
@@ -325,12 +312,12 @@ avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats)
     /* Each event takes at least AVOW_EVENT_MIN_BYTES + 4 bytes: bound the arrays. */
     if (n > BUNDLE_MAX_EVENTS || m > BUNDLE_MAX_EVENTS ||
         (n + m) * (AVOW_EVENT_MIN_BYTES + 4) > (uint64_t)(end - p)) {
-        error = avow_error_set(AVOW_EFORMAT, "counts of %" PRIu64 " events do not fit", n + m);
+        error = error_set(AVOW_EFORMAT, "counts of %" PRIu64 " events do not fit", n + m);
         goto bad;
     }
     if ((evs = calloc((size_t)(n + m) + 1, sizeof(*evs))) == NULL ||
         (lens = calloc((size_t)(n + m) + 1, sizeof(*lens))) == NULL) {
-        error = avow_error_set(AVOW_ENOMEM, "out of memory reading %s", path);
+        error = error_set(AVOW_ENOMEM, "out of memory reading %s", path);
         goto done;
     }
     if ((error = bundle_parse_events(&p, end, n, evs, lens)) < 0 ||
@@ -338,7 +325,7 @@ avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats)
         goto bad;
     }
     if (p != end) {
-        error = avow_error_set(AVOW_EFORMAT, "trailing bytes");
+        error = error_set(AVOW_EFORMAT, "trailing bytes");
         goto bad;
     }
     /* Evidence must verify before anything is appended (invariant 3). */
@@ -347,15 +334,15 @@ avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats)
         if (avow_event_decode(&ev, evs[i], lens[i]) < 0 || avow_event_verify(&ev) < 0) {
             error = accept_batch_error(AVOW_EVERIFY, evs, lens, (size_t)(n + m), (size_t)i);
             error =
-              avow_error_set(AVOW_EVERIFY, "bundle %s: fork evidence: %s", path, avow_error_last());
+              error_set(AVOW_EVERIFY, "bundle %s: fork evidence: %s", path, avow_error_last());
             goto done;
         }
     }
     error = store_append_signed_keep_forks(ledger, &res, &forks, evs, lens, (size_t)n);
     if (error < 0) {
         accept_batch_error(error, evs, lens, (size_t)n, res.failed_at);
-        error = avow_error_set(error == AVOW_EINVALID ? AVOW_EFORMAT : error, "bundle %s: %s", path,
-                               avow_error_last());
+        error = error_set(error == AVOW_EINVALID ? AVOW_EFORMAT : error, "bundle %s: %s", path,
+                          avow_error_last());
         goto done;
     }
     if ((error = accept_evidence(ledger, evs + n, lens + n, m, &forks2, NULL)) < 0) {
@@ -368,7 +355,7 @@ avow_bundle_apply(avow_ledger *ledger, const char *path, avow_sync_stats *stats)
     }
     goto done;
 bad:
-    error = avow_error_set(AVOW_EFORMAT, "bundle %s is malformed: %s", path, avow_error_last());
+    error = error_set(AVOW_EFORMAT, "bundle %s is malformed: %s", path, avow_error_last());
 done:
     headlist_free(&made_against);
     avow_buf_dispose(&in);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "replicate/headlist.h"
+#include "util/grow.h"
 
 static int
 headlist_cmp(const unsigned char *a_author, uint64_t a_seq, const unsigned char *a_id,
@@ -32,20 +33,12 @@ headlist_cmp(const unsigned char *a_author, uint64_t a_seq, const unsigned char 
 int
 headlist_push(headlist *h, const unsigned char *author, uint64_t seq, const unsigned char *id)
 {
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 64;
-        if (cap > HEADLIST_MAX) {
-            cap = HEADLIST_MAX;
-        }
-        if (h->n >= cap) {
-            return avow_error_set(AVOW_ERANGE, "more than %u heads", HEADLIST_MAX);
-        }
-        headlist_entry *p = realloc(h->v, cap * sizeof(*p));
-        if (p == NULL) {
-            return avow_error_set(AVOW_ENOMEM, "out of memory reading heads");
-        }
-        h->v = p;
-        h->cap = cap;
+    int error;
+    if (h->n >= HEADLIST_MAX) {
+        return error_set(AVOW_ERANGE, "more than %u heads", HEADLIST_MAX);
+    }
+    if ((error = grow_array(&h->v, &h->cap, h->n + 1, sizeof(*h->v), 64)) < 0) {
+        return error;
     }
     headlist_entry *e = &h->v[h->n++];
     memcpy(e->author, author, AVOW_PUBKEY_BYTES);
@@ -69,10 +62,10 @@ headlist_parse(headlist *h, const unsigned char *p, size_t n)
         uint64_t seq = be64_get(p + AVOW_PUBKEY_BYTES);
         const unsigned char *id = p + AVOW_PUBKEY_BYTES + 8;
         if (seq == 0) {
-            return avow_error_set(AVOW_EFORMAT, "a head with seq 0");
+            return error_set(AVOW_EFORMAT, "a head with seq 0");
         }
         if (h->n > 0 && headlist_cmp(p, seq, id, &h->v[h->n - 1]) <= 0) {
-            return avow_error_set(AVOW_EFORMAT, "heads out of order or repeated");
+            return error_set(AVOW_EFORMAT, "heads out of order or repeated");
         }
         if ((error = headlist_push(h, p, seq, id)) < 0) {
             return error;
@@ -132,12 +125,9 @@ headlist_each_head(const avow_ledger *ledger, store_txn *txn, headlist_head_fn f
         if ((error = store_cursor_get(cur, &k, &v, op)) < 0) {
             break;
         }
-        if (k.len != AVOW_PUBKEY_BYTES || v.len != STORE_HEAD_BYTES) {
-            error = avow_error_set(AVOW_EIO, "malformed head entry (run avow verify)");
-            break;
-        }
-        /* seq (u64) || chain hash || event id (store.c) */
-        if ((error = fn(ctx, k.ptr, be64_get(v.ptr), v.ptr + 8 + AVOW_HASH_BYTES)) < 0) {
+        store_head h;
+        if ((error = store_head_decode(&h, &k, &v)) < 0 ||
+            (error = fn(ctx, h.author, h.seq, h.id)) < 0) {
             break;
         }
     }
@@ -196,14 +186,14 @@ headlist_put(avow_buf *b, const headlist *h, size_t from, size_t n)
     int error;
     assert(from + n <= h->n && n <= UINT32_MAX);
     be32_put(cnt, (uint32_t)n);
-    if ((error = avow_buf_put(b, cnt, 4)) < 0) {
+    if ((error = buf_put(b, cnt, 4)) < 0) {
         return error;
     }
     for (size_t i = from; i < from + n; i++) {
         memcpy(rec, h->v[i].author, AVOW_PUBKEY_BYTES);
         be64_put(rec + AVOW_PUBKEY_BYTES, h->v[i].seq);
         memcpy(rec + AVOW_PUBKEY_BYTES + 8, h->v[i].id, AVOW_EVENT_ID_BYTES);
-        if ((error = avow_buf_put(b, rec, sizeof(rec))) < 0) {
+        if ((error = buf_put(b, rec, sizeof(rec))) < 0) {
             return error;
         }
     }

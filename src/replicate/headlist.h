@@ -17,8 +17,6 @@ typedef struct headlist_entry {
 
 /* Packed: author || seq (u64 big-endian) || id, as a forks table key. */
 #define HEADLIST_ENTRY_BYTES FORKS_KEY_BYTES
-/* Most heads (or evidence entries) accepted from a peer or a heads file. */
-#define HEADLIST_MAX (1u << 20)
 
 /* A list of heads sorted by (author, seq, id), strictly ascending. */
 typedef struct headlist {

@@ -28,6 +28,7 @@ struct plan {
     plan_emit_fn emit;
     void *ctx;
     uint64_t sent;
+    int stream; /* PLAN_CHAINS: stream the events after the peer's heads */
 };
 
 /* Emit author's chain events from seq `from` on, in seq order (invariant 1). */
@@ -82,7 +83,7 @@ plan_chain(void *vp, const unsigned char *author, uint64_t myseq, const unsigned
             return p->emit(p->ctx, raw.ptr, raw.len, 1);
         }
     }
-    return pseq >= myseq ? 0 : plan_stream(p, author, pseq + 1);
+    return pseq >= myseq || !p->stream ? 0 : plan_stream(p, author, pseq + 1);
 }
 
 /* One piece of our evidence: sent unless the peer holds it (forks_each_fn). */
@@ -123,7 +124,9 @@ plan_collect(const avow_ledger *ledger, unsigned int what, const headlist *peer_
              const headlist *peer_evidence, const headlist *replies, plan_emit_fn emit, void *ctx,
              uint64_t *events_out)
 {
-    struct plan p = { ledger, NULL, NULL, peer_heads, peer_evidence, emit, ctx, 0 };
+    struct plan p = {
+        ledger, NULL, NULL, peer_heads, peer_evidence, emit, ctx, 0, (what & PLAN_CHAINS) != 0,
+    };
     int error;
 
     if ((error = store_txn_read(&p.txn, ledger)) < 0) {
@@ -133,7 +136,8 @@ plan_collect(const avow_ledger *ledger, unsigned int what, const headlist *peer_
         goto done;
     }
     /* Chains, author by author (in key order), each in seq order. */
-    if ((what & PLAN_CHAINS) && (error = headlist_each_head(ledger, p.txn, plan_chain, &p)) < 0) {
+    if ((what & (PLAN_CHAINS | PLAN_DIVERGED)) &&
+        (error = headlist_each_head(ledger, p.txn, plan_chain, &p)) < 0) {
         goto done;
     }
     /* Evidence the peer does not hold. */

@@ -23,6 +23,10 @@ typedef int (*plan_emit_fn)(void *ctx, const unsigned char *raw, size_t len, int
 #define PLAN_CHAINS   0x1u /* the events after the peer's heads */
 #define PLAN_EVIDENCE 0x2u /* fork evidence the peer does not hold */
 #define PLAN_REPLIES  0x4u /* our chain events at (author, seq) of `replies` */
+/* Only this ledger's event where a chain diverges from the peer's head (what
+ * PLAN_CHAINS emits as evidence, without the events after it): a side that
+ * does not push still shows a fork the peer's shorter chain cannot see. */
+#define PLAN_DIVERGED 0x8u
 #define PLAN_ALL      (PLAN_CHAINS | PLAN_EVIDENCE | PLAN_REPLIES)
 int plan_collect(const avow_ledger *ledger, unsigned int what, const headlist *peer_heads,
                  const headlist *peer_evidence, const headlist *replies, plan_emit_fn emit,

@@ -65,6 +65,8 @@ struct session {
     uint32_t pn;
     int pending;
     uint64_t batches; /* batch frames received */
+    int accept;       /* this side stores the batches the peer streams (it pulls) */
+    int accept_forks; /* and its fork evidence (a server: always, see avow_sync_serve) */
 };
 
 /* Send an error frame (best effort) and return code with the message kept. */
@@ -74,19 +76,36 @@ session_fail(struct session *s, int code)
     char msg[512];
     (void)snprintf(msg, sizeof(msg), "%s", avow_error_last());
     size_t n = strlen(msg);
-    if (wire_frame_begin(&s->frame, WIRE_ERROR) == 0 && avow_buf_put(&s->frame, msg, n) == 0) {
+    if (wire_frame_begin(&s->frame, WIRE_ERROR) == 0 && buf_put(&s->frame, msg, n) == 0) {
         (void)wire_frame_send(s->conn, &s->frame);
     }
-    return avow_error_set(code, "%s", msg);
+    return error_set(code, "%s", msg);
 }
 
 /* The peer's error frame, in s->in. */
 static int
 session_refused(struct session *s)
 {
+    char text[401];
+    size_t n = 0;
+    const unsigned char *p = s->in.ptr;
     s->peer_failed = 1;
-    return avow_error_set(AVOW_EVERIFY, "the peer refused: %.*s",
-                          (int)(s->in.len > 400 ? 400 : s->in.len), (const char *)s->in.ptr);
+    /* The peer's text is shown to the user: terminal and bidi controls become '?'
+     * (as event text is printed), so a peer cannot drive or fake the terminal. */
+    for (size_t i = 0; i < s->in.len && n < sizeof(text) - 1;) {
+        uint32_t cp = p[i];
+        size_t k = p[i] < 0x80 ? 1 : buf_utf8_seq(p + i, s->in.len - i, &cp);
+        if (k == 0 || cp == 0 || buf_cp_is_control(cp) || n + k > sizeof(text) - 1) {
+            text[n++] = '?';
+            i += k == 0 ? 1 : k;
+            continue;
+        }
+        memcpy(text + n, p + i, k);
+        n += k;
+        i += k;
+    }
+    text[n] = '\0';
+    return error_set(AVOW_EVERIFY, "the peer refused: %s", text);
 }
 
 static int
@@ -107,7 +126,7 @@ session_hello_read(struct session *s, unsigned int *flags)
         return session_refused(s);
     }
     if (type != WIRE_HELLO) {
-        return avow_error_set(AVOW_EFORMAT, "the peer does not speak the avow sync protocol");
+        return error_set(AVOW_EFORMAT, "the peer does not speak the avow sync protocol");
     }
     return wire_hello_parse(&s->in, flags, s->stats != NULL ? s->stats->peer_origin : NULL);
 }
@@ -145,15 +164,14 @@ session_heads_read(struct session *s)
             return session_refused(s);
         }
         if ((type != WIRE_HEADS && type != WIRE_EVIDENCE_HAVE) || s->in.len < 4) {
-            return avow_error_set(AVOW_EFORMAT, "the peer sent frame type %u instead of heads",
-                                  type);
+            return error_set(AVOW_EFORMAT, "the peer sent frame type %u instead of heads", type);
         }
         headlist *h = type == WIRE_HEADS ? &s->peer_heads : &s->peer_evidence;
         if ((error = wire_heads_parse(&s->in, h)) < 0) {
             return error;
         }
         if (type == WIRE_HEADS && !headlist_one_per_author(h)) {
-            return avow_error_set(AVOW_EFORMAT, "the peer sent two heads for one author");
+            return error_set(AVOW_EFORMAT, "the peer sent two heads for one author");
         }
     }
 }
@@ -234,8 +252,9 @@ session_recv_flush(struct session *s)
         s->stats->received += res.appended;
         s->stats->duplicates += res.duplicates;
         s->stats->forks += forks;
-        if (s->opts != NULL && s->opts->on_progress != NULL) {
-            s->opts->on_progress(s->stats->received, 0, s->opts->payload);
+        if (s->opts != NULL && s->opts->on_progress != NULL &&
+            (error = s->opts->on_progress(s->stats->received, 0, s->opts->payload)) < 0) {
+            return session_fail(s, error);
         }
     }
     return 0;
@@ -314,6 +333,12 @@ session_recv(struct session *s)
         if (type != WIRE_BATCH && (error = session_recv_flush(s)) < 0) {
             return error;
         }
+        if ((type == WIRE_BATCH && !s->accept) || (type == WIRE_FORK && !s->accept_forks)) {
+            /* --push only sends: a stream this side did not ask for is refused. */
+            int kept = session_recv_flush(s);
+            error_set(AVOW_EFORMAT, "the peer sent events, but this side does not pull");
+            return kept < 0 ? kept : session_fail(s, AVOW_EFORMAT);
+        }
         switch (type) {
         case WIRE_DONE:
             return 0;
@@ -357,7 +382,7 @@ session_recv(struct session *s)
         case WIRE_EVIDENCE_HAVE:
         case WIRE_HEADS_END:
         default:
-            avow_error_set(AVOW_EFORMAT, "the peer sent frame type %u in the event stream", type);
+            error_set(AVOW_EFORMAT, "the peer sent frame type %u in the event stream", type);
             return session_fail(s, AVOW_EFORMAT);
         }
     }
@@ -369,7 +394,7 @@ session_init(struct session *s, avow_ledger *ledger, int in_fd, int out_fd,
 {
     memset(s, 0, sizeof(*s));
     if ((s->conn = calloc(1, sizeof(*s->conn))) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory starting a sync");
+        return error_set(AVOW_ENOMEM, "out of memory starting a sync");
     }
     s->conn->in = in_fd;
     s->conn->out = out_fd;
@@ -386,7 +411,7 @@ session_init(struct session *s, avow_ledger *ledger, int in_fd, int out_fd,
     s->phash = calloc(AVOW_SYNC_BATCH_EVENTS, sizeof(*s->phash));
     if (s->evs == NULL || s->lens == NULL || s->ok == NULL || s->pevs == NULL || s->plens == NULL ||
         s->pok == NULL || s->hash == NULL || s->phash == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory starting a sync");
+        return error_set(AVOW_ENOMEM, "out of memory starting a sync");
     }
     if (stats != NULL) {
         memset(stats, 0, sizeof(*stats));
@@ -441,7 +466,7 @@ session_peer_reason(struct session *s, int error)
             return session_refused(s);
         }
     }
-    return avow_error_set(error, "%s", saved);
+    return error_set(error, "%s", saved);
 }
 
 /*
@@ -449,15 +474,15 @@ session_peer_reason(struct session *s, int error)
  * (phase 2), and the server answers evidence (phase 3). docs/PROTOCOL.md.
  */
 int
-avow_sync_client(avow_ledger *ledger, int in_fd, int out_fd, const avow_sync_opts *opts,
-                 avow_sync_stats *stats)
+avow_sync_client(avow_sync_stats *stats, avow_ledger *ledger, int in_fd, int out_fd,
+                 const avow_sync_opts *opts)
 {
     struct session s;
     unsigned int flags = session_flags(opts), peer_flags = 0;
     int error;
 
     if (ledger == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_sync_client: missing ledger");
+        return error_set(AVOW_EINVALID, "avow_sync_client: missing ledger");
     }
     if ((error = session_init(&s, ledger, in_fd, out_fd, opts, stats)) < 0) {
         goto done;
@@ -466,12 +491,18 @@ avow_sync_client(avow_ledger *ledger, int in_fd, int out_fd, const avow_sync_opt
         (error = session_hello_read(&s, &peer_flags)) < 0 || (error = session_heads_read(&s)) < 0) {
         goto done;
     }
+    s.accept = (flags & AVOW_SYNC_PULL) != 0;
+    s.accept_forks = s.accept;
     /* Phase 1: the server's stream (empty unless we pull). */
     if ((error = session_recv(&s)) < 0) {
         goto done;
     }
-    /* Phase 2: ours, when pushing. */
-    if ((error = session_send(&s, (flags & AVOW_SYNC_PUSH) ? PLAN_ALL : 0)) < 0) {
+    /* Phase 2: ours, when pushing; else only where our chain diverges from the
+     * server's head: its shorter chain cannot see that fork, and its answer in
+     * phase 3 gives us its side (docs/PROTOCOL.md). */
+    if ((error = session_send(&s, (flags & AVOW_SYNC_PUSH)   ? PLAN_ALL
+                                  : (flags & AVOW_SYNC_PULL) ? PLAN_DIVERGED
+                                                             : 0)) < 0) {
         goto done;
     }
     /* Phase 3: the server's answers, then done. */
@@ -485,15 +516,15 @@ done:
 }
 
 int
-avow_sync_serve(avow_ledger *ledger, int in_fd, int out_fd, const avow_sync_opts *opts,
-                avow_sync_stats *stats)
+avow_sync_serve(avow_sync_stats *stats, avow_ledger *ledger, int in_fd, int out_fd,
+                const avow_sync_opts *opts)
 {
     struct session s;
     unsigned int peer_flags = 0;
     int error;
 
     if (ledger == NULL) {
-        return avow_error_set(AVOW_EINVALID, "avow_sync_serve: missing ledger");
+        return error_set(AVOW_EINVALID, "avow_sync_serve: missing ledger");
     }
     if ((error = session_init(&s, ledger, in_fd, out_fd, opts, stats)) < 0) {
         goto done;
@@ -508,6 +539,8 @@ avow_sync_serve(avow_ledger *ledger, int in_fd, int out_fd, const avow_sync_opts
         (error = session_heads_send(&s)) < 0) {
         goto done;
     }
+    s.accept = (peer_flags & AVOW_SYNC_PUSH) != 0;
+    s.accept_forks = 1; /* fork evidence proves a fork, pushing or not (phase 2) */
     /* Phase 1: what the client lacks, if it pulls. */
     if ((error = session_send(&s, (peer_flags & AVOW_SYNC_PULL) ? PLAN_ALL : 0)) < 0) {
         goto done;
@@ -542,7 +575,7 @@ static void *
 session_local_serve(void *arg)
 {
     struct session_local *p = arg;
-    p->error = avow_sync_serve(p->ledger, p->fd, p->fd, NULL, &p->stats);
+    p->error = avow_sync_serve(&p->stats, p->ledger, p->fd, p->fd, NULL);
     if (p->error < 0) {
         (void)snprintf(p->message, sizeof(p->message), "%s", avow_error_last());
     }
@@ -552,8 +585,8 @@ session_local_serve(void *arg)
 }
 
 int
-avow_sync_local(avow_ledger *ledger, avow_ledger *peer, const avow_sync_opts *opts,
-                avow_sync_stats *stats)
+avow_sync_local(avow_sync_stats *stats, avow_ledger *ledger, avow_ledger *peer,
+                const avow_sync_opts *opts)
 {
     struct session_local p;
     pthread_t th;
@@ -561,26 +594,29 @@ avow_sync_local(avow_ledger *ledger, avow_ledger *peer, const avow_sync_opts *op
     int error;
 
     if (ledger == NULL || peer == NULL || ledger == peer) {
-        return avow_error_set(AVOW_EINVALID, "avow_sync_local: two different ledgers are needed");
+        return error_set(AVOW_EINVALID, "avow_sync_local: two different ledgers are needed");
     }
     memset(&p, 0, sizeof(p));
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) {
-        return avow_error_set(AVOW_EIO, "socketpair: %s", strerror(errno));
+        return error_set(AVOW_EIO, "socketpair: %s", strerror(errno));
     }
     p.ledger = peer;
     p.fd = sv[1];
     if (pthread_create(&th, NULL, session_local_serve, &p) != 0) {
         close(sv[0]);
         close(sv[1]);
-        return avow_error_set(AVOW_ENOMEM, "cannot start a thread for the local peer");
+        return error_set(AVOW_ENOMEM, "cannot start a thread for the local peer");
     }
-    error = avow_sync_client(ledger, sv[0], sv[0], opts, stats);
+    error = avow_sync_client(stats, ledger, sv[0], sv[0], opts);
     shutdown(sv[0], SHUT_RDWR);
     pthread_join(th, NULL);
     close(sv[0]);
     close(sv[1]);
-    if (error == 0 && p.error < 0) {
-        error = avow_error_set(p.error, "the peer ledger: %s", p.message);
+    /* The first real error: a failing server closes the connection, which
+     * the client sees as AVOW_EIO; the server's own code (AVOW_ENOMEM...) is
+     * the cause. */
+    if (p.error < 0 && (error == 0 || (error == AVOW_EIO && p.error != AVOW_EIO))) {
+        error = error_set(p.error, "the peer ledger: %s", p.message);
     }
     return error;
 }

@@ -35,10 +35,10 @@ wire_fill(wire_conn *c)
             return 0;
         }
         if (r == 0) {
-            return avow_error_set(AVOW_EIO, "the peer closed the connection");
+            return error_set(AVOW_EIO, "the peer closed the connection");
         }
         if (errno != EINTR) {
-            return avow_error_set(AVOW_EIO, "cannot read from the peer: %s", strerror(errno));
+            return error_set(AVOW_EIO, "cannot read from the peer: %s", strerror(errno));
         }
     }
 }
@@ -86,7 +86,7 @@ wire_write(wire_conn *c, const void *data, size_t len)
             if (errno == EINTR) {
                 continue;
             }
-            return avow_error_set(AVOW_EIO, "cannot write to the peer: %s", strerror(errno));
+            return error_set(AVOW_EIO, "cannot write to the peer: %s", strerror(errno));
         }
         p += w;
         len -= (size_t)w;
@@ -99,8 +99,8 @@ int
 wire_frame_begin(avow_buf *f, uint8_t type)
 {
     unsigned char hdr[5] = { 0, 0, 0, 0, type };
-    avow_buf_clear(f);
-    return avow_buf_put(f, hdr, sizeof(hdr));
+    buf_clear(f);
+    return buf_put(f, hdr, sizeof(hdr));
 }
 
 int
@@ -108,7 +108,7 @@ wire_frame_send(wire_conn *c, avow_buf *f)
 {
     size_t len = f->len - 4;
     if (len > AVOW_SYNC_FRAME_MAX) {
-        return avow_error_set(AVOW_ERANGE, "frame of %zu bytes past the maximum", len);
+        return error_set(AVOW_ERANGE, "frame of %zu bytes past the maximum", len);
     }
     be32_put(f->ptr, (uint32_t)len);
     return wire_write(c, f->ptr, f->len);
@@ -132,16 +132,16 @@ wire_frame_read(wire_conn *c, uint8_t *type, avow_buf *buf)
     }
     uint32_t len = be32_get(hdr);
     if (len == 0 || len > AVOW_SYNC_FRAME_MAX) {
-        return avow_error_set(AVOW_EFORMAT,
-                              "the peer sent a frame of %" PRIu32 " bytes (1 to %u allowed)", len,
-                              AVOW_SYNC_FRAME_MAX);
+        return error_set(AVOW_EFORMAT,
+                         "the peer sent a frame of %" PRIu32 " bytes (1 to %u allowed)", len,
+                         AVOW_SYNC_FRAME_MAX);
     }
     if ((error = wire_read(c, hdr + 4, 1)) < 0) {
         return error;
     }
     *type = hdr[4];
-    avow_buf_clear(buf);
-    if ((error = avow_buf_grow(buf, len - 1)) < 0) {
+    buf_clear(buf);
+    if ((error = buf_grow(buf, len - 1)) < 0) {
         return error;
     }
     if ((error = wire_read(c, buf->ptr, len - 1)) < 0) {
@@ -166,9 +166,8 @@ wire_hello_send(wire_conn *c, avow_buf *f, unsigned int flags, const char *origi
     v[2] = (unsigned char)flags;
     be16_put(v + 3, (uint16_t)olen);
     if ((error = wire_frame_begin(f, WIRE_HELLO)) < 0 ||
-        (error = avow_buf_put(f, WIRE_MAGIC, WIRE_MAGIC_BYTES)) < 0 ||
-        (error = avow_buf_put(f, v, sizeof(v))) < 0 ||
-        (error = avow_buf_put(f, origin, olen)) < 0) {
+        (error = buf_put(f, WIRE_MAGIC, WIRE_MAGIC_BYTES)) < 0 ||
+        (error = buf_put(f, v, sizeof(v))) < 0 || (error = buf_put(f, origin, olen)) < 0) {
         return error;
     }
     return wire_frame_send(c, f);
@@ -179,18 +178,29 @@ wire_hello_parse(const avow_buf *in, unsigned int *flags, char *origin)
 {
     const unsigned char *p = in->ptr;
     if (in->len < WIRE_MAGIC_BYTES + 5 || memcmp(p, WIRE_MAGIC, WIRE_MAGIC_BYTES) != 0) {
-        return avow_error_set(AVOW_EFORMAT, "the peer does not speak the avow sync protocol");
+        return error_set(AVOW_EFORMAT, "the peer does not speak the avow sync protocol");
     }
     uint16_t version = be16_get(p + WIRE_MAGIC_BYTES);
     if (version != AVOW_SYNC_PROTOCOL) {
-        return avow_error_set(AVOW_EFORMAT, "the peer speaks sync protocol %u, this avow %d",
-                              version, AVOW_SYNC_PROTOCOL);
+        return error_set(AVOW_EFORMAT, "the peer speaks sync protocol %u, this avow %d", version,
+                         AVOW_SYNC_PROTOCOL);
     }
     *flags = p[WIRE_MAGIC_BYTES + 2];
+    if ((*flags & ~(unsigned int)(AVOW_SYNC_PULL | AVOW_SYNC_PUSH)) != 0) {
+        /* Undefined bits are refused, not ignored: a later meaning cannot be
+         * mistaken for today's. */
+        return error_set(AVOW_EFORMAT, "the peer's hello sets undefined flag bits 0x%02x",
+                         *flags & ~(unsigned int)(AVOW_SYNC_PULL | AVOW_SYNC_PUSH));
+    }
     size_t olen = be16_get(p + WIRE_MAGIC_BYTES + 3);
     if (olen > WIRE_MAX_ORIGIN || WIRE_MAGIC_BYTES + 5 + olen != in->len ||
-        avow_utf8_check((const char *)p + WIRE_MAGIC_BYTES + 5, olen) < 0) {
-        return avow_error_set(AVOW_EFORMAT, "the peer sent a malformed hello");
+        buf_utf8_check((const char *)p + WIRE_MAGIC_BYTES + 5, olen) < 0) {
+        return error_set(AVOW_EFORMAT, "the peer sent a malformed hello");
+    }
+    /* The origin is shown to the user: no terminal controls, no bidi reordering. */
+    if (buf_text_line_check((const char *)p + WIRE_MAGIC_BYTES + 5, olen) < 0) {
+        return error_set(AVOW_EFORMAT, "the peer's origin holds control or bidirectional "
+                                       "characters");
     }
     if (origin != NULL) {
         memcpy(origin, p + WIRE_MAGIC_BYTES + 5, olen);
@@ -222,11 +232,11 @@ int
 wire_heads_parse(const avow_buf *in, headlist *h)
 {
     if (in->len < 4) {
-        return avow_error_set(AVOW_EFORMAT, "the peer sent a malformed heads frame");
+        return error_set(AVOW_EFORMAT, "the peer sent a malformed heads frame");
     }
     uint32_t n = be32_get(in->ptr);
     if ((uint64_t)n * HEADLIST_ENTRY_BYTES != in->len - 4) {
-        return avow_error_set(AVOW_EFORMAT, "the peer sent a malformed heads frame");
+        return error_set(AVOW_EFORMAT, "the peer sent a malformed heads frame");
     }
     return headlist_parse(h, in->ptr + 4, n);
 }
@@ -236,32 +246,32 @@ wire_batch_parse(const avow_buf *in, const unsigned char **evs, size_t *lens, ui
 {
     /* Check the length first: an empty payload has no buffer (NULL + 0). */
     if (in->len < 4) {
-        return avow_error_set(AVOW_EFORMAT, "the peer sent a malformed batch");
+        return error_set(AVOW_EFORMAT, "the peer sent a malformed batch");
     }
     const unsigned char *p = in->ptr, *end = in->ptr + in->len;
     uint32_t n = be32_get(p);
     p += 4;
     if (n == 0 || n > AVOW_SYNC_BATCH_EVENTS) {
-        return avow_error_set(AVOW_EFORMAT, "the peer sent a batch of %" PRIu32 " events (1 to %d)",
-                              n, AVOW_SYNC_BATCH_EVENTS);
+        return error_set(AVOW_EFORMAT, "the peer sent a batch of %" PRIu32 " events (1 to %d)", n,
+                         AVOW_SYNC_BATCH_EVENTS);
     }
     for (uint32_t i = 0; i < n; i++) {
         if (end - p < 4) {
-            return avow_error_set(AVOW_EFORMAT, "the peer sent a truncated batch");
+            return error_set(AVOW_EFORMAT, "the peer sent a truncated batch");
         }
         uint32_t len = be32_get(p);
         p += 4;
         if (len > AVOW_EVENT_MAX_BYTES || len > (size_t)(end - p)) {
-            return avow_error_set(AVOW_EFORMAT,
-                                  "the peer sent an event of %" PRIu32 " bytes (at most %d)", len,
-                                  AVOW_EVENT_MAX_BYTES);
+            return error_set(AVOW_EFORMAT,
+                             "the peer sent an event of %" PRIu32 " bytes (at most %d)", len,
+                             AVOW_EVENT_MAX_BYTES);
         }
         evs[i] = p;
         lens[i] = len;
         p += len;
     }
     if (p != end) {
-        return avow_error_set(AVOW_EFORMAT, "the peer sent trailing bytes in a batch");
+        return error_set(AVOW_EFORMAT, "the peer sent trailing bytes in a batch");
     }
     *count = n;
     return 0;
@@ -280,12 +290,12 @@ wire_batch_add(avow_buf *f, uint32_t *n, uint8_t type, const unsigned char *raw,
     int error;
     if (*n == 0) {
         unsigned char zero[4] = { 0, 0, 0, 0 };
-        if ((error = wire_frame_begin(f, type)) < 0 || (error = avow_buf_put(f, zero, 4)) < 0) {
+        if ((error = wire_frame_begin(f, type)) < 0 || (error = buf_put(f, zero, 4)) < 0) {
             return error;
         }
     }
     be32_put(l, (uint32_t)len);
-    if ((error = avow_buf_put(f, l, 4)) < 0 || (error = avow_buf_put(f, raw, len)) < 0) {
+    if ((error = buf_put(f, l, 4)) < 0 || (error = buf_put(f, raw, len)) < 0) {
         return error;
     }
     (*n)++;

@@ -102,11 +102,11 @@ merkle_append(merkle_put_fn put, merkle_get_fn get, void *ctx, uint64_t size_bef
     int error;
 
     if (put == NULL || get == NULL || leaf == NULL) {
-        error = avow_error_set(AVOW_EINVALID, "merkle_append: missing argument");
+        error = error_set(AVOW_EINVALID, "merkle_append: missing argument");
         goto done;
     }
     if (size_before == UINT64_MAX) {
-        error = avow_error_set(AVOW_ERANGE, "merkle tree is full");
+        error = error_set(AVOW_ERANGE, "merkle tree is full");
         goto done;
     }
     memcpy(h, leaf, sizeof(h));
@@ -141,14 +141,14 @@ merkle_range_hash(merkle_get_fn get, void *ctx, uint64_t lo, uint64_t hi,
     int error;
 
     if (get == NULL || out == NULL || hi <= lo) {
-        error = avow_error_set(AVOW_EINVALID, "merkle range [%llu, %llu) is empty",
-                               (unsigned long long)lo, (unsigned long long)hi);
+        error = error_set(AVOW_EINVALID, "merkle range [%llu, %llu) is empty",
+                          (unsigned long long)lo, (unsigned long long)hi);
         goto done;
     }
     len = hi - lo;
     if ((lo & (merkle_floor_pow2(len) - 1)) != 0) {
-        error = avow_error_set(AVOW_EINVALID, "merkle range [%llu, %llu) is not aligned",
-                               (unsigned long long)lo, (unsigned long long)hi);
+        error = error_set(AVOW_EINVALID, "merkle range [%llu, %llu) is not aligned",
+                          (unsigned long long)lo, (unsigned long long)hi);
         goto done;
     }
     /* Invariant 4: the chunk of binary digit j starts after the larger chunks;
@@ -179,7 +179,7 @@ int
 merkle_root(merkle_get_fn get, void *ctx, uint64_t size, unsigned char out[MERKLE_HASH_BYTES])
 {
     if (out == NULL) {
-        return avow_error_set(AVOW_EINVALID, "merkle_root: missing argument");
+        return error_set(AVOW_EINVALID, "merkle_root: missing argument");
     }
     if (size == 0) {
         merkle_empty_root(out);
@@ -214,13 +214,13 @@ merkle_inclusion_proof(merkle_get_fn get, void *ctx, uint64_t index, uint64_t si
     int error;
 
     if (get == NULL || path == NULL || count == NULL) {
-        error = avow_error_set(AVOW_EINVALID, "merkle_inclusion_proof: missing argument");
+        error = error_set(AVOW_EINVALID, "merkle_inclusion_proof: missing argument");
         goto done;
     }
     *count = 0;
     if (index >= size) {
-        error = avow_error_set(AVOW_EINVALID, "leaf %llu is not in a tree of %llu leaves",
-                               (unsigned long long)index, (unsigned long long)size);
+        error = error_set(AVOW_EINVALID, "leaf %llu is not in a tree of %llu leaves",
+                          (unsigned long long)index, (unsigned long long)size);
         goto done;
     }
     /* RFC 9162 2.1.3.1: PATH(m, D[lo:hi]) descends toward the leaf; the
@@ -229,7 +229,7 @@ merkle_inclusion_proof(merkle_get_fn get, void *ctx, uint64_t index, uint64_t si
         uint64_t k = merkle_split(hi - lo);
         unsigned char *slot = path + n * MERKLE_HASH_BYTES;
         if (n == MERKLE_MAX_PATH) {
-            error = avow_error_set(AVOW_ERANGE, "inclusion proof too long");
+            error = error_set(AVOW_ERANGE, "inclusion proof too long");
             goto done;
         }
         if (index - lo < k) {
@@ -263,13 +263,13 @@ merkle_consistency_proof(merkle_get_fn get, void *ctx, uint64_t m, uint64_t n, u
     int error;
 
     if (get == NULL || path == NULL || count == NULL) {
-        error = avow_error_set(AVOW_EINVALID, "merkle_consistency_proof: missing argument");
+        error = error_set(AVOW_EINVALID, "merkle_consistency_proof: missing argument");
         goto done;
     }
     *count = 0;
     if (m > n) {
-        error = avow_error_set(AVOW_EINVALID, "old tree size %llu is past new size %llu",
-                               (unsigned long long)m, (unsigned long long)n);
+        error = error_set(AVOW_EINVALID, "old tree size %llu is past new size %llu",
+                          (unsigned long long)m, (unsigned long long)n);
         goto done;
     }
     if (m == 0 || m == n) {
@@ -284,7 +284,7 @@ merkle_consistency_proof(merkle_get_fn get, void *ctx, uint64_t m, uint64_t n, u
                 break;
             }
             if (c == MERKLE_MAX_PATH) {
-                error = avow_error_set(AVOW_ERANGE, "consistency proof too long");
+                error = error_set(AVOW_ERANGE, "consistency proof too long");
                 goto done;
             }
             if ((error = merkle_range_hash(get, ctx, lo, hi, slot)) < 0) {
@@ -294,7 +294,7 @@ merkle_consistency_proof(merkle_get_fn get, void *ctx, uint64_t m, uint64_t n, u
             break;
         }
         if (c == MERKLE_MAX_PATH) {
-            error = avow_error_set(AVOW_ERANGE, "consistency proof too long");
+            error = error_set(AVOW_ERANGE, "consistency proof too long");
             goto done;
         }
         uint64_t k = merkle_split(hi - lo);
@@ -340,17 +340,17 @@ merkle_verify_inclusion(const unsigned char leaf_hash[MERKLE_HASH_BYTES], uint64
     int error;
 
     if (leaf_hash == NULL || root == NULL || (path == NULL && count > 0)) {
-        error = avow_error_set(AVOW_EINVALID, "merkle_verify_inclusion: missing argument");
+        error = error_set(AVOW_EINVALID, "merkle_verify_inclusion: missing argument");
         goto done;
     }
     /* RFC 9162 2.1.3.2, step 1. */
     if (index >= size) {
-        error = avow_error_set(AVOW_EVERIFY, "inclusion proof: leaf %llu is not below size %llu",
-                               (unsigned long long)index, (unsigned long long)size);
+        error = error_set(AVOW_EVERIFY, "inclusion proof: leaf %llu is not below size %llu",
+                          (unsigned long long)index, (unsigned long long)size);
         goto done;
     }
     if (count > MERKLE_MAX_PATH) {
-        error = avow_error_set(AVOW_EVERIFY, "inclusion proof: path too long");
+        error = error_set(AVOW_EVERIFY, "inclusion proof: path too long");
         goto done;
     }
     /* Steps 2-4. */
@@ -360,7 +360,7 @@ merkle_verify_inclusion(const unsigned char leaf_hash[MERKLE_HASH_BYTES], uint64
     for (size_t i = 0; i < count; i++) {
         const unsigned char *p = path + i * MERKLE_HASH_BYTES;
         if (sn == 0) {
-            error = avow_error_set(AVOW_EVERIFY, "inclusion proof: path too long");
+            error = error_set(AVOW_EVERIFY, "inclusion proof: path too long");
             goto done;
         }
         if ((fn & 1) != 0 || fn == sn) {
@@ -374,11 +374,11 @@ merkle_verify_inclusion(const unsigned char leaf_hash[MERKLE_HASH_BYTES], uint64
     }
     /* Step 5. */
     if (sn != 0) {
-        error = avow_error_set(AVOW_EVERIFY, "inclusion proof: path too short");
+        error = error_set(AVOW_EVERIFY, "inclusion proof: path too short");
         goto done;
     }
     if (sodium_memcmp(r, root, sizeof(r)) != 0) {
-        error = avow_error_set(AVOW_EVERIFY, "inclusion proof: root does not match");
+        error = error_set(AVOW_EVERIFY, "inclusion proof: root does not match");
         goto done;
     }
     error = 0;
@@ -400,19 +400,19 @@ merkle_verify_consistency(uint64_t m, uint64_t n, const unsigned char old_root[M
     int error;
 
     if (old_root == NULL || new_root == NULL || (path == NULL && count > 0)) {
-        error = avow_error_set(AVOW_EINVALID, "merkle_verify_consistency: missing argument");
+        error = error_set(AVOW_EINVALID, "merkle_verify_consistency: missing argument");
         goto done;
     }
     if (m > n) {
-        error = avow_error_set(AVOW_EVERIFY, "consistency proof: old size %llu past new size %llu",
-                               (unsigned long long)m, (unsigned long long)n);
+        error = error_set(AVOW_EVERIFY, "consistency proof: old size %llu past new size %llu",
+                          (unsigned long long)m, (unsigned long long)n);
         goto done;
     }
     if (m == 0) {
         /* The empty tree is a prefix of every tree; its head is fixed. */
         merkle_empty_root(empty);
         if (count != 0 || sodium_memcmp(old_root, empty, sizeof(empty)) != 0) {
-            error = avow_error_set(AVOW_EVERIFY, "consistency proof: bad proof from size 0");
+            error = error_set(AVOW_EVERIFY, "consistency proof: bad proof from size 0");
             goto done;
         }
         error = 0;
@@ -420,7 +420,7 @@ merkle_verify_consistency(uint64_t m, uint64_t n, const unsigned char old_root[M
     }
     if (m == n) {
         if (count != 0 || sodium_memcmp(old_root, new_root, MERKLE_HASH_BYTES) != 0) {
-            error = avow_error_set(AVOW_EVERIFY, "consistency proof: same size, different trees");
+            error = error_set(AVOW_EVERIFY, "consistency proof: same size, different trees");
             goto done;
         }
         error = 0;
@@ -428,7 +428,7 @@ merkle_verify_consistency(uint64_t m, uint64_t n, const unsigned char old_root[M
     }
     /* RFC 9162 2.1.4.2, step 1. */
     if (count == 0 || count > MERKLE_MAX_PATH) {
-        error = avow_error_set(AVOW_EVERIFY, "consistency proof: bad path length");
+        error = error_set(AVOW_EVERIFY, "consistency proof: bad path length");
         goto done;
     }
     /* Step 2: when m is a power of two, old_root is the implicit first hash. */
@@ -451,7 +451,7 @@ merkle_verify_consistency(uint64_t m, uint64_t n, const unsigned char old_root[M
     for (; i < count; i++) {
         const unsigned char *c = path + i * MERKLE_HASH_BYTES;
         if (sn == 0) {
-            error = avow_error_set(AVOW_EVERIFY, "consistency proof: path too long");
+            error = error_set(AVOW_EVERIFY, "consistency proof: path too long");
             goto done;
         }
         if ((fn & 1) != 0 || fn == sn) {
@@ -466,15 +466,15 @@ merkle_verify_consistency(uint64_t m, uint64_t n, const unsigned char old_root[M
     }
     /* Step 7. */
     if (sn != 0) {
-        error = avow_error_set(AVOW_EVERIFY, "consistency proof: path too short");
+        error = error_set(AVOW_EVERIFY, "consistency proof: path too short");
         goto done;
     }
     if (sodium_memcmp(fr, old_root, sizeof(fr)) != 0) {
-        error = avow_error_set(AVOW_EVERIFY, "consistency proof: old root does not match");
+        error = error_set(AVOW_EVERIFY, "consistency proof: old root does not match");
         goto done;
     }
     if (sodium_memcmp(sr, new_root, sizeof(sr)) != 0) {
-        error = avow_error_set(AVOW_EVERIFY, "consistency proof: new root does not match");
+        error = error_set(AVOW_EVERIFY, "consistency proof: new root does not match");
         goto done;
     }
     error = 0;

@@ -92,7 +92,7 @@ int
 note_name_valid(const char *name, size_t len)
 {
     const unsigned char *p = (const unsigned char *)name;
-    if (len == 0 || len > NOTE_MAX_NAME || avow_utf8_check(name, len) < 0) {
+    if (len == 0 || len > NOTE_MAX_NAME || buf_utf8_check(name, len) < 0) {
         return 0;
     }
     for (size_t i = 0; i < len; i++) {
@@ -108,14 +108,14 @@ note_name_valid(const char *name, size_t len)
 static int
 note_check_chars(const char *s, size_t len, const char *what)
 {
-    if (avow_utf8_check(s, len) < 0) {
-        return avow_error_set(AVOW_EFORMAT, "%s is not valid UTF-8 (or holds a NUL)", what);
+    if (buf_utf8_check(s, len) < 0) {
+        return error_set(AVOW_EFORMAT, "%s is not valid UTF-8 (or holds a NUL)", what);
     }
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20 && c != '\n') {
-            return avow_error_set(AVOW_EFORMAT, "%s holds control character 0x%02x at byte %zu",
-                                  what, c, i);
+            return error_set(AVOW_EFORMAT, "%s holds control character 0x%02x at byte %zu", what, c,
+                             i);
         }
     }
     return 0;
@@ -126,15 +126,15 @@ static int
 note_split_sig(note_sig *sig, const char *line, size_t len, size_t lineno)
 {
     if (len < NOTE_DASH_LEN || memcmp(line, note_dash, NOTE_DASH_LEN) != 0) {
-        return avow_error_set(
-          AVOW_EFORMAT, "signature line %zu does not start with an em dash and a space", lineno);
+        return error_set(AVOW_EFORMAT,
+                         "signature line %zu does not start with an em dash and a space", lineno);
     }
     line += NOTE_DASH_LEN;
     len -= NOTE_DASH_LEN;
     const char *sp = memchr(line, ' ', len);
     if (sp == NULL || sp == line || sp + 1 == line + len) {
-        return avow_error_set(
-          AVOW_EFORMAT, "signature line %zu is not a key name, a space and a signature", lineno);
+        return error_set(AVOW_EFORMAT,
+                         "signature line %zu is not a key name, a space and a signature", lineno);
     }
     sig->name = line;
     sig->name_len = (size_t)(sp - line);
@@ -174,14 +174,13 @@ note_parse(note *out, const char *msg, size_t len)
     size_t split = SIZE_MAX;
 
     if (out == NULL || (msg == NULL && len > 0)) {
-        return avow_error_set(AVOW_EINVALID, "note_parse: missing argument");
+        return error_set(AVOW_EINVALID, "note_parse: missing argument");
     }
     out->text = NULL;
     out->text_len = 0;
     out->n_sigs = 0;
     if (len > NOTE_MAX_BYTES) {
-        return avow_error_set(AVOW_EFORMAT, "note of %zu bytes is larger than %d", len,
-                              NOTE_MAX_BYTES);
+        return error_set(AVOW_EFORMAT, "note of %zu bytes is larger than %d", len, NOTE_MAX_BYTES);
     }
     if ((error = note_check_chars(msg, len, "note")) < 0) {
         return error;
@@ -193,20 +192,20 @@ note_parse(note *out, const char *msg, size_t len)
         }
     }
     if (split == SIZE_MAX) {
-        return avow_error_set(AVOW_EFORMAT, "note has no blank line before its signatures");
+        return error_set(AVOW_EFORMAT, "note has no blank line before its signatures");
     }
     const char *p = msg + split + 2;
     const char *end = msg + len;
     if (p == end) {
-        return avow_error_set(AVOW_EFORMAT, "note has no signature line");
+        return error_set(AVOW_EFORMAT, "note has no signature line");
     }
     if (end[-1] != '\n') {
-        return avow_error_set(AVOW_EFORMAT, "note does not end with a newline");
+        return error_set(AVOW_EFORMAT, "note does not end with a newline");
     }
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         if (out->n_sigs == NOTE_MAX_SIGS) {
-            return avow_error_set(AVOW_EFORMAT, "note has more than %d signatures", NOTE_MAX_SIGS);
+            return error_set(AVOW_EFORMAT, "note has more than %d signatures", NOTE_MAX_SIGS);
         }
         /* nl is never NULL: the sigs part ends in a newline. */
         if ((error =
@@ -247,11 +246,11 @@ note_put_sig_line(avow_buf *out, const char *name, size_t name_len, uint32_t key
     int error;
 
     if (!note_name_valid(name, name_len)) {
-        return avow_error_set(AVOW_EINVALID, "'%.*s' is not a valid signed-note key name",
-                              (int)(name_len > NOTE_MAX_NAME ? NOTE_MAX_NAME : name_len), name);
+        return error_set(AVOW_EINVALID, "'%.*s' is not a valid signed-note key name",
+                         (int)(name_len > NOTE_MAX_NAME ? NOTE_MAX_NAME : name_len), name);
     }
     if (sig_len > NOTE_SIG_KEEP) {
-        return avow_error_set(AVOW_EINVALID, "signature of %zu bytes", sig_len);
+        return error_set(AVOW_EINVALID, "signature of %zu bytes", sig_len);
     }
     bin[0] = (unsigned char)(key_id >> 24);
     bin[1] = (unsigned char)(key_id >> 16);
@@ -259,11 +258,9 @@ note_put_sig_line(avow_buf *out, const char *name, size_t name_len, uint32_t key
     bin[3] = (unsigned char)key_id;
     memcpy(bin + 4, sig, sig_len);
     sodium_bin2base64(b64, sizeof(b64), bin, 4 + sig_len, sodium_base64_VARIANT_ORIGINAL);
-    if ((error = avow_buf_put(out, note_dash, NOTE_DASH_LEN)) < 0 ||
-        (error = avow_buf_put(out, name, name_len)) < 0 ||
-        (error = avow_buf_put(out, " ", 1)) < 0 ||
-        (error = avow_buf_put(out, b64, strlen(b64))) < 0 ||
-        (error = avow_buf_put(out, "\n", 1)) < 0) {
+    if ((error = buf_put(out, note_dash, NOTE_DASH_LEN)) < 0 ||
+        (error = buf_put(out, name, name_len)) < 0 || (error = buf_put(out, " ", 1)) < 0 ||
+        (error = buf_put(out, b64, strlen(b64))) < 0 || (error = buf_put(out, "\n", 1)) < 0) {
         return error;
     }
     return 0;
@@ -274,10 +271,10 @@ static int
 note_check_text(const char *text, size_t len)
 {
     if (len == 0 || text[len - 1] != '\n') {
-        return avow_error_set(AVOW_EINVALID, "a note text must end with a newline");
+        return error_set(AVOW_EINVALID, "a note text must end with a newline");
     }
     if (len > NOTE_MAX_BYTES - 512) {
-        return avow_error_set(AVOW_EINVALID, "note text of %zu bytes is too long", len);
+        return error_set(AVOW_EINVALID, "note text of %zu bytes is too long", len);
     }
     int error = note_check_chars(text, len, "note text");
     return error < 0 ? AVOW_EINVALID : 0;
@@ -295,8 +292,7 @@ note_sign(avow_buf *out, const char *text, size_t text_len, const char *name, si
         return error;
     }
     crypto_sign_detached(sig, NULL, (const unsigned char *)text, text_len, keys_secret(key));
-    if ((error = avow_buf_put(out, text, text_len)) < 0 ||
-        (error = avow_buf_put(out, "\n", 1)) < 0 ||
+    if ((error = buf_put(out, text, text_len)) < 0 || (error = buf_put(out, "\n", 1)) < 0 ||
         (error = note_put_sig_line(
            out, name, name_len, note_key_id(name, name_len, NOTE_ALG_ED25519, avow_key_public(key)),
            sig, sizeof(sig))) < 0) {
@@ -314,10 +310,9 @@ note_cosig_message(avow_buf *msg, const char *text, size_t text_len, uint64_t ts
     int n = snprintf(line, sizeof(line), NOTE_COSIG_HEADER "%" PRIu64 "\n", ts);
     int error;
     if (n < 0 || (size_t)n >= sizeof(line)) {
-        return avow_error_set(AVOW_EINVALID, "bad timestamp");
+        return error_set(AVOW_EINVALID, "bad timestamp");
     }
-    if ((error = avow_buf_put(msg, line, (size_t)n)) < 0 ||
-        (error = avow_buf_put(msg, text, text_len)) < 0) {
+    if ((error = buf_put(msg, line, (size_t)n)) < 0 || (error = buf_put(msg, text, text_len)) < 0) {
         return error;
     }
     return 0;
@@ -335,7 +330,7 @@ note_cosign_line(avow_buf *out, const char *text, size_t text_len, const char *n
         goto done;
     }
     if (ts > (uint64_t)INT64_MAX) {
-        error = avow_error_set(AVOW_EINVALID, "cosignature timestamp past 2^63 - 1");
+        error = error_set(AVOW_EINVALID, "cosignature timestamp past 2^63 - 1");
         goto done;
     }
     if ((error = note_cosig_message(&msg, text, text_len, ts)) < 0) {
@@ -397,23 +392,23 @@ note_verify(const note *n, const char *name, size_t name_len,
             continue;
         }
         if (note_sig_decode(&d, s) < 0) {
-            return avow_error_set(AVOW_EFORMAT,
-                                  "signature line %zu (%.*s) is not canonical base64 of a key ID "
-                                  "and a signature",
-                                  i + 1, (int)name_len, name);
+            return error_set(AVOW_EFORMAT,
+                             "signature line %zu (%.*s) is not canonical base64 of a key ID "
+                             "and a signature",
+                             i + 1, (int)name_len, name);
         }
         if (!note_sig_check(n, s, NOTE_ALG_ED25519, pk, &ok, NULL)) {
             continue;
         }
         if (!ok) {
-            return avow_error_set(AVOW_EVERIFY, "signature line %zu (%.*s) does not verify", i + 1,
-                                  (int)name_len, name);
+            return error_set(AVOW_EVERIFY, "signature line %zu (%.*s) does not verify", i + 1,
+                             (int)name_len, name);
         }
         found++;
     }
     if (found == 0) {
-        return avow_error_set(AVOW_ENOTFOUND, "no signature line by the trusted key under %.*s",
-                              (int)name_len, name);
+        return error_set(AVOW_ENOTFOUND, "no signature line by the trusted key under %.*s",
+                         (int)name_len, name);
     }
     return 0;
 }
@@ -442,40 +437,40 @@ note_checkpoint_parse(note_checkpoint *out, const char *text, size_t len)
 
     memset(out, 0, sizeof(*out));
     if (len == 0 || text[len - 1] != '\n') {
-        return avow_error_set(AVOW_EFORMAT, "checkpoint text does not end with a newline");
+        return error_set(AVOW_EFORMAT, "checkpoint text does not end with a newline");
     }
     if (!note_next_line(text, len, &pos, &line, &line_len) || line_len == 0) {
-        return avow_error_set(AVOW_EFORMAT, "origin line is empty");
+        return error_set(AVOW_EFORMAT, "origin line is empty");
     }
     if (line_len > AVOW_ORIGIN_MAX || note_check_chars(line, line_len, "origin line") < 0) {
-        return avow_error_set(AVOW_EFORMAT, "origin line is malformed");
+        return error_set(AVOW_EFORMAT, "origin line is malformed");
     }
     out->origin = line;
     out->origin_len = line_len;
     if (!note_next_line(text, len, &pos, &line, &line_len) || line_len == 0 || line_len > 19 ||
         (line[0] == '0' && line_len > 1)) {
-        return avow_error_set(AVOW_EFORMAT, "size line is malformed (decimal, no leading zeros)");
+        return error_set(AVOW_EFORMAT, "size line is malformed (decimal, no leading zeros)");
     }
     for (size_t i = 0; i < line_len; i++) {
         if (line[i] < '0' || line[i] > '9') {
-            return avow_error_set(AVOW_EFORMAT, "size line is malformed (decimal digits only)");
+            return error_set(AVOW_EFORMAT, "size line is malformed (decimal digits only)");
         }
         size = size * 10 + (uint64_t)(line[i] - '0'); /* 19 digits cannot overflow */
     }
     if (size > (uint64_t)INT64_MAX) {
-        return avow_error_set(AVOW_EFORMAT, "size line is past 2^63 - 1");
+        return error_set(AVOW_EFORMAT, "size line is past 2^63 - 1");
     }
     out->size = size;
     if (!note_next_line(text, len, &pos, &line, &line_len) || line_len != 44 ||
         note_base64_decode(out->root, sizeof(out->root), &bin_len, line, line_len) < 0 ||
         bin_len != AVOW_HASH_BYTES) {
-        return avow_error_set(AVOW_EFORMAT, "root line is malformed (base64 of 32 bytes)");
+        return error_set(AVOW_EFORMAT, "root line is malformed (base64 of 32 bytes)");
     }
     out->ext = text + pos;
     out->ext_len = len - pos;
     while (note_next_line(text, len, &pos, &line, &line_len)) {
         if (line_len == 0) {
-            return avow_error_set(AVOW_EFORMAT, "checkpoint has an empty extension line");
+            return error_set(AVOW_EFORMAT, "checkpoint has an empty extension line");
         }
     }
     return 0;
@@ -491,14 +486,12 @@ note_checkpoint_text(avow_buf *out, const char *origin, size_t origin_len, uint6
     int error;
 
     if (n < 0 || (size_t)n >= sizeof(num)) {
-        return avow_error_set(AVOW_EINVALID, "bad size");
+        return error_set(AVOW_EINVALID, "bad size");
     }
     sodium_bin2base64(b64, sizeof(b64), root, AVOW_HASH_BYTES, sodium_base64_VARIANT_ORIGINAL);
-    if ((error = avow_buf_put(out, origin, origin_len)) < 0 ||
-        (error = avow_buf_put(out, "\n", 1)) < 0 ||
-        (error = avow_buf_put(out, num, (size_t)n)) < 0 ||
-        (error = avow_buf_put(out, b64, strlen(b64))) < 0 ||
-        (error = avow_buf_put(out, "\n", 1)) < 0) {
+    if ((error = buf_put(out, origin, origin_len)) < 0 || (error = buf_put(out, "\n", 1)) < 0 ||
+        (error = buf_put(out, num, (size_t)n)) < 0 ||
+        (error = buf_put(out, b64, strlen(b64))) < 0 || (error = buf_put(out, "\n", 1)) < 0) {
         return error;
     }
     return 0;

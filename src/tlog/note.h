@@ -16,12 +16,6 @@
 /* Largest note accepted or produced: the spec asks for at least 16
  * signatures, and a post-quantum one is near 5 kB (6.7 kB of base64). */
 #define NOTE_MAX_BYTES AVOW_NOTE_MAX_BYTES
-/* Most signature lines in one note, unknown ones included (the limit of
- * golang.org/x/mod/sumdb/note, so both refuse the same notes). */
-#define NOTE_MAX_SIGS 100
-/* Longest key name avow signs with or trusts, in bytes (an origin line is at
- * most 256 bytes); longer names on other lines are only ignored. */
-#define NOTE_MAX_NAME 256
 /* Longest base64 signature decoded in full; a longer line under a known
  * name and key ID does not verify (none of avow's types is that long). */
 #define NOTE_MAX_SIG_B64 8192

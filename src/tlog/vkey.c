@@ -59,7 +59,7 @@ avow_vkey_parse(avow_vkey *out, const char *text, size_t len, int want_type)
 
     if (out == NULL || text == NULL ||
         (want_type != 0 && want_type != AVOW_SIG_ED25519 && want_type != AVOW_SIG_COSIG)) {
-        return avow_error_set(AVOW_EINVALID, "avow_vkey_parse: bad argument");
+        return error_set(AVOW_EINVALID, "avow_vkey_parse: bad argument");
     }
     memset(out, 0, sizeof(*out));
     if (vkey_bare(out, text, len, want_type) == 0) {
@@ -68,31 +68,31 @@ avow_vkey_parse(avow_vkey *out, const char *text, size_t len, int want_type)
     plus1 = memchr(text, '+', len);
     plus2 = plus1 == NULL ? NULL : memchr(plus1 + 1, '+', len - (size_t)(plus1 + 1 - text));
     if (plus2 == NULL || len > AVOW_VKEY_MAX) {
-        return avow_error_set(AVOW_EINVALID,
-                              "not a public key: 64 hex characters or a vkey NAME+HEXID+BASE64");
+        return error_set(AVOW_EINVALID,
+                         "not a public key: 64 hex characters or a vkey NAME+HEXID+BASE64");
     }
     name_len = (size_t)(plus1 - text);
     if (!note_name_valid(text, name_len)) {
-        return avow_error_set(AVOW_EINVALID, "vkey: the name is not a valid key name");
+        return error_set(AVOW_EINVALID, "vkey: the name is not a valid key name");
     }
     if (plus2 - plus1 - 1 == 8) {
         memcpy(hex, plus1 + 1, 8);
     }
     hex[plus2 - plus1 - 1 == 8 ? 8 : 0] = '\0';
     if (hex[0] == '\0' || avow_unhex(id, 4, hex) < 0) {
-        return avow_error_set(AVOW_EINVALID, "vkey: the key ID is not 8 lowercase hex characters");
+        return error_set(AVOW_EINVALID, "vkey: the key ID is not 8 lowercase hex characters");
     }
     if ((size_t)(text + len - (plus2 + 1)) != VKEY_B64_LEN ||
         note_base64_decode(bin, sizeof(bin), &bin_len, plus2 + 1, VKEY_B64_LEN) < 0 ||
         bin_len != 1 + AVOW_PUBKEY_BYTES) {
-        return avow_error_set(AVOW_EINVALID, "vkey: the key is not base64 of a type byte and 32 "
-                                             "bytes");
+        return error_set(AVOW_EINVALID, "vkey: the key is not base64 of a type byte and 32 "
+                                        "bytes");
     }
     if (bin[0] != NOTE_ALG_ED25519 && bin[0] != NOTE_ALG_COSIG) {
-        return avow_error_set(AVOW_EINVALID,
-                              "vkey: signature type 0x%02x is not one avow verifies (0x01 "
-                              "Ed25519, 0x04 cosignature)",
-                              bin[0]);
+        return error_set(AVOW_EINVALID,
+                         "vkey: signature type 0x%02x is not one avow verifies (0x01 "
+                         "Ed25519, 0x04 cosignature)",
+                         bin[0]);
     }
     memcpy(out->name, text, name_len);
     out->name[name_len] = '\0';
@@ -100,11 +100,11 @@ avow_vkey_parse(avow_vkey *out, const char *text, size_t len, int want_type)
     memcpy(out->key, bin + 1, AVOW_PUBKEY_BYTES);
     out->key_id = (uint32_t)id[0] << 24 | (uint32_t)id[1] << 16 | (uint32_t)id[2] << 8 | id[3];
     if (out->key_id != note_key_id(out->name, name_len, bin[0], out->key)) {
-        return avow_error_set(AVOW_EINVALID, "vkey: the key ID does not match its name and key");
+        return error_set(AVOW_EINVALID, "vkey: the key ID does not match its name and key");
     }
     if (want_type != 0 && out->type != want_type) {
-        return avow_error_set(AVOW_EINVALID, "vkey is %s, but %s is wanted here",
-                              vkey_type_name(out->type), vkey_type_name(want_type));
+        return error_set(AVOW_EINVALID, "vkey is %s, but %s is wanted here",
+                         vkey_type_name(out->type), vkey_type_name(want_type));
     }
     return 0;
 }
@@ -120,22 +120,21 @@ avow_vkey_format(avow_buf *out, const char *name, int type,
     int error;
 
     if (out == NULL || pk == NULL || (type != AVOW_SIG_ED25519 && type != AVOW_SIG_COSIG)) {
-        return avow_error_set(AVOW_EINVALID, "avow_vkey_format: bad argument");
+        return error_set(AVOW_EINVALID, "avow_vkey_format: bad argument");
     }
     if (!note_name_valid(name, name_len)) {
-        return avow_error_set(AVOW_EINVALID,
-                              "'%s' cannot be a signed-note key name (empty, too long, or holds a "
-                              "space, '+' or a control character)",
-                              name == NULL ? "" : name);
+        return error_set(AVOW_EINVALID,
+                         "'%s' cannot be a signed-note key name (empty, too long, or holds a "
+                         "space, '+' or a control character)",
+                         name == NULL ? "" : name);
     }
     bin[0] = (unsigned char)type;
     memcpy(bin + 1, pk, AVOW_PUBKEY_BYTES);
     sodium_bin2base64(b64, sizeof(b64), bin, sizeof(bin), sodium_base64_VARIANT_ORIGINAL);
     (void)snprintf(id, sizeof(id), "+%08lx+",
                    (unsigned long)note_key_id(name, name_len, (unsigned char)type, pk));
-    if ((error = avow_buf_put(out, name, name_len)) < 0 ||
-        (error = avow_buf_put(out, id, 10)) < 0 ||
-        (error = avow_buf_put(out, b64, strlen(b64))) < 0) {
+    if ((error = buf_put(out, name, name_len)) < 0 || (error = buf_put(out, id, 10)) < 0 ||
+        (error = buf_put(out, b64, strlen(b64))) < 0) {
         return error;
     }
     return 0;
@@ -165,10 +164,10 @@ vkey_check_line(const note *n, size_t i, const avow_vkey *keys, size_t n_keys)
         named |= keys[j].name[0] != '\0' && vkey_names_line(&keys[j], s);
     }
     if (note_sig_decode(&d, s) < 0) {
-        return named ? avow_error_set(AVOW_EFORMAT,
-                                      "signature line %zu (%.*s) is not canonical base64 of a key "
-                                      "ID and a signature",
-                                      i + 1, (int)s->name_len, s->name)
+        return named ? error_set(AVOW_EFORMAT,
+                                 "signature line %zu (%.*s) is not canonical base64 of a key "
+                                 "ID and a signature",
+                                 i + 1, (int)s->name_len, s->name)
                      : 0;
     }
     for (size_t j = 0; j < n_keys; j++) {
@@ -178,8 +177,8 @@ vkey_check_line(const note *n, size_t i, const avow_vkey *keys, size_t n_keys)
             continue;
         }
         if (match != NULL) { /* even the same key twice: ambiguous, as Go says */
-            return avow_error_set(AVOW_EINVALID, "signature line %zu (%.*s) matches two keys",
-                                  i + 1, (int)s->name_len, s->name);
+            return error_set(AVOW_EINVALID, "signature line %zu (%.*s) matches two keys", i + 1,
+                             (int)s->name_len, s->name);
         }
         match = k;
     }
@@ -188,8 +187,8 @@ vkey_check_line(const note *n, size_t i, const avow_vkey *keys, size_t n_keys)
     }
     (void)note_sig_check(n, s, (unsigned char)match->type, match->key, &ok, NULL);
     if (!ok) {
-        return avow_error_set(AVOW_EVERIFY, "signature line %zu (%.*s) does not verify", i + 1,
-                              (int)s->name_len, s->name);
+        return error_set(AVOW_EVERIFY, "signature line %zu (%.*s) does not verify", i + 1,
+                         (int)s->name_len, s->name);
     }
     return 1;
 }
@@ -206,10 +205,10 @@ avow_vkey_verify_note(size_t *verified, const char *text, size_t len, const avow
         *verified = 0;
     }
     if (keys == NULL && n_keys > 0) {
-        return avow_error_set(AVOW_EINVALID, "avow_vkey_verify_note: missing argument");
+        return error_set(AVOW_EINVALID, "avow_vkey_verify_note: missing argument");
     }
     if ((n = malloc(sizeof(*n))) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory");
+        return error_set(AVOW_ENOMEM, "out of memory");
     }
     if ((error = note_parse(n, text, len)) < 0) {
         goto done;
@@ -222,7 +221,7 @@ avow_vkey_verify_note(size_t *verified, const char *text, size_t len, const avow
     }
     error = 0;
     if (count == 0) {
-        error = avow_error_set(AVOW_ENOTFOUND, "no signature line by a known key verifies");
+        error = error_set(AVOW_ENOTFOUND, "no signature line by a known key verifies");
     }
     if (verified != NULL) {
         *verified = count;

@@ -23,10 +23,10 @@ avow_buf_dispose(avow_buf *buf)
 }
 
 int
-avow_buf_grow(avow_buf *buf, size_t extra)
+buf_grow(avow_buf *buf, size_t extra)
 {
     if (extra > AVOW_BUF_MAX - buf->len) {
-        return avow_error_set(AVOW_ENOMEM, "buffer would exceed %zu bytes", (size_t)AVOW_BUF_MAX);
+        return error_set(AVOW_ENOMEM, "buffer would exceed %zu bytes", (size_t)AVOW_BUF_MAX);
     }
     size_t need = buf->len + extra;
     if (need <= buf->maxlen) {
@@ -38,7 +38,7 @@ avow_buf_grow(avow_buf *buf, size_t extra)
     }
     unsigned char *p = realloc(buf->ptr, cap);
     if (p == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory growing a buffer to %zu bytes", cap);
+        return error_set(AVOW_ENOMEM, "out of memory growing a buffer to %zu bytes", cap);
     }
     buf->ptr = p;
     buf->maxlen = cap;
@@ -46,10 +46,10 @@ avow_buf_grow(avow_buf *buf, size_t extra)
 }
 
 int
-avow_buf_put(avow_buf *buf, const void *data, size_t len)
+buf_put(avow_buf *buf, const void *data, size_t len)
 {
     int error;
-    if ((error = avow_buf_grow(buf, len)) < 0) {
+    if ((error = buf_grow(buf, len)) < 0) {
         return error;
     }
     if (len > 0) {
@@ -60,7 +60,7 @@ avow_buf_put(avow_buf *buf, const void *data, size_t len)
 }
 
 void
-avow_buf_clear(avow_buf *buf)
+buf_clear(avow_buf *buf)
 {
     buf->len = 0;
 }
@@ -98,18 +98,18 @@ avow_unhex(unsigned char *out, size_t n, const char *hex)
         int hi = hexval(hex[2 * i]);
         int lo = hi < 0 ? -1 : hexval(hex[2 * i + 1]);
         if (hi < 0 || lo < 0) {
-            return avow_error_set(AVOW_EINVALID, "expected %zu hex characters", 2 * n);
+            return error_set(AVOW_EINVALID, "expected %zu hex characters", 2 * n);
         }
         out[i] = (unsigned char)(hi << 4 | lo);
     }
     if (hex[2 * n] != '\0') {
-        return avow_error_set(AVOW_EINVALID, "expected %zu hex characters", 2 * n);
+        return error_set(AVOW_EINVALID, "expected %zu hex characters", 2 * n);
     }
     return 0;
 }
 
 size_t
-avow_utf8_seq(const unsigned char *p, size_t n, uint32_t *cp_out)
+buf_utf8_seq(const unsigned char *p, size_t n, uint32_t *cp_out)
 {
     unsigned char c = p[0];
     size_t more;
@@ -148,7 +148,29 @@ avow_utf8_seq(const unsigned char *p, size_t n, uint32_t *cp_out)
 }
 
 int
-avow_utf8_check(const char *s, size_t len)
+buf_cp_is_control(uint32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c || cp == 0x200e ||
+           cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+int
+buf_text_line_check(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp = p[i];
+        size_t n = p[i] < 0x80 ? 1 : buf_utf8_seq(p + i, len - i, &cp);
+        if (n == 0 || cp == 0 || buf_cp_is_control(cp)) {
+            return -1;
+        }
+        i += n;
+    }
+    return 0;
+}
+
+int
+buf_utf8_check(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
@@ -161,7 +183,7 @@ avow_utf8_check(const char *s, size_t len)
             i++;
             continue;
         }
-        size_t n = avow_utf8_seq(p + i, len - i, &cp);
+        size_t n = buf_utf8_seq(p + i, len - i, &cp);
         if (n == 0) {
             return -1;
         }

@@ -52,7 +52,7 @@ canon_emit(struct canon_sink *s, const void *p, size_t n)
         crypto_hash_sha256_update(s->hash, p, n);
         return 0;
     }
-    return avow_buf_put(s->buf, p, n);
+    return buf_put(s->buf, p, n);
 }
 
 /* The escape of a byte below 0x20, '"' or '\\' into esc; its length. */
@@ -110,8 +110,8 @@ canon_string(struct canon_sink *s, const char *str, size_t len)
     while (i < len) {
         uint32_t cp;
         size_t n = 1;
-        if (p[i] >= 0x80 && (n = avow_utf8_seq(p + i, len - i, &cp)) == 0) {
-            return avow_error_set(AVOW_EINVALID, "canonical JSON: a string is not UTF-8");
+        if (p[i] >= 0x80 && (n = buf_utf8_seq(p + i, len - i, &cp)) == 0) {
+            return error_set(AVOW_EINVALID, "canonical JSON: a string is not UTF-8");
         }
         if (p[i] >= 0x20 && p[i] != '"' && p[i] != '\\') {
             i += n;
@@ -153,7 +153,7 @@ canon_object(struct canon_sink *s, const json_t *v, canon_order order, int depth
     void *it;
 
     if (n > CANON_STACK_MEMBERS && (m = calloc(n, sizeof(*m))) == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory sorting %zu keys", n);
+        return error_set(AVOW_ENOMEM, "out of memory sorting %zu keys", n);
     }
     for (it = json_object_iter((json_t *)(uintptr_t)v); it != NULL && i < n;
          it = json_object_iter_next((json_t *)(uintptr_t)v, it), i++) {
@@ -207,11 +207,10 @@ canon_value(struct canon_sink *s, const json_t *v, canon_order order, int depth)
     int n;
 
     if (v == NULL) {
-        return avow_error_set(AVOW_EINVALID, "canonical JSON: no value");
+        return error_set(AVOW_EINVALID, "canonical JSON: no value");
     }
     if (depth > CANON_MAX_DEPTH) {
-        return avow_error_set(AVOW_EINVALID, "canonical JSON: nested deeper than %d",
-                              CANON_MAX_DEPTH);
+        return error_set(AVOW_EINVALID, "canonical JSON: nested deeper than %d", CANON_MAX_DEPTH);
     }
     switch (json_typeof(v)) {
     case JSON_OBJECT:
@@ -233,7 +232,7 @@ canon_value(struct canon_sink *s, const json_t *v, canon_order order, int depth)
     case JSON_REAL:
         break;
     }
-    return avow_error_set(AVOW_EINVALID, "canonical JSON: a real number has no canonical form");
+    return error_set(AVOW_EINVALID, "canonical JSON: a real number has no canonical form");
 }
 
 int
@@ -244,7 +243,7 @@ canon_write(avow_buf *out, const json_t *v, canon_order order)
     int error;
 
     if (out == NULL) {
-        return avow_error_set(AVOW_EINVALID, "canon_write: missing buffer");
+        return error_set(AVOW_EINVALID, "canon_write: missing buffer");
     }
     len0 = out->len;
     if ((error = canon_value(&s, v, order, 0)) < 0) {

@@ -16,9 +16,6 @@ typedef enum canon_order {
     CANON_SORTED = 1,   /* by the keys' UTF-8 bytes, shorter first on a tie (evidence) */
 } canon_order;
 
-/* Nesting depth past which a tree is refused (the artifacts nest 4 deep). */
-#define CANON_MAX_DEPTH 64
-
 /*
  * Append the canonical bytes of v to out (no NUL, no newline).
  * @return 0; AVOW_EINVALID for a real number, a string or key that is not

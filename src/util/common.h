@@ -19,22 +19,19 @@
 #endif
 
 /* Record the detail of an error on this thread and return code. */
-int avow_error_set(int code, const char *fmt, ...) AVOW_PRINTF(2, 3);
-void avow_error_clear(void);
+int error_set(int code, const char *fmt, ...) AVOW_PRINTF(2, 3);
+void error_clear(void);
 
 #ifdef __clang_analyzer__
-/* The static analyzer cannot see that avow_error_set() returns its code. */
-#define avow_error_set(code, ...) (avow_error_set((code), __VA_ARGS__), (code))
+/* The static analyzer cannot see that error_set() returns its code. */
+#define error_set(code, ...) (error_set((code), __VA_ARGS__), (code))
 #endif
 
 /* Ensure room for `extra` more bytes; fails past AVOW_BUF_MAX or on overflow. */
-int avow_buf_grow(avow_buf *buf, size_t extra);
-int avow_buf_put(avow_buf *buf, const void *data, size_t len);
+int buf_grow(avow_buf *buf, size_t extra);
+int buf_put(avow_buf *buf, const void *data, size_t len);
 /* Sets len to 0, keeps the memory. */
-void avow_buf_clear(avow_buf *buf);
-
-/* Largest buffer the library builds in memory (guards size arithmetic). */
-#define AVOW_BUF_MAX ((size_t)1 << 31)
+void buf_clear(avow_buf *buf);
 
 static inline void
 be64_put(unsigned char *p, uint64_t v)
@@ -96,7 +93,7 @@ time_key(int64_t t)
  * matching element, or NULL with *pos (may be NULL) set to where key belongs.
  */
 static inline void *
-avow_key_search(const void *base, size_t n, size_t size, const unsigned char *key, size_t *pos)
+key_search(const void *base, size_t n, size_t size, const unsigned char *key, size_t *pos)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
@@ -121,15 +118,22 @@ avow_key_search(const void *base, size_t n, size_t size, const unsigned char *ke
 /* The first microsecond of the period of precision prec that holds t (rounding
  * toward negative infinity, as avow_time_parse(AVOW_TIME_START) of t's
  * avow_time_format() at prec would give, without the text round trip). */
-int64_t avow_time_floor(int64_t t, avow_precision prec);
+int64_t time_floor(int64_t t, avow_precision prec);
 
 /* The last microsecond of the period of precision prec that holds t. */
-int64_t avow_time_last(int64_t t, avow_precision prec);
+int64_t time_last(int64_t t, avow_precision prec);
 
 /* Valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF) without NUL. */
-int avow_utf8_check(const char *s, size_t len);
+int buf_utf8_check(const char *s, size_t len);
 /* The length (1 to 4) of the valid UTF-8 sequence that starts p (n >= 1
  * bytes), its code point in *cp_out; 0 if none does. */
-size_t avow_utf8_seq(const unsigned char *p, size_t n, uint32_t *cp_out);
+size_t buf_utf8_seq(const unsigned char *p, size_t n, uint32_t *cp_out);
+/* 1 when the code point may drive a terminal or reorder what it shows: C0,
+ * DEL, C1, and the bidirectional controls (U+061C, U+200E, U+200F, U+202A to
+ * U+202E, U+2066 to U+2069). */
+int buf_cp_is_control(uint32_t cp);
+/* One line of text fit to show a user: valid UTF-8 without NUL, without any
+ * code point buf_cp_is_control() names. 0 or -1. */
+int buf_text_line_check(const char *s, size_t len);
 
 #endif /* AVOW_COMMON_H */

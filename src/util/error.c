@@ -12,9 +12,9 @@
 
 #include "util/common.h"
 
-/* common.h may define avow_error_set() as a macro for the static analyzer
+/* common.h may define error_set() as a macro for the static analyzer
  * (clang-tidy, tools/lint); here is the function itself. */
-#undef avow_error_set
+#undef error_set
 
 static _Thread_local char last_error[512];
 
@@ -48,6 +48,8 @@ avow_strerror(int code)
         return "ledger busy";
     case AVOW_ERANGE:
         return "value out of range";
+    case AVOW_ECORRUPT:
+        return "ledger file damaged";
     default:
         return "unknown error";
     }
@@ -62,7 +64,7 @@ avow_error_last(void)
 /* Callers may pass avow_error_last() itself as an argument, to wrap a detail
  * in more context: format into a scratch buffer, then copy. */
 int
-avow_error_set(int code, const char *fmt, ...)
+error_set(int code, const char *fmt, ...)
 {
     char scratch[sizeof(last_error)];
     va_list ap;
@@ -78,7 +80,7 @@ avow_error_set(int code, const char *fmt, ...)
 }
 
 void
-avow_error_clear(void)
+error_clear(void)
 {
     last_error[0] = '\0';
 }

@@ -134,23 +134,23 @@ fsutil_write_error(const fsutil_failure *f, const char *path, unsigned int flags
 {
     switch (f->step) {
     case FSUTIL_AT_NAME:
-        return avow_error_set(AVOW_EINVALID, "path too long: %s", path);
+        return error_set(AVOW_EINVALID, "path too long: %s", path);
     case FSUTIL_AT_CREATE:
-        return avow_error_set(AVOW_EIO, "cannot create %s: %s", f->tmp, strerror(f->err));
+        return error_set(AVOW_EIO, "cannot create %s: %s", f->tmp, strerror(f->err));
     case FSUTIL_AT_WRITE:
-        return avow_error_set(f->err == ENOSPC ? AVOW_EFULL : AVOW_EIO, "cannot write %s: %s", path,
-                              strerror(f->err));
+        return error_set(f->err == ENOSPC ? AVOW_EFULL : AVOW_EIO, "cannot write %s: %s", path,
+                         strerror(f->err));
     case FSUTIL_AT_PLACE:
         if (!(flags & FSUTIL_EXCLUSIVE)) {
-            return avow_error_set(AVOW_EIO, "cannot rename %s to %s: %s", f->tmp, path,
-                                  strerror(f->err));
+            return error_set(AVOW_EIO, "cannot rename %s to %s: %s", f->tmp, path,
+                             strerror(f->err));
         }
         if (f->err == EEXIST) {
-            return avow_error_set(AVOW_EEXISTS, "%s exists; refusing to replace it", path);
+            return error_set(AVOW_EEXISTS, "%s exists; refusing to replace it", path);
         }
-        return avow_error_set(AVOW_EIO, "cannot create %s: %s", path, strerror(f->err));
+        return error_set(AVOW_EIO, "cannot create %s: %s", path, strerror(f->err));
     default:
-        return avow_error_set(AVOW_EIO, "cannot write %s: %s", path, strerror(f->err));
+        return error_set(AVOW_EIO, "cannot write %s: %s", path, strerror(f->err));
     }
 }
 
@@ -170,12 +170,22 @@ fsutil_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
     }
     memset(fail, 0, sizeof(*fail));
     if (path == NULL || (data == NULL && len > 0)) {
-        return avow_error_set(AVOW_EINVALID, "fsutil_write_atomic: missing argument");
+        return error_set(AVOW_EINVALID, "fsutil_write_atomic: missing argument");
     }
     plen = strlen(path);
     if (plen > FSUTIL_PATH_MAX) {
         fsutil_fail(fail, FSUTIL_AT_NAME, ENAMETOOLONG);
         return fsutil_write_error(fail, path, flags);
+    }
+    struct stat lst;
+    if (!(flags & FSUTIL_EXCLUSIVE) && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+        /* rename(2) would replace the link, not write through it: refuse
+         * rather than surprise. */
+        fsutil_fail(fail, FSUTIL_AT_TYPE, 0);
+        return error_set(AVOW_EINVALID,
+                         "%s is a symbolic link: refusing to replace it (write to the file "
+                         "itself)",
+                         path);
     }
     if ((fd = fsutil_create_tmp(fail->tmp, path, plen)) < 0) {
         fsutil_fail(fail, FSUTIL_AT_CREATE, errno);
@@ -209,29 +219,45 @@ fsutil_open_regular(int *fd_out, struct stat *st_out, const char *path, unsigned
         err = errno;
         fsutil_fail(fail, FSUTIL_AT_OPEN, err);
         if (err == ENOENT || err == ENOTDIR) {
-            return avow_error_set(AVOW_ENOTFOUND, "cannot open %s: %s", path, strerror(err));
+            return error_set(AVOW_ENOTFOUND, "cannot open %s: %s", path, strerror(err));
         }
         if (err == ELOOP && (flags & FSUTIL_NOFOLLOW)) {
-            return avow_error_set(AVOW_EINVALID, "%s is a symbolic link", path);
+            return error_set(AVOW_EINVALID, "%s is a symbolic link", path);
         }
-        return avow_error_set(AVOW_EIO, "cannot open %s: %s", path, strerror(err));
+        return error_set(AVOW_EIO, "cannot open %s: %s", path, strerror(err));
     }
     if (fstat(fd, &st) != 0) {
         err = errno;
         (void)close(fd);
         fsutil_fail(fail, FSUTIL_AT_STAT, err);
-        return avow_error_set(AVOW_EIO, "cannot stat %s: %s", path, strerror(err));
+        return error_set(AVOW_EIO, "cannot stat %s: %s", path, strerror(err));
     }
     if (!S_ISREG(st.st_mode)) {
         (void)close(fd);
         fsutil_fail(fail, FSUTIL_AT_TYPE, 0);
-        return avow_error_set(AVOW_EINVALID, "%s is not a regular file", path);
+        return error_set(AVOW_EINVALID, "%s is not a regular file", path);
     }
     if (st_out != NULL) {
         *st_out = st;
     }
     *fd_out = fd;
     return 0;
+}
+
+int
+avow_file_open(int *fd_out, const char *path)
+{
+    if (fd_out == NULL || path == NULL) {
+        return error_set(AVOW_EINVALID, "avow_file_open: bad argument");
+    }
+    int error = fsutil_open_regular(fd_out, NULL, path, 0, NULL);
+    if (error == 0) {
+        int fl = fcntl(*fd_out, F_GETFL);
+        if (fl >= 0) {
+            (void)fcntl(*fd_out, F_SETFL, fl & ~O_NONBLOCK);
+        }
+    }
+    return error;
 }
 
 /* Invariant 4: never more than maxlen bytes. */
@@ -248,7 +274,7 @@ fsutil_read_fd(unsigned char *buf, size_t maxlen, size_t *len, int fd, const cha
                 continue;
             }
             fsutil_fail(fail, FSUTIL_AT_READ, errno);
-            return avow_error_set(AVOW_EIO, "cannot read %s: %s", path, strerror(errno));
+            return error_set(AVOW_EIO, "cannot read %s: %s", path, strerror(errno));
         }
         if (n == 0) {
             break;
@@ -288,18 +314,17 @@ fsutil_tmpfile(FILE **out, const char *prefix)
     }
     n = snprintf(path, sizeof(path), "%s/%s-XXXXXX", dir, prefix);
     if (n < 0 || (size_t)n >= sizeof(path)) {
-        return avow_error_set(AVOW_EINVALID, "temporary directory path too long ($TMPDIR)");
+        return error_set(AVOW_EINVALID, "temporary directory path too long ($TMPDIR)");
     }
     if ((fd = mkstemp(path)) < 0) {
-        return avow_error_set(AVOW_EIO, "cannot create a temporary file in %s: %s", dir,
-                              strerror(errno));
+        return error_set(AVOW_EIO, "cannot create a temporary file in %s: %s", dir,
+                         strerror(errno));
     }
     (void)unlink(path);
     if ((*out = fdopen(fd, "w+b")) == NULL) {
         int err = errno;
         (void)close(fd);
-        return avow_error_set(AVOW_EIO, "cannot open a temporary file in %s: %s", dir,
-                              strerror(err));
+        return error_set(AVOW_EIO, "cannot open a temporary file in %s: %s", dir, strerror(err));
     }
     return 0;
 }

@@ -16,9 +16,8 @@
 
 #include "util/common.h"
 
-/* Longest path fsutil_write_atomic() takes; its temporary name adds
+/* FSUTIL_PATH_MAX: src/util/limits.h. The temporary name adds
  * FSUTIL_TMP_SUFFIX bytes (".tmp-" and 12 random hex digits). */
-#define FSUTIL_PATH_MAX   4188
 #define FSUTIL_TMP_SUFFIX 17
 
 /* What failed. */

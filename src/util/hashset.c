@@ -21,6 +21,7 @@
 
 #include "util/common.h"
 #include "util/hashset.h"
+#include "util/grow.h"
 
 _Static_assert(HASHSET_KEY_BYTES == crypto_shorthash_KEYBYTES, "the key is SipHash's");
 
@@ -93,7 +94,7 @@ hashset_rehash(hashset *hs, size_t nslots)
 {
     uint32_t *slots = calloc(nslots, sizeof(*slots));
     if (slots == NULL) {
-        return avow_error_set(AVOW_ENOMEM, "out of memory in a hash set");
+        return error_set(AVOW_ENOMEM, "out of memory in a hash set");
     }
     if (!hs->keyed) {
         randombytes_buf(hs->key, sizeof(hs->key)); /* invariant 1 */
@@ -119,27 +120,21 @@ hashset_intern(hashset *hs, const void *k, size_t len, uint32_t *id, int *added)
         return 0;
     }
     if (hs->n >= UINT32_MAX - 1) {
-        return avow_error_set(AVOW_ERANGE, "too many keys in a hash set");
+        return error_set(AVOW_ERANGE, "too many keys in a hash set");
     }
     if ((hs->n + 1) * 2 > hs->nslots) { /* invariant 3 */
         if (hs->nslots > SIZE_MAX / 2 / sizeof(uint32_t)) {
-            return avow_error_set(AVOW_ENOMEM, "out of memory in a hash set");
+            return error_set(AVOW_ENOMEM, "out of memory in a hash set");
         }
         if ((error = hashset_rehash(hs, hs->nslots == 0 ? 64 : hs->nslots * 2)) < 0) {
             return error;
         }
     }
-    if (hs->n == hs->cap) {
-        size_t cap = hs->cap == 0 ? 32 : hs->cap * 2;
-        hashset_ent *e = realloc(hs->ents, cap * sizeof(*e));
-        if (e == NULL) {
-            return avow_error_set(AVOW_ENOMEM, "out of memory in a hash set");
-        }
-        hs->ents = e;
-        hs->cap = cap;
+    if ((error = grow_array(&hs->ents, &hs->cap, hs->n + 1, sizeof(*hs->ents), 32)) < 0) {
+        return error;
     }
     size_t off = hs->bytes.len;
-    if (len > 0 && (error = avow_buf_put(&hs->bytes, k, len)) < 0) {
+    if (len > 0 && (error = buf_put(&hs->bytes, k, len)) < 0) {
         return error;
     }
     hs->ents[hs->n].off = off;

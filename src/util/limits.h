@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * limits.h - every bound on untrusted input, with its reason.
+ * limits.h - every bound on untrusted input, and every size the modules
+ * tune (chunks, batches, intervals), each with its reason.
  *
  * Each limit is checked before the bytes it bounds are used or allocated.
  * docs/FORMAT.md documents the same numbers; tests/unit/test_codec.c crafts
@@ -61,5 +62,129 @@ _Static_assert(AVOW_CONTEST_STRLEN == AVOW_MAX_CONTEST + 1, "avow.h's contest bu
 /* The LMDB map starts here and doubles on MDB_MAP_FULL up to the maximum. */
 #define AVOW_MAP_INITIAL (UINT64_C(64) << 20)
 #define AVOW_MAP_MAX     (UINT64_C(1) << 40)
+
+/* JSON read from outside (util/jparse.c) nests at most this deep: the
+ * project's documents nest 4 deep; bounded so recursion cannot exhaust the
+ * stack (jansson's own reader allows 2048, kept for the same inputs). */
+#define AVOW_JSON_MAX_DEPTH 2048
+
+/* ---- bounds and tuning of the modules, by the file that uses them ---- */
+
+/* util/fsutil.c */
+/* Longest path fsutil_write_atomic() takes: it and its temporary name
+ * (FSUTIL_TMP_SUFFIX more bytes) are built in fixed buffers on the stack;
+ * longer paths fail as ENAMETOOLONG. */
+#define FSUTIL_PATH_MAX 4188
+
+/* util/pool.c */
+/* Most items claimed at once: small enough to balance the cores at the end
+ * of a job, large enough that the mutex costs nothing next to a signature. */
+#define POOL_MAX_GRAIN 32
+
+/* util/pool.h */
+/* Below this many items a batch is not worth waking threads for. */
+#define POOL_MIN_BATCH 64
+
+/* util/canon.h */
+/* Nesting depth past which a tree is refused (the artifacts nest 4 deep). */
+#define CANON_MAX_DEPTH 64
+
+/* util/common.h */
+/* Largest buffer the library builds in memory (guards size arithmetic). */
+#define AVOW_BUF_MAX ((size_t)1 << 31)
+
+/* event/rule.h */
+/* The largest P, Q or N of a rule: far above any electorate, and small
+ * enough that P * members never overflows. */
+#define RULE_MAX_COUNT 1000000UL
+
+/* derived/snapshots.h */
+/* Snapshots of one query are kept in memory up to this many bytes. */
+#define SNAPSHOTS_PENDING_MAX ((size_t)16 << 20)
+
+/* tlog/note.h */
+/* Most signature lines in one note, unknown ones included (the limit of
+ * golang.org/x/mod/sumdb/note, so both refuse the same notes). */
+#define NOTE_MAX_SIGS 100
+/* Longest key name avow signs with or trusts, in bytes (an origin line is at
+ * most 256 bytes); longer names on other lines are only ignored. */
+#define NOTE_MAX_NAME 256
+
+/* ledger/verify.c */
+/* Events checked per chunk by the pool (two chunks are in flight). */
+#define VERIFY_CHUNK 1024
+
+/* ledger/append.c */
+/* Drafts per chunk of bulk signing (avow_ledger_append_drafts). */
+#define STORE_SIGN_CHUNK 256
+/* Batches of at least this many events reserve map room (invariant 7) and
+ * write their ids in key order (invariant 6). */
+#define STORE_BATCH_MIN 64
+/* Map room reserved per event of a batch, beyond its bytes (invariant 7). */
+#define STORE_RESERVE_PER_EVENT 1024
+/* Events per chunk of pipelined verification (avow_ledger_append_signed). */
+#define STORE_VERIFY_CHUNK 1024
+
+/* ledger/table.h */
+/* The most tables one ledger handle keeps. */
+#define STORE_TABLES_MAX 8
+
+/* project/state.c */
+/* Replay keeps a snapshot every this many entries. */
+#define STATE_SNAPSHOT_INTERVAL 1024
+
+/* replicate/headlist.h */
+/* Most heads (or evidence entries) accepted from a peer or a heads file. */
+#define HEADLIST_MAX (1u << 20)
+
+/* io/spill.c */
+/* Longest spilled record, generously: its text comes from one line of at
+ * most AVOW_LINE_MAX bytes; add the fixed fields, lengths and NULs. */
+#define SPILL_RECORD_MAX (2 * AVOW_LINE_MAX + 1024)
+
+/* io/reader.h */
+/* Columns a CSV record may have (the header names known fields only, so far
+ * fewer are ever used; this bounds the reader's table). */
+#define READER_MAX_FIELDS 32
+/* Bytes read from the FILE at a time. */
+#define READER_CHUNK 65536
+
+/* io/import.c */
+/* Progress is reported every this many records. */
+#define IMPORT_PROGRESS_EVERY 1024
+/* Unsigned records parsed per chunk (invariant 4): enough to keep every
+ * core busy; a transaction (a batch) takes several chunks from the spill. */
+#define IMPORT_PARSE_CHUNK 8192
+/* Text of unsigned records read per chunk (one record may exceed it). */
+#define IMPORT_CHUNK_TEXT (16u << 20)
+
+/* ledger/verify.c, ledger/store.c: progress every this many events. */
+#define STORE_PROGRESS_EVERY 65536
+
+/* io/export.c: progress every this many events. */
+#define EXPORT_PROGRESS_EVERY 1024
+
+/* io/svg.h */
+/* Candidates a chart draws (avow.h's AVOW_CHART_MAX_CANDIDATES): one colour
+ * of its palette each; a contest with more is refused (AVOW_ERANGE). */
+#define SVG_MAX_CANDIDATES 16
+
+/* replicate/bundle.c */
+/* Largest heads file or bundle, trailer included (docs/PROTOCOL.md): a
+ * bundle is applied in one transaction from memory, so this bounds what a
+ * file can make avow allocate. About a million typical events; larger
+ * exchanges use incremental bundles (--heads) or sync. */
+#define BUNDLE_MAX_BYTES  ((size_t)256 << 20)
+#define BUNDLE_MAX_EVENTS (UINT64_C(1) << 26)
+
+/* ledger/store.h */
+/* Page trimming (store_trim_pages(), src/ledger/store.h): records between
+ * two checks, and the resident file-backed bytes allowed before the map's
+ * pages are dropped. */
+#define STORE_TRIM_EVERY 256
+/* The sync receiver looks up a random ids leaf per event (64 KiB resident
+ * each), so it checks four times as often: 4 MiB over the budget at most. */
+#define STORE_TRIM_EVERY_RANDOM 64
+#define STORE_RSS_BUDGET        (32ul << 20)
 
 #endif /* AVOW_LIMITS_H */

@@ -23,10 +23,6 @@
 
 #include "util/pool.h"
 
-/* Most items claimed at once: small enough to balance the cores at the end
- * of a job, large enough that the mutex costs nothing next to a signature. */
-#define POOL_MAX_GRAIN 32
-
 struct pool {
     pthread_mutex_t mu;
     pthread_cond_t work; /* a job started, or stop */
@@ -104,7 +100,7 @@ pool_new(pool **out, size_t threads)
     pool *p = calloc(1, sizeof(*p));
     if (p == NULL) {
         *out = NULL;
-        return avow_error_set(AVOW_ENOMEM, "out of memory creating a worker pool");
+        return error_set(AVOW_ENOMEM, "out of memory creating a worker pool");
     }
     if (threads == (size_t)-1) {
         threads = pool_cores() - 1;
@@ -112,7 +108,7 @@ pool_new(pool **out, size_t threads)
     if (pthread_mutex_init(&p->mu, NULL) != 0) {
         free(p);
         *out = NULL;
-        return avow_error_set(AVOW_ENOMEM, "cannot create a mutex for the worker pool");
+        return error_set(AVOW_ENOMEM, "cannot create a mutex for the worker pool");
     }
     pthread_cond_init(&p->work, NULL);
     pthread_cond_init(&p->done, NULL);

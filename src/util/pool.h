@@ -18,9 +18,6 @@ typedef struct pool pool;
  * (the caller included), concurrently on disjoint ranges; must not fail. */
 typedef void (*pool_fn)(void *ctx, size_t begin, size_t end);
 
-/* Below this many items a batch is not worth waking threads for. */
-#define POOL_MIN_BATCH 64
-
 /* Online cores, at least 1. */
 size_t pool_cores(void);
 

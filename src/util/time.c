@@ -98,8 +98,8 @@ time_digits(const char **p, int n, int *out)
 static int
 time_bad(const char *text, const char *why)
 {
-    return avow_error_set(AVOW_EINVALID, "bad time '%.64s%s': %s (" TIME_HINT ")", text,
-                          strlen(text) > 64 ? "..." : "", why);
+    return error_set(AVOW_EINVALID, "bad time '%.64s%s': %s (" TIME_HINT ")", text,
+                     strlen(text) > 64 ? "..." : "", why);
 }
 
 int64_t
@@ -279,10 +279,10 @@ avow_time_parse(int64_t *out, avow_precision *prec, const char *text, avow_time_
     int error;
 
     if (out == NULL || text == NULL) {
-        return avow_error_set(AVOW_EINVALID, "no time given (" TIME_HINT ")");
+        return error_set(AVOW_EINVALID, "no time given (" TIME_HINT ")");
     }
     if (bound != AVOW_TIME_START && bound != AVOW_TIME_END) {
-        return avow_error_set(AVOW_EINVALID, "bad time bound %d", (int)bound);
+        return error_set(AVOW_EINVALID, "bad time bound %d", (int)bound);
     }
     if (strcmp(text, "now") == 0) {
         *out = avow_time_now();
@@ -337,7 +337,7 @@ time_split(int64_t t, int64_t *rem)
 }
 
 int64_t
-avow_time_floor(int64_t t, avow_precision prec)
+time_floor(int64_t t, avow_precision prec)
 {
     int64_t rem;
     int64_t days = time_split(t, &rem);
@@ -417,10 +417,10 @@ avow_time_format(char out[AVOW_TIME_STRLEN], int64_t t, avow_precision prec)
 }
 
 int64_t
-avow_time_last(int64_t t, avow_precision prec)
+time_last(int64_t t, avow_precision prec)
 {
     int64_t rem;
-    int64_t start = avow_time_floor(t, prec);
+    int64_t start = time_floor(t, prec);
     int64_t year;
     int month, day;
     time_civil_from_days(time_split(start, &rem), &year, &month, &day);
@@ -434,9 +434,9 @@ avow_time_last(int64_t t, avow_precision prec)
 static int
 at_bad(const char *text, const char *why)
 {
-    return avow_error_set(AVOW_EINVALID,
-                          "bad date '%.64s%s': %s (use D, D~, ../D or A/B, D in ISO 8601)", text,
-                          strlen(text) > 64 ? "..." : "", why);
+    return error_set(AVOW_EINVALID,
+                     "bad date '%.64s%s': %s (use D, D~, ../D or A/B, D in ISO 8601)", text,
+                     strlen(text) > 64 ? "..." : "", why);
 }
 
 /* One end of a date, copied out of text so that avow_time_parse() sees it
@@ -474,7 +474,7 @@ avow_at_parse(avow_at *out, const char *text)
 {
     avow_precision prec = AVOW_PREC_MICRO, fprec = AVOW_PREC_MICRO;
     if (out == NULL || text == NULL) {
-        return avow_error_set(AVOW_EINVALID, "no date given");
+        return error_set(AVOW_EINVALID, "no date given");
     }
     memset(out, 0, sizeof(*out));
     size_t n = strlen(text);
@@ -498,7 +498,7 @@ avow_at_parse(avow_at *out, const char *text)
             (error = at_part(&out->at, &prec, text, slash + 1, n - a - 1, AVOW_TIME_END)) < 0) {
             return error;
         }
-        if (out->from >= avow_time_floor(out->at, prec)) {
+        if (out->from >= time_floor(out->at, prec)) {
             return at_bad(text, "an interval A/B starts before B does");
         }
         out->from_precision = (uint8_t)fprec;
@@ -527,7 +527,7 @@ static void
 at_end_format(char b[AVOW_TIME_STRLEN], const avow_at *at, avow_precision prec)
 {
     int late = at->qualifier == AVOW_AT_BY || at->qualifier == AVOW_AT_BETWEEN;
-    avow_time_format(b, avow_time_floor(at->at, prec), prec);
+    avow_time_format(b, time_floor(at->at, prec), prec);
     size_t n = strlen(b);
     if (late && prec == AVOW_PREC_MICRO && strchr(b, '.') == NULL && n > 0 && b[n - 1] == 'Z' &&
         n + 7 < AVOW_TIME_STRLEN) {

@@ -73,17 +73,17 @@ alloc_fill_a(struct alloc_ctx *ctx)
 {
     avow_draft d[ALLOC_EVENTS];
     size_t n = alloc_drafts(d, NULL);
-    int error = avow_ledger_append_drafts(ctx->a, NULL, &ctx->ids[0][0], ctx->key, d, n);
+    int error = avow_ledger_append_drafts(NULL, &ctx->ids[0][0], ctx->a, ctx->key, d, n);
     if (error < 0) {
         return error;
     }
     alloc_drafts(d, ctx->ids[n - 1]);
-    if ((error = avow_ledger_append(ctx->a, ctx->ids[n], ctx->key, &d[n])) < 0) {
+    if ((error = avow_ledger_append(ctx->ids[n], ctx->a, ctx->key, &d[n])) < 0) {
         return error;
     }
     for (size_t i = 0; i < ALLOC_EVENTS; i++) {
         avow_buf b = { 0 };
-        if ((error = avow_ledger_get(ctx->a, &b, NULL, ctx->ids[i])) < 0) {
+        if ((error = avow_ledger_get(&b, NULL, ctx->a, ctx->ids[i])) < 0) {
             return error;
         }
         ctx->raw[i] = b.ptr;
@@ -187,7 +187,7 @@ scen_open(struct alloc_ctx *ctx)
     uint64_t n = 1;
     int error = 0;
     TRY(alloc_new_ledger(&l, ctx->path_a, sizeof(ctx->path_a), ctx->dir, "new"));
-    TRY(avow_ledger_count(l, &n));
+    TRY(avow_ledger_count(&n, l));
     CHECK(n == 0 && strcmp(avow_ledger_origin(l), "alloc.avow/ledger") == 0);
     avow_ledger_free(l);
     l = NULL;
@@ -205,11 +205,11 @@ scen_append(struct alloc_ctx *ctx)
     uint64_t n = 0;
     int error = 0;
     size_t nd = alloc_drafts(d, NULL);
-    TRY(avow_ledger_append(ctx->b, ids[0], ctx->key, &d[0]));
-    TRY(avow_ledger_append_drafts(ctx->b, NULL, &ids[1][0], ctx->key, d + 1, nd - 1));
+    TRY(avow_ledger_append(ids[0], ctx->b, ctx->key, &d[0]));
+    TRY(avow_ledger_append_drafts(NULL, &ids[1][0], ctx->b, ctx->key, d + 1, nd - 1));
     alloc_drafts(d, ids[nd - 1]);
-    TRY(avow_ledger_append(ctx->b, ids[nd], ctx->key, &d[nd]));
-    TRY(avow_ledger_count(ctx->b, &n));
+    TRY(avow_ledger_append(ids[nd], ctx->b, ctx->key, &d[nd]));
+    TRY(avow_ledger_count(&n, ctx->b));
     CHECK(n == ALLOC_EVENTS);
 done:
     return error;
@@ -224,8 +224,8 @@ scen_append_signed(struct alloc_ctx *ctx)
     for (size_t i = 0; i < ALLOC_EVENTS; i++) {
         ev[i] = ctx->raw[i];
     }
-    TRY(avow_ledger_append_signed(ctx->b, &res, ev, ctx->raw_len, 7));
-    TRY(avow_ledger_append_signed(ctx->b, &res, ev, ctx->raw_len, ALLOC_EVENTS));
+    TRY(avow_ledger_append_signed(&res, ctx->b, ev, ctx->raw_len, 7));
+    TRY(avow_ledger_append_signed(&res, ctx->b, ev, ctx->raw_len, ALLOC_EVENTS));
     CHECK(res.appended == ALLOC_EVENTS - 7 && res.duplicates == 7);
 done:
     return error;
@@ -272,7 +272,7 @@ scen_verify(struct alloc_ctx *ctx)
 {
     uint64_t events = 0, problems = 1;
     int error = 0;
-    TRY(avow_ledger_verify(ctx->a, &events, &problems, NULL));
+    TRY(avow_ledger_verify(&events, &problems, ctx->a, NULL));
     CHECK(events == ALLOC_EVENTS && problems == 0);
 done:
     return error;
@@ -294,7 +294,7 @@ scen_interchange(struct alloc_ctx *ctx)
     if (f == NULL) {
         return AVOW_EIO;
     }
-    error = avow_export(ctx->a, &n, write_file, f, NULL);
+    error = avow_export(&n, ctx->a, write_file, f, NULL);
     if (fclose(f) != 0 && error == 0) {
         error = AVOW_EIO;
     }
@@ -302,7 +302,7 @@ scen_interchange(struct alloc_ctx *ctx)
         goto done;
     }
     CHECK(n == ALLOC_EVENTS);
-    TRY(avow_import(ctx->b, &res, ctx->file, NULL));
+    TRY(avow_import(&res, ctx->b, ctx->file, NULL));
     CHECK(res.appended == ALLOC_EVENTS);
 done:
     return error;
@@ -369,9 +369,65 @@ scen_sync(struct alloc_ctx *ctx)
     avow_sync_stats st;
     uint64_t n = 0;
     int error = 0;
-    TRY(avow_sync_local(ctx->b, ctx->a, NULL, &st));
-    TRY(avow_ledger_count(ctx->b, &n));
+    TRY(avow_sync_local(&st, ctx->b, ctx->a, NULL));
+    TRY(avow_ledger_count(&n, ctx->b));
     CHECK(n == ALLOC_EVENTS && st.received == ALLOC_EVENTS);
+done:
+    return error;
+}
+
+static int
+scen_chart(struct alloc_ctx *ctx)
+{
+    avow_chart_opts o = AVOW_CHART_OPTS_INIT;
+    avow_buf svg = { 0 };
+    int error = 0;
+    TRY(avow_chart_svg(&svg, ctx->a, "c", &o));
+    CHECK(svg.len > 0 && memcmp(svg.ptr, "<", 1) == 0);
+done:
+    avow_buf_dispose(&svg);
+    return error;
+}
+
+static int
+count_trust(const avow_trust_entry *e, void *payload)
+{
+    (void)e;
+    (*(size_t *)payload)++;
+    return 0;
+}
+
+static int
+scen_trust(struct alloc_ctx *ctx)
+{
+    unsigned char other[AVOW_PUBKEY_BYTES];
+    avow_trust *t = NULL;
+    size_t n = 0;
+    int error = 0;
+    memset(other, 0x5a, sizeof(other));
+    TRY(avow_trust_add(ctx->a, avow_key_public(ctx->key), "me"));
+    TRY(avow_trust_add(ctx->a, other, "other"));
+    TRY(avow_trust_revoke(ctx->a, other, 0));
+    TRY(avow_trust_list(ctx->a, count_trust, &n));
+    CHECK(n == 2);
+    TRY(avow_trust_open(&t, ctx->a));
+    CHECK(avow_trust_counts(t, avow_key_public(ctx->key), 1) == 1);
+done:
+    avow_trust_free(t);
+    return error;
+}
+
+static int
+scen_bundle(struct alloc_ctx *ctx)
+{
+    avow_sync_stats st;
+    uint64_t n = 0;
+    int error = 0;
+    TRY(avow_bundle_create(&n, ctx->a, ctx->file, NULL));
+    CHECK(n == ALLOC_EVENTS);
+    TRY(avow_bundle_apply(&st, ctx->b, ctx->file));
+    TRY(avow_ledger_count(&n, ctx->b));
+    CHECK(n == ALLOC_EVENTS);
 done:
     return error;
 }
@@ -387,5 +443,8 @@ const struct alloc_scenario alloc_scenarios[] = {
     { "audit", ALLOC_NEED_A, scen_audit },
     { "sync", ALLOC_NEED_A | ALLOC_NEED_B, scen_sync },
     { "publish", ALLOC_NEED_A, scen_publish },
+    { "chart", ALLOC_NEED_A, scen_chart },
+    { "trust", ALLOC_NEED_A, scen_trust },
+    { "bundle", ALLOC_NEED_A | ALLOC_NEED_B, scen_bundle },
     { NULL, 0, NULL },
 };

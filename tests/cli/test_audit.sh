@@ -146,10 +146,36 @@ grep -q "cosignature at .* verified" "$T/out" || fail "cosignature not listed: $
 avow -L "$L" verify --checkpoint "$T/cosigned" >"$T/out" || fail "unknown witness must not fail"
 grep -q "unknown key" "$T/out" || fail "unknown cosigner not listed: $(cat "$T/out")"
 
+# The witness policy (issue 22, item 6): a quorum of (name, key) pairs; a
+# cosignature missing, failing or under another name is a failed check.
+W2PK=$(avow -q key new "$T/w2.key")
+avow -L "$L" verify --checkpoint "$T/cosigned" --witness "witness.example/w1=$WPK" >"$T/out" ||
+    fail "NAME=KEY witness: $(cat "$T/out")"
+grep -q "witnesses: 1 of 1 cosigned, quorum 1: met" "$T/out" || fail "quorum line: $(cat "$T/out")"
+expect_fail 1 "quorum" avow -L "$L" verify --checkpoint "$T/cosigned" --witness "other.example/w9=$WPK"
+expect_fail 1 "quorum" avow -L "$L" verify --checkpoint "$T/cp4" --witness "$WPK"
+expect_fail 1 "quorum" avow -L "$L" verify --checkpoint "$T/cosigned" --witness "$WPK" --witness "$W2PK"
+avow -L "$L" verify --checkpoint "$T/cosigned" --witness "$WPK" --witness "$W2PK" --quorum 1 >/dev/null ||
+    fail "quorum 1 of 2"
+avow -L "$L" --json verify --checkpoint "$T/cosigned" --witness "$WPK" --witness "$W2PK" >"$T/out" &&
+    fail "quorum 2 of 2 met with one cosignature"
+jq -e '.ok == false and .checkpoint.ok == false and .checkpoint.witnesses ==
+    {"witnesses": 2, "cosigned": 1, "quorum": 2, "met": false}' "$T/out" >/dev/null ||
+    fail "verify --json witnesses: $(cat "$T/out")"
+# One cosignature line twice counts once; one key twice is refused.
+{ cat "$T/cosigned"; grep '^— witness.example/w1 ' "$T/cosigned"; } >"$T/twice"
+expect_fail 1 "quorum" avow -L "$L" verify --checkpoint "$T/twice" --witness "$WPK" --witness "$W2PK"
+expect_fail 2 "listed twice" avow -L "$L" verify --checkpoint "$T/cosigned" --witness "$WPK" \
+    --witness "witness.example/w1=$WPK"
+expect_fail 2 "quorum" avow -L "$L" verify --checkpoint "$T/cosigned" --witness "$WPK" --quorum 2
+
 F="$T/fork" # same origin and key, another history
+# A copy of the key file: the key itself refuses to fork its chain (KEY.head).
+cp "$AVOW_KEY" "$T/fork.key"
 avow -q -L "$F" init --origin example.org/nato
-avow -L "$F" contest new nato --title "NATO SG" --rule unanimity --at 2023-10-01 >/dev/null
-avow -L "$F" member add nato FR IT ES PL NO >/dev/null
+avow -L "$F" -k "$T/fork.key" contest new nato --title "NATO SG" --rule unanimity \
+    --at 2023-10-01 >/dev/null
+avow -L "$F" -k "$T/fork.key" member add nato FR IT ES PL NO >/dev/null
 avow -L "$F" checkpoint --out "$T/f6"
 avow -L "$F" prove --consistency 4 6 --json >"$T/fproof.json"
 expect_fail 1 "not consistent" avow -L "$W" -k "$T/w.key" witness cosign "$T/f6" \
@@ -165,4 +191,24 @@ expect_fail 1 "forked" avow -L "$W" -k "$T/w.key" witness cosign "$T/f6"
 expect_fail 1 "rollback" avow -L "$W" -k "$T/w.key" witness cosign "$T/cp4"
 avow -L "$W" verify >/dev/null || fail "witness ledger verify"
 avow -L "$L" verify >/dev/null || fail "log verify"
+# Evidence that carries witnesses' cosignatures (issue 22, item 8), checked
+# offline against a witness policy.
+E="$T/ew"
+avow -q -L "$E" init --origin example.org/ew
+avow -L "$E" contest new c --title T --rule majority --at 2024-01-01 >/dev/null
+eid=$(avow -L "$E" member add c X)
+avow -L "$E" evidence write --out "$T/ev1.json" "$eid"
+jq -j .checkpoint "$T/ev1.json" >"$T/ev1.cp"
+avow -q -L "$T/ww" init --origin witness.example/w9
+avow -L "$T/ww" -k "$T/w.key" witness cosign "$T/ev1.cp" --trust "$LOGPK" >"$T/ev1.cos"
+jq -c -S --rawfile cp "$T/ev1.cos" '.checkpoint = $cp' "$T/ev1.json" >"$T/ev1c.json"
+avow evidence verify "$T/ev1c.json" >/dev/null || fail "evidence with a cosignature line"
+avow evidence verify "$T/ev1c.json" --witness "witness.example/w9=$WPK" >"$T/out" ||
+    fail "evidence witness policy: $(cat "$T/out")"
+grep -q "witnesses: 1 of 1 cosigned, quorum 1: met" "$T/out" || fail "evidence quorum: $(cat "$T/out")"
+expect_fail 1 "quorum" avow evidence verify "$T/ev1.json" --witness "$WPK"
+expect_fail 1 "quorum" avow evidence verify "$T/ev1c.json" --witness "other.example/x=$WPK"
+expect_fail 1 "quorum" avow evidence verify "$T/ev1c.json" --witness "$WPK" --witness "$W2PK"
+avow evidence verify "$T/ev1c.json" --witness "$WPK" --witness "$W2PK" --quorum 1 >/dev/null ||
+    fail "evidence quorum 1 of 2"
 echo "ok: test_audit"

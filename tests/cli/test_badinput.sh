@@ -189,6 +189,76 @@ expect 2 verify extra
 expect 2 verify --bogus
 expect 3 -L "$T/no-ledger" verify
 
+# A FIFO where a file is expected: refused at once, never waited on (issue 22,
+# item 3). `timeout` turns a hang into a failure.
+mkfifo "$T/fifo"
+fifo_expect() {
+    local rc=0
+    timeout 10 "$AVOW" "$@" >"$T/out" 2>"$T/err" </dev/null || rc=$?
+    [ "$rc" = 2 ] || fail "avow $* on a FIFO: exit $rc, want 2 (124: it hung): $(cat "$T/err")"
+    grep -q 'not a regular file' "$T/err" || fail "avow $*: $(cat "$T/err")"
+    checks=$((checks + 1))
+}
+fifo_expect bundle apply "$T/fifo"
+fifo_expect bundle create "$T/b.out" --heads "$T/fifo"
+fifo_expect verify --checkpoint "$T/fifo"
+fifo_expect verify --attestation "$T/fifo"
+fifo_expect evidence verify "$T/fifo"
+fifo_expect prove --consistency "$T/fifo"
+fifo_expect export --since "$T/fifo"
+fifo_expect witness cosign "$T/fifo"
+fifo_expect import "$T/fifo"
+rc=0
+timeout 10 "$AVOW" -k "$T/fifo" key show >/dev/null 2>"$T/err" || rc=$?
+[ "$rc" = 3 ] && grep -q 'not a regular file' "$T/err" || fail "a FIFO key file: exit $rc: $(cat "$T/err")"
+
+# A passphrase file with no newline stops at the limit (item 4); a FIFO with no
+# writer reads as empty; a CRLF line end is the line end (item 5).
+avow -q -L "$T/l2" init
+sign2() { # the sealed key signs into a ledger of its own
+    timeout 10 "$AVOW" -k "$T/sealed.key" -L "$T/l2" contest new "c$RANDOM" --title T --rule majority --at 2024-01-01
+}
+AVOW_PASSPHRASE_FILE=/dev/zero sign2 >/dev/null 2>"$T/err" &&
+    fail "/dev/zero as passphrase file accepted"
+grep -q 'passphrase longer than 1024 bytes' "$T/err" || fail "/dev/zero: $(cat "$T/err")"
+rc=0
+AVOW_PASSPHRASE_FILE="$T/fifo" timeout 10 "$AVOW" -k "$T/sealed.key" -L "$T/l2" contest new f --title T --rule majority --at 2024-01-01 >/dev/null 2>"$T/err" || rc=$?
+[ "$rc" != 0 ] && [ "$rc" != 124 ] || fail "a FIFO passphrase file: exit $rc"
+printf 'right\r\n' >"$T/pass.crlf"
+AVOW_PASSPHRASE_FILE="$T/pass.crlf" sign2 >/dev/null ||
+    fail "a passphrase file with CRLF"
+head -c 1024 /dev/zero | tr '\0' p >"$T/pass.max"
+printf '\r\n' >>"$T/pass.max"
+AVOW_PASSPHRASE_FILE="$T/pass.max" sign2 >/dev/null 2>"$T/err" &&
+    fail "a wrong 1024-byte passphrase accepted"
+grep -q 'wrong passphrase' "$T/err" || fail "1024 bytes and CRLF: $(cat "$T/err")"
+
+# An origin no checkpoint could be signed under (a signed-note key name:
+# no spaces, no '+') is refused at init (issue 22, item 9).
+expect 2 -L "$T/bad-origin" init --origin "a b"
+expect 2 -L "$T/bad-origin" init --origin "a+b"
+[ ! -e "$T/bad-origin/data.mdb" ] || fail "init with a bad origin made a ledger"
+
+# An ssh port past 65535 (or 0) is refused before ssh runs (item 15).
+AVOW_SSH=false expect 2 sync ssh://localhost:65536/x
+AVOW_SSH=false expect 2 sync ssh://localhost:0/x
+
+# heads --out and bundle create refuse to replace a symbolic link (item 14),
+# and the link's target is left as it was.
+printf 'keep\n' >"$T/target"
+ln -s "$T/target" "$T/link"
+expect 2 heads --out "$T/link"
+expect 2 bundle create "$T/link"
+[ -L "$T/link" ] && [ "$(cat "$T/target")" = keep ] || fail "the symbolic link or its target changed"
+# An escape in a malformed JSON Lines record does not reach the terminal
+# through the parser's "near" text (item 14).
+printf '{"kind":"stance",\033]0;pwned\007\033[2J}\n' >"$T/esc.jsonl"
+rc=0
+avow import --sign "$T/esc.jsonl" 2>"$T/err" || rc=$?
+[ "$rc" = 2 ] || fail "import of a line with an escape: exit $rc"
+! grep -q "$(printf '\033')" "$T/err" || fail "an escape reached stderr: $(od -c "$T/err" | head -3)"
+! grep -q "$(printf '\007')" "$T/err" || fail "a BEL reached stderr"
+
 # Nothing was written by any of them.
 avow log --json | cmp -s - "$T/before.jsonl" || fail "the ledger changed"
 cmp -s "$T/key" "$T/key.before" || fail "the key changed"

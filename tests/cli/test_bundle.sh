@@ -64,5 +64,12 @@ set +e
 "$AVOW" -L "$T/c" bundle apply "$T/nothere" 2>/dev/null
 [ $? = 2 ] || fail "missing bundle is exit 2"
 set -e
+# '-' reads the bundle from standard input (issue 22, item 15), spooled.
+"$AVOW" -q -L "$T/stdin" init
+"$AVOW" -L "$T/stdin" --json bundle apply - <"$T/all.bundle" >"$T/stdin.json" || fail "bundle apply -"
+[ "$(jq .received "$T/stdin.json")" -gt 0 ] || fail "bundle apply - received nothing: $(cat "$T/stdin.json")"
+[ "$("$AVOW" -L "$T/stdin" log | wc -l)" = "$(jq .received "$T/stdin.json")" ] || fail "bundle apply - appended all"
+"$AVOW" -q -L "$T/stdin" verify || fail "verify after bundle apply -"
+ls "${TMPDIR:-/tmp}"/avow-stdin-* >/dev/null 2>&1 && fail "bundle apply - left its spool file"
 B -q verify || fail "verify b"
 echo "ok"

@@ -107,9 +107,9 @@ avow export --contest nope | cmp -s - /dev/null || fail "export --contest of no 
 
 # --since CHECKPOINT: only the events after the checkpoint's tree size.
 if avow -q checkpoint --out "$T/cp" >/dev/null 2>&1; then
-    avow -q import --sign "$T/g1" 2>/dev/null && fail "the contest exists: refused"
+    avow -q import --sign --allow-duplicates "$T/g1" 2>/dev/null && fail "the contest exists: refused"
     sed -n '4,10p' "$T/g1" >"$T/more"
-    avow -q import --sign "$T/more" || fail "import --sign more"
+    avow -q import --sign --allow-duplicates "$T/more" || fail "import --sign more"
     [ "$(avow export --since "$T/cp" | wc -l)" = 7 ] || fail "export --since"
     [ "$(avow export --since "$T/cp" | head -1 | jq .index)" = 10000 ] || fail "export --since index"
     echo tampered >>"$T/cp"

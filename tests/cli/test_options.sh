@@ -194,7 +194,7 @@ check_man "$MAN" >"$T/report" || fail "$(cat "$T/report")"
 # The checks refuse what they are meant to: a missing or an extra option in
 # either file, a value the completion does not know is one.
 sed 's/^    init) opts="--origin" ;;$/    init) opts="" ;;/' "$COMPLETION" >"$T/c1.bash"
-sed 's/^    log) opts="--contest --author" ;;$/    log) opts="--contest --author --frob" ;;/' \
+sed 's/^    log) opts="--contest --author /    log) opts="--contest --author --frob /' \
     "$COMPLETION" >"$T/c2.bash"
 sed 's/ | --keep)$/)/' "$COMPLETION" >"$T/c3.bash"
 for f in c1 c2 c3; do

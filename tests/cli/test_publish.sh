@@ -84,6 +84,10 @@ avow -L "$L" publish "$D" --json | jq -e '.tiles_written == 0 and .bundles_writt
 
 # Another log's directory: refused, left alone.
 O="$T/other"
+# Its own key: one key writing two histories under one origin is what the
+# copied-ledger guard refuses (docs/SECURITY.md "One key, one chain").
+avow -q key new "$T/other.key" >/dev/null
+export AVOW_KEY="$T/other.key"
 avow -q -L "$O" init --origin example.org/pub
 avow -L "$O" contest new c --title T --rule majority --at 2023-01-01 >/dev/null
 cp "$D/checkpoint" "$T/cp.before"
@@ -94,6 +98,7 @@ rm "$T/pub1/checkpoint"
 avow -L "$O" member add c $(seq -f "o%g" 1 300) >/dev/null
 expect_fail 1 "other bytes" avow -L "$O" publish "$T/pub1"
 [ ! -f "$T/pub1/checkpoint" ] || fail "a checkpoint was written over another history's tiles"
+export AVOW_KEY="$T/log.key"
 expect_fail 2 "one directory" avow -L "$L" publish
 touch "$T/afile"
 expect_fail 2 "not a directory" avow -L "$L" publish "$T/afile"

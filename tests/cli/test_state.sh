@@ -219,4 +219,21 @@ avow history >/dev/null 2>&1
 [ $? = 2 ] || fail "history without contest"
 set -e
 
+# --at 9999 is the end of the year 9999, not "now" (issue 22, item 11): a
+# stance dated 2999 shows at 9998 and still at 9999.
+L9="$T/far"
+avow -q -L "$L9" init --origin avow.test/far
+avow -L "$L9" contest new far --title Far --rule majority --at 2024-01-01 >/dev/null
+avow -L "$L9" member add far A >/dev/null
+avow -L "$L9" candidate add far X >/dev/null
+avow -L "$L9" declare far A supports X --at 2999-01-01 --source https://example.org/far >/dev/null
+for y in 9998 9999; do
+    avow -L "$L9" --json state far --at "$y" | jq -e '.candidates[0].supports == ["A"]' >/dev/null ||
+        fail "state --at $y: the stance of 2999 is missing"
+    avow -L "$L9" --json explain far A X --at "$y" | jq -e '.stance == "supports"' >/dev/null ||
+        fail "explain --at $y: $(avow -L "$L9" --json explain far A X --at "$y")"
+done
+avow -L "$L9" --json state far | jq -e '.candidates[0].supports == []' >/dev/null ||
+    fail "state without --at is now: the stance of 2999 does not count yet"
+
 echo "ok: state, history, explain"

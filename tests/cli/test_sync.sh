@@ -98,4 +98,18 @@ set +e
 "$AVOW" sync "$T/a" -L "$T/a" 2>/dev/null
 [ $? = 2 ] || fail "sync with itself is exit 2"
 set -e
+# sync --pull from a ledger on a read-only file system (issue 22, item 14):
+# the peer is only read. Needs a mount (root); skipped without one.
+mkdir -p "$T/ro"
+if mount -t tmpfs avow-ro "$T/ro" 2>/dev/null; then
+    trap 'umount "$T/ro" 2>/dev/null || true; rm -rf "$T"' EXIT
+    cp -r "$T/a" "$T/ro/a"
+    mount -o remount,ro "$T/ro"
+    "$AVOW" -q -L "$T/pull" init
+    "$AVOW" -q -L "$T/pull" sync --pull "$T/ro/a" || fail "sync --pull from a read-only file system"
+    [ "$("$AVOW" -L "$T/pull" log | wc -l)" = "$(A log | wc -l)" ] || fail "pull from read-only: all events"
+    umount "$T/ro"
+else
+    echo "SKIP: sync --pull from a read-only file system (cannot mount)"
+fi
 echo "ok"

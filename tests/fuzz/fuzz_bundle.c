@@ -28,7 +28,7 @@ apply(const char *path, int trailer_ok)
 {
     avow_ledger *ledger = fuzz_ledger_fresh();
     avow_sync_stats st;
-    int error = avow_bundle_apply(ledger, path, &st);
+    int error = avow_bundle_apply(&st, ledger, path);
     uint64_t n = fuzz_ledger_count(ledger);
     if (error < 0) {
         fuzz_check_refusal(error);
@@ -50,14 +50,14 @@ heads(const char *path)
     avow_ledger *ledger = fuzz_ledger_fresh();
     uint64_t count = 0;
     fuzz_path(out, "bundle-out");
-    int error = avow_bundle_create(ledger, out, path, &count);
+    int error = avow_bundle_create(&count, ledger, out, path);
     if (error < 0) {
         fuzz_check_refusal(error);
     } else {
         FUZZ_ASSERT(count == 0); /* the ledger is empty */
         fuzz_ledger_release(ledger);
         ledger = fuzz_ledger_fresh();
-        int applied = avow_bundle_apply(ledger, out, NULL);
+        int applied = avow_bundle_apply(NULL, ledger, out);
         /* Made against heads this ledger lacks: refused as such, or fine. */
         FUZZ_ASSERT(applied == 0 || applied == AVOW_ECHAIN);
         fuzz_ledger_check(ledger);

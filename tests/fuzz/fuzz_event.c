@@ -61,7 +61,7 @@ check_text(const avow_str *s, size_t limit, const uint8_t *data, size_t size)
     FUZZ_ASSERT(inside(s->ptr, s->len, data, size));
     FUZZ_ASSERT(s->len >= 1 && s->len <= limit);
     FUZZ_ASSERT(memchr(s->ptr, 0, s->len) == NULL);
-    FUZZ_ASSERT(avow_utf8_check(s->ptr, s->len) == 0);
+    FUZZ_ASSERT(buf_utf8_check(s->ptr, s->len) == 0);
 }
 
 /* A NUL-terminated heap copy of a text field, or NULL when absent. */
@@ -404,8 +404,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     {
         avow_precision prec = (avow_precision)ev.precision;
         int late = ev.qualifier == AVOW_AT_BY || ev.qualifier == AVOW_AT_BETWEEN;
-        FUZZ_ASSERT(ev.effective_at == (late ? avow_time_last(ev.effective_at, prec)
-                                             : avow_time_floor(ev.effective_at, prec)));
+        FUZZ_ASSERT(ev.effective_at ==
+                    (late ? time_last(ev.effective_at, prec) : time_floor(ev.effective_at, prec)));
         /* The date as text (JSON "at") reads back to the same instants. An
          * unknown kind's between may lack its from: not a date then. */
         if (ev.qualifier != AVOW_AT_BETWEEN || avow_event_kind_known(&ev)) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * fuzz_frame.c - fuzz target for the sync protocol reader (src/replicate/sync.c): the
+ * fuzz_frame.c - fuzz target for the sync protocol reader (src/replicate/session.c,
+ * wire.c and accept.c): the
  * frame reader, hello, heads and evidence lists, batches and fork frames, as
  * the receiving side of a session with a hostile peer.
  *
@@ -18,7 +19,7 @@
  *     code and a reason; it never reads past a frame or allocates past
  *     AVOW_SYNC_FRAME_MAX per frame (AddressSanitizer and the rss limit).
  *  2. Whatever the peer sent, the ledger afterwards verifies with no problem:
- *     nothing unverified was stored (invariant 2 of sync.c).
+ *     nothing unverified was stored (invariants 1 and 2 of session.c).
  *  3. The events stored are the ones the stats say were received.
  */
 #include "fuzzutil.h"
@@ -45,9 +46,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     avow_ledger *ledger = fuzz_ledger_fresh();
     memset(&st, 0, sizeof(st));
     if (mode & 1) {
-        error = avow_sync_client(ledger, in_fd, out_fd, &opts, &st);
+        error = avow_sync_client(&st, ledger, in_fd, out_fd, &opts);
     } else {
-        error = avow_sync_serve(ledger, in_fd, out_fd, &opts, &st);
+        error = avow_sync_serve(&st, ledger, in_fd, out_fd, &opts);
     }
     if (error < 0) {
         fuzz_check_refusal(error);

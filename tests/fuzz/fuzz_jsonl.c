@@ -131,17 +131,17 @@ csv_roundtrip(const reader *r)
     avow_buf b = AVOW_BUF_INIT;
     reader again;
     for (size_t i = 0; i < r->nfields; i++) {
-        FUZZ_ASSERT(avow_buf_put(&b, i == 0 ? "\"" : ",\"", i == 0 ? 1 : 2) == 0);
+        FUZZ_ASSERT(buf_put(&b, i == 0 ? "\"" : ",\"", i == 0 ? 1 : 2) == 0);
         for (size_t j = 0; j < r->field_lens[i]; j++) {
             char c = r->fields[i][j];
-            FUZZ_ASSERT(avow_buf_put(&b, &c, 1) == 0);
+            FUZZ_ASSERT(buf_put(&b, &c, 1) == 0);
             if (c == '"') {
-                FUZZ_ASSERT(avow_buf_put(&b, &c, 1) == 0);
+                FUZZ_ASSERT(buf_put(&b, &c, 1) == 0);
             }
         }
-        FUZZ_ASSERT(avow_buf_put(&b, "\"", 1) == 0);
+        FUZZ_ASSERT(buf_put(&b, "\"", 1) == 0);
     }
-    FUZZ_ASSERT(avow_buf_put(&b, "\n", 1) == 0);
+    FUZZ_ASSERT(buf_put(&b, "\n", 1) == 0);
     FILE *f = fmemopen(b.ptr, b.len, "rb");
     FUZZ_ASSERT(f != NULL);
     FUZZ_ASSERT(reader_init(&again, f) == 0);
@@ -233,7 +233,7 @@ fuzz_import(const uint8_t *data, size_t size, unsigned int flags)
     /* Small batches: several transactions even for small inputs. */
     opts.batch = 3;
     opts.flags = flags;
-    int error = avow_import(ledger, &res, path, &opts);
+    int error = avow_import(&res, ledger, path, &opts);
     uint64_t n = fuzz_ledger_count(ledger);
     if (error < 0) {
         fuzz_check_refusal(error);

@@ -62,7 +62,7 @@ struct sig_count {
     size_t n;
 };
 
-static void
+static int
 count_sig(const avow_note_sig *sig, void *payload)
 {
     struct sig_count *c = payload;
@@ -72,9 +72,10 @@ count_sig(const avow_note_sig *sig, void *payload)
         FUZZ_ASSERT(sig->key_index == 0);
     }
     c->n++;
+    return 0;
 }
 
-static void
+static int
 check_event(const avow_event *ev, uint64_t index, void *payload)
 {
     avow_event again;
@@ -83,6 +84,7 @@ check_event(const avow_event *ev, uint64_t index, void *payload)
     FUZZ_ASSERT(avow_event_decode(&again, ev->raw, ev->raw_len) == 0);
     FUZZ_ASSERT(avow_event_verify(&again) == 0);
     (*n)++;
+    return 0;
 }
 
 static void
@@ -113,7 +115,7 @@ check_checkpoint(const note *n)
     FUZZ_ASSERT(b.origin == n->text && b.origin_len >= 1 && b.origin_len <= AVOW_ORIGIN_MAX);
     FUZZ_ASSERT(b.size <= (uint64_t)INT64_MAX);
     FUZZ_ASSERT(note_checkpoint_text(&again, b.origin, b.origin_len, b.size, b.root) == 0);
-    FUZZ_ASSERT(avow_buf_put(&again, b.ext, b.ext_len) == 0);
+    FUZZ_ASSERT(buf_put(&again, b.ext, b.ext_len) == 0);
     FUZZ_ASSERT(again.len == n->text_len && memcmp(again.ptr, n->text, again.len) == 0);
     avow_buf_dispose(&again);
 }
@@ -143,7 +145,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(n->text == msg && n->text_len >= 1 && n->text_len + 1 < size);
         FUZZ_ASSERT(msg[n->text_len - 1] == '\n' && msg[n->text_len] == '\n');
         FUZZ_ASSERT(n->n_sigs >= 1 && n->n_sigs <= NOTE_MAX_SIGS);
-        FUZZ_ASSERT(avow_buf_put(&again, msg, n->text_len + 1) == 0);
+        FUZZ_ASSERT(buf_put(&again, msg, n->text_len + 1) == 0);
         for (size_t i = 0; i < n->n_sigs; i++) {
             const note_sig *s = &n->sigs[i];
             note_sig_bytes d;

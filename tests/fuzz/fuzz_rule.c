@@ -71,7 +71,7 @@ check_encodes(const char *rule)
     d.rule = rule;
     FUZZ_ASSERT(codec_encode_message(&msg, &d, author, 1, zero, 0) == 0);
     /* A zero signature: decoding does not check it. */
-    FUZZ_ASSERT(avow_buf_grow(&msg, AVOW_SIG_BYTES) == 0);
+    FUZZ_ASSERT(buf_grow(&msg, AVOW_SIG_BYTES) == 0);
     memset(msg.ptr + msg.len, 0, AVOW_SIG_BYTES);
     msg.len += AVOW_SIG_BYTES;
     FUZZ_ASSERT(avow_event_decode(&ev, msg.ptr, msg.len) == 0);

@@ -76,12 +76,12 @@ check_at(const char *text)
     FUZZ_ASSERT(prec >= AVOW_PREC_YEAR && prec <= AVOW_PREC_MICRO);
     FUZZ_ASSERT(at.at >= AVOW_TIME_MIN && at.at <= AVOW_TIME_MAX);
     int late = at.qualifier == AVOW_AT_BY || at.qualifier == AVOW_AT_BETWEEN;
-    FUZZ_ASSERT(at.at == (late ? avow_time_last(at.at, prec) : avow_time_floor(at.at, prec)));
+    FUZZ_ASSERT(at.at == (late ? time_last(at.at, prec) : time_floor(at.at, prec)));
     if (at.qualifier == AVOW_AT_BETWEEN) {
         avow_precision fp = (avow_precision)at.from_precision;
         FUZZ_ASSERT(fp >= AVOW_PREC_YEAR && fp <= AVOW_PREC_MICRO);
-        FUZZ_ASSERT(at.from >= AVOW_TIME_MIN && at.from == avow_time_floor(at.from, fp));
-        FUZZ_ASSERT(at.from < avow_time_floor(at.at, prec));
+        FUZZ_ASSERT(at.from >= AVOW_TIME_MIN && at.from == time_floor(at.from, fp));
+        FUZZ_ASSERT(at.from < time_floor(at.at, prec));
     } else {
         FUZZ_ASSERT(at.from == 0 && at.from_precision == 0);
     }

@@ -128,7 +128,7 @@ static inline uint64_t
 fuzz_ledger_count(avow_ledger *ledger)
 {
     uint64_t n = 0;
-    FUZZ_ASSERT(avow_ledger_count(ledger, &n) == 0);
+    FUZZ_ASSERT(avow_ledger_count(&n, ledger) == 0);
     return n;
 }
 
@@ -146,7 +146,7 @@ fuzz_ledger_release(avow_ledger *ledger)
 
 /* Count the problems that are not fork evidence: a ledger that received
  * proof that an author forked its feed reports it, by design. */
-static inline void
+static inline int
 fuzz_count_problem(const avow_problem *problem, void *payload)
 {
     uint64_t *n = payload;
@@ -154,6 +154,7 @@ fuzz_count_problem(const avow_problem *problem, void *payload)
         fprintf(stderr, "verify: %s\n", problem->what);
         (*n)++;
     }
+    return 0;
 }
 
 /* The ledger verifies with no problem but fork evidence: nothing unverified
@@ -165,7 +166,7 @@ fuzz_ledger_check(avow_ledger *ledger)
     avow_verify_opts opts = AVOW_VERIFY_OPTS_INIT;
     opts.on_problem = fuzz_count_problem;
     opts.payload = &real;
-    FUZZ_ASSERT(avow_ledger_verify(ledger, &events, &problems, &opts) == 0);
+    FUZZ_ASSERT(avow_ledger_verify(&events, &problems, ledger, &opts) == 0);
     FUZZ_ASSERT(real == 0);
     FUZZ_ASSERT(events == fuzz_ledger_count(ledger));
 }

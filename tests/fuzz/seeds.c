@@ -104,7 +104,7 @@ sign_as_kind(const char *dir, const char *name, const avow_draft *d, const avow_
     avow_buf b = AVOW_BUF_INIT;
     int error = -1;
     if (codec_encode_message(&b, d, avow_key_public(key), seq, prev, T_REC) == 0 &&
-        avow_buf_put(&b, extra, extra_len) == 0 && avow_buf_grow(&b, AVOW_SIG_BYTES) == 0) {
+        buf_put(&b, extra, extra_len) == 0 && buf_grow(&b, AVOW_SIG_BYTES) == 0) {
         if (last_byte >= 0) { /* the last byte of the draft's own body */
             b.ptr[b.len - extra_len - 1] = (unsigned char)last_byte;
         }

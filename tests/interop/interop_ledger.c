@@ -86,7 +86,7 @@ make(const char *dir, uint64_t n, const char *keyfile)
     uint64_t first = 0;
     err = avow_ledger_init(dir, "example.org/interop");
     if ((err < 0 && err != AVOW_EEXISTS) || (err = avow_ledger_open(&l, dir, 0)) < 0 ||
-        (err = avow_ledger_count(l, &first)) < 0) {
+        (err = avow_ledger_count(&first, l)) < 0) {
         avow_key_free(key);
         avow_ledger_free(l);
         free(d);
@@ -110,7 +110,7 @@ make(const char *dir, uint64_t n, const char *keyfile)
             (void)snprintf(actor[j], sizeof(actor[j]), "m%" PRIu64, i + j);
             d[j].actor = actor[j];
         }
-        err = avow_ledger_append_drafts(l, NULL, NULL, key, d, k);
+        err = avow_ledger_append_drafts(NULL, NULL, l, key, d, k);
     }
     avow_key_free(key);
     avow_ledger_free(l);
@@ -127,14 +127,14 @@ ids_of(avow_ledger *l, uint64_t *count)
     uint64_t index = 0;
     unsigned char *ids;
 
-    if (avow_ledger_count(l, count) < 0 || (ids = malloc(*count * 32 + 32)) == NULL) {
+    if (avow_ledger_count(count, l) < 0 || (ids = malloc(*count * 32 + 32)) == NULL) {
         return NULL;
     }
     if (avow_iter_new(&it, l, NULL) < 0) {
         free(ids);
         return NULL;
     }
-    while (avow_iter_next(it, &ev, &index) == 1 && index < *count) {
+    while (avow_iter_next(&ev, &index, it) == 1 && index < *count) {
         avow_event_id(ids + index * 32, &ev);
     }
     avow_iter_free(it);

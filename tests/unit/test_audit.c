@@ -16,6 +16,14 @@
 #include "ledger/store.h"
 #include "testutil.h"
 
+/* tlog/note.h's signers (its type name 'note' would shadow this file's variables). */
+int note_sign(avow_buf *out, const char *text, size_t text_len, const char *name, size_t name_len,
+              const avow_key *key);
+int note_checkpoint_text(avow_buf *out, const char *origin, size_t origin_len, uint64_t size,
+                         const unsigned char root[AVOW_HASH_BYTES]);
+uint32_t note_key_id(const char *name, size_t name_len, unsigned char alg,
+                     const unsigned char pk[AVOW_PUBKEY_BYTES]);
+
 #define T_2024 INT64_C(1712102400000000) /* 2024-04-03T00:00:00Z */
 #define ORIGIN "test.avow/ledger"
 
@@ -30,7 +38,7 @@ append_contest(avow_ledger *l, const avow_key *key, const char *id)
     d.contest = id;
     d.title = "NATO Secretary General 2024";
     d.rule = "unanimity";
-    if (avow_ledger_append(l, NULL, key, &d) != 0) {
+    if (avow_ledger_append(NULL, l, key, &d) != 0) {
         fail_msg("append contest: %s", avow_error_last());
     }
 }
@@ -43,7 +51,7 @@ append_member(avow_ledger *l, const avow_key *key, const char *contest, const ch
     d.effective_at = T_2024;
     d.contest = contest;
     d.actor = actor;
-    if (avow_ledger_append(l, NULL, key, &d) != 0) {
+    if (avow_ledger_append(NULL, l, key, &d) != 0) {
         fail_msg("append member: %s", avow_error_last());
     }
 }
@@ -106,13 +114,13 @@ leaves_of(avow_ledger *l, unsigned char (**out)[32], unsigned char (**ids)[32])
     avow_event ev;
     uint64_t index, n = 0;
     unsigned char buf[1] = { 0 };
-    assert_int_equal(avow_ledger_count(l, &n), 0);
+    assert_int_equal(avow_ledger_count(&n, l), 0);
     *out = calloc(n + 1, 32);
     *ids = calloc(n + 1, 32);
     assert_non_null(*out);
     assert_non_null(*ids);
     assert_int_equal(avow_iter_new(&it, l, NULL), 0);
-    while (avow_iter_next(it, &ev, &index) == 1) {
+    while (avow_iter_next(&ev, &index, it) == 1) {
         crypto_hash_sha256_state st;
         crypto_hash_sha256_init(&st);
         crypto_hash_sha256_update(&st, buf, 1);
@@ -156,7 +164,7 @@ struct problems {
     uint64_t indexes[16];
 };
 
-static void
+static int
 on_problem(const avow_problem *p, void *payload)
 {
     struct problems *ps = payload;
@@ -166,6 +174,7 @@ on_problem(const avow_problem *p, void *payload)
         ps->indexes[ps->n] = p->index;
     }
     ps->n++;
+    return 0;
 }
 
 static struct problems
@@ -177,7 +186,7 @@ verify(avow_ledger *l)
     memset(&ps, 0, sizeof(ps));
     o.on_problem = on_problem;
     o.payload = &ps;
-    assert_int_equal(avow_ledger_verify(l, &events, &problems, &o), 0);
+    assert_int_equal(avow_ledger_verify(&events, &problems, l, &o), 0);
     assert_int_equal((int)problems, ps.n);
     return ps;
 }
@@ -206,7 +215,7 @@ test_audit__roots_and_proofs_match_an_independent_tree(void **state)
     assert_int_equal(n, 21);
     for (size_t size = 0; size <= n; size++) {
         mth(want, leaves, size);
-        assert_int_equal(avow_ledger_root(l, size, root), 0);
+        assert_int_equal(avow_ledger_root(root, l, size), 0);
         assert_memory_equal(root, want, 32);
         for (size_t i = 0; i < size; i++) {
             assert_int_equal(avow_ledger_prove_inclusion(ip, l, ids[i], size), 0);
@@ -226,7 +235,7 @@ test_audit__roots_and_proofs_match_an_independent_tree(void **state)
             assert_int_equal(avow_consistency_verify(cp), 0);
         }
     }
-    assert_int_equal(avow_ledger_root(l, n + 1, root), AVOW_EINVALID);
+    assert_int_equal(avow_ledger_root(root, l, n + 1), AVOW_EINVALID);
     assert_int_equal(avow_ledger_prove_inclusion(ip, l, ids[20], 20), AVOW_EINVALID);
     assert_int_equal(avow_ledger_prove_consistency(cp, l, 5, 4), AVOW_EINVALID);
     memset(want, 0x55, 32);
@@ -339,15 +348,15 @@ static void
 alter_line(avow_buf *out, const avow_buf *note, int line, const char *with)
 {
     const char *p = (const char *)note->ptr, *end = p + note->len;
-    avow_buf_clear(out);
+    buf_clear(out);
     for (int i = 0; p < end; i++) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         if (i == line) {
-            assert_int_equal(avow_buf_put(out, with, strlen(with)), 0);
+            assert_int_equal(buf_put(out, with, strlen(with)), 0);
         } else {
-            assert_int_equal(avow_buf_put(out, p, (size_t)(nl - p)), 0);
+            assert_int_equal(buf_put(out, p, (size_t)(nl - p)), 0);
         }
-        assert_int_equal(avow_buf_put(out, "\n", 1), 0);
+        assert_int_equal(buf_put(out, "\n", 1), 0);
         p = nl + 1;
     }
 }
@@ -400,8 +409,8 @@ test_audit__altered_checkpoint_lines_are_rejected_naming_the_line(void **state)
     alter_line(&b, &note, 2, "q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=");
     expect_cp_fail(l, &b, "root line");
     /* One character of the signature. */
-    avow_buf_clear(&b);
-    assert_int_equal(avow_buf_put(&b, note.ptr, note.len), 0);
+    buf_clear(&b);
+    assert_int_equal(buf_put(&b, note.ptr, note.len), 0);
     b.ptr[b.len - 10] = b.ptr[b.len - 10] == 'A' ? 'B' : 'A';
     expect_cp_fail(l, &b, "signature line");
     /* Malformed lines are EFORMAT naming the line. */
@@ -447,11 +456,11 @@ test_audit__ledger_rebuilt_without_an_old_event_fails_an_old_checkpoint(void **s
             continue;
         }
         avow_append_result res;
-        avow_buf_clear(&raw);
-        assert_int_equal(avow_ledger_get(l, &raw, NULL, ids[i]), 0);
+        buf_clear(&raw);
+        assert_int_equal(avow_ledger_get(&raw, NULL, l, ids[i]), 0);
         const unsigned char *evs[1] = { raw.ptr };
         size_t lens[1] = { raw.len };
-        assert_int_equal(avow_ledger_append_signed(r, &res, evs, lens, 1), 0);
+        assert_int_equal(avow_ledger_append_signed(&res, r, evs, lens, 1), 0);
     }
     /* 2 events: the checkpoint of size 3 is beyond it. */
     assert_int_equal(
@@ -482,13 +491,21 @@ struct seen {
     uint64_t last;
 };
 
-static void
+static int
 on_event(const avow_event *ev, uint64_t index, void *payload)
 {
     struct seen *s = payload;
     (void)ev;
     s->n++;
     s->last = index;
+    return 0;
+}
+
+static int
+stop_at_first(const avow_event *ev, uint64_t index, void *payload)
+{
+    (void)on_event(ev, index, payload);
+    return -7;
 }
 
 static void
@@ -516,6 +533,12 @@ test_audit__evidence_verifies_offline_and_any_changed_byte_fails(void **state)
     assert_int_equal(s.n, 2);
     assert_int_equal(s.last, 12);
     assert_int_equal(cp.size, 13);
+    /* A negative return of the callback stops verification and is returned. */
+    s.n = 0;
+    assert_int_equal(
+      avow_evidence_verify(NULL, NULL, ev.ptr, ev.len, avow_key_public(key), stop_at_first, &s),
+      -7);
+    assert_int_equal(s.n, 1);
     /* The latest stored checkpoint is used without a key. */
     assert_int_equal(avow_evidence_write(&ev2, l, two, 2, NULL), 0);
     assert_int_equal(ev2.len, ev.len);
@@ -536,11 +559,25 @@ test_audit__evidence_verifies_offline_and_any_changed_byte_fails(void **state)
         }
         ev.ptr[i] = save;
     }
+    /* An index written as a real has no canonical form: refused, not an error. */
+    {
+        char *text = calloc(1, ev.len + 3), *at;
+        assert_non_null(text);
+        memcpy(text, ev.ptr, ev.len);
+        assert_non_null(at = strstr(text, "\"index\":3,"));
+        memmove(at + 11, at + 9, strlen(at + 9) + 1);
+        memcpy(at + 9, ".0", 2);
+        assert_int_equal(avow_evidence_verify(NULL, NULL, (const unsigned char *)text, strlen(text),
+                                              avow_key_public(key), NULL, NULL),
+                         AVOW_EVERIFY);
+        assert_non_null(strstr(avow_error_last(), "canonical"));
+        free(text);
+    }
     /* Truncated or extended. */
     assert_int_equal(
       avow_evidence_verify(NULL, NULL, ev.ptr, ev.len - 1, avow_key_public(key), NULL, NULL),
       AVOW_EVERIFY);
-    assert_int_equal(avow_buf_put(&ev, "\n", 1), 0);
+    assert_int_equal(buf_put(&ev, "\n", 1), 0);
     assert_int_equal(
       avow_evidence_verify(NULL, NULL, ev.ptr, ev.len, avow_key_public(key), NULL, NULL),
       AVOW_EVERIFY);
@@ -568,7 +605,7 @@ test_audit__evidence_write_leaves_the_buffer_as_it_was_when_it_fails(void **stat
     leaves_of(l, &leaves, &ids);
     memcpy(two, ids[1], 32);
     memset(two + 32, 0x55, 32); /* no such event */
-    assert_int_equal(avow_buf_put(&ev, "kept", 4), 0);
+    assert_int_equal(buf_put(&ev, "kept", 4), 0);
     assert_int_equal(avow_evidence_write(&ev, l, two, 2, key), AVOW_ENOTFOUND);
     assert_int_equal(ev.len, 4);
     assert_memory_equal(ev.ptr, "kept", 4);
@@ -632,7 +669,7 @@ struct sigs {
     int unknown;
 };
 
-static void
+static int
 on_sig(const avow_note_sig *s, void *payload)
 {
     struct sigs *c = payload;
@@ -643,6 +680,129 @@ on_sig(const avow_note_sig *s, void *payload)
     } else if (s->type == AVOW_SIG_UNKNOWN) {
         c->unknown++;
     }
+    return 0;
+}
+
+static void
+test_audit__witness_refuses_a_size_0_checkpoint_with_a_root_and_is_not_poisoned(void **state)
+{
+    char *dir = NULL;
+    avow_key *key = tu_key(1), *wkey = tu_key(7);
+    avow_ledger *log = ledger_with(&dir, key, 3);
+    avow_ledger *w = ledger_at(dir, "witness", "witness.example/w1");
+    avow_buf text = AVOW_BUF_INIT, bad = AVOW_BUF_INIT, cp3 = AVOW_BUF_INIT, out = AVOW_BUF_INIT;
+    unsigned char root[AVOW_HASH_BYTES];
+    (void)state;
+    /* A size-0 checkpoint signed by the log's key, carrying some other root. */
+    memset(root, 0xab, sizeof(root));
+    assert_int_equal(note_checkpoint_text(&text, ORIGIN, strlen(ORIGIN), 0, root), 0);
+    assert_int_equal(note_sign(&bad, (const char *)text.ptr, text.len, ORIGIN, strlen(ORIGIN), key),
+                     0);
+    assert_int_equal(avow_witness_cosign(&out, w, wkey, (const char *)bad.ptr, bad.len,
+                                         avow_key_public(key), NULL),
+                     AVOW_EVERIFY);
+    assert_non_null(strstr(avow_error_last(), "size 0"));
+    /* The genuine checkpoints of the log are still cosigned. */
+    assert_int_equal(avow_checkpoint_create(&cp3, NULL, log, key), 0);
+    buf_clear(&out);
+    assert_int_equal(avow_witness_cosign(&out, w, wkey, (const char *)cp3.ptr, cp3.len,
+                                         avow_key_public(key), NULL),
+                     0);
+    avow_buf_dispose(&text);
+    avow_buf_dispose(&bad);
+    avow_buf_dispose(&cp3);
+    avow_buf_dispose(&out);
+    avow_ledger_free(w);
+    avow_ledger_free(log);
+    avow_key_free(key);
+    avow_key_free(wkey);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+/* The note with its cosignature line by name renamed to new_name, key ID recomputed. */
+static void
+rename_cosig(avow_buf *out, const avow_buf *in, const char *name, const char *new_name,
+             const unsigned char *pk)
+{
+    char head[300];
+    (void)snprintf(head, sizeof(head), "\n\xe2\x80\x94 %s ", name);
+    const char *text = (const char *)in->ptr;
+    const char *line = strstr(text, head);
+    assert_non_null(line);
+    const char *b64 = line + strlen(head);
+    const char *end = strchr(b64, '\n');
+    assert_non_null(end);
+    unsigned char raw[4 + 8 + 64];
+    size_t rawlen = 0;
+    assert_int_equal(sodium_base642bin(raw, sizeof(raw), b64, (size_t)(end - b64), NULL, &rawlen,
+                                       NULL, sodium_base64_VARIANT_ORIGINAL),
+                     0);
+    assert_int_equal(rawlen, sizeof(raw));
+    uint32_t id = note_key_id(new_name, strlen(new_name), 0x04, pk);
+    raw[0] = (unsigned char)(id >> 24);
+    raw[1] = (unsigned char)(id >> 16);
+    raw[2] = (unsigned char)(id >> 8);
+    raw[3] = (unsigned char)id;
+    char enc[200];
+    sodium_bin2base64(enc, sizeof(enc), raw, sizeof(raw), sodium_base64_VARIANT_ORIGINAL);
+    buf_clear(out);
+    assert_int_equal(buf_put(out, text, (size_t)(line - text) + 1), 0);
+    char nl[300];
+    (void)snprintf(nl, sizeof(nl), "\xe2\x80\x94 %s %s", new_name, enc);
+    assert_int_equal(buf_put(out, nl, strlen(nl)), 0);
+    assert_int_equal(buf_put(out, end, in->len - (size_t)(end - text)), 0);
+}
+
+static void
+test_audit__witness_quorum_binds_names_to_keys_and_counts_each_once(void **state)
+{
+    char *dir = NULL;
+    avow_key *key = tu_key(1), *wkey = tu_key(7), *w2 = tu_key(8);
+    avow_ledger *log = ledger_with(&dir, key, 3);
+    avow_ledger *w = ledger_at(dir, "witness", "witness.example/w1");
+    avow_buf cp = AVOW_BUF_INIT, cos = AVOW_BUF_INIT, ren = AVOW_BUF_INIT, both = AVOW_BUF_INIT;
+    size_t n = 9;
+    (void)state;
+    assert_int_equal(avow_checkpoint_create(&cp, NULL, log, key), 0);
+    assert_int_equal(
+      avow_witness_cosign(&cos, w, wkey, (const char *)cp.ptr, cp.len, avow_key_public(key), NULL),
+      0);
+    avow_witness pol[2] = { { "witness.example/w1", { 0 } }, { "witness.example/w2", { 0 } } };
+    memcpy(pol[0].pk, avow_key_public(wkey), AVOW_PUBKEY_BYTES);
+    memcpy(pol[1].pk, avow_key_public(w2), AVOW_PUBKEY_BYTES);
+    assert_int_equal(avow_note_witnessed(&n, (const char *)cos.ptr, cos.len, pol, 2), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(avow_note_witnessed(&n, (const char *)cp.ptr, cp.len, pol, 2), 0);
+    assert_int_equal(n, 0);
+    /* Renamed to the other witness's name, key ID recomputed: it verifies under
+     * w1's key but carries w2's name, so it counts for no one. */
+    rename_cosig(&ren, &cos, "witness.example/w1", "witness.example/w2", avow_key_public(wkey));
+    assert_int_equal(avow_note_witnessed(&n, (const char *)ren.ptr, ren.len, pol, 2), 0);
+    assert_int_equal(n, 0);
+    /* The original and the renamed line together: w1 once, not twice. */
+    pol[0].name = NULL; /* the key alone binds: any name, still once */
+    assert_int_equal(buf_put(&both, cos.ptr, cos.len), 0);
+    const char *rl = strstr((const char *)ren.ptr, "\xe2\x80\x94 witness.example/w2 ");
+    assert_non_null(rl);
+    assert_int_equal(buf_put(&both, rl, ren.len - (size_t)(rl - (const char *)ren.ptr)), 0);
+    assert_int_equal(avow_note_witnessed(&n, (const char *)both.ptr, both.len, pol, 2), 0);
+    assert_int_equal(n, 1);
+    /* One key listed twice is refused. */
+    memcpy(pol[1].pk, pol[0].pk, AVOW_PUBKEY_BYTES);
+    assert_int_equal(avow_note_witnessed(&n, (const char *)cos.ptr, cos.len, pol, 2),
+                     AVOW_EINVALID);
+    avow_buf_dispose(&cp);
+    avow_buf_dispose(&cos);
+    avow_buf_dispose(&ren);
+    avow_buf_dispose(&both);
+    avow_ledger_free(w);
+    avow_ledger_free(log);
+    avow_key_free(key);
+    avow_key_free(wkey);
+    avow_key_free(w2);
+    tu_rmrf(dir);
+    free(dir);
 }
 
 static void
@@ -680,7 +840,7 @@ test_audit__witness_refuses_a_rewritten_history_and_accepts_the_honest_one(void 
     append_member(fork, key, "c", "F4");
     assert_int_equal(avow_checkpoint_create(&f5, NULL, fork, key), 0);
     assert_int_equal(avow_ledger_prove_consistency(proof, fork, 3, 5), 0);
-    avow_buf_clear(&out);
+    buf_clear(&out);
     assert_int_equal(avow_witness_cosign(&out, w, wkey, (const char *)f5.ptr, f5.len, NULL, proof),
                      AVOW_EVERIFY);
     assert_non_null(strstr(avow_error_last(), "not consistent"));
@@ -712,7 +872,7 @@ test_audit__witness_refuses_a_rewritten_history_and_accepts_the_honest_one(void 
                                          avow_key_public(wkey), NULL),
                      AVOW_EVERIFY);
     /* The same checkpoint again is fine (idempotent state). */
-    avow_buf_clear(&out);
+    buf_clear(&out);
     assert_int_equal(avow_witness_cosign(&out, w, wkey, (const char *)cp5.ptr, cp5.len, NULL, NULL),
                      0);
     assert_int_equal(avow_checkpoint_verify(NULL, log, (const char *)out.ptr, out.len, NULL), 0);
@@ -746,6 +906,9 @@ main(void)
         cmocka_unit_test(test_audit__attestation_round_trips_and_rejects_changes),
         cmocka_unit_test(
           test_audit__witness_refuses_a_rewritten_history_and_accepts_the_honest_one),
+        cmocka_unit_test(
+          test_audit__witness_refuses_a_size_0_checkpoint_with_a_root_and_is_not_poisoned),
+        cmocka_unit_test(test_audit__witness_quorum_binds_names_to_keys_and_counts_each_once),
     };
     if (sodium_init() < 0) {
         return 1;

@@ -265,7 +265,7 @@ test_canon__refuses_reals_bad_utf8_and_deep_trees(void **state)
     char hex[2 * AVOW_HASH_BYTES + 1];
     json_t *doc = json_pack("{s:i,s:[f]}", "a", 1, "b", 0.5);
     assert_non_null(doc);
-    assert_int_equal(avow_buf_put(&out, "x", 1), 0);
+    assert_int_equal(buf_put(&out, "x", 1), 0);
     assert_int_equal(canon_write(&out, doc, CANON_SORTED), AVOW_EINVALID);
     assert_int_equal(out.len, 1); /* invariant 3: the buffer is as it was */
     assert_int_equal(canon_sha256_hex(hex, doc, CANON_INSERTED), AVOW_EINVALID);

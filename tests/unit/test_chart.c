@@ -16,7 +16,7 @@ render(const svg_series *s)
 {
     avow_buf b = AVOW_BUF_INIT;
     assert_int_equal(svg_render(&b, s), 0);
-    assert_int_equal(avow_buf_put(&b, "", 1), 0);
+    assert_int_equal(buf_put(&b, "", 1), 0);
     return (char *)b.ptr;
 }
 
@@ -180,7 +180,7 @@ race(char **dir, avow_key **key)
         draft(AVOW_KIND_DECISION, "2024-06-26", NULL, "Rutte", 0),
     };
     *key = tu_key(7);
-    assert_int_equal(avow_ledger_append_drafts(l, NULL, NULL, *key, d, sizeof(d) / sizeof(d[0])),
+    assert_int_equal(avow_ledger_append_drafts(NULL, NULL, l, *key, d, sizeof(d) / sizeof(d[0])),
                      0);
     return l;
 }
@@ -190,7 +190,7 @@ chart_of(avow_ledger *l, const avow_chart_opts *opts)
 {
     avow_buf b = AVOW_BUF_INIT;
     assert_int_equal(avow_chart_svg(&b, l, "sg", opts), 0);
-    assert_int_equal(avow_buf_put(&b, "", 1), 0);
+    assert_int_equal(buf_put(&b, "", 1), 0);
     return (char *)b.ptr;
 }
 
@@ -292,7 +292,7 @@ test_chart__ledger_refuses_unknown_contest_backwards_axis_and_too_many_candidate
         snprintf(names[i], sizeof(names[i]), "C%zu", i);
         d[i] = draft(AVOW_KIND_CANDIDATE_ENTER, "2024-03-01", NULL, names[i], 0);
     }
-    assert_int_equal(avow_ledger_append_drafts(l, NULL, NULL, key, d, sizeof(d) / sizeof(d[0])), 0);
+    assert_int_equal(avow_ledger_append_drafts(NULL, NULL, l, key, d, sizeof(d) / sizeof(d[0])), 0);
     assert_int_equal(avow_chart_svg(&b, l, "sg", NULL), AVOW_ERANGE);
     assert_non_null(strstr(avow_error_last(), "candidates"));
     assert_int_equal(b.len, 0);

@@ -22,7 +22,7 @@ static void
 sign_ok(avow_buf *out, const avow_draft *d, const avow_key *key, uint64_t seq,
         const unsigned char *prev)
 {
-    avow_buf_clear(out);
+    buf_clear(out);
     int rc = avow_event_sign(out, d, key, seq, prev, T_REC);
     if (rc != 0) {
         fail_msg("sign failed: %s", avow_error_last());
@@ -642,7 +642,7 @@ test_codec__known_answer_vectors_match(void **state)
         if (i == 2) {
             memcpy(target, id, 32); /* retract vector 2 */
         }
-        avow_buf_clear(&b);
+        buf_clear(&b);
         assert_int_equal(avow_event_sign(&b, &d[i], key, (uint64_t)i + 1, prev, T_REC), 0);
         assert_int_equal(avow_event_decode(&ev, b.ptr, b.len), 0);
         assert_int_equal(avow_event_verify(&ev), 0);
@@ -732,7 +732,7 @@ test_codec__key_succession_vector_matches(void **state)
      * successor signature does not decode. */
     avow_draft d = stance_draft();
     d.kind = AVOW_KIND_KEY_SUCCESSION;
-    avow_buf_clear(&b);
+    buf_clear(&b);
     assert_int_equal(avow_event_sign(&b, &d, key, 1, zero_prev, T_REC), AVOW_EINVALID);
     avow_buf_dispose(&b);
     avow_key_free(key);
@@ -752,7 +752,7 @@ test_codec__json_has_contract_keys(void **state)
     sign_ok(&b, &d, key, 1, zero_prev);
     assert_int_equal(avow_event_decode(&ev, b.ptr, b.len), 0);
     assert_int_equal(avow_event_to_json(&j, &ev, 41, 1), 0);
-    assert_int_equal(avow_buf_put(&j, "", 1), 0);
+    assert_int_equal(buf_put(&j, "", 1), 0);
     const char *s = (const char *)j.ptr;
     static const char *const keys[] = {
         "\"id\":",
@@ -778,6 +778,21 @@ test_codec__json_has_contract_keys(void **state)
         if (strstr(s, keys[i]) == NULL) {
             fail_msg("missing %s in %s", keys[i], s);
         }
+    }
+    /* avow_event_json: the same bytes, then "status" as the last member. */
+    {
+        avow_event_json_opts jo = AVOW_EVENT_JSON_OPTS_INIT;
+        avow_buf k = AVOW_BUF_INIT;
+        size_t n = j.len - 2; /* without the NUL and the closing brace */
+        jo.with_raw = 1;
+        jo.status = "untrusted";
+        assert_int_equal(avow_event_json(&k, &ev, 41, &jo), 0);
+        assert_int_equal(k.len, n + strlen(",\"status\":\"untrusted\"}"));
+        assert_memory_equal(k.ptr, j.ptr, n);
+        assert_memory_equal(k.ptr + n, ",\"status\":\"untrusted\"}", k.len - n);
+        jo.version = 99;
+        assert_int_equal(avow_event_json(&k, &ev, 41, &jo), AVOW_EINVALID);
+        avow_buf_dispose(&k);
     }
     avow_buf_dispose(&b);
     avow_buf_dispose(&j);

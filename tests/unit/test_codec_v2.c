@@ -104,7 +104,7 @@ test_codec_v2__research_fields_round_trip(void **state)
 
     avow_buf j = AVOW_BUF_INIT;
     assert_int_equal(avow_event_to_json(&j, &ev, 0, 0), 0);
-    assert_int_equal(avow_buf_put(&j, "", 1), 0);
+    assert_int_equal(buf_put(&j, "", 1), 0);
     const char *text = (const char *)j.ptr;
     assert_non_null(strstr(text, "\"effective_at\":\"2024-04-02T23:59:59.999999Z\""));
     assert_non_null(strstr(text, "\"at\":\"2024-03-28/2024-04-02\""));
@@ -304,7 +304,7 @@ test_codec_v2__v1_kinds_10_and_11_stay_unknown(void **state)
     assert_false(avow_event_kind_known(&ev));
     avow_buf j = AVOW_BUF_INIT;
     assert_int_equal(avow_event_to_json(&j, &ev, 0, 0), 0);
-    assert_int_equal(avow_buf_put(&j, "", 1), 0);
+    assert_int_equal(buf_put(&j, "", 1), 0);
     assert_non_null(strstr((const char *)j.ptr, "\"kind\":\"unknown\",\"kind_code\":10"));
     avow_buf_dispose(&j);
     avow_buf_dispose(&b);

@@ -167,7 +167,7 @@ craft(avow_buf *b, const shape *sh)
     unsigned char hdr[AVOW_EVENT_HEADER_BYTES];
     static unsigned char v[AVOW_EVENT_MAX_BYTES];
     avow_key *k = tu_key(7);
-    avow_buf_clear(b);
+    buf_clear(b);
     hdr[CODEC_OFF_VERSION] = sh->version;
     hdr[CODEC_OFF_KIND] = sh->kind;
     memcpy(hdr + CODEC_OFF_AUTHOR, avow_key_public(k), 32);
@@ -176,17 +176,17 @@ craft(avow_buf *b, const shape *sh)
     be64_put(hdr + CODEC_OFF_RECORDED, (uint64_t)T_REC);
     be64_put(hdr + CODEC_OFF_EFFECTIVE, (uint64_t)sh->eff);
     hdr[CODEC_OFF_PRECISION] = sh->prec;
-    assert_int_equal(avow_buf_put(b, hdr, sizeof(hdr)), 0);
+    assert_int_equal(buf_put(b, hdr, sizeof(hdr)), 0);
     for (size_t i = 0; i < MAXF && sh->f[i].tag != 0; i++) {
         unsigned char fh[3];
         size_t n = fld_value(&sh->f[i], v);
         fh[0] = sh->f[i].tag;
         be16_put(fh + 1, (uint16_t)n);
-        assert_int_equal(avow_buf_put(b, fh, 3), 0);
-        assert_int_equal(avow_buf_put(b, v, n), 0);
+        assert_int_equal(buf_put(b, fh, 3), 0);
+        assert_int_equal(buf_put(b, v, n), 0);
     }
     be16_put(b->ptr + CODEC_OFF_BODYLEN, (uint16_t)(b->len - AVOW_EVENT_HEADER_BYTES));
-    assert_int_equal(avow_buf_grow(b, AVOW_SIG_BYTES), 0);
+    assert_int_equal(buf_grow(b, AVOW_SIG_BYTES), 0);
     codec_sign_message(b->ptr + b->len, b->ptr, b->len, k);
     b->len += AVOW_SIG_BYTES;
     avow_key_free(k);

@@ -196,7 +196,7 @@ test_codec_v2_vectors__known_answers_match(void **state)
     for (int i = 0; i < N_VECTORS; i++) {
         uint64_t seq = (uint64_t)i + 1;
         avow_event ev;
-        avow_buf_clear(&b);
+        buf_clear(&b);
         if (avow_event_sign(&b, &d[i], key, seq, prev, T_REC(seq)) != 0) {
             fail_msg("vector %d: %s", i + 1, avow_error_last());
         }

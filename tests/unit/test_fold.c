@@ -396,7 +396,7 @@ test_fold__outsiders_withdrawals_and_decisions(void **state)
     const char *who = NULL;
     int64_t at = 0;
     unsigned char id[AVOW_EVENT_ID_BYTES];
-    assert_int_equal(avow_state_decision(st, &who, &at, id), 1);
+    assert_int_equal(avow_state_decision(&who, &at, id, st), 1);
     assert_string_equal(who, "X");
     assert_int_equal(at, T0 + 9 * DAY);
     assert_memory_equal(id, b.id[dec], AVOW_EVENT_ID_BYTES);

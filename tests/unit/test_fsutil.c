@@ -106,6 +106,13 @@ test_fsutil__exclusive_write_never_replaces_and_leaves_no_temporary_file(void **
                      AVOW_EEXISTS);
     assert_content(f->path, "first");
     assert_int_equal(tu_count_entries(f->dir), 2);
+    /* Nor replaced by a rename (issue 22, item 14): refused, the link kept. */
+    assert_int_equal(fsutil_write_atomic(link_path, "fourth", 6, 0600, 0, NULL), AVOW_EINVALID);
+    struct stat lst;
+    assert_int_equal(lstat(link_path, &lst), 0);
+    assert_true(S_ISLNK(lst.st_mode));
+    assert_content(f->path, "first");
+    assert_int_equal(tu_count_entries(f->dir), 2);
 }
 
 static void

@@ -67,7 +67,7 @@ static uint64_t
 count_of(avow_ledger *l)
 {
     uint64_t n = 0;
-    assert_int_equal(avow_ledger_count(l, &n), 0);
+    assert_int_equal(avow_ledger_count(&n, l), 0);
     return n;
 }
 
@@ -117,7 +117,7 @@ export_to(avow_ledger *l, const char *path, uint64_t *count)
 {
     FILE *fp = fopen(path, "wb");
     assert_non_null(fp);
-    assert_int_equal(avow_export(l, count, write_fp, fp, NULL), 0);
+    assert_int_equal(avow_export(count, l, write_fp, fp, NULL), 0);
     assert_int_equal(fclose(fp), 0);
 }
 
@@ -130,7 +130,7 @@ sign_into(avow_ledger *l, const avow_key *key, const char *path, const char *tex
     o.flags = AVOW_IMPORT_SIGN;
     o.key = key;
     put_file(path, text);
-    if (avow_import(l, &res, path, &o) != 0) {
+    if (avow_import(&res, l, path, &o) != 0) {
         fail_msg("import --sign: %s", avow_error_last());
     }
 }
@@ -163,7 +163,7 @@ populate(fixture *f)
     d.contest = CONTEST;
     d.actor = "EE";
     d.effective_at = 0;
-    assert_int_equal(avow_ledger_append(f->a, id, f->k2, &d), 0);
+    assert_int_equal(avow_ledger_append(id, f->a, f->k2, &d), 0);
     avow_hex(hex, id, sizeof(id));
     snprintf(rec, sizeof(rec), "{\"kind\":\"retract\",\"target\":\"%s\",\"reason\":\"wrong\"}\n",
              hex);
@@ -180,9 +180,9 @@ ids_of(avow_ledger *l, avow_buf *out)
     uint64_t index;
     unsigned char id[AVOW_EVENT_ID_BYTES];
     assert_int_equal(avow_iter_new(&it, l, NULL), 0);
-    while (avow_iter_next(it, &ev, &index) == 1) {
+    while (avow_iter_next(&ev, &index, it) == 1) {
         avow_event_id(id, &ev);
-        assert_int_equal(avow_buf_put(out, id, sizeof(id)), 0);
+        assert_int_equal(buf_put(out, id, sizeof(id)), 0);
     }
     avow_iter_free(it);
 }
@@ -199,7 +199,7 @@ test_interchange__export_import_round_trip_keeps_ids_and_order(void **state)
     populate(f);
     export_to(f->a, f->path, &n);
     assert_int_equal(n, 7);
-    assert_int_equal(avow_import(f->b, &res, f->path, NULL), 0);
+    assert_int_equal(avow_import(&res, f->b, f->path, NULL), 0);
     assert_int_equal(res.records, 7);
     assert_int_equal(res.appended, 7);
     assert_int_equal(res.duplicates, 0);
@@ -220,7 +220,7 @@ test_interchange__export_import_round_trip_keeps_ids_and_order(void **state)
     free(tb);
 
     /* Importing again is idempotent. */
-    assert_int_equal(avow_import(f->b, &res, f->path, NULL), 0);
+    assert_int_equal(avow_import(&res, f->b, f->path, NULL), 0);
     assert_int_equal(res.appended, 0);
     assert_int_equal(res.duplicates, 7);
     assert_int_equal(count_of(f->b), 7);
@@ -240,14 +240,14 @@ test_interchange__export_filters_by_contest_and_start(void **state)
     o.start = 5;
     fp = fopen(f->path, "wb");
     assert_non_null(fp);
-    assert_int_equal(avow_export(f->a, &n, write_fp, fp, &o), 0);
+    assert_int_equal(avow_export(&n, f->a, write_fp, fp, &o), 0);
     fclose(fp);
     assert_int_equal(n, 2);
     o.start = 0;
     o.contest = "no-such-contest";
     fp = fopen(f->path, "wb");
     assert_non_null(fp);
-    assert_int_equal(avow_export(f->a, &n, write_fp, fp, &o), 0);
+    assert_int_equal(avow_export(&n, f->a, write_fp, fp, &o), 0);
     fclose(fp);
     assert_int_equal(n, 0);
 }
@@ -336,7 +336,7 @@ test_interchange__tampered_raw_fails_naming_line_and_appends_nothing(void **stat
     bad = tamper_raw(line);
     edited = replace_line(text, 5, bad);
     put_file(f->path, edited);
-    assert_int_equal(avow_import(f->b, &res, f->path, NULL), AVOW_EVERIFY);
+    assert_int_equal(avow_import(&res, f->b, f->path, NULL), AVOW_EVERIFY);
     assert_non_null(strstr(avow_error_last(), "line 5:"));
     assert_int_equal(res.first_bad, 5);
     /* The author's later lines (6, 7) no longer follow a good event. */
@@ -365,7 +365,7 @@ test_interchange__member_disagreeing_with_raw_is_refused(void **state)
     p[10] = 'V'; /* LT -> LV */
     edited = replace_line(text, 4, line);
     put_file(f->path, edited);
-    assert_int_equal(avow_import(f->b, NULL, f->path, NULL), AVOW_EVERIFY);
+    assert_int_equal(avow_import(NULL, f->b, f->path, NULL), AVOW_EVERIFY);
     assert_non_null(strstr(avow_error_last(), "line 4: \"actor\" does not match"));
     assert_int_equal(count_of(f->b), 0);
 
@@ -378,7 +378,7 @@ test_interchange__member_disagreeing_with_raw_is_refused(void **state)
     p[6] = p[6] == '0' ? '1' : '0';
     edited = replace_line(text, 2, line);
     put_file(f->path, edited);
-    assert_int_equal(avow_import(f->b, NULL, f->path, NULL), AVOW_EVERIFY);
+    assert_int_equal(avow_import(NULL, f->b, f->path, NULL), AVOW_EVERIFY);
     assert_non_null(strstr(avow_error_last(), "line 2: \"id\" is not the SHA-256"));
     assert_int_equal(count_of(f->b), 0);
     free(text);
@@ -399,7 +399,7 @@ test_interchange__missing_chain_link_is_refused_before_appending(void **state)
     /* Line 4 is key 2's first event: without it, its seq 2 follows nothing. */
     edited = replace_line(text, 4, "");
     put_file(f->path, edited);
-    assert_int_equal(avow_import(f->b, NULL, f->path, NULL), AVOW_ECHAIN);
+    assert_int_equal(avow_import(NULL, f->b, f->path, NULL), AVOW_ECHAIN);
     assert_non_null(strstr(avow_error_last(), "line 5:"));
     assert_non_null(strstr(avow_error_last(), "events are missing"));
     assert_int_equal(count_of(f->b), 0);
@@ -429,7 +429,7 @@ test_interchange__malformed_signed_lines_are_refused_with_line_numbers(void **st
         char text[256];
         snprintf(text, sizeof(text), "\n%s\n", cases[i].line);
         put_file(f->path, text);
-        assert_int_equal(avow_import(f->b, &res, f->path, NULL), cases[i].code);
+        assert_int_equal(avow_import(&res, f->b, f->path, NULL), cases[i].code);
         assert_non_null(strstr(avow_error_last(), "line 2:"));
         assert_non_null(strstr(avow_error_last(), cases[i].what));
     }
@@ -459,11 +459,11 @@ test_interchange__oversized_line_is_refused_and_reading_resumes(void **state)
     write_file(f->path, text, n);
     o.flags = AVOW_IMPORT_SIGN;
     o.key = f->k1;
-    assert_int_equal(avow_import(f->a, &res, f->path, &o), AVOW_ERANGE);
+    assert_int_equal(avow_import(&res, f->a, f->path, &o), AVOW_ERANGE);
     assert_non_null(strstr(avow_error_last(), "line 2: line is longer than 65536 bytes"));
     assert_int_equal(count_of(f->a), 0);
     o.flags |= AVOW_IMPORT_SKIP_BAD;
-    assert_int_equal(avow_import(f->a, &res, f->path, &o), 0);
+    assert_int_equal(avow_import(&res, f->a, f->path, &o), 0);
     assert_int_equal(res.appended, 2);
     assert_int_equal(res.bad, 1);
     assert_int_equal(count_of(f->a), 2);
@@ -502,7 +502,7 @@ typedef struct bad_seen {
     size_t n;
 } bad_seen;
 
-static void
+static int
 on_bad(uint64_t line, int code, const char *what, void *payload)
 {
     bad_seen *b = payload;
@@ -511,6 +511,14 @@ on_bad(uint64_t line, int code, const char *what, void *payload)
     if (b->n < 8) {
         b->lines[b->n++] = line;
     }
+    return 0;
+}
+
+static int
+stop_on_bad(uint64_t line, int code, const char *what, void *payload)
+{
+    (void)on_bad(line, code, what, payload);
+    return -5;
 }
 
 static void
@@ -527,7 +535,7 @@ test_interchange__sign_one_bad_line_in_1000_appends_nothing(void **state)
     o.key = f->k1;
     o.on_bad = on_bad;
     o.payload = &seen;
-    assert_int_equal(avow_import(f->a, &res, f->path, &o), AVOW_EINVALID);
+    assert_int_equal(avow_import(&res, f->a, f->path, &o), AVOW_EINVALID);
     assert_non_null(strstr(avow_error_last(), "line 617: unknown stance 'endorses'"));
     assert_int_equal(seen.n, 1);
     assert_int_equal(seen.lines[0], 617);
@@ -537,10 +545,16 @@ test_interchange__sign_one_bad_line_in_1000_appends_nothing(void **state)
     o.flags |= AVOW_IMPORT_SKIP_BAD;
     o.batch = 100; /* several batches */
     seen.n = 0;
-    assert_int_equal(avow_import(f->a, &res, f->path, &o), 0);
+    assert_int_equal(avow_import(&res, f->a, f->path, &o), 0);
     assert_int_equal(res.appended, 999);
     assert_int_equal(res.bad, 1);
     assert_int_equal(res.first_bad, 617);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(count_of(f->a), 999);
+    /* A negative return of on_bad stops the import, which returns it. */
+    o.on_bad = stop_on_bad;
+    seen.n = 0;
+    assert_int_equal(avow_import(&res, f->a, f->path, &o), -5);
     assert_int_equal(seen.n, 1);
     assert_int_equal(count_of(f->a), 999);
     free(text);
@@ -559,7 +573,7 @@ import_with_tmpdir(avow_ledger *l, avow_import_result *res, const char *path,
     } else {
         assert_int_equal(unsetenv("TMPDIR"), 0);
     }
-    rc = avow_import(l, res, path, o);
+    rc = avow_import(res, l, path, o);
     if (saved != NULL) {
         assert_int_equal(setenv("TMPDIR", saved, 1), 0);
     } else {
@@ -601,8 +615,8 @@ assert_same_bodies(avow_ledger *a, avow_ledger *b)
     int ra, rb;
     assert_int_equal(avow_iter_new(&ia, a, NULL), 0);
     assert_int_equal(avow_iter_new(&ib, b, NULL), 0);
-    while ((ra = avow_iter_next(ia, &x, &index)) == 1) {
-        assert_int_equal(avow_iter_next(ib, &y, &index), 1);
+    while ((ra = avow_iter_next(&x, &index, ia)) == 1) {
+        assert_int_equal(avow_iter_next(&y, &index, ib), 1);
         assert_int_equal(x.kind, y.kind);
         assert_int_equal(x.effective_at, y.effective_at);
         assert_int_equal(x.precision, y.precision);
@@ -619,7 +633,7 @@ assert_same_bodies(avow_ledger *a, avow_ledger *b)
         assert_same_str(x.reason, y.reason);
     }
     assert_int_equal(ra, 0);
-    rb = avow_iter_next(ib, &y, &index);
+    rb = avow_iter_next(&y, &index, ib);
     assert_int_equal(rb, 0);
     avow_iter_free(ia);
     avow_iter_free(ib);
@@ -684,7 +698,7 @@ test_interchange__sign_chunks_keep_order_and_line_numbers(void **state)
     o.batch = 7;
     o.on_bad = on_bad;
     o.payload = &seen;
-    if (avow_import(f->a, &res, f->path, &o) != 0) {
+    if (avow_import(&res, f->a, f->path, &o) != 0) {
         fail_msg("import: %s", avow_error_last());
     }
     assert_int_equal(seen.n, 5);
@@ -699,22 +713,22 @@ test_interchange__sign_chunks_keep_order_and_line_numbers(void **state)
 
     /* The good lines, in file order. */
     assert_int_equal(avow_iter_new(&it, f->a, NULL), 0);
-    assert_int_equal(avow_iter_next(it, &ev, &index), 1);
+    assert_int_equal(avow_iter_next(&ev, &index, it), 1);
     assert_int_equal(ev.kind, AVOW_KIND_CONTEST);
     for (size_t i = 0; i < nwant; i++) {
         char actor[16];
         int len = snprintf(actor, sizeof(actor), "A%d", want[i]);
-        assert_int_equal(avow_iter_next(it, &ev, &index), 1);
+        assert_int_equal(avow_iter_next(&ev, &index, it), 1);
         assert_int_equal(ev.actor.len, (size_t)len);
         assert_memory_equal(ev.actor.ptr, actor, (size_t)len);
     }
-    assert_int_equal(avow_iter_next(it, &ev, &index), 0);
+    assert_int_equal(avow_iter_next(&ev, &index, it), 0);
     avow_iter_free(it);
 
     /* Without --skip-bad the same file appends nothing and names line 5. */
     o.flags = AVOW_IMPORT_SIGN;
     seen.n = 0;
-    assert_int_equal(avow_import(f->b, &res, f->path, &o), AVOW_EINVALID);
+    assert_int_equal(avow_import(&res, f->b, f->path, &o), AVOW_EINVALID);
     assert_non_null(strstr(avow_error_last(), "line 5: unknown stance 'endorses'"));
     assert_non_null(strstr(avow_error_last(), "and 4 more bad lines"));
     assert_int_equal(count_of(f->b), 0);
@@ -806,7 +820,7 @@ test_interchange__sign_batch_of_several_parse_chunks(void **state)
     }
     assert_int_equal(res.appended, 9000);
     assert_same_bodies(f->a, f->b);
-    assert_int_equal(avow_ledger_verify(f->a, &events, &problems, NULL), 0);
+    assert_int_equal(avow_ledger_verify(&events, &problems, f->a, NULL), 0);
     assert_int_equal(events, 9000);
     assert_int_equal(problems, 0);
     free(text);
@@ -818,7 +832,7 @@ struct rewrite {
 };
 
 /* At the end of the check pass (half the work), replace the input. */
-static void
+static int
 rewrite_after_check(uint64_t done, uint64_t total, void *payload)
 {
     struct rewrite *r = payload;
@@ -827,6 +841,7 @@ rewrite_after_check(uint64_t done, uint64_t total, void *payload)
                           "\"stance\":\"endorses\"}\n");
         r->done = 1;
     }
+    return 0;
 }
 
 /* Invariant 5: what is appended is what the check pass read, even when the
@@ -859,8 +874,8 @@ test_interchange__sign_appends_what_the_check_pass_read(void **state)
     assert_int_equal(r.done, 1);
     assert_int_equal(res.appended, 2);
     assert_int_equal(avow_iter_new(&it, f->a, NULL), 0);
-    assert_int_equal(avow_iter_next(it, &ev, &index), 1);
-    assert_int_equal(avow_iter_next(it, &ev, &index), 1);
+    assert_int_equal(avow_iter_next(&ev, &index, it), 1);
+    assert_int_equal(avow_iter_next(&ev, &index, it), 1);
     assert_int_equal(ev.actor.len, 2);
     assert_memory_equal(ev.actor.ptr, "LT", 2);
     avow_iter_free(it);
@@ -892,7 +907,7 @@ test_interchange__sign_checks_contests_against_ledger_and_earlier_lines(void **s
              "{\"kind\":\"member-join\",\"contest\":\"c\",\"actor\":\"A\",\"at\":\"2024\"}\n"
              "{\"kind\":\"contest\",\"contest\":\"c\",\"title\":\"T\",\"rule\":\"1\","
              "\"at\":\"2024\"}\n");
-    assert_int_equal(avow_import(f->a, &res, f->path, &o), AVOW_ENOTFOUND);
+    assert_int_equal(avow_import(&res, f->a, f->path, &o), AVOW_ENOTFOUND);
     assert_non_null(strstr(avow_error_last(), "line 1: no contest c"));
     assert_int_equal(res.bad, 2);
     assert_int_equal(seen.lines[1], 4);
@@ -903,8 +918,15 @@ test_interchange__sign_checks_contests_against_ledger_and_earlier_lines(void **s
              "{\"kind\":\"contest\",\"contest\":\"c\",\"title\":\"T\",\"rule\":\"1\","
              "\"at\":\"2024\"}\n"
              "{\"kind\":\"member-join\",\"contest\":\"c\",\"actor\":\"A\",\"at\":\"2024\"}\n");
-    assert_int_equal(avow_import(f->a, &res, f->path, &o), 0);
-    assert_int_equal(avow_import(f->a, &res, f->path, &o), AVOW_EEXISTS);
+    assert_int_equal(avow_import(&res, f->a, f->path, &o), 0);
+    /* The same lines again are the records already recorded: skipped. */
+    assert_int_equal(avow_import(&res, f->a, f->path, &o), 0);
+    assert_int_equal(res.duplicates, 2);
+    assert_int_equal(res.appended, 0);
+    /* Another definition of c is refused. */
+    put_file(f->path, "{\"kind\":\"contest\",\"contest\":\"c\",\"title\":\"T2\",\"rule\":\"1\","
+                      "\"at\":\"2024\"}\n");
+    assert_int_equal(avow_import(&res, f->a, f->path, &o), AVOW_EEXISTS);
     assert_non_null(strstr(avow_error_last(), "line 1: contest c already exists"));
     assert_int_equal(count_of(f->a), 2);
 }
@@ -953,7 +975,7 @@ test_interchange__sign_refuses_malformed_records(void **state)
         char text[512];
         snprintf(text, sizeof(text), "%s\n", cases[i].line);
         put_file(f->path, text);
-        int rc = avow_import(f->a, NULL, f->path, &o);
+        int rc = avow_import(NULL, f->a, f->path, &o);
         if (rc != cases[i].code || strstr(avow_error_last(), cases[i].what) == NULL ||
             strstr(avow_error_last(), "line 1: ") == NULL) {
             fail_msg("case %zu: got %d '%s'", i, rc, avow_error_last());
@@ -976,17 +998,17 @@ test_interchange__retraction_needs_an_event_of_the_same_author(void **state)
     d.contest = "c";
     d.title = "T";
     d.rule = "majority";
-    assert_int_equal(avow_ledger_append(f->a, id, f->k1, &d), 0);
+    assert_int_equal(avow_ledger_append(id, f->a, f->k1, &d), 0);
     avow_hex(hex, id, sizeof(id));
     snprintf(text, sizeof(text), "{\"kind\":\"retract\",\"target\":\"%s\",\"reason\":\"r\"}\n",
              hex);
     put_file(f->path, text);
     o.flags = AVOW_IMPORT_SIGN;
     o.key = f->k2;
-    assert_int_equal(avow_import(f->a, NULL, f->path, &o), AVOW_EINVALID);
+    assert_int_equal(avow_import(NULL, f->a, f->path, &o), AVOW_EINVALID);
     assert_non_null(strstr(avow_error_last(), "signed by another author"));
     o.key = f->k1;
-    assert_int_equal(avow_import(f->a, NULL, f->path, &o), 0);
+    assert_int_equal(avow_import(NULL, f->a, f->path, &o), 0);
     assert_int_equal(count_of(f->a), 2);
 }
 
@@ -1010,21 +1032,21 @@ test_interchange__csv_records_are_signed_like_json(void **state)
              "stance,c,,,HU,opposes,Rutte,2024-04-03T10:00:00+02:00,https://e.org/b,\n");
     o.flags = AVOW_IMPORT_SIGN | AVOW_IMPORT_CSV;
     o.key = f->k1;
-    if (avow_import(f->a, &res, f->path, &o) != 0) {
+    if (avow_import(&res, f->a, f->path, &o) != 0) {
         fail_msg("csv import: %s", avow_error_last());
     }
     assert_int_equal(res.records, 3);
     assert_int_equal(res.appended, 3);
     assert_int_equal(avow_iter_new(&it, f->a, NULL), 0);
-    assert_int_equal(avow_iter_next(it, &ev, &index), 1);
+    assert_int_equal(avow_iter_next(&ev, &index, it), 1);
     assert_int_equal(ev.title.len, strlen("Vote, final"));
     assert_memory_equal(ev.title.ptr, "Vote, final", ev.title.len);
     assert_null(ev.source.ptr);
-    assert_int_equal(avow_iter_next(it, &ev, &index), 1);
+    assert_int_equal(avow_iter_next(&ev, &index, it), 1);
     assert_int_equal(ev.quote.len, strlen("He said \"yes\"\nthen left"));
     assert_memory_equal(ev.quote.ptr, "He said \"yes\"\nthen left", ev.quote.len);
     assert_int_equal(ev.precision, AVOW_PREC_DAY);
-    assert_int_equal(avow_iter_next(it, &ev, &index), 1);
+    assert_int_equal(avow_iter_next(&ev, &index, it), 1);
     assert_int_equal(ev.effective_at, INT64_C(1712131200000000)); /* 08:00Z */
     assert_int_equal(ev.precision, AVOW_PREC_SECOND);
     assert_null(ev.quote.ptr);
@@ -1052,7 +1074,7 @@ test_interchange__csv_malformed_rows_are_refused_with_line_numbers(void **state)
                       "contest,h,T,majority,2024\rx\n"    /* 7: bare CR */
                       "contest,i,T,majority,2024\n"       /* 8: good */
                       "contest,j,\"never closed,majority,2024\n");
-    rc = avow_import(f->a, NULL, f->path, &o);
+    rc = avow_import(NULL, f->a, f->path, &o);
     assert_int_equal(rc, AVOW_EFORMAT);
     assert_non_null(strstr(avow_error_last(), "line 3: malformed CSV: text after the closing"));
     assert_non_null(strstr(avow_error_last(), "and 5 more bad lines"));
@@ -1066,16 +1088,16 @@ test_interchange__csv_malformed_rows_are_refused_with_line_numbers(void **state)
     assert_int_equal(count_of(f->a), 0);
 
     put_file(f->path, "kind,contest,colour\ncontest,c,red\n");
-    assert_int_equal(avow_import(f->a, NULL, f->path, &o), AVOW_EFORMAT);
+    assert_int_equal(avow_import(NULL, f->a, f->path, &o), AVOW_EFORMAT);
     assert_non_null(strstr(avow_error_last(), "line 1: header: unknown column 'colour'"));
     put_file(f->path, "contest,at\nc,2024\n");
-    assert_int_equal(avow_import(f->a, NULL, f->path, &o), AVOW_EFORMAT);
+    assert_int_equal(avow_import(NULL, f->a, f->path, &o), AVOW_EFORMAT);
     assert_non_null(strstr(avow_error_last(), "no column 'kind'"));
     put_file(f->path, "kind,at,kind\n");
-    assert_int_equal(avow_import(f->a, NULL, f->path, &o), AVOW_EFORMAT);
+    assert_int_equal(avow_import(NULL, f->a, f->path, &o), AVOW_EFORMAT);
     assert_non_null(strstr(avow_error_last(), "column 'kind' twice"));
     put_file(f->path, "");
-    assert_int_equal(avow_import(f->a, NULL, f->path, &o), AVOW_EFORMAT);
+    assert_int_equal(avow_import(NULL, f->a, f->path, &o), AVOW_EFORMAT);
     assert_non_null(strstr(avow_error_last(), "empty"));
     assert_int_equal(count_of(f->a), 0);
 }
@@ -1145,14 +1167,14 @@ test_interchange__import_refuses_what_it_cannot_read_twice(void **state)
     avow_import_opts o = AVOW_IMPORT_OPTS_INIT;
     char missing[4300];
 
-    assert_int_equal(avow_import(f->a, NULL, "/dev/null", NULL), AVOW_EINVALID);
+    assert_int_equal(avow_import(NULL, f->a, "/dev/null", NULL), AVOW_EINVALID);
     assert_non_null(strstr(avow_error_last(), "not a regular file"));
     snprintf(missing, sizeof(missing), "%s/nope", f->dir);
-    assert_int_equal(avow_import(f->a, NULL, missing, NULL), AVOW_ENOTFOUND);
+    assert_int_equal(avow_import(NULL, f->a, missing, NULL), AVOW_ENOTFOUND);
     o.flags = AVOW_IMPORT_SIGN;
-    assert_int_equal(avow_import(f->a, NULL, f->path, &o), AVOW_EINVALID);
+    assert_int_equal(avow_import(NULL, f->a, f->path, &o), AVOW_EINVALID);
     o.flags = AVOW_IMPORT_CSV;
-    assert_int_equal(avow_import(f->a, NULL, f->path, &o), AVOW_EINVALID);
+    assert_int_equal(avow_import(NULL, f->a, f->path, &o), AVOW_EINVALID);
 }
 
 static void
@@ -1191,28 +1213,28 @@ test_interchange__three_authors_round_trip_in_small_batches(void **state)
     put_file(f->path, text);
     o.flags = AVOW_IMPORT_SIGN;
     o.key = f->k1;
-    assert_int_equal(avow_import(f->a, &res, f->path, &o), 0);
+    assert_int_equal(avow_import(&res, f->a, f->path, &o), 0);
     /* Keys 2 and 3 add stances to the contest key 1 defined. */
     char *stances = strchr(text, '\n') + 1;
     put_file(f->path, stances);
     o.key = f->k2;
-    assert_int_equal(avow_import(f->a, &res, f->path, &o), 0);
+    assert_int_equal(avow_import(&res, f->a, f->path, &o), 0);
     o.key = k3;
     o.batch = 37;
-    assert_int_equal(avow_import(f->a, &res, f->path, &o), 0);
+    assert_int_equal(avow_import(&res, f->a, f->path, &o), 0);
     assert_int_equal(count_of(f->a), 1000 + 999 + 999);
 
     export_to(f->a, f->path, NULL);
     avow_import_opts s = AVOW_IMPORT_OPTS_INIT;
     s.batch = 101;
-    assert_int_equal(avow_import(f->b, &res, f->path, &s), 0);
+    assert_int_equal(avow_import(&res, f->b, f->path, &s), 0);
     assert_int_equal(res.appended, 2998);
     ids_of(f->a, &ia);
     ids_of(f->b, &ib);
     assert_int_equal(ia.len, ib.len);
     assert_memory_equal(ia.ptr, ib.ptr, ia.len);
     uint64_t problems = 1, checked = 0;
-    assert_int_equal(avow_ledger_verify(f->b, &checked, &problems, NULL), 0);
+    assert_int_equal(avow_ledger_verify(&checked, &problems, f->b, NULL), 0);
     assert_int_equal(checked, 2998);
     assert_int_equal(problems, 0);
     avow_buf_dispose(&ia);

@@ -39,13 +39,13 @@ test_limits__oversized_bundle_and_heads_files_are_refused_on_their_size(void **s
     snprintf(path, sizeof(path), "%s/big.bundle", dir);
     snprintf(out, sizeof(out), "%s/out.bundle", dir);
     sparse_file(path, "avowbndl\x01", BUNDLE_LIMIT + 1);
-    assert_int_equal(avow_bundle_apply(l, path, NULL), AVOW_ERANGE);
+    assert_int_equal(avow_bundle_apply(NULL, l, path), AVOW_ERANGE);
     assert_non_null(strstr(avow_error_last(), "larger than"));
-    assert_int_equal(avow_ledger_count(l, &count), 0);
+    assert_int_equal(avow_ledger_count(&count, l), 0);
     assert_int_equal(count, 0);
 
     sparse_file(path, "avowhead\x01", BUNDLE_LIMIT + 1);
-    assert_int_equal(avow_bundle_create(l, out, path, NULL), AVOW_ERANGE);
+    assert_int_equal(avow_bundle_create(NULL, l, out, path), AVOW_ERANGE);
     assert_int_equal(access(out, F_OK), -1);
 
     avow_ledger_free(l);
@@ -69,7 +69,7 @@ test_limits__sync_frame_past_the_maximum_is_refused_on_its_length(void **state)
     assert_int_equal(pipe(in), 0);
     assert_int_equal(write(in[1], hdr, sizeof(hdr)), (ssize_t)sizeof(hdr));
     assert_int_equal(close(in[1]), 0);
-    assert_int_equal(avow_sync_serve(l, in[0], out, NULL, NULL), AVOW_EFORMAT);
+    assert_int_equal(avow_sync_serve(NULL, l, in[0], out, NULL), AVOW_EFORMAT);
     assert_non_null(strstr(avow_error_last(), "frame of 1048577 bytes"));
 
     close(in[0]);

@@ -38,8 +38,7 @@ mem_get(void *ctx, unsigned level, uint64_t index, unsigned char out[HB])
     if (level >= MEM_LEVELS || index >= MEM_LEAVES || !t->have[level][index] ||
         ((index + 1) << level) > t->limit) {
         t->misuses++;
-        return avow_error_set(AVOW_ENOTFOUND, "no node (%u, %llu)", level,
-                              (unsigned long long)index);
+        return error_set(AVOW_ENOTFOUND, "no node (%u, %llu)", level, (unsigned long long)index);
     }
     memcpy(out, t->h[level][index], HB);
     return 0;
@@ -52,7 +51,7 @@ mem_put(void *ctx, unsigned level, uint64_t index, const unsigned char h[HB])
     t->puts++;
     if (level >= MEM_LEVELS || index >= MEM_LEAVES || t->have[level][index]) {
         t->misuses++; /* invariant 2: a node is written once */
-        return avow_error_set(AVOW_EIO, "bad put (%u, %llu)", level, (unsigned long long)index);
+        return error_set(AVOW_EIO, "bad put (%u, %llu)", level, (unsigned long long)index);
     }
     memcpy(t->h[level][index], h, HB);
     t->have[level][index] = 1;
@@ -736,7 +735,7 @@ failing_get(void *ctx, unsigned level, uint64_t index, unsigned char out[HB])
     (void)level;
     (void)index;
     memset(out, 0, HB);
-    return avow_error_set(AVOW_EIO, "disk on fire");
+    return error_set(AVOW_EIO, "disk on fire");
 }
 
 static int

@@ -242,17 +242,17 @@ test_note__parser_bounds_size_and_signature_count(void **state)
     note *n = new_note();
     avow_buf b = AVOW_BUF_INIT;
     (void)state;
-    assert_int_equal(avow_buf_put(&b, "t\n\n", 3), 0);
+    assert_int_equal(buf_put(&b, "t\n\n", 3), 0);
     for (int i = 0; i < NOTE_MAX_SIGS; i++) {
-        assert_int_equal(avow_buf_put(&b, "\xe2\x80\x94 a AAAAAAAA\n", 15), 0);
+        assert_int_equal(buf_put(&b, "\xe2\x80\x94 a AAAAAAAA\n", 15), 0);
     }
     assert_int_equal(note_parse(n, (const char *)b.ptr, b.len), 0);
     assert_int_equal(n->n_sigs, NOTE_MAX_SIGS);
-    assert_int_equal(avow_buf_put(&b, "\xe2\x80\x94 a AAAAAAAA\n", 15), 0);
+    assert_int_equal(buf_put(&b, "\xe2\x80\x94 a AAAAAAAA\n", 15), 0);
     assert_int_equal(note_parse(n, (const char *)b.ptr, b.len), AVOW_EFORMAT);
 
-    avow_buf_clear(&b);
-    assert_int_equal(avow_buf_grow(&b, NOTE_MAX_BYTES + 1), 0);
+    buf_clear(&b);
+    assert_int_equal(buf_grow(&b, NOTE_MAX_BYTES + 1), 0);
     memset(b.ptr, 'x', NOTE_MAX_BYTES + 1);
     memcpy(b.ptr + NOTE_MAX_BYTES + 1 - 17, "\n\n\xe2\x80\x94 a AAAAAAAA\n", 17);
     assert_int_equal(note_parse(n, (const char *)b.ptr, NOTE_MAX_BYTES + 1), AVOW_EFORMAT);

@@ -114,7 +114,7 @@ static uint64_t
 count_of(avow_ledger *l)
 {
     uint64_t n = 0;
-    assert_int_equal(avow_ledger_count(l, &n), 0);
+    assert_int_equal(avow_ledger_count(&n, l), 0);
     return n;
 }
 
@@ -130,7 +130,7 @@ test_pool__bulk_signed_drafts_form_a_valid_chain(void **state)
     unsigned char *ids = calloc(MANY, AVOW_EVENT_ID_BYTES);
     size_t failed = 0;
     assert_non_null(ids);
-    assert_int_equal(avow_ledger_append_drafts(l, &failed, ids, key, d, MANY), 0);
+    assert_int_equal(avow_ledger_append_drafts(&failed, ids, l, key, d, MANY), 0);
     assert_int_equal(failed, MANY);
     assert_int_equal(count_of(l), MANY);
 
@@ -141,7 +141,7 @@ test_pool__bulk_signed_drafts_form_a_valid_chain(void **state)
     unsigned char prev[AVOW_HASH_BYTES] = { 0 }, id[AVOW_EVENT_ID_BYTES];
     assert_int_equal(avow_iter_new(&it, l, NULL), 0);
     for (size_t i = 0; i < MANY; i++) {
-        assert_int_equal(avow_iter_next(it, &ev, &idx), 1);
+        assert_int_equal(avow_iter_next(&ev, &idx, it), 1);
         assert_int_equal(idx, i);
         assert_int_equal(ev.seq, i + 1);
         assert_memory_equal(ev.prev, prev, AVOW_HASH_BYTES);
@@ -150,18 +150,18 @@ test_pool__bulk_signed_drafts_form_a_valid_chain(void **state)
         assert_memory_equal(id, ids + i * AVOW_EVENT_ID_BYTES, AVOW_EVENT_ID_BYTES);
         avow_event_content_hash(prev, &ev);
     }
-    assert_int_equal(avow_iter_next(it, &ev, &idx), 0);
+    assert_int_equal(avow_iter_next(&ev, &idx, it), 0);
     avow_iter_free(it);
 
     uint64_t events = 0, problems = 0;
-    assert_int_equal(avow_ledger_verify(l, &events, &problems, NULL), 0);
+    assert_int_equal(avow_ledger_verify(&events, &problems, l, NULL), 0);
     assert_int_equal(events, MANY);
     assert_int_equal(problems, 0);
 
     /* A second batch continues the chain. */
     d[0] = stance(CONTEST, actors[0], 0);
-    assert_int_equal(avow_ledger_append_drafts(l, &failed, NULL, key, d, 300), 0);
-    assert_int_equal(avow_ledger_verify(l, &events, &problems, NULL), 0);
+    assert_int_equal(avow_ledger_append_drafts(&failed, NULL, l, key, d, 300), 0);
+    assert_int_equal(avow_ledger_verify(&events, &problems, l, NULL), 0);
     assert_int_equal(events, MANY + 300);
     assert_int_equal(problems, 0);
 
@@ -189,13 +189,13 @@ test_pool__bulk_drafts_fail_at_the_first_bad_draft_in_order(void **state)
      * names an unknown contest: the earlier one is reported. */
     d[2000].actor = NULL;
     d[700].contest = "no-such-contest";
-    assert_int_equal(avow_ledger_append_drafts(l, &failed, NULL, key, d, MANY), AVOW_ENOTFOUND);
+    assert_int_equal(avow_ledger_append_drafts(&failed, NULL, l, key, d, MANY), AVOW_ENOTFOUND);
     assert_int_equal(failed, 700);
     assert_int_equal(count_of(l), 0);
 
     /* With 700 fixed, the malformed draft is reported, with the codec's reason. */
     d[700].contest = CONTEST;
-    assert_int_equal(avow_ledger_append_drafts(l, &failed, NULL, key, d, MANY), AVOW_EINVALID);
+    assert_int_equal(avow_ledger_append_drafts(&failed, NULL, l, key, d, MANY), AVOW_EINVALID);
     assert_int_equal(failed, 2000);
     assert_true(strlen(avow_error_last()) > 0);
     assert_int_equal(count_of(l), 0);
@@ -221,7 +221,7 @@ export_all(avow_ledger *l, size_t n, size_t **lens_out)
     assert_non_null(lens);
     assert_int_equal(avow_iter_new(&it, l, NULL), 0);
     for (size_t i = 0; i < n; i++) {
-        assert_int_equal(avow_iter_next(it, &e, &idx), 1);
+        assert_int_equal(avow_iter_next(&e, &idx, it), 1);
         ev[i] = malloc(e.raw_len);
         assert_non_null(ev[i]);
         memcpy(ev[i], e.raw, e.raw_len);
@@ -243,13 +243,13 @@ test_pool__append_signed_reports_the_first_bad_signature(void **state)
     size_t n = 600, *lens = NULL, failed = 0;
     avow_draft *d = batch(n, &actors);
     avow_append_result res;
-    assert_int_equal(avow_ledger_append_drafts(a, &failed, NULL, key, d, n), 0);
+    assert_int_equal(avow_ledger_append_drafts(&failed, NULL, a, key, d, n), 0);
     unsigned char **ev = export_all(a, n, &lens);
 
     /* Break the signatures of events 450 and 500: 450 is named. */
     ev[450][lens[450] - 1] ^= 1;
     ev[500][lens[500] - 1] ^= 1;
-    assert_int_equal(avow_ledger_append_signed(b, &res, (const unsigned char *const *)ev, lens, n),
+    assert_int_equal(avow_ledger_append_signed(&res, b, (const unsigned char *const *)ev, lens, n),
                      AVOW_EVERIFY);
     assert_int_equal(res.failed_at, 450);
     assert_non_null(strstr(avow_error_last(), "event 450"));
@@ -258,10 +258,10 @@ test_pool__append_signed_reports_the_first_bad_signature(void **state)
     /* Repaired, the whole batch goes in; again, all duplicates. */
     ev[450][lens[450] - 1] ^= 1;
     ev[500][lens[500] - 1] ^= 1;
-    assert_int_equal(avow_ledger_append_signed(b, &res, (const unsigned char *const *)ev, lens, n),
+    assert_int_equal(avow_ledger_append_signed(&res, b, (const unsigned char *const *)ev, lens, n),
                      0);
     assert_int_equal(res.appended, n);
-    assert_int_equal(avow_ledger_append_signed(b, &res, (const unsigned char *const *)ev, lens, n),
+    assert_int_equal(avow_ledger_append_signed(&res, b, (const unsigned char *const *)ev, lens, n),
                      0);
     assert_int_equal(res.duplicates, n);
 
@@ -292,7 +292,7 @@ test_pool__append_signed_reports_the_first_bad_signature(void **state)
     free(dir_b);
 }
 
-/* The receive pipeline of sync (src/replicate/sync.c invariant 7): jobs_verify_start()
+/* The receive pipeline of sync (src/replicate/session.c invariant 4): jobs_verify_start()
  * flags while the caller works, and store_append_signed_checked() trusts only
  * the flags that say "verified", re-checking the others in order. */
 static void
@@ -307,7 +307,7 @@ test_pool__async_verify_flags_and_checked_append_rechecks_the_rest(void **state)
     avow_draft *d = batch(n, &actors);
     avow_append_result res;
     pool *p = NULL;
-    assert_int_equal(avow_ledger_append_drafts(a, &failed, NULL, key, d, n), 0);
+    assert_int_equal(avow_ledger_append_drafts(&failed, NULL, a, key, d, n), 0);
     unsigned char **ev = export_all(a, n, &lens);
     unsigned char *ok = malloc(n), *want = malloc(n);
     assert_non_null(ok);
@@ -362,7 +362,7 @@ test_pool__async_verify_flags_and_checked_append_rechecks_the_rest(void **state)
     /* The pool's hashes went into the indexes and the tree: verify recomputes
      * every id, chain link and the Merkle root from the bytes. */
     uint64_t checked = 0, problems = 0;
-    assert_int_equal(avow_ledger_verify(b, &checked, &problems, NULL), 0);
+    assert_int_equal(avow_ledger_verify(&checked, &problems, b, NULL), 0);
     assert_int_equal(checked, 321);
     assert_int_equal(problems, 0);
     free(hashes);
@@ -391,7 +391,7 @@ struct problems {
     char what[16][160];
 };
 
-static void
+static int
 on_problem(const avow_problem *p, void *payload)
 {
     struct problems *ps = payload;
@@ -400,6 +400,7 @@ on_problem(const avow_problem *p, void *payload)
         snprintf(ps->what[ps->n], sizeof(ps->what[0]), "%s", p->what);
     }
     ps->n++;
+    return 0;
 }
 
 static void
@@ -413,7 +414,7 @@ test_pool__parallel_verify_reports_in_log_order(void **state)
     avow_ledger *l = tu_ledger(&dir);
     avow_draft *d = batch(MANY, &actors);
     size_t failed = 0;
-    assert_int_equal(avow_ledger_append_drafts(l, &failed, NULL, key, d, MANY), 0);
+    assert_int_equal(avow_ledger_append_drafts(&failed, NULL, l, key, d, MANY), 0);
     avow_ledger_free(l);
 
     /* Break the signatures of #2500 and #1500 (different verify chunks). */
@@ -447,7 +448,7 @@ test_pool__parallel_verify_reports_in_log_order(void **state)
     opts.payload = &ps;
     uint64_t events = 0, problems = 0;
     assert_int_equal(avow_ledger_open(&l, path, AVOW_OPEN_READONLY), 0);
-    assert_int_equal(avow_ledger_verify(l, &events, &problems, &opts), 0);
+    assert_int_equal(avow_ledger_verify(&events, &problems, l, &opts), 0);
     assert_int_equal(events, MANY);
     assert_true(ps.n >= 2);
     /* The forward reports come first and in log order: #1500 before #2500. */

@@ -13,7 +13,8 @@
 #include <sodium.h>
 
 #include "event/codec.h"
-#include "project/projection.h"
+#include "ledger/store.h"
+#include "project/state.h"
 #include "testutil.h"
 
 #define NAUTH 3
@@ -116,7 +117,7 @@ append_order(avow_ledger *l, const struct world *w, const size_t *order, size_t 
             lens[k] = w->evs[order[i + k]].raw.len;
         }
         avow_append_result res;
-        int r = avow_ledger_append_signed(l, &res, ps, lens, k);
+        int r = avow_ledger_append_signed(&res, l, ps, lens, k);
         if (r != 0) {
             fprintf(stderr, "append: %s\n", avow_error_last());
         }
@@ -201,7 +202,7 @@ state_at(avow_ledger *l, const char *contest, int64_t at, int64_t known_at, char
     }
     assert_int_equal(r, 0);
     assert_int_equal(avow_state_to_json(&b, st), 0);
-    assert_int_equal(avow_buf_put(&b, "", 1), 0);
+    assert_int_equal(buf_put(&b, "", 1), 0);
     json_error_t err;
     json_t *doc = json_loads((const char *)b.ptr, 0, &err);
     assert_non_null(doc);
@@ -482,7 +483,7 @@ test_projection__retraction_applies_from_its_record_time(void **state)
     assert_memory_equal(rev.target, s.w.evs[s.tr_supports].id, AVOW_EVENT_ID_BYTES);
     avow_buf b = AVOW_BUF_INIT;
     assert_int_equal(avow_explain_to_json(&b, ex), 0);
-    assert_int_equal(avow_buf_put(&b, "", 1), 0);
+    assert_int_equal(buf_put(&b, "", 1), 0);
     json_t *j = json_loads((const char *)b.ptr, 0, NULL);
     assert_non_null(j);
     assert_true(json_is_null(json_object_get(j, "stance")));
@@ -531,7 +532,7 @@ test_projection__disagreeing_authors_make_a_dispute_that_explain_shows(void **st
     }
     assert_true(saw_a && saw_b);
     assert_int_equal(avow_explain_to_json(&b, ex), 0);
-    assert_int_equal(avow_buf_put(&b, "", 1), 0);
+    assert_int_equal(buf_put(&b, "", 1), 0);
     json_t *j = json_loads((const char *)b.ptr, 0, NULL);
     assert_string_equal(json_string_value(json_object_get(j, "stance")), "disputed");
     assert_int_equal(json_array_size(json_object_get(j, "dispute")), 2);
@@ -1013,7 +1014,7 @@ test_projection__ledgers_filled_in_different_orders_converge(void **state)
     rng_state = 0x12345678u;
     random_world(&w, 300);
     order = malloc(w.n * sizeof(*order));
-    projection_test_snapshot_interval(7);
+    state_test_snapshot_interval(7);
     for (int i = 0; i < NLEDGERS; i++) {
         l[i] = world_ledger(&w, &dir[i]);
         random_order(&w, order);
@@ -1036,7 +1037,7 @@ test_projection__ledgers_filled_in_different_orders_converge(void **state)
         }
         free(first);
     }
-    projection_test_snapshot_interval(0);
+    state_test_snapshot_interval(0);
     for (int i = 0; i < NLEDGERS; i++) {
         avow_ledger_free(l[i]);
         tu_rmrf(dir[i]);
@@ -1081,7 +1082,7 @@ test_projection__snapshot_path_equals_naive_replay_after_late_events(void **stat
     unsigned char *have = calloc(w.n, 1);
     size_t *order = malloc(w.n * sizeof(*order));
     random_order(&w, order);
-    projection_test_snapshot_interval(5);
+    state_test_snapshot_interval(5);
     avow_ledger *l = world_ledger(&w, &dir);
 
     size_t first = w.n * 2 / 3;
@@ -1089,10 +1090,10 @@ test_projection__snapshot_path_equals_naive_replay_after_late_events(void **stat
     for (size_t i = 0; i < first; i++) {
         have[order[i]] = 1;
     }
-    size_t loads = projection_test_snapshot_loads();
+    size_t loads = state_test_snapshot_loads();
     check_against_naive(l, &w, have, 30);
-    assert_true(projection_test_snapshot_loads() > loads);
-    assert_int_equal(projection_test_snapshot_count(l, &snaps), 0);
+    assert_true(state_test_snapshot_loads() > loads);
+    assert_int_equal(state_test_snapshot_count(l, &snaps), 0);
     assert_true(snaps > 0);
 
     /* A late event far in the past of c1 invalidates the snapshots after it. */
@@ -1101,18 +1102,18 @@ test_projection__snapshot_path_equals_naive_replay_after_late_events(void **stat
     for (size_t i = first; i < w.n; i++) {
         have[order[i]] = 1;
     }
-    assert_int_equal(projection_test_snapshot_count(l, &snaps2), 0);
+    assert_int_equal(state_test_snapshot_count(l, &snaps2), 0);
     assert_true(snaps2 < snaps);
-    loads = projection_test_snapshot_loads();
+    loads = state_test_snapshot_loads();
     check_against_naive(l, &w, have, 40);
-    assert_true(projection_test_snapshot_loads() > loads);
+    assert_true(state_test_snapshot_loads() > loads);
 
     /* The snapshots are a cache: dropping them all (a trust change) changes nothing. */
     assert_int_equal(avow_trust_add(l, avow_key_public(w.keys[0]), "renamed"), 0);
-    assert_int_equal(projection_test_snapshot_count(l, &snaps), 0);
+    assert_int_equal(state_test_snapshot_count(l, &snaps), 0);
     assert_int_equal(snaps, 0);
     check_against_naive(l, &w, have, 10);
-    projection_test_snapshot_interval(0);
+    state_test_snapshot_interval(0);
     avow_ledger_free(l);
     tu_rmrf(dir);
     free(dir);
@@ -1159,7 +1160,7 @@ test_projection__digest_is_order_free_and_sees_a_missing_event(void **state)
     /* the canonical form: compact JSON without the digest */
     avow_buf buf = AVOW_BUF_INIT;
     assert_int_equal(avow_state_to_json(&buf, a), 0);
-    assert_int_equal(avow_buf_put(&buf, "", 1), 0);
+    assert_int_equal(buf_put(&buf, "", 1), 0);
     json_t *doc = json_loads((const char *)buf.ptr, 0, NULL);
     json_object_del(doc, "digest");
     char *canon = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -1205,14 +1206,14 @@ test_projection__read_only_ledger_answers_without_snapshots(void **state)
     char path[4200];
     avow_ledger *ro = NULL;
     size_t snaps = 1;
-    projection_test_snapshot_interval(3);
+    state_test_snapshot_interval(3);
     snprintf(path, sizeof(path), "%s/ledger", s.dir);
     assert_int_equal(avow_ledger_open(&ro, path, AVOW_OPEN_READONLY), 0);
     char *a = lib_state(ro, "nato-sg-2024", T("2024-04-04"), AVOW_TIME_MAX);
-    assert_int_equal(projection_test_snapshot_count(ro, &snaps), 0);
+    assert_int_equal(state_test_snapshot_count(ro, &snaps), 0);
     assert_int_equal(snaps, 0);
     char *b = lib_state(s.l, "nato-sg-2024", T("2024-04-04"), AVOW_TIME_MAX);
-    assert_int_equal(projection_test_snapshot_count(s.l, &snaps), 0);
+    assert_int_equal(state_test_snapshot_count(s.l, &snaps), 0);
     assert_true(snaps > 0);
     char *c = lib_state(s.l, "nato-sg-2024", T("2024-04-04"), AVOW_TIME_MAX);
     assert_string_equal(a, b);
@@ -1220,7 +1221,7 @@ test_projection__read_only_ledger_answers_without_snapshots(void **state)
     free(a);
     free(b);
     free(c);
-    projection_test_snapshot_interval(0);
+    state_test_snapshot_interval(0);
     avow_ledger_free(ro);
     scenario_free(&s);
 }
@@ -1232,13 +1233,13 @@ test_projection__untrusted_authors_count_only_with_all_authors(void **state)
     struct scenario s;
     size_t snaps = 0;
     scenario_build(&s);
-    projection_test_snapshot_interval(3);
+    state_test_snapshot_interval(3);
     free(lib_state(s.l, "nato-sg-2024", T("2024-04-04"), AVOW_TIME_MAX));
-    assert_int_equal(projection_test_snapshot_count(s.l, &snaps), 0);
+    assert_int_equal(state_test_snapshot_count(s.l, &snaps), 0);
     assert_true(snaps > 0);
     /* Trust changes drop the snapshots (they bake the trust settings in). */
     assert_int_equal(avow_trust_remove(s.l, avow_key_public(s.w.keys[1])), 0);
-    assert_int_equal(projection_test_snapshot_count(s.l, &snaps), 0);
+    assert_int_equal(state_test_snapshot_count(s.l, &snaps), 0);
     assert_int_equal(snaps, 0);
 
     json_t *d = state_at(s.l, "nato-sg-2024", T("2024-04-04"), AVOW_TIME_MAX, NULL);
@@ -1261,7 +1262,7 @@ test_projection__untrusted_authors_count_only_with_all_authors(void **state)
     assert_int_equal(avow_state_needed(st), 32);
     assert_false(avow_state_met(st, c));
     avow_state_free(st);
-    projection_test_snapshot_interval(0);
+    state_test_snapshot_interval(0);
     scenario_free(&s);
 }
 
@@ -1288,8 +1289,8 @@ one_event_ledger(char **dir, avow_buf *raw)
     d[1].stance = AVOW_STANCE_SUPPORTS;
     d[1].source = "https://example.org/lt";
     d[1].effective_at = 2 * DAY;
-    assert_int_equal(avow_ledger_append_drafts(l, &failed, ids, key, d, 2), 0);
-    assert_int_equal(avow_ledger_get(l, raw, NULL, ids + AVOW_EVENT_ID_BYTES), 0);
+    assert_int_equal(avow_ledger_append_drafts(&failed, ids, l, key, d, 2), 0);
+    assert_int_equal(avow_ledger_get(raw, NULL, l, ids + AVOW_EVENT_ID_BYTES), 0);
     avow_key_free(key);
     return l;
 }
@@ -1445,7 +1446,7 @@ test_projection__long_replay_across_dropped_pages_gives_the_direct_count(void **
     }
     for (size_t i = 0; i < n; i += 2000) {
         size_t k = n - i < 2000 ? n - i : 2000;
-        int rc = avow_ledger_append_drafts(l, &failed, NULL, key, d + i, k);
+        int rc = avow_ledger_append_drafts(&failed, NULL, l, key, d + i, k);
         if (rc != 0) {
             fprintf(stderr, "draft %zu: %s\n", i + failed, avow_error_last());
         }
@@ -1476,7 +1477,7 @@ test_projection__long_replay_across_dropped_pages_gives_the_direct_count(void **
         avow_state_free(st);
     }
     uint64_t events = 0, problems = 0;
-    assert_int_equal(avow_ledger_verify(l, &events, &problems, NULL), 0);
+    assert_int_equal(avow_ledger_verify(&events, &problems, l, NULL), 0);
     assert_int_equal(events, n);
     assert_int_equal(problems, 0);
     store_test_rss_budget(STORE_RSS_BUDGET);

@@ -39,7 +39,7 @@ define_contest(avow_ledger *l, const avow_key *key)
     d.contest = "nato-sg-2024";
     d.title = "NATO Secretary General 2024";
     d.rule = "unanimity";
-    assert_int_equal(avow_ledger_append(l, NULL, key, &d), 0);
+    assert_int_equal(avow_ledger_append(NULL, l, key, &d), 0);
 }
 
 static avow_draft
@@ -89,7 +89,7 @@ crash_writer(const char *path, int fd, unsigned start)
     for (unsigned i = start;; i++) {
         unsigned char id[AVOW_EVENT_ID_BYTES];
         avow_draft d = declaration(i);
-        if (avow_ledger_append(l, id, key, &d) != 0) {
+        if (avow_ledger_append(id, l, key, &d) != 0) {
             _exit(3);
         }
         if (write_all(fd, id, sizeof(id)) < 0) {
@@ -159,7 +159,7 @@ test_reliability__sigkill_loses_no_committed_event(void **state)
 
         uint64_t events = 0, problems = 0;
         assert_int_equal(avow_ledger_open(&l, path, 0), 0);
-        assert_int_equal(avow_ledger_verify(l, &events, &problems, NULL), 0);
+        assert_int_equal(avow_ledger_verify(&events, &problems, l, NULL), 0);
         assert_int_equal(problems, 0);
         assert_true(events >= n_reported + 1);
         avow_ledger_free(l);
@@ -169,14 +169,14 @@ test_reliability__sigkill_loses_no_committed_event(void **state)
     assert_int_equal(avow_ledger_open(&l, path, AVOW_OPEN_READONLY), 0);
     for (size_t i = 0; i < n_reported; i++) {
         avow_buf raw = AVOW_BUF_INIT;
-        assert_int_equal(avow_ledger_get(l, &raw, NULL, reported + i * AVOW_EVENT_ID_BYTES), 0);
+        assert_int_equal(avow_ledger_get(&raw, NULL, l, reported + i * AVOW_EVENT_ID_BYTES), 0);
         avow_buf_dispose(&raw);
     }
     /* A writer starts again where the killed ones stopped. */
     avow_ledger_free(l);
     assert_int_equal(avow_ledger_open(&l, path, 0), 0);
     avow_draft d = declaration(7);
-    assert_int_equal(avow_ledger_append(l, NULL, key, &d), 0);
+    assert_int_equal(avow_ledger_append(NULL, l, key, &d), 0);
     avow_ledger_free(l);
     assert_true(n_reported > 0);
 
@@ -216,7 +216,7 @@ test_reliability__readers_see_whole_transactions(void **state)
             for (unsigned i = 0; i < READER_BATCH; i++) {
                 drafts[i] = declaration(b * READER_BATCH + i);
             }
-            if (avow_ledger_append_drafts(w, NULL, NULL, key, drafts, READER_BATCH) != 0) {
+            if (avow_ledger_append_drafts(NULL, NULL, w, key, drafts, READER_BATCH) != 0) {
                 _exit(3);
             }
         }
@@ -238,7 +238,7 @@ test_reliability__readers_see_whole_transactions(void **state)
         uint64_t index, n = 0;
         int r;
         assert_int_equal(avow_iter_new(&it, l, NULL), 0);
-        while ((r = avow_iter_next(it, &ev, &index)) == 1) {
+        while ((r = avow_iter_next(&ev, &index, it)) == 1) {
             assert_int_equal(index, n);
             n++;
         }
@@ -247,7 +247,7 @@ test_reliability__readers_see_whole_transactions(void **state)
         assert_int_equal((n - 1) % READER_BATCH, 0);
         /* And verify, running beside the writer, finds nothing wrong. */
         uint64_t events = 0, problems = 0;
-        assert_int_equal(avow_ledger_verify(l, &events, &problems, NULL), 0);
+        assert_int_equal(avow_ledger_verify(&events, &problems, l, NULL), 0);
         assert_int_equal(problems, 0);
         assert_int_equal((events - 1) % READER_BATCH, 0);
         avow_ledger_free(l);
@@ -255,7 +255,7 @@ test_reliability__readers_see_whole_transactions(void **state)
     }
     assert_int_equal(avow_ledger_open(&l, path, AVOW_OPEN_READONLY), 0);
     uint64_t count = 0;
-    assert_int_equal(avow_ledger_count(l, &count), 0);
+    assert_int_equal(avow_ledger_count(&count, l), 0);
     assert_int_equal(count, 1 + READER_BATCH * READER_BATCHES);
     avow_ledger_free(l);
     assert_true(rounds >= 1);

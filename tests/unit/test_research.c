@@ -19,7 +19,7 @@
 #include <sodium.h>
 
 #include "event/codec.h"
-#include "project/projection.h"
+#include "project/state.h"
 #include "testutil.h"
 
 #define NAUTH 3
@@ -120,7 +120,7 @@ append_order(avow_ledger *l, const struct world *w, const size_t *order, size_t 
             lens[k] = w->evs[order[i + k]].raw.len;
         }
         avow_append_result res;
-        int r = avow_ledger_append_signed(l, &res, ps, lens, k);
+        int r = avow_ledger_append_signed(&res, l, ps, lens, k);
         if (r != 0) {
             fprintf(stderr, "append: %s\n", avow_error_last());
         }
@@ -366,7 +366,7 @@ lib_state(avow_ledger *l, const char *contest, const struct query *q)
     }
     assert_int_equal(r, 0);
     assert_int_equal(avow_state_to_json(&b, st), 0);
-    assert_int_equal(avow_buf_put(&b, "", 1), 0);
+    assert_int_equal(buf_put(&b, "", 1), 0);
     char *text = strdup((const char *)b.ptr);
     assert_non_null(text);
     avow_buf_dispose(&b);
@@ -421,7 +421,7 @@ test_research__v2_event_sets_in_different_orders_converge(void **state)
     random_world(&w, 360);
     size_t *order = malloc(w.n * sizeof(*order));
     assert_non_null(order);
-    projection_test_snapshot_interval(7);
+    state_test_snapshot_interval(7);
     for (int i = 0; i < NLEDGERS; i++) {
         l[i] = world_ledger(&w, &dir[i]);
         random_order(&w, order);
@@ -450,7 +450,7 @@ test_research__v2_event_sets_in_different_orders_converge(void **state)
         free(first);
     }
     assert_true(v2_seen); /* the random world does exercise intervals */
-    projection_test_snapshot_interval(0);
+    state_test_snapshot_interval(0);
     free_ledgers(l, dir, NLEDGERS);
     free(order);
     world_free(&w);
@@ -503,21 +503,21 @@ test_research__snapshot_path_equals_replay_with_filters(void **state)
     size_t *order = malloc(w.n * sizeof(*order));
     assert_non_null(order);
     random_order(&w, order);
-    projection_test_snapshot_interval(5);
+    state_test_snapshot_interval(5);
     l[0] = world_ledger(&w, &dir[0]);
     l[1] = world_ledger(&w, &dir[1]);
     size_t first = w.n * 2 / 3;
     append_order(l[0], &w, order, first, 10);
     append_order(l[1], &w, order, first, first);
 
-    size_t loads = projection_test_snapshot_loads();
+    size_t loads = state_test_snapshot_loads();
     for (int q = 0; q < 8; q++) { /* write snapshots in every confidence mode */
         struct query qq = { r_day(50), AVOW_TIME_MAX, (uint8_t)(q % 4), AVOW_TIME_MAX };
         free(lib_state(l[0], r_contests[q % 2], &qq));
     }
     check_fast_vs_replay(l[0], l[1], 40);
-    assert_true(projection_test_snapshot_loads() > loads);
-    assert_int_equal(projection_test_snapshot_count(l[0], &snaps), 0);
+    assert_true(state_test_snapshot_loads() > loads);
+    assert_int_equal(state_test_snapshot_count(l[0], &snaps), 0);
     assert_true(snaps > 0);
 
     /* late events invalidate the snapshots after them */
@@ -526,12 +526,12 @@ test_research__snapshot_path_equals_replay_with_filters(void **state)
     tu_ledger_done(l[1], dir[1]);
     l[1] = world_ledger(&w, &dir[1]);
     append_order(l[1], &w, order, w.n, 50);
-    assert_int_equal(projection_test_snapshot_count(l[0], &snaps2), 0);
+    assert_int_equal(state_test_snapshot_count(l[0], &snaps2), 0);
     assert_true(snaps2 < snaps);
-    loads = projection_test_snapshot_loads();
+    loads = state_test_snapshot_loads();
     check_fast_vs_replay(l[0], l[1], 60);
-    assert_true(projection_test_snapshot_loads() > loads);
-    projection_test_snapshot_interval(0);
+    assert_true(state_test_snapshot_loads() > loads);
+    state_test_snapshot_interval(0);
     free_ledgers(l, dir, 2);
     free(order);
     world_free(&w);
@@ -793,7 +793,7 @@ test_research__library_agrees_with_an_oracle_of_the_rules(void **state)
         for (size_t i = 0; i < o.w.n; i++) {
             order[i] = i;
         }
-        projection_test_snapshot_interval(6);
+        state_test_snapshot_interval(6);
         avow_ledger *l = world_ledger(&o.w, &dir);
         /* two thirds, queries (snapshots written), the rest (some invalidated), queries */
         o.appended = o.w.n * 2 / 3;
@@ -804,7 +804,7 @@ test_research__library_agrees_with_an_oracle_of_the_rules(void **state)
         oracle_queries(&o, l, 200, &possible_seen, &lapsed_seen);
         assert_true(possible_seen);
         assert_true(lapsed_seen);
-        projection_test_snapshot_interval(0);
+        state_test_snapshot_interval(0);
         tu_ledger_done(l, dir);
         free(order);
         free(o.ev);
@@ -820,7 +820,7 @@ append_one(avow_ledger *l, const avow_buf *raw)
     avow_append_result res;
     const unsigned char *p = raw->ptr;
     size_t len = raw->len;
-    return avow_ledger_append_signed(l, &res, &p, &len, 1);
+    return avow_ledger_append_signed(&res, l, &p, &len, 1);
 }
 
 static void
@@ -845,7 +845,7 @@ test_research__v2_event_not_after_its_predecessor_is_refused(void **state)
     assert_int_equal(append_one(l, &raw), 0);
     assert_int_equal(avow_event_decode(&ev, raw.ptr, raw.len), 0);
     avow_event_content_hash(prev, &ev);
-    assert_int_equal(avow_ledger_count(l, &count), 0);
+    assert_int_equal(avow_ledger_count(&count, l), 0);
 
     /* seq 2, v2 (a note), recorded at the same microsecond, then one before */
     avow_draft s = d_base(AVOW_KIND_MEMBER_JOIN, "e");
@@ -859,7 +859,7 @@ test_research__v2_event_not_after_its_predecessor_is_refused(void **state)
         assert_int_equal(avow_event_decode(&ev, b2.ptr, b2.len), 0);
         assert_int_equal(ev.version, 2);
         assert_int_equal(append_one(l, &b2), AVOW_ECHAIN);
-        assert_int_equal(avow_ledger_count(l, &count2), 0);
+        assert_int_equal(avow_ledger_count(&count2, l), 0);
         assert_int_equal(count2, count);
         avow_buf_dispose(&b2);
     }
@@ -867,7 +867,7 @@ test_research__v2_event_not_after_its_predecessor_is_refused(void **state)
     avow_buf b3 = AVOW_BUF_INIT;
     assert_int_equal(avow_event_sign(&b3, &s, k, 2, prev, rec + 1), 0);
     assert_int_equal(append_one(l, &b3), 0);
-    assert_int_equal(avow_ledger_count(l, &count2), 0);
+    assert_int_equal(avow_ledger_count(&count2, l), 0);
     assert_int_equal(count2, count + 1);
     assert_int_equal(avow_event_decode(&ev, b3.ptr, b3.len), 0);
     avow_event_content_hash(prev, &ev);
@@ -884,8 +884,8 @@ test_research__v2_event_not_after_its_predecessor_is_refused(void **state)
     const unsigned char *ps[2] = { b4.ptr, b5.ptr };
     size_t lens[2] = { b4.len, b5.len };
     avow_append_result res;
-    assert_int_equal(avow_ledger_append_signed(l, &res, ps, lens, 2), AVOW_ECHAIN);
-    assert_int_equal(avow_ledger_count(l, &count2), 0);
+    assert_int_equal(avow_ledger_append_signed(&res, l, ps, lens, 2), AVOW_ECHAIN);
+    assert_int_equal(avow_ledger_count(&count2, l), 0);
     assert_int_equal(count2, count + 1);
 
     /* a format v1 event keeps the v1 rule: the same recorded_at is accepted */
@@ -896,7 +896,7 @@ test_research__v2_event_not_after_its_predecessor_is_refused(void **state)
     assert_int_equal(avow_event_decode(&ev, b6.ptr, b6.len), 0);
     assert_int_equal(ev.version, 1);
     assert_int_equal(append_one(l, &b6), 0);
-    assert_int_equal(avow_ledger_count(l, &count2), 0);
+    assert_int_equal(avow_ledger_count(&count2, l), 0);
     assert_int_equal(count2, count + 2);
     avow_buf_dispose(&b3);
     avow_buf_dispose(&b4);
@@ -912,7 +912,7 @@ struct problems {
     uint64_t index;
 };
 
-static void
+static int
 collect(const avow_problem *p, void *payload)
 {
     struct problems *ps = payload;
@@ -921,6 +921,7 @@ collect(const avow_problem *p, void *payload)
         ps->found++;
         ps->index = p->index;
     }
+    return 0;
 }
 
 /* An event that got in by other means (the file written directly) is named by verify. */
@@ -957,7 +958,7 @@ test_research__verify_reports_a_v2_event_not_after_its_predecessor(void **state)
     struct problems ps = { 0, 0, 0 };
     vo.on_problem = collect;
     vo.payload = &ps;
-    assert_int_equal(avow_ledger_verify(l, &events, &problems, &vo), 0);
+    assert_int_equal(avow_ledger_verify(&events, &problems, l, &vo), 0);
     assert_int_equal(problems, 0);
     avow_ledger_free(l);
 
@@ -982,7 +983,7 @@ test_research__verify_reports_a_v2_event_not_after_its_predecessor(void **state)
     mdb_env_close(env);
 
     assert_int_equal(avow_ledger_open(&l, path, 0), 0);
-    assert_int_equal(avow_ledger_verify(l, &events, &problems, &vo), 0);
+    assert_int_equal(avow_ledger_verify(&events, &problems, l, &vo), 0);
     assert_true(problems > 0);
     assert_int_equal(ps.found, 1);
     assert_int_equal(ps.index, 1);

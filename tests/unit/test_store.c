@@ -73,7 +73,7 @@ retract_draft(const unsigned char *target)
 static void
 append_ok(avow_ledger *l, unsigned char *id, const avow_key *key, const avow_draft *d)
 {
-    int rc = avow_ledger_append(l, id, key, d);
+    int rc = avow_ledger_append(id, l, key, d);
     if (rc != 0) {
         fail_msg("append failed: %s", avow_error_last());
     }
@@ -83,7 +83,7 @@ static uint64_t
 count_of(avow_ledger *l)
 {
     uint64_t n = 0;
-    assert_int_equal(avow_ledger_count(l, &n), 0);
+    assert_int_equal(avow_ledger_count(&n, l), 0);
     return n;
 }
 
@@ -100,7 +100,7 @@ struct problems {
     char what[64][160];
 };
 
-static void
+static int
 collect(const avow_problem *p, void *payload)
 {
     struct problems *ps = payload;
@@ -109,6 +109,15 @@ collect(const avow_problem *p, void *payload)
         snprintf(ps->what[ps->n], sizeof(ps->what[0]), "%s", p->what);
     }
     ps->n++;
+    return 0;
+}
+
+/* Collects the first problem, then stops verify with -42. */
+static int
+collect_one(const avow_problem *p, void *payload)
+{
+    (void)collect(p, payload);
+    return -42;
 }
 
 static uint64_t
@@ -119,7 +128,7 @@ verify_collect(avow_ledger *l, struct problems *ps)
     memset(ps, 0, sizeof(*ps));
     opts.on_problem = collect;
     opts.payload = ps;
-    assert_int_equal(avow_ledger_verify(l, &events, &problems, &opts), 0);
+    assert_int_equal(avow_ledger_verify(&events, &problems, l, &opts), 0);
     assert_int_equal(problems, ps->n);
     return problems;
 }
@@ -150,7 +159,7 @@ export_all(avow_ledger *l, unsigned char **raws, size_t *lens, size_t max)
     size_t n = 0;
     int rc;
     assert_int_equal(avow_iter_new(&it, l, NULL), 0);
-    while ((rc = avow_iter_next(it, &ev, &index)) == 1) {
+    while ((rc = avow_iter_next(&ev, &index, it)) == 1) {
         assert_true(n < max);
         assert_int_equal(index, n);
         raws[n] = malloc(ev.raw_len);
@@ -172,12 +181,13 @@ free_all(unsigned char **raws, size_t n)
     }
 }
 
-static void
+static int
 record_progress(uint64_t done, uint64_t total, void *payload)
 {
     uint64_t *p = payload;
     p[0] = done;
     p[1] = total;
+    return 0;
 }
 
 static void
@@ -202,7 +212,7 @@ test_store__init_refuses_existing_ledger_and_open_needs_one(void **state)
     avow_key *key = tu_key(1);
     avow_draft c = contest_draft(CONTEST);
     assert_int_equal(avow_ledger_open(&l, path, AVOW_OPEN_READONLY), 0);
-    assert_int_equal(avow_ledger_append(l, NULL, key, &c), AVOW_EINVALID);
+    assert_int_equal(avow_ledger_append(NULL, l, key, &c), AVOW_EINVALID);
     assert_int_equal(count_of(l), 0);
     avow_ledger_free(l);
     avow_key_free(key);
@@ -240,7 +250,7 @@ test_store__appends_reads_back_and_iterates(void **state)
     assert_int_equal(avow_ledger_has_contest(l, "nope"), 0);
 
     /* get returns the signed bytes, whose id is the one append gave. */
-    assert_int_equal(avow_ledger_get(l, &buf, &index, sid), 0);
+    assert_int_equal(avow_ledger_get(&buf, &index, l, sid), 0);
     assert_int_equal(index, 2);
     avow_event ev;
     assert_int_equal(avow_event_decode(&ev, buf.ptr, buf.len), 0);
@@ -248,39 +258,39 @@ test_store__appends_reads_back_and_iterates(void **state)
     assert_memory_equal(id, sid, 32);
     assert_int_equal(ev.seq, 3);
     memset(id, 0xee, sizeof(id));
-    assert_int_equal(avow_ledger_get(l, &buf, NULL, id), AVOW_ENOTFOUND);
+    assert_int_equal(avow_ledger_get(&buf, NULL, l, id), AVOW_ENOTFOUND);
 
     /* head: seq and content hash of the author's last event. */
-    assert_int_equal(avow_ledger_head(l, &seq, hash, avow_key_public(key)), 0);
+    assert_int_equal(avow_ledger_head(&seq, hash, l, avow_key_public(key)), 0);
     assert_int_equal(seq, 5);
-    assert_int_equal(avow_ledger_get(l, &buf, NULL, rid), 0);
+    assert_int_equal(avow_ledger_get(&buf, NULL, l, rid), 0);
     assert_int_equal(avow_event_decode(&ev, buf.ptr, buf.len), 0);
     avow_event_content_hash(id, &ev);
     assert_memory_equal(hash, id, 32);
-    assert_int_equal(avow_ledger_head(l, &seq, hash, avow_key_public(other)), 0);
+    assert_int_equal(avow_ledger_head(&seq, hash, l, avow_key_public(other)), 0);
     assert_int_equal(seq, 1);
     unsigned char nobody[32] = { 9 };
-    assert_int_equal(avow_ledger_head(l, &seq, hash, nobody), 0);
+    assert_int_equal(avow_ledger_head(&seq, hash, l, nobody), 0);
     assert_int_equal(seq, 0);
 
     /* resolve_id: a prefix, either case, odd length; too short is refused. */
     avow_hex(hex, oid, 32);
     hex[9] = '\0';
-    assert_int_equal(avow_ledger_resolve_id(l, id, hex), 0);
+    assert_int_equal(avow_ledger_resolve_id(id, l, hex), 0);
     assert_memory_equal(id, oid, 32);
     for (char *p = hex; *p; p++) {
         if (*p >= 'a' && *p <= 'f') {
             *p = (char)(*p - 'a' + 'A');
         }
     }
-    assert_int_equal(avow_ledger_resolve_id(l, id, hex), 0);
+    assert_int_equal(avow_ledger_resolve_id(id, l, hex), 0);
     assert_memory_equal(id, oid, 32);
     hex[7] = '\0';
-    assert_int_equal(avow_ledger_resolve_id(l, id, hex), AVOW_EINVALID);
-    assert_int_equal(avow_ledger_resolve_id(l, id, "zzzzzzzz"), AVOW_EINVALID);
+    assert_int_equal(avow_ledger_resolve_id(id, l, hex), AVOW_EINVALID);
+    assert_int_equal(avow_ledger_resolve_id(id, l, "zzzzzzzz"), AVOW_EINVALID);
     avow_hex(hex, oid, 32);
     hex[12] = hex[12] == '0' ? '1' : '0';
-    assert_int_equal(avow_ledger_resolve_id(l, id, hex), AVOW_ENOTFOUND);
+    assert_int_equal(avow_ledger_resolve_id(id, l, hex), AVOW_ENOTFOUND);
 
     /* Iterate: everything, from an index, by author, by contest (with the retraction). */
     avow_iter *it = NULL;
@@ -289,7 +299,7 @@ test_store__appends_reads_back_and_iterates(void **state)
     size_t n = 0;
     int rc;
     assert_int_equal(avow_iter_new(&it, l, &opts), 0);
-    while ((rc = avow_iter_next(it, &ev, &index)) == 1) {
+    while ((rc = avow_iter_next(&ev, &index, it)) == 1) {
         seen[n++] = index;
     }
     assert_int_equal(rc, 0);
@@ -302,7 +312,7 @@ test_store__appends_reads_back_and_iterates(void **state)
     opts.start = 4;
     n = 0;
     assert_int_equal(avow_iter_new(&it, l, &opts), 0);
-    while (avow_iter_next(it, &ev, &index) == 1) {
+    while (avow_iter_next(&ev, &index, it) == 1) {
         seen[n++] = index;
     }
     avow_iter_free(it);
@@ -313,7 +323,7 @@ test_store__appends_reads_back_and_iterates(void **state)
     opts.author = avow_key_public(other);
     n = 0;
     assert_int_equal(avow_iter_new(&it, l, &opts), 0);
-    while (avow_iter_next(it, &ev, &index) == 1) {
+    while (avow_iter_next(&ev, &index, it) == 1) {
         seen[n++] = index;
         assert_memory_equal(ev.author, avow_key_public(other), 32);
     }
@@ -325,7 +335,7 @@ test_store__appends_reads_back_and_iterates(void **state)
     opts.contest = CONTEST;
     n = 0;
     assert_int_equal(avow_iter_new(&it, l, &opts), 0);
-    while (avow_iter_next(it, &ev, &index) == 1) {
+    while (avow_iter_next(&ev, &index, it) == 1) {
         seen[n++] = index;
     }
     avow_iter_free(it);
@@ -339,7 +349,7 @@ test_store__appends_reads_back_and_iterates(void **state)
     opts.author = avow_key_public(key);
     n = 0;
     assert_int_equal(avow_iter_new(&it, l, &opts), 0);
-    while (avow_iter_next(it, &ev, &index) == 1) {
+    while (avow_iter_next(&ev, &index, it) == 1) {
         seen[n++] = index;
     }
     avow_iter_free(it);
@@ -367,7 +377,7 @@ test_store__appends_reads_back_and_iterates(void **state)
     uint64_t progress[2] = { 0, 0 }, events = 0, problems = 1;
     vopts.on_progress = record_progress;
     vopts.payload = progress;
-    assert_int_equal(avow_ledger_verify(l, &events, &problems, &vopts), 0);
+    assert_int_equal(avow_ledger_verify(&events, &problems, l, &vopts), 0);
     assert_int_equal(events, 6);
     assert_int_equal(problems, 0);
     assert_int_equal(progress[0], 6);
@@ -379,7 +389,7 @@ test_store__appends_reads_back_and_iterates(void **state)
     avow_ledger_free(l);
     assert_int_equal(avow_ledger_open(&l, path, AVOW_OPEN_READONLY), 0);
     assert_int_equal(count_of(l), 6);
-    assert_int_equal(avow_ledger_get(l, &buf, &index, oid), 0);
+    assert_int_equal(avow_ledger_get(&buf, &index, l, oid), 0);
     assert_int_equal(index, 5);
     assert_int_equal(verify_collect(l, &ps), 0);
 
@@ -414,14 +424,14 @@ test_store__queued_signed_batches_tell_duplicates_from_forks(void **state)
     assert_int_equal(export_all(o, other, other_lens, MAX), 100);
 
     assert_int_equal(
-      avow_ledger_append_signed(b, &res, (const unsigned char *const *)raws, lens, 50), 0);
+      avow_ledger_append_signed(&res, b, (const unsigned char *const *)raws, lens, 50), 0);
     for (size_t i = 0; i < N; i++) {
         batch[i] = raws[i];
         blens[i] = lens[i];
     }
     batch[N] = raws[10];
     blens[N] = lens[10];
-    assert_int_equal(avow_ledger_append_signed(b, &res, batch, blens, N + 1), 0);
+    assert_int_equal(avow_ledger_append_signed(&res, b, batch, blens, N + 1), 0);
     assert_int_equal(res.appended, N - 50);
     assert_int_equal(res.duplicates, 51);
     assert_int_equal(count_of(b), N);
@@ -432,7 +442,7 @@ test_store__queued_signed_batches_tell_duplicates_from_forks(void **state)
         avow_buf out = AVOW_BUF_INIT;
         assert_int_equal(avow_event_decode(&ev, raws[i], lens[i]), 0);
         avow_event_id(id, &ev);
-        assert_int_equal(avow_ledger_get(b, &out, &index, id), 0);
+        assert_int_equal(avow_ledger_get(&out, &index, b, id), 0);
         assert_int_equal(index, i);
         avow_buf_dispose(&out);
     }
@@ -442,7 +452,7 @@ test_store__queued_signed_batches_tell_duplicates_from_forks(void **state)
     /* Event 70 of the other ledger takes the place of this one's: a fork. */
     batch[100] = other[70];
     blens[100] = other_lens[70];
-    assert_int_equal(avow_ledger_append_signed(c, &res, batch, blens, 101), AVOW_ECHAIN);
+    assert_int_equal(avow_ledger_append_signed(&res, c, batch, blens, 101), AVOW_ECHAIN);
     assert_int_equal(res.failed_at, 100);
     assert_int_equal(count_of(c), 0);
     /* Kept as evidence where forks are kept (sync, bundles). */
@@ -475,11 +485,11 @@ test_store__append_signed_is_idempotent(void **state)
     avow_ledger *b = tu_ledger(&dir_b);
     avow_append_result res;
     assert_int_equal(
-      avow_ledger_append_signed(b, &res, (const unsigned char *const *)raws, lens, n), 0);
+      avow_ledger_append_signed(&res, b, (const unsigned char *const *)raws, lens, n), 0);
     assert_int_equal(res.appended, 6);
     assert_int_equal(res.duplicates, 0);
     assert_int_equal(
-      avow_ledger_append_signed(b, &res, (const unsigned char *const *)raws, lens, n), 0);
+      avow_ledger_append_signed(&res, b, (const unsigned char *const *)raws, lens, n), 0);
     assert_int_equal(res.appended, 0);
     assert_int_equal(res.duplicates, 6);
     assert_int_equal(count_of(b), 6);
@@ -489,7 +499,7 @@ test_store__append_signed_is_idempotent(void **state)
     avow_ledger *c = tu_ledger(&dir_c);
     const unsigned char *twice[3] = { raws[0], raws[1], raws[0] };
     size_t twice_lens[3] = { lens[0], lens[1], lens[0] };
-    assert_int_equal(avow_ledger_append_signed(c, &res, twice, twice_lens, 3), 0);
+    assert_int_equal(avow_ledger_append_signed(&res, c, twice, twice_lens, 3), 0);
     assert_int_equal(res.appended, 2);
     assert_int_equal(res.duplicates, 1);
     assert_int_equal(count_of(c), 2);
@@ -535,7 +545,7 @@ test_store__refuses_broken_chain_and_stores_nothing(void **state)
     /* seq 1, 2, then 4: a gap. */
     const unsigned char *batch[3] = { raws[0], raws[1], raws[3] };
     size_t blens[3] = { lens[0], lens[1], lens[3] };
-    assert_int_equal(avow_ledger_append_signed(b, &res, batch, blens, 3), AVOW_ECHAIN);
+    assert_int_equal(avow_ledger_append_signed(&res, b, batch, blens, 3), AVOW_ECHAIN);
     assert_int_equal(res.failed_at, 2);
     assert_int_equal(res.appended, 0);
     assert_int_equal(count_of(b), 0);
@@ -545,21 +555,21 @@ test_store__refuses_broken_chain_and_stores_nothing(void **state)
     memcpy(bad, raws[1], lens[1]);
     bad[lens[1] - 1] ^= 1;
     const unsigned char *batch2[2] = { raws[0], bad };
-    assert_int_equal(avow_ledger_append_signed(b, &res, batch2, lens, 2), AVOW_EVERIFY);
+    assert_int_equal(avow_ledger_append_signed(&res, b, batch2, lens, 2), AVOW_EVERIFY);
     assert_int_equal(res.failed_at, 1);
     assert_int_equal(count_of(b), 0);
 
     /* Bytes that do not decode. */
     const unsigned char *batch3[1] = { bad };
     size_t short_len = 10;
-    assert_int_equal(avow_ledger_append_signed(b, &res, batch3, &short_len, 1), AVOW_EFORMAT);
+    assert_int_equal(avow_ledger_append_signed(&res, b, batch3, &short_len, 1), AVOW_EFORMAT);
     assert_int_equal(count_of(b), 0);
 
     /* The chain in order is accepted, and later events continue it. */
     assert_int_equal(
-      avow_ledger_append_signed(b, &res, (const unsigned char *const *)raws, lens, 2), 0);
+      avow_ledger_append_signed(&res, b, (const unsigned char *const *)raws, lens, 2), 0);
     assert_int_equal(
-      avow_ledger_append_signed(b, &res, (const unsigned char *const *)raws + 2, lens + 2, 2), 0);
+      avow_ledger_append_signed(&res, b, (const unsigned char *const *)raws + 2, lens + 2, 2), 0);
     assert_int_equal(res.appended, 2);
     assert_int_equal(count_of(b), 4);
 
@@ -595,7 +605,7 @@ test_store__detects_fork(void **state)
     assert_int_equal(avow_event_sign(&forked, &d, key, 2, prev, avow_time_now()), 0);
     avow_append_result res;
     const unsigned char *batch[1] = { forked.ptr };
-    assert_int_equal(avow_ledger_append_signed(l, &res, batch, &forked.len, 1), AVOW_ECHAIN);
+    assert_int_equal(avow_ledger_append_signed(&res, l, batch, &forked.len, 1), AVOW_ECHAIN);
     assert_non_null(strstr(avow_error_last(), "fork: author "));
     assert_non_null(strstr(avow_error_last(), " seq 2"));
     assert_int_equal(count_of(l), 3);
@@ -622,10 +632,10 @@ test_store__refuses_retraction_of_another_authors_event(void **state)
     append_ok(l, sid, key, &s);
 
     avow_draft r = retract_draft(sid);
-    assert_int_equal(avow_ledger_append(l, NULL, other, &r), AVOW_EINVALID);
+    assert_int_equal(avow_ledger_append(NULL, l, other, &r), AVOW_EINVALID);
     memset(missing, 0x42, sizeof(missing));
     avow_draft r2 = retract_draft(missing);
-    assert_int_equal(avow_ledger_append(l, NULL, key, &r2), AVOW_ENOTFOUND);
+    assert_int_equal(avow_ledger_append(NULL, l, key, &r2), AVOW_ENOTFOUND);
     assert_int_equal(count_of(l), 2);
     append_ok(l, NULL, key, &r);
     assert_int_equal(count_of(l), 3);
@@ -645,29 +655,29 @@ test_store__refuses_unknown_contest_and_redefinition(void **state)
     avow_key *key = tu_key(1);
     avow_ledger *l = tu_ledger(&dir);
     avow_draft s = stance_draft("nope", "LT", T_2024_04_03);
-    assert_int_equal(avow_ledger_append(l, NULL, key, &s), AVOW_ENOTFOUND);
+    assert_int_equal(avow_ledger_append(NULL, l, key, &s), AVOW_ENOTFOUND);
     avow_draft bad = AVOW_DRAFT_INIT; /* kind 0: the codec refuses it */
-    assert_int_equal(avow_ledger_append(l, NULL, key, &bad), AVOW_EINVALID);
+    assert_int_equal(avow_ledger_append(NULL, l, key, &bad), AVOW_EINVALID);
     assert_int_equal(count_of(l), 0);
 
     /* A batch may use a contest it defines; a failing draft voids the batch. */
     avow_draft batch[3] = { contest_draft(CONTEST), stance_draft(CONTEST, "LT", T_2024_04_03),
                             stance_draft("nope", "HU", T_2024_04_03) };
     size_t failed_at = 99;
-    assert_int_equal(avow_ledger_append_drafts(l, &failed_at, NULL, key, batch, 3), AVOW_ENOTFOUND);
+    assert_int_equal(avow_ledger_append_drafts(&failed_at, NULL, l, key, batch, 3), AVOW_ENOTFOUND);
     assert_int_equal(failed_at, 2);
     assert_int_equal(count_of(l), 0);
     assert_int_equal(avow_ledger_has_contest(l, CONTEST), 0);
-    assert_int_equal(avow_ledger_append_drafts(l, &failed_at, NULL, key, batch, 2), 0);
+    assert_int_equal(avow_ledger_append_drafts(&failed_at, NULL, l, key, batch, 2), 0);
     assert_int_equal(count_of(l), 2);
 
     avow_draft c = contest_draft(CONTEST);
-    assert_int_equal(avow_ledger_append(l, NULL, key, &c), AVOW_EEXISTS);
+    assert_int_equal(avow_ledger_append(NULL, l, key, &c), AVOW_EEXISTS);
     assert_int_equal(count_of(l), 2);
 
     uint64_t seq;
     unsigned char hash[32];
-    assert_int_equal(avow_ledger_head(l, &seq, hash, avow_key_public(key)), 0);
+    assert_int_equal(avow_ledger_head(&seq, hash, l, avow_key_public(key)), 0);
     assert_int_equal(seq, 2);
 
     avow_ledger_free(l);
@@ -688,13 +698,13 @@ append_recorded_at(avow_ledger *l, const avow_key *key, const char *actor, int64
     uint64_t seq = 0;
     avow_append_result ar;
     avow_draft d = stance_draft(CONTEST, actor, T_2024_04_03);
-    assert_int_equal(avow_ledger_head(l, &seq, prev, pk), 0);
+    assert_int_equal(avow_ledger_head(&seq, prev, l, pk), 0);
     assert_int_equal(codec_encode_message(&m, &d, pk, seq + 1, prev, at), 0);
-    assert_int_equal(avow_buf_grow(&m, AVOW_SIG_BYTES), 0);
+    assert_int_equal(buf_grow(&m, AVOW_SIG_BYTES), 0);
     codec_sign_message(m.ptr + m.len, m.ptr, m.len, key);
     m.len += AVOW_SIG_BYTES;
     const unsigned char *p = m.ptr;
-    assert_int_equal(avow_ledger_append_signed(l, &ar, &p, &m.len, 1), 0);
+    assert_int_equal(avow_ledger_append_signed(&ar, l, &p, &m.len, 1), 0);
     assert_int_equal(ar.appended, 1);
     avow_buf_dispose(&m);
 }
@@ -727,14 +737,14 @@ test_store__batch_ids_are_written_in_key_order_and_found(void **state)
     avow_buf craw = AVOW_BUF_INIT;
     avow_append_result ar;
     append_ok(l, cid, key, &c);
-    assert_int_equal(avow_ledger_get(l, &craw, NULL, cid), 0);
+    assert_int_equal(avow_ledger_get(&craw, NULL, l, cid), 0);
     const unsigned char *cp = craw.ptr;
-    assert_int_equal(avow_ledger_append_signed(twin, &ar, &cp, &craw.len, 1), 0);
+    assert_int_equal(avow_ledger_append_signed(&ar, twin, &cp, &craw.len, 1), 0);
     avow_buf_dispose(&craw);
     append_recorded_at(l, key, "early", future);
     append_recorded_at(twin, key, "early", future);
 
-    rc = avow_ledger_append_drafts(twin, &failed_at, ids, key, drafts, RETRACT);
+    rc = avow_ledger_append_drafts(&failed_at, ids, twin, key, drafts, RETRACT);
     if (rc != 0) {
         fail_msg("twin batch failed at %zu: %s", failed_at, avow_error_last());
     }
@@ -743,7 +753,7 @@ test_store__batch_ids_are_written_in_key_order_and_found(void **state)
     drafts[RETRACT] = retract_draft(target);
 
     store_test_rss_budget(0);
-    rc = avow_ledger_append_drafts(l, &failed_at, ids, key, drafts, BATCH);
+    rc = avow_ledger_append_drafts(&failed_at, ids, l, key, drafts, BATCH);
     store_test_rss_budget(STORE_RSS_BUDGET);
     if (rc != 0) {
         fail_msg("batch failed at %zu: %s", failed_at, avow_error_last());
@@ -754,7 +764,7 @@ test_store__batch_ids_are_written_in_key_order_and_found(void **state)
         avow_event ev;
         unsigned char id[AVOW_EVENT_ID_BYTES];
         uint64_t index = 0;
-        assert_int_equal(avow_ledger_get(l, &out, &index, ids + i * AVOW_EVENT_ID_BYTES), 0);
+        assert_int_equal(avow_ledger_get(&out, &index, l, ids + i * AVOW_EVENT_ID_BYTES), 0);
         assert_int_equal(index, 2 + (uint64_t)i);
         assert_int_equal(avow_event_decode(&ev, out.ptr, out.len), 0);
         avow_event_id(id, &ev);
@@ -795,7 +805,7 @@ test_store__batch_grows_the_map_before_it_starts(void **state)
     fill_stances(drafts, actors, BATCH, "G", T_2024_04_03);
     unsigned long redone = store_test_redone();
     size_t failed_at = 0;
-    int rc = avow_ledger_append_drafts(l, &failed_at, NULL, key, drafts, BATCH);
+    int rc = avow_ledger_append_drafts(&failed_at, NULL, l, key, drafts, BATCH);
     if (rc != 0) {
         fail_msg("batch failed at %zu: %s", failed_at, avow_error_last());
     }
@@ -809,7 +819,7 @@ test_store__batch_grows_the_map_before_it_starts(void **state)
         ptrs[i] = raws[i];
     }
     avow_append_result ar;
-    assert_int_equal(avow_ledger_append_signed(l2, &ar, ptrs, lens, n), 0);
+    assert_int_equal(avow_ledger_append_signed(&ar, l2, ptrs, lens, n), 0);
     assert_int_equal(ar.appended, n);
     assert_int_equal(store_test_redone(), redone);
     free_all(raws, n);
@@ -842,7 +852,7 @@ test_store__grows_a_tiny_map(void **state)
         snprintf(tag, sizeof(tag), "M%d-", b);
         fill_stances(drafts, actors, BATCH, tag, T_2024_04_03 + b * BATCH);
         size_t failed_at = 0;
-        int rc = avow_ledger_append_drafts(l, &failed_at, NULL, key, drafts, BATCH);
+        int rc = avow_ledger_append_drafts(&failed_at, NULL, l, key, drafts, BATCH);
         if (rc != 0) {
             fail_msg("batch %d failed at %zu: %s", b, failed_at, avow_error_last());
         }
@@ -861,7 +871,7 @@ test_store__grows_a_tiny_map(void **state)
     assert_int_equal(verify_collect(l, &ps), 0);
     uint64_t seq;
     unsigned char hash[32];
-    assert_int_equal(avow_ledger_head(l, &seq, hash, avow_key_public(key)), 0);
+    assert_int_equal(avow_ledger_head(&seq, hash, l, avow_key_public(key)), 0);
     assert_int_equal(seq, 1 + BATCH * BATCHES + 20);
 
     avow_ledger_free(l);
@@ -946,7 +956,7 @@ test_store__verify_finds_wrong_id_entries_without_probing(void **state)
 
     assert_int_equal(verify_collect(l, &ps), 0);
     assert_int_equal(avow_iter_new(&it, l, NULL), 0);
-    while (avow_iter_next(it, &ev, &index) == 1) {
+    while (avow_iter_next(&ev, &index, it) == 1) {
         assert_true(index < 7);
         avow_event_id(ids[index], &ev);
     }
@@ -1021,7 +1031,7 @@ test_store__verify_reports_missing_index_entries(void **state)
     avow_event ev;
     uint64_t index;
     assert_int_equal(avow_iter_new(&it, l, NULL), 0);
-    while (avow_iter_next(it, &ev, &index) == 1) {
+    while (avow_iter_next(&ev, &index, it) == 1) {
         if (index == 2) {
             avow_event_id(id2, &ev);
         }
@@ -1063,8 +1073,17 @@ test_store__verify_reports_missing_index_entries(void **state)
     }
     assert_true(saw_id);
     assert_true(saw_bytime);
+    /* A negative return of the callback stops verify, which returns it. */
+    {
+        avow_verify_opts opts = AVOW_VERIFY_OPTS_INIT;
+        memset(&ps, 0, sizeof(ps));
+        opts.on_problem = collect_one;
+        opts.payload = &ps;
+        assert_int_equal(avow_ledger_verify(NULL, NULL, l, &opts), -42);
+        assert_int_equal(ps.n, 1);
+    }
     /* get by that id now misses; the log itself is intact. */
-    assert_int_equal(avow_ledger_get(l, &buf, NULL, id2), AVOW_ENOTFOUND);
+    assert_int_equal(avow_ledger_get(&buf, NULL, l, id2), AVOW_ENOTFOUND);
     assert_int_equal(count_of(l), 6);
 
     avow_buf_dispose(&buf);
@@ -1088,7 +1107,7 @@ child_append(const char *path, int n)
         char actor[32];
         snprintf(actor, sizeof(actor), "P%ld-%d", (long)getpid(), i);
         avow_draft d = stance_draft(CONTEST, actor, T_2024_04_03 + i);
-        if (avow_ledger_append(l, NULL, key, &d) != 0) {
+        if (avow_ledger_append(NULL, l, key, &d) != 0) {
             return 2;
         }
     }
@@ -1138,7 +1157,7 @@ test_store__concurrent_writers_with_one_key_never_fork(void **state)
     uint64_t index, expect = 1;
     int64_t last_recorded = INT64_MIN;
     assert_int_equal(avow_iter_new(&it, l, &opts), 0);
-    while (avow_iter_next(it, &ev, &index) == 1) {
+    while (avow_iter_next(&ev, &index, it) == 1) {
         assert_int_equal(ev.seq, expect);
         assert_true(ev.recorded_at >= last_recorded);
         last_recorded = ev.recorded_at;
@@ -1172,7 +1191,7 @@ child_grow(const char *path)
         char tag[16];
         snprintf(tag, sizeof(tag), "G%d-", b);
         fill_stances(drafts, actors, 100, tag, T_2024_04_03);
-        if (avow_ledger_append_drafts(l, NULL, NULL, key, drafts, 100) != 0) {
+        if (avow_ledger_append_drafts(NULL, NULL, l, key, drafts, 100) != 0) {
             return 2;
         }
     }

@@ -80,7 +80,7 @@ setup_contest(avow_ledger *l, const avow_key *key)
         d[n].contest = CONTEST;
         d[n++].candidate = cands[i];
     }
-    assert_int_equal(avow_ledger_append_drafts(l, NULL, NULL, key, d, n), 0);
+    assert_int_equal(avow_ledger_append_drafts(NULL, NULL, l, key, d, n), 0);
 }
 
 static void
@@ -96,7 +96,7 @@ append_stances(avow_ledger *l, const avow_key *key, size_t n, uint32_t *rng)
                           (uint8_t)(1 + (r >> 7) % 3), T_START + (int64_t)((r >> 9) % 200) * T_DAY);
         }
         /* One transaction per call: a quick suite on slow disks. */
-        if (avow_ledger_append_drafts(l, NULL, NULL, key, d, k) != 0) {
+        if (avow_ledger_append_drafts(NULL, NULL, l, key, d, k) != 0) {
             fail_msg("append: %s", avow_error_last());
         }
         n -= k;
@@ -107,7 +107,7 @@ static uint64_t
 count(avow_ledger *l)
 {
     uint64_t n = 0;
-    assert_int_equal(avow_ledger_count(l, &n), 0);
+    assert_int_equal(avow_ledger_count(&n, l), 0);
     return n;
 }
 
@@ -115,7 +115,7 @@ static uint64_t
 verify_problems(avow_ledger *l)
 {
     uint64_t events = 0, problems = 0;
-    assert_int_equal(avow_ledger_verify(l, &events, &problems, NULL), 0);
+    assert_int_equal(avow_ledger_verify(&events, &problems, l, NULL), 0);
     return problems;
 }
 
@@ -123,7 +123,7 @@ static void
 sync_ok(avow_ledger *a, avow_ledger *b, avow_sync_stats *st)
 {
     avow_sync_stats tmp;
-    if (avow_sync_local(a, b, NULL, st ? st : &tmp) != 0) {
+    if (avow_sync_local(st ? st : &tmp, a, b, NULL) != 0) {
         fail_msg("sync: %s", avow_error_last());
     }
 }
@@ -146,7 +146,7 @@ ids_of(avow_ledger *l, size_t *n)
     assert_non_null(ids);
     *n = 0;
     assert_int_equal(avow_iter_new(&it, l, NULL), 0);
-    while (avow_iter_next(it, &ev, &idx) == 1) {
+    while (avow_iter_next(&ev, &idx, it) == 1) {
         avow_event_id(ids + *n * AVOW_EVENT_ID_BYTES, &ev);
         (*n)++;
     }
@@ -189,11 +189,11 @@ test_sync__two_way_sync_transfers_what_each_lacks_and_is_idempotent(void **state
     append_stances(b, kb, 4, &rng);
     avow_sync_opts o = AVOW_SYNC_OPTS_INIT;
     o.flags = AVOW_SYNC_PULL;
-    assert_int_equal(avow_sync_local(a, b, &o, &st), 0);
+    assert_int_equal(avow_sync_local(&st, a, b, &o), 0);
     assert_int_equal(st.received, 4);
     assert_int_equal(st.sent, 0);
     o.flags = AVOW_SYNC_PUSH;
-    assert_int_equal(avow_sync_local(a, b, &o, &st), 0);
+    assert_int_equal(avow_sync_local(&st, a, b, &o), 0);
     assert_int_equal(st.received, 0);
     assert_int_equal(st.sent, 3);
     assert_int_equal(count(a), count(b));
@@ -224,7 +224,7 @@ state_json(avow_ledger *l, int64_t at, avow_buf *out)
     avow_state *s = NULL;
     avow_state_opts o = AVOW_STATE_OPTS_INIT;
     o.at = at;
-    avow_buf_clear(out);
+    buf_clear(out);
     if (avow_state_compute(&s, l, CONTEST, &o) != 0) {
         fail_msg("state: %s", avow_error_last());
     }
@@ -306,7 +306,7 @@ test_sync__replicas_converge_under_random_pairwise_syncs(void **state)
 
 static pid_t victim;
 
-static void
+static int
 kill_after_first_batch(uint64_t done, uint64_t total, void *payload)
 {
     (void)total;
@@ -315,6 +315,7 @@ kill_after_first_batch(uint64_t done, uint64_t total, void *payload)
         kill(victim, SIGKILL);
         victim = 0;
     }
+    return 0;
 }
 
 static void
@@ -333,7 +334,7 @@ test_sync__interrupted_sync_keeps_whole_batches_and_rerun_completes(void **state
         rng = rng * 1103515245u + 12345u;
         d[i] = stance(actors[(rng >> 8) % N_ACTORS], "Rutte", 1, T_START + T_DAY);
     }
-    assert_int_equal(avow_ledger_append_drafts(b, NULL, NULL, kb, d, 3000), 0);
+    assert_int_equal(avow_ledger_append_drafts(NULL, NULL, b, kb, d, 3000), 0);
     free(d);
     uint64_t total = count(b);
     avow_ledger_free(b); /* an LMDB environment must not cross fork() */
@@ -350,7 +351,7 @@ test_sync__interrupted_sync_keeps_whole_batches_and_rerun_completes(void **state
             _exit(3);
         }
         /* Serve slowly enough that the parent kills us mid-stream. */
-        int rc = avow_sync_serve(cb, sv[1], sv[1], NULL, NULL);
+        int rc = avow_sync_serve(NULL, cb, sv[1], sv[1], NULL);
         avow_ledger_free(cb);
         _exit(rc == 0 ? 0 : 1);
     }
@@ -359,7 +360,7 @@ test_sync__interrupted_sync_keeps_whole_batches_and_rerun_completes(void **state
     avow_sync_opts o = AVOW_SYNC_OPTS_INIT;
     o.on_progress = kill_after_first_batch;
     avow_sync_stats st;
-    int rc = avow_sync_client(a, sv[0], sv[0], &o, &st);
+    int rc = avow_sync_client(&st, a, sv[0], sv[0], &o);
     close(sv[0]);
     int status = 0;
     waitpid(pid, &status, 0);
@@ -404,7 +405,7 @@ static void *
 serve_thread(void *arg)
 {
     struct served *s = arg;
-    s->rc = avow_sync_serve(s->ledger, s->fd, s->fd, NULL, NULL);
+    s->rc = avow_sync_serve(NULL, s->ledger, s->fd, s->fd, NULL);
     snprintf(s->msg, sizeof(s->msg), "%s", avow_error_last());
     shutdown(s->fd, SHUT_RDWR);
     return NULL;
@@ -449,8 +450,8 @@ read_frame(int fd, avow_buf *payload)
     }
     uint32_t len =
       ((uint32_t)hdr[0] << 24) | ((uint32_t)hdr[1] << 16) | ((uint32_t)hdr[2] << 8) | hdr[3];
-    avow_buf_clear(payload);
-    assert_int_equal(avow_buf_grow(payload, len), 0);
+    buf_clear(payload);
+    assert_int_equal(buf_grow(payload, len), 0);
     got = 0;
     while (got < len - 1) {
         ssize_t r = read(fd, payload->ptr + got, len - 1 - got);
@@ -518,13 +519,13 @@ static void
 batch_payload(avow_buf *out, avow_buf *events, size_t n)
 {
     unsigned char l[4];
-    avow_buf_clear(out);
+    buf_clear(out);
     be32_put(l, (uint32_t)n);
-    assert_int_equal(avow_buf_put(out, l, 4), 0);
+    assert_int_equal(buf_put(out, l, 4), 0);
     for (size_t i = 0; i < n; i++) {
         be32_put(l, (uint32_t)events[i].len);
-        assert_int_equal(avow_buf_put(out, l, 4), 0);
-        assert_int_equal(avow_buf_put(out, events[i].ptr, events[i].len), 0);
+        assert_int_equal(buf_put(out, l, 4), 0);
+        assert_int_equal(buf_put(out, events[i].ptr, events[i].len), 0);
     }
 }
 
@@ -536,7 +537,7 @@ make_chain(avow_buf *ev, size_t n, const avow_key *key)
     memset(prev, 0, sizeof(prev));
     for (size_t i = 0; i < n; i++) {
         avow_draft d = stance("HU", "Rutte", 2, T_START + (int64_t)i * T_DAY);
-        avow_buf_clear(&ev[i]);
+        buf_clear(&ev[i]);
         assert_int_equal(avow_event_sign(&ev[i], &d, key, i + 1, prev, T_START + 10 * T_DAY), 0);
         crypto_hash_sha256(prev, ev[i].ptr, ev[i].len - AVOW_SIG_BYTES);
     }
@@ -546,6 +547,180 @@ static void
 resign(avow_buf *ev, const avow_key *key)
 {
     codec_sign_message(ev->ptr + ev->len - AVOW_SIG_BYTES, ev->ptr, ev->len - AVOW_SIG_BYTES, key);
+}
+
+/* Start a server and send it one raw first frame; join it. */
+static void
+peer_first_frame(struct served *s, avow_ledger *l, uint8_t type, const void *payload, size_t len)
+{
+    int sv[2];
+    pthread_t th;
+    avow_buf in = AVOW_BUF_INIT;
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    memset(s, 0, sizeof(*s));
+    s->ledger = l;
+    s->fd = sv[1];
+    assert_int_equal(pthread_create(&th, NULL, serve_thread, s), 0);
+    send_frame(sv[0], type, payload, len);
+    while (read_frame(sv[0], &in) >= 0) {
+    }
+    pthread_join(th, NULL);
+    close(sv[0]);
+    close(sv[1]);
+    avow_buf_dispose(&in);
+}
+
+static void
+test_sync__peer_text_cannot_drive_the_terminal(void **state)
+{
+    (void)state;
+    char *dir = NULL;
+    avow_ledger *l = tu_ledger(&dir);
+    struct served s;
+    /* An error frame that clears the screen, retitles the window and reverses text. */
+    static const char evil[] = "\x1b[2J\x1b]0;pwned\x07\xc2\x9b"
+                               "31m synced \xe2\x80\xae ok";
+    peer_first_frame(&s, l, F_ERROR, evil, sizeof(evil) - 1);
+    assert_true(s.rc < 0);
+    assert_non_null(strstr(s.msg, "synced"));
+    for (const char *p = s.msg; *p != '\0'; p++) {
+        assert_true((unsigned char)*p >= 0x20 && (unsigned char)*p != 0x7f);
+    }
+    assert_null(strstr(s.msg, "\xc2\x9b"));
+    assert_null(strstr(s.msg, "\xe2\x80\xae"));
+    /* A hello whose origin holds an escape or a bidi control is refused. */
+    static const char *origins[] = { "a\x1b[2Jb",
+                                     "a\xe2\x80\xae"
+                                     "b",
+                                     "a\xc2\x85"
+                                     "b" };
+    for (size_t i = 0; i < 3; i++) {
+        unsigned char hello[8 + 5 + 16];
+        size_t olen = strlen(origins[i]);
+        memcpy(hello, "AVOWSYNC", 8);
+        hello[8] = 0;
+        hello[9] = 1;
+        hello[10] = AVOW_SYNC_PUSH;
+        hello[11] = 0;
+        hello[12] = (unsigned char)olen;
+        memcpy(hello + 13, origins[i], olen);
+        peer_first_frame(&s, l, F_HELLO, hello, 13 + olen);
+        assert_int_equal(s.rc, AVOW_EFORMAT);
+        assert_non_null(strstr(s.msg, "origin"));
+    }
+    /* Undefined hello flag bits are refused, not ignored (issue 22, item 15). */
+    unsigned char hello[8 + 5 + 4] = { 'A', 'V', 'O', 'W', 'S', 'Y', 'N', 'C', 0, 1, 0x83, 0, 4 };
+    memcpy(hello + 13, "evil", 4);
+    peer_first_frame(&s, l, F_HELLO, hello, sizeof(hello));
+    assert_int_equal(s.rc, AVOW_EFORMAT);
+    assert_non_null(strstr(s.msg, "undefined flag"));
+    tu_ledger_done(l, dir);
+}
+
+/* A test peer whose hello carries flags: hello and empty heads, then read the
+ * server's phase 1 through its done. */
+static void
+peer_open_flags(struct served *s, pthread_t *th, int *fd, avow_ledger *l, uint8_t flags)
+{
+    int sv[2];
+    unsigned char hello[8 + 5 + 4] = { 'A', 'V', 'O', 'W', 'S', 'Y', 'N', 'C', 0, 1, 0, 0, 4 };
+    avow_buf in = AVOW_BUF_INIT;
+    unsigned char zero[4] = { 0, 0, 0, 0 };
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    memset(s, 0, sizeof(*s));
+    s->ledger = l;
+    s->fd = sv[1];
+    assert_int_equal(pthread_create(th, NULL, serve_thread, s), 0);
+    *fd = sv[0];
+    hello[10] = flags;
+    memcpy(hello + 13, "evil", 4);
+    send_frame(*fd, F_HELLO, hello, sizeof(hello));
+    send_frame(*fd, F_HEADS, zero, 4);
+    send_frame(*fd, F_EVID, zero, 4);
+    send_frame(*fd, F_HEADS_END, NULL, 0);
+    while (read_frame(*fd, &in) != F_DONE) {
+    }
+    avow_buf_dispose(&in);
+}
+
+struct client_run {
+    avow_ledger *ledger;
+    int fd;
+    unsigned int flags;
+    int rc;
+    char msg[512];
+};
+
+static void *
+client_thread(void *arg)
+{
+    struct client_run *c = arg;
+    avow_sync_opts o = AVOW_SYNC_OPTS_INIT;
+    o.flags = c->flags;
+    c->rc = avow_sync_client(NULL, c->ledger, c->fd, c->fd, &o);
+    snprintf(c->msg, sizeof(c->msg), "%s", avow_error_last());
+    shutdown(c->fd, SHUT_RDWR);
+    return NULL;
+}
+
+static void
+test_sync__a_side_that_does_not_pull_stores_nothing(void **state)
+{
+    (void)state;
+    char *dir = NULL;
+    avow_ledger *l = tu_ledger(&dir);
+    avow_key *owner = tu_key(1), *evil = tu_key(66);
+    setup_contest(l, owner);
+    avow_buf ev[2] = { AVOW_BUF_INIT, AVOW_BUF_INIT }, payload = AVOW_BUF_INIT, in = AVOW_BUF_INIT;
+    uint64_t base = count(l);
+    make_chain(ev, 2, evil);
+    batch_payload(&payload, ev, 2);
+
+    /* A client that said it only pulls, then pushes a batch: the server refuses it. */
+    struct served s;
+    pthread_t th;
+    int fd;
+    peer_open_flags(&s, &th, &fd, l, AVOW_SYNC_PULL);
+    send_frame(fd, F_BATCH, payload.ptr, payload.len);
+    send_frame(fd, F_DONE, NULL, 0); /* so that a server that took it does not wait */
+    peer_expect_refusal(&s, th, fd, "pull");
+    assert_int_equal(count(l), base);
+
+    /* A push-only client whose server streams a batch and fork evidence anyway. */
+    for (int type = F_BATCH; type <= F_FORK; type++) {
+        int sv[2];
+        unsigned char hello[8 + 5 + 4] = { 'A', 'V', 'O', 'W', 'S', 'Y', 'N', 'C', 0, 1, 3, 0, 4 };
+        unsigned char zero[4] = { 0, 0, 0, 0 };
+        struct client_run c = { l, -1, AVOW_SYNC_PUSH, 0, "" };
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+        c.fd = sv[1];
+        assert_int_equal(pthread_create(&th, NULL, client_thread, &c), 0);
+        while (read_frame(sv[0], &in) != F_HEADS_END) {
+        }
+        memcpy(hello + 13, "evil", 4);
+        send_frame(sv[0], F_HELLO, hello, sizeof(hello));
+        send_frame(sv[0], F_HEADS, zero, 4);
+        send_frame(sv[0], F_EVID, zero, 4);
+        send_frame(sv[0], F_HEADS_END, NULL, 0);
+        send_frame(sv[0], (uint8_t)type, payload.ptr, payload.len);
+        send_frame(sv[0], F_DONE, NULL, 0);
+        send_frame(sv[0], F_DONE, NULL, 0); /* phase 3, for a client that took them */
+        while (read_frame(sv[0], &in) >= 0) {
+        }
+        pthread_join(th, NULL);
+        close(sv[0]);
+        close(sv[1]);
+        assert_true(c.rc < 0);
+        assert_non_null(strstr(c.msg, "pull"));
+        assert_int_equal(count(l), base);
+    }
+    avow_buf_dispose(&ev[0]);
+    avow_buf_dispose(&ev[1]);
+    avow_buf_dispose(&payload);
+    avow_buf_dispose(&in);
+    avow_key_free(owner);
+    avow_key_free(evil);
+    tu_ledger_done(l, dir);
 }
 
 static void
@@ -572,6 +747,7 @@ test_sync__hostile_peer_is_refused_and_leaves_the_ledger_unchanged(void **state)
     batch_payload(&payload, ev, 2);
     send_frame(fd, F_BATCH, payload.ptr, payload.len);
     peer_expect_refusal(&s, th, fd, "seq 2");
+    assert_null(strstr(s.msg, "of the batch: event")); /* its context said once */
     assert_int_equal(count(l), base);
 
     /* (b) a gap in seq, after a whole valid batch */
@@ -672,7 +848,7 @@ append_raw(avow_ledger *l, avow_buf *ev, size_t n)
         p[i] = ev[i].ptr;
         lens[i] = ev[i].len;
     }
-    if (avow_ledger_append_signed(l, NULL, p, lens, n) != 0) {
+    if (avow_ledger_append_signed(NULL, l, p, lens, n) != 0) {
         fail_msg("append: %s", avow_error_last());
     }
 }
@@ -708,10 +884,10 @@ test_sync__fork_is_detected_by_both_sides_and_spreads_as_evidence(void **state)
         unsigned char prev[32];
         crypto_hash_sha256(prev, b[1].ptr, b[1].len - AVOW_SIG_BYTES);
         avow_draft dd = stance("HU", "Rutte", 1, T_START + 2 * T_DAY);
-        avow_buf_clear(&b[2]);
+        buf_clear(&b[2]);
         assert_int_equal(avow_event_sign(&b[2], &dd, x, 3, prev, T_START + 10 * T_DAY), 0);
         crypto_hash_sha256(prev, b[2].ptr, b[2].len - AVOW_SIG_BYTES);
-        avow_buf_clear(&b[3]);
+        buf_clear(&b[3]);
         dd = stance("HU", "Rutte", 1, T_START + 3 * T_DAY);
         assert_int_equal(avow_event_sign(&b[3], &dd, x, 4, prev, T_START + 10 * T_DAY), 0);
     }
@@ -787,15 +963,15 @@ test_sync__bundle_carries_what_the_heads_lack_and_rejects_damage(void **state)
     snprintf(path, sizeof(path), "%s/all.bundle", da);
     snprintf(heads, sizeof(heads), "%s/b.heads", db);
     snprintf(bad, sizeof(bad), "%s/bad.bundle", da);
-    assert_int_equal(avow_bundle_create(a, path, NULL, &n), 0);
+    assert_int_equal(avow_bundle_create(&n, a, path, NULL), 0);
     assert_int_equal(n, count(a));
-    assert_int_equal(avow_bundle_apply(b, path, &st), 0);
+    assert_int_equal(avow_bundle_apply(&st, b, path), 0);
     assert_int_equal(st.received, n);
     assert_int_equal(count(b), count(a));
     /* Incremental: only what b's heads lack. */
     append_stances(a, ka, 7, &rng);
     assert_int_equal(avow_heads_save(b, heads), 0);
-    assert_int_equal(avow_bundle_create(a, path, heads, &n), 0);
+    assert_int_equal(avow_bundle_create(&n, a, path, heads), 0);
     assert_int_equal(n, 7);
     /* Damaged copies are rejected whole. */
     FILE *f = fopen(path, "rb");
@@ -815,15 +991,15 @@ test_sync__bundle_carries_what_the_heads_lack_and_rejects_damage(void **state)
             buf[len / 2] ^= 0x20;
         }
         fclose(f);
-        assert_int_equal(avow_bundle_apply(b, bad, &st), AVOW_EFORMAT);
+        assert_int_equal(avow_bundle_apply(&st, b, bad), AVOW_EFORMAT);
         assert_int_equal(count(b), before);
     }
-    assert_int_equal(avow_bundle_apply(b, path, &st), 0);
+    assert_int_equal(avow_bundle_apply(&st, b, path), 0);
     assert_int_equal(st.received, 7);
     /* A bundle made against heads this ledger lacks does not link. */
     char *dc = NULL;
     avow_ledger *c = tu_ledger(&dc);
-    assert_int_equal(avow_bundle_apply(c, path, &st), AVOW_ECHAIN);
+    assert_int_equal(avow_bundle_apply(&st, c, path), AVOW_ECHAIN);
     assert_int_equal(count(c), 0);
     assert_int_equal(verify_problems(b), 0);
     avow_ledger_free(a);
@@ -838,15 +1014,74 @@ test_sync__bundle_carries_what_the_heads_lack_and_rejects_damage(void **state)
     free(dc);
 }
 
+static void
+test_sync__pull_only_from_a_shorter_forked_peer_detects_the_fork(void **state)
+{
+    (void)state;
+    char *d[2];
+    avow_ledger *l[2];
+    avow_key *owner = tu_key(1), *x = tu_key(77);
+    for (int i = 0; i < 2; i++) {
+        l[i] = tu_ledger(&d[i]);
+    }
+    setup_contest(l[0], owner);
+    sync_ok(l[1], l[0], NULL);
+    avow_buf a[3], b[4];
+    for (int i = 0; i < 4; i++) {
+        b[i] = (avow_buf)AVOW_BUF_INIT;
+        if (i < 3) {
+            a[i] = (avow_buf)AVOW_BUF_INIT;
+        }
+    }
+    make_chain(a, 3, x);
+    make_chain(b, 2, x);
+    {
+        unsigned char prev[32];
+        crypto_hash_sha256(prev, b[1].ptr, b[1].len - AVOW_SIG_BYTES);
+        for (int i = 2; i < 4; i++) {
+            avow_draft dd = stance("HU", "Rutte", 1, T_START + (int64_t)(20 + i) * T_DAY);
+            assert_int_equal(
+              avow_event_sign(&b[i], &dd, x, (uint64_t)i + 1, prev, T_START + 30 * T_DAY), 0);
+            crypto_hash_sha256(prev, b[i].ptr, b[i].len - AVOW_SIG_BYTES);
+        }
+    }
+    append_raw(l[0], a, 3); /* the peer: x up to seq 3 */
+    append_raw(l[1], b, 4); /* this ledger: another seq 3, and seq 4 */
+    /* This ledger only pulls from the peer whose chain is shorter: the peer
+     * cannot see the fork from our heads, so we show it our side of it. */
+    avow_sync_opts o = AVOW_SYNC_OPTS_INIT;
+    avow_sync_stats st;
+    o.flags = AVOW_SYNC_PULL;
+    assert_int_equal(avow_sync_local(&st, l[1], l[0], &o), 0);
+    assert_int_equal(st.forks, 1);
+    assert_true(verify_problems(l[1]) > 0);
+    assert_true(verify_problems(l[0]) > 0);
+    assert_int_equal(st.received, 0); /* no chain event of the peer's was taken */
+    for (int i = 0; i < 4; i++) {
+        avow_buf_dispose(&b[i]);
+        if (i < 3) {
+            avow_buf_dispose(&a[i]);
+        }
+    }
+    avow_key_free(owner);
+    avow_key_free(x);
+    for (int i = 0; i < 2; i++) {
+        tu_ledger_done(l[i], d[i]);
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sync__two_way_sync_transfers_what_each_lacks_and_is_idempotent),
+        cmocka_unit_test(test_sync__peer_text_cannot_drive_the_terminal),
+        cmocka_unit_test(test_sync__a_side_that_does_not_pull_stores_nothing),
         cmocka_unit_test(test_sync__replicas_converge_under_random_pairwise_syncs),
         cmocka_unit_test(test_sync__interrupted_sync_keeps_whole_batches_and_rerun_completes),
         cmocka_unit_test(test_sync__hostile_peer_is_refused_and_leaves_the_ledger_unchanged),
         cmocka_unit_test(test_sync__fork_is_detected_by_both_sides_and_spreads_as_evidence),
+        cmocka_unit_test(test_sync__pull_only_from_a_shorter_forked_peer_detects_the_fork),
         cmocka_unit_test(test_sync__bundle_carries_what_the_heads_lack_and_rejects_damage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -72,16 +72,16 @@ build_source(const char *path)
             d[n].source = "https://example.org/sync-crash";
             n++;
         }
-        assert_int_equal(avow_ledger_append_drafts(l, NULL, NULL, key, d, n), 0);
+        assert_int_equal(avow_ledger_append_drafts(NULL, NULL, l, key, d, n), 0);
         avow_key_free(key);
     }
-    assert_int_equal(avow_ledger_count(l, &count), 0);
+    assert_int_equal(avow_ledger_count(&count, l), 0);
     avow_ledger_free(l);
     free(d);
     return count;
 }
 
-static void
+static int
 report_progress(uint64_t done, uint64_t total, void *payload)
 {
     int fd = *(int *)payload;
@@ -90,6 +90,7 @@ report_progress(uint64_t done, uint64_t total, void *payload)
     if (write(fd, &done, sizeof(done)) < 0) {
         _exit(3);
     }
+    return 0;
 }
 
 /* Child: serve A on fd. */
@@ -100,7 +101,7 @@ run_server(const char *path, int fd)
     if (avow_ledger_open(&l, path, 0) < 0) {
         _exit(2);
     }
-    int error = avow_sync_serve(l, fd, fd, NULL, NULL);
+    int error = avow_sync_serve(NULL, l, fd, fd, NULL);
     avow_ledger_free(l);
     _exit(error == 0 ? 0 : 1);
 }
@@ -118,7 +119,7 @@ run_client(const char *path, int fd, int report_fd)
     opts.flags = AVOW_SYNC_PULL;
     opts.on_progress = report_progress;
     opts.payload = &report_fd;
-    int error = avow_sync_client(l, fd, fd, &opts, &st);
+    int error = avow_sync_client(&st, l, fd, fd, &opts);
     avow_ledger_free(l);
     _exit(error == 0 ? 0 : 1);
 }
@@ -129,9 +130,9 @@ check_ledger(const char *path, uint64_t *count)
     avow_ledger *l = NULL;
     uint64_t events = 0, problems = 0;
     assert_int_equal(avow_ledger_open(&l, path, 0), 0);
-    assert_int_equal(avow_ledger_verify(l, &events, &problems, NULL), 0);
+    assert_int_equal(avow_ledger_verify(&events, &problems, l, NULL), 0);
     assert_int_equal(problems, 0);
-    assert_int_equal(avow_ledger_count(l, count), 0);
+    assert_int_equal(avow_ledger_count(count, l), 0);
     assert_int_equal(events, *count);
     avow_ledger_free(l);
 }
@@ -225,7 +226,7 @@ test_sync_crash__killed_receiver_keeps_whole_batches_and_rerun_completes(void **
         opts.flags = AVOW_SYNC_PULL;
         assert_int_equal(avow_ledger_open(&a, a_path, 0), 0);
         assert_int_equal(avow_ledger_open(&b, b_path, 0), 0);
-        assert_int_equal(avow_sync_local(b, a, &opts, &st), 0);
+        assert_int_equal(avow_sync_local(&st, b, a, &opts), 0);
         assert_int_equal(st.received, total - count);
         avow_ledger_free(a);
         avow_ledger_free(b);

@@ -415,7 +415,7 @@ test_time__errors_explain_what_is_wrong(void **state)
     assert_int_equal(avow_time_parse(&t, NULL, "2024", (avow_time_bound)7), AVOW_EINVALID);
 }
 
-/* avow_time_floor() is what the codec's period check relies on: it must agree
+/* time_floor() is what the codec's period check relies on: it must agree
  * with formatting at a precision and parsing the text back (START), for every
  * precision, across the whole range, before 1970 included. */
 static void
@@ -444,9 +444,9 @@ test_time__floor_agrees_with_format_then_parse(void **state)
                 /* Second precision prints a fraction when there is one. */
                 start -= ((start % SEC) + SEC) % SEC;
             }
-            if (avow_time_floor(t, (avow_precision)p) != start) {
+            if (time_floor(t, (avow_precision)p) != start) {
                 fail_msg("floor(%lld, %d) = %lld, '%s' starts at %lld", (long long)t, p,
-                         (long long)avow_time_floor(t, (avow_precision)p), text, (long long)start);
+                         (long long)time_floor(t, (avow_precision)p), text, (long long)start);
             }
         }
     }

@@ -149,7 +149,7 @@ test_vkey__format_round_trips_and_types_are_checked(void **state)
     assert_int_equal(avow_vkey_parse(&v, (const char *)out.ptr, out.len, AVOW_SIG_COSIG),
                      AVOW_EINVALID);
     assert_non_null(strstr(avow_error_last(), "type 0x04"));
-    avow_buf_clear(&out);
+    buf_clear(&out);
     assert_int_equal(avow_vkey_format(&out, "w.example", AVOW_SIG_COSIG, avow_key_public(k)), 0);
     assert_int_equal(avow_vkey_parse(&v, (const char *)out.ptr, out.len, AVOW_SIG_COSIG), 0);
     assert_int_equal(v.type, AVOW_SIG_COSIG);
@@ -162,7 +162,7 @@ test_vkey__format_round_trips_and_types_are_checked(void **state)
     assert_int_equal(v.type, AVOW_SIG_COSIG);
     assert_string_equal(v.name, "");
     /* Names the spec forbids are not formatted. */
-    avow_buf_clear(&out);
+    buf_clear(&out);
     assert_int_equal(avow_vkey_format(&out, "a+b", AVOW_SIG_ED25519, avow_key_public(k)),
                      AVOW_EINVALID);
     assert_int_equal(avow_vkey_format(&out, "a b", AVOW_SIG_ED25519, avow_key_public(k)),
@@ -190,14 +190,14 @@ test_vkey__cosignature_vkey_verifies_a_witness_line(void **state)
     assert_int_equal(
       avow_vkey_verify_note(&verified, (const char *)note_text.ptr, note_text.len, keys, 1), 0);
     assert_int_equal(verified, 1);
-    avow_buf_clear(&vk);
+    buf_clear(&vk);
     assert_int_equal(avow_vkey_format(&vk, "log.example", AVOW_SIG_ED25519, avow_key_public(log)),
                      0);
     assert_int_equal(avow_vkey_parse(&keys[1], (const char *)vk.ptr, vk.len, AVOW_SIG_ED25519), 0);
     assert_int_equal(
       avow_vkey_verify_note(&verified, (const char *)note_text.ptr, note_text.len, keys, 2), 0);
     assert_int_equal(verified, 2);
-    avow_buf_clear(&vk);
+    buf_clear(&vk);
     assert_int_equal(avow_vkey_format(&vk, "other.example", AVOW_SIG_COSIG, avow_key_public(w)), 0);
     assert_int_equal(avow_vkey_parse(&keys[0], (const char *)vk.ptr, vk.len, AVOW_SIG_COSIG), 0);
     assert_int_equal(
@@ -223,7 +223,7 @@ test_vkey__format_md_vectors_hold(void **state)
     assert_int_equal(avow_key_from_seed(&k, seed), 0);
     assert_int_equal(
       avow_vkey_format(&out, "example.org/nato", AVOW_SIG_ED25519, avow_key_public(k)), 0);
-    assert_int_equal(avow_buf_put(&out, "\n", 1), 0);
+    assert_int_equal(buf_put(&out, "\n", 1), 0);
     assert_int_equal(avow_vkey_format(&out, "example.org/nato", AVOW_SIG_COSIG, avow_key_public(k)),
                      0);
     static const char want[] =

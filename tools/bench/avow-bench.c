@@ -299,7 +299,7 @@ append_events(avow_ledger *l, const avow_key *key, struct draft_batch *b, uint64
         size_t k = n - i < BENCH_BATCH ? (size_t)(n - i) : BENCH_BATCH;
         size_t failed = 0;
         draft_fill(b, i, k);
-        if (avow_ledger_append_drafts(l, &failed, NULL, key, b->d, k) < 0) {
+        if (avow_ledger_append_drafts(&failed, NULL, l, key, b->d, k) < 0) {
             return -1;
         }
     }
@@ -326,7 +326,7 @@ msgs_make(struct msgs *m, const avow_key *key)
     m->count = BENCH_MSGS;
     for (size_t i = 0; i < BENCH_MSGS; i++) {
         size_t start = out.len;
-        if (avow_buf_put(&out, AVOW_SIG_CONTEXT, AVOW_SIG_CONTEXT_BYTES) < 0 ||
+        if (buf_put(&out, AVOW_SIG_CONTEXT, AVOW_SIG_CONTEXT_BYTES) < 0 ||
             codec_encode_message(&out, &b.d[i], avow_key_public(key), i + 1, prev,
                                  INT64_C(1712102400000000)) < 0) {
             avow_buf_dispose(&out);
@@ -642,7 +642,7 @@ fig_import_sign(const struct bench_opts *o, struct bench_result *r)
             return bench_fail(r, "init: %s", avow_error_last());
         }
         double t0 = now_s();
-        int error = avow_import(l, &res, file, &io);
+        int error = avow_import(&res, l, file, &io);
         double dt = now_s() - t0;
         avow_ledger_free(l);
         if (error < 0 || res.appended != o->events) {
@@ -733,7 +733,7 @@ fig_append_signed(const struct bench_opts *o, struct bench_result *r)
                 break;
             }
             avow_append_result res;
-            if (avow_ledger_append_signed(l, &res, ptrs, lens, nb) < 0 || res.appended != nb) {
+            if (avow_ledger_append_signed(&res, l, ptrs, lens, nb) < 0 || res.appended != nb) {
                 avow_ledger_free(l);
                 bench_fail(r, "append_signed: %s", avow_error_last());
                 goto done;
@@ -819,13 +819,13 @@ fig_durable_append(const struct bench_opts *o, struct bench_result *r)
         draft_fill(&b, 0, 1); /* the contest */
         rmrf(path);
         if (avow_ledger_init(path, "bench") < 0 || avow_ledger_open(&l, path, 0) < 0 ||
-            avow_ledger_append_drafts(l, &failed, NULL, key, b.d, 1) < 0) {
+            avow_ledger_append_drafts(&failed, NULL, l, key, b.d, 1) < 0) {
             return bench_fail(r, "setup: %s", avow_error_last());
         }
         double t0 = now_s();
         for (uint64_t i = 1; i <= o->singles; i++) {
             draft_fill(&b, i, 1);
-            if (avow_ledger_append(l, NULL, key, &b.d[0]) < 0) {
+            if (avow_ledger_append(NULL, l, key, &b.d[0]) < 0) {
                 avow_ledger_free(l);
                 return bench_fail(r, "append: %s", avow_error_last());
             }
@@ -889,7 +889,7 @@ fig_verify(const struct bench_opts *o, struct bench_result *r)
         store_drop_pages(l);
         hwm_reset();
         double t0 = now_s();
-        int error = avow_ledger_verify(l, &events, &problems, NULL);
+        int error = avow_ledger_verify(&events, &problems, l, NULL);
         double dt = now_s() - t0;
         hwm_read(r);
         if (error < 0 || problems != 0 || events != o->events) {
@@ -1165,7 +1165,7 @@ fig_sync(const struct bench_opts *o, struct bench_result *r)
         store_drop_pages(from);
         hwm_reset();
         double t0 = now_s();
-        int rc = avow_sync_local(to, from, &so, &stats);
+        int rc = avow_sync_local(&stats, to, from, &so);
         double dt = now_s() - t0;
         hwm_read(r);
         avow_ledger_free(to);
@@ -1550,7 +1550,7 @@ fig_publish_incremental(const struct bench_opts *o, struct bench_result *r)
         for (uint64_t i = 0; i < 1000; i += 500) {
             size_t failed = 0;
             draft_fill(&b, first + i, 500);
-            if (avow_ledger_append_drafts(l, &failed, NULL, key, b.d, 500) < 0) {
+            if (avow_ledger_append_drafts(&failed, NULL, l, key, b.d, 500) < 0) {
                 avow_ledger_free(l);
                 avow_key_free(key);
                 return bench_fail(r, "append: %s", avow_error_last());

@@ -88,7 +88,20 @@ typedef struct cli_getopt_state {
     const cli_spec *spec;
     struct option longopts[CLI_OPTS_MAX + 2];
     char optstring[2 * CLI_OPTS_MAX + 4];
+    int checked; /* argv was checked for inexact long options (opts.c invariant 4) */
 } cli_getopt_state;
+
+/* The nearest of a list of names to a mistyped word, for "did you mean". */
+typedef struct cli_suggest {
+    const char *word; /* the mistyped word (len bytes, no "--") */
+    size_t len;
+    const char *best; /* the nearest candidate offered so far, or NULL: none is close */
+    size_t score;
+} cli_suggest;
+
+void cli_suggest_init(cli_suggest *sg, const char *word, size_t len);
+/* Offer a candidate name (kept when it is the nearest so far and close enough). */
+void cli_suggest_offer(cli_suggest *sg, const char *cand);
 
 /* One command of the dispatch table. argv[0] is the command's name. */
 typedef struct cli_cmd {
@@ -178,6 +191,12 @@ int cli_parse_pubkey(unsigned char pk[AVOW_PUBKEY_BYTES], const char *text, cons
 int cli_parse_witness_key(unsigned char pk[AVOW_PUBKEY_BYTES], const char *text,
                           const char *command);
 
+/* Resolve a key given on the command line against the ledger: 64 hex, a unique
+ * prefix of 8 or more, or a keyring name (avow_keyref_resolve()). 0, or exit 2
+ * (no such key; ambiguous, listing the candidates) or 3, after printing. */
+int cli_resolve_key(avow_ledger *ledger, unsigned char pk[AVOW_PUBKEY_BYTES], const char *text,
+                    const char *command);
+
 /* Open the ledger of ctx (read-only or not). Exit code or 0. */
 int cli_open_ledger(avow_ledger **out, const cli_ctx *ctx, unsigned int flags);
 
@@ -190,6 +209,25 @@ int cli_load_key(avow_key **out, const cli_ctx *ctx);
  * (after printing the error). buf holds maxlen bytes; *len excludes any NUL.
  */
 int cli_read_passphrase(char *buf, size_t maxlen, size_t *len, const char *prompt);
+
+/* Copy stdin to a new temporary file (mkstemp in $TMPDIR) for a command that
+ * reads a file twice or by size; path_out gets its name, the caller unlinks
+ * it. Returns 0 or an exit code (after printing the error). */
+int cli_spool_stdin(char *path_out, size_t maxlen);
+
+/* Print msg and a newline on out: newlines inside become spaces, terminal
+ * controls (C0, DEL, C1, bidirectional controls) '?'. For text that may come
+ * from a file or a peer. */
+void cli_put_line(FILE *out, const char *msg);
+
+/* --witness [NAME=]PUBKEY into w (w->name points into name, namemax bytes).
+ * Returns 0 or an exit code (after printing the error). */
+int cli_parse_witness(avow_witness *w, char *name, size_t namemax, const char *arg,
+                      const char *command);
+
+/* fopen(path, "rb") of a regular file only, never blocking on a FIFO
+ * (avow_file_open()). NULL with the library's message set. */
+FILE *cli_fopen_read(const char *path);
 
 /* Wipe a secret the compiler must not optimise away. */
 void cli_wipe(void *p, size_t n);
@@ -303,6 +341,13 @@ void cmd_bundle_help(FILE *out);
 int cmd_trust(cli_ctx *ctx, int argc, char **argv);
 void cmd_trust_help(FILE *out);
 
+/* cmd_status.c */
+int cmd_status(cli_ctx *ctx, int argc, char **argv);
+void cmd_status_help(FILE *out);
+extern const cli_spec *const cli_status_specs[];
+/* `avow contest list` (argv[0] is "list"). */
+int cli_contest_list(cli_ctx *ctx, int argc, char **argv);
+
 /* cmd_info.c */
 int cmd_info(cli_ctx *ctx, int argc, char **argv);
 void cmd_info_help(FILE *out);
@@ -333,5 +378,33 @@ int cli_audit_trusted_key(unsigned char pk[AVOW_PUBKEY_BYTES], const cli_ctx *ct
  * (ids: n * 32 bytes) to path ("-": stdout). Exit code or 0. */
 int cli_evidence_write(const cli_ctx *ctx, avow_ledger *ledger, const unsigned char *ids, size_t n,
                        const char *path);
+
+/* guard.c: refusals and warnings of an append-only log. */
+/* "avow: warning: ..." on stderr, unless -q. */
+void cli_warn(const cli_ctx *ctx, const char *fmt, ...) CLI_PRINTF(2, 3);
+/* Refuse (exit 2, printed) retracting a retraction or an event already
+ * retracted; text names the event in the message. 0 or the exit code. */
+int cli_guard_retract(avow_ledger *ledger, const unsigned char target[AVOW_EVENT_ID_BYTES],
+                      const char *text);
+/* Refuse (exit 2, printed, with the nearest name) a candidate the contest does
+ * not have, unless force. 0 or the exit code. */
+int cli_guard_candidate(avow_ledger *ledger, const char *contest, const char *candidate, int force);
+/* Warn when the stance's actor is not a member at its time. */
+void cli_guard_stance(const cli_ctx *ctx, avow_ledger *ledger, const avow_draft *d);
+/* Warn when the decided candidate does not meet the rule at the decision's time. */
+void cli_guard_decide(const cli_ctx *ctx, avow_ledger *ledger, const avow_draft *d);
+/* Events of this ledger that do not count (untrusted, revoked, forked) and their authors. */
+int cli_untrusted_count(avow_ledger *ledger, uint64_t *events, uint64_t *authors);
+/* Warn when events of untrusted authors are not counted, naming trust add. */
+void cli_guard_untrusted(const cli_ctx *ctx, avow_ledger *ledger);
+/* Warn when --known-at is earlier than the contest's definition (an empty answer). */
+void cli_guard_known_at(const cli_ctx *ctx, const avow_state *st);
+
+/* keyhead.c: the copied-ledger guard. Refuse (exit 2, printed) to sign with key
+ * in a ledger whose head of the key is not the last event the key signed
+ * (KEY.head). 0 or the exit code. */
+int cli_keyhead_check(const cli_ctx *ctx, avow_ledger *ledger, const avow_key *key);
+/* Remember the ledger's head of key in KEY.head (after an append). */
+void cli_keyhead_update(const cli_ctx *ctx, avow_ledger *ledger, const avow_key *key);
 
 #endif /* AVOW_CLI_H */

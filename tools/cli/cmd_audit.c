@@ -26,12 +26,13 @@
 int
 cli_audit_read_file(avow_buf *out, const char *path, size_t max, const char *what)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    FILE *f = strcmp(path, "-") == 0 ? stdin : cli_fopen_read(path);
     unsigned char chunk[8192];
     int status = 0;
 
     if (f == NULL) {
-        return cli_fail(CLI_EXIT_USAGE, "cannot read the %s '%s': %s", what, path, strerror(errno));
+        return cli_fail(CLI_EXIT_USAGE, "cannot read the %s '%s': %s", what, path,
+                        avow_error_last());
     }
     for (;;) {
         size_t n = fread(chunk, 1, sizeof(chunk), f);
@@ -98,7 +99,7 @@ cli_audit_trusted_key(unsigned char pk[AVOW_PUBKEY_BYTES], const cli_ctx *ctx,
     if (trust_hex != NULL) {
         return cli_parse_pubkey(pk, trust_hex, command);
     }
-    if (ledger != NULL && avow_ledger_owner(ledger, pk) == 0) {
+    if (ledger != NULL && avow_ledger_owner(pk, ledger) == 0) {
         return 0;
     }
     if (avow_key_read_public(pk, ctx->key) == 0) {
@@ -452,9 +453,16 @@ done:
 
 /* ---- avow evidence ------------------------------------------------------------------ */
 
+#define EVIDENCE_MAX_WITNESSES 16
+
 static const cli_opt evidence_opts[] = {
     { "trust", 't', 't', "PUBKEY", "the key the checkpoint must be signed by", NULL },
     { "out", 'o', 'o', "FILE", "where 'write' puts the evidence (- for stdout)", NULL },
+    { "witness", 'w', 'w', "[NAME=]PUBKEY",
+      "a witness whose cosignature on the checkpoint counts\n"
+      "(repeatable), as for verify --checkpoint",
+      NULL },
+    { "quorum", 'Q', 'Q', "N", "how many of the --witness keys must have cosigned", "all of them" },
     { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_spec evidence_spec = { "evidence", NULL, 15, 0, evidence_opts };
@@ -463,7 +471,8 @@ const cli_spec *const cli_evidence_specs[] = { &evidence_spec, NULL };
 void
 cmd_evidence_help(FILE *out)
 {
-    fprintf(out, "usage: avow evidence verify FILE [--trust PUBKEY] [--json]\n"
+    fprintf(out, "usage: avow evidence verify FILE [--trust PUBKEY] [--witness [NAME=]PUBKEY]...\n"
+                 "                            [--quorum N] [--json]\n"
                  "       avow evidence write --out FILE EVENT_ID...\n"
                  "\n"
                  "verify: check an evidence file with no ledger at hand: the checkpoint is\n"
@@ -484,7 +493,7 @@ struct ev_print {
     json_t *events;
 };
 
-static void
+static int
 on_evidence_event(const avow_event *ev, uint64_t index, void *payload)
 {
     struct ev_print *p = payload;
@@ -501,7 +510,7 @@ on_evidence_event(const avow_event *ev, uint64_t index, void *payload)
             json_array_append_new(p->events, o);
         }
         avow_buf_dispose(&b);
-        return;
+        return 0;
     }
     avow_event_id(id, ev);
     avow_hex(hex, id, AVOW_EVENT_ID_BYTES);
@@ -522,11 +531,42 @@ on_evidence_event(const avow_event *ev, uint64_t index, void *payload)
         cli_put_str(stdout, ev->candidate);
     }
     printf(": proven\n");
+    return 0;
+}
+
+/* The evidence's checkpoint cosigned by at least quorum of the witnesses:
+ * 0, 1 or an exit code; *cosigned gets the count. */
+static int
+evidence_quorum(size_t *cosigned, const avow_buf *data, char *const *witnesses, size_t n,
+                size_t quorum)
+{
+    avow_witness w[EVIDENCE_MAX_WITNESSES];
+    char names[EVIDENCE_MAX_WITNESSES][AVOW_ORIGIN_MAX + 1];
+    int status;
+    for (size_t i = 0; i < n; i++) {
+        if ((status = cli_parse_witness(&w[i], names[i], sizeof(names[i]), witnesses[i],
+                                        "evidence")) != 0) {
+            return status;
+        }
+    }
+    json_t *doc = json_loadb((const char *)data->ptr, data->len, 0, NULL);
+    json_t *cp = json_object_get(doc, "checkpoint");
+    int err = json_is_string(cp)
+                ? avow_note_witnessed(cosigned, json_string_value(cp), json_string_length(cp), w, n)
+                : AVOW_EFORMAT;
+    json_decref(doc);
+    if (err == AVOW_EINVALID) {
+        return cli_usage_fail("evidence", "%s", avow_error_last());
+    }
+    return err == 0 && *cosigned >= quorum ? 0 : CLI_EXIT_CHECK;
 }
 
 static int
-evidence_verify(cli_ctx *ctx, const char *path, const char *trust)
+evidence_verify(cli_ctx *ctx, const char *path, const char *trust, char *const *witnesses,
+                size_t n_witnesses, size_t quorum)
 {
+    size_t cosigned = 0;
+    int qstatus = 0;
     unsigned char pk[AVOW_PUBKEY_BYTES];
     avow_buf data = AVOW_BUF_INIT;
     avow_checkpoint cp;
@@ -552,6 +592,20 @@ evidence_verify(cli_ctx *ctx, const char *path, const char *trust)
     if ((status = cli_audit_vkey_binds(trust, cp.origin, strlen(cp.origin), "the evidence")) != 0) {
         goto done;
     }
+    if (n_witnesses > 0) {
+        qstatus = evidence_quorum(&cosigned, &data, witnesses, n_witnesses, quorum);
+        if (qstatus != 0 && qstatus != CLI_EXIT_CHECK) {
+            status = qstatus;
+            goto done;
+        }
+        if (qstatus != 0) {
+            status = cli_fail(CLI_EXIT_CHECK,
+                              "evidence '%s': %zu of %zu witnesses cosigned its checkpoint, "
+                              "fewer than the quorum of %zu",
+                              path, cosigned, n_witnesses, quorum);
+            goto done;
+        }
+    }
     if (p.json) {
         char key[AVOW_HEX_ID_LEN + 1];
         avow_hex(key, pk, AVOW_PUBKEY_BYTES);
@@ -562,6 +616,10 @@ evidence_verify(cli_ctx *ctx, const char *path, const char *trust)
     } else {
         printf("ok: %zu event%s proven against the checkpoint of %s at size %" PRIu64 "\n", n,
                n == 1 ? "" : "s", cp.origin, cp.size);
+        if (n_witnesses > 0) {
+            printf("witnesses: %zu of %zu cosigned, quorum %zu: met\n", cosigned, n_witnesses,
+                   quorum);
+        }
     }
 done:
     json_decref(p.events);
@@ -574,6 +632,8 @@ cmd_evidence(cli_ctx *ctx, int argc, char **argv)
 {
     cli_getopt_state gs;
     const char *trust = NULL, *out = NULL;
+    char *witnesses[EVIDENCE_MAX_WITNESSES];
+    size_t n_witnesses = 0, quorum = 0;
     avow_ledger *ledger = NULL;
     unsigned char *ids = NULL;
     int status = 0, c;
@@ -587,6 +647,26 @@ cmd_evidence(cli_ctx *ctx, int argc, char **argv)
         case 'o':
             out = optarg;
             break;
+        case 'w':
+            if (n_witnesses == EVIDENCE_MAX_WITNESSES) {
+                status =
+                  cli_usage_fail("evidence", "at most %d --witness keys", EVIDENCE_MAX_WITNESSES);
+                goto done;
+            }
+            witnesses[n_witnesses++] = optarg;
+            break;
+        case 'Q': {
+            char *end = NULL;
+            unsigned long q = strtoul(optarg, &end, 10);
+            if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0' || q == 0 ||
+                q > EVIDENCE_MAX_WITNESSES) {
+                status = cli_usage_fail("evidence", "bad --quorum '%s' (1 to %d)", optarg,
+                                        EVIDENCE_MAX_WITNESSES);
+                goto done;
+            }
+            quorum = (size_t)q;
+            break;
+        }
         case CLI_OPT_HELP:
             cmd_evidence_help(stdout);
             goto done;
@@ -600,7 +680,13 @@ cmd_evidence(cli_ctx *ctx, int argc, char **argv)
             status = cli_usage_fail("evidence", "'evidence verify' takes one FILE");
             goto done;
         }
-        status = evidence_verify(ctx, argv[optind + 1], trust);
+        if (quorum > n_witnesses) {
+            status = cli_usage_fail("evidence", "--quorum %zu is more than the %zu --witness keys",
+                                    quorum, n_witnesses);
+            goto done;
+        }
+        status = evidence_verify(ctx, argv[optind + 1], trust, witnesses, n_witnesses,
+                                 quorum ? quorum : n_witnesses);
         goto done;
     }
     if (optind < argc && strcmp(argv[optind], "write") == 0) {

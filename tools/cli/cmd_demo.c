@@ -233,7 +233,7 @@ static int
 demo_append(demo *d, avow_ledger *l, const avow_key *key, const char *who)
 {
     size_t failed = 0;
-    int r = avow_ledger_append_drafts(l, &failed, d->ids, key, d->drafts, d->n);
+    int r = avow_ledger_append_drafts(&failed, d->ids, l, key, d->drafts, d->n);
     if (r < 0) {
         return cli_fail_lib(r, NULL, "demo: analyst %s's event %zu", who, failed + 1);
     }
@@ -263,7 +263,7 @@ demo_sync(avow_ledger *into, avow_ledger *from, uint64_t *received)
     int r;
     so.flags = AVOW_SYNC_PULL;
     memset(&st, 0, sizeof(st));
-    if ((r = avow_sync_local(into, from, &so, &st)) < 0) {
+    if ((r = avow_sync_local(&st, into, from, &so)) < 0) {
         return cli_fail_lib(r, NULL, "demo: sync between the analysts' ledgers");
     }
     *received = st.received;
@@ -400,7 +400,7 @@ demo_analyst_a(demo *d, unsigned char mistake[AVOW_EVENT_ID_BYTES], size_t *coun
     fix.effective_at = avow_time_now();
     fix.target = mistake;
     fix.reason = "misread: Kallas criticised Rutte, she never said Estonia opposes him";
-    if ((r = avow_ledger_append(d->a, fix_id, d->ka, &fix)) < 0) {
+    if ((r = avow_ledger_append(fix_id, d->a, d->ka, &fix)) < 0) {
         return cli_fail_lib(r, NULL, "demo: analyst A's retraction");
     }
     avow_hex(hex, fix_id, SHORT_HEX / 2);
@@ -497,7 +497,7 @@ demo_state(demo *d, const char *date, int detail)
             rutte = found;
         }
     }
-    printf("  decision: %s\n", avow_state_decision(st, NULL, NULL, NULL) ? "yes" : "none");
+    printf("  decision: %s\n", avow_state_decision(NULL, NULL, NULL, st) ? "yes" : "none");
     if (detail && rutte != SIZE_MAX) {
         printf("              on Rutte: opposes:");
         put_actors(st, rutte, AVOW_LIST_OPPOSES);
@@ -601,7 +601,7 @@ demo_audit(demo *d)
     int r, status = 0;
 
     printf("\n$ avow verify\n");
-    if ((r = avow_ledger_verify(d->a, &events, &problems, &vo)) < 0) {
+    if ((r = avow_ledger_verify(&events, &problems, d->a, &vo)) < 0) {
         status = cli_fail_lib(r, NULL, "demo: verify");
         goto done;
     }

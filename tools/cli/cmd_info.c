@@ -51,13 +51,13 @@ cmd_info(cli_ctx *ctx, int argc, char **argv)
     if ((status = cli_open_ledger(&ledger, ctx, AVOW_OPEN_READONLY)) != 0) {
         goto done;
     }
-    if ((r = avow_ledger_count(ledger, &count)) < 0 ||
-        (r = avow_ledger_root(ledger, count, root)) < 0) {
+    if ((r = avow_ledger_count(&count, ledger)) < 0 ||
+        (r = avow_ledger_root(root, ledger, count)) < 0) {
         status = cli_fail_lib(r, "run 'avow verify'", "cannot read the ledger '%s'", ctx->ledger);
         goto done;
     }
     avow_hex(root_hex, root, sizeof(root));
-    has_owner = avow_ledger_owner(ledger, owner) == 0;
+    has_owner = avow_ledger_owner(owner, ledger) == 0;
     if (has_owner) {
         avow_hex(owner_hex, owner, sizeof(owner));
     }

@@ -55,7 +55,7 @@ progress_clear(progress *p)
     }
 }
 
-static void
+static int
 progress_cb(uint64_t done, uint64_t total, void *payload)
 {
     static const char bar[] = "########################################";
@@ -63,31 +63,33 @@ progress_cb(uint64_t done, uint64_t total, void *payload)
     int pct;
 
     if (!p->enabled || total == 0) {
-        return;
+        return 0;
     }
     if (!p->shown && avow_time_now() - p->start < 1000000) {
-        return;
+        return 0;
     }
     pct = (int)(done >= total ? 100 : (done * 100) / total);
     if (pct == p->last) {
-        return;
+        return 0;
     }
     fprintf(stderr, "\ravow: %s [%-*.*s] %3d%%", p->label, BAR_WIDTH, pct * BAR_WIDTH / 100, bar,
             pct);
     fflush(stderr);
     p->shown = 1;
     p->last = pct;
+    return 0;
 }
 
-static void
+static int
 bad_cb(uint64_t line, int code, const char *what, void *payload)
 {
     progress *p = payload;
 
     (void)code;
     progress_clear(p);
-    fprintf(stderr, "avow: %s:%" PRIu64 ": %s%s\n", p->name, line, p->skip_bad ? "skipped: " : "",
-            what);
+    fprintf(stderr, "avow: %s:%" PRIu64 ": %s", p->name, line, p->skip_bad ? "skipped: " : "");
+    cli_put_line(stderr, what); /* the parser's "near" text is the file's bytes */
+    return 0;
 }
 
 static int
@@ -106,15 +108,14 @@ static int
 since_checkpoint(uint64_t *start, avow_ledger *ledger, const char *path)
 {
     avow_checkpoint cp;
-    FILE *fp = fopen(path, "rb");
+    FILE *fp = cli_fopen_read(path);
     char *text = NULL;
     size_t len;
     int status = 0;
     int r;
 
     if (fp == NULL) {
-        return cli_fail(errno == ENOENT ? CLI_EXIT_USAGE : CLI_EXIT_ENV, "cannot open %s: %s", path,
-                        strerror(errno));
+        return cli_fail(CLI_EXIT_USAGE, "%s", avow_error_last());
     }
     text = malloc(AVOW_NOTE_MAX_BYTES + 1);
     if (text == NULL) {
@@ -149,6 +150,8 @@ static const cli_opt export_opts[] = {
       "import into a ledger lacking the other events" },
     { "since", 's', 0, "CHECKPOINT", "only the events after the checkpoint's tree size\n",
       "from the first event" },
+    { "csv", 'x', 0, NULL, "CSV (RFC 4180): a header row of the JSON keys, one row an event",
+      NULL },
     { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_opt import_opts[] = {
@@ -159,17 +162,22 @@ static const cli_opt import_opts[] = {
       "JSON Lines" },
     { "skip-bad", 'b', 0, NULL, "append the good lines, list the bad ones on stderr, exit 0\n",
       "any bad line refuses the whole file, exit 1 or 2" },
+    { "allow-duplicates", 'D', 0, NULL,
+      "with --sign: append a record even when this key already\n"
+      "recorded the same one here",
+      "skipped, counted as duplicates" },
+    { "dry-run", 'n', 0, NULL, "check every line and report, write nothing", NULL },
     { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_spec export_spec = { "export", NULL, 19, 0, export_opts };
-static const cli_spec import_spec = { "import", NULL, 11, 0, import_opts };
+static const cli_spec import_spec = { "import", NULL, 18, 0, import_opts };
 const cli_spec *const cli_export_specs[] = { &export_spec, NULL };
 const cli_spec *const cli_import_specs[] = { &import_spec, NULL };
 
 void
 cmd_export_help(FILE *out)
 {
-    fprintf(out, "usage: avow export [--contest C] [--since CHECKPOINT]\n"
+    fprintf(out, "usage: avow export [--contest C] [--since CHECKPOINT] [--csv]\n"
                  "\n"
                  "Write the ledger's signed events on stdout as JSON Lines, in log order:\n"
                  "one object per event with the decoded fields and \"raw\", the signed\n"
@@ -203,6 +211,9 @@ cmd_export(cli_ctx *ctx, int argc, char **argv)
         case 's':
             since = optarg;
             break;
+        case 'x':
+            opts.flags |= AVOW_EXPORT_CSV;
+            break;
         case CLI_OPT_HELP:
             cmd_export_help(stdout);
             goto done;
@@ -224,7 +235,7 @@ cmd_export(cli_ctx *ctx, int argc, char **argv)
     progress_init(&prog, ctx, "export");
     opts.on_progress = progress_cb;
     opts.payload = &prog;
-    r = avow_export(ledger, &count, write_stdout, NULL, &opts);
+    r = avow_export(&count, ledger, write_stdout, NULL, &opts);
     progress_clear(&prog);
     if (r == AVOW_EIO && ferror(stdout)) {
         status = cli_fail(CLI_EXIT_ENV, "cannot write the output: %s", strerror(errno));
@@ -243,8 +254,9 @@ done:
 void
 cmd_import_help(FILE *out)
 {
-    fprintf(out, "usage: avow import FILE|-\n"
-                 "       avow import --sign [--csv] [--skip-bad] FILE|-\n"
+    fprintf(out, "usage: avow import [--dry-run] FILE|-\n"
+                 "       avow import --sign [--csv] [--skip-bad] [--allow-duplicates] [--dry-run]\n"
+                 "                   FILE|-\n"
                  "\n"
                  "Without --sign: read the JSON Lines of 'avow export' (from another\n"
                  "ledger), check every line (raw decodes, its signature holds, the other\n"
@@ -258,9 +270,16 @@ cmd_import_help(FILE *out)
                  "with the fields kind, at, contest, title, rule, actor, candidate, stance,\n"
                  "person, source, quote, reason, target; sign each with the current key and\n"
                  "append them. \"at\" is required (except for kind retract: now).\n"
+                 "A record this key already recorded here (the same kind, at and fields;\n"
+                 "for a retraction the same target and reason) is skipped and counted as a\n"
+                 "duplicate, so importing a file again, or again after an interrupted\n"
+                 "import, appends only what is missing.\n"
                  "\n"
                  "The whole file is checked first: each bad line is reported with its line\n"
                  "number and nothing is appended. Lines are at most 65536 bytes.\n"
+                 "The good records are then appended in transactions of 65536: a larger\n"
+                 "file is not all or nothing, and a run stopped while appending keeps the\n"
+                 "transactions it committed.\n"
                  "\n"
                  "options:\n");
     cli_help_options(out, &import_spec);
@@ -268,63 +287,10 @@ cmd_import_help(FILE *out)
             "\n"
             "FILE '-' reads stdin (spooled to a temporary file: it is read twice).\n"
             "Exits 1 when a signed event fails its checks, 2 when a line is malformed.\n"
-            "With --json, prints {\"records\":N,\"appended\":N,\"duplicates\":N,\"skipped\":N}.\n"
+            "With --json, prints {\"records\":N,\"appended\":N,\"duplicates\":N,\"skipped\":N,\n"
+            "\"dry_run\":BOOL}.\n"
             "\n");
     cli_help_globals(out);
-}
-
-/* Copy stdin to a new temporary file; *path_out is its path (to unlink). */
-static int
-spool_stdin(char *path_out, size_t maxlen)
-{
-    const char *dir = getenv("TMPDIR");
-    char buf[65536];
-    ssize_t n;
-    int fd;
-    int n2;
-
-    if (dir == NULL || dir[0] == '\0') {
-        dir = "/tmp";
-    }
-    n2 = snprintf(path_out, maxlen, "%s/avow-import-XXXXXX", dir);
-    if (n2 < 0 || (size_t)n2 >= maxlen) {
-        return cli_fail(CLI_EXIT_ENV, "temporary directory path too long ($TMPDIR)");
-    }
-    fd = mkstemp(path_out);
-    if (fd < 0) {
-        path_out[0] = '\0';
-        return cli_fail(CLI_EXIT_ENV, "cannot create a temporary file in %s: %s", dir,
-                        strerror(errno));
-    }
-    for (;;) {
-        n = read(STDIN_FILENO, buf, sizeof(buf));
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            close(fd);
-            return cli_fail(CLI_EXIT_ENV, "cannot read stdin: %s", strerror(errno));
-        }
-        if (n == 0) {
-            break;
-        }
-        for (ssize_t off = 0; off < n;) {
-            ssize_t w = write(fd, buf + off, (size_t)(n - off));
-            if (w < 0 && errno == EINTR) {
-                continue;
-            }
-            if (w < 0) {
-                int e = errno;
-                close(fd);
-                return cli_fail(CLI_EXIT_ENV, "cannot write %s: %s", path_out, strerror(e));
-            }
-            off += w;
-        }
-    }
-    if (close(fd) != 0) {
-        return cli_fail(CLI_EXIT_ENV, "cannot write %s: %s", path_out, strerror(errno));
-    }
-    return 0;
 }
 
 int
@@ -356,6 +322,12 @@ cmd_import(cli_ctx *ctx, int argc, char **argv)
         case 'b':
             opts.flags |= AVOW_IMPORT_SKIP_BAD;
             break;
+        case 'D':
+            opts.flags |= AVOW_IMPORT_ALLOW_DUPLICATES;
+            break;
+        case 'n':
+            opts.flags |= AVOW_IMPORT_DRY_RUN;
+            break;
         case CLI_OPT_HELP:
             cmd_import_help(stdout);
             goto done;
@@ -377,11 +349,12 @@ cmd_import(cli_ctx *ctx, int argc, char **argv)
     if ((status = cli_open_ledger(&ledger, ctx, 0)) != 0) {
         goto done;
     }
-    if ((opts.flags & AVOW_IMPORT_SIGN) && (status = cli_load_key(&key, ctx)) != 0) {
+    if ((opts.flags & AVOW_IMPORT_SIGN) && ((status = cli_load_key(&key, ctx)) != 0 ||
+                                            (status = cli_keyhead_check(ctx, ledger, key)) != 0)) {
         goto done;
     }
     if (strcmp(path, "-") == 0) {
-        if ((status = spool_stdin(spool, sizeof(spool))) != 0) {
+        if ((status = cli_spool_stdin(spool, sizeof(spool))) != 0) {
             goto done;
         }
     }
@@ -392,19 +365,30 @@ cmd_import(cli_ctx *ctx, int argc, char **argv)
     opts.on_bad = bad_cb;
     opts.on_progress = progress_cb;
     opts.payload = &prog;
-    r = avow_import(ledger, &res, spool[0] != '\0' ? spool : path, &opts);
+    r = avow_import(&res, ledger, spool[0] != '\0' ? spool : path, &opts);
     progress_clear(&prog);
+    if (key != NULL && !(opts.flags & AVOW_IMPORT_DRY_RUN)) {
+        cli_keyhead_update(ctx, ledger, key); /* also after a failed batch: what was appended */
+    }
     if (r < 0) {
         status = cli_fail_lib(r, NULL, "cannot import %s", prog.name);
         goto done;
     }
     if (ctx->json) {
-        doc = json_pack("{sIsIsIsI}", "records", (json_int_t)res.records, "appended",
-                        (json_int_t)res.appended, "duplicates", (json_int_t)res.duplicates,
-                        "skipped", (json_int_t)res.bad);
+        doc =
+          json_pack("{sIsIsIsIsb}", "records", (json_int_t)res.records, "appended",
+                    (json_int_t)res.appended, "duplicates", (json_int_t)res.duplicates, "skipped",
+                    (json_int_t)res.bad, "dry_run", (opts.flags & AVOW_IMPORT_DRY_RUN) != 0);
         status = cli_print_json(doc);
+    } else if (!ctx->quiet && (opts.flags & AVOW_IMPORT_DRY_RUN)) {
+        fprintf(stderr,
+                "avow: dry run, nothing written: %s: %" PRIu64 " records, %" PRIu64
+                " would be appended, %" PRIu64 " already present, %" PRIu64 " bad\n",
+                prog.name, res.records, res.records - res.duplicates - res.bad, res.duplicates,
+                res.bad);
     } else if (!ctx->quiet) {
-        fprintf(stderr, "avow: imported %" PRIu64 " events from %s", res.appended, prog.name);
+        fprintf(stderr, "avow: imported %" PRIu64 " event%s from %s", res.appended,
+                res.appended == 1 ? "" : "s", prog.name);
         if (res.duplicates > 0) {
             fprintf(stderr, ", %" PRIu64 " already present", res.duplicates);
         }

@@ -345,7 +345,7 @@ key_rotate(cli_ctx *ctx, int argc, char **argv)
         status = cli_fail_lib(err, NULL, "cannot create the key '%s'", file);
         goto done;
     }
-    if ((err = avow_ledger_rotate_key(ledger, id, old, next)) < 0) {
+    if ((err = avow_ledger_rotate_key(id, ledger, old, next)) < 0) {
         status = cli_fail_lib(err, "the new key file is kept", "cannot append the succession");
         goto done;
     }

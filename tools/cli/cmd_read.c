@@ -4,14 +4,16 @@
  *
  * Invariants:
  *  1. The ledger is opened read-only; these commands never write.
- *  2. --json output is the library's avow_event_to_json() object, key order
- *     and bytes kept, plus this replica's "status" as its last key: log prints
+ *  2. --json output is the library's avow_event_json() object, with this
+ *     replica's "status" as its last key, as the library writes it: log prints
  *     JSON Lines without raw, show prints one object with raw (base64).
  *  3. Human output prints event text through cli_put_str() (no control
  *     characters reach the terminal); times are UTC ISO 8601 at the event's
  *     precision.
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -63,25 +65,31 @@ trust_status(const avow_trust *trust, const avow_event *ev)
     return avow_trust_counts(trust, ev->author, ev->seq) == 1 ? "trusted" : "untrusted";
 }
 
-/* The library's event object plus this replica's view of it, "status", on one line. */
+/* The library's event object plus this replica's view of it, "status", on
+ * one line: rendered by the library with the key, not parsed again here.
+ * @return 0, the library's error (< 0), or an exit status (> 0) */
 static int
-print_event_json(const avow_buf *json, const char *status)
+print_event_json(avow_buf *buf, const avow_event *ev, uint64_t index, int with_raw,
+                 const char *status)
 {
-    json_t *o = cli_json_object(json->ptr, json->len, "an event");
+    avow_event_json_opts jo = AVOW_EVENT_JSON_OPTS_INIT;
     int r;
 
-    if (o == NULL) {
-        return CLI_EXIT_ENV;
-    }
-    if ((r = cli_json_set(o, "status", json_string(status))) != 0) {
-        json_decref(o);
+    jo.with_raw = with_raw;
+    jo.status = status;
+    buf->len = 0;
+    if ((r = avow_event_json(buf, ev, index, &jo)) < 0) {
         return r;
     }
-    return cli_print_json(o);
+    if (fwrite(buf->ptr, 1, buf->len, stdout) != buf->len || putchar('\n') == EOF) {
+        return cli_fail(CLI_EXIT_ENV, "cannot write the JSON output");
+    }
+    return 0;
 }
 
 static void
-log_line(FILE *out, const avow_event *ev, uint64_t index, int width, const char *status)
+log_line(FILE *out, const avow_event *ev, uint64_t index, int width, const char *status,
+         const char *author_name)
 {
     unsigned char id[AVOW_EVENT_ID_BYTES];
     char hex[AVOW_HEX_ID_LEN + 1];
@@ -158,20 +166,42 @@ log_line(FILE *out, const avow_event *ev, uint64_t index, int width, const char 
     }
     cli_put_research(out, ev);
     avow_hex(hex, ev->author, SHORT_HEX / 2);
-    if (strcmp(status, "trusted") == 0) {
-        fprintf(out, "  (by %s)\n", hex);
+    fputs("  (by ", out);
+    if (author_name != NULL) {
+        /* The keyring name (local, typed by this user); printed like event text. */
+        cli_put_str(out, (avow_str){ author_name, strlen(author_name) });
     } else {
-        fprintf(out, "  (by %s) [%s]\n", hex, status);
+        fputs(hex, out);
+    }
+    if (strcmp(status, "trusted") == 0) {
+        fputs(")\n", out);
+    } else {
+        fprintf(out, ") [%s]\n", status);
     }
 }
 
 static const cli_opt log_opts[] = {
     { "contest", 'c', 0, "C", "only contest C and retractions of its events", "all" },
-    { "author", 'a', 0, "PUBKEY", "only events signed by PUBKEY, 64 hex", "all" },
+    { "author", 'a', 0, "KEY",
+      "only events signed by KEY: 64 hex, a unique prefix\n"
+      "of 8 or more, or a keyring name",
+      "all" },
+    { "actor", 'A', 0, "A", "only events about actor A", "all" },
+    { "candidate", 'C', 0, "C", "only events about candidate C", "all" },
+    { "kind", 'K', 0, "K", "only events of kind K (stance, contest, member-join, ...)", "all" },
+    { "since", 'S', 0, "TIME", "only events effective at or after TIME", NULL },
+    { "until", 'U', 0, "TIME", "only events effective at or before TIME (a date: its end)", NULL },
+    { "grep", 'G', 0, "TEXT",
+      "only events whose source, person, quote or note\n"
+      "contains TEXT (ASCII letters in either case)",
+      NULL },
+    { "max-count", 'n', 'n', "N", "at most N events (with --reverse: the N newest)", "all" },
+    { "reverse", 'R', 0, NULL, "newest first", "log order" },
+    { "csv", 'x', 0, NULL, "CSV (RFC 4180): a header row of the --json keys", NULL },
     { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_opt no_opts[] = { { NULL, 0, 0, NULL, NULL, NULL } };
-static const cli_spec log_spec = { "log", NULL, 17, 0, log_opts };
+static const cli_spec log_spec = { "log", NULL, 17, 1, log_opts };
 static const cli_spec show_spec = { "show", NULL, 0, 0, no_opts };
 const cli_spec *const cli_log_specs[] = { &log_spec, NULL };
 const cli_spec *const cli_show_specs[] = { &show_spec, NULL };
@@ -179,11 +209,17 @@ const cli_spec *const cli_show_specs[] = { &show_spec, NULL };
 void
 cmd_log_help(FILE *out)
 {
-    fprintf(out, "usage: avow log [--contest C] [--author PUBKEY] [--json]\n"
+    fprintf(out, "usage: avow log [--contest C] [--author KEY] [--actor A] [--candidate C]\n"
+                 "                [--kind K] [--since TIME] [--until TIME] [--grep TEXT]\n"
+                 "                [-n N] [--reverse] [--json | --csv]\n"
                  "\n"
                  "List the events in log order, one per line:\n"
                  "  #INDEX ID WHEN KIND SUMMARY  (by AUTHOR)\n"
-                 "With --json, JSON Lines: one object per event.\n"
+                 "AUTHOR is the keyring name of the key when it has one.\n"
+                 "With --json, JSON Lines: one object per event; with --csv, a header row\n"
+                 "and one row per event, with the same keys.\n"
+                 "Filters look at the event's own fields (a retraction has no actor) and\n"
+                 "dates at effective_at.\n"
                  "\n"
                  "options:\n");
     cli_help_options(out, &log_spec);
@@ -191,50 +227,204 @@ cmd_log_help(FILE *out)
     cli_help_globals(out);
 }
 
+/* The options of log, as given (resolved once the ledger is open). */
+typedef struct log_args {
+    avow_event_filter filter;
+    const char *contest;
+    const char *author;
+    uint64_t max;
+    int has_max;
+    int reverse;
+    int csv;
+} log_args;
+
+/* Parse a --kind name, suggesting the nearest kind. Exit code or 0. */
+static int
+log_parse_kind(uint8_t *kind, const char *text)
+{
+    cli_suggest sg;
+
+    if ((*kind = avow_kind_parse(text)) != 0) {
+        return 0;
+    }
+    cli_suggest_init(&sg, text, strlen(text));
+    for (unsigned int k = 1; k <= AVOW_KIND_MAX_KNOWN + 1; k++) {
+        const char *name = avow_kind_name((uint8_t)k);
+        if (name != NULL && name[0] != '\0' && avow_kind_parse(name) == k) {
+            cli_suggest_offer(&sg, name);
+        }
+    }
+    if (sg.best != NULL) {
+        return cli_fail(CLI_EXIT_USAGE,
+                        "unknown kind '%s' (did you mean '%s'? see 'avow log --help')", text,
+                        sg.best);
+    }
+    return cli_usage_fail("log", "unknown kind '%s'", text);
+}
+
+/* A --since/--until time: a bare date is its start for --since, its end for --until. */
+static int
+log_parse_time(int64_t *t, const char *text, avow_time_bound mode)
+{
+    avow_precision p = AVOW_PREC_MICRO;
+
+    if (avow_time_parse(t, &p, text, mode) < 0) {
+        return cli_fail(CLI_EXIT_USAGE, "%s", avow_error_last());
+    }
+    return 0;
+}
+
+static int
+log_parse(log_args *la, int argc, char **argv)
+{
+    cli_getopt_state gs;
+    char *end = NULL;
+    int status = 0;
+    int c;
+
+    cli_getopt_init(&gs, &log_spec);
+    while (status == 0 && (c = cli_getopt(&gs, argc, argv)) != -1) {
+        switch (c) {
+        case 'c':
+            la->contest = optarg;
+            break;
+        case 'a':
+            la->author = optarg;
+            break;
+        case 'A':
+            la->filter.actor = optarg;
+            break;
+        case 'C':
+            la->filter.candidate = optarg;
+            break;
+        case 'K':
+            status = log_parse_kind(&la->filter.kind, optarg);
+            break;
+        case 'S':
+            status = log_parse_time(&la->filter.since, optarg, AVOW_TIME_START);
+            break;
+        case 'U':
+            status = log_parse_time(&la->filter.until, optarg, AVOW_TIME_END);
+            break;
+        case 'G':
+            la->filter.grep = optarg;
+            break;
+        case 'n':
+            errno = 0;
+            la->max = strtoull(optarg, &end, 10);
+            if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0' || errno != 0) {
+                status = cli_usage_fail("log", "-n wants a number, not '%s'", optarg);
+            }
+            la->has_max = 1;
+            break;
+        case 'R':
+            la->reverse = 1;
+            break;
+        case 'x':
+            la->csv = 1;
+            break;
+        case CLI_OPT_HELP:
+            cmd_log_help(stdout);
+            return -1;
+        default:
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (status == 0 && optind < argc) {
+        status = cli_usage_fail("log", "unexpected argument '%s'", argv[optind]);
+    }
+    return status;
+}
+
+/* The columns of log --csv: the event's (raw excepted) and status. */
+static const char **
+log_csv_columns(void)
+{
+    const char *const *cols = avow_event_csv_columns();
+    const char **out;
+    size_t n = 0, k = 0;
+
+    while (cols[n] != NULL) {
+        n++;
+    }
+    if ((out = calloc(n + 2, sizeof(*out))) == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(cols[i], "raw") != 0) {
+            out[k++] = cols[i];
+        }
+    }
+    out[k++] = "status";
+    out[k] = NULL;
+    return out;
+}
+
+/* One event as log prints it: a line, a JSON line or a CSV row. Exit code or 0.
+ * The CSV row is read from the library's JSON with the status (one schema). */
+static int
+log_print(const cli_ctx *ctx, const log_args *la, const char *const *cols, avow_buf *buf,
+          const avow_event *ev, uint64_t index, const avow_trust *trust)
+{
+    const char *st = trust_status(trust, ev);
+    avow_event_json_opts jo = AVOW_EVENT_JSON_OPTS_INIT;
+    avow_buf row = AVOW_BUF_INIT;
+    int r;
+
+    if (!ctx->json && !la->csv) {
+        log_line(stdout, ev, index, kind_width(), st, avow_trust_name(trust, ev->author));
+        return 0;
+    }
+    if (!la->csv) {
+        r = print_event_json(buf, ev, index, 0, st);
+        return r < 0 ? cli_fail_lib(r, NULL, "cannot render event #%" PRIu64, index) : r;
+    }
+    jo.status = st;
+    buf->len = 0;
+    if ((r = avow_event_json(buf, ev, index, &jo)) < 0 ||
+        (r = avow_csv_row(&row, (const char *)buf->ptr, buf->len, cols)) < 0) {
+        avow_buf_dispose(&row);
+        return cli_fail_lib(r, NULL, "cannot render event #%" PRIu64, index);
+    }
+    r = fwrite(row.ptr, 1, row.len, stdout) == row.len ? 0 : CLI_EXIT_ENV;
+    avow_buf_dispose(&row);
+    return r;
+}
+
 int
 cmd_log(cli_ctx *ctx, int argc, char **argv)
 {
-    cli_getopt_state gs;
+    log_args la = { AVOW_EVENT_FILTER_INIT, NULL, NULL, 0, 0, 0, 0 };
     avow_iter_opts opts = AVOW_ITER_OPTS_INIT;
     unsigned char author[AVOW_PUBKEY_BYTES];
+    const char **cols = NULL;
     avow_ledger *ledger = NULL;
     avow_iter *it = NULL;
     avow_trust *trust = NULL;
     avow_buf buf = AVOW_BUF_INIT;
     avow_event ev;
-    uint64_t index;
-    int status = CLI_EXIT_OK;
-    int width = kind_width();
-    int r;
-    int c;
+    uint64_t index, shown = 0;
+    int status;
+    int r = 0;
 
-    cli_getopt_init(&gs, &log_spec);
-    while ((c = cli_getopt(&gs, argc, argv)) != -1) {
-        switch (c) {
-        case 'c':
-            opts.contest = optarg;
-            break;
-        case 'a':
-            if ((status = cli_parse_pubkey(author, optarg, "log")) != 0) {
-                goto done;
-            }
-            opts.author = author;
-            break;
-        case CLI_OPT_HELP:
-            cmd_log_help(stdout);
-            goto done;
-        default:
-            status = CLI_EXIT_USAGE;
-            goto done;
-        }
+    if ((status = log_parse(&la, argc, argv)) != 0) {
+        return status < 0 ? CLI_EXIT_OK : status;
     }
-    if (optind < argc) {
-        status = cli_usage_fail("log", "unexpected argument '%s'", argv[optind]);
-        goto done;
+    if (ctx->json && la.csv) {
+        return cli_usage_fail("log", "--json and --csv exclude each other");
     }
     if ((status = cli_open_ledger(&ledger, ctx, AVOW_OPEN_READONLY)) != 0) {
         goto done;
     }
+    if (la.author != NULL) {
+        if ((status = cli_resolve_key(ledger, author, la.author, "log")) != 0) {
+            goto done;
+        }
+        opts.author = author;
+    }
+    opts.contest = la.contest;
+    opts.filter = &la.filter;
+    opts.reverse = la.reverse;
     if ((r = avow_iter_new(&it, ledger, &opts)) < 0) {
         status = cli_fail_lib(r, NULL, "cannot read the ledger '%s'", ctx->ledger);
         goto done;
@@ -243,19 +433,18 @@ cmd_log(cli_ctx *ctx, int argc, char **argv)
         status = cli_fail_lib(r, NULL, "cannot read the keyring of '%s'", ctx->ledger);
         goto done;
     }
-    while ((r = avow_iter_next(it, &ev, &index)) == 1) {
-        const char *st = trust_status(trust, &ev);
-        if (ctx->json) {
-            buf.len = 0;
-            if ((r = avow_event_to_json(&buf, &ev, index, 0)) < 0) {
-                break;
-            }
-            if ((status = print_event_json(&buf, st)) != 0) {
-                goto done;
-            }
-        } else {
-            log_line(stdout, &ev, index, width, st);
+    if (la.csv) {
+        if ((cols = log_csv_columns()) == NULL || avow_csv_header(&buf, cols) < 0) {
+            status = cli_fail(CLI_EXIT_ENV, "out of memory");
+            goto done;
         }
+        fwrite(buf.ptr, 1, buf.len, stdout);
+    }
+    while ((!la.has_max || shown < la.max) && (r = avow_iter_next(&ev, &index, it)) == 1) {
+        if ((status = log_print(ctx, &la, cols, &buf, &ev, index, trust)) != 0) {
+            goto done;
+        }
+        shown++;
     }
     if (r < 0) {
         status = cli_fail_lib(r, "run 'avow verify'", "cannot read the ledger '%s'", ctx->ledger);
@@ -265,6 +454,7 @@ cmd_log(cli_ctx *ctx, int argc, char **argv)
     }
 
 done:
+    free(cols);
     avow_buf_dispose(&buf);
     avow_trust_free(trust);
     avow_iter_free(it);
@@ -381,7 +571,7 @@ cmd_show(cli_ctx *ctx, int argc, char **argv)
         (status = cli_resolve_event(ledger, id, argv[optind])) != 0) {
         goto done;
     }
-    r = avow_ledger_get(ledger, &raw, &index, id);
+    r = avow_ledger_get(&raw, &index, ledger, id);
     if (r == AVOW_ENOTFOUND) {
         status =
           cli_fail(CLI_EXIT_USAGE, "no event '%s' in this ledger (see 'avow log')", argv[optind]);
@@ -402,11 +592,11 @@ cmd_show(cli_ctx *ctx, int argc, char **argv)
         goto done;
     }
     if (ctx->json) {
-        if ((r = avow_event_to_json(&json, &ev, index, 1)) < 0) {
+        if ((r = print_event_json(&json, &ev, index, 1, trust_status(trust, &ev))) < 0) {
             status = cli_fail_lib(r, NULL, "cannot render event '%s'", argv[optind]);
             goto done;
         }
-        if ((status = print_event_json(&json, trust_status(trust, &ev))) != 0) {
+        if ((status = r) != 0) {
             goto done;
         }
     } else {

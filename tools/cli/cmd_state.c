@@ -130,11 +130,13 @@ parse_query(avow_state_opts *opts, query_extra *extra, int argc, char **argv, co
             if ((status = parse_query_time(&opts->at, optarg, "--at", command)) != 0) {
                 return status;
             }
+            opts->given |= AVOW_GIVEN_AT; /* --at 9999 is the end of 9999, not now */
             break;
         case 'k':
             if ((status = parse_query_time(&opts->known_at, optarg, "--known-at", command)) != 0) {
                 return status;
             }
+            opts->given |= AVOW_GIVEN_KNOWN_AT;
             break;
         case 'A':
             opts->all_authors = 1;
@@ -261,7 +263,7 @@ state_human(FILE *out, const avow_state *st)
         put_list(out, st, c, AVOW_LIST_DISPUTED, "disputed");
         put_list(out, st, c, AVOW_LIST_OUTSIDE, "outside");
     }
-    if (avow_state_decision(st, &dec, &dec_at, id)) {
+    if (avow_state_decision(&dec, &dec_at, id, st)) {
         avow_time_format(when, dec_at, AVOW_PREC_MICRO);
         avow_hex(hex, id, SHORT_HEX / 2);
         fputs("decision: ", out);
@@ -329,6 +331,10 @@ cmd_state(cli_ctx *ctx, int argc, char **argv)
         fputc('\n', stdout);
     } else {
         state_human(stdout, st);
+    }
+    cli_guard_known_at(ctx, st);
+    if (!opts.all_authors) {
+        cli_guard_untrusted(ctx, ledger);
     }
 done:
     avow_buf_dispose(&buf);
@@ -511,7 +517,7 @@ history_line(const avow_change *ch, void *payload)
         int status = history_json(ch);
         if (status != 0) {
             h->failed = status;
-            return 1;
+            return -1; /* stops avow_history() */
         }
         return 0;
     }

@@ -40,13 +40,14 @@ sync_exit_code(int err)
     }
 }
 
-static void
+static int
 progress(uint64_t done, uint64_t total, void *payload)
 {
     (void)total;
     (void)payload;
     fprintf(stderr, "\ravow: received %llu events", (unsigned long long)done);
     fflush(stderr);
+    return 0;
 }
 
 static int
@@ -185,6 +186,10 @@ parse_ssh_url(const char *url, char *host, size_t hostmax, char *port, size_t po
         }
         memcpy(port, colon + 1, plen);
         port[plen] = '\0';
+        long num = strtol(port, NULL, 10);
+        if (num < 1 || num > 65535) {
+            return -1; /* ssh would take 65536 as 0, or refuse it later */
+        }
     }
     if (strlen(slash) >= pathmax || host[0] == '-') {
         return -1;
@@ -249,7 +254,7 @@ sync_ssh(cli_ctx *ctx, avow_ledger *ledger, const char *url, const char *remote_
     }
     close(to_child[0]);
     close(from_child[1]);
-    err = avow_sync_client(ledger, from_child[0], to_child[1], opts, st);
+    err = avow_sync_client(st, ledger, from_child[0], to_child[1], opts);
     close(to_child[1]);
     close(from_child[0]);
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -316,13 +321,15 @@ cmd_sync(cli_ctx *ctx, int argc, char **argv)
             status = cli_usage_fail("sync", "'%s' is this ledger", remote);
             goto done;
         }
-        err = avow_ledger_open(&peer, remote, 0);
+        /* A pull only reads the peer: it may sit on a read-only file system. */
+        err =
+          avow_ledger_open(&peer, remote, opts.flags == AVOW_SYNC_PULL ? AVOW_OPEN_READONLY : 0);
         if (err < 0) {
             cli_fail_lib(err, NULL, "cannot open the ledger '%s'", remote);
             status = err == AVOW_ENOTFOUND ? CLI_EXIT_ENV : cli_exit_code(err);
             goto done;
         }
-        err = avow_sync_local(ledger, peer, &opts, &st);
+        err = avow_sync_local(&st, ledger, peer, &opts);
         if (err < 0) {
             status =
               cli_fail(sync_exit_code(err), "sync with %s failed: %s", remote, avow_error_last());
@@ -333,6 +340,7 @@ cmd_sync(cli_ctx *ctx, int argc, char **argv)
     }
     if (status == 0) {
         status = print_stats(ctx, "synced with", &st);
+        cli_guard_untrusted(ctx, ledger);
     }
 done:
     avow_ledger_free(peer);
@@ -391,7 +399,7 @@ cmd_serve(cli_ctx *ctx, int argc, char **argv)
     if ((status = cli_open_ledger(&ledger, ctx, 0)) != 0) {
         goto done;
     }
-    err = avow_sync_serve(ledger, 0, 1, NULL, &st);
+    err = avow_sync_serve(&st, ledger, 0, 1, NULL);
     if (err < 0) {
         status = cli_fail(sync_exit_code(err), "serve: %s", avow_error_last());
     } else if (!ctx->quiet && isatty(2)) {
@@ -515,7 +523,7 @@ cmd_bundle(cli_ctx *ctx, int argc, char **argv)
     }
     if (create) {
         uint64_t count = 0;
-        if ((err = avow_bundle_create(ledger, file, heads, &count)) < 0) {
+        if ((err = avow_bundle_create(&count, ledger, file, heads)) < 0) {
             status = cli_fail_lib(err, NULL, "cannot create the bundle");
             goto done;
         }
@@ -527,13 +535,26 @@ cmd_bundle(cli_ctx *ctx, int argc, char **argv)
         }
     } else {
         avow_sync_stats st;
-        if ((err = avow_bundle_apply(ledger, file, &st)) < 0) {
+        char spool[CLI_PATH_MAX] = "";
+        /* '-' is standard input, spooled: a bundle is checked whole before use. */
+        if (strcmp(file, "-") == 0 && (status = cli_spool_stdin(spool, sizeof(spool))) != 0) {
+            if (spool[0] != '\0') {
+                (void)unlink(spool);
+            }
+            goto done;
+        }
+        err = avow_bundle_apply(&st, ledger, spool[0] != '\0' ? spool : file);
+        if (spool[0] != '\0') {
+            (void)unlink(spool);
+        }
+        if (err < 0) {
             status = cli_fail(sync_exit_code(err), "bundle rejected, nothing appended: %s",
                               avow_error_last());
             goto done;
         }
         (void)snprintf(st.peer_origin, sizeof(st.peer_origin), "%s", file);
         status = print_stats(ctx, "applied", &st);
+        cli_guard_untrusted(ctx, ledger);
     }
 done:
     avow_ledger_free(ledger);
@@ -555,6 +576,8 @@ cmd_trust_help(FILE *out)
                  "The ledger owner (the first key that appended here) is trusted; so is the\n"
                  "successor named by a trusted key's 'key rotate'. Others' events are kept\n"
                  "and replicated but left out. Trust settings are local: never replicated.\n"
+                 "PUBKEY is 64 hex characters, or a unique prefix of 8 or more (or the\n"
+                 "keyring name) of a key this ledger knows.\n"
                  "\n"
                  "add      trust PUBKEY under NAME (lifts a revocation)\n"
                  "list     every author: name, status (owner, trusted, successor, untrusted,\n"
@@ -685,10 +708,8 @@ cmd_trust(cli_ctx *ctx, int argc, char **argv)
     } else {
         return cli_usage_fail("trust", "unknown subcommand '%s'", sub);
     }
-    if ((status = cli_parse_pubkey(pk, args[0], "trust")) != 0) {
-        return status;
-    }
-    if ((status = cli_open_ledger(&ledger, ctx, 0)) != 0) {
+    if ((status = cli_open_ledger(&ledger, ctx, 0)) != 0 ||
+        (status = cli_resolve_key(ledger, pk, args[0], "trust")) != 0) {
         goto done;
     }
     if (strcmp(sub, "add") == 0) {

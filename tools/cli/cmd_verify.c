@@ -37,7 +37,7 @@ is_zero(const unsigned char *p, size_t n)
     return acc == 0;
 }
 
-static void
+static int
 on_problem(const avow_problem *problem, void *payload)
 {
     verify_state *st = payload;
@@ -62,7 +62,7 @@ on_problem(const avow_problem *problem, void *payload)
         if (obj == NULL || json_array_append_new(st->problems, obj) != 0) {
             st->oom = 1;
         }
-        return;
+        return 0;
     }
     if (problem->index != UINT64_MAX) {
         printf("event #%" PRIu64, problem->index);
@@ -78,6 +78,7 @@ on_problem(const avow_problem *problem, void *payload)
     printf(": ");
     cli_put_str(stdout, (avow_str){ what, strlen(what) });
     printf("\n");
+    return 0;
 }
 
 #define VERIFY_MAX_WITNESSES 16
@@ -89,7 +90,7 @@ typedef struct sig_list {
     int oom;
 } sig_list;
 
-static void
+static int
 on_sig(const avow_note_sig *sig, void *payload)
 {
     sig_list *sl = payload;
@@ -116,7 +117,7 @@ on_sig(const avow_note_sig *sig, void *payload)
         if (o == NULL || json_array_append_new(sl->arr, o) != 0) {
             sl->oom = 1;
         }
-        return;
+        return 0;
     }
     printf("  ");
     cli_put_str(stdout, (avow_str){ sig->name, sig->name_len });
@@ -131,13 +132,49 @@ on_sig(const avow_note_sig *sig, void *payload)
         printf("%s signature: %s\n", sig->key_index == 0 ? "log" : "witness key's",
                sig->verified ? "verified" : "DOES NOT VERIFY");
     }
+    return 0;
+}
+
+/* The witness policy: at least quorum of the witnesses cosigned. 0, 1 or an exit code. */
+static int
+check_quorum(cli_ctx *ctx, const avow_buf *text, const char *const *witnesses, size_t n,
+             size_t quorum, json_t **jq)
+{
+    avow_witness w[VERIFY_MAX_WITNESSES];
+    char names[VERIFY_MAX_WITNESSES][AVOW_ORIGIN_MAX + 1];
+    size_t count = 0;
+    int status;
+    for (size_t i = 0; i < n; i++) {
+        if ((status =
+               cli_parse_witness(&w[i], names[i], sizeof(names[i]), witnesses[i], "verify")) != 0) {
+            return status;
+        }
+    }
+    int err = avow_note_witnessed(&count, (const char *)text->ptr, text->len, w, n);
+    if (err == AVOW_EINVALID) {
+        return cli_usage_fail("verify", "%s", avow_error_last());
+    }
+    int met = err == 0 && count >= quorum;
+    if (ctx->json) {
+        *jq = json_pack("{s:I, s:I, s:I, s:b}", "witnesses", (json_int_t)n, "cosigned",
+                        (json_int_t)count, "quorum", (json_int_t)quorum, "met", met);
+        if (*jq == NULL) {
+            return cli_fail(CLI_EXIT_ENV, "out of memory");
+        }
+    } else {
+        printf("witnesses: %zu of %zu cosigned, quorum %zu: %s\n", count, n, quorum,
+               met ? "met" : "NOT MET");
+    }
+    return met ? 0 : CLI_EXIT_CHECK;
 }
 
 /* --checkpoint FILE: check it, list its signature lines. 0, 1 or an exit code. */
 static int
 check_checkpoint(cli_ctx *ctx, avow_ledger *ledger, const char *path, const char *trust,
-                 const char *const *witnesses, size_t n_witnesses, json_t **jout)
+                 const char *const *witnesses, size_t n_witnesses, size_t quorum, json_t **jout)
 {
+    json_t *jq = NULL;
+    int qstatus = 0;
     unsigned char keys[(1 + VERIFY_MAX_WITNESSES) * AVOW_PUBKEY_BYTES];
     avow_buf text = AVOW_BUF_INIT;
     avow_checkpoint cp;
@@ -150,10 +187,12 @@ check_checkpoint(cli_ctx *ctx, avow_ledger *ledger, const char *path, const char
         goto done;
     }
     for (size_t i = 0; i < n_witnesses; i++) {
-        if ((status = cli_parse_witness_key(keys + (1 + i) * AVOW_PUBKEY_BYTES, witnesses[i],
-                                            "verify")) != 0) {
+        avow_witness w;
+        char name[AVOW_ORIGIN_MAX + 1];
+        if ((status = cli_parse_witness(&w, name, sizeof(name), witnesses[i], "verify")) != 0) {
             goto done;
         }
+        memcpy(keys + (1 + i) * AVOW_PUBKEY_BYTES, w.pk, AVOW_PUBKEY_BYTES);
     }
     if ((status = cli_audit_read_file(&text, path, AVOW_NOTE_MAX_BYTES, "checkpoint")) != 0) {
         goto done;
@@ -170,7 +209,7 @@ check_checkpoint(cli_ctx *ctx, avow_ledger *ledger, const char *path, const char
                                               "the checkpoint")) != 0) {
         goto done;
     }
-    (void)avow_ledger_count(ledger, &count);
+    (void)avow_ledger_count(&count, ledger);
     if (ctx->json && (sl.arr = json_array()) == NULL) {
         status = cli_fail(CLI_EXIT_ENV, "out of memory");
         goto done;
@@ -189,17 +228,34 @@ check_checkpoint(cli_ctx *ctx, avow_ledger *ledger, const char *path, const char
     /* The signature lines, when the note parses at all. */
     (void)avow_note_signatures((const char *)text.ptr, text.len, keys, 1 + n_witnesses, on_sig,
                                &sl);
+    if (n_witnesses > 0) {
+        qstatus = check_quorum(ctx, &text, witnesses, n_witnesses, quorum, &jq);
+        if (qstatus != 0 && qstatus != CLI_EXIT_CHECK) {
+            status = qstatus;
+            goto done;
+        }
+    }
     if (ctx->json) {
-        *jout = json_pack("{s:s, s:b, s:o, s:O}", "file", path, "ok", status == 0, "what",
-                          status == 0 ? json_null() : json_string(why), "signatures", sl.arr);
+        *jout =
+          json_pack("{s:s, s:b, s:o, s:O}", "file", path, "ok", status == 0 && qstatus == 0, "what",
+                    status == 0 ? json_null() : json_string(why), "signatures", sl.arr);
+        if (*jout != NULL && jq != NULL && json_object_set(*jout, "witnesses", jq) != 0) {
+            json_decref(*jout);
+            *jout = NULL;
+        }
         if (*jout == NULL || sl.oom) {
             status = cli_fail(CLI_EXIT_ENV, "out of memory");
         }
+    }
+    if (status == 0 && qstatus == CLI_EXIT_CHECK) {
+        status = cli_fail(CLI_EXIT_CHECK,
+                          "checkpoint '%s': fewer witnesses cosigned it than the quorum", path);
     }
     if (status == CLI_EXIT_CHECK) {
         cli_fail(CLI_EXIT_CHECK, "checkpoint '%s' does not hold: %s", path, why);
     }
 done:
+    json_decref(jq);
     json_decref(sl.arr);
     avow_buf_dispose(&text);
     return status;
@@ -241,7 +297,7 @@ check_attestation(cli_ctx *ctx, avow_ledger *ledger, const char *path, const cha
                            avow_error_last());
             status = CLI_EXIT_CHECK;
         } else if (strcmp((digest = avow_state_digest(st)), a.digest) != 0) {
-            (void)avow_ledger_count(ledger, &count);
+            (void)avow_ledger_count(&count, ledger);
             (void)snprintf(why, sizeof(why),
                            "digest line: the state recomputed now has digest %s, not %s%s", digest,
                            a.digest,
@@ -290,8 +346,11 @@ static const cli_opt verify_opts[] = {
     { "trust", 't', 't', "PUBKEY", "the key that signs checkpoints",
       "the ledger\n"
       "owner's key, else the public key of -k" },
-    { "witness", 'w', 'w', "PUBKEY", "a witness key to check cosignatures with (repeatable)",
+    { "witness", 'w', 'w', "[NAME=]PUBKEY",
+      "a witness of the policy (repeatable): its cosignature\n"
+      "must verify under PUBKEY and, with NAME, carry that name",
       NULL },
+    { "quorum", 'Q', 'Q', "N", "how many of the --witness keys must have cosigned", "all of them" },
     { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_spec verify_spec = { "verify", NULL, 18, 0, verify_opts };
@@ -301,7 +360,7 @@ void
 cmd_verify_help(FILE *out)
 {
     fprintf(out, "usage: avow verify [--checkpoint FILE] [--attestation FILE] [--trust PUBKEY]\n"
-                 "                   [--witness PUBKEY]... [--json]\n"
+                 "                   [--witness [NAME=]PUBKEY]... [--quorum N] [--json]\n"
                  "\n"
                  "Check every event (strict decoding, signature, id), every author chain\n"
                  "(seq and prev hash), every index, the Merkle tree (recomputed from the\n"
@@ -317,6 +376,22 @@ cmd_verify_help(FILE *out)
     cli_help_globals(out);
 }
 
+/* The ledger's file is damaged (AVOW_ECORRUPT at open): one problem, exit 1. */
+static int
+verify_damaged(verify_state *st, const char *path)
+{
+    char what[600];
+    (void)snprintf(what, sizeof(what), "%s", avow_error_last());
+    (void)cli_fail(CLI_EXIT_CHECK, "cannot open the ledger '%s': %s", path, what);
+    if (st->json) {
+        json_t *doc = json_pack("{s:b, s:i, s:[{s:n, s:n, s:n, s:s}]}", "ok", 0, "events", 0,
+                                "problems", "id", "seq", "index", "what", what);
+        return cli_print_json(doc) == CLI_EXIT_OK ? CLI_EXIT_CHECK : CLI_EXIT_ENV;
+    }
+    printf("%s\nFAILED: the ledger's file is damaged\n", what);
+    return CLI_EXIT_CHECK;
+}
+
 int
 cmd_verify(cli_ctx *ctx, int argc, char **argv)
 {
@@ -324,6 +399,8 @@ cmd_verify(cli_ctx *ctx, int argc, char **argv)
     const char *cp_path = NULL, *att_path = NULL, *trust = NULL;
     const char *witnesses[VERIFY_MAX_WITNESSES];
     size_t n_witnesses = 0;
+    size_t quorum = 0;
+    int quorum_given = 0;
     json_t *jcp = NULL, *jatt = NULL;
     int extra = 0;
     avow_verify_opts opts = AVOW_VERIFY_OPTS_INIT;
@@ -355,6 +432,19 @@ cmd_verify(cli_ctx *ctx, int argc, char **argv)
             }
             witnesses[n_witnesses++] = optarg;
             break;
+        case 'Q': {
+            char *end = NULL;
+            unsigned long q = strtoul(optarg, &end, 10);
+            if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0' || q == 0 ||
+                q > VERIFY_MAX_WITNESSES) {
+                status = cli_usage_fail("verify", "bad --quorum '%s' (1 to %d)", optarg,
+                                        VERIFY_MAX_WITNESSES);
+                goto done;
+            }
+            quorum = (size_t)q;
+            quorum_given = 1;
+            break;
+        }
         case CLI_OPT_HELP:
             cmd_verify_help(stdout);
             goto done;
@@ -362,6 +452,11 @@ cmd_verify(cli_ctx *ctx, int argc, char **argv)
             status = CLI_EXIT_USAGE;
             goto done;
         }
+    }
+    if (quorum_given && quorum > n_witnesses) {
+        status = cli_usage_fail("verify", "--quorum %zu is more than the %zu --witness keys given",
+                                quorum, n_witnesses);
+        goto done;
     }
     if (optind < argc) {
         status = cli_usage_fail("verify", "unexpected argument '%s'", argv[optind]);
@@ -372,15 +467,21 @@ cmd_verify(cli_ctx *ctx, int argc, char **argv)
         status = cli_fail(CLI_EXIT_ENV, "out of memory");
         goto done;
     }
-    if ((status = cli_open_ledger(&ledger, ctx, AVOW_OPEN_READONLY)) != 0) {
+    r = avow_ledger_open(&ledger, ctx->ledger, AVOW_OPEN_READONLY);
+    if (r == AVOW_ECORRUPT) {
+        /* A damaged or truncated file is what verify exists to report: exit 1. */
+        status = verify_damaged(&st, ctx->ledger);
+        goto done;
+    }
+    if (r < 0 && (status = cli_open_ledger(&ledger, ctx, AVOW_OPEN_READONLY)) != 0) {
         goto done;
     }
     opts.on_problem = on_problem;
     opts.payload = &st;
-    r = avow_ledger_verify(ledger, &events, &problems, &opts);
+    r = avow_ledger_verify(&events, &problems, ledger, &opts);
     if (r < 0) {
         status = cli_fail_lib(r, NULL, "verify stopped after %" PRIu64 " events", events);
-        if (r == AVOW_EFORMAT || r == AVOW_EVERIFY || r == AVOW_ECHAIN) {
+        if (r == AVOW_EFORMAT || r == AVOW_EVERIFY || r == AVOW_ECHAIN || r == AVOW_ECORRUPT) {
             status = CLI_EXIT_CHECK;
         }
         goto done;
@@ -390,7 +491,8 @@ cmd_verify(cli_ctx *ctx, int argc, char **argv)
         goto done;
     }
     if (cp_path != NULL) {
-        int r2 = check_checkpoint(ctx, ledger, cp_path, trust, witnesses, n_witnesses, &jcp);
+        int r2 = check_checkpoint(ctx, ledger, cp_path, trust, witnesses, n_witnesses,
+                                  quorum_given ? quorum : n_witnesses, &jcp);
         if (r2 != 0 && r2 != CLI_EXIT_CHECK) {
             status = r2;
             goto done;

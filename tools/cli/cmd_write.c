@@ -27,7 +27,8 @@ typedef struct wopts {
     uint8_t reported_prec;
     int64_t effect;
     uint8_t effect_prec;
-    int help; /* --help was printed: exit 0 */
+    int help;  /* --help was printed: exit 0 */
+    int force; /* declare --force: a candidate the contest does not have */
 } wopts;
 
 /* Option ids (what cli_getopt returns). */
@@ -43,7 +44,8 @@ enum {
     W_CONFIDENCE = 'c',
     W_REPORTED = 'P',
     W_CHOICE = 'C',
-    W_TAKES_EFFECT = 'T'
+    W_TAKES_EFFECT = 'T',
+    W_FORCE = 'F'
 };
 
 #define AT_START_HELP                                                                              \
@@ -100,6 +102,7 @@ static const cli_opt declare_opts[] = {
     { "source", W_SOURCE, 0, "URL", "where it is documented (required)", NULL },
     { "person", W_PERSON, 0, "NAME", "who spoke for ACTOR", "none" },
     { "quote", W_QUOTE, 0, "TEXT", "the words", "none" },
+    { "force", W_FORCE, 0, NULL, "record it even if the contest has no such candidate", NULL },
     RESEARCH_OPTS,
     { NULL, 0, 0, NULL, NULL, NULL },
 };
@@ -180,6 +183,9 @@ parse_wopts(wopts *o, int argc, char **argv, const cli_spec *spec, void (*help)(
             break;
         case W_TAKES_EFFECT:
             o->takes_effect = optarg;
+            break;
+        case W_FORCE:
+            o->force = 1;
             break;
         case CLI_OPT_HELP:
             help(stdout);
@@ -280,8 +286,8 @@ print_id(const unsigned char id[AVOW_EVENT_ID_BYTES])
  * NULL for a contest definition or a retraction.
  */
 static int
-append_drafts(const cli_ctx *ctx, const avow_draft *drafts, size_t n, const char *contest,
-              const char *command)
+append_drafts_guarded(const cli_ctx *ctx, const avow_draft *drafts, size_t n, const char *contest,
+                      const char *command, int force)
 {
     avow_ledger *ledger = NULL;
     avow_key *key = NULL;
@@ -296,7 +302,14 @@ append_drafts(const cli_ctx *ctx, const avow_draft *drafts, size_t n, const char
     if (contest != NULL && (status = check_contest(ledger, contest)) != 0) {
         goto done;
     }
-    if ((status = cli_load_key(&key, ctx)) != 0) {
+    /* Guard rails (guard.c): refusals before the key is loaded, then warnings. */
+    if (n == 1 && drafts[0].kind == AVOW_KIND_STANCE) {
+        if ((status = cli_guard_candidate(ledger, contest, drafts[0].candidate, force)) != 0) {
+            goto done;
+        }
+    }
+    if ((status = cli_load_key(&key, ctx)) != 0 ||
+        (status = cli_keyhead_check(ctx, ledger, key)) != 0) {
         goto done;
     }
     if ((ids = calloc(n, AVOW_EVENT_ID_BYTES)) == NULL) {
@@ -305,7 +318,7 @@ append_drafts(const cli_ctx *ctx, const avow_draft *drafts, size_t n, const char
     }
     /* The library names what it refused (a contest that exists or does not, the
      * field and its limit, another author's event): its message, not a guess. */
-    err = avow_ledger_append_drafts(ledger, &failed_at, ids, key, drafts, n);
+    err = avow_ledger_append_drafts(&failed_at, ids, ledger, key, drafts, n);
     if (err == AVOW_ENOTFOUND && drafts[0].kind == AVOW_KIND_RETRACT) {
         status =
           cli_fail_lib(err, "see 'avow log --author' for your events", "cannot retract that event");
@@ -323,8 +336,15 @@ append_drafts(const cli_ctx *ctx, const avow_draft *drafts, size_t n, const char
         }
         goto done;
     }
+    cli_keyhead_update(ctx, ledger, key);
     for (size_t i = 0; i < n; i++) {
         print_id(ids + i * AVOW_EVENT_ID_BYTES);
+    }
+    /* Warnings once recorded (guard.c): the event is kept, the user told. */
+    if (n == 1 && drafts[0].kind == AVOW_KIND_STANCE) {
+        cli_guard_stance(ctx, ledger, &drafts[0]);
+    } else if (n == 1 && drafts[0].kind == AVOW_KIND_DECISION) {
+        cli_guard_decide(ctx, ledger, &drafts[0]);
     }
 
 done:
@@ -334,15 +354,25 @@ done:
     return status;
 }
 
+static int
+append_drafts(const cli_ctx *ctx, const avow_draft *drafts, size_t n, const char *contest,
+              const char *command)
+{
+    return append_drafts_guarded(ctx, drafts, n, contest, command, 0);
+}
+
 void
 cmd_contest_help(FILE *out)
 {
     fprintf(out, "usage: avow contest new ID --title TEXT --rule RULE [--choice single|multiple]\n"
-                 "                        [--at TIME] [--source URL]\n"
+                 "                        [--at TIME] [--source URL] [--note TEXT]\n"
+                 "       avow contest list [--json]\n"
                  "\n"
-                 "Define a contest: a decision its members take by RULE. Prints the event id.\n"
-                 "With --choice single (the default) an actor supports one candidate at a\n"
-                 "time, and a candidate's withdrawal lapses its support.\n"
+                 "new: define a contest: a decision its members take by RULE. Prints the\n"
+                 "event id. With --choice single (the default) an actor supports one\n"
+                 "candidate at a time, and a candidate's withdrawal lapses its support.\n"
+                 "list: every contest defined in the ledger: ID, TIME, event, rule, title\n"
+                 "(--json: JSON Lines with contest, title, rule, effective_at, id, index).\n"
                  "\n"
                  "options:\n");
     cli_help_options(out, &contest_spec);
@@ -364,8 +394,11 @@ cmd_contest(cli_ctx *ctx, int argc, char **argv)
         cmd_contest_help(stdout);
         return CLI_EXIT_OK;
     }
+    if (strcmp(argv[1], "list") == 0) {
+        return cli_contest_list(ctx, argc - 1, argv + 1);
+    }
     if (strcmp(argv[1], "new") != 0) {
-        return cli_usage_fail("contest", "unknown subcommand '%s' (new)", argv[1]);
+        return cli_usage_fail("contest", "unknown subcommand '%s' (new, list)", argv[1]);
     }
     argc--;
     argv++;
@@ -526,10 +559,12 @@ void
 cmd_declare_help(FILE *out)
 {
     fprintf(out, "usage: avow declare CONTEST ACTOR STANCE CANDIDATE --at TIME --source URL\n"
-                 "                    [--person NAME] [--quote TEXT]\n"
+                 "                    [--person NAME] [--quote TEXT] [--force]\n"
                  "\n"
                  "Record that ACTOR declared STANCE (supports | opposes | undecided |\n"
-                 "abstains) about CANDIDATE in CONTEST. Prints the event id.\n"
+                 "abstains) about CANDIDATE in CONTEST. Prints the event id. A CANDIDATE the\n"
+                 "contest does not have is refused (exit 2, naming the nearest) unless\n"
+                 "--force; an ACTOR that is not a member at --at is recorded with a warning.\n"
                  "\n"
                  "options:\n");
     cli_help_options(out, &declare_spec);
@@ -570,7 +605,7 @@ cmd_declare(cli_ctx *ctx, int argc, char **argv)
     d.source = o.source;
     d.person = o.person;
     d.quote = o.quote;
-    return append_drafts(ctx, &d, 1, d.contest, "declare");
+    return append_drafts_guarded(ctx, &d, 1, d.contest, "declare", o.force);
 }
 
 void
@@ -614,7 +649,8 @@ cmd_retract(cli_ctx *ctx, int argc, char **argv)
     }
     /* The id is resolved on a read-only handle, then the append reopens. */
     if ((status = cli_open_ledger(&ledger, ctx, AVOW_OPEN_READONLY)) != 0 ||
-        (status = cli_resolve_event(ledger, target, argv[optind])) != 0) {
+        (status = cli_resolve_event(ledger, target, argv[optind])) != 0 ||
+        (status = cli_guard_retract(ledger, target, argv[optind])) != 0) {
         goto done;
     }
     avow_ledger_free(ledger);

@@ -41,6 +41,8 @@ static const cli_cmd commands[] = {
       cli_verify_specs },
     { "info", cmd_info, cmd_info_help, "the ledger's origin, size, root and owner",
       cli_info_specs },
+    { "status", cmd_status, cmd_status_help, "contests, authors, what is not counted, checkpoint",
+      cli_status_specs },
     /* projections: cmd_state.c */
     { "state", cmd_state, cmd_state_help, "who supports whom at a point in time", cli_state_specs },
     { "history", cmd_history, cmd_history_help, "every change of a contest, in time order",
@@ -91,6 +93,43 @@ find_command(const char *name)
     return NULL;
 }
 
+/* "unknown command 'stat' (did you mean 'state'? see 'avow --help')", exit 2. */
+static int
+unknown_command(const char *name)
+{
+    cli_suggest sg;
+
+    cli_suggest_init(&sg, name, strlen(name));
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        cli_suggest_offer(&sg, commands[i].name);
+    }
+    if (sg.best != NULL) {
+        return cli_fail(CLI_EXIT_USAGE,
+                        "unknown command '%s' (did you mean '%s'? see 'avow --help')", name,
+                        sg.best);
+    }
+    return cli_fail(CLI_EXIT_USAGE, "unknown command '%s' (see 'avow --help')", name);
+}
+
+/* An unknown global option before the command, with the nearest global option. */
+static int
+unknown_global(const char *arg)
+{
+    cli_suggest sg;
+    int is_long = arg[1] == '-';
+
+    cli_suggest_init(&sg, arg + (is_long ? 2 : 1), strcspn(arg + (is_long ? 2 : 1), "="));
+    for (const cli_opt *o = cli_globals_spec.opts; is_long && o->name != NULL; o++) {
+        cli_suggest_offer(&sg, o->name);
+    }
+    if (sg.best != NULL) {
+        return cli_fail(CLI_EXIT_USAGE,
+                        "unknown option '%s' (did you mean '--%s'? see 'avow --help')", arg,
+                        sg.best);
+    }
+    return cli_fail(CLI_EXIT_USAGE, "unknown option '%s' (see 'avow --help')", arg);
+}
+
 static void
 usage(FILE *out)
 {
@@ -137,7 +176,7 @@ cmd_help(cli_ctx *ctx, int argc, char **argv)
     }
     cmd = find_command(argv[1]);
     if (cmd == NULL) {
-        return cli_fail(CLI_EXIT_USAGE, "unknown command '%s' (see 'avow --help')", argv[1]);
+        return unknown_command(argv[1]);
     }
     cmd->help(stdout);
     return CLI_EXIT_OK;
@@ -325,11 +364,7 @@ main(int argc, char **argv)
     }
     cmd = find_command(rest[1]);
     if (cmd == NULL) {
-        if (rest[1][0] == '-') {
-            status = cli_fail(CLI_EXIT_USAGE, "unknown option '%s' (see 'avow --help')", rest[1]);
-        } else {
-            status = cli_fail(CLI_EXIT_USAGE, "unknown command '%s' (see 'avow --help')", rest[1]);
-        }
+        status = rest[1][0] == '-' ? unknown_global(rest[1]) : unknown_command(rest[1]);
         goto done;
     }
     if ((status = resolve_defaults(&ctx, ledger, key)) != 0) {

@@ -10,7 +10,8 @@
  *  2. A passphrase never leaves the caller's buffer: it is read with read(2)
  *     (no stdio buffer), echo is off on the terminal, and copies are wiped.
  *  3. Text from events is printed with control characters replaced, so a
- *     ledger cannot drive the user's terminal.
+ *     ledger cannot drive the user's terminal; error lines, which may carry a
+ *     peer's or a file's text, also have bidirectional controls replaced.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -31,15 +32,54 @@ cli_wipe(void *p, size_t n)
     }
 }
 
+/* The length of the terminal control (C1, or a bidirectional control: U+061C,
+ * U+200E, U+200F, U+202A..U+202E, U+2066..U+2069) that starts p, else 0. */
+static size_t
+control_len(const unsigned char *p, size_t n)
+{
+    if (n >= 2 && p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+        return 2;
+    }
+    if (n >= 2 && p[0] == 0xd8 && p[1] == 0x9c) {
+        return 2;
+    }
+    if (n >= 3 && p[0] == 0xe2 && p[1] == 0x80 &&
+        (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xaa && p[2] <= 0xae))) {
+        return 3;
+    }
+    if (n >= 3 && p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9) {
+        return 3;
+    }
+    return 0;
+}
+
+void
+cli_put_line(FILE *out, const char *msg)
+{
+    const unsigned char *p = (const unsigned char *)msg;
+    size_t n = strlen(msg);
+
+    for (size_t i = 0; i < n; i++) {
+        size_t c = control_len(p + i, n - i);
+        if (p[i] == '\n' || p[i] == '\r') {
+            fputc(' ', out);
+        } else if (p[i] < 0x20 || p[i] == 0x7f || c > 0) {
+            fputc('?', out);
+            i += c > 0 ? c - 1 : 0;
+        } else {
+            fputc(p[i], out);
+        }
+    }
+    fputc('\n', out);
+    fflush(out);
+}
+
+/* Invariant 1 and 3: an error line may carry a peer's or a file's text. */
 static void
 put_line(const char *msg)
 {
     fputs("avow: error: ", stderr);
-    for (const char *p = msg; *p != '\0'; p++) {
-        fputc((*p == '\n' || *p == '\r') ? ' ' : *p, stderr);
-    }
-    fputc('\n', stderr);
-    fflush(stderr);
+    cli_put_line(stderr, msg);
 }
 
 int
@@ -75,6 +115,7 @@ cli_exit_code(int err)
     case AVOW_EFULL:
     case AVOW_EKEY:
     case AVOW_ELOCK:
+    case AVOW_ECORRUPT:
     default:
         return CLI_EXIT_ENV;
     }
@@ -187,7 +228,7 @@ cli_resolve_event(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES], co
     if (n == AVOW_HEX_ID_LEN) {
         err = avow_unhex(id, AVOW_EVENT_ID_BYTES, lower);
     } else {
-        err = avow_ledger_resolve_id(ledger, id, lower);
+        err = avow_ledger_resolve_id(id, ledger, lower);
     }
     if (err == AVOW_ENOTFOUND) {
         return cli_fail(CLI_EXIT_USAGE, "no event '%s' in this ledger (see 'avow log')", text);
@@ -195,6 +236,25 @@ cli_resolve_event(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES], co
     if (err < 0) {
         /* An ambiguous prefix (the library asks for more characters), or I/O. */
         return cli_fail_lib(err, NULL, "bad event id '%s'", text);
+    }
+    return 0;
+}
+
+int
+cli_resolve_key(avow_ledger *ledger, unsigned char pk[AVOW_PUBKEY_BYTES], const char *text,
+                const char *command)
+{
+    int err = avow_keyref_resolve(pk, ledger, text);
+
+    if (err == AVOW_ENOTFOUND) {
+        return cli_fail(CLI_EXIT_USAGE, "%s (see 'avow trust list')", avow_error_last());
+    }
+    if (err == AVOW_EINVALID) {
+        return cli_fail(CLI_EXIT_USAGE, "%s (give more characters; see 'avow %s --help')",
+                        avow_error_last(), command);
+    }
+    if (err < 0) {
+        return cli_fail_lib(err, NULL, "cannot read the keyring");
     }
     return 0;
 }
@@ -208,6 +268,41 @@ cli_parse_vkey(avow_vkey *out, const char *text, int type, const char *command)
                               avow_error_last());
     }
     return 0;
+}
+
+/* --witness [NAME=]PUBKEY or a cosignature vkey NAME+HEXID+BASE64: the
+ * name, when given (always, in a vkey), is bound to the key. */
+int
+cli_parse_witness(avow_witness *w, char *name, size_t namemax, const char *arg, const char *command)
+{
+    size_t len = strlen(arg);
+    const char *key = arg;
+    avow_vkey v;
+    int status;
+    w->name = NULL;
+    if (strchr(arg, '+') != NULL) {
+        if ((status = cli_parse_vkey(&v, arg, AVOW_SIG_COSIG, command)) != 0) {
+            return status;
+        }
+        if (strlen(v.name) >= namemax) {
+            return cli_usage_fail(command, "witness name too long in '%s'", arg);
+        }
+        memcpy(name, v.name, strlen(v.name) + 1);
+        w->name = name;
+        memcpy(w->pk, v.key, AVOW_PUBKEY_BYTES);
+        return 0;
+    }
+    if (len > AVOW_HEX_ID_LEN + 1 && arg[len - AVOW_HEX_ID_LEN - 1] == '=') {
+        size_t nlen = len - AVOW_HEX_ID_LEN - 1;
+        if (nlen >= namemax) {
+            return cli_usage_fail(command, "witness name too long in '%s'", arg);
+        }
+        memcpy(name, arg, nlen);
+        name[nlen] = '\0';
+        w->name = name;
+        key = arg + nlen + 1;
+    }
+    return cli_parse_witness_key(w->pk, key, command);
 }
 
 int
@@ -287,11 +382,15 @@ cli_load_key(avow_key **out, const cli_ctx *ctx)
     return CLI_EXIT_ENV;
 }
 
-/* Read one line (without its newline) from fd, byte by byte, into buf. */
+/* Read one line (without its newline, and without one CR before it: a file
+ * saved with CRLF line ends) from fd, byte by byte, into buf. Reading stops
+ * at maxlen bytes without a newline (*too_long): /dev/zero or an endless FIFO
+ * cannot keep it reading. */
 static int
 read_line(int fd, char *buf, size_t maxlen, size_t *len, int *too_long)
 {
     size_t n = 0;
+    int cr_past = 0; /* a CR read when buf was full: only a line end may follow */
     char c;
 
     *too_long = 0;
@@ -307,10 +406,17 @@ read_line(int fd, char *buf, size_t maxlen, size_t *len, int *too_long)
             break;
         }
         if (n == maxlen) {
-            *too_long = 1;
+            if (c != '\r' || cr_past) {
+                *too_long = 1;
+                break;
+            }
+            cr_past = 1;
             continue;
         }
         buf[n++] = c;
+    }
+    if (!cr_past && n > 0 && buf[n - 1] == '\r') {
+        n--;
     }
     c = 0;
     *len = n;
@@ -329,7 +435,12 @@ cli_read_passphrase(char *buf, size_t maxlen, size_t *len, const char *prompt)
 
     *len = 0;
     if (file != NULL && file[0] != '\0') {
-        fd = open(file, O_RDONLY | O_CLOEXEC);
+        /* Non-blocking: a FIFO with no writer reads as empty, it cannot hang the open. */
+        fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (fd >= 0) {
+            int fl = fcntl(fd, F_GETFL);
+            (void)(fl >= 0 && fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == 0);
+        }
         if (fd < 0) {
             status = cli_fail(CLI_EXIT_ENV, "cannot open AVOW_PASSPHRASE_FILE '%s': %s", file,
                               strerror(errno));
@@ -382,6 +493,72 @@ done:
         close(fd);
     }
     return status;
+}
+
+/* Copy stdin to a new temporary file; *path_out is its path (to unlink). */
+int
+cli_spool_stdin(char *path_out, size_t maxlen)
+{
+    const char *dir = getenv("TMPDIR");
+    char buf[65536];
+    ssize_t n;
+    int fd;
+    int n2;
+
+    if (dir == NULL || dir[0] == '\0') {
+        dir = "/tmp";
+    }
+    n2 = snprintf(path_out, maxlen, "%s/avow-stdin-XXXXXX", dir);
+    if (n2 < 0 || (size_t)n2 >= maxlen) {
+        return cli_fail(CLI_EXIT_ENV, "temporary directory path too long ($TMPDIR)");
+    }
+    fd = mkstemp(path_out);
+    if (fd < 0) {
+        path_out[0] = '\0';
+        return cli_fail(CLI_EXIT_ENV, "cannot create a temporary file in %s: %s", dir,
+                        strerror(errno));
+    }
+    for (;;) {
+        n = read(STDIN_FILENO, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            close(fd);
+            return cli_fail(CLI_EXIT_ENV, "cannot read stdin: %s", strerror(errno));
+        }
+        if (n == 0) {
+            break;
+        }
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(fd, buf + off, (size_t)(n - off));
+            if (w < 0 && errno == EINTR) {
+                continue;
+            }
+            if (w < 0) {
+                int e = errno;
+                close(fd);
+                return cli_fail(CLI_EXIT_ENV, "cannot write %s: %s", path_out, strerror(e));
+            }
+            off += w;
+        }
+    }
+    if (close(fd) != 0) {
+        return cli_fail(CLI_EXIT_ENV, "cannot write %s: %s", path_out, strerror(errno));
+    }
+    return 0;
+}
+
+FILE *
+cli_fopen_read(const char *path)
+{
+    int fd = -1;
+    FILE *f = NULL;
+
+    if (avow_file_open(&fd, path) == 0 && (f = fdopen(fd, "rb")) == NULL) {
+        (void)close(fd);
+    }
+    return f;
 }
 
 void

@@ -16,7 +16,7 @@ _avow() {
     fi
 
     local commands="init key contest member candidate declare retract decide log show
-        state history explain verify info evidence witness checkpoint prove publish export import
+        state history explain verify info status evidence witness checkpoint prove publish export import
         trust sync serve heads bundle chart demo help"
     local globals="-L --ledger -k --key --json -q --quiet -h --help"
 
@@ -47,12 +47,17 @@ _avow() {
         COMPREPLY=($(compgen -W "single multiple" -- "$cur"))
         return
         ;;
-    --at | --known-at | --from | --to | --reported-at | --public-at | --takes-effect)
+    --kind)
+        COMPREPLY=($(compgen -W "contest member-join member-leave candidate-enter candidate-withdraw
+            candidate-signal stance retract decision contest-amend" -- "$cur"))
+        return
+        ;;
+    --at | --known-at | --from | --to | --until | --reported-at | --public-at | --takes-effect)
         COMPREPLY=($(compgen -W "now $(date -u +%Y-%m-%d 2>/dev/null)" -- "$cur"))
         return
         ;;
     --title | --source | --person | --quote | --reason | --note | --contest | --author | --origin | \
-        --actor | --candidate | --trust | --witness | --after-seq | --keep)
+        --actor | --candidate | --grep | --max-count | --trust | --witness | --quorum | --after-seq | --keep)
         return
         ;;
     esac
@@ -93,8 +98,8 @@ _avow() {
         [[ $sub == show ]] && opts="--vkey --witness"
         ;;
     contest)
-        subs="new"
-        opts="--title --rule --choice --at --source --note"
+        subs="new list"
+        [[ $sub == list ]] || opts="--title --rule --choice --at --source --note"
         ;;
     member)
         subs="add remove"
@@ -105,7 +110,7 @@ _avow() {
         opts="--at --source --confidence --note --reported-at"
         ;;
     declare)
-        opts="--at --source --person --quote --confidence --note --reported-at"
+        opts="--at --source --person --quote --force --confidence --note --reported-at"
         if ((pos == 2)); then
             COMPREPLY=($(compgen -W "supports opposes undecided abstains" -- "$cur"))
             return
@@ -113,15 +118,15 @@ _avow() {
         ;;
     retract) opts="--reason" ;;
     decide) opts="--at --takes-effect --source --confidence --note --reported-at" ;;
-    log) opts="--contest --author" ;;
+    log) opts="--contest --author --actor --candidate --kind --since --until --grep -n --max-count --reverse --csv" ;;
     show) opts="" ;;
     state) opts="--at --known-at --attest --all-authors --min-confidence --public-at" ;;
     history) opts="--actor --candidate --all-authors --min-confidence --public-at" ;;
     explain) opts="--at --known-at --evidence --all-authors --min-confidence --public-at" ;;
-    verify) opts="--checkpoint --attestation --trust --witness" ;;
+    verify) opts="--checkpoint --attestation --trust --witness --quorum" ;;
     evidence)
         subs="verify write"
-        opts="--trust --out"
+        opts="--trust --out --witness --quorum"
         files=1
         ;;
     witness)
@@ -134,9 +139,9 @@ _avow() {
         opts="--checkpoint --consistency --trust"
         files=1
         ;;
-    export) opts="--contest --since" ;;
+    export) opts="--contest --since --csv" ;;
     import)
-        opts="--sign --csv --skip-bad"
+        opts="--sign --csv --skip-bad --allow-duplicates --dry-run"
         files=1
         ;;
     trust)
