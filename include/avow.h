@@ -169,6 +169,37 @@ AVOW_EXTERN const char *avow_precision_name(uint8_t precision);
 
 /** Current time, UTC microseconds. */
 AVOW_EXTERN int64_t avow_time_now(void);
+
+/**
+ * When a row happened, as well as it is known (format v2, docs/FORMAT.md
+ * "Uncertain dates"): the instant from which it counts, how it is
+ * qualified, and for an interval its start.
+ */
+typedef struct avow_at {
+    int64_t at;        /**< effective_at: from this instant on the row counts */
+    uint8_t precision; /**< avow_precision of at */
+    uint8_t qualifier; /**< avow_qualifier */
+    int64_t from;      /**< with AVOW_AT_BETWEEN: the first microsecond of the interval */
+    uint8_t from_precision;
+} avow_at;
+
+/** Room for avow_at_format(): two times, a slash, "../" or "~", and the NUL. */
+#define AVOW_AT_STRLEN (2 * AVOW_TIME_STRLEN + 4)
+
+/**
+ * Parse the date of a row: any form of avow_time_parse() (exact, counting
+ * from the start of its period), `D~` (approximately: from the start of D),
+ * `../D` (on or before: from the end of D) or `A/B` (some time in the
+ * interval: from the end of B; A must start before B). A subset of ISO 8601-2
+ * (EDTF) level 1; the rest of it (`?`, `%`, open ends, unspecified digits,
+ * seasons) is refused with a hint.
+ *
+ * @return 0, or AVOW_EINVALID with the reason in avow_error_last()
+ */
+AVOW_EXTERN int avow_at_parse(avow_at *out, const char *text);
+
+/** Write a parsed date back in the form avow_at_parse() reads. */
+AVOW_EXTERN void avow_at_format(char out[AVOW_AT_STRLEN], const avow_at *at);
 /** @} */
 
 /** @defgroup avow_keys Keys
@@ -228,7 +259,7 @@ AVOW_EXTERN void avow_key_free(avow_key *key);
 /** @defgroup avow_events Events
  * @{ */
 
-/** Event kinds (format v1). Unknown kinds are kept and replicated. */
+/** Event kinds (docs/FORMAT.md). Unknown kinds are kept and replicated. */
 typedef enum avow_kind {
     AVOW_KIND_CONTEST = 1,            /**< contest defined: contest, title, rule */
     AVOW_KIND_MEMBER_JOIN = 2,        /**< member joins the electorate: contest, actor */
@@ -237,17 +268,46 @@ typedef enum avow_kind {
     AVOW_KIND_CANDIDATE_WITHDRAW = 5, /**< candidate withdraws: contest, candidate */
     AVOW_KIND_STANCE = 6,             /**< stance declared: contest, actor, candidate, stance */
     AVOW_KIND_RETRACT = 7,            /**< retraction of own event: target, reason */
-    AVOW_KIND_DECISION = 8            /**< decision recorded: contest, candidate */
+    AVOW_KIND_DECISION = 8,           /**< decision recorded: contest, candidate */
+    AVOW_KIND_CANDIDATE_SIGNAL = 10,  /**< v2: a reported plan to stand: contest, candidate */
+    AVOW_KIND_CONTEST_AMEND = 11      /**< v2: the definition amended: contest, and title,
+                                           rule or choice */
 } avow_kind;
 
-#define AVOW_KIND_MAX_KNOWN 8
+/** The highest kind a draft may have (kind 9, key succession, is written by
+ * avow_ledger_rotate_key() only). */
+#define AVOW_KIND_MAX_KNOWN 11
 
 typedef enum avow_stance {
     AVOW_STANCE_NONE = 0,
     AVOW_STANCE_SUPPORTS = 1,
     AVOW_STANCE_OPPOSES = 2,
-    AVOW_STANCE_UNDECIDED = 3
+    AVOW_STANCE_UNDECIDED = 3,
+    AVOW_STANCE_ABSTAINS = 4 /**< format v2 */
 } avow_stance;
+
+/** The analyst's confidence in a row (format v2); NONE when not given. */
+typedef enum avow_confidence {
+    AVOW_CONFIDENCE_NONE = 0,
+    AVOW_CONFIDENCE_LOW = 1,
+    AVOW_CONFIDENCE_MEDIUM = 2,
+    AVOW_CONFIDENCE_HIGH = 3
+} avow_confidence;
+
+/** How well the date of a row is known (format v2, docs/FORMAT.md "Uncertain dates"). */
+typedef enum avow_qualifier {
+    AVOW_AT_EXACT = 0,       /**< on that day (or year, month, ...) */
+    AVOW_AT_APPROXIMATE = 1, /**< about then: D~ */
+    AVOW_AT_BY = 2,          /**< on or before the end of that period: ../D */
+    AVOW_AT_BETWEEN = 3      /**< some time in an interval: A/B */
+} avow_qualifier;
+
+/** Whether an actor may support several candidates of a contest (format v2). */
+typedef enum avow_choice {
+    AVOW_CHOICE_NONE = 0,    /**< not said: format v1 rules (several, no lapse) */
+    AVOW_CHOICE_SINGLE = 1,  /**< one: a later supports ends support for the others */
+    AVOW_CHOICE_MULTIPLE = 2 /**< several */
+} avow_choice;
 
 /** Borrowed text: valid UTF-8 without NUL, not NUL-terminated; ptr NULL when absent. */
 typedef struct avow_str {
@@ -275,6 +335,17 @@ typedef struct avow_event {
     const unsigned char *signature; /**< 64 bytes */
     const unsigned char *raw;       /**< the whole signed event */
     size_t raw_len;
+    /* Format v2 (zero in a v1 event). A time whose precision is 0 is absent. */
+    avow_str note;        /**< the analyst's paraphrase or caveat */
+    int64_t reported_at;  /**< when it became public */
+    int64_t from;         /**< start of a between interval */
+    int64_t takes_effect; /**< when a decision takes effect */
+    uint8_t confidence;   /**< avow_confidence */
+    uint8_t qualifier;    /**< avow_qualifier of effective_at */
+    uint8_t choice;       /**< avow_choice (contest, contest-amend) */
+    uint8_t reported_precision;
+    uint8_t from_precision;
+    uint8_t takes_effect_precision;
 } avow_event;
 
 /**
@@ -303,11 +374,27 @@ typedef struct avow_draft {
     const char *contest, *title, *rule, *actor, *candidate, *person, *source, *quote, *reason;
     uint8_t stance;
     const unsigned char *target; /**< 32 bytes or NULL */
+    /* Format v2: a draft that sets any of these, a v2 kind or stance is
+     * written as version 2, any other as version 1. A time whose precision
+     * is 0 is absent. With qualifier AVOW_AT_BY or AVOW_AT_BETWEEN,
+     * effective_at is the LAST microsecond of its period (the row counts from
+     * the end of it); otherwise the first. */
+    const char *note;
+    int64_t reported_at;
+    int64_t from; /**< with AVOW_AT_BETWEEN: the first microsecond of the interval */
+    int64_t takes_effect;
+    uint8_t confidence; /**< avow_confidence */
+    uint8_t qualifier;  /**< avow_qualifier */
+    uint8_t choice;     /**< avow_choice */
+    uint8_t reported_precision;
+    uint8_t from_precision;
+    uint8_t takes_effect_precision;
 } avow_draft;
 
 #define AVOW_DRAFT_INIT                                                                            \
     {                                                                                              \
-        0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL                     \
+        0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, 0,  \
+          0, 0, 0, 0, 0                                                                            \
     }
 
 /**
@@ -321,7 +408,21 @@ AVOW_EXTERN int avow_event_sign(avow_buf *out, const avow_draft *draft, const av
                                 uint64_t seq, const unsigned char prev[AVOW_HASH_BYTES],
                                 int64_t recorded_at);
 
+/** Whether the event's kind has a meaning in its format version (v1: 1-9,
+ * v2: 1-11); projections ignore the others. */
+AVOW_EXTERN int avow_event_kind_known(const avow_event *ev);
+
 AVOW_EXTERN const char *avow_kind_name(uint8_t kind);
+/** "low", "medium", "high", or NULL for AVOW_CONFIDENCE_NONE and unknown values. */
+AVOW_EXTERN const char *avow_confidence_name(uint8_t confidence);
+/** @return the confidence, or AVOW_CONFIDENCE_NONE */
+AVOW_EXTERN uint8_t avow_confidence_parse(const char *name);
+/** "exact", "approximate", "by", "between" ("exact" for unknown values). */
+AVOW_EXTERN const char *avow_qualifier_name(uint8_t qualifier);
+/** "single", "multiple", or NULL for AVOW_CHOICE_NONE. */
+AVOW_EXTERN const char *avow_choice_name(uint8_t choice);
+/** @return the choice, or AVOW_CHOICE_NONE */
+AVOW_EXTERN uint8_t avow_choice_parse(const char *name);
 /** Parse a kind name ("stance", "contest", ...). @return the kind, or 0 */
 AVOW_EXTERN uint8_t avow_kind_parse(const char *name);
 AVOW_EXTERN const char *avow_stance_name(uint8_t stance);
@@ -583,15 +684,21 @@ typedef struct avow_state_opts {
     int64_t known_at; /**< record time K; AVOW_TIME_MAX means +infinity */
     int all_authors;  /**< 1: count every author, skipping the trust filter */
     /** AVOW_GIVEN_AT: at was given, even when it is AVOW_TIME_MAX (the end of
-     * 9999 is a time, not "now"); AVOW_GIVEN_KNOWN_AT likewise for known_at. */
+     * 9999 is a time, not "now"); AVOW_GIVEN_KNOWN_AT likewise for known_at.
+     * Version 2 on, with the filters below. */
     unsigned int given;
+    /* Version 2 (format v2 filters, docs/PROJECTIONS.md "Format v2"): */
+    uint8_t min_confidence; /**< avow_confidence: rows rated below it are left out (rows with
+                                 no rating count as high); NONE: every row */
+    int64_t public_at;      /**< rows public (reported_at, else effective_at) after it are left
+                                 out; AVOW_TIME_MAX: not given */
 } avow_state_opts;
 #define AVOW_GIVEN_AT           1u
 #define AVOW_GIVEN_KNOWN_AT     2u
-#define AVOW_STATE_OPTS_VERSION 1
+#define AVOW_STATE_OPTS_VERSION 2
 #define AVOW_STATE_OPTS_INIT                                                                       \
     {                                                                                              \
-        AVOW_STATE_OPTS_VERSION, AVOW_TIME_MAX, AVOW_TIME_MAX, 0, 0                                \
+        AVOW_STATE_OPTS_VERSION, AVOW_TIME_MAX, AVOW_TIME_MAX, 0, 0, 0, AVOW_TIME_MAX              \
     }
 
 /**
@@ -628,8 +735,12 @@ AVOW_EXTERN const char *avow_state_member(const avow_state *st, size_t i);
 /** Candidates (entered or withdrawn), sorted by name. */
 AVOW_EXTERN size_t avow_state_candidate_count(const avow_state *st);
 AVOW_EXTERN const char *avow_state_candidate_name(const avow_state *st, size_t c);
-/** 1 running, 0 withdrawn. */
+/** 1 running, 0 withdrawn or only signalled. */
 AVOW_EXTERN int avow_state_candidate_running(const avow_state *st, size_t c);
+/** "running", "withdrawn" or "signalled" (format v2: a reported plan, not a candidacy). */
+AVOW_EXTERN const char *avow_state_candidate_status(const avow_state *st, size_t c);
+/** The contest's avow_choice at T (AVOW_CHOICE_NONE: a format v1 definition). */
+AVOW_EXTERN uint8_t avow_state_choice(const avow_state *st);
 AVOW_EXTERN size_t avow_state_support_count(const avow_state *st, size_t c);
 /** Whether candidate c meets the rule: running, needed > 0 and enough support. */
 AVOW_EXTERN int avow_state_met(const avow_state *st, size_t c);
@@ -641,8 +752,12 @@ typedef enum avow_state_list {
     AVOW_LIST_UNDECIDED = 2,
     AVOW_LIST_DISPUTED = 3,  /**< members whose authors disagree */
     AVOW_LIST_OUTSIDE = 4,   /**< non-members with a stance (see avow_state_outside_stance()) */
-    AVOW_LIST_NO_STANCE = 5, /**< members with no stance (not in the JSON) */
-    AVOW_LIST_COUNT = 6
+    AVOW_LIST_NO_STANCE = 5, /**< members with no stance (JSON `no_stance`, format v2 shape) */
+    AVOW_LIST_ABSTAINS = 6,  /**< members who abstain (format v2) */
+    AVOW_LIST_POSSIBLE = 7,  /**< members whose support is dated by an interval holding T:
+                                  not counted yet (format v2) */
+    AVOW_LIST_LAPSED = 8,    /**< supporters of a withdrawn candidate: not counted (format v2) */
+    AVOW_LIST_COUNT = 9
 } avow_state_list;
 
 AVOW_EXTERN size_t avow_state_list_count(const avow_state *st, size_t c, avow_state_list list);
@@ -657,6 +772,12 @@ AVOW_EXTERN uint8_t avow_state_outside_stance(const avow_state *st, size_t c, si
  */
 AVOW_EXTERN int avow_state_decision(const char **candidate, int64_t *at,
                                     unsigned char id[AVOW_EVENT_ID_BYTES], const avow_state *st);
+
+/** When the decision takes effect. @return 1 (*takes_effect set; may be NULL), 0 (no
+ * decision, or none given: in effect when made) */
+AVOW_EXTERN int avow_state_takes_effect(const avow_state *st, int64_t *takes_effect);
+/** 1 when there is a decision and T is at or after it takes effect. */
+AVOW_EXTERN int avow_state_in_effect(const avow_state *st);
 
 /** SHA-256 of the canonical JSON without the digest: 64 lowercase hex characters. */
 AVOW_EXTERN const char *avow_state_digest(const avow_state *st);
@@ -679,11 +800,14 @@ typedef struct avow_history_opts {
     const char *actor;     /**< only events about this actor (NULL: all) */
     const char *candidate; /**< only events about this candidate (NULL: all) */
     int all_authors;       /**< 1: every author, skipping the trust filter */
+    /* Version 2: as in avow_state_opts. */
+    uint8_t min_confidence;
+    int64_t public_at;
 } avow_history_opts;
-#define AVOW_HISTORY_OPTS_VERSION 1
+#define AVOW_HISTORY_OPTS_VERSION 2
 #define AVOW_HISTORY_OPTS_INIT                                                                     \
     {                                                                                              \
-        AVOW_HISTORY_OPTS_VERSION, NULL, NULL, 0                                                   \
+        AVOW_HISTORY_OPTS_VERSION, NULL, NULL, 0, 0, AVOW_TIME_MAX                                 \
     }
 
 /**
@@ -706,7 +830,9 @@ typedef enum avow_explain_role {
     AVOW_EXPLAIN_RETRACTION = 3, /**< the retractions applied (same order as RETRACTED) */
     AVOW_EXPLAIN_DISPUTE = 4,    /**< when disputed: each author's latest statement at the
                                       deciding effective_at */
-    AVOW_EXPLAIN_ROLE_COUNT = 5
+    AVOW_EXPLAIN_POSSIBLE = 5,   /**< statements dated by an interval that holds T: not
+                                      counted yet (format v2) */
+    AVOW_EXPLAIN_ROLE_COUNT = 6
 } avow_explain_role;
 
 /** One event of an explanation; raw is the signed event, owned by the explanation. */
@@ -1412,11 +1538,14 @@ typedef struct avow_chart_opts {
                            the span, at least a day; now when nothing changes after from) */
     int64_t known_at; /**< record time K of every state drawn (default: +infinity) */
     int all_authors;  /**< 1: count every author, skipping the trust filter */
+    /* Version 2: the filters of avow_state_opts. */
+    uint8_t min_confidence;
+    int64_t public_at;
 } avow_chart_opts;
-#define AVOW_CHART_OPTS_VERSION 1
+#define AVOW_CHART_OPTS_VERSION 2
 #define AVOW_CHART_OPTS_INIT                                                                       \
     {                                                                                              \
-        AVOW_CHART_OPTS_VERSION, AVOW_TIME_MAX, AVOW_TIME_MAX, AVOW_TIME_MAX, 0                    \
+        AVOW_CHART_OPTS_VERSION, AVOW_TIME_MAX, AVOW_TIME_MAX, AVOW_TIME_MAX, 0, 0, AVOW_TIME_MAX  \
     }
 
 /**

@@ -116,7 +116,7 @@ snapshots_delete_from(store_w *w, const unsigned char *prefix, size_t prefix_len
     const avow_ledger *ledger = store_w_ledger(w);
     unsigned char seek[SNAPSHOTS_KEY_MAX], found[SNAPSHOTS_KEY_MAX];
     int error;
-    for (int mode = SNAPSHOTS_MODE_TRUSTED; mode <= SNAPSHOTS_MODE_ALL; mode++) {
+    for (int mode = 0; mode < SNAPSHOTS_MODE_COUNT; mode++) {
         size_t plen = snapshots_prefix(seek, prefix, prefix_len, mode);
         size_t klen = plen + SNAPSHOTS_POS_BYTES;
         memcpy(seek + plen, pos, SNAPSHOTS_POS_BYTES);

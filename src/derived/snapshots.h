@@ -15,6 +15,17 @@
 
 #define SNAPSHOTS_MODE_TRUSTED 0
 #define SNAPSHOTS_MODE_ALL     1
+/* A mode is which authors count (the two above) plus, from format v2, twice
+ * the query's minimum confidence level (0: every row, 1: medium and high, 2:
+ * high), so that each filter keeps snapshots of its own. */
+#define SNAPSHOTS_MODE_COUNT 6
+
+static inline int
+snapshots_mode(int all_authors, uint8_t min_confidence)
+{
+    int level = min_confidence <= AVOW_CONFIDENCE_LOW ? 0 : min_confidence - AVOW_CONFIDENCE_LOW;
+    return (all_authors ? SNAPSHOTS_MODE_ALL : SNAPSHOTS_MODE_TRUSTED) + 2 * level;
+}
 /* A position: time_key(eff) || time_key(rec) || id, the tail of a by-time key. */
 #define SNAPSHOTS_POS_BYTES (8 + 8 + AVOW_EVENT_ID_BYTES)
 #define SNAPSHOTS_KEY_MAX   (AVOW_MAX_CONTEST + 2 + SNAPSHOTS_POS_BYTES)

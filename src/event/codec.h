@@ -55,12 +55,27 @@ enum codec_tag {
     TAG_QUOTE = 9,
     TAG_REASON = 10,
     TAG_TARGET = 11,
-    TAG_SUCCESSOR = 12,    /* key-succession: the next public key (32 bytes) */
-    TAG_SUCCESSOR_SIG = 13 /* key-succession: the next key's signature (64 bytes) */
+    TAG_SUCCESSOR = 12,     /* key-succession: the next public key (32 bytes) */
+    TAG_SUCCESSOR_SIG = 13, /* key-succession: the next key's signature (64 bytes) */
+    /* Format v2. */
+    TAG_CONFIDENCE = 14,   /* 1 byte: avow_confidence 1..3 */
+    TAG_NOTE = 15,         /* multi-line text */
+    TAG_REPORTED_AT = 16,  /* a time: 8 bytes (signed us) and its precision */
+    TAG_QUALIFIER = 17,    /* 1 byte: avow_qualifier 1..3 (absent: exact) */
+    TAG_FROM = 18,         /* a time: the start of a between interval */
+    TAG_TAKES_EFFECT = 19, /* a time: when a decision takes effect */
+    TAG_CHOICE = 20        /* 1 byte: avow_choice 1..2 */
 };
 
-/* Highest kind this codec knows (AVOW_KIND_MAX_KNOWN plus key succession). */
-#define CODEC_KIND_MAX AVOW_KIND_KEY_SUCCESSION
+/* Format versions this codec reads; it writes the lowest that holds a draft. */
+#define CODEC_VERSION_1 1
+#define CODEC_VERSION_2 2
+/* Bytes of a time field: signed microseconds (8) and precision (1). */
+#define CODEC_TIME_BYTES 9
+
+/* Highest kind this codec knows, in all versions and in version 1. */
+#define CODEC_KIND_MAX    AVOW_KIND_CONTEST_AMEND
+#define CODEC_KIND_MAX_V1 AVOW_KIND_KEY_SUCCESSION
 
 /* Domain separation of the successor's signature in a key-succession event. */
 #define CODEC_SUCCESSION_CONTEXT       "avow/key-succession/v1"

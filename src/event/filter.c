@@ -7,8 +7,8 @@
  * Invariants (tests/unit/test_filter.c, tests/cli/test_logfilter.sh):
  *  1. Every condition given must hold; an absent one holds for every event.
  *  2. Dates compare effective_at, bounds included.
- *  3. --grep matches a substring of source, person or quote (and of note when
- *     the event format has one); ASCII letters match either case, other bytes
+ *  3. --grep matches a substring of source, person, quote or note (format
+ *     v2); ASCII letters match either case, other bytes
  *     exactly, so a UTF-8 needle matches the same UTF-8 bytes.
  */
 #include <ctype.h>
@@ -64,7 +64,7 @@ avow_event_match(const avow_event *ev, const avow_event_filter *f)
     if (f->grep != NULL && f->grep[0] != '\0') {
         size_t n = strlen(f->grep);
         return filter_str_has(ev->source, f->grep, n) || filter_str_has(ev->person, f->grep, n) ||
-               filter_str_has(ev->quote, f->grep, n);
+               filter_str_has(ev->quote, f->grep, n) || filter_str_has(ev->note, f->grep, n);
     }
     return 1;
 }

@@ -64,6 +64,53 @@ jsonutil_finish(avow_buf *out, json_t *doc)
     return error;
 }
 
+/* A time field of format v2 as an instant (as effective_at is), or null
+ * when absent. */
+static json_t *
+json_time_or_null(int64_t t, uint8_t precision)
+{
+    char text[AVOW_TIME_STRLEN];
+    if (precision == 0) {
+        return json_null();
+    }
+    avow_time_format(text, t, AVOW_PREC_MICRO);
+    return json_string(text);
+}
+
+static json_t *
+json_name_or_null(const char *name)
+{
+    return name != NULL ? json_string(name) : json_null();
+}
+
+/* The keys of format v2 (docs/FORMAT.md, "JSON rendering of an event"): on
+ * version 2 events only, so that a v1 event renders as it always has. */
+int
+jsonutil_set_event_v2(json_t *o, const avow_event *ev)
+{
+    int bad = 0;
+    bad |= json_object_set_new(
+      o, "note", ev->note.ptr != NULL ? json_stringn(ev->note.ptr, ev->note.len) : json_null());
+    bad |=
+      json_object_set_new(o, "confidence", json_name_or_null(avow_confidence_name(ev->confidence)));
+    bad |= json_object_set_new(o, "reported_at",
+                               json_time_or_null(ev->reported_at, ev->reported_precision));
+    avow_at at = { ev->effective_at, ev->precision, ev->qualifier, ev->from, ev->from_precision };
+    char text[AVOW_AT_STRLEN];
+    avow_at_format(text, &at);
+    bad |= json_object_set_new(o, "at", json_string(text));
+    bad |= json_object_set_new(o, "at_qualifier", json_string(avow_qualifier_name(ev->qualifier)));
+    bad |= json_object_set_new(o, "at_from", json_time_or_null(ev->from, ev->from_precision));
+    if (ev->kind == AVOW_KIND_DECISION) {
+        bad |= json_object_set_new(o, "takes_effect",
+                                   json_time_or_null(ev->takes_effect, ev->takes_effect_precision));
+    }
+    if (ev->kind == AVOW_KIND_CONTEST || ev->kind == AVOW_KIND_CONTEST_AMEND) {
+        bad |= json_object_set_new(o, "choice", json_name_or_null(avow_choice_name(ev->choice)));
+    }
+    return bad ? -1 : 0;
+}
+
 int
 avow_event_to_json(avow_buf *out, const avow_event *ev, uint64_t index, int with_raw)
 {
@@ -91,8 +138,10 @@ avow_event_json(avow_buf *out, const avow_event *ev, uint64_t index,
     avow_event_id(id, ev);
     bad |= jsonutil_set_hex(o, "id", id, sizeof(id)) < 0;
     bad |= json_object_set_new(o, "index", json_integer((json_int_t)index)) < 0;
-    bad |= json_object_set_new(o, "kind", json_string(avow_kind_name(ev->kind))) < 0;
-    if (ev->kind > AVOW_KIND_MAX_KNOWN) {
+    int known = avow_event_kind_known(ev);
+    bad |=
+      json_object_set_new(o, "kind", json_string(known ? avow_kind_name(ev->kind) : "unknown")) < 0;
+    if (!known || ev->kind == AVOW_KIND_KEY_SUCCESSION) {
         bad |= json_object_set_new(o, "kind_code", json_integer(ev->kind)) < 0;
     }
     bad |= jsonutil_set_hex(o, "author", ev->author, AVOW_PUBKEY_BYTES) < 0;
@@ -136,6 +185,10 @@ avow_event_json(avow_buf *out, const avow_event *ev, uint64_t index,
     }
     if (ev->target != NULL) {
         bad |= jsonutil_set_hex(o, "target", ev->target, AVOW_HASH_BYTES) < 0;
+    }
+    if (ev->version >= 2 && jsonutil_set_event_v2(o, ev) < 0) {
+        json_decref(o);
+        return error_set(AVOW_ENOMEM, "out of memory building JSON");
     }
     const unsigned char *next = NULL, *next_sig = NULL;
     if (codec_successor(ev, &next, &next_sig) == 1) {

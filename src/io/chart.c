@@ -10,6 +10,10 @@
  *  2. Candidates, title, rule and decision are those of the state at the end
  *     of the axis; a point gives each of those candidates the support the
  *     state at its time reports (0 before the candidate enters).
+ *  3. A supports row dated "on or before" or by an interval (format v2) is
+ *     not a step on a known day: the start of its interval is a change time
+ *     too (the state there lists it as possible), and the rise at its
+ *     effective time is marked uncertain for its candidate.
  */
 #include <stdlib.h>
 
@@ -19,28 +23,80 @@
 _Static_assert(SVG_MAX_CANDIDATES == AVOW_CHART_MAX_CANDIDATES,
                "the renderer draws as many candidates as the API promises");
 
-/* The distinct effective times of a contest's changes, ascending. */
+/* The distinct effective times of a contest's changes, ascending; and the
+ * uncertain rises (invariant 3). */
 typedef struct chart_times {
     int64_t *t;
     size_t n, cap;
+    struct chart_rise {
+        int64_t t;
+        char candidate[AVOW_MAX_CANDIDATE + 1];
+    } * rises;
+    size_t nrises, caprises;
 } chart_times;
 
 static int
-chart_collect(const avow_change *ch, void *payload)
+chart_push(chart_times *ts, int64_t t)
 {
-    chart_times *ts = payload;
-    int64_t t = ch->event->effective_at;
-
-    /* avow_history() reports in effective_at order: equal times are adjacent. */
-    if (ts->n > 0 && ts->t[ts->n - 1] == t) {
-        return 0;
-    }
     int error;
     if ((error = grow_array(&ts->t, &ts->cap, ts->n + 1, sizeof(*ts->t), 64)) < 0) {
         return error;
     }
     ts->t[ts->n++] = t;
     return 0;
+}
+
+static int
+chart_rise(chart_times *ts, const avow_event *ev)
+{
+    int error;
+    if ((error = grow_array(&ts->rises, &ts->caprises, ts->nrises + 1, sizeof(*ts->rises), 8)) <
+        0) {
+        return error;
+    }
+    struct chart_rise *r = &ts->rises[ts->nrises++];
+    r->t = ev->effective_at;
+    memcpy(r->candidate, ev->candidate.ptr, ev->candidate.len);
+    r->candidate[ev->candidate.len] = '\0';
+    return 0;
+}
+
+static int
+chart_collect(const avow_change *ch, void *payload)
+{
+    chart_times *ts = payload;
+    const avow_event *ev = ch->event;
+    int error;
+    if (ev->kind == AVOW_KIND_STANCE && ev->stance == AVOW_STANCE_SUPPORTS &&
+        (ev->qualifier == AVOW_AT_BY || ev->qualifier == AVOW_AT_BETWEEN) &&
+        ev->candidate.ptr != NULL && ev->candidate.len <= AVOW_MAX_CANDIDATE) {
+        if ((error = chart_rise(ts, ev)) < 0 ||
+            (ev->qualifier == AVOW_AT_BETWEEN && (error = chart_push(ts, ev->from)) < 0)) {
+            return error;
+        }
+    }
+    return chart_push(ts, ev->effective_at);
+}
+
+static int
+chart_cmp_time(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sort the change times and drop repeats. */
+static void
+chart_times_finish(chart_times *ts)
+{
+    size_t k = 0;
+    qsort(ts->t, ts->n, sizeof(*ts->t), chart_cmp_time);
+    for (size_t i = 0; i < ts->n; i++) {
+        if (k == 0 || ts->t[k - 1] != ts->t[i]) {
+            ts->t[k++] = ts->t[i];
+        }
+    }
+    ts->n = k;
 }
 
 static int
@@ -51,6 +107,10 @@ chart_state(avow_state **out, avow_ledger *ledger, const char *contest, int64_t 
     so.at = at;
     so.known_at = opts->known_at;
     so.all_authors = opts->all_authors;
+    if (opts->version >= 2) { /* a version 1 struct ends after all_authors */
+        so.min_confidence = opts->min_confidence;
+        so.public_at = opts->public_at;
+    }
     return avow_state_compute(out, ledger, contest, &so);
 }
 
@@ -98,7 +158,8 @@ chart_frame(svg_series *s, const avow_state *last, const char *contest)
 
 /* Invariants 1 and 2: the point of the state st at time t. */
 static void
-chart_point_of(svg_point *p, const svg_series *s, const avow_state *st, int64_t t)
+chart_point_of(svg_point *p, const svg_series *s, const avow_state *st, int64_t t,
+               const chart_times *ts)
 {
     p->t = t;
     p->members = (unsigned)avow_state_member_count(st);
@@ -108,7 +169,15 @@ chart_point_of(svg_point *p, const svg_series *s, const avow_state *st, int64_t 
         for (size_t c = 0; c < s->n_candidates; c++) {
             if (strcmp(name, s->candidates[c]) == 0) {
                 p->support[c] = (unsigned)avow_state_support_count(st, k);
+                p->possible[c] = (unsigned)avow_state_list_count(st, k, AVOW_LIST_POSSIBLE);
                 break;
+            }
+        }
+    }
+    for (size_t r = 0; r < ts->nrises; r++) { /* invariant 3 */
+        for (size_t c = 0; ts->rises[r].t == t && c < s->n_candidates; c++) {
+            if (strcmp(ts->rises[r].candidate, s->candidates[c]) == 0) {
+                p->uncertain[c] = 1;
             }
         }
     }
@@ -128,7 +197,7 @@ chart_points(svg_series *s, svg_point *points, avow_ledger *ledger, const char *
             avow_state_free(st);
             return error;
         }
-        chart_point_of(&points[n_points++], s, st, ts->t[i]);
+        chart_point_of(&points[n_points++], s, st, ts->t[i], ts);
         avow_state_free(st);
     }
     if (n_points == 0) {
@@ -146,7 +215,7 @@ avow_chart_svg(avow_buf *out, avow_ledger *ledger, const char *contest, const av
 {
     avow_chart_opts def = AVOW_CHART_OPTS_INIT;
     avow_history_opts ho = AVOW_HISTORY_OPTS_INIT;
-    chart_times ts = { NULL, 0, 0 };
+    chart_times ts = { NULL, 0, 0, NULL, 0, 0 };
     svg_point *points = NULL;
     avow_state *last = NULL;
     svg_series s;
@@ -160,12 +229,17 @@ avow_chart_svg(avow_buf *out, avow_ledger *ledger, const char *contest, const av
     }
     memset(&s, 0, sizeof(s));
     ho.all_authors = opts->all_authors;
+    if (opts->version >= 2) {
+        ho.min_confidence = opts->min_confidence;
+        ho.public_at = opts->public_at;
+    }
     if ((error = avow_history(ledger, contest, &ho, chart_collect, &ts)) != 0) {
         if (error > 0) {
             error = error_set(AVOW_EIO, "chart: history stopped");
         }
         goto done;
     }
+    chart_times_finish(&ts);
     if (ts.n == 0) {
         error = error_set(AVOW_EINVALID, "chart: no change of '%s' counts%s", contest,
                           opts->all_authors ? "" : " (its authors are not trusted?)");
@@ -189,5 +263,6 @@ done:
     avow_state_free(last);
     free(points);
     free(ts.t);
+    free(ts.rises);
     return error;
 }

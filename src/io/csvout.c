@@ -20,11 +20,13 @@
 #include "util/common.h"
 
 static const char *const csv_columns[] = {
-    "id",      "index",     "kind",        "kind_code",    "author",
-    "seq",     "prev",      "recorded_at", "effective_at", "effective_precision",
-    "contest", "title",     "rule",        "actor",        "candidate",
-    "stance",  "person",    "source",      "quote",        "reason",
-    "target",  "successor", "signature",   "raw",          NULL,
+    "id",        "index",        "kind",        "kind_code",    "author",
+    "seq",       "prev",         "recorded_at", "effective_at", "effective_precision",
+    "contest",   "title",        "rule",        "actor",        "candidate",
+    "stance",    "person",       "source",      "quote",        "reason",
+    "target",    "successor",    "note",        "confidence",   "reported_at",
+    "at",        "at_qualifier", "at_from",     "takes_effect", "choice",
+    "signature", "raw",          NULL,
 };
 
 const char *const *

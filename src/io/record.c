@@ -28,17 +28,31 @@ struct avow_record {
 };
 
 static const char *const record_names[RECORD_COUNT] = {
-    [RECORD_KIND] = "kind",           [RECORD_AT] = "at",         [RECORD_CONTEST] = "contest",
-    [RECORD_TITLE] = "title",         [RECORD_RULE] = "rule",     [RECORD_ACTOR] = "actor",
-    [RECORD_CANDIDATE] = "candidate", [RECORD_PERSON] = "person", [RECORD_SOURCE] = "source",
-    [RECORD_QUOTE] = "quote",         [RECORD_REASON] = "reason", [RECORD_STANCE] = "stance",
+    [RECORD_KIND] = "kind",
+    [RECORD_AT] = "at",
+    [RECORD_CONTEST] = "contest",
+    [RECORD_TITLE] = "title",
+    [RECORD_RULE] = "rule",
+    [RECORD_ACTOR] = "actor",
+    [RECORD_CANDIDATE] = "candidate",
+    [RECORD_PERSON] = "person",
+    [RECORD_SOURCE] = "source",
+    [RECORD_QUOTE] = "quote",
+    [RECORD_REASON] = "reason",
+    [RECORD_STANCE] = "stance",
     [RECORD_TARGET] = "target",
+    [RECORD_NOTE] = "note",
+    [RECORD_CONFIDENCE] = "confidence",
+    [RECORD_REPORTED_AT] = "reported_at",
+    [RECORD_CHOICE] = "choice",
+    [RECORD_TAKES_EFFECT] = "takes_effect",
 };
 
 static const size_t record_text_off[RECORD_TEXT_COUNT] = {
     offsetof(avow_draft, contest), offsetof(avow_draft, title),     offsetof(avow_draft, rule),
     offsetof(avow_draft, actor),   offsetof(avow_draft, candidate), offsetof(avow_draft, person),
     offsetof(avow_draft, source),  offsetof(avow_draft, quote),     offsetof(avow_draft, reason),
+    offsetof(avow_draft, note),
 };
 
 const char **
@@ -68,33 +82,81 @@ record_field_index(const char *name, size_t len)
 static int
 record_kind_at(avow_draft *d, const record_values *vals, int64_t now)
 {
-    avow_precision prec = AVOW_PREC_MICRO;
     char shown[CLIP_BYTES];
 
     if (vals->v[RECORD_KIND] == NULL) {
         return error_set(AVOW_EINVALID,
                          "no kind (contest, member-join, member-leave, candidate-enter, "
-                         "candidate-withdraw, stance, retract or decision)");
+                         "candidate-withdraw, candidate-signal, stance, retract, decision or "
+                         "contest-amend)");
     }
     d->kind = avow_kind_parse(vals->v[RECORD_KIND]);
     if (d->kind == 0) {
         clip_text(shown, vals->v[RECORD_KIND], vals->len[RECORD_KIND]);
         return error_set(AVOW_EINVALID,
                          "unknown kind '%s' (contest, member-join, member-leave, "
-                         "candidate-enter, candidate-withdraw, stance, retract or decision)",
+                         "candidate-enter, candidate-withdraw, candidate-signal, stance, retract, "
+                         "decision or contest-amend)",
                          shown);
     }
     if (vals->v[RECORD_AT] != NULL) {
-        if (avow_time_parse(&d->effective_at, &prec, vals->v[RECORD_AT], AVOW_TIME_START) < 0) {
+        avow_at at;
+        if (avow_at_parse(&at, vals->v[RECORD_AT]) < 0) {
             return error_set(AVOW_EINVALID, "at: %s", avow_error_last());
         }
-        d->precision = (uint8_t)prec;
+        d->effective_at = at.at;
+        d->precision = at.precision;
+        d->qualifier = at.qualifier;
+        d->from = at.from;
+        d->from_precision = at.from_precision;
     } else if (d->kind == AVOW_KIND_RETRACT) {
         d->effective_at = now;
         d->precision = AVOW_PREC_MICRO;
     } else {
         return error_set(AVOW_EINVALID, "no at (when it was declared, ISO 8601, e.g. "
                                         "2024-04-03)");
+    }
+    return 0;
+}
+
+/* A time field of a record (reported_at, takes_effect). */
+static int
+record_time(int64_t *t, uint8_t *prec, const record_values *vals, int field)
+{
+    avow_precision p = AVOW_PREC_MICRO;
+    if (vals->v[field] == NULL) {
+        return 0;
+    }
+    if (avow_time_parse(t, &p, vals->v[field], AVOW_TIME_START) < 0) {
+        return error_set(AVOW_EINVALID, "%s: %s", record_names[field], avow_error_last());
+    }
+    *prec = (uint8_t)p;
+    return 0;
+}
+
+/* The format v2 fields that are not text: confidence, reported_at, choice,
+ * takes_effect. */
+static int
+record_v2_fields(avow_draft *d, const record_values *vals)
+{
+    char shown[CLIP_BYTES];
+    int error;
+    if (vals->v[RECORD_CONFIDENCE] != NULL &&
+        (d->confidence = avow_confidence_parse(vals->v[RECORD_CONFIDENCE])) ==
+          AVOW_CONFIDENCE_NONE) {
+        clip_text(shown, vals->v[RECORD_CONFIDENCE], vals->len[RECORD_CONFIDENCE]);
+        return error_set(AVOW_EINVALID, "unknown confidence '%s' (high, medium or low)", shown);
+    }
+    if (vals->v[RECORD_CHOICE] != NULL &&
+        (d->choice = avow_choice_parse(vals->v[RECORD_CHOICE])) == AVOW_CHOICE_NONE) {
+        clip_text(shown, vals->v[RECORD_CHOICE], vals->len[RECORD_CHOICE]);
+        return error_set(AVOW_EINVALID, "unknown choice '%s' (single or multiple)", shown);
+    }
+    if ((error = record_time(&d->reported_at, &d->reported_precision, vals, RECORD_REPORTED_AT)) <
+          0 ||
+        (error = record_time(&d->takes_effect, &d->takes_effect_precision, vals,
+                             RECORD_TAKES_EFFECT)) < 0) {
+        return error;
     }
     return 0;
 }
@@ -114,14 +176,15 @@ record_from_values(avow_record *rec, const record_values *vals, int64_t now, int
             return error_set(AVOW_EINVALID, "%s holds a NUL character", record_names[i]);
         }
     }
-    if ((error = record_kind_at(&d, vals, now)) < 0) {
+    if ((error = record_kind_at(&d, vals, now)) < 0 || (error = record_v2_fields(&d, vals)) < 0) {
         return error;
     }
     if (vals->v[RECORD_STANCE] != NULL) {
         d.stance = avow_stance_parse(vals->v[RECORD_STANCE]);
         if (d.stance == AVOW_STANCE_NONE) {
             clip_text(shown, vals->v[RECORD_STANCE], vals->len[RECORD_STANCE]);
-            return error_set(AVOW_EINVALID, "unknown stance '%s' (supports, opposes or undecided)",
+            return error_set(AVOW_EINVALID,
+                             "unknown stance '%s' (supports, opposes, undecided or abstains)",
                              shown);
         }
     }

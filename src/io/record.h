@@ -23,19 +23,24 @@ enum record_field {
     RECORD_SOURCE,
     RECORD_QUOTE,
     RECORD_REASON,
+    RECORD_NOTE,
     RECORD_STANCE,
     RECORD_TARGET,
+    RECORD_CONFIDENCE,
+    RECORD_REPORTED_AT,
+    RECORD_CHOICE,
+    RECORD_TAKES_EFFECT,
     RECORD_COUNT
 };
 
-/* RECORD_CONTEST .. RECORD_REASON are the draft's text fields, in this order. */
+/* RECORD_CONTEST .. RECORD_NOTE are the draft's text fields, in this order. */
 #define RECORD_TEXT_FIRST RECORD_CONTEST
-#define RECORD_TEXT_COUNT (RECORD_REASON - RECORD_CONTEST + 1)
+#define RECORD_TEXT_COUNT (RECORD_NOTE - RECORD_CONTEST + 1)
 
 /* The names a record may use, as messages list them. */
 #define RECORD_FIELD_LIST                                                                          \
     "kind, at, contest, title, rule, actor, candidate, stance, person, source, quote, reason, "    \
-    "target"
+    "target, note, confidence, reported_at, choice, takes_effect"
 
 /* A record's fields as read: NUL-terminated, NULL when absent. */
 typedef struct record_values {

@@ -7,8 +7,11 @@
  *
  * A spilled record: a u32 length of what follows, the line (u64), the
  * effective time (i64), kind, precision, stance and whether a target
- * follows (a byte each), the target (32 bytes), then each text field of the
- * draft as a u32 length (SPILL_ABSENT: none) and its bytes with their NUL.
+ * follows (a byte each), the fields of format v2 (qualifier, confidence,
+ * choice and from's precision, a byte each; from, reported_at (i64), its
+ * precision, takes_effect (i64), its precision), the target (32 bytes), then
+ * each text field of the draft as a u32 length (SPILL_ABSENT: none) and its
+ * bytes with their NUL.
  *
  * Invariants (tests/unit/test_interchange.c):
  *  1. The file is unlinked as soon as it is created (in $TMPDIR or /tmp): it
@@ -24,7 +27,7 @@
 #include "util/fsutil.h"
 
 #define SPILL_ABSENT UINT32_MAX
-#define SPILL_FIXED  20 /* line, time, four bytes */
+#define SPILL_FIXED  50 /* line, time, four bytes; four bytes, three times, two bytes */
 
 /* Invariants 1 and 2: fsutil_tmpfile(), or no spill (the append pass
  * parses again). */
@@ -53,6 +56,22 @@ spill_dispose(spill *s)
     avow_buf_dispose(&s->buf);
 }
 
+static int
+spill_add_v2(avow_buf *b, const avow_draft *d)
+{
+    const unsigned char v2[4] = { d->qualifier, d->confidence, d->choice, d->from_precision };
+    int error;
+    if ((error = buf_put(b, v2, sizeof(v2))) < 0 ||
+        (error = buf_put(b, &d->from, sizeof(d->from))) < 0 ||
+        (error = buf_put(b, &d->reported_at, sizeof(d->reported_at))) < 0 ||
+        (error = buf_put(b, &d->takes_effect, sizeof(d->takes_effect))) < 0 ||
+        (error = buf_put(b, &d->reported_precision, 1)) < 0 ||
+        (error = buf_put(b, &d->takes_effect_precision, 1)) < 0) {
+        return error;
+    }
+    return 0;
+}
+
 int
 spill_add(spill *s, uint64_t line, const avow_draft *d)
 {
@@ -67,7 +86,7 @@ spill_add(spill *s, uint64_t line, const avow_draft *d)
     if ((error = buf_put(b, &len, sizeof(len))) < 0 ||
         (error = buf_put(b, &line, sizeof(line))) < 0 ||
         (error = buf_put(b, &d->effective_at, sizeof(d->effective_at))) < 0 ||
-        (error = buf_put(b, flags, sizeof(flags))) < 0 ||
+        (error = buf_put(b, flags, sizeof(flags))) < 0 || (error = spill_add_v2(b, d)) < 0 ||
         (d->target != NULL && (error = buf_put(b, d->target, AVOW_EVENT_ID_BYTES)) < 0)) {
         return error;
     }
@@ -129,6 +148,15 @@ spill_decode(avow_draft *d, uint64_t *line, const unsigned char *p, size_t len)
     d->kind = p[16];
     d->precision = p[17];
     d->stance = p[18];
+    d->qualifier = p[20];
+    d->confidence = p[21];
+    d->choice = p[22];
+    d->from_precision = p[23];
+    memcpy(&d->from, p + 24, 8);
+    memcpy(&d->reported_at, p + 32, 8);
+    memcpy(&d->takes_effect, p + 40, 8);
+    d->reported_precision = p[48];
+    d->takes_effect_precision = p[49];
     if (p[19]) {
         if (len - at < AVOW_EVENT_ID_BYTES) {
             return spill_corrupt();

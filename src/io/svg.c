@@ -222,6 +222,9 @@ svg_steps(avow_buf *out, const svg_series *s, size_t which, unsigned ymax, const
             error =
               svg_printf(out, "<path class=\"%s\" stroke=\"%s\" d=\"M%.1f %.1f", cls, color, x, y);
             started = 1;
+        } else if (which < s->n_candidates && p->uncertain[which]) {
+            /* Not a step on a known day: the rise is left out here and drawn dashed. */
+            error = svg_printf(out, " H%.1f M%.1f %.1f", x, x, y);
         } else {
             error = svg_printf(out, " H%.1f V%.1f", x, y);
         }
@@ -233,6 +236,45 @@ svg_steps(avow_buf *out, const svg_series *s, size_t which, unsigned ymax, const
         return 0;
     }
     return svg_printf(out, " H%.1f\"/>\n", LEFT + PLOT_W);
+}
+
+/* Candidate c's uncertain rises, dashed, and its possible support, hatched
+ * from the support line up (format v2). */
+static int
+svg_uncertain(avow_buf *out, const svg_series *s, size_t c, unsigned ymax)
+{
+    const char *color = svg_palette[c % SVG_PALETTE_N];
+    int error;
+    for (size_t i = 0; i < s->n_points; i++) {
+        const svg_point *p = &s->points[i];
+        if (p->t > s->to) {
+            break;
+        }
+        double x = svg_x(s, p->t);
+        if (i > 0 && p->uncertain[c] &&
+            (error = svg_printf(out,
+                                "<line class=\"uncertain\" stroke=\"%s\" x1=\"%.1f\" y1=\"%.1f\" "
+                                "x2=\"%.1f\" y2=\"%.1f\"/>\n",
+                                color, x, svg_y(s->points[i - 1].support[c], ymax), x,
+                                svg_y(p->support[c], ymax))) < 0) {
+            return error;
+        }
+        if (p->possible[c] > 0) {
+            double x2 = i + 1 < s->n_points && s->points[i + 1].t <= s->to
+                          ? svg_x(s, s->points[i + 1].t)
+                          : LEFT + PLOT_W;
+            double top = svg_y(p->support[c] + p->possible[c], ymax);
+            if ((error = svg_printf(out,
+                                    "<rect class=\"possible\" stroke=\"%s\" x=\"%.1f\" "
+                                    "y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"><title>%u possible "
+                                    "(dated by an interval)</title></rect>\n",
+                                    color, x, top, x2 - x, svg_y(p->support[c], ymax) - top,
+                                    p->possible[c])) < 0) {
+                return error;
+            }
+        }
+    }
+    return 0;
 }
 
 static int
@@ -340,8 +382,8 @@ svg_ymax(const svg_series *s)
             ymax = p->needed;
         }
         for (size_t c = 0; c < s->n_candidates; c++) {
-            if (p->support[c] > ymax) {
-                ymax = p->support[c];
+            if (p->support[c] + p->possible[c] > ymax) {
+                ymax = p->support[c] + p->possible[c];
             }
         }
     }
@@ -368,8 +410,14 @@ svg_frame(avow_buf *out, const svg_series *s, unsigned ymax)
                 ".needed { fill: none; stroke-width: 1.5; stroke-dasharray: 6 4; }\n"
                 ".members { stroke: #888; stroke-width: 1; stroke-dasharray: 2 3; }\n"
                 ".decision { stroke: #000; stroke-width: 2; }\n"
+                ".uncertain { stroke-width: 2.5; stroke-dasharray: 3 3; }\n"
+                ".possible { fill: url(#hatch); stroke-width: 0.5; stroke-dasharray: 2 2; }\n"
                 ".note { font-size: 11px; fill: #555; }\n"
-                "</style>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n")) < 0 ||
+                "</style>\n<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" "
+                "patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
+                "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#999\" "
+                "stroke-width=\"1.5\"/></pattern></defs>\n"
+                "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n")) < 0 ||
         (error = svg_printf(
            out, "<text x=\"%.1f\" y=\"30\" class=\"title\">Support over time: ", LEFT)) < 0 ||
         (error = svg_text(out, s->title ? s->title : "")) < 0 ||
@@ -408,7 +456,8 @@ svg_render(avow_buf *out, const svg_series *s)
         goto done;
     }
     for (size_t c = 0; c < s->n_candidates; c++) {
-        if ((error = svg_steps(out, s, c, ymax, "support", svg_palette[c % SVG_PALETTE_N])) < 0) {
+        if ((error = svg_steps(out, s, c, ymax, "support", svg_palette[c % SVG_PALETTE_N])) < 0 ||
+            (error = svg_uncertain(out, s, c, ymax)) < 0) {
             goto done;
         }
     }

@@ -18,6 +18,11 @@ typedef struct svg_point {
     unsigned members;
     unsigned needed;
     unsigned support[SVG_MAX_CANDIDATES];
+    unsigned possible[SVG_MAX_CANDIDATES];       /* members whose support is dated by an interval
+                                                    holding t (format v2): drawn hatched above */
+    unsigned char uncertain[SVG_MAX_CANDIDATES]; /* the change into t includes a supports
+                                                    row dated "on or before" or by an
+                                                    interval: its rise is drawn dashed */
 } svg_point;
 
 typedef struct svg_series {
@@ -34,7 +39,8 @@ typedef struct svg_series {
 } svg_series;
 
 /*
- * Render a standalone SVG 1.1 document: a step line per candidate, the
+ * Render a standalone SVG 1.1 document: a step line per candidate (a rise
+ * whose date is uncertain dashed, possible support hatched above it), the
  * rule's threshold as a dashed step line, member count changes and the
  * decision marked, dates on the time axis, a legend. Text is XML-escaped.
  * @return 0, AVOW_EINVALID (no points, from >= to, too many candidates), AVOW_ENOMEM

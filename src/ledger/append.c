@@ -40,6 +40,12 @@
  *  7. Before a batch, the map is grown to hold it with room to spare
  *     (append_reserve), so that a batch is seldom redone whole, signatures and
  *     all, for MDB_MAP_FULL (store.c invariant 1 remains the fallback).
+ *  8. recorded_at increases along an author's chain: the drafts of a batch get
+ *     the batch's time plus 1 µs each, after the author's head, so that the
+ *     lines of one import keep their order in every ledger; a signed event of
+ *     format v2 whose recorded_at is not later than its author's previous
+ *     event is refused (format v1 events are not held to it: ledgers of the
+ *     previous release have equal times within a batch).
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -184,6 +190,11 @@ append_index_event(struct store_w *w, const avow_event *ev, const codec_hashes *
         avow_str cs = { contest, contest_len };
         size_t tlen = store_bytime_key(tk, &cs, ev, id);
         if ((error = store_put(w, STORE_DB_BYTIME, tk, tlen, ik, 8, MDB_NOOVERWRITE)) < 0) {
+            return error;
+        }
+        tlen = store_bytime_open_key(tk, &cs, ev, id);
+        if (tlen > 0 &&
+            (error = store_put(w, STORE_DB_BYTIME, tk, tlen, ik, 8, MDB_NOOVERWRITE)) < 0) {
             return error;
         }
     }
@@ -406,7 +417,7 @@ append_drafts_begin(struct store_w *w, struct append_batch *b)
         error = store_put(w, STORE_DB_META, "owner", 5, pk, AVOW_PUBKEY_BYTES, 0);
     }
     int64_t now = avow_time_now();
-    c->at = now > last ? now : last;
+    c->at = now > last ? now : last + 1; /* invariant 8 */
     c->bad = SIZE_MAX;
     c->bad_error = 0;
     return error;
@@ -437,6 +448,7 @@ append_drafts_prepare(struct append_batch *b, int x, size_t base)
             break;
         }
         crypto_hash_sha256(c->prev, buf->ptr + off, buf->len - off);
+        c->at++; /* invariant 8 */
         memcpy(c->hashes[x][k].content, c->prev, AVOW_HASH_BYTES);
         c->items[x][k].off = off;
         c->items[x][k].len = buf->len - off;
@@ -615,7 +627,11 @@ struct signed_ctx {
     const codec_hashes *hashes;    /* n: the hashes of the verified ones (or NULL) */
     int keep_forks;                /* a fork is kept as evidence (table.h on_fork), not refused */
     size_t forks;                  /* new fork evidence stored */
-    uint64_t reserve;              /* map room for the batch (invariant 7) */
+    /* The last event appended, for invariant 8 without a lookup. */
+    unsigned char last_author[AVOW_PUBKEY_BYTES];
+    uint64_t last_seq; /* 0: none */
+    int64_t last_rec;
+    uint64_t reserve; /* map room for the batch (invariant 7) */
     /* Pipelined verification (b.pool not NULL): chunk k + 1 is checked on the
      * pool while chunk k is indexed; flags and hashes per chunk, two chunks. */
     jobs_verify_job job[2];
@@ -625,6 +641,50 @@ struct signed_ctx {
 
 /* One event of the batch; ok: its signature was checked (strictly decoded
  * too) and h holds its hashes, else both are done here. */
+/* Invariant 8 for an event of format v2 that follows seq - 1 of its author. */
+static int
+append_check_time(struct store_w *w, struct signed_ctx *c, const avow_event *ev, size_t i)
+{
+    unsigned char ak[STORE_AUTHOR_KEY_BYTES];
+    int64_t prev;
+    MDB_val v, raw;
+    avow_event pe;
+    uint64_t at = 0;
+    int error;
+    if (ev->version < 2 || ev->seq <= 1) {
+        return 0;
+    }
+    if (c->last_seq == ev->seq - 1 && memcmp(c->last_author, ev->author, AVOW_PUBKEY_BYTES) == 0) {
+        prev = c->last_rec;
+    } else {
+        memcpy(ak, ev->author, AVOW_PUBKEY_BYTES);
+        be64_put(ak + AVOW_PUBKEY_BYTES, ev->seq - 1);
+        if ((error = store_get(w->ledger, w->txn, STORE_DB_AUTHORS, ak, sizeof(ak), &v)) < 0 ||
+            (error = store_index_val(&at, &v)) < 0 ||
+            (error = store_get_event(w->ledger, w->txn, at, &raw)) < 0) {
+            return error == AVOW_ENOTFOUND
+                     ? error_set(AVOW_EIO, "the author's previous event is missing "
+                                           "(run avow verify)")
+                     : error;
+        }
+        if (avow_event_decode(&pe, raw.mv_data, raw.mv_size) < 0) {
+            return error_set(AVOW_EIO, "the author's previous event does not decode "
+                                       "(run avow verify)");
+        }
+        prev = pe.recorded_at;
+    }
+    if (ev->recorded_at <= prev) {
+        char who[9];
+        avow_hex(who, ev->author, 4);
+        return error_set(AVOW_ECHAIN,
+                         "event %zu of the batch: author %s seq %" PRIu64
+                         " is recorded no later than seq %" PRIu64
+                         " (format v2 needs recorded_at to increase along a chain)",
+                         i, who, ev->seq, ev->seq - 1);
+    }
+    return 0;
+}
+
 static int
 append_signed_check(struct store_w *w, struct signed_ctx *c, size_t i, int ok,
                     const codec_hashes *h)
@@ -720,9 +780,13 @@ append_signed_check(struct store_w *w, struct signed_ctx *c, size_t i, int ok,
             return store_error_prefix(error, "event %zu of the batch", i);
         }
     }
-    if ((error = append_index_event(w, &ev, h)) < 0) {
+    if ((error = append_check_time(w, c, &ev, i)) < 0 ||
+        (error = append_index_event(w, &ev, h)) < 0) {
         return error;
     }
+    memcpy(c->last_author, ev.author, AVOW_PUBKEY_BYTES);
+    c->last_seq = ev.seq;
+    c->last_rec = ev.recorded_at;
     c->appended++;
     return 0;
 }
@@ -735,6 +799,7 @@ append_signed_begin(struct store_w *w, struct append_batch *b)
     c->appended = 0;
     c->duplicates = 0;
     c->forks = 0;
+    c->last_seq = 0;
     return 0;
 }
 

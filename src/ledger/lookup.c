@@ -136,9 +136,9 @@ store_resolve_contest(const avow_ledger *ledger, MDB_txn *txn, const avow_event 
     return 0;
 }
 
-size_t
-store_bytime_key(unsigned char *key, const avow_str *contest, const avow_event *ev,
-                 const unsigned char id[AVOW_EVENT_ID_BYTES])
+static size_t
+lookup_bytime_key(unsigned char *key, const avow_str *contest, int64_t t, const avow_event *ev,
+                  const unsigned char id[AVOW_EVENT_ID_BYTES])
 {
     if (contest->len > AVOW_MAX_CONTEST) {
         return 0;
@@ -146,12 +146,29 @@ store_bytime_key(unsigned char *key, const avow_str *contest, const avow_event *
     size_t n = contest->len;
     memcpy(key, contest->ptr, n);
     key[n++] = 0;
-    be64_put(key + n, time_key(ev->effective_at));
+    be64_put(key + n, time_key(t));
     n += 8;
     be64_put(key + n, time_key(ev->recorded_at));
     n += 8;
     memcpy(key + n, id, AVOW_EVENT_ID_BYTES);
     return n + AVOW_EVENT_ID_BYTES;
+}
+
+size_t
+store_bytime_key(unsigned char *key, const avow_str *contest, const avow_event *ev,
+                 const unsigned char id[AVOW_EVENT_ID_BYTES])
+{
+    return lookup_bytime_key(key, contest, ev->effective_at, ev, id);
+}
+
+size_t
+store_bytime_open_key(unsigned char *key, const avow_str *contest, const avow_event *ev,
+                      const unsigned char id[AVOW_EVENT_ID_BYTES])
+{
+    if (!store_bytime_opens(ev)) {
+        return 0;
+    }
+    return lookup_bytime_key(key, contest, ev->from, ev, id);
 }
 
 int

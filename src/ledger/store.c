@@ -15,7 +15,9 @@
  *   authors   author(32) || seq(u64) -> u64 index
  *   heads     author(32) -> seq(u64) || content hash(32) || id(32) (heads.c)
  *   bytime    contest || 0x00 || time_key(effective_at) || time_key(recorded_at)
- *             || id(32) -> u64 index
+ *             || id(32) -> u64 index; a stance dated by an interval (format v2)
+ *             also under time_key(from) in place of effective_at (its opening,
+ *             store.h store_bytime_opens())
  *   contests  contest id -> u64 index of the first CONTEST event defining it
  * and the derived tables' (ledger/table.h), named in store.h.
  *

@@ -123,6 +123,24 @@ size_t store_bytime_key(unsigned char *key, const avow_str *contest, const avow_
                         const unsigned char id[AVOW_EVENT_ID_BYTES]);
 
 /*
+ * A stance dated by an interval (format v2, qualifier between) has a second
+ * by-time entry at the interval's start, its opening, so that a query at a
+ * time inside the interval sees it (as "possible") without reading ahead
+ * (docs/PROJECTIONS.md "Uncertain dates"). The opening's key is the event's
+ * by-time key with `from` in place of effective_at; its value is the same.
+ */
+static inline int
+store_bytime_opens(const avow_event *ev)
+{
+    return ev->kind == AVOW_KIND_STANCE && ev->qualifier == AVOW_AT_BETWEEN &&
+           ev->from_precision != 0 && ev->from < ev->effective_at;
+}
+
+/* The opening's key, or 0 when the event has none (or contest is too long). */
+size_t store_bytime_open_key(unsigned char *key, const avow_str *contest, const avow_event *ev,
+                             const unsigned char id[AVOW_EVENT_ID_BYTES]);
+
+/*
  * The ledger's generation: a counter that every change to what counts in a
  * projection without a new chain event bumps (a keyring change, fork
  * evidence, a key succession). Caches derived from projections record the

@@ -45,7 +45,8 @@ struct verify_author {
     unsigned char hash[AVOW_HASH_BYTES]; /* its content hash */
     unsigned char id[AVOW_EVENT_ID_BYTES];
     uint64_t index;
-    int sound; /* the last event's signature holds, so its hash can check the next link */
+    int sound;   /* the last event's signature holds, so its hash can check the next link */
+    int64_t rec; /* the last event's recorded_at */
 };
 
 struct verify_state {
@@ -273,7 +274,14 @@ verify_event(struct verify_state *s, uint64_t index, const avow_event *ev,
                           a->seq, a->index);
         }
     }
+    if (ev->version >= 2 && ev->seq == a->seq + 1 && a->seq > 0 && ev->recorded_at <= a->rec) {
+        verify_report(s, index, ev->seq, id,
+                      "recorded_at is not later than seq %" PRIu64 "'s (format v2, append.c "
+                      "invariant 8)",
+                      a->seq);
+    }
     if (ev->seq > a->seq) {
+        a->rec = ev->recorded_at;
         a->seq = ev->seq;
         memcpy(a->hash, hash, AVOW_HASH_BYTES);
         memcpy(a->id, id, AVOW_EVENT_ID_BYTES);
@@ -291,6 +299,11 @@ verify_event(struct verify_state *s, uint64_t index, const avow_event *ev,
         avow_str cs = { contest, contest_len };
         size_t tlen = store_bytime_key(tk, &cs, ev, id);
         if ((error = verify_entry(s, STORE_DB_BYTIME, tk, tlen, index, ev, id, "by-time")) < 0) {
+            return error;
+        }
+        tlen = store_bytime_open_key(tk, &cs, ev, id);
+        if (tlen > 0 &&
+            (error = verify_entry(s, STORE_DB_BYTIME, tk, tlen, index, ev, id, "by-time")) < 0) {
             return error;
         }
     }
@@ -370,7 +383,11 @@ verify_match_bytime(struct verify_state *s, const MDB_val *k, const avow_event *
     avow_event_id(id, ev);
     avow_str cs = { contest, contest_len };
     size_t tlen = store_bytime_key(tk, &cs, ev, id);
-    return k->mv_size == tlen && memcmp(k->mv_data, tk, tlen) == 0;
+    if (k->mv_size == tlen && memcmp(k->mv_data, tk, tlen) == 0) {
+        return 1;
+    }
+    tlen = store_bytime_open_key(tk, &cs, ev, id);
+    return tlen > 0 && k->mv_size == tlen && memcmp(k->mv_data, tk, tlen) == 0;
 }
 
 static int

@@ -13,6 +13,10 @@
  *     deciding effective_at, as the fold keeps them.
  *  3. Items own copies of their events' bytes: an avow_explain outlives the
  *     read transaction that built it.
+ *  4. A statement dated by an interval is possible from its opening entry
+ *     until its own entry is applied (fold.c invariant 5); the JSON has the
+ *     keys of format v2 only when a counting event of the contest up to T is
+ *     of format v2 (a contest defined with a choice: from its definition on).
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -30,6 +34,7 @@ struct avow_explain {
     char *contest, *actor, *candidate;
     int64_t at, known_at;
     int is_member, disputed;
+    int v2; /* a counting event of format v2 was seen (invariant 4) */
     uint8_t stance;
     struct explain_items roles[AVOW_EXPLAIN_ROLE_COUNT];
     struct explain_items all; /* every counting statement, in order (internal) */
@@ -54,6 +59,20 @@ explain_items_push(struct explain_items *it, const unsigned char *id, uint64_t i
     x->raw = copy;
     x->raw_len = raw_len;
     return 0;
+}
+
+/* Remove the item with this id, if any (order kept). */
+static void
+explain_items_drop(struct explain_items *it, const unsigned char *id)
+{
+    for (size_t i = 0; i < it->n; i++) {
+        if (memcmp(it->v[i].id, id, AVOW_EVENT_ID_BYTES) == 0) {
+            free((void *)(uintptr_t)it->v[i].raw);
+            memmove(&it->v[i], &it->v[i + 1], (it->n - i - 1) * sizeof(it->v[0]));
+            it->n--;
+            return;
+        }
+    }
 }
 
 static void
@@ -89,8 +108,11 @@ explain_visit(scan *s, const scan_entry *e, void *ctx)
     const avow_event *ev = &e->ev;
     store_val raw;
     int error;
-    if (e->skip == FOLD_RETRACTION || e->skip == FOLD_UNTRUSTED) {
+    if (e->skip == FOLD_RETRACTION || e->skip == FOLD_UNTRUSTED || e->skip == FOLD_FILTERED) {
         return 0;
+    }
+    if (e->skip == FOLD_COUNTS && ev->version >= 2 && avow_event_kind_known(ev)) {
+        ex->v2 = 1; /* invariant 4 */
     }
     if (!scan_str_eq(ev->actor, ex->actor)) {
         return 0;
@@ -103,6 +125,14 @@ explain_visit(scan *s, const scan_entry *e, void *ctx)
     }
     if (ev->kind != AVOW_KIND_STANCE || !scan_str_eq(ev->candidate, ex->candidate)) {
         return 0;
+    }
+    if (e->opening) {
+        return e->skip == FOLD_COUNTS ? explain_items_push(&ex->roles[AVOW_EXPLAIN_POSSIBLE], e->id,
+                                                           e->index, ev->raw, ev->raw_len)
+                                      : 0;
+    }
+    if (ev->qualifier == AVOW_AT_BETWEEN) {
+        explain_items_drop(&ex->roles[AVOW_EXPLAIN_POSSIBLE], e->id);
     }
     if (e->skip == FOLD_RETRACTED) {
         if ((error = explain_items_push(&ex->roles[AVOW_EXPLAIN_RETRACTED], e->id, e->index,
@@ -197,11 +227,8 @@ avow_explain_compute(avow_explain **out, avow_ledger *ledger, const char *contes
         return error_set(AVOW_EINVALID, "avow_explain_compute: missing argument");
     }
     *out = NULL;
-    if (opts != NULL) {
-        if (opts->version != AVOW_STATE_OPTS_VERSION) {
-            return error_set(AVOW_EINVALID, "avow_state_opts version %u unknown", opts->version);
-        }
-        o = *opts;
+    if ((error = scan_state_opts(&o, opts)) < 0) {
+        return error;
     }
     if ((ex = calloc(1, sizeof(*ex))) == NULL) {
         return error_set(AVOW_ENOMEM, "out of memory explaining");
@@ -218,6 +245,7 @@ avow_explain_compute(avow_explain **out, avow_ledger *ledger, const char *contes
     if ((error = scan_open(&s, ledger, contest, ex->at, o.known_at, o.all_authors != 0)) < 0) {
         goto done;
     }
+    s.filter = scan_filter(&o);
     if ((error = scan_run(&s, NULL, 0, explain_visit, ex)) < 0) {
         goto done;
     }
@@ -308,6 +336,9 @@ explain_event_json(const avow_explain_item *it)
     }
     bad |= json_object_set_new(o, "signature",
                                json_string(avow_event_verify(&ev) == 0 ? "valid" : "invalid")) != 0;
+    if (ev.version >= 2) {
+        bad |= jsonutil_set_event_v2(o, &ev) != 0;
+    }
     if (bad) {
         json_decref(o);
         return NULL;
@@ -367,6 +398,10 @@ avow_explain_to_json(avow_buf *out, const avow_explain *ex)
     }
     bad |= json_object_set_new(o, "retracted", retr) != 0;
     bad |= json_object_set_new(o, "dispute", explain_list_json(ex, AVOW_EXPLAIN_DISPUTE)) != 0;
+    if (ex->v2) {
+        bad |=
+          json_object_set_new(o, "possible", explain_list_json(ex, AVOW_EXPLAIN_POSSIBLE)) != 0;
+    }
     if (bad) {
         json_decref(o);
         o = NULL;

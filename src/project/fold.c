@@ -16,6 +16,11 @@
  *     sides, and sides that disagree make it disputed.
  *  4. An entry retracted by its own author counts until the retraction's
  *     recorded_at is known (<= K); a retraction never counts itself.
+ *  5. Format v2 (docs/PROJECTIONS.md): the definition's choice decides
+ *     whether an actor's later supports ends its support for the other
+ *     candidates (support_of names the candidate of its latest supports); a
+ *     stance dated by an interval is open from its opening until its own
+ *     entry is applied, and what is open at T is "possible" at T.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +48,9 @@ fold_free(fold_acc *a)
     hashset_free(&a->pairkeys);
     free(a->member);
     free(a->cand);
+    free(a->support_of);
     free(a->pairs);
+    free(a->opens);
     fold_init(a);
 }
 
@@ -54,13 +61,17 @@ fold_name(fold_acc *a, const void *k, size_t len, uint32_t *id)
     /* Room first: a name interned without its status bytes would be read
      * past them (the same holds for the pairs and retractions below). */
     if (a->names.n + 1 > a->status_cap) {
-        size_t cm = a->status_cap, cc = a->status_cap;
+        size_t cm = a->status_cap, cc = a->status_cap, cs = a->status_cap;
         if ((error = grow_array(&a->member, &cm, a->names.n + 1, 1, 64)) < 0 ||
-            (error = grow_array(&a->cand, &cc, cm, 1, 64)) < 0) {
+            (error = grow_array(&a->cand, &cc, cm, 1, 64)) < 0 ||
+            (error = grow_array(&a->support_of, &cs, cm, sizeof(*a->support_of), 64)) < 0) {
             return error;
         }
         memset(a->member + a->status_cap, 0, cm - a->status_cap);
         memset(a->cand + a->status_cap, 0, cm - a->status_cap);
+        for (size_t i = a->status_cap; i < cm; i++) {
+            a->support_of[i] = FOLD_NO_NAME;
+        }
         a->status_cap = cm;
     }
     return hashset_intern(&a->names, k, len, id, &added);
@@ -151,6 +162,37 @@ fold_author(fold_acc *a, const unsigned char *author, uint32_t *id)
     return 0;
 }
 
+/* The definition's title, rule and choice: a contest event sets all three
+ * (choice NONE in format v1), an amendment those it carries. */
+static void
+fold_definition(fold_acc *a, const avow_event *ev)
+{
+    int amend = ev->kind == AVOW_KIND_CONTEST_AMEND;
+    if ((!amend || ev->rule.ptr != NULL) && ev->rule.len <= sizeof(a->rule)) {
+        memcpy(a->rule, ev->rule.ptr == NULL ? "" : ev->rule.ptr, ev->rule.len);
+        a->rule_len = ev->rule.len;
+    }
+    if ((!amend || ev->title.ptr != NULL) && ev->title.len <= sizeof(a->title)) {
+        memcpy(a->title, ev->title.ptr == NULL ? "" : ev->title.ptr, ev->title.len);
+        a->title_len = ev->title.len;
+    }
+    if (!amend || ev->choice != AVOW_CHOICE_NONE) {
+        a->choice = ev->choice;
+    }
+}
+
+/* The interval stance id is applied: it is no longer open (invariant 5). */
+static void
+fold_open_close(fold_acc *a, const unsigned char id[AVOW_EVENT_ID_BYTES])
+{
+    for (size_t i = 0; i < a->nopens; i++) {
+        if (memcmp(a->opens[i].id, id, AVOW_EVENT_ID_BYTES) == 0) {
+            a->opens[i] = a->opens[--a->nopens];
+            return;
+        }
+    }
+}
+
 /* Apply one counting event; entries arrive in bytime order (invariant 1). */
 int
 fold_apply(fold_acc *a, const avow_event *ev, const unsigned char id[AVOW_EVENT_ID_BYTES])
@@ -161,13 +203,14 @@ fold_apply(fold_acc *a, const avow_event *ev, const unsigned char id[AVOW_EVENT_
 
     switch (ev->kind) {
     case AVOW_KIND_CONTEST:
-        if (!a->has_contest && ev->rule.len <= sizeof(a->rule) &&
-            ev->title.len <= sizeof(a->title)) {
+        if (!a->has_contest) {
+            fold_definition(a, ev);
             a->has_contest = 1;
-            memcpy(a->rule, ev->rule.ptr == NULL ? "" : ev->rule.ptr, ev->rule.len);
-            a->rule_len = ev->rule.len;
-            memcpy(a->title, ev->title.ptr == NULL ? "" : ev->title.ptr, ev->title.len);
-            a->title_len = ev->title.len;
+        }
+        break;
+    case AVOW_KIND_CONTEST_AMEND:
+        if (a->has_contest) {
+            fold_definition(a, ev);
         }
         break;
     case AVOW_KIND_MEMBER_JOIN:
@@ -182,17 +225,20 @@ fold_apply(fold_acc *a, const avow_event *ev, const unsigned char id[AVOW_EVENT_
         break;
     case AVOW_KIND_CANDIDATE_ENTER:
     case AVOW_KIND_CANDIDATE_WITHDRAW:
+    case AVOW_KIND_CANDIDATE_SIGNAL:
         if (ev->candidate.ptr == NULL) {
             break;
         }
         if ((error = fold_name(a, ev->candidate.ptr, ev->candidate.len, &n1)) < 0) {
             break;
         }
-        a->cand[n1] = ev->kind == AVOW_KIND_CANDIDATE_ENTER ? FOLD_CAND_RUN : FOLD_CAND_WITHDR;
+        a->cand[n1] = ev->kind == AVOW_KIND_CANDIDATE_ENTER      ? FOLD_CAND_RUN
+                      : ev->kind == AVOW_KIND_CANDIDATE_WITHDRAW ? FOLD_CAND_WITHDR
+                                                                 : FOLD_CAND_SIGNAL;
         break;
     case AVOW_KIND_STANCE:
         if (ev->actor.ptr == NULL || ev->candidate.ptr == NULL ||
-            ev->stance < AVOW_STANCE_SUPPORTS || ev->stance > AVOW_STANCE_UNDECIDED) {
+            ev->stance < AVOW_STANCE_SUPPORTS || ev->stance > AVOW_STANCE_ABSTAINS) {
             break;
         }
         if ((error = fold_name(a, ev->actor.ptr, ev->actor.len, &n1)) < 0 ||
@@ -206,6 +252,12 @@ fold_apply(fold_acc *a, const avow_event *ev, const unsigned char id[AVOW_EVENT_
             p->nsides = 0;
         }
         p->stance = ev->stance;
+        if (ev->stance == AVOW_STANCE_SUPPORTS) {
+            a->support_of[n1] = n2; /* invariant 5 */
+        }
+        if (ev->qualifier == AVOW_AT_BETWEEN) {
+            fold_open_close(a, id);
+        }
         error = fold_pair_set_side(p, au, ev->stance);
         break;
     case AVOW_KIND_DECISION:
@@ -217,11 +269,71 @@ fold_apply(fold_acc *a, const avow_event *ev, const unsigned char id[AVOW_EVENT_
         a->decision_len = ev->candidate.len;
         a->decision_eff = ev->effective_at;
         memcpy(a->decision_id, id, AVOW_EVENT_ID_BYTES);
+        a->decision_takes_effect = ev->takes_effect;
+        a->decision_takes_effect_precision = ev->takes_effect_precision;
         break;
     default:
         break;
     }
+    if (ev->version >= 2 && avow_event_kind_known(ev)) {
+        a->v2 = 1;
+    }
     return error;
+}
+
+int
+fold_open_add(fold_acc *a, const fold_open *o)
+{
+    if (a->nopens == a->capopens) {
+        size_t cap = a->capopens == 0 ? 8 : a->capopens * 2;
+        fold_open *n = realloc(a->opens, cap * sizeof(*n));
+        if (n == NULL) {
+            return error_set(AVOW_ENOMEM, "out of memory in a projection");
+        }
+        a->opens = n;
+        a->capopens = cap;
+    }
+    a->opens[a->nopens++] = *o;
+    return 0;
+}
+
+int
+fold_apply_opening(fold_acc *a, const avow_event *ev, const unsigned char id[AVOW_EVENT_ID_BYTES])
+{
+    fold_open o;
+    int error;
+    if (ev->kind != AVOW_KIND_STANCE || ev->actor.ptr == NULL || ev->candidate.ptr == NULL ||
+        ev->stance < AVOW_STANCE_SUPPORTS || ev->stance > AVOW_STANCE_ABSTAINS) {
+        return 0;
+    }
+    if ((error = fold_name(a, ev->actor.ptr, ev->actor.len, &o.actor)) < 0 ||
+        (error = fold_name(a, ev->candidate.ptr, ev->candidate.len, &o.cand)) < 0) {
+        return error;
+    }
+    o.stance = ev->stance;
+    o.eff = ev->effective_at;
+    memcpy(o.id, id, AVOW_EVENT_ID_BYTES);
+    a->v2 = 1;
+    return fold_open_add(a, &o);
+}
+
+int
+fold_filtered(const fold_filter *f, const avow_event *ev)
+{
+    if (f == NULL) {
+        return 0;
+    }
+    if (f->min_confidence > AVOW_CONFIDENCE_LOW && ev->confidence != AVOW_CONFIDENCE_NONE &&
+        ev->confidence < f->min_confidence) {
+        return 1;
+    }
+    if (f->public_at != AVOW_TIME_MAX) {
+        int64_t public = ev->reported_precision != 0 ? ev->reported_at : ev->effective_at;
+        if (public > f->public_at) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* ---- which entries count (invariant 4) ----------------------------------- */

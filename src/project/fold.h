@@ -14,6 +14,8 @@
 #define FOLD_MEMBER_OUT  2
 #define FOLD_CAND_RUN    1
 #define FOLD_CAND_WITHDR 2
+#define FOLD_CAND_SIGNAL 3 /* format v2: a reported plan, not a candidacy */
+#define FOLD_NO_NAME     UINT32_MAX
 
 typedef struct fold_side {
     uint32_t author;
@@ -28,6 +30,15 @@ typedef struct fold_pair {
     fold_side *sides; /* latest statement per author at eff */
 } fold_pair;
 
+/* A stance dated by an interval whose opening was seen and whose end was
+ * not (yet): "possible" at the query's T (docs/PROJECTIONS.md). */
+typedef struct fold_open {
+    uint32_t actor, cand;
+    uint8_t stance;
+    int64_t eff;
+    unsigned char id[AVOW_EVENT_ID_BYTES];
+} fold_open;
+
 /* What a replay builds. */
 typedef struct fold_acc {
     hashset names, authors, pairkeys;
@@ -35,6 +46,7 @@ typedef struct fold_acc {
     unsigned char last_author[AVOW_PUBKEY_BYTES]; /* the author of the last stance */
     uint32_t last_author_id;
     uint8_t *member, *cand; /* per name id */
+    uint32_t *support_of;   /* per name id: the candidate of the actor's latest supports */
     size_t status_cap;
     fold_pair *pairs; /* per pairkeys id */
     size_t cappairs;
@@ -46,6 +58,13 @@ typedef struct fold_acc {
     size_t decision_len;
     int64_t decision_eff;
     unsigned char decision_id[AVOW_EVENT_ID_BYTES];
+    /* Format v2. */
+    int v2;         /* an applied event is of format v2 */
+    uint8_t choice; /* avow_choice of the definition (NONE: v1 rules) */
+    int64_t decision_takes_effect;
+    uint8_t decision_takes_effect_precision; /* 0: not given */
+    fold_open *opens;
+    size_t nopens, capopens;
 } fold_acc;
 
 /* An empty accumulator (fold_free() leaves one too). */
@@ -53,6 +72,12 @@ void fold_init(fold_acc *a);
 void fold_free(fold_acc *a);
 /* Apply one counting event; entries arrive in bytime order. */
 int fold_apply(fold_acc *a, const avow_event *ev, const unsigned char id[AVOW_EVENT_ID_BYTES]);
+/* Apply the opening of a counting stance dated by an interval (its by-time
+ * entry at the interval's start, ledger/store.h store_bytime_opens()). */
+int fold_apply_opening(fold_acc *a, const avow_event *ev,
+                       const unsigned char id[AVOW_EVENT_ID_BYTES]);
+/* Record an open interval (snapcodec.c reads them back with this). */
+int fold_open_add(fold_acc *a, const fold_open *o);
 /* The id of a name (actor or candidate), added when new. */
 int fold_name(fold_acc *a, const void *k, size_t len, uint32_t *id);
 /* The (actor, candidate) pair, added when new. */
@@ -68,8 +93,23 @@ enum fold_skip {
     FOLD_COUNTS = 0,
     FOLD_RETRACTION, /* a retraction event: never applied */
     FOLD_RETRACTED,  /* retracted by its author at or before K */
-    FOLD_UNTRUSTED
+    FOLD_UNTRUSTED,
+    FOLD_FILTERED /* below the query's minimum confidence, or public after its public-at */
 };
+
+/* The query's filters of format v2 (docs/PROJECTIONS.md). */
+typedef struct fold_filter {
+    uint8_t min_confidence; /* avow_confidence; NONE or LOW: every row */
+    int64_t public_at;      /* AVOW_TIME_MAX: not given */
+} fold_filter;
+
+#define FOLD_FILTER_NONE                                                                           \
+    {                                                                                              \
+        0, AVOW_TIME_MAX                                                                           \
+    }
+
+/* Whether the filter leaves the event out: 1 yes, 0 no. */
+int fold_filtered(const fold_filter *f, const avow_event *ev);
 
 /* The earliest retraction of one target by its author. */
 typedef struct fold_retraction {

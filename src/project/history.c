@@ -28,7 +28,7 @@ history_visit(scan *s, const scan_entry *e, void *ctx)
     avow_event rev;
     store_val raw;
     int error;
-    if (e->skip != FOLD_COUNTS && e->skip != FOLD_RETRACTED) {
+    if ((e->skip != FOLD_COUNTS && e->skip != FOLD_RETRACTED) || e->opening) {
         return 0;
     }
     if ((h->actor != NULL && !scan_str_eq(e->ev.actor, h->actor)) ||
@@ -62,15 +62,21 @@ avow_history(avow_ledger *ledger, const char *contest, const avow_history_opts *
     if (cb == NULL) {
         return error_set(AVOW_EINVALID, "avow_history: missing callback");
     }
+    fold_filter f = FOLD_FILTER_NONE;
     if (opts != NULL) {
-        if (opts->version != AVOW_HISTORY_OPTS_VERSION) {
+        if (opts->version != 1 && opts->version != AVOW_HISTORY_OPTS_VERSION) {
             return error_set(AVOW_EINVALID, "avow_history_opts version %u unknown", opts->version);
         }
         h.actor = opts->actor;
         h.candidate = opts->candidate;
         all = opts->all_authors != 0;
+        if (opts->version >= 2) { /* a version 1 struct ends after all_authors */
+            f.min_confidence = opts->min_confidence;
+            f.public_at = opts->public_at;
+        }
     }
     if ((error = scan_open(&s, ledger, contest, AVOW_TIME_MAX, AVOW_TIME_MAX, all)) == 0) {
+        s.filter = f;
         error = scan_run(&s, NULL, 0, history_visit, &h);
     }
     scan_close(&s);

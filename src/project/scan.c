@@ -73,8 +73,10 @@ scan_open(scan *s, avow_ledger *ledger, const char *contest, int64_t at, int64_t
           int all_authors)
 {
     int error;
+    const fold_filter none = FOLD_FILTER_NONE;
     memset(s, 0, sizeof(*s));
     fold_retractions_init(&s->rs);
+    s->filter = none;
     size_t len = contest == NULL ? 0 : strlen(contest);
     if (ledger == NULL || len == 0 || len > AVOW_MAX_CONTEST) {
         return error_set(AVOW_EINVALID, "a contest id of 1 to %d bytes is needed",
@@ -150,7 +152,8 @@ scan_entry_read(scan *s, scan_entry *e, store_cursor *evcur, uint64_t *last, uin
     store_val raw;
     int error;
     const unsigned char *key = k->ptr;
-    if (scan_time_unkey(be64_get(key + s->prefix_len)) > s->at) {
+    int64_t t = scan_time_unkey(be64_get(key + s->prefix_len));
+    if (t > s->at) {
         return 1;
     }
     if (scan_time_unkey(be64_get(key + s->prefix_len + 8)) > s->known_at) {
@@ -174,6 +177,10 @@ scan_entry_read(scan *s, scan_entry *e, store_cursor *evcur, uint64_t *last, uin
     }
     e->skip = fold_classify(&e->ev, e->id, s->known_at, &s->rs, s->all_authors ? NULL : scan_trusts,
                             s->trust, &e->retracted);
+    if (e->skip == FOLD_COUNTS && fold_filtered(&s->filter, &e->ev)) {
+        e->skip = FOLD_FILTERED;
+    }
+    e->opening = t != e->ev.effective_at && store_bytime_opens(&e->ev);
     return 0;
 }
 
@@ -221,4 +228,36 @@ done:
     store_cursor_close(evcur);
     store_cursor_close(cur);
     return error;
+}
+
+int
+scan_state_opts(avow_state_opts *o, const avow_state_opts *in)
+{
+    const avow_state_opts defaults = AVOW_STATE_OPTS_INIT;
+    *o = defaults;
+    if (in == NULL) {
+        return 0;
+    }
+    if (in->version == 1) {
+        /* A version 1 caller's struct ends after all_authors. */
+        o->at = in->at;
+        o->known_at = in->known_at;
+        o->all_authors = in->all_authors;
+        return 0;
+    }
+    if (in->version != AVOW_STATE_OPTS_VERSION) {
+        return error_set(AVOW_EINVALID, "avow_state_opts version %u unknown", in->version);
+    }
+    if (in->min_confidence > AVOW_CONFIDENCE_HIGH) {
+        return error_set(AVOW_EINVALID, "min_confidence %u unknown", in->min_confidence);
+    }
+    *o = *in;
+    return 0;
+}
+
+fold_filter
+scan_filter(const avow_state_opts *o)
+{
+    fold_filter f = { o->min_confidence, o->public_at };
+    return f;
 }

@@ -21,6 +21,7 @@ typedef struct scan_entry {
     avow_event ev;
     enum fold_skip skip;
     const fold_retraction *retracted;
+    int opening; /* the opening entry of a stance dated by an interval (store.h) */
 } scan_entry;
 
 typedef struct scan {
@@ -32,7 +33,14 @@ typedef struct scan {
     int all_authors;
     trust_view *trust;
     fold_retractions rs;
+    fold_filter filter; /* FOLD_FILTER_NONE unless the caller sets it after scan_open() */
 } scan;
+
+/* Read the caller's state options (any version up to the current; NULL:
+ * defaults) into o. @return 0 or AVOW_EINVALID. */
+int scan_state_opts(avow_state_opts *o, const avow_state_opts *in);
+/* The filters of the state options. */
+fold_filter scan_filter(const avow_state_opts *o);
 
 /* Called per entry; a non-zero return stops the scan and is returned. */
 typedef int (*scan_fn)(scan *s, const scan_entry *e, void *ctx);

@@ -9,7 +9,10 @@
  *   || u32 n || n x (u32 actor || u32 cand || u64 eff || stance(u8)
  *                    || u32 nsides || nsides x (u32 author || stance(u8)))
  *   || has_decision(u8) || str decision || u64 decision_eff || decision id(32)
- *   where str = u32 len || bytes.
+ *   || v2(u8) || choice(u8) || u64 takes_effect || takes_effect precision(u8)
+ *   || names x u32 support_of
+ *   || u32 n || n x (u32 actor || u32 cand || stance(u8) || u64 eff || id(32))
+ *   where str = u32 len || bytes; the last three lines since format 3.
  *
  * Invariants (tests/unit/test_projection.c):
  *  1. snapcodec_read(snapcodec_write(a)) folds on exactly as a does: ids come
@@ -21,13 +24,14 @@
  *     2 since snapshots became stale by the ledger's generation (format 1
  *     snapshots were dropped by each trust change instead; a binary of that
  *     time ignores format 2 snapshots and replays, so it never reads one
- *     that a newer binary left stale).
+ *     that a newer binary left stale), 3 since events of format v2 (choice,
+ *     support_of, open intervals, takes_effect).
  */
 #include <string.h>
 
 #include "project/snapcodec.h"
 
-#define SNAPCODEC_FORMAT 2
+#define SNAPCODEC_FORMAT 3
 struct snapcodec_wr {
     avow_buf *b;
     int error;
@@ -149,7 +153,62 @@ snapcodec_write(avow_buf *out, const fold_acc *a)
     wr_str(&w, a->decision, a->decision_len);
     wr_u64(&w, (uint64_t)a->decision_eff);
     wr_bytes(&w, a->decision_id, AVOW_EVENT_ID_BYTES);
+    wr_u8(&w, (uint8_t)a->v2);
+    wr_u8(&w, a->choice);
+    wr_u64(&w, (uint64_t)a->decision_takes_effect);
+    wr_u8(&w, a->decision_takes_effect_precision);
+    for (uint32_t i = 0; i < a->names.n; i++) {
+        wr_u32(&w, a->support_of[i]);
+    }
+    wr_u32(&w, (uint32_t)a->nopens);
+    for (size_t i = 0; i < a->nopens; i++) {
+        const fold_open *o = &a->opens[i];
+        wr_u32(&w, o->actor);
+        wr_u32(&w, o->cand);
+        wr_u8(&w, o->stance);
+        wr_u64(&w, (uint64_t)o->eff);
+        wr_bytes(&w, o->id, AVOW_EVENT_ID_BYTES);
+    }
     return w.error;
+}
+
+/* The part of format 3 (format v2 events). */
+static int
+snapcodec_read_v2(fold_acc *a, struct snapcodec_rd *r)
+{
+    const unsigned char *k;
+    int error;
+    a->v2 = rd_u8(r) != 0;
+    a->choice = rd_u8(r);
+    a->decision_takes_effect = (int64_t)rd_u64(r);
+    a->decision_takes_effect_precision = rd_u8(r);
+    for (uint32_t i = 0; i < a->names.n && !r->bad; i++) {
+        uint32_t so = rd_u32(r);
+        if (so != FOLD_NO_NAME && so >= a->names.n) {
+            return 1;
+        }
+        a->support_of[i] = so;
+    }
+    uint32_t count = rd_u32(r);
+    if (r->bad || count > r->left / (4 + 4 + 1 + 8 + AVOW_EVENT_ID_BYTES)) {
+        return 1;
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        fold_open o;
+        o.actor = rd_u32(r);
+        o.cand = rd_u32(r);
+        o.stance = rd_u8(r);
+        o.eff = (int64_t)rd_u64(r);
+        if ((k = rd_bytes(r, AVOW_EVENT_ID_BYTES)) == NULL || o.actor >= a->names.n ||
+            o.cand >= a->names.n) {
+            return 1;
+        }
+        memcpy(o.id, k, AVOW_EVENT_ID_BYTES);
+        if ((error = fold_open_add(a, &o)) < 0) {
+            return error;
+        }
+    }
+    return r->bad || r->left != 0 ? 1 : 0;
 }
 
 int
@@ -238,9 +297,9 @@ snapcodec_read(fold_acc *a, const unsigned char *p, size_t n)
     memcpy(a->decision, k, len);
     a->decision_len = len;
     a->decision_eff = (int64_t)rd_u64(&r);
-    if ((k = rd_bytes(&r, AVOW_EVENT_ID_BYTES)) == NULL || r.left != 0) {
+    if ((k = rd_bytes(&r, AVOW_EVENT_ID_BYTES)) == NULL) {
         return 1;
     }
     memcpy(a->decision_id, k, AVOW_EVENT_ID_BYTES);
-    return 0;
+    return snapcodec_read_v2(a, &r);
 }

@@ -85,8 +85,12 @@ static int
 state_replay_visit(scan *s, const scan_entry *e, void *ctx)
 {
     struct state_replay *r = ctx;
-    int error;
-    if (e->skip == FOLD_COUNTS && (error = fold_apply(r->acc, &e->ev, e->id)) < 0) {
+    int error = 0;
+    if (e->skip == FOLD_COUNTS) {
+        error = e->opening ? fold_apply_opening(r->acc, &e->ev, e->id)
+                           : fold_apply(r->acc, &e->ev, e->id);
+    }
+    if (error < 0) {
         return error;
     }
     r->count++;
@@ -108,6 +112,7 @@ struct state_cand {
     const char *name;
     uint32_t name_id;
     int running;
+    uint8_t status; /* FOLD_CAND_* */
     size_t support_count;
     int met;
     const char **lists[AVOW_LIST_COUNT];
@@ -118,6 +123,11 @@ struct state_cand {
 struct avow_state {
     char *contest;
     int64_t at, known_at;
+    int v2; /* the format v2 shape (docs/PROJECTIONS.md "Format v2") */
+    uint8_t choice, min_confidence;
+    int64_t public_at;
+    int64_t takes_effect; /* of the decision; precision 0: not given */
+    uint8_t takes_effect_precision;
     char *rule, *title;
     size_t needed;
     char **names;
@@ -202,17 +212,37 @@ state_strlist(const char *const *list, size_t n)
 }
 
 /* One candidate of the canonical object. */
+static const char *
+state_status_name(uint8_t status)
+{
+    return status == FOLD_CAND_RUN      ? "running"
+           : status == FOLD_CAND_SIGNAL ? "signalled"
+                                        : "withdrawn";
+}
+
 static json_t *
 state_cand_json(const avow_state *st, const struct state_cand *c)
 {
-    static const char *const list_keys[4] = { "supports", "opposes", "undecided", "disputed" };
+    static const struct {
+        const char *key;
+        int list;
+        int v2;
+    } lists[] = {
+        { "supports", AVOW_LIST_SUPPORTS, 0 },   { "opposes", AVOW_LIST_OPPOSES, 0 },
+        { "undecided", AVOW_LIST_UNDECIDED, 0 }, { "disputed", AVOW_LIST_DISPUTED, 0 },
+        { "abstains", AVOW_LIST_ABSTAINS, 1 },   { "possible", AVOW_LIST_POSSIBLE, 1 },
+        { "lapsed", AVOW_LIST_LAPSED, 1 },       { "no_stance", AVOW_LIST_NO_STANCE, 1 },
+    };
     json_t *co = json_object(), *out = json_array();
     int bad = co == NULL || out == NULL;
     bad |= json_object_set_new(co, "name", json_string(c->name)) != 0;
-    bad |=
-      json_object_set_new(co, "status", json_string(c->running ? "running" : "withdrawn")) != 0;
-    for (int l = 0; l < 4; l++) {
-        bad |= json_object_set_new(co, list_keys[l], state_strlist(c->lists[l], c->nlists[l])) != 0;
+    bad |= json_object_set_new(co, "status", json_string(state_status_name(c->status))) != 0;
+    for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+        if (lists[i].v2 && !st->v2) {
+            continue;
+        }
+        int l = lists[i].list;
+        bad |= json_object_set_new(co, lists[i].key, state_strlist(c->lists[l], c->nlists[l])) != 0;
     }
     for (size_t j = 0; !bad && j < c->nlists[AVOW_LIST_OUTSIDE]; j++) {
         json_t *e = json_object();
@@ -251,11 +281,34 @@ state_decision_json(const avow_state *st)
     bad |= json_object_set_new(d, "candidate", json_string(st->decision)) != 0;
     bad |= json_object_set_new(d, "at", json_string(t)) != 0;
     bad |= json_object_set_new(d, "id", json_string(hex)) != 0;
+    if (st->v2) {
+        if (st->takes_effect_precision != 0) {
+            bad |= jsonutil_set_time(d, "takes_effect", st->takes_effect) != 0;
+        } else {
+            bad |= json_object_set_new(d, "takes_effect", json_null()) != 0;
+        }
+        bad |= json_object_set_new(d, "in_effect", json_boolean(avow_state_in_effect(st))) != 0;
+    }
     if (bad) {
         json_decref(d);
         return NULL;
     }
     return d;
+}
+
+/* The filters of a format v2 state: min_confidence and public_at, null when
+ * not given. @return 1 on failure. */
+static int
+state_v2_query_json(json_t *o, const avow_state *st)
+{
+    const char *mc = avow_confidence_name(st->min_confidence);
+    int bad = json_object_set_new(o, "min_confidence", mc ? json_string(mc) : json_null()) != 0;
+    if (st->public_at == AVOW_TIME_MAX) {
+        bad |= json_object_set_new(o, "public_at", json_null()) != 0;
+    } else {
+        bad |= jsonutil_set_time(o, "public_at", st->public_at) != 0;
+    }
+    return bad;
 }
 
 /* The canonical object (docs/PROJECTIONS.md), without the digest. */
@@ -272,7 +325,14 @@ state_json(const avow_state *st)
     } else {
         bad |= jsonutil_set_time(o, "known_at", st->known_at) != 0;
     }
+    if (st->v2) {
+        bad |= state_v2_query_json(o, st);
+    }
     bad |= json_object_set_new(o, "rule", st->rule ? json_string(st->rule) : json_null()) != 0;
+    if (st->v2) {
+        const char *choice = avow_choice_name(st->choice);
+        bad |= json_object_set_new(o, "choice", choice ? json_string(choice) : json_null()) != 0;
+    }
     bad |= json_object_set_new(o, "members", state_strlist(st->members, st->nmembers)) != 0;
     for (size_t i = 0; !bad && i < st->ncands; i++) {
         bad |= json_array_append_new(cands, state_cand_json(st, &st->cands[i])) != 0;
@@ -332,7 +392,61 @@ state_names(avow_state *st, const fold_acc *a, struct state_work *wk)
             c->name = st->names[i];
             c->name_id = i;
             c->running = a->cand[i] == FOLD_CAND_RUN;
+            c->status = a->cand[i];
             wk->cand_of[i] = (int32_t)st->ncands++;
+        }
+    }
+    return 0;
+}
+
+#define STATE_SEEN          1 /* wk->seen bits: the member has a stance */
+#define STATE_SEEN_SUPPORTS 2 /* it counts as support */
+#define STATE_SEEN_POSSIBLE 4 /* it is listed as possible */
+
+/* The list of a member's pair: a withdrawn candidate's support lapses in a
+ * contest of format v2 (one with a choice). */
+static int
+state_list_of(const fold_acc *a, const struct state_cand *c, const fold_pair *p, int disputed)
+{
+    switch (disputed ? AVOW_STANCE_NONE : p->stance) {
+    case AVOW_STANCE_SUPPORTS:
+        return a->choice != AVOW_CHOICE_NONE && c->status == FOLD_CAND_WITHDR ? AVOW_LIST_LAPSED
+                                                                              : AVOW_LIST_SUPPORTS;
+    case AVOW_STANCE_OPPOSES:
+        return AVOW_LIST_OPPOSES;
+    case AVOW_STANCE_UNDECIDED:
+        return AVOW_LIST_UNDECIDED;
+    case AVOW_STANCE_ABSTAINS:
+        return AVOW_LIST_ABSTAINS;
+    default:
+        return AVOW_LIST_DISPUTED;
+    }
+}
+
+/* Members whose support is dated by an interval that holds T: possible,
+ * unless they support already (fold.c invariant 5). */
+static int
+state_possible(avow_state *st, const fold_acc *a, struct state_work *wk)
+{
+    size_t n = a->names.n;
+    int error;
+    if (a->nopens == 0 || wk->cand_of == NULL) {
+        return 0; /* an open interval names an actor and a candidate: names exist */
+    }
+    for (size_t i = 0; i < a->nopens; i++) {
+        const fold_open *o = &a->opens[i];
+        if (o->stance != AVOW_STANCE_SUPPORTS || wk->cand_of[o->cand] < 0 ||
+            a->member[o->actor] != FOLD_MEMBER_IN) {
+            continue;
+        }
+        uint8_t *seen = &wk->seen[(size_t)wk->cand_of[o->cand] * n + o->actor];
+        if (*seen & (STATE_SEEN_SUPPORTS | STATE_SEEN_POSSIBLE)) {
+            continue;
+        }
+        *seen |= STATE_SEEN_POSSIBLE;
+        if ((error = state_list_push(&st->cands[wk->cand_of[o->cand]], AVOW_LIST_POSSIBLE,
+                                     st->names[o->actor], n)) < 0) {
+            return error;
         }
     }
     return 0;
@@ -354,12 +468,14 @@ state_pairs(avow_state *st, const fold_acc *a, struct state_work *wk)
         struct state_cand *c = &st->cands[wk->cand_of[p->cand]];
         const char *actor = st->names[p->actor];
         int disputed = fold_pair_disputed(p);
+        if (!disputed && p->stance == AVOW_STANCE_SUPPORTS && a->choice == AVOW_CHOICE_SINGLE &&
+            a->support_of[p->actor] != p->cand) {
+            continue; /* ended by a later supports of another candidate (fold.c invariant 5) */
+        }
         if (a->member[p->actor] == FOLD_MEMBER_IN) {
-            int list = disputed                            ? AVOW_LIST_DISPUTED
-                       : p->stance == AVOW_STANCE_SUPPORTS ? AVOW_LIST_SUPPORTS
-                       : p->stance == AVOW_STANCE_OPPOSES  ? AVOW_LIST_OPPOSES
-                                                           : AVOW_LIST_UNDECIDED;
-            wk->seen[(size_t)wk->cand_of[p->cand] * n + p->actor] = 1;
+            int list = state_list_of(a, c, p, disputed);
+            wk->seen[(size_t)wk->cand_of[p->cand] * n + p->actor] =
+              STATE_SEEN | (list == AVOW_LIST_SUPPORTS ? STATE_SEEN_SUPPORTS : 0);
             if ((error = state_list_push(c, list, actor, n)) < 0) {
                 return error;
             }
@@ -393,8 +509,8 @@ state_cand_finish(avow_state *st, const fold_acc *a, struct state_work *wk, size
             return error;
         }
     }
-    for (int l = 0; l < AVOW_LIST_OUTSIDE; l++) {
-        if (c->nlists[l] > 1) {
+    for (int l = 0; l < AVOW_LIST_COUNT; l++) {
+        if (l != AVOW_LIST_OUTSIDE && l != AVOW_LIST_NO_STANCE && c->nlists[l] > 1) {
             qsort(c->lists[l], c->nlists[l], sizeof(char *), state_cmp_str);
         }
     }
@@ -448,7 +564,7 @@ state_fill(avow_state *st, const fold_acc *a, struct state_work *wk)
     if (st->ncands > 0 && (wk->seen = calloc(st->ncands, n)) == NULL) {
         return AVOW_ENOMEM;
     }
-    if ((error = state_pairs(st, a, wk)) < 0) {
+    if ((error = state_pairs(st, a, wk)) < 0 || (error = state_possible(st, a, wk)) < 0) {
         return error;
     }
     if (st->nmembers > 1) {
@@ -472,13 +588,27 @@ state_fill(avow_state *st, const fold_acc *a, struct state_work *wk)
         if ((st->decision = scan_dup(a->decision, a->decision_len)) == NULL) {
             return AVOW_ENOMEM;
         }
+        st->takes_effect = a->decision_takes_effect;
+        st->takes_effect_precision = a->decision_takes_effect_precision;
     }
+    st->choice = a->choice;
+    st->v2 |= a->v2 || a->choice != AVOW_CHOICE_NONE;
     return state_digest(st);
 }
 
 int
 state_build(avow_state **out, const fold_acc *a, const char *contest, int64_t at, int64_t known_at)
 {
+    avow_state_opts o = AVOW_STATE_OPTS_INIT;
+    o.at = at;
+    o.known_at = known_at;
+    return state_build_opts(out, a, contest, &o);
+}
+
+int
+state_build_opts(avow_state **out, const fold_acc *a, const char *contest, const avow_state_opts *o)
+{
+    int64_t at = o->at, known_at = o->known_at;
     struct state_work wk = { NULL, NULL, NULL };
     avow_state *st = calloc(1, sizeof(*st));
     int error = AVOW_ENOMEM;
@@ -486,6 +616,9 @@ state_build(avow_state **out, const fold_acc *a, const char *contest, int64_t at
     if (st != NULL && (st->contest = scan_dup(contest, strlen(contest))) != NULL) {
         st->at = at;
         st->known_at = known_at;
+        st->min_confidence = o->min_confidence;
+        st->public_at = o->public_at;
+        st->v2 = o->min_confidence != AVOW_CONFIDENCE_NONE || o->public_at != AVOW_TIME_MAX;
         error = state_fill(st, a, &wk);
     }
     if (error == AVOW_ENOMEM) {
@@ -544,19 +677,17 @@ avow_state_compute(avow_state **out, avow_ledger *ledger, const char *contest,
         return error_set(AVOW_EINVALID, "avow_state_compute: missing argument");
     }
     *out = NULL;
-    if (opts != NULL) {
-        if (opts->version != AVOW_STATE_OPTS_VERSION) {
-            return error_set(AVOW_EINVALID, "avow_state_opts version %u unknown", opts->version);
-        }
-        o = *opts;
+    if ((error = scan_state_opts(&o, opts)) < 0) {
+        return error;
     }
-    int64_t at = o.at == AVOW_TIME_MAX && !(o.given & AVOW_GIVEN_AT) ? avow_time_now() : o.at;
-    if ((error = scan_open(&s, ledger, contest, at, o.known_at, o.all_authors != 0)) < 0) {
+    o.at = o.at == AVOW_TIME_MAX && !(o.given & AVOW_GIVEN_AT) ? avow_time_now() : o.at;
+    if ((error = scan_open(&s, ledger, contest, o.at, o.known_at, o.all_authors != 0)) < 0) {
         goto done;
     }
+    s.filter = scan_filter(&o);
     r.acc = &a;
-    r.snapshots = o.known_at == AVOW_TIME_MAX;
-    r.mode = o.all_authors ? SNAPSHOTS_MODE_ALL : SNAPSHOTS_MODE_TRUSTED;
+    r.snapshots = o.known_at == AVOW_TIME_MAX && o.public_at == AVOW_TIME_MAX;
+    r.mode = snapshots_mode(o.all_authors != 0, o.min_confidence);
     r.count = 0;
     r.batch = &batch;
     if (r.snapshots) {
@@ -572,7 +703,7 @@ avow_state_compute(avow_state **out, avow_ledger *ledger, const char *contest,
         goto done;
     }
     scan_close(&s);
-    if ((error = state_build(out, &a, contest, at, o.known_at)) < 0) {
+    if ((error = state_build_opts(out, &a, contest, &o)) < 0) {
         goto done;
     }
     /* Best effort: a read-only ledger or a busy one simply keeps no snapshot. */
@@ -662,6 +793,36 @@ int
 avow_state_candidate_running(const avow_state *st, size_t c)
 {
     return c < st->ncands ? st->cands[c].running : 0;
+}
+
+const char *
+avow_state_candidate_status(const avow_state *st, size_t c)
+{
+    return c < st->ncands ? state_status_name(st->cands[c].status) : NULL;
+}
+
+uint8_t
+avow_state_choice(const avow_state *st)
+{
+    return st->choice;
+}
+
+int
+avow_state_takes_effect(const avow_state *st, int64_t *takes_effect)
+{
+    if (!st->has_decision || st->takes_effect_precision == 0) {
+        return 0;
+    }
+    if (takes_effect != NULL) {
+        *takes_effect = st->takes_effect;
+    }
+    return 1;
+}
+
+int
+avow_state_in_effect(const avow_state *st)
+{
+    return st->has_decision && (st->takes_effect_precision == 0 || st->at >= st->takes_effect);
 }
 
 size_t

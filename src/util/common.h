@@ -120,6 +120,9 @@ key_search(const void *base, size_t n, size_t size, const unsigned char *key, si
  * avow_time_format() at prec would give, without the text round trip). */
 int64_t time_floor(int64_t t, avow_precision prec);
 
+/* The last microsecond of the period of precision prec that holds t. */
+int64_t time_last(int64_t t, avow_precision prec);
+
 /* Valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF) without NUL. */
 int buf_utf8_check(const char *s, size_t len);
 /* The length (1 to 4) of the valid UTF-8 sequence that starts p (n >= 1

@@ -24,6 +24,8 @@
 #define AVOW_MAX_SOURCE 2048
 #define AVOW_MAX_QUOTE  2048
 #define AVOW_MAX_REASON 1024
+/* The analyst's note (format v2): as long as a quote. */
+#define AVOW_MAX_NOTE 2048
 
 /* Fixed part of an event: version, kind, author, seq, prev, recorded_at,
  * effective_at, precision, body length. */
@@ -40,6 +42,13 @@ _Static_assert(AVOW_EVENT_MIN_BYTES + 9 * 3 + AVOW_MAX_CONTEST + AVOW_MAX_ACTOR 
                    AVOW_MAX_CANDIDATE + 1 + AVOW_MAX_PERSON + AVOW_MAX_SOURCE + AVOW_MAX_QUOTE <=
                  AVOW_EVENT_MAX_BYTES,
                "a maximal stance event fits in AVOW_EVENT_MAX_BYTES");
+/* ... and with every field of format v2 too (note, confidence, reported_at,
+ * qualifier, from: 3-byte headers, 2 one-byte and 2 nine-byte values). */
+_Static_assert(AVOW_EVENT_MIN_BYTES + 9 * 3 + AVOW_MAX_CONTEST + AVOW_MAX_ACTOR +
+                   AVOW_MAX_CANDIDATE + 1 + AVOW_MAX_PERSON + AVOW_MAX_SOURCE + AVOW_MAX_QUOTE +
+                   5 * 3 + AVOW_MAX_NOTE + 2 + 2 * 9 <=
+                 AVOW_EVENT_MAX_BYTES,
+               "a maximal v2 stance event fits in AVOW_EVENT_MAX_BYTES");
 _Static_assert(AVOW_BODY_MAX_BYTES < 65536, "body length fits in a u16");
 _Static_assert(AVOW_MAX_CONTEST + 1 + 8 + 8 + 32 <= 511, "by-time key fits LMDB's key size");
 

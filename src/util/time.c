@@ -415,3 +415,146 @@ avow_time_format(char out[AVOW_TIME_STRLEN], int64_t t, avow_precision prec)
         out[0] = '\0';
     }
 }
+
+int64_t
+time_last(int64_t t, avow_precision prec)
+{
+    int64_t rem;
+    int64_t start = time_floor(t, prec);
+    int64_t year;
+    int month, day;
+    time_civil_from_days(time_split(start, &rem), &year, &month, &day);
+    struct time_fields f = { (int)year, month, day, 0, 0, 0, 0, 0, prec };
+    return start + time_span(&f) - 1;
+}
+
+/* ---- uncertain dates (format v2, docs/FORMAT.md "Uncertain dates") -------- */
+
+/* A refusal that names the text and the accepted forms. */
+static int
+at_bad(const char *text, const char *why)
+{
+    return error_set(AVOW_EINVALID,
+                     "bad date '%.64s%s': %s (use D, D~, ../D or A/B, D in ISO 8601)", text,
+                     strlen(text) > 64 ? "..." : "", why);
+}
+
+/* One end of a date, copied out of text so that avow_time_parse() sees it
+ * alone. */
+static int
+at_part(int64_t *t, avow_precision *prec, const char *text, const char *p, size_t n,
+        avow_time_bound bound)
+{
+    char part[AVOW_TIME_STRLEN + 8];
+    if (n == 0) {
+        return at_bad(text, "an open end ('..' or nothing) is not a date");
+    }
+    if (n >= sizeof(part)) {
+        return at_bad(text, "too long");
+    }
+    memcpy(part, p, n);
+    part[n] = '\0';
+    if (strcmp(part, "..") == 0) {
+        return at_bad(text, "an open end ('..' or nothing) is not a date");
+    }
+    if (strcmp(part, "now") == 0) {
+        return at_bad(text, "'now' is a date of its own, not an end of one");
+    }
+    if (avow_time_parse(t, prec, part, bound) < 0) {
+        /* The detail is rewritten by the next error: copy it first. */
+        char why[256];
+        (void)snprintf(why, sizeof(why), "%s", avow_error_last());
+        return at_bad(text, why);
+    }
+    return 0;
+}
+
+int
+avow_at_parse(avow_at *out, const char *text)
+{
+    avow_precision prec = AVOW_PREC_MICRO, fprec = AVOW_PREC_MICRO;
+    if (out == NULL || text == NULL) {
+        return error_set(AVOW_EINVALID, "no date given");
+    }
+    memset(out, 0, sizeof(*out));
+    size_t n = strlen(text);
+    const char *slash = strchr(text, '/');
+    int error;
+    if (n > 0 && (text[n - 1] == '?' || text[n - 1] == '%')) {
+        return at_bad(text, "an uncertain date ('?', '%') is a confidence: use --confidence, "
+                            "and '~' for approximately");
+    }
+    if (strchr(text, 'X') != NULL || strchr(text, 'x') != NULL) {
+        return at_bad(text, "unspecified digits (X) are not supported: give the period, "
+                            "such as 2024-06 for some day in June");
+    }
+    if (strncmp(text, "../", 3) == 0) {
+        out->qualifier = AVOW_AT_BY;
+        error = at_part(&out->at, &prec, text, text + 3, n - 3, AVOW_TIME_END);
+    } else if (slash != NULL) {
+        out->qualifier = AVOW_AT_BETWEEN;
+        size_t a = (size_t)(slash - text);
+        if ((error = at_part(&out->from, &fprec, text, text, a, AVOW_TIME_START)) < 0 ||
+            (error = at_part(&out->at, &prec, text, slash + 1, n - a - 1, AVOW_TIME_END)) < 0) {
+            return error;
+        }
+        if (out->from >= time_floor(out->at, prec)) {
+            return at_bad(text, "an interval A/B starts before B does");
+        }
+        out->from_precision = (uint8_t)fprec;
+    } else if (n > 0 && text[n - 1] == '~') {
+        out->qualifier = AVOW_AT_APPROXIMATE;
+        error = at_part(&out->at, &prec, text, text, n - 1, AVOW_TIME_START);
+    } else {
+        error = avow_time_parse(&out->at, &prec, text, AVOW_TIME_START);
+    }
+    if (error < 0) {
+        return error;
+    }
+    out->precision = (uint8_t)prec;
+    return 0;
+}
+
+/*
+ * The end D or B of a date, as the text that parses back to it. The text
+ * names a period, so it is written from the period's start: the last
+ * microsecond of a second would otherwise show its fraction and come back at
+ * micro precision. A micro-precision end of by or between keeps its zero
+ * fraction: without it the text reads as a second, whose end is 999999 µs
+ * later.
+ */
+static void
+at_end_format(char b[AVOW_TIME_STRLEN], const avow_at *at, avow_precision prec)
+{
+    int late = at->qualifier == AVOW_AT_BY || at->qualifier == AVOW_AT_BETWEEN;
+    avow_time_format(b, time_floor(at->at, prec), prec);
+    size_t n = strlen(b);
+    if (late && prec == AVOW_PREC_MICRO && strchr(b, '.') == NULL && n > 0 && b[n - 1] == 'Z' &&
+        n + 7 < AVOW_TIME_STRLEN) {
+        memcpy(b + n - 1, ".000000Z", 9);
+    }
+}
+
+void
+avow_at_format(char out[AVOW_AT_STRLEN], const avow_at *at)
+{
+    char a[AVOW_TIME_STRLEN], b[AVOW_TIME_STRLEN];
+    avow_precision prec = at->precision ? (avow_precision)at->precision : AVOW_PREC_MICRO;
+    at_end_format(b, at, prec);
+    switch (at->qualifier) {
+    case AVOW_AT_APPROXIMATE:
+        (void)snprintf(out, AVOW_AT_STRLEN, "%s~", b);
+        break;
+    case AVOW_AT_BY:
+        (void)snprintf(out, AVOW_AT_STRLEN, "../%s", b);
+        break;
+    case AVOW_AT_BETWEEN:
+        avow_time_format(a, at->from,
+                         at->from_precision ? (avow_precision)at->from_precision : AVOW_PREC_MICRO);
+        (void)snprintf(out, AVOW_AT_STRLEN, "%s/%s", a, b);
+        break;
+    default:
+        (void)snprintf(out, AVOW_AT_STRLEN, "%s", b);
+        break;
+    }
+}

@@ -34,7 +34,7 @@ avow log --json >"$T/log.jsonl"
 avow export --csv >"$T/export.csv"
 avow export >"$T/export.jsonl"
 # RFC 4180 line ends, and the header names the columns
-head -c 200 "$T/log.csv" | head -1 | grep -q $'^id,index,kind,.*,status\r$' ||
+head -c 2000 "$T/log.csv" | head -1 | grep -q $'^id,index,kind,.*,status\r$' ||
     fail "log --csv header: $(head -1 "$T/log.csv")"
 head -1 "$T/export.csv" | grep -q $',raw\r$' || fail "export --csv has no raw column"
 

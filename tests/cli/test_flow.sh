@@ -165,7 +165,7 @@ avow log >"$T/log.txt"
 short=${pub:0:8}
 grep -Eq "^#36 ${ids[1]:0:8} 2024-02-23T14:05:00Z stance +nato-sg-2024 BE supports Rutte  \(by $short\)\$" \
     "$T/log.txt" || fail "human log stance line: $(sed -n 37p "$T/log.txt")"
-grep -Eq "^#0 ${contest:0:8} 2023-10-01 contest +nato-sg-2024 \"NATO Secretary General 2024\" rule unanimity  \(by $short\)\$" \
+grep -Eq "^#0 ${contest:0:8} 2023-10-01 contest +nato-sg-2024 \"NATO Secretary General 2024\" rule unanimity choice single  \(by $short\)\$" \
     "$T/log.txt" || fail "human log contest line: $(head -1 "$T/log.txt")"
 grep -Eq "^#1 [0-9a-f]{8} 2024-01-01 member-join +nato-sg-2024 AL joins  \(by $short\)\$" \
     "$T/log.txt" || fail "human log member line"

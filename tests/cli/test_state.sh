@@ -83,9 +83,13 @@ jq -e '.candidates[0] | .supports == ["RO"] and .support_count == 1' "$T/s3.json
     fail "Iohannis on 2024-04-04"
 jq -e '.decision == null and (.digest | test("^[0-9a-f]{64}$"))' "$T/s3.json" >/dev/null ||
     fail "decision null, digest"
-jq -e 'keys_unsorted == ["contest", "at", "known_at", "rule", "members", "candidates",
-    "decision", "digest"] and (.candidates[0] | keys_unsorted) == ["name", "status", "supports",
-    "opposes", "undecided", "disputed", "outside", "support_count", "needed", "met"]' \
+# A contest defined now has a choice (format v2): the v2 shape of docs/PROJECTIONS.md.
+# The v1 shape, of contests of format v1, is checked byte for byte by test_v1_ledger.sh.
+jq -e 'keys_unsorted == ["contest", "at", "known_at", "min_confidence", "public_at", "rule",
+    "choice", "members", "candidates", "decision", "digest"] and
+    (.candidates[0] | keys_unsorted) == ["name", "status", "supports", "opposes", "undecided",
+    "disputed", "abstains", "possible", "lapsed", "no_stance", "outside", "support_count",
+    "needed", "met"]' \
     "$T/s3.json" >/dev/null || fail "key order"
 # The digest is the SHA-256 of the compact JSON without it (docs/PROJECTIONS.md).
 sum=$(jq -cj 'del(.digest)' "$T/s3.json" | sha256sum | cut -d' ' -f1)
@@ -106,7 +110,8 @@ jq -e --arg k "$tr_rec" '.known_at == $k and (.candidates[1].supports | index("T
 # The decision.
 avow state $C --at 2024-06-30 --json >"$T/s5.json"
 jq -e --arg id "$(avow log --json | jq -r 'select(.kind == "decision") | .id')" \
-    '.decision == {"candidate": "Rutte", "at": "2024-06-26T00:00:00Z", "id": $id}' "$T/s5.json" \
+    '.decision == {"candidate": "Rutte", "at": "2024-06-26T00:00:00Z", "id": $id,
+        "takes_effect": null, "in_effect": true}' "$T/s5.json" \
     >/dev/null || fail "decision: $(jq -c .decision "$T/s5.json")"
 
 # Human table.

@@ -7,12 +7,17 @@
  * Invariants asserted on every input the decoder accepts:
  *  1. The decoded view borrows from the input: raw/raw_len are the input,
  *     author, prev and signature sit at their documented offsets.
- *  2. Header values are in range: version 1, kind != 0, seq >= 1, prev all
- *     zero exactly when seq == 1, both times in [AVOW_TIME_MIN, AVOW_TIME_MAX],
- *     precision 1..6 and effective_at the first microsecond of its period.
+ *  2. Header values are in range: version 1 or 2, kind != 0, seq >= 1, prev
+ *     all zero exactly when seq == 1, both times in [AVOW_TIME_MIN,
+ *     AVOW_TIME_MAX], precision 1..6 and effective_at the first microsecond
+ *     of its period, or its last when qualified by or between (format v2);
+ *     the date as avow_at_format() writes it parses back to the same
+ *     instants (an unknown kind's between without from aside).
  *  3. Every present text field lies inside the input, is 1..limit bytes
- *     (src/util/limits.h), valid UTF-8 without NUL; stance is 0..3; target, when
- *     present, lies inside the input.
+ *     (src/util/limits.h), valid UTF-8 without NUL; stance is 0..3 in v1,
+ *     0..4 in v2; the v2 values (confidence, qualifier, choice, times) are in
+ *     range, and all zero in a v1 event; target, when present, lies inside
+ *     the input.
  *  4. Canonical: for a known kind, codec_encode_message() of the decoded
  *     fields with the same header values reproduces the signed message byte
  *     for byte (one encoding per event).
@@ -27,7 +32,9 @@
  *     non-zero and strictly ascending, unknown tags only in unknown kinds, and
  *     each known field where the decoded view points; a key-succession
  *     event (kind 9) yields its successor key and signature through
- *     codec_successor(), at the places the walk found them.
+ *     codec_successor(), at the places the walk found them; the v2 fields
+ *     are decoded exactly when a version 2 body holds them (tags 14-20 of a
+ *     v1 event, which only an unknown kind may carry, stay opaque).
  */
 #include <string.h>
 
@@ -100,8 +107,41 @@ text_of(const avow_event *ev, unsigned tag)
         return &ev->quote;
     case TAG_REASON:
         return &ev->reason;
+    case TAG_NOTE:
+        return &ev->note;
     default:
         return NULL;
+    }
+}
+
+/* A format v2 field other than note: its value is where the decoded view says. */
+static void
+check_v2_field(const avow_event *ev, unsigned tag, const unsigned char *v, size_t len)
+{
+    FUZZ_ASSERT(ev->version == 2);
+    switch (tag) {
+    case TAG_CONFIDENCE:
+        FUZZ_ASSERT(len == 1 && ev->confidence == v[0]);
+        break;
+    case TAG_QUALIFIER:
+        FUZZ_ASSERT(len == 1 && ev->qualifier == v[0]);
+        break;
+    case TAG_CHOICE:
+        FUZZ_ASSERT(len == 1 && ev->choice == v[0]);
+        break;
+    case TAG_REPORTED_AT:
+        FUZZ_ASSERT(len == 9 && ev->reported_at == (int64_t)be64_get(v) &&
+                    ev->reported_precision == v[8]);
+        break;
+    case TAG_FROM:
+        FUZZ_ASSERT(len == 9 && ev->from == (int64_t)be64_get(v) && ev->from_precision == v[8]);
+        break;
+    case TAG_TAKES_EFFECT:
+        FUZZ_ASSERT(len == 9 && ev->takes_effect == (int64_t)be64_get(v) &&
+                    ev->takes_effect_precision == v[8]);
+        break;
+    default:
+        FUZZ_ASSERT(0);
     }
 }
 
@@ -122,22 +162,26 @@ check_body_walk(const avow_event *ev)
         FUZZ_ASSERT(flen <= (size_t)(end - p - 3));
         FUZZ_ASSERT(tag != 0 && tag > last);
         last = tag;
-        const avow_str *s = text_of(ev, tag);
+        /* Tag 15 is the note in version 2 only: in a v1 event (of an
+         * unknown kind) it is opaque. */
+        const avow_str *s = tag == TAG_NOTE && ev->version < 2 ? NULL : text_of(ev, tag);
         if (s != NULL) {
             FUZZ_ASSERT(s->ptr == (const char *)p + 3 && s->len == flen);
         } else if (tag == TAG_STANCE) {
             FUZZ_ASSERT(flen == 1 && ev->stance == p[3]);
         } else if (tag == TAG_TARGET) {
             FUZZ_ASSERT(flen == AVOW_HASH_BYTES && ev->target == p + 3);
+        } else if (ev->version == 2 && tag >= TAG_CONFIDENCE && tag <= TAG_CHOICE) {
+            check_v2_field(ev, tag, p + 3, flen);
         } else {
-            FUZZ_ASSERT(ev->kind > AVOW_KIND_MAX_KNOWN);
+            FUZZ_ASSERT(!avow_event_kind_known(ev) || ev->kind == AVOW_KIND_KEY_SUCCESSION);
             if (tag == 12 && flen == AVOW_PUBKEY_BYTES) {
                 successor = p + 3;
             } else if (tag == 13 && flen == AVOW_SIG_BYTES) {
                 successor_sig = p + 3;
             }
         }
-        if (tag <= TAG_TARGET) {
+        if (tag <= TAG_CHOICE) {
             seen |= 1u << tag;
         }
         p += 3 + flen;
@@ -150,6 +194,15 @@ check_body_walk(const avow_event *ev)
                                           : ev->target != NULL;
         FUZZ_ASSERT(present == !!(seen & (1u << tag)));
     }
+    /* The v2 fields are decoded exactly when a version 2 body holds them. */
+    unsigned v2 = ev->version == 2 ? seen : 0;
+    FUZZ_ASSERT((ev->note.ptr != NULL) == !!(v2 & (1u << TAG_NOTE)));
+    FUZZ_ASSERT((ev->confidence != 0) == !!(v2 & (1u << TAG_CONFIDENCE)));
+    FUZZ_ASSERT((ev->reported_precision != 0) == !!(v2 & (1u << TAG_REPORTED_AT)));
+    FUZZ_ASSERT((ev->qualifier != 0) == !!(v2 & (1u << TAG_QUALIFIER)));
+    FUZZ_ASSERT((ev->from_precision != 0) == !!(v2 & (1u << TAG_FROM)));
+    FUZZ_ASSERT((ev->takes_effect_precision != 0) == !!(v2 & (1u << TAG_TAKES_EFFECT)));
+    FUZZ_ASSERT((ev->choice != 0) == !!(v2 & (1u << TAG_CHOICE)));
 #ifdef AVOW_KIND_KEY_SUCCESSION
     if (ev->kind == AVOW_KIND_KEY_SUCCESSION) {
         const unsigned char *next = NULL, *sig = NULL;
@@ -168,7 +221,7 @@ check_canonical(const avow_event *ev)
 {
     avow_buf msg = AVOW_BUF_INIT;
     avow_draft d = AVOW_DRAFT_INIT;
-    char *texts[9];
+    char *texts[10];
 
     d.kind = ev->kind;
     d.effective_at = ev->effective_at;
@@ -182,8 +235,18 @@ check_canonical(const avow_event *ev)
     d.source = texts[6] = dup_text(&ev->source);
     d.quote = texts[7] = dup_text(&ev->quote);
     d.reason = texts[8] = dup_text(&ev->reason);
+    d.note = texts[9] = dup_text(&ev->note);
     d.stance = ev->stance;
     d.target = ev->target;
+    d.confidence = ev->confidence;
+    d.qualifier = ev->qualifier;
+    d.choice = ev->choice;
+    d.reported_at = ev->reported_at;
+    d.reported_precision = ev->reported_precision;
+    d.from = ev->from;
+    d.from_precision = ev->from_precision;
+    d.takes_effect = ev->takes_effect;
+    d.takes_effect_precision = ev->takes_effect_precision;
 
     int rc = codec_encode_message(&msg, &d, ev->author, ev->seq, ev->prev, ev->recorded_at);
     if (rc != 0) {
@@ -262,7 +325,8 @@ check_json(const avow_event *ev, int with_raw)
     FUZZ_ASSERT(json_integer_value(json_object_get(o, "seq")) == (json_int_t)ev->seq);
     FUZZ_ASSERT(json_integer_value(json_object_get(o, "index")) == 7);
     const char *kind = json_string_value(json_object_get(o, "kind"));
-    FUZZ_ASSERT(kind != NULL && strcmp(kind, avow_kind_name(ev->kind)) == 0);
+    FUZZ_ASSERT(kind != NULL && strcmp(kind, avow_event_kind_known(ev) ? avow_kind_name(ev->kind)
+                                                                       : "unknown") == 0);
     FUZZ_ASSERT(json_is_string(json_object_get(o, "recorded_at")));
     FUZZ_ASSERT(json_is_string(json_object_get(o, "effective_at")));
     check_json_text(o, "contest", &ev->contest);
@@ -274,6 +338,19 @@ check_json(const avow_event *ev, int with_raw)
     check_json_text(o, "source", &ev->source);
     check_json_text(o, "quote", &ev->quote);
     check_json_text(o, "reason", &ev->reason);
+    if (ev->version == 2) {
+        json_t *note = json_object_get(o, "note");
+        if (ev->note.ptr == NULL) {
+            FUZZ_ASSERT(json_is_null(note));
+        } else {
+            check_json_text(o, "note", &ev->note);
+        }
+        const char *q = json_string_value(json_object_get(o, "at_qualifier"));
+        FUZZ_ASSERT(q != NULL && strcmp(q, avow_qualifier_name(ev->qualifier)) == 0);
+    } else {
+        FUZZ_ASSERT(json_object_get(o, "note") == NULL &&
+                    json_object_get(o, "at_qualifier") == NULL);
+    }
 
     json_t *raw = json_object_get(o, "raw");
     if (with_raw) {
@@ -319,17 +396,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_ASSERT(ev.signature == data + size - AVOW_SIG_BYTES);
 
     /* Invariant 2. */
-    FUZZ_ASSERT(ev.version == 1 && ev.kind != 0 && ev.seq >= 1);
+    FUZZ_ASSERT((ev.version == 1 || ev.version == 2) && ev.kind != 0 && ev.seq >= 1);
     FUZZ_ASSERT((ev.seq == 1) == all_zero(ev.prev, AVOW_HASH_BYTES));
     FUZZ_ASSERT(ev.recorded_at >= AVOW_TIME_MIN && ev.recorded_at <= AVOW_TIME_MAX);
     FUZZ_ASSERT(ev.effective_at >= AVOW_TIME_MIN && ev.effective_at <= AVOW_TIME_MAX);
     FUZZ_ASSERT(ev.precision >= AVOW_PREC_YEAR && ev.precision <= AVOW_PREC_MICRO);
     {
-        char text[AVOW_TIME_STRLEN];
-        int64_t start = 0;
-        avow_time_format(text, ev.effective_at, (avow_precision)ev.precision);
-        FUZZ_ASSERT(avow_time_parse(&start, NULL, text, AVOW_TIME_START) == 0);
-        FUZZ_ASSERT(start == ev.effective_at);
+        avow_precision prec = (avow_precision)ev.precision;
+        int late = ev.qualifier == AVOW_AT_BY || ev.qualifier == AVOW_AT_BETWEEN;
+        FUZZ_ASSERT(ev.effective_at ==
+                    (late ? time_last(ev.effective_at, prec) : time_floor(ev.effective_at, prec)));
+        /* The date as text (JSON "at") reads back to the same instants. An
+         * unknown kind's between may lack its from: not a date then. */
+        if (ev.qualifier != AVOW_AT_BETWEEN || avow_event_kind_known(&ev)) {
+            char text[AVOW_AT_STRLEN];
+            avow_at at = { ev.effective_at, ev.precision, ev.qualifier, ev.from,
+                           ev.from_precision },
+                    back;
+            avow_at_format(text, &at);
+            FUZZ_ASSERT(avow_at_parse(&back, text) == 0);
+            FUZZ_ASSERT(back.at == ev.effective_at && back.qualifier == ev.qualifier &&
+                        back.from == ev.from);
+        }
     }
 
     /* Invariant 3. */
@@ -338,7 +426,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
         check_text(texts[i], limits[i], data, size);
     }
-    FUZZ_ASSERT(ev.stance <= AVOW_STANCE_UNDECIDED);
+    check_text(&ev.note, AVOW_MAX_NOTE, data, size);
+    FUZZ_ASSERT(ev.stance <= (ev.version == 2 ? AVOW_STANCE_ABSTAINS : AVOW_STANCE_UNDECIDED));
+    FUZZ_ASSERT(ev.confidence <= AVOW_CONFIDENCE_HIGH && ev.qualifier <= AVOW_AT_BETWEEN &&
+                ev.choice <= AVOW_CHOICE_MULTIPLE);
+    if (ev.version == 1) {
+        FUZZ_ASSERT(ev.note.ptr == NULL && ev.confidence == 0 && ev.qualifier == 0 &&
+                    ev.choice == 0 && ev.reported_precision == 0 && ev.from_precision == 0 &&
+                    ev.takes_effect_precision == 0);
+    }
+    /* Between goes with from in a known kind; an unknown kind's fields are
+     * kept, not interpreted (its qualifier still places effective_at). */
+    if (ev.qualifier == AVOW_AT_BETWEEN && avow_event_kind_known(&ev)) {
+        FUZZ_ASSERT(ev.from_precision != 0 && ev.from < ev.effective_at);
+    }
     if (ev.target != NULL) {
         FUZZ_ASSERT(inside(ev.target, AVOW_HASH_BYTES, data, size - AVOW_SIG_BYTES));
     }
@@ -349,7 +450,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_body_walk(&ev);
 
     /* Invariant 4. */
-    if (ev.kind <= AVOW_KIND_MAX_KNOWN) {
+    if (avow_event_kind_known(&ev) && ev.kind != AVOW_KIND_KEY_SUCCESSION) {
         check_canonical(&ev);
     }
     check_verify(&ev);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * fuzz_time.c - fuzz target for the ISO 8601 parser (avow_time_parse, both
- * bounds) and formatter (avow_time_format). Input: the text, up to its first
+ * bounds) and formatter (avow_time_format), and for the uncertain dates of
+ * format v2 (avow_at_parse, avow_at_format). Input: the text, up to its first
  * NUL ("now" is skipped: it reads the clock).
  *
  * Invariants asserted:
@@ -15,9 +16,18 @@
  *     SECOND when the fraction is zero: the formatter omits it); the end,
  *     formatted at its precision, names the same period as the start.
  *  4. Accepted text is short: at most "YYYY-MM-DDTHH:MM:SS.ffffff+HH:MM".
+ *  5. avow_at_parse() refuses with AVOW_EINVALID and a reason, or gives a
+ *     date the event format holds: qualifier 0..3, times in range at a known
+ *     precision, effective_at the first µs of its period (exact,
+ *     approximate) or the last (by, between), from (between only) the first
+ *     µs of its own period and before the start of the last one; a stance
+ *     draft with that date encodes (codec and parser agree).
+ *  6. avow_at_format() of it parses back to the same date (a microsecond
+ *     precision may come back as second when the fraction is zero).
  */
 #include <string.h>
 
+#include "event/codec.h"
 #include "util/common.h"
 #include "fuzz.h"
 
@@ -48,6 +58,64 @@ period(int64_t start, avow_precision prec)
     return 0;
 }
 
+/* Invariants 5 and 6 on text. */
+static void
+check_at(const char *text)
+{
+    avow_at at, back;
+    avow_buf msg = AVOW_BUF_INIT;
+    static const unsigned char zero[AVOW_HASH_BYTES];
+    char out[AVOW_AT_STRLEN];
+    int rc = avow_at_parse(&at, text);
+    if (rc != 0) {
+        FUZZ_ASSERT(rc == AVOW_EINVALID && avow_error_last()[0] != '\0');
+        return;
+    }
+    avow_precision prec = (avow_precision)at.precision;
+    FUZZ_ASSERT(at.qualifier <= AVOW_AT_BETWEEN);
+    FUZZ_ASSERT(prec >= AVOW_PREC_YEAR && prec <= AVOW_PREC_MICRO);
+    FUZZ_ASSERT(at.at >= AVOW_TIME_MIN && at.at <= AVOW_TIME_MAX);
+    int late = at.qualifier == AVOW_AT_BY || at.qualifier == AVOW_AT_BETWEEN;
+    FUZZ_ASSERT(at.at == (late ? time_last(at.at, prec) : time_floor(at.at, prec)));
+    if (at.qualifier == AVOW_AT_BETWEEN) {
+        avow_precision fp = (avow_precision)at.from_precision;
+        FUZZ_ASSERT(fp >= AVOW_PREC_YEAR && fp <= AVOW_PREC_MICRO);
+        FUZZ_ASSERT(at.from >= AVOW_TIME_MIN && at.from == time_floor(at.from, fp));
+        FUZZ_ASSERT(at.from < time_floor(at.at, prec));
+    } else {
+        FUZZ_ASSERT(at.from == 0 && at.from_precision == 0);
+    }
+    avow_draft d = AVOW_DRAFT_INIT;
+    d.kind = AVOW_KIND_STANCE;
+    d.contest = "c";
+    d.actor = "a";
+    d.candidate = "b";
+    d.stance = AVOW_STANCE_SUPPORTS;
+    d.source = "s";
+    d.effective_at = at.at;
+    d.precision = at.precision;
+    d.qualifier = at.qualifier;
+    d.from = at.from;
+    d.from_precision = at.from_precision;
+    if (codec_encode_message(&msg, &d, zero, 1, zero, 0) != 0) {
+        fprintf(stderr, "'%s' parses but does not encode: %s\n", text, avow_error_last());
+        FUZZ_ASSERT(!"a parsed date encodes");
+    }
+    avow_buf_dispose(&msg);
+
+    avow_at_format(out, &at);
+    if (avow_at_parse(&back, out) != 0) {
+        fprintf(stderr, "'%s' formats as '%s', which does not parse: %s\n", text, out,
+                avow_error_last());
+        FUZZ_ASSERT(!"formatted date parses");
+    }
+    FUZZ_ASSERT(back.qualifier == at.qualifier && back.at == at.at && back.from == at.from);
+    FUZZ_ASSERT(back.precision == at.precision ||
+                (prec == AVOW_PREC_MICRO && back.precision == AVOW_PREC_SECOND));
+    FUZZ_ASSERT(back.from_precision == at.from_precision ||
+                (at.from_precision == AVOW_PREC_MICRO && back.from_precision == AVOW_PREC_SECOND));
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -59,6 +127,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (strcmp(text, "now") == 0) {
         goto done;
     }
+    check_at(text);
     int rs = avow_time_parse(&start, &ps, text, AVOW_TIME_START);
     int re = avow_time_parse(&end, &pe, text, AVOW_TIME_END);
 

@@ -25,9 +25,9 @@ test_chart__draws_steps_threshold_members_and_decision(void **state)
 {
     (void)state;
     svg_point pts[3] = {
-        { T0, 31, 31, { 4, 0 } },
-        { T0 + 66 * DAY, 32, 32, { 4, 0 } },
-        { T0 + 93 * DAY, 32, 32, { 28, 1 } },
+        { T0, 31, 31, { 4, 0 }, { 0 }, { 0 } },
+        { T0 + 66 * DAY, 32, 32, { 4, 0 }, { 0 }, { 0 } },
+        { T0 + 93 * DAY, 32, 32, { 28, 1 }, { 0 }, { 0 } },
     };
     svg_series s = { "NATO Secretary General 2024",
                      "unanimity",
@@ -58,11 +58,39 @@ test_chart__draws_steps_threshold_members_and_decision(void **state)
     free(svg);
 }
 
+/* Format v2: an uncertain rise is not drawn as a step (no V into it), but
+ * dashed; possible support is a hatched rect above the line. */
+static void
+test_chart__uncertain_rise_is_dashed_and_possible_is_hatched(void **state)
+{
+    (void)state;
+    svg_point pts[3] = {
+        { T0, 4, 4, { 1 }, { 0 }, { 0 } },
+        { T0 + 10 * DAY, 4, 4, { 1 }, { 2 }, { 0 } },
+        { T0 + 20 * DAY, 4, 4, { 3 }, { 0 }, { 1 } },
+    };
+    svg_series s = { "c", "unanimity", 1, { "Rutte" }, 3, pts, T0, T0 + 40 * DAY, 0, 0, NULL };
+    char *svg = render(&s);
+    double plot_h = 520.0 - 64 - 72, top = 64;
+    char expect[256];
+    /* ymax = 4 members + 1 = 5. */
+    double y3 = top + plot_h - plot_h * 3 / 5;
+    snprintf(expect, sizeof(expect), "V%.1f", y3);
+    assert_null(strstr(svg, expect)); /* the rise to 3 is not a solid step */
+    snprintf(expect, sizeof(expect), "y2=\"%.1f\"/>", y3);
+    assert_non_null(strstr(svg, expect)); /* but a dashed line up to 3 */
+    assert_non_null(strstr(svg, "class=\"uncertain\""));
+    assert_non_null(strstr(svg, "class=\"possible\""));
+    assert_non_null(strstr(svg, "<title>2 possible"));
+    assert_non_null(strstr(svg, "id=\"hatch\""));
+    free(svg);
+}
+
 static void
 test_chart__escapes_text_from_the_ledger(void **state)
 {
     (void)state;
-    svg_point pts[1] = { { T0, 3, 2, { 1 } } };
+    svg_point pts[1] = { { T0, 3, 2, { 1 }, { 0 }, { 0 } } };
     svg_series s = { "a<b>&\"c'", "majority", 1,   { "<script>" }, 1, pts, T0, T0 + 5 * DAY,
                      0,           0,          NULL };
     char *svg = render(&s);
@@ -78,7 +106,7 @@ test_chart__refuses_empty_or_backwards_ranges(void **state)
 {
     (void)state;
     avow_buf b = AVOW_BUF_INIT;
-    svg_point pts[1] = { { T0, 3, 2, { 1 } } };
+    svg_point pts[1] = { { T0, 3, 2, { 1 }, { 0 }, { 0 } } };
     svg_series s = { "t", "majority", 1, { "x" }, 0, pts, T0, T0 + DAY, 0, 0, NULL };
     assert_int_equal(svg_render(&b, &s), AVOW_EINVALID);
     s.n_points = 1;
@@ -93,9 +121,9 @@ test_chart__titles_each_step_inside_the_axis_with_its_counts(void **state)
 {
     (void)state;
     svg_point pts[3] = {
-        { T0 - DAY, 5, 4, { 1, 0 } },
-        { T0 + 2 * DAY, 6, 4, { 3, 1 } },
-        { T0 + 30 * DAY, 6, 4, { 4, 1 } },
+        { T0 - DAY, 5, 4, { 1, 0 }, { 0 }, { 0 } },
+        { T0 + 2 * DAY, 6, 4, { 3, 1 }, { 0 }, { 0 } },
+        { T0 + 30 * DAY, 6, 4, { 4, 1 }, { 0 }, { 0 } },
     };
     svg_series s = { "t", "2/3", 2, { "A&B", "C" }, 3, pts, T0, T0 + 10 * DAY, 0, 0, NULL };
     char *svg = render(&s);
@@ -282,6 +310,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chart__draws_steps_threshold_members_and_decision),
         cmocka_unit_test(test_chart__escapes_text_from_the_ledger),
+        cmocka_unit_test(test_chart__uncertain_rise_is_dashed_and_possible_is_hatched),
         cmocka_unit_test(test_chart__refuses_empty_or_backwards_ranges),
         cmocka_unit_test(test_chart__titles_each_step_inside_the_axis_with_its_counts),
         cmocka_unit_test(test_chart__ledger_steps_equal_the_state_at_each_change),

@@ -46,15 +46,6 @@ stance_draft(void)
     return d;
 }
 
-static int
-str_eq(avow_str s, const char *c)
-{
-    if (c == NULL) {
-        return s.ptr == NULL;
-    }
-    return s.ptr != NULL && s.len == strlen(c) && memcmp(s.ptr, c, s.len) == 0;
-}
-
 static void
 check_round_trip(const avow_draft *d)
 {
@@ -71,15 +62,15 @@ check_round_trip(const avow_draft *d)
     assert_int_equal(ev.effective_at, d->effective_at);
     assert_int_equal(ev.precision, d->precision ? d->precision : AVOW_PREC_MICRO);
     assert_memory_equal(ev.author, avow_key_public(key), 32);
-    assert_true(str_eq(ev.contest, d->contest));
-    assert_true(str_eq(ev.title, d->title));
-    assert_true(str_eq(ev.rule, d->rule));
-    assert_true(str_eq(ev.actor, d->actor));
-    assert_true(str_eq(ev.candidate, d->candidate));
-    assert_true(str_eq(ev.person, d->person));
-    assert_true(str_eq(ev.source, d->source));
-    assert_true(str_eq(ev.quote, d->quote));
-    assert_true(str_eq(ev.reason, d->reason));
+    assert_true(tu_str_eq(ev.contest, d->contest));
+    assert_true(tu_str_eq(ev.title, d->title));
+    assert_true(tu_str_eq(ev.rule, d->rule));
+    assert_true(tu_str_eq(ev.actor, d->actor));
+    assert_true(tu_str_eq(ev.candidate, d->candidate));
+    assert_true(tu_str_eq(ev.person, d->person));
+    assert_true(tu_str_eq(ev.source, d->source));
+    assert_true(tu_str_eq(ev.quote, d->quote));
+    assert_true(tu_str_eq(ev.reason, d->reason));
     assert_int_equal(ev.stance, d->stance);
     if (d->target) {
         assert_memory_equal(ev.target, d->target, 32);
@@ -514,7 +505,7 @@ test_codec__keeps_unknown_kinds_with_unknown_fields(void **state)
     craft_sign(&c);
     assert_int_equal(avow_event_decode(&ev, c.bytes, c.len), 0);
     assert_int_equal(ev.kind, 200);
-    assert_true(str_eq(ev.contest, "nato-sg-2024"));
+    assert_true(tu_str_eq(ev.contest, "nato-sg-2024"));
     assert_int_equal(avow_event_verify(&ev), 0);
     assert_string_equal(avow_kind_name(ev.kind), "unknown");
 
@@ -625,57 +616,22 @@ vector_drafts(avow_draft d[3], unsigned char prev2[32])
     d[2].reason = "wrong country";
 }
 
-static char *
-read_all(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        fail_msg("cannot open %s", path);
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    assert_non_null(s);
-    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
-/* Value of "name<k> = ..." in the vectors file, into out. */
-static void
-vector_value(const char *file, const char *name, char *out, size_t maxlen)
-{
-    char key[64];
-    snprintf(key, sizeof(key), "\n%s = ", name);
-    const char *p = strstr(file, key);
-    if (p == NULL) {
-        fail_msg("vector %s missing", name);
-    }
-    p += strlen(key);
-    size_t n = strcspn(p, "\n");
-    assert_true(n < maxlen);
-    memcpy(out, p, n);
-    out[n] = '\0';
-}
-
 static void
 test_codec__known_answer_vectors_match(void **state)
 {
     (void)state;
-    char *file = read_all(AVOW_SOURCE_DIR "/tests/vectors/events.txt");
-    char *doc = read_all(AVOW_SOURCE_DIR "/docs/FORMAT.md");
+    char *file = tu_read_all(AVOW_SOURCE_DIR "/tests/vectors/events.txt");
+    char *doc = tu_read_all(AVOW_SOURCE_DIR "/docs/FORMAT.md");
     unsigned char seed[32], target[32] = { 0 }, prev[32] = { 0 }, id[32];
     char hexbuf[2 * AVOW_EVENT_MAX_BYTES + 1], name[32], expect[2 * AVOW_EVENT_MAX_BYTES + 1];
     avow_key *key = NULL;
     avow_buf b = AVOW_BUF_INIT;
     avow_draft d[3];
 
-    vector_value(file, "seed", expect, sizeof(expect));
+    tu_vector_value(file, "seed", expect, sizeof(expect));
     assert_int_equal(avow_unhex(seed, 32, expect), 0);
     assert_int_equal(avow_key_from_seed(&key, seed), 0);
-    vector_value(file, "public", expect, sizeof(expect));
+    tu_vector_value(file, "public", expect, sizeof(expect));
     avow_hex(hexbuf, avow_key_public(key), 32);
     assert_string_equal(hexbuf, expect);
     assert_non_null(strstr(doc, expect));
@@ -693,16 +649,16 @@ test_codec__known_answer_vectors_match(void **state)
         avow_event_id(id, &ev);
 
         snprintf(name, sizeof(name), "event%d", i + 1);
-        vector_value(file, name, expect, sizeof(expect));
+        tu_vector_value(file, name, expect, sizeof(expect));
         avow_hex(hexbuf, b.ptr, b.len);
         assert_string_equal(hexbuf, expect);
         snprintf(name, sizeof(name), "id%d", i + 1);
-        vector_value(file, name, expect, sizeof(expect));
+        tu_vector_value(file, name, expect, sizeof(expect));
         avow_hex(hexbuf, id, 32);
         assert_string_equal(hexbuf, expect);
         assert_non_null(strstr(doc, expect));
         snprintf(name, sizeof(name), "signature%d", i + 1);
-        vector_value(file, name, expect, sizeof(expect));
+        tu_vector_value(file, name, expect, sizeof(expect));
         avow_hex(hexbuf, ev.signature, 64);
         assert_string_equal(hexbuf, expect);
         assert_non_null(strstr(doc, expect));
@@ -726,8 +682,8 @@ static void
 test_codec__key_succession_vector_matches(void **state)
 {
     (void)state;
-    char *file = read_all(AVOW_SOURCE_DIR "/tests/vectors/events.txt");
-    char *doc = read_all(AVOW_SOURCE_DIR "/docs/FORMAT.md");
+    char *file = tu_read_all(AVOW_SOURCE_DIR "/tests/vectors/events.txt");
+    char *doc = tu_read_all(AVOW_SOURCE_DIR "/docs/FORMAT.md");
     unsigned char seed[32], seed2[32], prev[32], id[32];
     char hexbuf[2 * AVOW_EVENT_MAX_BYTES + 1], expect[2 * AVOW_EVENT_MAX_BYTES + 1];
     avow_key *key = NULL, *next = NULL;
@@ -735,28 +691,28 @@ test_codec__key_succession_vector_matches(void **state)
     avow_event ev;
     const unsigned char *succ = NULL;
 
-    vector_value(file, "seed", expect, sizeof(expect));
+    tu_vector_value(file, "seed", expect, sizeof(expect));
     assert_int_equal(avow_unhex(seed, 32, expect), 0);
-    vector_value(file, "successor_seed4", expect, sizeof(expect));
+    tu_vector_value(file, "successor_seed4", expect, sizeof(expect));
     assert_int_equal(avow_unhex(seed2, 32, expect), 0);
-    vector_value(file, "content3", expect, sizeof(expect));
+    tu_vector_value(file, "content3", expect, sizeof(expect));
     assert_int_equal(avow_unhex(prev, 32, expect), 0);
     assert_int_equal(avow_key_from_seed(&key, seed), 0);
     assert_int_equal(avow_key_from_seed(&next, seed2), 0);
     assert_int_equal(codec_encode_succession(&b, key, next, 4, prev, T_REC), 0);
-    vector_value(file, "event4", expect, sizeof(expect));
+    tu_vector_value(file, "event4", expect, sizeof(expect));
     avow_hex(hexbuf, b.ptr, b.len);
     assert_string_equal(hexbuf, expect);
     assert_int_equal(avow_event_decode(&ev, b.ptr, b.len), 0);
     assert_int_equal(ev.kind, AVOW_KIND_KEY_SUCCESSION);
     assert_int_equal(avow_event_verify(&ev), 0);
     avow_event_id(id, &ev);
-    vector_value(file, "id4", expect, sizeof(expect));
+    tu_vector_value(file, "id4", expect, sizeof(expect));
     avow_hex(hexbuf, id, 32);
     assert_string_equal(hexbuf, expect);
     assert_non_null(strstr(doc, expect));
     assert_int_equal(avow_event_successor(&ev, &succ), 1);
-    vector_value(file, "successor4", expect, sizeof(expect));
+    tu_vector_value(file, "successor4", expect, sizeof(expect));
     avow_hex(hexbuf, succ, 32);
     assert_string_equal(hexbuf, expect);
 
@@ -767,7 +723,7 @@ test_codec__key_succession_vector_matches(void **state)
     memcpy(msg + 55, b.ptr + CODEC_OFF_SEQ, 8);
     memcpy(msg + 63, prev, 32);
     memcpy(msg + 95, succ, 32);
-    vector_value(file, "successor_sig4", expect, sizeof(expect));
+    tu_vector_value(file, "successor_sig4", expect, sizeof(expect));
     avow_hex(hexbuf, succ + 32 + 3, 64);
     assert_string_equal(hexbuf, expect);
     assert_int_equal(crypto_sign_verify_detached(succ + 32 + 3, msg, sizeof(msg), succ), 0);

@@ -78,7 +78,7 @@ static avow_draft
 stance(const char *contest, char *actor, size_t i)
 {
     avow_draft d = AVOW_DRAFT_INIT;
-    snprintf(actor, 16, "A%zu", i);
+    assert_true(snprintf(actor, 16, "A%zu", i) < 16);
     d.kind = AVOW_KIND_STANCE;
     d.effective_at = T0 + (int64_t)i;
     d.contest = contest;

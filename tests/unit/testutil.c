@@ -86,3 +86,49 @@ tu_ledger_done(avow_ledger *ledger, char *dir)
     tu_rmrf(dir);
     free(dir);
 }
+
+char *
+tu_read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fail_msg("cannot open %s", path);
+        return NULL;
+    }
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    long n = ftell(f);
+    assert_true(n >= 0);
+    assert_int_equal(fseek(f, 0, SEEK_SET), 0);
+    char *s = malloc((size_t)n + 1);
+    assert_non_null(s);
+    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = '\0';
+    (void)fclose(f);
+    return s;
+}
+
+void
+tu_vector_value(const char *file, const char *name, char *out, size_t maxlen)
+{
+    char key[64];
+    (void)snprintf(key, sizeof(key), "\n%s = ", name);
+    const char *p = strstr(file, key);
+    if (p == NULL) {
+        fail_msg("vector %s missing", name);
+        return;
+    }
+    p += strlen(key);
+    size_t n = strcspn(p, "\n");
+    assert_true(n < maxlen);
+    memcpy(out, p, n);
+    out[n] = '\0';
+}
+
+int
+tu_str_eq(avow_str s, const char *c)
+{
+    if (c == NULL) {
+        return s.ptr == NULL;
+    }
+    return s.ptr != NULL && s.len == strlen(c) && memcmp(s.ptr, c, s.len) == 0;
+}

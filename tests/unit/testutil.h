@@ -24,5 +24,13 @@ avow_key *tu_key(unsigned char b);
 avow_ledger *tu_ledger(char **dir_out);
 /* Close a ledger of tu_ledger() and remove its directory (freed). */
 void tu_ledger_done(avow_ledger *ledger, char *dir);
+/* Whether borrowed text s is c (both absent when c is NULL). */
+int tu_str_eq(avow_str s, const char *c);
+/* The whole file at path, NUL-terminated (freed by the caller); fails the test
+ * when it cannot be read. */
+char *tu_read_all(const char *path);
+/* The value of the line "name = VALUE" of a vectors file (tests/vectors/),
+ * into out; fails the test when it is missing or longer than maxlen - 1. */
+void tu_vector_value(const char *file, const char *name, char *out, size_t maxlen);
 
 #endif

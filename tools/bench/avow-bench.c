@@ -206,12 +206,35 @@ struct draft_batch {
     char actor[BENCH_BATCH][32];
     char cand[BENCH_BATCH][16];
     char source[BENCH_BATCH][64];
+    int v2; /* fill with the fields of format v2 too (fig_state_at_v2) */
 };
 
 static const char *const bench_members[] = {
     "AL", "BE", "BG", "CA", "HR", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IS", "IT", "LV",
     "LT", "LU", "ME", "NL", "MK", "NO", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "TR", "GB", "US",
 };
+
+/* Format v2 research fields on a stance: a confidence on each, a note, a
+ * publication time, a latest-by or an interval date on some. */
+static void
+draft_fill_v2(avow_draft *d, uint64_t i)
+{
+    d->confidence = (uint8_t)(1 + (i / 3) % 3);
+    if (i % 7 == 0) {
+        d->note = "analyst's note: a paraphrase of the report, not a quote";
+    }
+    if (i % 3 == 0) {
+        d->reported_at = d->effective_at + INT64_C(3600000000);
+        d->reported_precision = AVOW_PREC_MICRO;
+    }
+    if (i % 11 == 0) {
+        d->qualifier = AVOW_AT_BETWEEN;
+        d->from = d->effective_at - INT64_C(5000000);
+        d->from_precision = AVOW_PREC_MICRO;
+    } else if (i % 5 == 0) {
+        d->qualifier = AVOW_AT_BY;
+    }
+}
 
 /* Fill drafts for events [first, first + n) of the benchmark ledger: event 0
  * defines the contest, events 1 to 4 enter the candidates, the next
@@ -235,6 +258,7 @@ draft_fill(struct draft_batch *b, uint64_t first, size_t n)
             d->kind = AVOW_KIND_CONTEST;
             d->title = "Benchmark contest";
             d->rule = "unanimity";
+            d->choice = b->v2 ? AVOW_CHOICE_SINGLE : AVOW_CHOICE_NONE;
             continue;
         }
         if (i < 1 + BENCH_CANDIDATES) {
@@ -261,6 +285,9 @@ draft_fill(struct draft_batch *b, uint64_t first, size_t n)
         d->candidate = b->cand[j];
         d->stance = (uint8_t)(1 + i % 3);
         d->source = b->source[j];
+        if (b->v2) {
+            draft_fill_v2(d, i);
+        }
     }
 }
 
@@ -488,9 +515,10 @@ static volatile uint64_t bench_sink;
 /* ---- the source ledger -------------------------------------------------- */
 
 static int
-build_ledger(const char *path, uint64_t n)
+build_ledger_as(const char *path, uint64_t n, int v2)
 {
     static struct draft_batch b;
+    b.v2 = v2;
     avow_ledger *l = NULL;
     avow_key *key = bench_key();
     int error = -1;
@@ -502,6 +530,12 @@ done:
     avow_ledger_free(l);
     avow_key_free(key);
     return error;
+}
+
+static int
+build_ledger(const char *path, uint64_t n)
+{
+    return build_ledger_as(path, n, 0);
 }
 
 /* Build the N-event source ledger unless a figure already left it. */
@@ -953,12 +987,13 @@ random_at(uint64_t *seed, uint64_t events)
  * most 16 MiB of them): query the end of the contest until a query replays
  * from a snapshot close to it. */
 static int
-warm_snapshots(avow_ledger *l, uint64_t events)
+warm_snapshots(avow_ledger *l, uint64_t events, uint8_t min_confidence)
 {
     for (int i = 0; i < 8; i++) {
         avow_state_opts so = AVOW_STATE_OPTS_INIT;
         avow_state *st = NULL;
         so.at = BENCH_T0 + (int64_t)events * 1000000;
+        so.min_confidence = min_confidence;
         double t0 = now_s();
         if (avow_state_compute(&st, l, BENCH_CONTEST, &so) < 0) {
             return -1;
@@ -974,19 +1009,17 @@ warm_snapshots(avow_ledger *l, uint64_t events)
 /* state --at T, random T, in-process: microseconds per avow_state_compute()
  * (digest included) after the snapshots are built. */
 static int
-fig_state_at(const struct bench_opts *o, struct bench_result *r)
+state_at_queries(const struct bench_opts *o, struct bench_result *r, const char *path,
+                 uint8_t min_confidence)
 {
     static double q[100000];
     avow_ledger *l = NULL;
     uint64_t seed = 0x2545f4914f6cdd1du, nq = o->queries > 100000 ? 100000 : o->queries;
-    if (need_source(o, r) < 0) {
-        return -1;
-    }
-    if (avow_ledger_open(&l, o->source, 0) < 0) {
+    if (avow_ledger_open(&l, path, 0) < 0) {
         return bench_fail(r, "open: %s", avow_error_last());
     }
     double t0 = now_s();
-    if (warm_snapshots(l, o->events) < 0) {
+    if (warm_snapshots(l, o->events, min_confidence) < 0) {
         avow_ledger_free(l);
         return bench_fail(r, "state: %s", avow_error_last());
     }
@@ -997,6 +1030,7 @@ fig_state_at(const struct bench_opts *o, struct bench_result *r)
             avow_state_opts so = AVOW_STATE_OPTS_INIT;
             avow_state *st = NULL;
             so.at = random_at(&seed, o->events);
+            so.min_confidence = min_confidence;
             t0 = now_s();
             if (avow_state_compute(&st, l, BENCH_CONTEST, &so) < 0) {
                 avow_ledger_free(l);
@@ -1017,6 +1051,37 @@ fig_state_at(const struct bench_opts *o, struct bench_result *r)
     return 0;
 }
 
+static int
+fig_state_at(const struct bench_opts *o, struct bench_result *r)
+{
+    if (need_source(o, r) < 0) {
+        return -1;
+    }
+    return state_at_queries(o, r, o->source, AVOW_CONFIDENCE_NONE);
+}
+
+/* state --at T on a ledger whose events carry the fields of format v2
+ * (confidence, notes, publication times, latest-by and interval dates, a
+ * single-choice contest), queried with --min-confidence medium. */
+static int
+fig_state_at_v2(const struct bench_opts *o, struct bench_result *r)
+{
+    char path[BENCH_PATH_MAX + 8];
+    struct stat st;
+    int n = snprintf(path, sizeof(path), "%s-v2", o->source);
+    if (n < 0 || (size_t)n >= sizeof(path)) {
+        return bench_fail(r, "the source ledger path is too long");
+    }
+    if (stat(path, &st) != 0 && build_ledger_as(path, o->events, 1) < 0) {
+        return bench_fail(r, "cannot build the v2 ledger: %s", avow_error_last());
+    }
+    if (state_at_queries(o, r, path, AVOW_CONFIDENCE_MEDIUM) < 0) {
+        return -1;
+    }
+    bench_note(r, "format v2 fields on every stance, --min-confidence medium");
+    return 0;
+}
+
 /* The whole `avow state CONTEST --at T --json` process, random T, warm
  * snapshots: microseconds per process. */
 static int
@@ -1034,7 +1099,8 @@ fig_state_process(const struct bench_opts *o, struct bench_result *r)
     if (need_source(o, r) < 0) {
         return -1;
     }
-    if (avow_ledger_open(&l, o->source, 0) < 0 || warm_snapshots(l, o->events) < 0) {
+    if (avow_ledger_open(&l, o->source, 0) < 0 ||
+        warm_snapshots(l, o->events, AVOW_CONFIDENCE_NONE) < 0) {
         avow_ledger_free(l);
         return bench_fail(r, "state: %s", avow_error_last());
     }
@@ -1523,6 +1589,8 @@ static const struct bench_figure figures[] = {
       0.3, NULL, fig_replay },
     { "state-at", "state --at T, random T (library call)", "(absolute, in-process)", KIND_TIME,
       2000, NULL, fig_state_at },
+    { "state-at-v2", "state --at T with format v2 fields and --min-confidence",
+      "(absolute, in-process)", KIND_TIME, 2000, NULL, fig_state_at_v2 },
     { "state-process", "one `avow state --at T --json` process, random T", "(absolute)", KIND_TIME,
       20000, NULL, fig_state_process },
     { "merkle-inclusion", "Merkle inclusion proof at n = N", "(absolute)", KIND_TIME, 50, NULL,

@@ -161,6 +161,17 @@ void cli_dump_options(FILE *out, const cli_cmd *commands, size_t n);
 
 /* Parse --at TIME for an appending command (start of the period). Exit code or 0. */
 int cli_parse_at(int64_t *at, uint8_t *prec, const char *text, const char *command);
+/* A row's --at: the forms of cli_parse_at() and the uncertain ones (avow_at_parse()). */
+int cli_parse_uncertain_at(avow_at *at, const char *text, const char *command);
+/* When a row happened, in words: "on 2 April 2024", "about 5 June 2024", "on or
+ * before 2 April 2024", "some time between 28 March 2024 and 2 April 2024". */
+void cli_put_when(FILE *out, const avow_event *ev);
+/* " [confidence low] [reported 2024-04-03] [note: ...]": the research fields
+ * present (format v2), filtered like all event text. */
+void cli_put_research(FILE *out, const avow_event *ev);
+/* A row's date as --at takes it: ISO 8601 for a v1 event, the uncertain
+ * forms (D~, ../D, A/B) for v2. */
+void cli_format_row_time(char out[AVOW_AT_STRLEN], const avow_event *ev);
 
 /* Parse an EVENT_ID (64 hex, or a unique prefix >= 8) against the ledger. Exit code or 0. */
 int cli_resolve_event(avow_ledger *ledger, unsigned char id[AVOW_EVENT_ID_BYTES], const char *text);

@@ -42,6 +42,9 @@ static const cli_opt chart_opts[] = {
       "the last change plus a tenth of the span" },
     { "known-at", 'k', 0, "TIME", "draw only what the ledger knew by then", "all" },
     { "all-authors", 'A', 0, NULL, "count every author, trusted or not", "trusted only" },
+    { "min-confidence", 'm', 0, "LEVEL", "leave out rows rated below LEVEL (high | medium | low)",
+      "every row" },
+    { "public-at", 'p', 0, "TIME", "the public record as it stood then", "not applied" },
     { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_spec chart_spec = { "chart", NULL, 17, 0, chart_opts };
@@ -51,14 +54,17 @@ void
 cmd_chart_help(FILE *out)
 {
     fprintf(out, "usage: avow chart CONTEST --out FILE.svg [--from TIME] [--to TIME]\n"
-                 "                  [--known-at TIME] [--all-authors]\n"
+                 "                  [--known-at TIME] [--all-authors] [--min-confidence LEVEL]\n"
+                 "                  [--public-at TIME]\n"
                  "\n"
                  "Draw the support of each candidate over time as a standalone SVG file:\n"
                  "a step line per candidate, the number the rule needs (dashed), member\n"
                  "count changes and the decision marked, dates on the axis, a legend.\n"
                  "Each step is the state at one effective time of the contest's changes\n"
                  "(as 'avow state --at TIME' computes it) and carries a <title> with that\n"
-                 "time and the counts.\n"
+                 "time and the counts. A rise whose date is known only as \"on or before\"\n"
+                 "or an interval is dashed, and support still possible inside an interval\n"
+                 "is hatched above the line.\n"
                  "\n"
                  "options:\n");
     cli_help_options(out, &chart_spec);
@@ -102,6 +108,15 @@ cmd_chart(cli_ctx *ctx, int argc, char **argv)
             break;
         case 'A':
             opts.all_authors = 1;
+            break;
+        case 'm':
+            if ((opts.min_confidence = avow_confidence_parse(optarg)) == AVOW_CONFIDENCE_NONE) {
+                status =
+                  cli_usage_fail("chart", "unknown confidence '%s' (high, medium or low)", optarg);
+            }
+            break;
+        case 'p':
+            status = chart_time(&opts.public_at, optarg, AVOW_TIME_END, "--public-at");
             break;
         case CLI_OPT_HELP:
             cmd_chart_help(stdout);
@@ -332,6 +347,7 @@ demo_analyst_a(demo *d, unsigned char mistake[AVOW_EVENT_ID_BYTES], size_t *coun
     dr = demo_draft(d, AVOW_KIND_CONTEST, "2024-01-01");
     dr->title = "NATO Secretary General 2024";
     dr->rule = "unanimity";
+    dr->choice = AVOW_CHOICE_SINGLE;
     for (size_t i = 0; i < DEMO_N_MEMBERS; i++) {
         demo_draft(d, AVOW_KIND_MEMBER_JOIN, "2024-01-01")->actor = demo_members[i];
     }
@@ -341,17 +357,24 @@ demo_analyst_a(demo *d, unsigned char mistake[AVOW_EVENT_ID_BYTES], size_t *coun
     demo_draft(d, AVOW_KIND_CANDIDATE_ENTER, "2024-02-22")->candidate = "Rutte";
     demo_draft(d, AVOW_KIND_CANDIDATE_ENTER, "2024-03-12")->candidate = "Iohannis";
     for (size_t i = 0; i < sizeof(early) / sizeof(early[0]); i++) {
-        demo_stance(d, early[i], AVOW_STANCE_SUPPORTS, "Rutte", "2024-02-22");
+        demo_stance(d, early[i], AVOW_STANCE_SUPPORTS, "Rutte", "2024-02-22")->confidence =
+          AVOW_CONFIDENCE_HIGH;
     }
-    /* The article: "28 of the 32" back Rutte, per NATO insiders (invariant 3). */
-    for (size_t i = 0; i < DEMO_N_MEMBERS; i++) {
-        if (!is_named(demo_members[i])) {
-            demo_stance(d, demo_members[i], AVOW_STANCE_SUPPORTS, "Rutte", "2024-04-03");
-            others++;
+    /* The article: "28 of the 32" back Rutte, per NATO insiders (invariant 3):
+     * a count, not 24 declarations on that day. Each row says so: on or
+     * before 3 April (a latest-by bound), low confidence, and a note. */
+    for (size_t i = 0; i <= DEMO_N_MEMBERS; i++) {
+        const char *m = i < DEMO_N_MEMBERS ? demo_members[i] : "SE";
+        if (i < DEMO_N_MEMBERS && is_named(m)) {
+            continue;
         }
+        dr = demo_stance(d, m, AVOW_STANCE_SUPPORTS, "Rutte", "2024-04-03");
+        dr->effective_at = demo_day("2024-04-04") - 1; /* the end of 3 April */
+        dr->qualifier = AVOW_AT_BY;
+        dr->confidence = AVOW_CONFIDENCE_LOW;
+        dr->note = "\"28 of the 32\" back Rutte, say NATO insiders: a count, not a declaration";
+        others++;
     }
-    demo_stance(d, "SE", AVOW_STANCE_SUPPORTS, "Rutte", "2024-04-03");
-    others++;
     /* A misreads Kallas's earlier criticism of Rutte as Estonia opposing him. */
     mistake_at = d->n;
     dr = demo_stance(d, "EE", AVOW_STANCE_OPPOSES, "Rutte", "2024-03-20");
@@ -365,7 +388,8 @@ demo_analyst_a(demo *d, unsigned char mistake[AVOW_EVENT_ID_BYTES], size_t *coun
         "- A records %zu events in one signed batch: the contest (rule: unanimity),\n"
         "  31 members and Sweden joining on 2024-03-07, the candidates Rutte and Iohannis,\n"
         "  early support from the US, the UK, Germany and France, and %zu more members\n"
-        "  backing Rutte by 2024-04-03 (\"28 of the 32\", say NATO insiders).\n",
+        "  backing Rutte on or before 2024-04-03 (\"28 of the 32\", say NATO insiders:\n"
+        "  a count, so each row is dated ../2024-04-03 with low confidence and a note).\n",
         d->n, others);
 
     /* The correction is a new event: nothing is rewritten. */
@@ -726,13 +750,14 @@ cmd_demo(cli_ctx *ctx, int argc, char **argv)
 
     printf("\nTry next (-L names a ledger, -k a key; 'avow help' lists every command):\n"
            "  avow -L %s state %s --at 2024-04-04\n"
+           "  avow -L %s state %s --at 2024-04-04 --min-confidence medium\n"
            "  avow -L %s log --json | jq -c '[.index, .kind, .actor, .stance, .candidate]'\n"
            "  avow -L %s -k %s declare %s TR supports Rutte \\\n"
            "       --at 2024-04-29 --source https://www.example.org/your-source\n"
            "  avow -L %s sync %s\n"
            "  avow -L %s verify --checkpoint %s\n",
-           d->a_path, DEMO_CONTEST, d->a_path, d->a_path, d->a_key, DEMO_CONTEST, d->b_path,
-           d->a_path, d->a_path, d->checkpoint);
+           d->a_path, DEMO_CONTEST, d->a_path, DEMO_CONTEST, d->a_path, d->a_path, d->a_key,
+           DEMO_CONTEST, d->b_path, d->a_path, d->a_path, d->checkpoint);
 done:
     if (d != NULL) {
         avow_ledger_free(d->a);

@@ -93,15 +93,15 @@ log_line(FILE *out, const avow_event *ev, uint64_t index, int width, const char 
 {
     unsigned char id[AVOW_EVENT_ID_BYTES];
     char hex[AVOW_HEX_ID_LEN + 1];
-    char when[AVOW_TIME_STRLEN];
+    char when[AVOW_AT_STRLEN];
     char tmp[16];
-    uint8_t prec = ev->precision != 0 ? ev->precision : AVOW_PREC_MICRO;
 
     avow_event_id(id, ev);
     avow_hex(hex, id, SHORT_HEX / 2);
-    avow_time_format(when, ev->effective_at, (avow_precision)prec);
+    cli_format_row_time(when, ev);
     fprintf(out, "#%" PRIu64 " %s %s %-*s ", index, hex, when, width,
-            kind_name(ev->kind, tmp, sizeof(tmp)));
+            avow_event_kind_known(ev) ? kind_name(ev->kind, tmp, sizeof(tmp))
+                                      : kind_name(0, tmp, sizeof(tmp)));
     cli_put_str(out, ev->contest);
     switch ((avow_kind)ev->kind) {
     case AVOW_KIND_CONTEST:
@@ -109,6 +109,9 @@ log_line(FILE *out, const avow_event *ev, uint64_t index, int width, const char 
         cli_put_str(out, ev->title);
         fputs("\" rule ", out);
         cli_put_str(out, ev->rule);
+        if (ev->choice != AVOW_CHOICE_NONE) {
+            fprintf(out, " choice %s", avow_choice_name(ev->choice));
+        }
         break;
     case AVOW_KIND_MEMBER_JOIN:
         put_sp(out, ev->actor);
@@ -141,10 +144,27 @@ log_line(FILE *out, const avow_event *ev, uint64_t index, int width, const char 
     case AVOW_KIND_DECISION:
         fputs(" decided", out);
         put_sp(out, ev->candidate);
+        if (ev->takes_effect_precision != 0) {
+            char te[AVOW_TIME_STRLEN];
+            avow_time_format(te, ev->takes_effect, (avow_precision)ev->takes_effect_precision);
+            fprintf(out, ", takes effect %s", te);
+        }
+        break;
+    case AVOW_KIND_CANDIDATE_SIGNAL:
+        if (avow_event_kind_known(ev)) {
+            put_sp(out, ev->candidate);
+            fputs(" signals", out);
+        }
+        break;
+    case AVOW_KIND_CONTEST_AMEND:
+        if (avow_event_kind_known(ev)) {
+            fputs(" amended", out);
+        }
         break;
     default:
         break;
     }
+    cli_put_research(out, ev);
     avow_hex(hex, ev->author, SHORT_HEX / 2);
     fputs("  (by ", out);
     if (author_name != NULL) {

@@ -40,12 +40,27 @@ parse_query_time(int64_t *t, const char *text, const char *option, const char *c
 }
 
 #define ALL_AUTHORS_HELP "count every author, trusted or not"
+#define FILTER_OPTS                                                                                \
+    { "min-confidence",                                                                            \
+      'm',                                                                                         \
+      0,                                                                                           \
+      "LEVEL",                                                                                     \
+      "leave out rows rated below LEVEL (high | medium | low;\n"                                   \
+      "rows with no rating count as high)",                                                        \
+      "every row" },                                                                               \
+    {                                                                                              \
+        "public-at", 'p', 0, "TIME",                                                               \
+          "the public record as it stood then: leave out rows\n"                                   \
+          "reported (or, without --reported-at, dated) after TIME",                                \
+          "not applied"                                                                            \
+    }
 
 static const cli_opt state_opts[] = {
     { "at", 'a', 0, "TIME", "valid time: what had been declared by then", "now" },
     { "known-at", 'k', 0, "TIME", "record time: only what the ledger knew by then\n",
       "everything it holds" },
     { "all-authors", 'A', 0, NULL, ALL_AUTHORS_HELP, "trusted only" },
+    FILTER_OPTS,
     { "attest", 't', 0, NULL,
       "print instead a note signed with -k over the contest, the\n"
       "times, the state digest and the ledger's size and root;\n"
@@ -57,12 +72,14 @@ static const cli_opt history_opts[] = {
     { "actor", 'a', 0, "A", "only events about actor A", "all" },
     { "candidate", 'c', 0, "C", "only events about candidate C", "all" },
     { "all-authors", 'A', 0, NULL, "every author, trusted or not", "trusted only" },
+    FILTER_OPTS,
     { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_opt explain_opts[] = {
     { "at", 'a', 0, "TIME", "valid time", "now" },
     { "known-at", 'k', 0, "TIME", "record time", "everything the ledger holds" },
     { "all-authors", 'A', 0, NULL, ALL_AUTHORS_HELP, "trusted only" },
+    FILTER_OPTS,
     { "evidence", 'e', 0, "FILE",
       "also write a self-contained evidence file: these events,\n"
       "their inclusion proofs and a checkpoint signed with -k;\n"
@@ -76,6 +93,19 @@ static const cli_spec explain_spec = { "explain", NULL, 17, 0, explain_opts };
 const cli_spec *const cli_state_specs[] = { &state_spec, NULL };
 const cli_spec *const cli_history_specs[] = { &history_spec, NULL };
 const cli_spec *const cli_explain_specs[] = { &explain_spec, NULL };
+
+/* --min-confidence and --public-at (shared by state, explain and history). */
+static int
+parse_filter(int c, uint8_t *min_confidence, int64_t *public_at, const char *command)
+{
+    if (c == 'm') {
+        if ((*min_confidence = avow_confidence_parse(optarg)) == AVOW_CONFIDENCE_NONE) {
+            return cli_usage_fail(command, "unknown confidence '%s' (high, medium or low)", optarg);
+        }
+        return 0;
+    }
+    return parse_query_time(public_at, optarg, "--public-at", command);
+}
 
 /* What state --attest and explain --evidence ask for. */
 typedef struct query_extra {
@@ -110,6 +140,12 @@ parse_query(avow_state_opts *opts, query_extra *extra, int argc, char **argv, co
             break;
         case 'A':
             opts->all_authors = 1;
+            break;
+        case 'm':
+        case 'p':
+            if ((status = parse_filter(c, &opts->min_confidence, &opts->public_at, command)) != 0) {
+                return status;
+            }
             break;
         case 't':
             extra->attest = 1;
@@ -214,13 +250,15 @@ state_human(FILE *out, const avow_state *st)
         const char *name = avow_state_candidate_name(st, c);
         put(out, name);
         fprintf(out, "%*s  %-9s  %zu/%zu support, needs %zu (", width - (int)strlen(name), "",
-                avow_state_candidate_running(st, c) ? "running" : "withdrawn",
-                avow_state_support_count(st, c), avow_state_member_count(st),
-                avow_state_needed(st));
+                avow_state_candidate_status(st, c), avow_state_support_count(st, c),
+                avow_state_member_count(st), avow_state_needed(st));
         put(out, rule != NULL ? rule : "no rule");
         fprintf(out, "): %s\n", avow_state_met(st, c) ? "met" : "not met");
         put_list(out, st, c, AVOW_LIST_OPPOSES, "opposes");
         put_list(out, st, c, AVOW_LIST_UNDECIDED, "undecided");
+        put_list(out, st, c, AVOW_LIST_ABSTAINS, "abstains");
+        put_list(out, st, c, AVOW_LIST_POSSIBLE, "possible (not counted yet)");
+        put_list(out, st, c, AVOW_LIST_LAPSED, "lapsed (withdrawn: not counted)");
         put_list(out, st, c, AVOW_LIST_NO_STANCE, "no stance");
         put_list(out, st, c, AVOW_LIST_DISPUTED, "disputed");
         put_list(out, st, c, AVOW_LIST_OUTSIDE, "outside");
@@ -230,7 +268,14 @@ state_human(FILE *out, const avow_state *st)
         avow_hex(hex, id, SHORT_HEX / 2);
         fputs("decision: ", out);
         put(out, dec);
-        fprintf(out, " (%s, event %s)\n", when, hex);
+        fprintf(out, " (%s, event %s)", when, hex);
+        int64_t te = 0;
+        if (avow_state_takes_effect(st, &te)) {
+            avow_time_format(when, te, AVOW_PREC_MICRO);
+            fprintf(out, ", takes effect %s: %s", when,
+                    avow_state_in_effect(st) ? "in effect" : "not yet in effect");
+        }
+        fputc('\n', out);
     } else {
         fputs("decision: none\n", out);
     }
@@ -358,6 +403,30 @@ change_what(FILE *out, const avow_event *ev)
     case AVOW_KIND_DECISION:
         fputs("decision: ", out);
         cli_put_str(out, ev->candidate);
+        if (ev->takes_effect_precision != 0) {
+            char when[AVOW_TIME_STRLEN];
+            avow_time_format(when, ev->takes_effect, (avow_precision)ev->takes_effect_precision);
+            fprintf(out, ", takes effect %s", when);
+        }
+        break;
+    case AVOW_KIND_CANDIDATE_SIGNAL:
+        cli_put_str(out, ev->candidate);
+        fputs(" signals a candidacy", out);
+        break;
+    case AVOW_KIND_CONTEST_AMEND:
+        fputs("contest amended:", out);
+        if (ev->title.ptr != NULL) {
+            fputs(" title \"", out);
+            cli_put_str(out, ev->title);
+            fputc('"', out);
+        }
+        if (ev->rule.ptr != NULL) {
+            fputs(" rule ", out);
+            cli_put_str(out, ev->rule);
+        }
+        if (ev->choice != AVOW_CHOICE_NONE) {
+            fprintf(out, " choice %s", avow_choice_name(ev->choice));
+        }
         break;
     default:
         fprintf(out, "event of kind %u", (unsigned int)ev->kind);
@@ -369,6 +438,25 @@ static json_t *
 json_str(avow_str s)
 {
     return s.ptr == NULL ? json_null() : json_stringn(s.ptr, s.len);
+}
+
+/* The research keys of a format v2 row, as log --json names them. */
+static void
+history_json_v2(json_t *o, const avow_event *ev)
+{
+    char row[AVOW_AT_STRLEN], when[AVOW_TIME_STRLEN];
+    const char *conf = avow_confidence_name(ev->confidence);
+    cli_format_row_time(row, ev);
+    json_object_set_new(o, "at", json_string(row));
+    json_object_set_new(o, "at_qualifier", json_string(avow_qualifier_name(ev->qualifier)));
+    json_object_set_new(o, "confidence", conf != NULL ? json_string(conf) : json_null());
+    json_object_set_new(o, "note", json_str(ev->note));
+    if (ev->reported_precision != 0) {
+        avow_time_format(when, ev->reported_at, AVOW_PREC_MICRO);
+        json_object_set_new(o, "reported_at", json_string(when));
+    } else {
+        json_object_set_new(o, "reported_at", json_null());
+    }
 }
 
 static int
@@ -403,6 +491,9 @@ history_json(const avow_change *ch)
     json_object_set_new(o, "id", json_string(hex));
     avow_time_format(when, ev->recorded_at, AVOW_PREC_MICRO);
     json_object_set_new(o, "recorded_at", json_string(when));
+    if (ev->version >= 2) {
+        history_json_v2(o, ev);
+    }
     if (ch->retraction != NULL) {
         json_t *r = json_object();
         avow_hex(hex, ch->retraction_id, AVOW_EVENT_ID_BYTES);
@@ -420,8 +511,7 @@ history_line(const avow_change *ch, void *payload)
 {
     struct history_out *h = payload;
     const avow_event *ev = ch->event;
-    char hex[AVOW_HEX_ID_LEN + 1], when[AVOW_TIME_STRLEN];
-    uint8_t prec = ev->precision != 0 ? ev->precision : AVOW_PREC_MICRO;
+    char hex[AVOW_HEX_ID_LEN + 1];
 
     if (h->json) {
         int status = history_json(ch);
@@ -431,9 +521,11 @@ history_line(const avow_change *ch, void *payload)
         }
         return 0;
     }
-    avow_time_format(when, ev->effective_at, (avow_precision)prec);
-    fprintf(stdout, "%s  ", when);
+    char row[AVOW_AT_STRLEN];
+    cli_format_row_time(row, ev);
+    fprintf(stdout, "%s  ", row);
     change_what(stdout, ev);
+    cli_put_research(stdout, ev);
     const char *name = h->trust != NULL ? avow_trust_name(h->trust, ev->author) : NULL;
     if (name != NULL) {
         fputs("  (by ", stdout);
@@ -477,6 +569,12 @@ cmd_history(cli_ctx *ctx, int argc, char **argv)
             break;
         case 'A':
             opts.all_authors = 1;
+            break;
+        case 'm':
+        case 'p':
+            if ((status = parse_filter(c, &opts.min_confidence, &opts.public_at, "history")) != 0) {
+                goto done;
+            }
             break;
         case CLI_OPT_HELP:
             cmd_history_help(stdout);
@@ -544,13 +642,16 @@ explain_event(FILE *out, const avow_explain_item *it, const char *indent, int fu
     int sig_ok = avow_event_verify(&ev) == 0;
     avow_time_format(when, ev.effective_at, (avow_precision)prec);
     if (!full) {
+        char row[AVOW_AT_STRLEN];
+        cli_format_row_time(row, &ev);
         avow_hex(hex, it->id, SHORT_HEX / 2);
-        fprintf(out, "%s%s %s ", indent, hex, when);
+        fprintf(out, "%s%s %s ", indent, hex, row);
         if (ev.kind == AVOW_KIND_RETRACT) {
             fputs("retraction: ", out);
             cli_put_str(out, ev.reason);
         } else {
             change_what(out, &ev);
+            cli_put_research(out, &ev);
         }
         avow_hex(hex, ev.author, SHORT_HEX / 2);
         fprintf(out, "  (by %s%s)\n", hex, sig_ok ? "" : ", SIGNATURE INVALID");
@@ -560,14 +661,29 @@ explain_event(FILE *out, const avow_explain_item *it, const char *indent, int fu
     fprintf(out, "%s%-13s %s\n", indent, "id", hex);
     avow_hex(hex, ev.author, AVOW_PUBKEY_BYTES);
     fprintf(out, "%s%-13s %s (seq %" PRIu64 ")\n", indent, "author", hex, ev.seq);
-    fprintf(out, "%s%-13s %s\n", indent, "effective_at", when);
+    fprintf(out, "%s%-13s %s", indent, "effective_at", when);
+    if (ev.version >= 2) {
+        fputs(" (", out);
+        cli_put_when(out, &ev);
+        fputc(')', out);
+    }
+    fputc('\n', out);
     avow_time_format(when, ev.recorded_at, AVOW_PREC_MICRO);
     fprintf(out, "%s%-13s %s\n", indent, "recorded_at", when);
+    if (ev.reported_precision != 0) {
+        avow_time_format(when, ev.reported_at, (avow_precision)ev.reported_precision);
+        fprintf(out, "%s%-13s %s\n", indent, "reported_at", when);
+    }
+    if (ev.confidence != AVOW_CONFIDENCE_NONE) {
+        fprintf(out, "%s%-13s %s\n", indent, "confidence", avow_confidence_name(ev.confidence));
+    }
     fprintf(out, "%s%-13s %s\n", indent, "stance", avow_stance_name(ev.stance));
     const struct {
         const char *name;
         avow_str v;
-    } f[] = { { "source", ev.source }, { "person", ev.person }, { "quote", ev.quote } };
+    } f[] = {
+        { "source", ev.source }, { "person", ev.person }, { "quote", ev.quote }, { "note", ev.note }
+    };
     for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
         if (f[i].v.ptr != NULL) {
             fprintf(out, "%s%-13s ", indent, f[i].name);
@@ -591,7 +707,17 @@ explain_human(FILE *out, const avow_explain *ex, const char *actor, const char *
         fputs(" has no stance on ", out);
     }
     put(out, candidate);
-    fprintf(out, " (%s)\n", avow_explain_is_member(ex) ? "member" : "not a member: outside");
+    fprintf(out, " (%s)", avow_explain_is_member(ex) ? "member" : "not a member: outside");
+    const avow_explain_item *dec = avow_explain_item_at(ex, AVOW_EXPLAIN_DECIDING, 0);
+    avow_event dev;
+    if (dec != NULL && avow_explain_stance(ex) != AVOW_STANCE_NONE &&
+        avow_event_decode(&dev, dec->raw, dec->raw_len) == 0 && dev.version >= 2) {
+        /* Say how well the date is known: a latest-by count is no endorsement date. */
+        fputs(", ", out);
+        cli_put_when(out, &dev);
+        cli_put_research(out, &dev);
+    }
+    fputc('\n', out);
     if (avow_explain_count(ex, AVOW_EXPLAIN_DECIDING) > 0) {
         fputs("deciding event:\n", out);
         explain_event(out, avow_explain_item_at(ex, AVOW_EXPLAIN_DECIDING, 0), "  ", 1);
@@ -607,6 +733,12 @@ explain_human(FILE *out, const avow_explain *ex, const char *actor, const char *
         for (size_t i = 0; i < n; i++) {
             explain_event(out, avow_explain_item_at(ex, AVOW_EXPLAIN_RETRACTED, i), "  ", 0);
             explain_event(out, avow_explain_item_at(ex, AVOW_EXPLAIN_RETRACTION, i), "    by ", 0);
+        }
+    }
+    if ((n = avow_explain_count(ex, AVOW_EXPLAIN_POSSIBLE)) > 0) {
+        fputs("possible (dated by an interval that holds the time asked: not counted yet):\n", out);
+        for (size_t i = 0; i < n; i++) {
+            explain_event(out, avow_explain_item_at(ex, AVOW_EXPLAIN_POSSIBLE, i), "  ", 0);
         }
     }
     if ((n = avow_explain_count(ex, AVOW_EXPLAIN_DISPUTE)) > 0) {

@@ -20,8 +20,13 @@
 
 typedef struct wopts {
     const char *at, *source, *title, *rule, *person, *quote, *reason;
-    int64_t effective_at;
-    uint8_t precision;
+    const char *note, *confidence, *reported_at, *choice, *takes_effect;
+    avow_at when; /* --at, parsed (now when not given) */
+    uint8_t conf;
+    int64_t reported;
+    uint8_t reported_prec;
+    int64_t effect;
+    uint8_t effect_prec;
     int help;  /* --help was printed: exit 0 */
     int force; /* declare --force: a candidate the contest does not have */
 } wopts;
@@ -35,13 +40,35 @@ enum {
     W_PERSON = 'p',
     W_QUOTE = 'Q',
     W_REASON = 'R',
+    W_NOTE = 'n',
+    W_CONFIDENCE = 'c',
+    W_REPORTED = 'P',
+    W_CHOICE = 'C',
+    W_TAKES_EFFECT = 'T',
     W_FORCE = 'F'
 };
 
 #define AT_START_HELP                                                                              \
     "when it happened, ISO 8601 (2024-04-03, 2024-04-03T14:05:00Z);\n"                             \
-    "a date means its start"
+    "a date means its start; uncertain: D~ (about D), ../D (on or\n"                               \
+    "before D), A/B (some time between A and B)"
 #define SOURCE_HELP "where it is documented"
+/* The research fields, on every command that appends a row about a contest
+ * (a contest definition takes only the note: docs/FORMAT.md "Event, format v2"). */
+#define NOTE_OPT                                                                                   \
+    {                                                                                              \
+        "note", W_NOTE, 0, "TEXT", "your own paraphrase or caveat (not a quote)", "none"           \
+    }
+#define CONFIDENCE_OPT                                                                             \
+    {                                                                                              \
+        "confidence", W_CONFIDENCE, 0, "LEVEL", "high | medium | low: your confidence in the row", \
+          "none"                                                                                   \
+    }
+#define REPORTED_OPT                                                                               \
+    {                                                                                              \
+        "reported-at", W_REPORTED, 0, "TIME", "when it first became public", "when it happened"    \
+    }
+#define RESEARCH_OPTS CONFIDENCE_OPT, NOTE_OPT, REPORTED_OPT
 
 static const cli_opt contest_opts[] = {
     { "title", W_TITLE, 0, "TEXT", "what is decided (required)", NULL },
@@ -49,24 +76,34 @@ static const cli_opt contest_opts[] = {
       "unanimity | majority | P/Q (at least P/Q of the members) |\n"
       "N (at least N members) (required)",
       NULL },
-    { "at", W_AT, 0, "TIME", AT_START_HELP, "now" },
+    { "choice", W_CHOICE, 0, "CHOICE",
+      "single (an actor supports one candidate: a later supports\n"
+      "ends the others) | multiple",
+      "single" },
+    { "at", W_AT, 0, "TIME", "when it was defined, ISO 8601 (2024-04-03, 2024-04-03T14:05:00Z)",
+      "now" },
     { "source", W_SOURCE, 0, "URL", SOURCE_HELP, "none" },
+    NOTE_OPT,
     { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_opt where_opts[] = {
     { "at", W_AT, 0, "TIME", AT_START_HELP, "now" },
     { "source", W_SOURCE, 0, "URL", SOURCE_HELP, "none" },
+    RESEARCH_OPTS,
     { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_opt declare_opts[] = {
     { "at", W_AT, 0, "TIME",
       "when it was declared, ISO 8601 (required; a date means\n"
-      "00:00:00Z that day)",
+      "00:00:00Z that day); uncertain: D~ (about D), ../D (on or\n"
+      "before D: counts from its end), A/B (some time between A\n"
+      "and B: counts from the end of B, possible inside)",
       NULL },
     { "source", W_SOURCE, 0, "URL", "where it is documented (required)", NULL },
     { "person", W_PERSON, 0, "NAME", "who spoke for ACTOR", "none" },
     { "quote", W_QUOTE, 0, "TEXT", "the words", "none" },
     { "force", W_FORCE, 0, NULL, "record it even if the contest has no such candidate", NULL },
+    RESEARCH_OPTS,
     { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_opt retract_opts[] = {
@@ -75,7 +112,9 @@ static const cli_opt retract_opts[] = {
 };
 static const cli_opt decide_opts[] = {
     { "at", W_AT, 0, "TIME", "when it was decided, ISO 8601 (required)", NULL },
+    { "takes-effect", W_TAKES_EFFECT, 0, "TIME", "when the decision takes effect", "when decided" },
     { "source", W_SOURCE, 0, "URL", SOURCE_HELP, "none" },
+    RESEARCH_OPTS,
     { NULL, 0, 0, NULL, NULL, NULL },
 };
 
@@ -92,6 +131,8 @@ const cli_spec *const cli_candidate_specs[] = { &candidate_spec, NULL };
 const cli_spec *const cli_declare_specs[] = { &declare_spec, NULL };
 const cli_spec *const cli_retract_specs[] = { &retract_spec, NULL };
 const cli_spec *const cli_decide_specs[] = { &decide_spec, NULL };
+
+static int parse_research(wopts *o, const char *command);
 
 /*
  * Parse the options of an appending command (those of spec), leaving the
@@ -128,6 +169,21 @@ parse_wopts(wopts *o, int argc, char **argv, const cli_spec *spec, void (*help)(
         case W_REASON:
             o->reason = optarg;
             break;
+        case W_NOTE:
+            o->note = optarg;
+            break;
+        case W_CONFIDENCE:
+            o->confidence = optarg;
+            break;
+        case W_REPORTED:
+            o->reported_at = optarg;
+            break;
+        case W_CHOICE:
+            o->choice = optarg;
+            break;
+        case W_TAKES_EFFECT:
+            o->takes_effect = optarg;
+            break;
         case W_FORCE:
             o->force = 1;
             break;
@@ -139,12 +195,52 @@ parse_wopts(wopts *o, int argc, char **argv, const cli_spec *spec, void (*help)(
             return CLI_EXIT_USAGE;
         }
     }
+    return parse_research(o, spec->command);
+}
+
+/* --at (uncertain forms too), --confidence, --reported-at, --takes-effect. */
+static int
+parse_research(wopts *o, const char *command)
+{
+    int status;
+    memset(&o->when, 0, sizeof(o->when));
     if (o->at != NULL) {
-        return cli_parse_at(&o->effective_at, &o->precision, o->at, spec->command);
+        if ((status = cli_parse_uncertain_at(&o->when, o->at, command)) != 0) {
+            return status;
+        }
+    } else {
+        o->when.at = avow_time_now();
+        o->when.precision = AVOW_PREC_MICRO;
     }
-    o->effective_at = avow_time_now();
-    o->precision = AVOW_PREC_MICRO;
+    if (o->confidence != NULL &&
+        (o->conf = avow_confidence_parse(o->confidence)) == AVOW_CONFIDENCE_NONE) {
+        return cli_usage_fail(command, "unknown confidence '%s' (high, medium or low)",
+                              o->confidence);
+    }
+    if (o->reported_at != NULL &&
+        (status = cli_parse_at(&o->reported, &o->reported_prec, o->reported_at, command)) != 0) {
+        return status;
+    }
+    if (o->takes_effect != NULL &&
+        (status = cli_parse_at(&o->effect, &o->effect_prec, o->takes_effect, command)) != 0) {
+        return status;
+    }
     return CLI_EXIT_OK;
+}
+
+/* The time and research fields of the options into a draft. */
+static void
+apply_wopts(avow_draft *d, const wopts *o)
+{
+    d->effective_at = o->when.at;
+    d->precision = o->when.precision;
+    d->qualifier = o->when.qualifier;
+    d->from = o->when.from;
+    d->from_precision = o->when.from_precision;
+    d->note = o->note;
+    d->confidence = o->conf;
+    d->reported_at = o->reported;
+    d->reported_precision = o->reported_prec;
 }
 
 static int
@@ -268,11 +364,13 @@ append_drafts(const cli_ctx *ctx, const avow_draft *drafts, size_t n, const char
 void
 cmd_contest_help(FILE *out)
 {
-    fprintf(out, "usage: avow contest new ID --title TEXT --rule RULE [--at TIME] [--source URL]\n"
+    fprintf(out, "usage: avow contest new ID --title TEXT --rule RULE [--choice single|multiple]\n"
+                 "                        [--at TIME] [--source URL] [--note TEXT]\n"
                  "       avow contest list [--json]\n"
                  "\n"
                  "new: define a contest: a decision its members take by RULE. Prints the\n"
-                 "event id.\n"
+                 "event id. With --choice single (the default) an actor supports one\n"
+                 "candidate at a time, and a candidate's withdrawal lapses its support.\n"
                  "list: every contest defined in the ledger: ID, TIME, event, rule, title\n"
                  "(--json: JSON Lines with contest, title, rule, effective_at, id, index).\n"
                  "\n"
@@ -321,8 +419,11 @@ cmd_contest(cli_ctx *ctx, int argc, char **argv)
         return cli_usage_fail("contest", "%s", avow_error_last());
     }
     d.kind = AVOW_KIND_CONTEST;
-    d.effective_at = o.effective_at;
-    d.precision = o.precision;
+    apply_wopts(&d, &o);
+    d.choice = o.choice == NULL ? AVOW_CHOICE_SINGLE : avow_choice_parse(o.choice);
+    if (d.choice == AVOW_CHOICE_NONE) {
+        return cli_usage_fail("contest", "unknown choice '%s' (single or multiple)", o.choice);
+    }
     d.contest = argv[optind];
     d.title = o.title;
     d.rule = o.rule;
@@ -386,8 +487,7 @@ cmd_member(cli_ctx *ctx, int argc, char **argv)
     for (size_t i = 0; i < n; i++) {
         avow_draft d = AVOW_DRAFT_INIT;
         d.kind = kind;
-        d.effective_at = o.effective_at;
-        d.precision = o.precision;
+        apply_wopts(&d, &o);
         d.contest = argv[optind];
         d.actor = argv[optind + 1 + (int)i];
         d.source = o.source;
@@ -403,8 +503,10 @@ cmd_candidate_help(FILE *out)
 {
     fprintf(out, "usage: avow candidate add CONTEST NAME [--at TIME] [--source URL]\n"
                  "       avow candidate withdraw CONTEST NAME [--at TIME] [--source URL]\n"
+                 "       avow candidate signal CONTEST NAME [--at TIME] [--source URL]\n"
                  "\n"
-                 "Record that a candidate enters a contest, or withdraws. Prints the event id.\n"
+                 "Record that a candidate enters a contest, or withdraws, or (signal) that a\n"
+                 "plan to stand was reported: not a candidacy yet. Prints the event id.\n"
                  "\n"
                  "options:\n");
     cli_help_options(out, &candidate_spec);
@@ -420,7 +522,7 @@ cmd_candidate(cli_ctx *ctx, int argc, char **argv)
     int status;
 
     if (argc < 2) {
-        return cli_usage_fail("candidate", "missing subcommand: add or withdraw");
+        return cli_usage_fail("candidate", "missing subcommand: add, withdraw or signal");
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         cmd_candidate_help(stdout);
@@ -430,8 +532,11 @@ cmd_candidate(cli_ctx *ctx, int argc, char **argv)
         d.kind = AVOW_KIND_CANDIDATE_ENTER;
     } else if (strcmp(argv[1], "withdraw") == 0) {
         d.kind = AVOW_KIND_CANDIDATE_WITHDRAW;
+    } else if (strcmp(argv[1], "signal") == 0) {
+        d.kind = AVOW_KIND_CANDIDATE_SIGNAL;
     } else {
-        return cli_usage_fail("candidate", "unknown subcommand '%s' (add or withdraw)", argv[1]);
+        return cli_usage_fail("candidate", "unknown subcommand '%s' (add, withdraw or signal)",
+                              argv[1]);
     }
     argc--;
     argv++;
@@ -443,8 +548,7 @@ cmd_candidate(cli_ctx *ctx, int argc, char **argv)
         return cli_usage_fail("candidate", argc - optind < 2 ? "missing the CONTEST or NAME"
                                                              : "too many arguments");
     }
-    d.effective_at = o.effective_at;
-    d.precision = o.precision;
+    apply_wopts(&d, &o);
     d.contest = argv[optind];
     d.candidate = argv[optind + 1];
     d.source = o.source;
@@ -457,10 +561,10 @@ cmd_declare_help(FILE *out)
     fprintf(out, "usage: avow declare CONTEST ACTOR STANCE CANDIDATE --at TIME --source URL\n"
                  "                    [--person NAME] [--quote TEXT] [--force]\n"
                  "\n"
-                 "Record that ACTOR declared STANCE (supports | opposes | undecided) about\n"
-                 "CANDIDATE in CONTEST. Prints the event id. A CANDIDATE the contest does\n"
-                 "not have is refused (exit 2, naming the nearest) unless --force; an ACTOR\n"
-                 "that is not a member at --at is recorded with a warning.\n"
+                 "Record that ACTOR declared STANCE (supports | opposes | undecided |\n"
+                 "abstains) about CANDIDATE in CONTEST. Prints the event id. A CANDIDATE the\n"
+                 "contest does not have is refused (exit 2, naming the nearest) unless\n"
+                 "--force; an ACTOR that is not a member at --at is recorded with a warning.\n"
                  "\n"
                  "options:\n");
     cli_help_options(out, &declare_spec);
@@ -489,12 +593,12 @@ cmd_declare(cli_ctx *ctx, int argc, char **argv)
     }
     d.stance = avow_stance_parse(argv[optind + 2]);
     if (d.stance == AVOW_STANCE_NONE) {
-        return cli_usage_fail("declare", "unknown stance '%s' (supports, opposes or undecided)",
+        return cli_usage_fail("declare",
+                              "unknown stance '%s' (supports, opposes, undecided or abstains)",
                               argv[optind + 2]);
     }
     d.kind = AVOW_KIND_STANCE;
-    d.effective_at = o.effective_at;
-    d.precision = o.precision;
+    apply_wopts(&d, &o);
     d.contest = argv[optind];
     d.actor = argv[optind + 1];
     d.candidate = argv[optind + 3];
@@ -552,8 +656,7 @@ cmd_retract(cli_ctx *ctx, int argc, char **argv)
     avow_ledger_free(ledger);
     ledger = NULL;
     d.kind = AVOW_KIND_RETRACT;
-    d.effective_at = o.effective_at;
-    d.precision = o.precision;
+    apply_wopts(&d, &o);
     d.reason = o.reason;
     d.target = target;
     status = append_drafts(ctx, &d, 1, NULL, "retract");
@@ -566,7 +669,8 @@ done:
 void
 cmd_decide_help(FILE *out)
 {
-    fprintf(out, "usage: avow decide CONTEST CANDIDATE --at TIME [--source URL]\n"
+    fprintf(out, "usage: avow decide CONTEST CANDIDATE --at TIME [--takes-effect TIME]\n"
+                 "                   [--source URL]\n"
                  "\n"
                  "Record the decision of CONTEST: CANDIDATE was chosen. Prints the event id.\n"
                  "\n"
@@ -595,8 +699,9 @@ cmd_decide(cli_ctx *ctx, int argc, char **argv)
         return status;
     }
     d.kind = AVOW_KIND_DECISION;
-    d.effective_at = o.effective_at;
-    d.precision = o.precision;
+    apply_wopts(&d, &o);
+    d.takes_effect = o.effect;
+    d.takes_effect_precision = o.effect_prec;
     d.contest = argv[optind];
     d.candidate = argv[optind + 1];
     d.source = o.source;

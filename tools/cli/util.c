@@ -178,6 +178,22 @@ cli_parse_at(int64_t *at, uint8_t *prec, const char *text, const char *command)
 }
 
 int
+cli_parse_uncertain_at(avow_at *at, const char *text, const char *command)
+{
+    if (avow_at_parse(at, text) < 0) {
+        const char *detail = avow_error_last();
+        if (detail[0] != '\0') {
+            return cli_fail(CLI_EXIT_USAGE, "%s", detail);
+        }
+        return cli_fail(CLI_EXIT_USAGE,
+                        "bad time '%s' (ISO 8601: 2024-04-03, 2024-06-05~, ../2024-04-02 or "
+                        "2024-03-28/2024-04-02; see 'avow %s --help')",
+                        text, command);
+    }
+    return 0;
+}
+
+int
 cli_check_id_text(const char *text)
 {
     size_t n = strlen(text);
@@ -625,4 +641,93 @@ cli_json_set(json_t *obj, const char *key, json_t *value)
         return cli_fail(CLI_EXIT_ENV, "cannot build the JSON output");
     }
     return 0;
+}
+
+/* "2 April 2024", "April 2024", "2024", or ISO 8601 below a day. */
+static void
+cli_human_date(char *out, size_t size, int64_t t, uint8_t prec)
+{
+    static const char *const months[12] = { "January",   "February", "March",    "April",
+                                            "May",       "June",     "July",     "August",
+                                            "September", "October",  "November", "December" };
+    char iso[AVOW_TIME_STRLEN];
+    avow_time_format(iso, t, AVOW_PREC_DAY); /* YYYY-MM-DD */
+    if (prec > AVOW_PREC_DAY || strlen(iso) != 10) {
+        /* The start of the period: an "on or before" bound is its last microsecond. */
+        int64_t unit = prec == AVOW_PREC_SECOND   ? INT64_C(1000000)
+                       : prec == AVOW_PREC_MINUTE ? INT64_C(60000000)
+                                                  : 1;
+        int64_t r = ((t % unit) + unit) % unit;
+        avow_time_format(out, t - r, prec != 0 ? (avow_precision)prec : AVOW_PREC_MICRO);
+        return;
+    }
+    int y = 0, m = (iso[5] - '0') * 10 + (iso[6] - '0'), d = (iso[8] - '0') * 10 + (iso[9] - '0');
+    for (int i = 0; i < 4; i++) {
+        y = y * 10 + (iso[i] - '0');
+    }
+    if (m < 1 || m > 12) {
+        avow_time_format(out, t, prec != 0 ? (avow_precision)prec : AVOW_PREC_MICRO);
+        return;
+    }
+    if (prec == AVOW_PREC_YEAR) {
+        (void)snprintf(out, size, "%d", y);
+    } else if (prec == AVOW_PREC_MONTH) {
+        (void)snprintf(out, size, "%s %d", months[m - 1], y);
+    } else {
+        (void)snprintf(out, size, "%d %s %d", d, months[m - 1], y);
+    }
+}
+
+void
+cli_put_when(FILE *out, const avow_event *ev)
+{
+    char a[64], b[64];
+    uint8_t prec = ev->precision != 0 ? ev->precision : AVOW_PREC_MICRO;
+    cli_human_date(b, sizeof(b), ev->effective_at, prec);
+    switch (ev->qualifier) {
+    case AVOW_AT_APPROXIMATE:
+        fprintf(out, "about %s", b);
+        break;
+    case AVOW_AT_BY:
+        fprintf(out, "on or before %s", b);
+        break;
+    case AVOW_AT_BETWEEN:
+        cli_human_date(a, sizeof(a), ev->from, ev->from_precision);
+        fprintf(out, "some time between %s and %s", a, b);
+        break;
+    default:
+        fprintf(out, "on %s", b);
+        break;
+    }
+}
+
+void
+cli_put_research(FILE *out, const avow_event *ev)
+{
+    const char *conf = avow_confidence_name(ev->confidence);
+    if (conf != NULL) {
+        fprintf(out, " [confidence %s]", conf);
+    }
+    if (ev->reported_precision != 0) {
+        char when[AVOW_TIME_STRLEN];
+        avow_time_format(when, ev->reported_at, (avow_precision)ev->reported_precision);
+        fprintf(out, " [reported %s]", when);
+    }
+    if (ev->note.ptr != NULL) {
+        fputs(" [note: ", out);
+        cli_put_str(out, ev->note);
+        fputc(']', out);
+    }
+}
+
+void
+cli_format_row_time(char out[AVOW_AT_STRLEN], const avow_event *ev)
+{
+    avow_at at = { ev->effective_at, ev->precision != 0 ? ev->precision : AVOW_PREC_MICRO,
+                   ev->qualifier, ev->from, ev->from_precision };
+    if (ev->version < 2) {
+        avow_time_format(out, ev->effective_at, (avow_precision)at.precision);
+        return;
+    }
+    avow_at_format(out, &at);
 }

@@ -39,16 +39,24 @@ _avow() {
         COMPREPLY=($(compgen -W "unanimity majority 2/3 1/2" -- "$cur"))
         return
         ;;
-    --kind)
-        COMPREPLY=($(compgen -W "contest member-join member-leave candidate-enter candidate-withdraw
-            stance retract decision" -- "$cur"))
+    --confidence | --min-confidence)
+        COMPREPLY=($(compgen -W "high medium low" -- "$cur"))
         return
         ;;
-    --at | --known-at | --from | --to | --until)
+    --choice)
+        COMPREPLY=($(compgen -W "single multiple" -- "$cur"))
+        return
+        ;;
+    --kind)
+        COMPREPLY=($(compgen -W "contest member-join member-leave candidate-enter candidate-withdraw
+            candidate-signal stance retract decision contest-amend" -- "$cur"))
+        return
+        ;;
+    --at | --known-at | --from | --to | --until | --reported-at | --public-at | --takes-effect)
         COMPREPLY=($(compgen -W "now $(date -u +%Y-%m-%d 2>/dev/null)" -- "$cur"))
         return
         ;;
-    --title | --source | --person | --quote | --reason | --contest | --author | --origin | \
+    --title | --source | --person | --quote | --reason | --note | --contest | --author | --origin | \
         --actor | --candidate | --grep | --max-count | --trust | --witness | --quorum | --after-seq | --keep)
         return
         ;;
@@ -91,30 +99,30 @@ _avow() {
         ;;
     contest)
         subs="new list"
-        [[ $sub == list ]] || opts="--title --rule --at --source"
+        [[ $sub == list ]] || opts="--title --rule --choice --at --source --note"
         ;;
     member)
         subs="add remove"
-        opts="--at --source"
+        opts="--at --source --confidence --note --reported-at"
         ;;
     candidate)
-        subs="add withdraw"
-        opts="--at --source"
+        subs="add withdraw signal"
+        opts="--at --source --confidence --note --reported-at"
         ;;
     declare)
-        opts="--at --source --person --quote --force"
+        opts="--at --source --person --quote --force --confidence --note --reported-at"
         if ((pos == 2)); then
-            COMPREPLY=($(compgen -W "supports opposes undecided" -- "$cur"))
+            COMPREPLY=($(compgen -W "supports opposes undecided abstains" -- "$cur"))
             return
         fi
         ;;
     retract) opts="--reason" ;;
-    decide) opts="--at --source" ;;
+    decide) opts="--at --takes-effect --source --confidence --note --reported-at" ;;
     log) opts="--contest --author --actor --candidate --kind --since --until --grep -n --max-count --reverse --csv" ;;
     show) opts="" ;;
-    state) opts="--at --known-at --attest --all-authors" ;;
-    history) opts="--actor --candidate --all-authors" ;;
-    explain) opts="--at --known-at --evidence --all-authors" ;;
+    state) opts="--at --known-at --attest --all-authors --min-confidence --public-at" ;;
+    history) opts="--actor --candidate --all-authors --min-confidence --public-at" ;;
+    explain) opts="--at --known-at --evidence --all-authors --min-confidence --public-at" ;;
     verify) opts="--checkpoint --attestation --trust --witness --quorum" ;;
     evidence)
         subs="verify write"
@@ -155,7 +163,7 @@ _avow() {
         opts="--heads"
         files=1
         ;;
-    chart) opts="--out --from --to --known-at --all-authors" ;;
+    chart) opts="--out --from --to --known-at --all-authors --min-confidence --public-at" ;;
     publish) opts="" && files=1 ;;
     demo)
         COMPREPLY=($(compgen -d -- "$cur"))
