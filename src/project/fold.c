@@ -61,10 +61,11 @@ fold_name(fold_acc *a, const void *k, size_t len, uint32_t *id)
     /* Room first: a name interned without its status bytes would be read
      * past them (the same holds for the pairs and retractions below). */
     if (a->names.n + 1 > a->status_cap) {
-        size_t cm = a->status_cap, cc = a->status_cap, cs = a->status_cap;
+        /* Each array keeps its own capacity; status_cap is what all three hold. */
+        size_t cm = a->status_cap, other[2] = { a->status_cap, a->status_cap };
         if ((error = grow_array(&a->member, &cm, a->names.n + 1, 1, 64)) < 0 ||
-            (error = grow_array(&a->cand, &cc, cm, 1, 64)) < 0 ||
-            (error = grow_array(&a->support_of, &cs, cm, sizeof(*a->support_of), 64)) < 0) {
+            (error = grow_array(&a->cand, &other[0], cm, 1, 64)) < 0 ||
+            (error = grow_array(&a->support_of, &other[1], cm, sizeof(*a->support_of), 64)) < 0) {
             return error;
         }
         memset(a->member + a->status_cap, 0, cm - a->status_cap);
