@@ -410,6 +410,9 @@ refuse decide $C Rutte --at 2024-06-26 --takes-effect 'autumn'
 refuse state $C --min-confidence certain
 refuse state $C --public-at 'yesterday-ish'
 refuse explain $C LT Rutte --min-confidence none
+# an attestation cannot carry a filter: verify --attestation could never recompute it
+refuse state $C --attest --min-confidence medium
+refuse state $C --attest --public-at 2024-05-01
 # the same refusals in import --sign records: nothing appended
 printf '%s\n' '{"kind":"stance","contest":"'$C'","actor":"LT","stance":"supports","candidate":"Rutte","at":"2024-04-03","source":"https://x/"}' \
     '{"kind":"stance","contest":"'$C'","actor":"LT","stance":"supports","candidate":"Rutte","at":"2024-04-03","source":"https://x/","confidence":"sure"}' \

@@ -302,6 +302,14 @@ cmd_state(cli_ctx *ctx, int argc, char **argv)
         status = cli_usage_fail("state", "expected one CONTEST");
         goto done;
     }
+    if (extra.attest &&
+        (opts.min_confidence != AVOW_CONFIDENCE_NONE || opts.public_at != AVOW_TIME_MAX)) {
+        /* An attestation names the contest and its times, not a filter: it would sign a
+         * digest that 'verify --attestation' cannot recompute. */
+        status = cli_usage_fail("state", "--attest signs the whole record: not with "
+                                         "--min-confidence or --public-at");
+        goto done;
+    }
     if ((status = open_for_query(&ledger, ctx, 1)) != 0) {
         goto done;
     }
