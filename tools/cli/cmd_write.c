@@ -118,14 +118,24 @@ static const cli_opt decide_opts[] = {
     { NULL, 0, 0, NULL, NULL, NULL },
 };
 
+static const cli_opt amend_opts[] = {
+    { "title", W_TITLE, 0, "TEXT", "the new title", "unchanged" },
+    { "rule", W_RULE, 0, "RULE", "the new rule (as for contest new)", "unchanged" },
+    { "choice", W_CHOICE, 0, "CHOICE", "single | multiple", "unchanged" },
+    { "at", W_AT, 0, "TIME", "from when the amendment holds (required)", NULL },
+    { "source", W_SOURCE, 0, "URL", SOURCE_HELP, "none" },
+    NOTE_OPT,
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
 static const cli_spec contest_spec = { "contest", "new", 13, 0, contest_opts };
+static const cli_spec amend_spec = { "contest", "amend", 13, 0, amend_opts };
 static const cli_spec member_spec = { "member", NULL, 13, 0, where_opts };
 static const cli_spec candidate_spec = { "candidate", NULL, 13, 0, where_opts };
 static const cli_spec declare_spec = { "declare", NULL, 13, 0, declare_opts };
 static const cli_spec retract_spec = { "retract", NULL, 13, 0, retract_opts };
 static const cli_spec decide_spec = { "decide", NULL, 13, 0, decide_opts };
 
-const cli_spec *const cli_contest_specs[] = { &contest_spec, NULL };
+const cli_spec *const cli_contest_specs[] = { &contest_spec, &amend_spec, NULL };
 const cli_spec *const cli_member_specs[] = { &member_spec, NULL };
 const cli_spec *const cli_candidate_specs[] = { &candidate_spec, NULL };
 const cli_spec *const cli_declare_specs[] = { &declare_spec, NULL };
@@ -366,18 +376,61 @@ cmd_contest_help(FILE *out)
 {
     fprintf(out, "usage: avow contest new ID --title TEXT --rule RULE [--choice single|multiple]\n"
                  "                        [--at TIME] [--source URL] [--note TEXT]\n"
+                 "       avow contest amend ID [--title TEXT] [--rule RULE] [--choice CHOICE]\n"
+                 "                          --at TIME [--source URL] [--note TEXT]\n"
                  "       avow contest list [--json]\n"
                  "\n"
                  "new: define a contest: a decision its members take by RULE. Prints the\n"
                  "event id. With --choice single (the default) an actor supports one\n"
                  "candidate at a time, and a candidate's withdrawal lapses its support.\n"
+                 "amend: a signed amendment of the title, rule or choice, in force from --at\n"
+                 "on (the definition is never rewritten). Prints the event id.\n"
                  "list: every contest defined in the ledger: ID, TIME, event, rule, title\n"
                  "(--json: JSON Lines with contest, title, rule, effective_at, id, index).\n"
                  "\n"
-                 "options:\n");
+                 "options of new:\n");
     cli_help_options(out, &contest_spec);
+    fprintf(out, "\noptions of amend:\n");
+    cli_help_options(out, &amend_spec);
     fprintf(out, "\n");
     cli_help_globals(out);
+}
+
+/* contest amend ID [--title T] [--rule R] [--choice C] --at TIME: a signed
+ * amendment (format v2, kind contest-amend) that supersedes what it names of
+ * the definition from TIME on (docs/PROJECTIONS.md "Format v2"). */
+static int
+contest_amend(cli_ctx *ctx, int argc, char **argv)
+{
+    avow_draft d = AVOW_DRAFT_INIT;
+    wopts o;
+    int status = parse_wopts(&o, argc, argv, &amend_spec, cmd_contest_help);
+    if (status != 0 || o.help) {
+        return status;
+    }
+    if (argc - optind != 1) {
+        return cli_usage_fail("contest",
+                              argc - optind < 1 ? "missing the contest ID" : "too many arguments");
+    }
+    if ((status = need(o.at, "--at TIME", "contest")) != 0) {
+        return status;
+    }
+    if (o.title == NULL && o.rule == NULL && o.choice == NULL) {
+        return cli_usage_fail("contest", "an amendment changes --title, --rule or --choice");
+    }
+    if (o.rule != NULL && avow_rule_check(o.rule, strlen(o.rule)) < 0) {
+        return cli_usage_fail("contest", "%s", avow_error_last());
+    }
+    if (o.choice != NULL && (d.choice = avow_choice_parse(o.choice)) == AVOW_CHOICE_NONE) {
+        return cli_usage_fail("contest", "unknown choice '%s' (single or multiple)", o.choice);
+    }
+    d.kind = AVOW_KIND_CONTEST_AMEND;
+    apply_wopts(&d, &o);
+    d.contest = argv[optind];
+    d.title = o.title;
+    d.rule = o.rule;
+    d.source = o.source;
+    return append_drafts(ctx, &d, 1, d.contest, "contest");
 }
 
 int
@@ -388,7 +441,7 @@ cmd_contest(cli_ctx *ctx, int argc, char **argv)
     int status;
 
     if (argc < 2) {
-        return cli_usage_fail("contest", "missing subcommand: new");
+        return cli_usage_fail("contest", "missing subcommand: new, amend or list");
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         cmd_contest_help(stdout);
@@ -397,8 +450,11 @@ cmd_contest(cli_ctx *ctx, int argc, char **argv)
     if (strcmp(argv[1], "list") == 0) {
         return cli_contest_list(ctx, argc - 1, argv + 1);
     }
+    if (strcmp(argv[1], "amend") == 0) {
+        return contest_amend(ctx, argc - 1, argv + 1);
+    }
     if (strcmp(argv[1], "new") != 0) {
-        return cli_usage_fail("contest", "unknown subcommand '%s' (new, list)", argv[1]);
+        return cli_usage_fail("contest", "unknown subcommand '%s' (new, amend, list)", argv[1]);
     }
     argc--;
     argv++;
