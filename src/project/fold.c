@@ -285,14 +285,9 @@ fold_apply(fold_acc *a, const avow_event *ev, const unsigned char id[AVOW_EVENT_
 int
 fold_open_add(fold_acc *a, const fold_open *o)
 {
-    if (a->nopens == a->capopens) {
-        size_t cap = a->capopens == 0 ? 8 : a->capopens * 2;
-        fold_open *n = realloc(a->opens, cap * sizeof(*n));
-        if (n == NULL) {
-            return error_set(AVOW_ENOMEM, "out of memory in a projection");
-        }
-        a->opens = n;
-        a->capopens = cap;
+    int error = grow_array(&a->opens, &a->capopens, a->nopens + 1, sizeof(*a->opens), 8);
+    if (error < 0) {
+        return error;
     }
     a->opens[a->nopens++] = *o;
     return 0;
