@@ -59,7 +59,6 @@ typedef struct import_slot {
     avow_record *rec; /* the draft; its strings point into rec or the chunk */
     size_t off, len;  /* JSON: the line in the chunk's text */
     uint64_t line;
-    int read;  /* 1: the reader returned it (counted in res->records) */
     int code;  /* 0, or why the line is refused */
     char *msg; /* the message of code (NULL: avow_strerror) */
 } import_slot;
@@ -353,7 +352,6 @@ import_read_chunk(import_run *m)
         free(s->msg);
         s->msg = NULL;
         s->code = 0;
-        s->read = error == 1;
         s->line = m->rd.rec_line;
         if (error < 0) {
             if (!import_is_line_error(error)) {
@@ -443,7 +441,7 @@ import_check_records(import_run *m)
     while ((error = import_parse_chunk(m)) == 1) {
         for (size_t i = 0; i < m->nslots; i++) {
             const import_slot *s = &m->slots[i];
-            m->res->records += (uint64_t)s->read;
+            m->res->records++; /* a line the reader refused is a record read too (bad) */
             const avow_draft *d = avow_record_draft(s->rec);
             if (s->code == 0 && (error = import_duplicate(m, s->line, d)) != 0) {
                 if (error < 0) {
@@ -500,8 +498,10 @@ import_check_events(import_run *m)
         if (error == 0) {
             return 0;
         }
+        if (error == 1 || import_is_line_error(error)) {
+            m->res->records++; /* a line the reader refused is a record read too (bad) */
+        }
         if (error == 1) {
-            m->res->records++;
             error = import_check_signed(m);
         }
         if (error < 0) {
