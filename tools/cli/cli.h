@@ -161,6 +161,8 @@ void cli_dump_options(FILE *out, const cli_cmd *commands, size_t n);
 
 /* Parse --at TIME for an appending command (start of the period). Exit code or 0. */
 int cli_parse_at(int64_t *at, uint8_t *prec, const char *text, const char *command);
+/* --quorum N: 1 to max witnesses. 0, or exit 2 with the message printed. */
+int cli_parse_quorum(size_t *quorum, const char *text, size_t max, const char *command);
 /* A row's --at: the forms of cli_parse_at() and the uncertain ones (avow_at_parse()). */
 int cli_parse_uncertain_at(avow_at *at, const char *text, const char *command);
 /* When a row happened, in words: "on 2 April 2024", "about 5 June 2024", "on or

@@ -655,18 +655,12 @@ cmd_evidence(cli_ctx *ctx, int argc, char **argv)
             }
             witnesses[n_witnesses++] = optarg;
             break;
-        case 'Q': {
-            char *end = NULL;
-            unsigned long q = strtoul(optarg, &end, 10);
-            if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0' || q == 0 ||
-                q > EVIDENCE_MAX_WITNESSES) {
-                status = cli_usage_fail("evidence", "bad --quorum '%s' (1 to %d)", optarg,
-                                        EVIDENCE_MAX_WITNESSES);
+        case 'Q':
+            if ((status = cli_parse_quorum(&quorum, optarg, EVIDENCE_MAX_WITNESSES, "evidence")) !=
+                0) {
                 goto done;
             }
-            quorum = (size_t)q;
             break;
-        }
         case CLI_OPT_HELP:
             cmd_evidence_help(stdout);
             goto done;

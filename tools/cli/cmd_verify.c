@@ -432,19 +432,12 @@ cmd_verify(cli_ctx *ctx, int argc, char **argv)
             }
             witnesses[n_witnesses++] = optarg;
             break;
-        case 'Q': {
-            char *end = NULL;
-            unsigned long q = strtoul(optarg, &end, 10);
-            if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0' || q == 0 ||
-                q > VERIFY_MAX_WITNESSES) {
-                status = cli_usage_fail("verify", "bad --quorum '%s' (1 to %d)", optarg,
-                                        VERIFY_MAX_WITNESSES);
+        case 'Q':
+            if ((status = cli_parse_quorum(&quorum, optarg, VERIFY_MAX_WITNESSES, "verify")) != 0) {
                 goto done;
             }
-            quorum = (size_t)q;
             quorum_given = 1;
             break;
-        }
         case CLI_OPT_HELP:
             cmd_verify_help(stdout);
             goto done;

@@ -731,3 +731,15 @@ cli_format_row_time(char out[AVOW_AT_STRLEN], const avow_event *ev)
     }
     avow_at_format(out, &at);
 }
+
+int
+cli_parse_quorum(size_t *quorum, const char *text, size_t max, const char *command)
+{
+    char *end = NULL;
+    unsigned long q = strtoul(text, &end, 10);
+    if (text[0] < '0' || text[0] > '9' || *end != '\0' || q == 0 || q > max) {
+        return cli_usage_fail(command, "bad --quorum '%s' (1 to %zu)", text, max);
+    }
+    *quorum = (size_t)q;
+    return 0;
+}
