@@ -270,13 +270,15 @@ typedef enum avow_kind {
     AVOW_KIND_RETRACT = 7,            /**< retraction of own event: target, reason */
     AVOW_KIND_DECISION = 8,           /**< decision recorded: contest, candidate */
     AVOW_KIND_CANDIDATE_SIGNAL = 10,  /**< v2: a reported plan to stand: contest, candidate */
-    AVOW_KIND_CONTEST_AMEND = 11      /**< v2: the definition amended: contest, and title,
+    AVOW_KIND_CONTEST_AMEND = 11,     /**< v2: the definition amended: contest, and title,
                                            rule or choice */
+    AVOW_KIND_ACTOR_NAME = 14         /**< v2: an actor's display name in a contest: contest,
+                                           actor, title (the name) */
 } avow_kind;
 
 /** The highest kind a draft may have (kind 9, key succession, is written by
  * avow_ledger_rotate_key() only). */
-#define AVOW_KIND_MAX_KNOWN 11
+#define AVOW_KIND_MAX_KNOWN 14
 
 typedef enum avow_stance {
     AVOW_STANCE_NONE = 0,
@@ -732,6 +734,10 @@ AVOW_EXTERN size_t avow_state_needed(const avow_state *st);
 /** Members at T, sorted bytewise. */
 AVOW_EXTERN size_t avow_state_member_count(const avow_state *st);
 AVOW_EXTERN const char *avow_state_member(const avow_state *st, size_t i);
+/** The display name of an actor (the latest actor-name event of the contest
+ * that counts at (T, K)), or NULL when it has none: for what people read;
+ * JSON outputs keep the codes. Borrowed from st. */
+AVOW_EXTERN const char *avow_state_actor_name(const avow_state *st, const char *actor);
 /** Candidates (entered or withdrawn), sorted by name. */
 AVOW_EXTERN size_t avow_state_candidate_count(const avow_state *st);
 AVOW_EXTERN const char *avow_state_candidate_name(const avow_state *st, size_t c);

@@ -29,7 +29,8 @@
  *     identifier and rule syntax). Untrusted bytes always take the strict
  *     decoder.
  * 11. Format v2 (tests/unit/test_codec_v2*.c): the research fields (tags
- *     14-20), kinds 10-11 and stance abstains occur only in version 2 events;
+ *     14-20), kinds 10, 11 and 14 and stance abstains occur only in version 2
+ *     events;
  *     with qualifier by or between, effective_at is the LAST microsecond of
  *     its period, and from (only with between) starts before its period.
  * 12. A draft is written in the lowest version that holds it: version 1
@@ -136,9 +137,12 @@ static const struct {
     [AVOW_KIND_CONTEST_AMEND] = { 0, 0,
                                   BIT(TAG_CONTEST) | BIT(TAG_TITLE) | BIT(TAG_RULE) |
                                     BIT(TAG_CHOICE) | BIT(TAG_SOURCE) | BIT(TAG_NOTE) },
+    [AVOW_KIND_ACTOR_NAME] = { 0, 0,
+                               BIT(TAG_CONTEST) | BIT(TAG_ACTOR) | BIT(TAG_TITLE) |
+                                 BIT(TAG_SOURCE) | BIT(TAG_NOTE) },
 };
 
-/* What a v2 kind requires (kinds 10 and 11 exist in v2 only). */
+/* What a v2 kind requires (kinds 10, 11 and 14 exist in v2 only). */
 static unsigned
 kind_required(uint8_t version, uint8_t kind)
 {
@@ -148,6 +152,8 @@ kind_required(uint8_t version, uint8_t kind)
         return BIT(TAG_CONTEST) | BIT(TAG_CANDIDATE);
     case AVOW_KIND_CONTEST_AMEND:
         return BIT(TAG_CONTEST);
+    case AVOW_KIND_ACTOR_NAME:
+        return BIT(TAG_CONTEST) | BIT(TAG_ACTOR) | BIT(TAG_TITLE);
     default:
         return kind_fields[kind].required;
     }
@@ -172,6 +178,7 @@ static const char *const kind_names[CODEC_KIND_MAX + 1] = {
     [AVOW_KIND_KEY_SUCCESSION] = "key-succession",
     [AVOW_KIND_CANDIDATE_SIGNAL] = "candidate-signal",
     [AVOW_KIND_CONTEST_AMEND] = "contest-amend",
+    [AVOW_KIND_ACTOR_NAME] = "actor-name",
 };
 
 static const char *const stance_names[] = {
@@ -660,7 +667,7 @@ event_decode_body(avow_event *out, int strict, unsigned *seen)
     const unsigned char *p = out->raw + CODEC_OFF_BODY;
     const unsigned char *end = out->raw + out->raw_len - AVOW_SIG_BYTES;
     unsigned last_tag = 0, known = tag_max(out->version);
-    int kind_known = out->kind <= kind_max(out->version);
+    int kind_known = avow_event_kind_known(out);
     int error;
     while (p < end) {
         if (end - p < 3) {
@@ -713,7 +720,7 @@ event_decode(avow_event *out, const unsigned char *raw, size_t len, int strict)
     if ((error = event_decode_body(out, strict, &seen)) < 0) {
         return error;
     }
-    if (out->kind <= kind_max(out->version) &&
+    if (avow_event_kind_known(out) &&
         (error = kind_fields_check(AVOW_EFORMAT, out->version, out->kind, seen)) < 0) {
         return error;
     }
@@ -902,7 +909,8 @@ codec_encode_message(avow_buf *out, const avow_draft *d, const unsigned char aut
     size_t start = out->len;
     unsigned char hdr[AVOW_EVENT_HEADER_BYTES];
 
-    if (d->kind < 1 || d->kind > AVOW_KIND_MAX_KNOWN || d->kind == AVOW_KIND_KEY_SUCCESSION) {
+    if (d->kind < 1 || d->kind > AVOW_KIND_MAX_KNOWN || d->kind == AVOW_KIND_KEY_SUCCESSION ||
+        kind_names[d->kind] == NULL) {
         return error_set(AVOW_EINVALID, "cannot sign an event of kind %u from a draft", d->kind);
     }
     if (seq == 0 || (seq == 1) != is_zero(prev, AVOW_HASH_BYTES)) {

@@ -74,7 +74,7 @@ enum codec_tag {
 #define CODEC_TIME_BYTES 9
 
 /* Highest kind this codec knows, in all versions and in version 1. */
-#define CODEC_KIND_MAX    AVOW_KIND_CONTEST_AMEND
+#define CODEC_KIND_MAX    AVOW_KIND_ACTOR_NAME
 #define CODEC_KIND_MAX_V1 AVOW_KIND_KEY_SUCCESSION
 
 /* Domain separation of the successor's signature in a key-succession event. */

@@ -21,6 +21,10 @@
  *     candidates (support_of names the candidate of its latest supports); a
  *     stance dated by an interval is open from its opening until its own
  *     entry is applied, and what is open at T is "possible" at T.
+ *  6. An actor-name event (format v2) sets the actor's display name (the
+ *     latest applied wins) and nothing else: it counts no one, and it does
+ *     not make the state take the v2 shape, so that naming the actors of a
+ *     v1 contest changes neither its JSON nor its digest.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +53,7 @@ fold_free(fold_acc *a)
     free(a->member);
     free(a->cand);
     free(a->support_of);
+    free(a->label_of);
     free(a->pairs);
     free(a->opens);
     fold_init(a);
@@ -62,16 +67,18 @@ fold_name(fold_acc *a, const void *k, size_t len, uint32_t *id)
      * past them (the same holds for the pairs and retractions below). */
     if (a->names.n + 1 > a->status_cap) {
         /* Each array keeps its own capacity; status_cap is what all three hold. */
-        size_t cm = a->status_cap, other[2] = { a->status_cap, a->status_cap };
+        size_t cm = a->status_cap, other[3] = { a->status_cap, a->status_cap, a->status_cap };
         if ((error = grow_array(&a->member, &cm, a->names.n + 1, 1, 64)) < 0 ||
             (error = grow_array(&a->cand, &other[0], cm, 1, 64)) < 0 ||
-            (error = grow_array(&a->support_of, &other[1], cm, sizeof(*a->support_of), 64)) < 0) {
+            (error = grow_array(&a->support_of, &other[1], cm, sizeof(*a->support_of), 64)) < 0 ||
+            (error = grow_array(&a->label_of, &other[2], cm, sizeof(*a->label_of), 64)) < 0) {
             return error;
         }
         memset(a->member + a->status_cap, 0, cm - a->status_cap);
         memset(a->cand + a->status_cap, 0, cm - a->status_cap);
         for (size_t i = a->status_cap; i < cm; i++) {
             a->support_of[i] = FOLD_NO_NAME;
+            a->label_of[i] = FOLD_NO_NAME;
         }
         a->status_cap = cm;
     }
@@ -273,6 +280,16 @@ fold_apply(fold_acc *a, const avow_event *ev, const unsigned char id[AVOW_EVENT_
         a->decision_takes_effect = ev->takes_effect;
         a->decision_takes_effect_precision = ev->takes_effect_precision;
         break;
+    case AVOW_KIND_ACTOR_NAME:
+        if (ev->actor.ptr == NULL || ev->title.ptr == NULL) {
+            break;
+        }
+        if ((error = fold_name(a, ev->actor.ptr, ev->actor.len, &n1)) < 0 ||
+            (error = fold_name(a, ev->title.ptr, ev->title.len, &n2)) < 0) {
+            break;
+        }
+        a->label_of[n1] = n2; /* invariant 6 */
+        return 0;             /* presentation only: the state keeps its v1 shape */
     default:
         break;
     }

@@ -47,6 +47,7 @@ typedef struct fold_acc {
     uint32_t last_author_id;
     uint8_t *member, *cand; /* per name id */
     uint32_t *support_of;   /* per name id: the candidate of the actor's latest supports */
+    uint32_t *label_of;     /* per name id: the name id of its display name (actor-name) */
     size_t status_cap;
     fold_pair *pairs; /* per pairkeys id */
     size_t cappairs;

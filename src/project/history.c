@@ -28,8 +28,9 @@ history_visit(scan *s, const scan_entry *e, void *ctx)
     avow_event rev;
     store_val raw;
     int error;
-    if ((e->skip != FOLD_COUNTS && e->skip != FOLD_RETRACTED) || e->opening) {
-        return 0;
+    if ((e->skip != FOLD_COUNTS && e->skip != FOLD_RETRACTED) || e->opening ||
+        e->ev.kind == AVOW_KIND_ACTOR_NAME) {
+        return 0; /* a display name changes no stance (fold.c invariant 6) */
     }
     if ((h->actor != NULL && !scan_str_eq(e->ev.actor, h->actor)) ||
         (h->candidate != NULL && !scan_str_eq(e->ev.candidate, h->candidate))) {

@@ -12,7 +12,9 @@
  *   || v2(u8) || choice(u8) || u64 takes_effect || takes_effect precision(u8)
  *   || names x u32 support_of
  *   || u32 n || n x (u32 actor || u32 cand || stance(u8) || u64 eff || id(32))
- *   where str = u32 len || bytes; the last three lines since format 3.
+ *   || names x u32 label_of
+ *   where str = u32 len || bytes; the three lines before the last since
+ *   format 3, the last since format 4.
  *
  * Invariants (tests/unit/test_projection.c):
  *  1. snapcodec_read(snapcodec_write(a)) folds on exactly as a does: ids come
@@ -25,13 +27,13 @@
  *     snapshots were dropped by each trust change instead; a binary of that
  *     time ignores format 2 snapshots and replays, so it never reads one
  *     that a newer binary left stale), 3 since events of format v2 (choice,
- *     support_of, open intervals, takes_effect).
+ *     support_of, open intervals, takes_effect), 4 since actor names.
  */
 #include <string.h>
 
 #include "project/snapcodec.h"
 
-#define SNAPCODEC_FORMAT 3
+#define SNAPCODEC_FORMAT 4
 struct snapcodec_wr {
     avow_buf *b;
     int error;
@@ -169,10 +171,13 @@ snapcodec_write(avow_buf *out, const fold_acc *a)
         wr_u64(&w, (uint64_t)o->eff);
         wr_bytes(&w, o->id, AVOW_EVENT_ID_BYTES);
     }
+    for (uint32_t i = 0; i < a->names.n; i++) {
+        wr_u32(&w, a->label_of[i]);
+    }
     return w.error;
 }
 
-/* The part of format 3 (format v2 events). */
+/* The part of formats 3 and 4 (format v2 events, actor names). */
 static int
 snapcodec_read_v2(fold_acc *a, struct snapcodec_rd *r)
 {
@@ -207,6 +212,13 @@ snapcodec_read_v2(fold_acc *a, struct snapcodec_rd *r)
         if ((error = fold_open_add(a, &o)) < 0) {
             return error;
         }
+    }
+    for (uint32_t i = 0; i < a->names.n && !r->bad; i++) {
+        uint32_t lo = rd_u32(r);
+        if (lo != FOLD_NO_NAME && lo >= a->names.n) {
+            return 1;
+        }
+        a->label_of[i] = lo;
     }
     return r->bad || r->left != 0 ? 1 : 0;
 }

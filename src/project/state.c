@@ -120,6 +120,11 @@ struct state_cand {
     uint8_t *outside_stance;
 };
 
+/* An actor's display name (fold.c invariant 6); both borrowed from names. */
+struct state_label {
+    const char *actor, *name;
+};
+
 struct avow_state {
     char *contest;
     int64_t at, known_at;
@@ -132,6 +137,8 @@ struct avow_state {
     size_t needed;
     char **names;
     size_t nnames;
+    struct state_label *labels; /* actors with a display name, sorted by actor */
+    size_t nlabels;
     const char **members;
     size_t nmembers;
     struct state_cand *cands;
@@ -160,6 +167,7 @@ avow_state_free(avow_state *st)
         free(st->names[i]);
     }
     free(st->names);
+    free(st->labels);
     free(st->members);
     free(st->contest);
     free(st->rule);
@@ -366,6 +374,47 @@ struct state_work {
     struct state_outside *outs;
 };
 
+static int
+state_label_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct state_label *)a)->actor, ((const struct state_label *)b)->actor);
+}
+
+/* The display names, once names holds every name (fold.c invariant 6). */
+static int
+state_labels(avow_state *st, const fold_acc *a)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i < st->nnames; i++) {
+        n += a->label_of[i] != FOLD_NO_NAME;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    if ((st->labels = malloc(n * sizeof(*st->labels))) == NULL) {
+        return AVOW_ENOMEM;
+    }
+    for (uint32_t i = 0; i < st->nnames; i++) {
+        if (a->label_of[i] != FOLD_NO_NAME) {
+            st->labels[st->nlabels].actor = st->names[i];
+            st->labels[st->nlabels++].name = st->names[a->label_of[i]];
+        }
+    }
+    qsort(st->labels, st->nlabels, sizeof(*st->labels), state_label_cmp);
+    return 0;
+}
+
+const char *
+avow_state_actor_name(const avow_state *st, const char *actor)
+{
+    struct state_label k = { actor, NULL }, *hit;
+    if (st == NULL || actor == NULL || st->nlabels == 0) {
+        return NULL;
+    }
+    hit = bsearch(&k, st->labels, st->nlabels, sizeof(*st->labels), state_label_cmp);
+    return hit != NULL ? hit->name : NULL;
+}
+
 /* Names, members and candidates, in name id order. */
 static int
 state_names(avow_state *st, const fold_acc *a, struct state_work *wk)
@@ -396,7 +445,7 @@ state_names(avow_state *st, const fold_acc *a, struct state_work *wk)
             wk->cand_of[i] = (int32_t)st->ncands++;
         }
     }
-    return 0;
+    return state_labels(st, a);
 }
 
 #define STATE_SEEN          1 /* wk->seen bits: the member has a stance */

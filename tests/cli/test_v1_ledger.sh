@@ -59,4 +59,13 @@ avow verify --json --checkpoint "$V/checkpoint.txt" | jq -e '.ok and .events == 
 same history-hu.json history nato-sg-2024 --actor HU --json
 avow state se-nato --at 2024-02-01 --json | jq -e '.candidates[0].supports == ["TR"]' >/dev/null ||
     fail "the new stance does not count"
+# Display names (format v2 actor-name events) change no JSON of a v1 contest:
+# not its shape, not its digest; the text shows them.
+avow actor name nato-sg-2024 HU Hungary >/dev/null
+for at in 2024-03-01 2024-05-01 2024-06-27; do
+    same "state-nato-$at.json" state nato-sg-2024 --at "$at" --json
+done
+same history-hu.json history nato-sg-2024 --actor HU --json
+avow state nato-sg-2024 --at 2024-05-01 | grep -qx '    opposes: Hungary (HU)' ||
+    fail "the text state does not show the name"
 echo "v1 ledger: verified and projected as the previous release did"

@@ -28,7 +28,7 @@
 #include "testutil.h"
 
 #define VECTORS   AVOW_SOURCE_DIR "/tests/vectors/events_v2.txt"
-#define N_VECTORS 7
+#define N_VECTORS 8
 /* recorded_at of vector k (1-based): 2024-04-03T13:25:00Z plus k - 1 minutes,
  * strictly increasing along the chain. */
 #define T_REC(k) (INT64_C(1712150700000000) + ((int64_t)(k)-1) * INT64_C(60000000))
@@ -56,7 +56,7 @@ day(const char *text)
     return t;
 }
 
-/* The drafts of vectors 1..7, one chain of the vector key. */
+/* The drafts of vectors 1..8, one chain of the vector key. */
 static void
 vector_drafts(avow_draft d[N_VECTORS])
 {
@@ -120,6 +120,12 @@ vector_drafts(avow_draft d[N_VECTORS])
     set_at(&d[6], "2024-06-27");
     d[6].choice = AVOW_CHOICE_MULTIPLE;
     d[6].note = "test vector: the choice amended";
+    /* 8: actor-name (kind 14): HU's display name, at every time (year 0001). */
+    d[7].kind = AVOW_KIND_ACTOR_NAME;
+    set_at(&d[7], "0001");
+    d[7].actor = "HU";
+    d[7].title = "Hungary";
+    d[7].note = "test vector: a display name";
 }
 
 /* The decoded event says what its draft said. */
@@ -266,6 +272,7 @@ test_codec_v2_vectors__file_bytes_decode_to_the_documented_values(void **state)
         { AVOW_KIND_DECISION, 0, AVOW_CONFIDENCE_HIGH, AVOW_AT_EXACT, 0, "2024-06-26T00:00:00Z" },
         { AVOW_KIND_CONTEST_AMEND, 0, 0, AVOW_AT_EXACT, AVOW_CHOICE_MULTIPLE,
           "2024-06-27T00:00:00Z" },
+        { AVOW_KIND_ACTOR_NAME, 0, 0, AVOW_AT_EXACT, 0, "0001-01-01T00:00:00Z" },
     };
     for (int i = 0; i < N_VECTORS; i++) {
         char t[AVOW_TIME_STRLEN];

@@ -255,32 +255,34 @@ void cli_help_globals(FILE *out);
 
 /* The option specs of each command (NULL-terminated), beside its code. */
 extern const cli_spec *const cli_init_specs[],
-  *const cli_key_specs[], *const cli_contest_specs[],
-                            *const cli_member_specs[],
-                              *const cli_candidate_specs[],
-                                *const cli_declare_specs[],
-                                  *const cli_retract_specs[],
-                                    *const cli_decide_specs[],
-                                      *const cli_log_specs[],
-                                        *const cli_show_specs[],
-                                          *const cli_verify_specs[],
-                                            *const cli_info_specs[],
-                                              *const cli_state_specs[],
-                                                *const cli_history_specs[],
-                                                  *const cli_explain_specs[],
-                                                    *const cli_checkpoint_specs[],
-                                                      *const cli_prove_specs[],
-                                                        *const cli_evidence_specs[],
-                                                          *const cli_witness_specs[],
-                                                            *const cli_export_specs[],
-                                                              *const cli_import_specs[],
-                                                                *const cli_sync_specs[],
-                                                                  *const cli_serve_specs[],
-                                                                    *const cli_heads_specs[],
-                                                                      *const cli_bundle_specs[],
-                                                                        *const cli_trust_specs[],
-                                                                          *const cli_chart_specs[],
-                                                                            *const cli_demo_specs[];
+  *const cli_key_specs[],
+    *const cli_contest_specs[],
+      *const cli_member_specs[],
+        *const cli_candidate_specs[],
+          *const cli_declare_specs[],
+            *const cli_actor_specs[],
+              *const cli_retract_specs[],
+                *const cli_decide_specs[],
+                  *const cli_log_specs[],
+                    *const cli_show_specs[],
+                      *const cli_verify_specs[],
+                        *const cli_info_specs[],
+                          *const cli_state_specs[],
+                            *const cli_history_specs[],
+                              *const cli_explain_specs[],
+                                *const cli_checkpoint_specs[],
+                                  *const cli_prove_specs[],
+                                    *const cli_evidence_specs[],
+                                      *const cli_witness_specs[],
+                                        *const cli_export_specs[],
+                                          *const cli_import_specs[],
+                                            *const cli_sync_specs[],
+                                              *const cli_serve_specs[],
+                                                *const cli_heads_specs[],
+                                                  *const cli_bundle_specs[],
+                                                    *const cli_trust_specs[],
+                                                      *const cli_chart_specs[],
+                                                        *const cli_demo_specs[];
 extern const cli_spec *const cli_publish_specs[];
 
 /* Command groups (one cmd_<group>.c each). */
@@ -294,6 +296,8 @@ int cmd_member(cli_ctx *ctx, int argc, char **argv);
 void cmd_member_help(FILE *out);
 int cmd_candidate(cli_ctx *ctx, int argc, char **argv);
 void cmd_candidate_help(FILE *out);
+int cmd_actor(cli_ctx *ctx, int argc, char **argv);
+void cmd_actor_help(FILE *out);
 int cmd_declare(cli_ctx *ctx, int argc, char **argv);
 void cmd_declare_help(FILE *out);
 int cmd_retract(cli_ctx *ctx, int argc, char **argv);

@@ -159,7 +159,7 @@ done:
 #define DEMO_CONTEST "nato-sg-2024"
 #define DEMO_SOURCE  "https://www.nieuwsbericht.example/rutte-nato-2024-04-03"
 #define DEMO_SWEDEN  "https://www.nieuwsbericht.example/sweden-joins-nato-2024-03-07"
-#define DEMO_MAX     96
+#define DEMO_MAX     160
 
 /* The 31 members before Sweden joined (ISO 3166 alpha-2 codes). */
 static const char *const demo_members[] = { "AL", "BE", "BG", "CA", "HR", "CZ", "DK", "EE",
@@ -167,6 +167,41 @@ static const char *const demo_members[] = { "AL", "BE", "BG", "CA", "HR", "CZ", 
                                             "LT", "LU", "ME", "NL", "MK", "NO", "PL", "PT",
                                             "RO", "SK", "SI", "ES", "TR", "GB", "US" };
 #define DEMO_N_MEMBERS (sizeof(demo_members) / sizeof(demo_members[0]))
+/* Their display names (actor-name events), in the same order, then Sweden's. */
+static const char *const demo_names[] = { "Albania",
+                                          "Belgium",
+                                          "Bulgaria",
+                                          "Canada",
+                                          "Croatia",
+                                          "Czechia",
+                                          "Denmark",
+                                          "Estonia",
+                                          "Finland",
+                                          "France",
+                                          "Germany",
+                                          "Greece",
+                                          "Hungary",
+                                          "Iceland",
+                                          "Italy",
+                                          "Latvia",
+                                          "Lithuania",
+                                          "Luxembourg",
+                                          "Montenegro",
+                                          "the Netherlands",
+                                          "North Macedonia",
+                                          "Norway",
+                                          "Poland",
+                                          "Portugal",
+                                          "Romania",
+                                          "Slovakia",
+                                          "Slovenia",
+                                          "Spain",
+                                          "Türkiye",
+                                          "the United Kingdom",
+                                          "the United States",
+                                          "Sweden" };
+_Static_assert(sizeof(demo_names) / sizeof(demo_names[0]) == DEMO_N_MEMBERS + 1,
+               "a name per member, and Sweden");
 
 /* Named in the article (early backers, LT, EE, HU) or not yet decided (RO SK TR). */
 static const char *const demo_named[] = {
@@ -354,6 +389,15 @@ demo_analyst_a(demo *d, unsigned char mistake[AVOW_EVENT_ID_BYTES], size_t *coun
     dr = demo_draft(d, AVOW_KIND_MEMBER_JOIN, "2024-03-07");
     dr->actor = "SE";
     dr->source = DEMO_SWEDEN;
+    for (size_t i = 0; i <= DEMO_N_MEMBERS; i++) {
+        /* Display names, for what people read; JSON keeps the codes. */
+        dr = demo_draft(d, AVOW_KIND_ACTOR_NAME, "2024-01-01");
+        dr->effective_at = AVOW_TIME_MIN; /* a name holds at every time */
+        dr->precision = AVOW_PREC_YEAR;
+        dr->source = NULL;
+        dr->actor = i < DEMO_N_MEMBERS ? demo_members[i] : "SE";
+        dr->title = demo_names[i];
+    }
     demo_draft(d, AVOW_KIND_CANDIDATE_ENTER, "2024-02-22")->candidate = "Rutte";
     demo_draft(d, AVOW_KIND_CANDIDATE_ENTER, "2024-03-12")->candidate = "Iohannis";
     for (size_t i = 0; i < sizeof(early) / sizeof(early[0]); i++) {
@@ -386,7 +430,8 @@ demo_analyst_a(demo *d, unsigned char mistake[AVOW_EVENT_ID_BYTES], size_t *coun
     *count = d->n;
     say(d,
         "- A records %zu events in one signed batch: the contest (rule: unanimity),\n"
-        "  31 members and Sweden joining on 2024-03-07, the candidates Rutte and Iohannis,\n"
+        "  31 members and Sweden joining on 2024-03-07 (each with its display name),\n"
+        "  the candidates Rutte and Iohannis,\n"
         "  early support from the US, the UK, Germany and France, and %zu more members\n"
         "  backing Rutte on or before 2024-04-03 (\"28 of the 32\", say NATO insiders:\n"
         "  a count, so each row is dated ../2024-04-03 with low confidence and a note).\n",

@@ -161,6 +161,14 @@ log_line(FILE *out, const avow_event *ev, uint64_t index, int width, const char 
             fputs(" amended", out);
         }
         break;
+    case AVOW_KIND_ACTOR_NAME:
+        if (avow_event_kind_known(ev)) {
+            put_sp(out, ev->actor);
+            fputs(" is named \"", out);
+            cli_put_str(out, ev->title);
+            fputc('"', out);
+        }
+        break;
     default:
         break;
     }

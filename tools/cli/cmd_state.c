@@ -197,17 +197,37 @@ cmd_state_help(FILE *out)
     cli_help_globals(out);
 }
 
+/* One actor of a list: "Name (CODE)" when the contest names it, else CODE. */
+static void
+put_actor(FILE *out, const avow_state *st, const char *actor)
+{
+    const char *name = avow_state_actor_name(st, actor);
+    if (name != NULL) {
+        put(out, name);
+        fputs(" (", out);
+        put(out, actor);
+        fputc(')', out);
+    } else {
+        put(out, actor);
+    }
+}
+
 static void
 put_list(FILE *out, const avow_state *st, size_t c, avow_state_list list, const char *label)
 {
     size_t n = avow_state_list_count(st, c, list);
+    int named = 0;
     if (n == 0) {
         return;
     }
+    for (size_t i = 0; i < n && !named; i++) {
+        named = avow_state_actor_name(st, avow_state_list_actor(st, c, list, i)) != NULL;
+    }
     fprintf(out, "    %s:", label);
     for (size_t i = 0; i < n; i++) {
-        fputc(' ', out);
-        put(out, avow_state_list_actor(st, c, list, i));
+        /* Names hold spaces: a list with names is separated by commas. */
+        fputs(named && i > 0 ? ", " : " ", out);
+        put_actor(out, st, avow_state_list_actor(st, c, list, i));
         if (list == AVOW_LIST_OUTSIDE) {
             uint8_t s = avow_state_outside_stance(st, c, i);
             fprintf(out, " (%s)", s == AVOW_STANCE_NONE ? "disputed" : avow_stance_name(s));
@@ -254,6 +274,7 @@ state_human(FILE *out, const avow_state *st)
                 avow_state_member_count(st), avow_state_needed(st));
         put(out, rule != NULL ? rule : "no rule");
         fprintf(out, "): %s\n", avow_state_met(st, c) ? "met" : "not met");
+        put_list(out, st, c, AVOW_LIST_SUPPORTS, "supports");
         put_list(out, st, c, AVOW_LIST_OPPOSES, "opposes");
         put_list(out, st, c, AVOW_LIST_UNDECIDED, "undecided");
         put_list(out, st, c, AVOW_LIST_ABSTAINS, "abstains");
@@ -435,6 +456,12 @@ change_what(FILE *out, const avow_event *ev)
         if (ev->choice != AVOW_CHOICE_NONE) {
             fprintf(out, " choice %s", avow_choice_name(ev->choice));
         }
+        break;
+    case AVOW_KIND_ACTOR_NAME:
+        cli_put_str(out, ev->actor);
+        fputs(" is named \"", out);
+        cli_put_str(out, ev->title);
+        fputc('"', out);
         break;
     default:
         fprintf(out, "event of kind %u", (unsigned int)ev->kind);

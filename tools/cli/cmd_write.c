@@ -127,6 +127,12 @@ static const cli_opt amend_opts[] = {
     NOTE_OPT,
     { NULL, 0, 0, NULL, NULL, NULL },
 };
+static const cli_opt actor_opts[] = {
+    { "at", W_AT, 0, "TIME", "from when the name holds", "always" },
+    { "source", W_SOURCE, 0, "URL", SOURCE_HELP, "none" },
+    NOTE_OPT,
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
 static const cli_spec contest_spec = { "contest", "new", 13, 0, contest_opts };
 static const cli_spec amend_spec = { "contest", "amend", 13, 0, amend_opts };
 static const cli_spec member_spec = { "member", NULL, 13, 0, where_opts };
@@ -134,6 +140,7 @@ static const cli_spec candidate_spec = { "candidate", NULL, 13, 0, where_opts };
 static const cli_spec declare_spec = { "declare", NULL, 13, 0, declare_opts };
 static const cli_spec retract_spec = { "retract", NULL, 13, 0, retract_opts };
 static const cli_spec decide_spec = { "decide", NULL, 13, 0, decide_opts };
+static const cli_spec actor_spec = { "actor", "name", 13, 0, actor_opts };
 
 const cli_spec *const cli_contest_specs[] = { &contest_spec, &amend_spec, NULL };
 const cli_spec *const cli_member_specs[] = { &member_spec, NULL };
@@ -141,6 +148,7 @@ const cli_spec *const cli_candidate_specs[] = { &candidate_spec, NULL };
 const cli_spec *const cli_declare_specs[] = { &declare_spec, NULL };
 const cli_spec *const cli_retract_specs[] = { &retract_spec, NULL };
 const cli_spec *const cli_decide_specs[] = { &decide_spec, NULL };
+const cli_spec *const cli_actor_specs[] = { &actor_spec, NULL };
 
 static int parse_research(wopts *o, const char *command);
 
@@ -762,4 +770,63 @@ cmd_decide(cli_ctx *ctx, int argc, char **argv)
     d.candidate = argv[optind + 1];
     d.source = o.source;
     return append_drafts(ctx, &d, 1, d.contest, "decide");
+}
+
+void
+cmd_actor_help(FILE *out)
+{
+    fprintf(out, "usage: avow actor name CONTEST ACTOR NAME [--at TIME] [--source URL]\n"
+                 "                 [--note TEXT]\n"
+                 "\n"
+                 "Give ACTOR (a code such as HU) the display name NAME (\"Hungary\") in\n"
+                 "CONTEST: a signed event, replicated with the ledger. Text output, the\n"
+                 "chart and timeline show the name; JSON keeps the code. The latest name\n"
+                 "wins; without --at it holds at every time. Prints the event id.\n"
+                 "\n"
+                 "options:\n");
+    cli_help_options(out, &actor_spec);
+    fprintf(out, "\n");
+    cli_help_globals(out);
+}
+
+int
+cmd_actor(cli_ctx *ctx, int argc, char **argv)
+{
+    avow_draft d = AVOW_DRAFT_INIT;
+    wopts o;
+    int status;
+
+    if (argc < 2) {
+        return cli_usage_fail("actor", "missing subcommand: name");
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        cmd_actor_help(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(argv[1], "name") != 0) {
+        return cli_usage_fail("actor", "unknown subcommand '%s' (name)", argv[1]);
+    }
+    argc--;
+    argv++;
+    status = parse_wopts(&o, argc, argv, &actor_spec, cmd_actor_help);
+    if (status != 0 || o.help) {
+        return status;
+    }
+    if (argc - optind != 3) {
+        return cli_usage_fail("actor", argc - optind < 3 ? "missing the CONTEST, ACTOR or NAME"
+                                                         : "too many arguments (quote a NAME "
+                                                           "with spaces)");
+    }
+    apply_wopts(&d, &o);
+    if (o.at == NULL) {
+        /* A name is not news: without --at it holds from the first representable year. */
+        d.effective_at = AVOW_TIME_MIN;
+        d.precision = AVOW_PREC_YEAR;
+    }
+    d.kind = AVOW_KIND_ACTOR_NAME;
+    d.contest = argv[optind];
+    d.actor = argv[optind + 1];
+    d.title = argv[optind + 2];
+    d.source = o.source;
+    return append_drafts(ctx, &d, 1, d.contest, "actor");
 }

@@ -30,6 +30,7 @@ static const cli_cmd commands[] = {
       cli_member_specs },
     { "candidate", cmd_candidate, cmd_candidate_help, "add or withdraw a candidate",
       cli_candidate_specs },
+    { "actor", cmd_actor, cmd_actor_help, "give an actor code a display name", cli_actor_specs },
     { "declare", cmd_declare, cmd_declare_help, "record a stance: ACTOR supports|opposes ...",
       cli_declare_specs },
     { "retract", cmd_retract, cmd_retract_help, "retract one of your own events",

@@ -15,7 +15,7 @@ _avow() {
         cword=$COMP_CWORD
     fi
 
-    local commands="init key contest member candidate declare retract decide log show
+    local commands="init key contest member candidate actor declare retract decide log show
         state history explain verify info status evidence witness checkpoint prove publish export import
         trust sync serve heads bundle chart demo help"
     local globals="-L --ledger -k --key --json -q --quiet -h --help"
@@ -49,7 +49,7 @@ _avow() {
         ;;
     --kind)
         COMPREPLY=($(compgen -W "contest member-join member-leave candidate-enter candidate-withdraw
-            candidate-signal stance retract decision contest-amend" -- "$cur"))
+            candidate-signal stance retract decision contest-amend actor-name" -- "$cur"))
         return
         ;;
     --at | --known-at | --from | --to | --until | --reported-at | --public-at | --takes-effect)
@@ -108,6 +108,10 @@ _avow() {
     candidate)
         subs="add withdraw signal"
         opts="--at --source --confidence --note --reported-at"
+        ;;
+    actor)
+        subs="name"
+        opts="--at --source --note"
         ;;
     declare)
         opts="--at --source --person --quote --force --confidence --note --reported-at"
