@@ -580,6 +580,13 @@ AVOW_EXTERN int avow_ledger_append_signed(avow_append_result *res, avow_ledger *
 AVOW_EXTERN int avow_ledger_get(avow_buf *out, uint64_t *index_out, avow_ledger *ledger,
                                 const unsigned char id[AVOW_EVENT_ID_BYTES]);
 
+/**
+ * Find the event of author's chain at seq and copy its bytes to out.
+ * @return 0, AVOW_ENOTFOUND (no such seq), AVOW_EIO
+ */
+AVOW_EXTERN int avow_ledger_get_seq(avow_buf *out, uint64_t *index_out, avow_ledger *ledger,
+                                    const unsigned char author[AVOW_PUBKEY_BYTES], uint64_t seq);
+
 /** Find the unique event whose hex id starts with prefix (at least 8 chars). */
 AVOW_EXTERN int avow_ledger_resolve_id(unsigned char id[AVOW_EVENT_ID_BYTES], avow_ledger *ledger,
                                        const char *hex_prefix);

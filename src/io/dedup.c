@@ -14,11 +14,18 @@
  *  2. Matching is by multiset: each event of the ledger matches at most one
  *     record of the file, so a file holding the same record twice, imported
  *     after its first half, appends exactly the rest.
+ *  3. An event its author retracted is not recorded any more: after an undo
+ *     (`retract --seq`, `retract --batch`), importing the corrected file
+ *     appends its records again.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include <sodium.h>
 
 #include "event/codec.h"
 #include "io/dedup.h"
+#include "util/grow.h"
 
 /* Invariant 1, from the bytes of an encoded message or event. */
 static int
@@ -64,12 +71,36 @@ dedup_of_draft(unsigned char fp[DEDUP_FP_BYTES], avow_buf *tmp, const avow_draft
     return dedup_hash(fp, tmp->ptr, tmp->len);
 }
 
+/* Invariant 3: each retracted target's fingerprint is taken off once. */
+static int
+dedup_unretract(import_table *t, avow_ledger *ledger, const unsigned char *targets, size_t n)
+{
+    avow_buf raw = AVOW_BUF_INIT;
+    unsigned char fp[DEDUP_FP_BYTES];
+    int error = 0;
+
+    for (size_t i = 0; i < n && error == 0; i++) {
+        error = avow_ledger_get(&raw, NULL, ledger, targets + i * AVOW_EVENT_ID_BYTES);
+        if (error == AVOW_ENOTFOUND) {
+            error = 0; /* a retraction of an event this ledger does not hold */
+            continue;
+        }
+        if (error == 0 && (error = dedup_of_event(fp, raw.ptr, raw.len)) == 0) {
+            (void)dedup_take(t, fp);
+        }
+    }
+    avow_buf_dispose(&raw);
+    return error;
+}
+
 int
 dedup_load(import_table *t, avow_ledger *ledger, const unsigned char author[AVOW_PUBKEY_BYTES])
 {
     avow_iter_opts io = AVOW_ITER_OPTS_INIT;
     avow_iter *it = NULL;
     unsigned char fp[DEDUP_FP_BYTES];
+    unsigned char *targets = NULL;
+    size_t ntargets = 0, cap = 0;
     import_table_value *v;
     avow_event ev;
     int error;
@@ -87,8 +118,19 @@ dedup_load(import_table *t, avow_ledger *ledger, const unsigned char author[AVOW
             break;
         }
         v->seq++;
+        if (ev.kind == AVOW_KIND_RETRACT && ev.target != NULL) {
+            if ((error = grow_array(&targets, &cap, (ntargets + 1) * AVOW_EVENT_ID_BYTES, 1,
+                                    64 * AVOW_EVENT_ID_BYTES)) < 0) {
+                break;
+            }
+            memcpy(targets + ntargets++ * AVOW_EVENT_ID_BYTES, ev.target, AVOW_EVENT_ID_BYTES);
+        }
     }
     avow_iter_free(it);
+    if (error == 0) {
+        error = dedup_unretract(t, ledger, targets, ntargets);
+    }
+    free(targets);
     return error;
 }
 

@@ -2,7 +2,7 @@
 /*
  * lookup.c - the core tables read back: an event by log index or by id, the
  * contest an event is indexed under, the by-time key, and the public reads
- * built on them (avow_ledger_get, avow_ledger_resolve_id,
+ * built on them (avow_ledger_get, avow_ledger_get_seq, avow_ledger_resolve_id,
  * avow_ledger_has_contest). The tables are written by append.c.
  *
  * Invariants:
@@ -27,6 +27,8 @@
 
 /* Candidates an ambiguous event id prefix lists in its error. */
 #define LOOKUP_LIST_MAX 8
+/* Bytes of an author key named in an error (8 hex characters, as output shows). */
+#define SHORT_HEX_BYTES 4
 
 int
 store_event_at(store_val *raw, const avow_ledger *ledger, store_txn *txn, uint64_t index)
@@ -204,6 +206,48 @@ avow_ledger_get(avow_buf *out, uint64_t *index_out, avow_ledger *ledger,
     if (error == 0) {
         buf_clear(out);
         error = buf_put(out, raw.mv_data, raw.mv_size);
+    }
+    mdb_txn_abort(txn);
+    return error;
+}
+
+int
+avow_ledger_get_seq(avow_buf *out, uint64_t *index_out, avow_ledger *ledger,
+                    const unsigned char author[AVOW_PUBKEY_BYTES], uint64_t seq)
+{
+    unsigned char ak[STORE_AUTHOR_KEY_BYTES];
+    MDB_txn *txn = NULL;
+    MDB_val v, raw;
+    uint64_t index = 0;
+    int error;
+    if (out == NULL || ledger == NULL || author == NULL) {
+        return error_set(AVOW_EINVALID, "avow_ledger_get_seq: missing argument");
+    }
+    if ((error = store_txn_begin(ledger, MDB_RDONLY, &txn)) < 0) {
+        return error;
+    }
+    memcpy(ak, author, AVOW_PUBKEY_BYTES);
+    be64_put(ak + AVOW_PUBKEY_BYTES, seq);
+    error = store_get(ledger, txn, STORE_DB_AUTHORS, ak, sizeof(ak), &v);
+    if (error == 0) {
+        error = store_index_val(&index, &v);
+    }
+    if (error == 0 && (error = store_get_event(ledger, txn, index, &raw)) == AVOW_ENOTFOUND) {
+        error = error_set(
+          AVOW_EIO, "author index points at missing event #%" PRIu64 " (run avow verify)", index);
+    }
+    if (error == AVOW_ENOTFOUND) {
+        char hex[AVOW_HEX_ID_LEN + 1];
+        avow_hex(hex, author, SHORT_HEX_BYTES);
+        error = error_set(AVOW_ENOTFOUND, "author %s has no event of seq %" PRIu64 " in ledger %s",
+                          hex, seq, ledger->path);
+    }
+    if (error == 0) {
+        buf_clear(out);
+        error = buf_put(out, raw.mv_data, raw.mv_size);
+        if (index_out != NULL) {
+            *index_out = index;
+        }
     }
     mdb_txn_abort(txn);
     return error;

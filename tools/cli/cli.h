@@ -296,6 +296,8 @@ int cmd_member(cli_ctx *ctx, int argc, char **argv);
 void cmd_member_help(FILE *out);
 int cmd_candidate(cli_ctx *ctx, int argc, char **argv);
 void cmd_candidate_help(FILE *out);
+/* Undo of a batch (undo.c): retract --seq A..B | --batch ID. */
+int cli_undo(const cli_ctx *ctx, const char *seq_text, const char *batch_text, const char *reason);
 int cmd_actor(cli_ctx *ctx, int argc, char **argv);
 void cmd_actor_help(FILE *out);
 int cmd_declare(cli_ctx *ctx, int argc, char **argv);

@@ -306,6 +306,7 @@ cmd_import(cli_ctx *ctx, int argc, char **argv)
     progress prog;
     json_t *doc;
     int status = CLI_EXIT_OK;
+    uint64_t head0 = 0;
     int r;
     int c;
 
@@ -358,6 +359,9 @@ cmd_import(cli_ctx *ctx, int argc, char **argv)
             goto done;
         }
     }
+    if (key != NULL && avow_ledger_head(&head0, NULL, ledger, avow_key_public(key)) < 0) {
+        head0 = 0;
+    }
     progress_init(&prog, ctx, "import");
     prog.name = spool[0] != '\0' ? "stdin" : path;
     prog.skip_bad = (opts.flags & AVOW_IMPORT_SKIP_BAD) != 0;
@@ -396,6 +400,15 @@ cmd_import(cli_ctx *ctx, int argc, char **argv)
             fprintf(stderr, ", skipped %" PRIu64 " bad line%s", res.bad, res.bad == 1 ? "" : "s");
         }
         fputc('\n', stderr);
+        uint64_t head1 = 0;
+        if (key != NULL && res.appended > 0 &&
+            avow_ledger_head(&head1, NULL, ledger, avow_key_public(key)) == 0 && head1 > head0) {
+            /* What one import appended is one range of the key's chain: its undo. */
+            fprintf(stderr,
+                    "avow: seq %" PRIu64 "..%" PRIu64 " of your key; undo with: avow retract "
+                    "--seq %" PRIu64 "..%" PRIu64 " --reason TEXT\n",
+                    head0 + 1, head1, head0 + 1, head1);
+        }
     }
 
 done:

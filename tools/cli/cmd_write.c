@@ -21,7 +21,8 @@
 typedef struct wopts {
     const char *at, *source, *title, *rule, *person, *quote, *reason;
     const char *note, *confidence, *reported_at, *choice, *takes_effect;
-    avow_at when; /* --at, parsed (now when not given) */
+    const char *seq, *batch; /* retract: an undo (undo.c) */
+    avow_at when;            /* --at, parsed (now when not given) */
     uint8_t conf;
     int64_t reported;
     uint8_t reported_prec;
@@ -45,7 +46,9 @@ enum {
     W_REPORTED = 'P',
     W_CHOICE = 'C',
     W_TAKES_EFFECT = 'T',
-    W_FORCE = 'F'
+    W_FORCE = 'F',
+    W_SEQ = 'S',
+    W_BATCH = 'B'
 };
 
 #define AT_START_HELP                                                                              \
@@ -108,6 +111,9 @@ static const cli_opt declare_opts[] = {
 };
 static const cli_opt retract_opts[] = {
     { "reason", W_REASON, 0, "TEXT", "why (required)", NULL },
+    { "seq", W_SEQ, 0, "A..B", "undo: every event of your key from seq A to B", NULL },
+    { "batch", W_BATCH, 0, "EVENT_ID", "undo: the events appended with EVENT_ID in one batch",
+      NULL },
     { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_opt decide_opts[] = {
@@ -204,6 +210,12 @@ parse_wopts(wopts *o, int argc, char **argv, const cli_spec *spec, void (*help)(
             break;
         case W_FORCE:
             o->force = 1;
+            break;
+        case W_SEQ:
+            o->seq = optarg;
+            break;
+        case W_BATCH:
+            o->batch = optarg;
             break;
         case CLI_OPT_HELP:
             help(stdout);
@@ -676,10 +688,16 @@ void
 cmd_retract_help(FILE *out)
 {
     fprintf(out, "usage: avow retract EVENT_ID --reason TEXT\n"
+                 "       avow retract --seq A..B --reason TEXT\n"
+                 "       avow retract --batch EVENT_ID --reason TEXT\n"
                  "\n"
                  "Retract one of your own events (nothing is deleted: the retraction is a new\n"
                  "event). EVENT_ID is 64 hex characters or a unique prefix of at least 8.\n"
                  "Prints the retraction's event id.\n"
+                 "Undo of a batch: --seq retracts every event of your key from seq A to B\n"
+                 "(what 'avow import --sign' printed it appended), --batch the events appended\n"
+                 "in one batch with EVENT_ID; in one signed batch, skipping retractions and\n"
+                 "events already retracted. Importing the corrected file then appends again.\n"
                  "\n"
                  "options:\n");
     cli_help_options(out, &retract_spec);
@@ -700,12 +718,18 @@ cmd_retract(cli_ctx *ctx, int argc, char **argv)
     if (status != 0 || o.help) {
         goto done;
     }
+    if ((status = need(o.reason, "--reason TEXT", "retract")) != 0) {
+        goto done;
+    }
+    if (o.seq != NULL || o.batch != NULL) {
+        status = argc - optind != 0 ? cli_usage_fail("retract", "--seq and --batch take no "
+                                                                "EVENT_ID argument")
+                                    : cli_undo(ctx, o.seq, o.batch, o.reason);
+        goto done;
+    }
     if (argc - optind != 1) {
         status = cli_usage_fail("retract",
                                 argc - optind < 1 ? "missing the EVENT_ID" : "too many arguments");
-        goto done;
-    }
-    if ((status = need(o.reason, "--reason TEXT", "retract")) != 0) {
         goto done;
     }
     if ((status = cli_check_id_text(argv[optind])) != 0) {

@@ -57,7 +57,8 @@ _avow() {
         return
         ;;
     --title | --source | --person | --quote | --reason | --note | --contest | --author | --origin | \
-        --actor | --candidate | --grep | --max-count | --trust | --witness | --quorum | --after-seq | --keep)
+        --actor | --candidate | --grep | --max-count | --trust | --witness | --quorum | --after-seq | \
+        --seq | --batch | --keep)
         return
         ;;
     esac
@@ -120,7 +121,7 @@ _avow() {
             return
         fi
         ;;
-    retract) opts="--reason" ;;
+    retract) opts="--reason --seq --batch" ;;
     decide) opts="--at --takes-effect --source --confidence --note --reported-at" ;;
     log) opts="--contest --author --actor --candidate --kind --since --until --grep -n --max-count --reverse --csv" ;;
     show) opts="" ;;
