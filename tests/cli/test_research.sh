@@ -255,8 +255,9 @@ grep -q 'RO supports Iohannis' "$T/h.txt" && fail "history --public-at keeps an 
 grep -q 'Iohannis enters' "$T/h.txt" || fail "history --public-at drops a public row"
 # history --json gives the instant a row counts from (the end of the interval)
 avow history $C --actor EE --json >"$T/h.json"
-jq -se 'map(select(.kind == "stance")) | length == 1 and .[0].effective_at == "2024-04-03" and
-    .[0].stance == "supports"' "$T/h.json" >/dev/null || fail "history --json: $(cat "$T/h.json")"
+jq -se 'map(select(.kind == "stance")) | length == 1 and
+    .[0].effective_at == "2024-04-03T23:59:59.999999Z" and .[0].at == "2024-03-28/2024-04-03" and
+    .[0].stance == "supports" and .[0].person == "Kaja Kallas"' "$T/h.json" >/dev/null || fail "history --json: $(cat "$T/h.json")"
 avow log --contest $C >"$T/log.txt"
 grep -q 'candidate-signal .*Iohannis' "$T/log.txt" || fail "log signal: $(cat "$T/log.txt")"
 grep -q 'decision .*decided Rutte, takes effect 2024-10-01' "$T/log.txt" || fail "log decision"

@@ -132,7 +132,8 @@ grep -Eq '^2024-04-02  TR supports Rutte  \(by [0-9a-f]{8}, https://wrong.exampl
     "$T/h.txt" || fail "history retracted line: $(cat "$T/h.txt")"
 avow history $C --candidate Iohannis --json >"$T/h.jsonl"
 jq -e -s '[.[].kind] == ["candidate-enter", "stance"] and .[1].actor == "RO" and
-    .[1].retracted == null and .[0].effective_at == "2024-03-14"' "$T/h.jsonl" >/dev/null ||
+    .[1].retracted == null and .[0].effective_at == "2024-03-14T00:00:00Z" and
+    .[0].effective_precision == "day"' "$T/h.jsonl" >/dev/null ||
     fail "history --candidate --json: $(cat "$T/h.jsonl")"
 n=$(avow history $C --json | wc -l)
 [ "$n" = "$(avow log --json | jq -s 'map(select(.kind != "retract")) | length')" ] ||

@@ -469,74 +469,39 @@ change_what(FILE *out, const avow_event *ev)
     }
 }
 
-static json_t *
-json_str(avow_str s)
-{
-    return s.ptr == NULL ? json_null() : json_stringn(s.ptr, s.len);
-}
-
-/* The research keys of a format v2 row, as log --json names them. */
-static void
-history_json_v2(json_t *o, const avow_event *ev)
-{
-    char row[AVOW_AT_STRLEN], when[AVOW_TIME_STRLEN];
-    const char *conf = avow_confidence_name(ev->confidence);
-    cli_format_row_time(row, ev);
-    json_object_set_new(o, "at", json_string(row));
-    json_object_set_new(o, "at_qualifier", json_string(avow_qualifier_name(ev->qualifier)));
-    json_object_set_new(o, "confidence", conf != NULL ? json_string(conf) : json_null());
-    json_object_set_new(o, "note", json_str(ev->note));
-    if (ev->reported_precision != 0) {
-        avow_time_format(when, ev->reported_at, AVOW_PREC_MICRO);
-        json_object_set_new(o, "reported_at", json_string(when));
-    } else {
-        json_object_set_new(o, "reported_at", json_null());
-    }
-}
-
+/* One change as log --json renders its event (docs/FORMAT.md "JSON rendering
+ * of an event"), plus "retracted": null or the retraction's id, reason and
+ * recorded_at. */
 static int
 history_json(const avow_change *ch)
 {
-    const avow_event *ev = ch->event;
+    avow_event_json_opts jo = AVOW_EVENT_JSON_OPTS_INIT;
+    avow_buf buf = AVOW_BUF_INIT;
     char hex[AVOW_HEX_ID_LEN + 1], when[AVOW_TIME_STRLEN];
-    uint8_t prec = ev->precision != 0 ? ev->precision : AVOW_PREC_MICRO;
-    json_t *o = json_object();
-    const char *kind = avow_kind_name(ev->kind);
+    json_t *o = NULL, *r = NULL;
+    int status, err;
 
+    if ((err = avow_event_json(&buf, ch->event, ch->index, &jo)) < 0) {
+        avow_buf_dispose(&buf);
+        return cli_fail_lib(err, NULL, "cannot render an event");
+    }
+    o = cli_json_object(buf.ptr, buf.len, "an event");
+    avow_buf_dispose(&buf);
     if (o == NULL) {
-        return cli_print_json(NULL);
-    }
-    avow_time_format(when, ev->effective_at, (avow_precision)prec);
-    json_object_set_new(o, "effective_at", json_string(when));
-    json_object_set_new(o, "precision", json_string(avow_precision_name(prec)));
-    json_object_set_new(o, "kind", json_string(kind != NULL ? kind : "unknown"));
-    if (ev->actor.ptr != NULL) {
-        json_object_set_new(o, "actor", json_str(ev->actor));
-    }
-    if (ev->candidate.ptr != NULL) {
-        json_object_set_new(o, "candidate", json_str(ev->candidate));
-    }
-    if (ev->stance != AVOW_STANCE_NONE) {
-        json_object_set_new(o, "stance", json_string(avow_stance_name(ev->stance)));
-    }
-    avow_hex(hex, ev->author, AVOW_PUBKEY_BYTES);
-    json_object_set_new(o, "author", json_string(hex));
-    json_object_set_new(o, "source", json_str(ev->source));
-    avow_hex(hex, ch->id, AVOW_EVENT_ID_BYTES);
-    json_object_set_new(o, "id", json_string(hex));
-    avow_time_format(when, ev->recorded_at, AVOW_PREC_MICRO);
-    json_object_set_new(o, "recorded_at", json_string(when));
-    if (ev->version >= 2) {
-        history_json_v2(o, ev);
+        return CLI_EXIT_ENV;
     }
     if (ch->retraction != NULL) {
-        json_t *r = json_object();
         avow_hex(hex, ch->retraction_id, AVOW_EVENT_ID_BYTES);
-        json_object_set_new(r, "id", json_string(hex));
-        json_object_set_new(r, "reason", json_str(ch->retraction->reason));
-        json_object_set_new(o, "retracted", r);
+        avow_time_format(when, ch->retraction->recorded_at, AVOW_PREC_MICRO);
+        r = json_pack("{s:s, s:s%, s:s}", "id", hex, "reason",
+                      ch->retraction->reason.ptr != NULL ? ch->retraction->reason.ptr : "",
+                      ch->retraction->reason.len, "recorded_at", when);
     } else {
-        json_object_set_new(o, "retracted", json_null());
+        r = json_null();
+    }
+    if ((status = cli_json_set(o, "retracted", r)) != 0) {
+        json_decref(o);
+        return status;
     }
     return cli_print_json(o);
 }
