@@ -596,6 +596,11 @@ AVOW_EXTERN int avow_ledger_head(uint64_t *seq, unsigned char hash[AVOW_HASH_BYT
                                  avow_ledger *ledger,
                                  const unsigned char author[AVOW_PUBKEY_BYTES]);
 
+/** Whether a definition of the contest stands (1): one not retracted by its
+ * author; 0 when it has none or every one was retracted (then a new
+ * definition of the id is accepted), or an error (< 0). */
+AVOW_EXTERN int avow_ledger_contest_stands(avow_ledger *ledger, const char *contest);
+
 /** Whether a contest is defined (1), not (0), or an error (< 0). */
 AVOW_EXTERN int avow_ledger_has_contest(avow_ledger *ledger, const char *contest);
 

@@ -290,7 +290,7 @@ import_check_draft(import_run *m, const avow_draft *d)
         if (e != NULL) {
             return error_set(AVOW_EEXISTS, "contest %s is defined on an earlier line", shown);
         }
-        if ((error = avow_ledger_has_contest(m->ledger, d->contest)) < 0) {
+        if ((error = avow_ledger_contest_stands(m->ledger, d->contest)) < 0) {
             return error;
         }
         if (error == 1) {

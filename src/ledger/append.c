@@ -476,12 +476,15 @@ append_check_draft(struct store_w *w, const avow_event *ev)
     const avow_ledger *ledger = w->ledger;
     int exists;
     if (ev->kind == AVOW_KIND_CONTEST) {
-        exists = store_contest_exists(ledger, w->txn, ev->contest.ptr, ev->contest.len);
+        /* An id whose every definition its author retracted may be defined again. */
+        exists = store_contest_stands(ledger, w->txn, ev->contest.ptr, ev->contest.len);
         if (exists < 0) {
             return exists;
         }
         if (exists) {
-            return error_set(AVOW_EEXISTS, "contest %.*s already exists in ledger %s",
+            return error_set(AVOW_EEXISTS,
+                             "contest %.*s already exists in ledger %s (amend it with avow "
+                             "contest amend, or retract its definition first)",
                              (int)ev->contest.len, ev->contest.ptr, ledger->path);
         }
     } else if (ev->kind == AVOW_KIND_RETRACT) {

@@ -86,6 +86,12 @@ int pages_check_tree(const avow_ledger *ledger, MDB_txn *txn);
 /* 1 when contest (len bytes) is defined in the ledger, 0 when not, or < 0. */
 int store_contest_exists(const avow_ledger *ledger, MDB_txn *txn, const char *contest, size_t len);
 
+/* ---- redefine.c --------------------------------------------------------- */
+
+/* 1 when a definition of contest stands (one not retracted by its author),
+ * 0 when it has none or every one is retracted, or < 0. */
+int store_contest_stands(const avow_ledger *ledger, MDB_txn *txn, const char *contest, size_t len);
+
 /* ---- heads.c ------------------------------------------------------------ */
 
 /* The head of an author inside txn (seq 0, zero hash and id when the author

@@ -78,6 +78,30 @@ avow retract --batch "${mid:0:10}" --reason "again the wrong file" 2>"$T/err" ||
 grep -q 'retracted 2 events of .* (seq 15..16)' "$T/err" || fail "--batch range: $(cat "$T/err")"
 avow state c1 --at 2024-05-01 --json | diff -u "$T/want" - >&2 || fail "--batch undo"
 
+# An undo that took the contest's definition with it: the id can be defined again
+# (by the corrected file), and the state is that of a clean import.
+printf '%s\n%s\n%s\n%s\n' "$head" 'contest,c2,,,,2024-01-01,' \
+    'member-join,c2,LT,,,2024-01-01,' 'stance,c2,LT,supports,Rutte,2024-04-03,https://x.example/lt' \
+    >"$T/c2-wrong.csv"
+sed 's/^contest,c2,/contest,c2,/; s/supports,Rutte/opposes,Rutte/' "$T/c2-wrong.csv" >"$T/c2-right.csv"
+for f in c2-wrong c2-right; do # the title and rule columns
+    sed -i '1s/$/,title,rule/; 2s/$/,C2,majority/; 3,$s/$/,,/' "$T/$f.csv"
+done
+export AVOW_LEDGER=$T/clean
+avow -q import --sign --csv "$T/c2-right.csv"
+avow state c2 --at 2024-05-01 --json >"$T/want2"
+export AVOW_LEDGER=$T/l
+avow import --sign --csv "$T/c2-wrong.csv" 2>"$T/err" || fail "c2 import: $(cat "$T/err")"
+undo=$(sed -n 's/.*undo with: avow \(retract --seq [0-9.]*\) --reason TEXT$/\1/p' "$T/err")
+refused 'contest c2 already exists' contest new c2 --title C2 --rule majority --at 2024-01-01
+# shellcheck disable=SC2086
+avow -q $undo --reason "wrong file"
+avow import --sign --csv "$T/c2-right.csv" 2>"$T/err" || fail "c2 redefined: $(cat "$T/err")"
+avow state c2 --at 2024-05-01 --json | diff -u "$T/want2" - >&2 ||
+    fail "undo + corrected import of a contest differs from a clean import"
+refused 'contest c2 already exists' contest new c2 --title C2 --rule majority --at 2024-01-01
+avow verify >/dev/null || fail "verify after a redefinition"
+
 # Refusals.
 refused 'give one of --seq A..B and --batch' retract --seq 1..2 --batch "${mid:0:10}" --reason x
 refused "bad --seq '0..2'" retract --seq 0..2 --reason x
