@@ -14,7 +14,7 @@
 #include "event/rule.h"
 #include "event/ruleeval.h"
 
-#define MAXM 32
+#define MAXM 48
 
 /* An electorate written as a string: S supports, O opposes, A abstains,
  * U undecided, - no stance; weights (population) and the group permanent. */
