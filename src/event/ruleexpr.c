@@ -177,10 +177,10 @@ rx_name(rx_parser *p, uint8_t *idx)
 static int
 rx_set(rx_parser *p, uint8_t *set)
 {
-    for (uint8_t i = RX_FOR; i <= RX_ALL; i++) {
+    for (unsigned i = RX_FOR; i <= RX_ALL; i++) {
         if (rx_word_is(p, set_names[i])) {
             p->pos += strlen(set_names[i]);
-            *set = i;
+            *set = (uint8_t)i;
             return 0;
         }
     }

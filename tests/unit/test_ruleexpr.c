@@ -252,8 +252,8 @@ brute_pivotal(const ruleexpr *x, struct elect *e, uint8_t *out)
     for (size_t i = 0; i < e->n; i++) {
         uint8_t keep = e->stance[i];
         out[i] = 0;
-        for (uint8_t s = AVOW_STANCE_NONE; s <= AVOW_STANCE_ABSTAINS; s++) {
-            e->stance[i] = s;
+        for (unsigned s = AVOW_STANCE_NONE; s <= AVOW_STANCE_ABSTAINS; s++) {
+            e->stance[i] = (uint8_t)s;
             if (ruleeval_met(x, &e->c) != base) {
                 out[i] = 1;
             }
@@ -276,8 +276,8 @@ test_ruleexpr__pivotal_equals_brute_force(void **state)
     srand(16);
     for (int round = 0; round < 3000; round++) {
         struct elect e;
-        char st[MAXM + 1], perm[MAXM + 1];
-        unsigned long long pop[MAXM];
+        char st[MAXM + 1] = { 0 }, perm[MAXM + 1] = { 0 };
+        unsigned long long pop[MAXM] = { 0 };
         size_t n = 1 + (size_t)(rand() % 27);
         for (size_t i = 0; i < n; i++) {
             st[i] = "SSSOA-U"[rand() % 7];
@@ -289,7 +289,7 @@ test_ruleexpr__pivotal_equals_brute_force(void **state)
         const char *r = rules[round % (sizeof(rules) / sizeof(rules[0]))];
         ruleexpr x;
         assert_int_equal(ruleexpr_parse(&x, r, strlen(r), NULL), 0);
-        uint8_t got[MAXM], want[MAXM];
+        uint8_t got[MAXM] = { 0 }, want[MAXM] = { 0 };
         int count = ruleeval_pivotal(&x, &e.c, got);
         brute_pivotal(&x, &e, want);
         int wc = 0;
