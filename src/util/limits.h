@@ -98,6 +98,24 @@ _Static_assert(AVOW_CONTEST_STRLEN == AVOW_MAX_CONTEST + 1, "avow.h's contest bu
  * enough that P * members never overflows. */
 #define RULE_MAX_COUNT 1000000UL
 
+/* event/ruleexpr.h */
+/* Longest rule expression, in bytes: the built-ins are under 80. */
+#define RULEEXPR_MAX_LEN 256
+/* Most nodes (comparisons, and, or, not, group vetoes) of one expression,
+ * and the deepest nesting of parentheses and `not`: a bounded, stack-free
+ * evaluation. */
+#define RULEEXPR_MAX_NODES 32
+#define RULEEXPR_MAX_DEPTH 16
+/* Longest weight or group name. */
+#define RULEEXPR_MAX_NAME 32
+/* Largest total of one measure over an electorate (members count 1 each):
+ * 2^43 (8.8e12, above the world's population), so that a total times a
+ * threshold's numerator or denominator (at most RULEEXPR_MAX_SCALE < 2^20)
+ * stays below 2^63. A larger total makes the rule unevaluable. */
+#define RULEEXPR_MAX_TOTAL ((unsigned long long)1 << 43)
+/* Denominator of a percentage with four decimals, the finest threshold. */
+#define RULEEXPR_MAX_SCALE 1000000ULL
+
 /* derived/snapshots.h */
 /* Snapshots of one query are kept in memory up to this many bytes. */
 #define SNAPSHOTS_PENDING_MAX ((size_t)16 << 20)
