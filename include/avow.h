@@ -1584,6 +1584,90 @@ AVOW_EXTERN int avow_chart_svg(avow_buf *out, avow_ledger *ledger, const char *c
 /** @} */
 /* END chart API */
 
+/* BEGIN timeline API (issue 15: the state over time as a table) */
+/** @defgroup avow_timeline Timeline: the state of a contest at each date of a range
+ * @{ */
+
+/** How often a timeline takes the state. */
+typedef enum avow_timeline_every {
+    AVOW_EVERY_DAY = 0,   /**< at the end of each UTC day */
+    AVOW_EVERY_WEEK = 1,  /**< at the end of each ISO week (Monday to Sunday) */
+    AVOW_EVERY_MONTH = 2, /**< at the end of each month */
+    AVOW_EVERY_CHANGE = 3 /**< at each distinct effective time of a counting change */
+} avow_timeline_every;
+
+/** What a timeline covers. Every time given as AVOW_TIME_MAX means "not given". */
+typedef struct avow_timeline_opts {
+    unsigned int version;
+    uint8_t every;          /**< avow_timeline_every */
+    int64_t from;           /**< the first row's period holds it (default: the first candidacy or
+                                 stance that counts) */
+    int64_t to;             /**< the last row's period holds it (default: the first decision that
+                                 counts, else the last change that counts) */
+    int64_t known_at;       /**< record time K of every row (default: +infinity) */
+    int all_authors;        /**< 1: count every author, skipping the trust filter */
+    uint8_t min_confidence; /**< as in avow_state_opts */
+    int64_t public_at;      /**< as in avow_state_opts */
+} avow_timeline_opts;
+#define AVOW_TIMELINE_OPTS_VERSION 1
+#define AVOW_TIMELINE_OPTS_INIT                                                                    \
+    {                                                                                              \
+        AVOW_TIMELINE_OPTS_VERSION, AVOW_EVERY_DAY, AVOW_TIME_MAX, AVOW_TIME_MAX, AVOW_TIME_MAX,   \
+          0, 0, AVOW_TIME_MAX                                                                      \
+    }
+
+/** One date of a timeline: the state then, one row per candidate of it. */
+typedef struct avow_timeline_row {
+    int64_t at;                  /**< the state's valid time T (the end of the period, or
+                                      the change's time) */
+    char date[AVOW_TIME_STRLEN]; /**< the date as `avow state --at` takes it for T: a day
+                                      ("2024-05-01", a week by its Sunday), a month
+                                      ("2024-05") or a full time (every change) */
+    const avow_state *state;     /**< avow_state_compute() at (T, known_at) with the filters;
+                                      borrowed for the callback's duration */
+} avow_timeline_row;
+
+/** Called per date; a negative return stops avow_timeline() and is returned. */
+typedef int (*avow_timeline_cb)(const avow_timeline_row *row, void *payload);
+
+/** "day", "week", "month", "change"; NULL for another value. */
+AVOW_EXTERN const char *avow_timeline_every_name(uint8_t every);
+/** The avow_timeline_every of a name, or -1. */
+AVOW_EXTERN int avow_timeline_every_parse(const char *name);
+
+/**
+ * The state of a contest at each date of a range (docs/PROJECTIONS.md
+ * "Timeline"), in time order: each row's state equals avow_state_compute()
+ * at its T with the same known_at and filters. One pass over the contest's
+ * events in time order, folded incrementally (not one state per date), inside
+ * one read transaction (the callback must not write to the ledger).
+ *
+ * @return 0, the callback's negative value, AVOW_ENOTFOUND (no such contest),
+ *         AVOW_EINVALID (from after to, an unknown every or version), AVOW_EIO,
+ *         AVOW_ENOMEM
+ */
+AVOW_EXTERN int avow_timeline(avow_ledger *ledger, const char *contest,
+                              const avow_timeline_opts *opts, avow_timeline_cb cb, void *payload);
+
+/** avow_timeline_row_json() flag: add "actors", the lists of actors behind the counts. */
+#define AVOW_TIMELINE_ACTORS 0x1u
+
+/**
+ * Candidate c (0 .. avow_state_candidate_count() - 1) of a row as one compact
+ * JSON object, appended to out: date, candidate, members, needed, supports,
+ * opposes, undecided, abstains, no_stance (counts), met, status, and with
+ * AVOW_TIMELINE_ACTORS "actors" (supports, opposes, undecided, abstains,
+ * no_stance: sorted lists of actors). @return 0, AVOW_EINVALID, AVOW_ENOMEM
+ */
+AVOW_EXTERN int avow_timeline_row_json(avow_buf *out, const avow_timeline_row *row, size_t c,
+                                       unsigned int flags);
+
+/** The CSV columns of a timeline (avow_csv_row() of avow_timeline_row_json()), static,
+ * NULL-terminated. */
+AVOW_EXTERN const char *const *avow_timeline_csv_columns(void);
+/** @} */
+/* END timeline API */
+
 #ifdef __cplusplus
 }
 #endif

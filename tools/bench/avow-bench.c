@@ -1576,6 +1576,52 @@ fig_publish_incremental(const struct bench_opts *o, struct bench_result *r)
     return 0;
 }
 
+static int row_count_cb(const avow_timeline_row *row, void *payload);
+
+/* timeline --every day over a year (365 rows) of the whole source contest: one
+ * pass over its N events folded incrementally, a state built per day. */
+static int
+fig_timeline(const struct bench_opts *o, struct bench_result *r)
+{
+    avow_ledger *l = NULL;
+    if (need_source(o, r) < 0) {
+        return -1;
+    }
+    if (avow_ledger_open(&l, o->source, AVOW_OPEN_READONLY) < 0) {
+        return bench_fail(r, "open: %s", avow_error_last());
+    }
+    r->n = o->events;
+    uint64_t rows = 0;
+    for (int rep = 0; rep < o->reps; rep++) {
+        avow_timeline_opts to = AVOW_TIMELINE_OPTS_INIT;
+        to.every = AVOW_EVERY_DAY;
+        to.from = BENCH_T0;
+        to.to = BENCH_T0 + INT64_C(364) * 86400 * 1000000;
+        rows = 0;
+        store_drop_pages(l);
+        double t0 = now_s();
+        if (avow_timeline(l, BENCH_CONTEST, &to, row_count_cb, &rows) < 0) {
+            avow_ledger_free(l);
+            return bench_fail(r, "timeline: %s", avow_error_last());
+        }
+        r->v[r->nv++] = (now_s() - t0) * 1e6;
+    }
+    bench_note(r,
+               "avow_timeline(--every day) over 365 days holding all N events: %" PRIu64
+               " dates, cold map",
+               rows);
+    avow_ledger_free(l);
+    return 0;
+}
+
+static int
+row_count_cb(const avow_timeline_row *row, void *payload)
+{
+    (void)row;
+    ++*(uint64_t *)payload;
+    return 0;
+}
+
 static const struct bench_figure figures[] = {
     { "import-sign", "bulk signed import (import --sign path)",
       "raw crypto_sign_detached, all cores", KIND_RATE, 0.85, NULL, fig_import_sign },
@@ -1606,6 +1652,8 @@ static const struct bench_figure figures[] = {
       KIND_SLOWER, 3.0, NULL, fig_declare },
     { "publish", "publish DIR of N events (C2SP tlog-tiles)",
       "the same files, plain writes, no hashing", KIND_RATE, 0.5, NULL, fig_publish },
+    { "timeline-day", "timeline --every day over a year of the contest", "(absolute)", KIND_TIME,
+      1000000, NULL, fig_timeline },
     { "publish-incremental", "publish after 1,000 appends at n = N", "(absolute)", KIND_TIME,
       200000, NULL, fig_publish_incremental },
 };

@@ -284,6 +284,7 @@ extern const cli_spec *const cli_init_specs[],
                                                       *const cli_chart_specs[],
                                                         *const cli_demo_specs[];
 extern const cli_spec *const cli_publish_specs[];
+extern const cli_spec *const cli_timeline_specs[];
 
 /* Command groups (one cmd_<group>.c each). */
 int cmd_init(cli_ctx *ctx, int argc, char **argv);
@@ -355,6 +356,10 @@ void cmd_status_help(FILE *out);
 extern const cli_spec *const cli_status_specs[];
 /* `avow contest list` (argv[0] is "list"). */
 int cli_contest_list(cli_ctx *ctx, int argc, char **argv);
+
+/* cmd_timeline.c */
+int cmd_timeline(cli_ctx *ctx, int argc, char **argv);
+void cmd_timeline_help(FILE *out);
 
 /* cmd_info.c */
 int cmd_info(cli_ctx *ctx, int argc, char **argv);

@@ -50,6 +50,8 @@ static const cli_cmd commands[] = {
       cli_history_specs },
     { "explain", cmd_explain, cmd_explain_help, "why the ledger says ACTOR's stance on CANDIDATE",
       cli_explain_specs },
+    { "timeline", cmd_timeline, cmd_timeline_help, "the state of a contest at each date",
+      cli_timeline_specs },
     /* audit: cmd_audit.c */
     { "checkpoint", cmd_checkpoint, cmd_checkpoint_help, "sign a checkpoint of the log",
       cli_checkpoint_specs },

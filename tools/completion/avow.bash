@@ -16,7 +16,7 @@ _avow() {
     fi
 
     local commands="init key contest member candidate actor declare retract decide log show
-        state history explain verify info status evidence witness checkpoint prove publish export import
+        state history explain timeline verify info status evidence witness checkpoint prove publish export import
         trust sync serve heads bundle chart demo help"
     local globals="-L --ledger -k --key --json -q --quiet -h --help"
 
@@ -45,6 +45,10 @@ _avow() {
         ;;
     --choice)
         COMPREPLY=($(compgen -W "single multiple" -- "$cur"))
+        return
+        ;;
+    --every)
+        COMPREPLY=($(compgen -W "day week month change" -- "$cur"))
         return
         ;;
     --kind)
@@ -128,6 +132,7 @@ _avow() {
     state) opts="--at --known-at --attest --all-authors --min-confidence --public-at" ;;
     history) opts="--actor --candidate --all-authors --min-confidence --public-at" ;;
     explain) opts="--at --known-at --evidence --all-authors --min-confidence --public-at" ;;
+    timeline) opts="--every --from --to --known-at --all-authors --min-confidence --public-at --csv" ;;
     verify) opts="--checkpoint --attestation --trust --witness --quorum" ;;
     evidence)
         subs="verify write"
