@@ -56,7 +56,9 @@ grep -q '5→6 members' "$T/c.svg" || fail "no member change marker"
 grep -o '<title>[^<]*</title>' "$T/c.svg" | sed 's/<title>//; s/<\/title>//' >"$T/steps"
 [ -s "$T/steps" ] || fail "no step titles"
 n_times=$(cut -d' ' -f1 "$T/steps" | sort -u | wc -l)
-n_changes=$(avow history $C --json | jq -r .effective_at | sort -u | wc -l)
+# The axis starts shortly before the first candidacy (2024-01-05): the
+# contest's founding day is its starting value, not a step.
+n_changes=$(avow history $C --json | jq -r .effective_at | sort -u | grep -vcx '2024-01-01')
 [ "$n_times" -eq "$n_changes" ] || fail "$n_times step times for $n_changes change times"
 checked=0
 while read -r when cand s _of m _rest; do
@@ -74,7 +76,7 @@ while read -r when cand s _of m _rest; do
     fi
     checked=$((checked + 1))
 done <"$T/steps"
-[ "$checked" -ge 20 ] || fail "only $checked steps checked"
+[ "$checked" -ge 18 ] || fail "only $checked steps checked"
 # The retracted declaration does not count: at most 4 of 6 for Rutte at the end.
 grep -q '^2024-03-05T00:00:00Z: Rutte 4 of 6 members support, 4 needed$' "$T/steps" ||
     fail "the step of 2024-03-05 is not 4 of 6"
