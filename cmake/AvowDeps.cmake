@@ -17,6 +17,8 @@ endfunction()
 avow_require(LMDB lmdb liblmdb-dev)
 avow_require(SODIUM libsodium libsodium-dev)
 avow_require(JANSSON jansson libjansson-dev)
+# PNG charts (src/io/png.c): librsvg draws the SVG onto a cairo surface.
+avow_require(RSVG librsvg-2.0 librsvg2-dev)
 if(AVOW_TESTS)
   avow_require(CMOCKA cmocka libcmocka-dev)
 endif()

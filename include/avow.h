@@ -1559,11 +1559,19 @@ typedef struct avow_chart_opts {
     /* Version 2: the filters of avow_state_opts. */
     uint8_t min_confidence;
     int64_t public_at;
+    /* Version 3: newsroom furniture. */
+    const char *title;    /**< headline (default "Support over time: CONTEST TITLE") */
+    const char *subtitle; /**< a line under the headline (default none) */
+    const char *credit;   /**< the foot line (default "Source: avow ledger ORIGIN, N events,
+                               root HEX12", plus the known-at and public-at given; "" none) */
+    unsigned int width;   /**< canvas in pixels, 480..8000 (0: 960) */
+    unsigned int height;  /**< canvas in pixels, 300..8000 (0: 540) */
 } avow_chart_opts;
-#define AVOW_CHART_OPTS_VERSION 2
+#define AVOW_CHART_OPTS_VERSION 3
 #define AVOW_CHART_OPTS_INIT                                                                       \
     {                                                                                              \
-        AVOW_CHART_OPTS_VERSION, AVOW_TIME_MAX, AVOW_TIME_MAX, AVOW_TIME_MAX, 0, 0, AVOW_TIME_MAX  \
+        AVOW_CHART_OPTS_VERSION, AVOW_TIME_MAX, AVOW_TIME_MAX, AVOW_TIME_MAX, 0, 0, AVOW_TIME_MAX, \
+          NULL, NULL, NULL, 0, 0                                                                   \
     }
 
 /**
@@ -1576,7 +1584,8 @@ typedef struct avow_chart_opts {
  *
  * @param[out] out the document (appended)
  * @return 0, AVOW_ENOTFOUND (no such contest), AVOW_EINVALID (from >= to),
- *         AVOW_ERANGE (more than AVOW_CHART_MAX_CANDIDATES candidates), AVOW_EIO,
+ *         AVOW_ERANGE (more than AVOW_CHART_MAX_CANDIDATES candidates, a canvas
+ *         outside its bounds), AVOW_EIO,
  *         AVOW_ENOMEM
  */
 AVOW_EXTERN int avow_chart_svg(avow_buf *out, avow_ledger *ledger, const char *contest,
@@ -1667,6 +1676,16 @@ AVOW_EXTERN int avow_timeline_row_json(avow_buf *out, const avow_timeline_row *r
 AVOW_EXTERN const char *const *avow_timeline_csv_columns(void);
 /** @} */
 /* END timeline API */
+
+/* BEGIN chart PNG API (issue 19) */
+/**
+ * Rasterise an SVG document (a chart from avow_chart_svg()) to PNG, through
+ * librsvg, at the pixel size its width and height attributes give.
+ * @param[out] out the PNG (appended; left as it was on failure)
+ * @return 0, AVOW_EINVALID (not an SVG librsvg can draw, no pixel size), AVOW_ENOMEM
+ */
+AVOW_EXTERN int avow_png_from_svg(avow_buf *out, const unsigned char *svg, size_t len);
+/* END chart PNG API */
 
 #ifdef __cplusplus
 }

@@ -14,7 +14,14 @@
  *     not a step on a known day: the start of its interval is a change time
  *     too (the state there lists it as possible), and the rise at its
  *     effective time is marked uncertain for its candidate.
+ *  4. The default axis runs from shortly before the first candidacy, signal
+ *     or stance (a contest dated decades earlier for symbolic reasons does not
+ *     squeeze the race into a few pixels) to shortly after the last change;
+ *     the state before the axis is drawn as its starting value.
+ *  5. A candidate's line is drawn only while it is signalled or running: not
+ *     before it enters, not after it withdraws (svg_point.status).
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "io/svg.h"
@@ -28,6 +35,7 @@ _Static_assert(SVG_MAX_CANDIDATES == AVOW_CHART_MAX_CANDIDATES,
 typedef struct chart_times {
     int64_t *t;
     size_t n, cap;
+    int64_t first_entry; /* the first candidacy, signal or stance (invariant 4) */
     struct chart_rise {
         int64_t t;
         char candidate[AVOW_MAX_CANDIDATE + 1];
@@ -67,6 +75,11 @@ chart_collect(const avow_change *ch, void *payload)
     chart_times *ts = payload;
     const avow_event *ev = ch->event;
     int error;
+    if ((ev->kind == AVOW_KIND_STANCE || ev->kind == AVOW_KIND_CANDIDATE_ENTER ||
+         ev->kind == AVOW_KIND_CANDIDATE_SIGNAL) &&
+        ev->effective_at < ts->first_entry) {
+        ts->first_entry = ev->effective_at;
+    }
     if (ev->kind == AVOW_KIND_STANCE && ev->stance == AVOW_STANCE_SUPPORTS &&
         (ev->qualifier == AVOW_AT_BY || ev->qualifier == AVOW_AT_BETWEEN) &&
         ev->candidate.ptr != NULL && ev->candidate.len <= AVOW_MAX_CANDIDATE) {
@@ -114,18 +127,32 @@ chart_state(avow_state **out, avow_ledger *ledger, const char *contest, int64_t 
     return avow_state_compute(out, ledger, contest, &so);
 }
 
+/* A margin around a span: a twentieth of it, at least a day, at most a
+ * fortnight (invariant 4: the axis starts within a month of the race). */
+static int64_t
+chart_margin(int64_t span)
+{
+    int64_t m = span / 20;
+    return m < SVG_DAY_US ? SVG_DAY_US : m > 14 * SVG_DAY_US ? 14 * SVG_DAY_US : m;
+}
+
 /* The time axis (see avow_chart_opts) over the change times ts. */
 static int
 chart_axis(svg_series *s, const chart_times *ts, const avow_chart_opts *opts)
 {
-    s->from = opts->from != AVOW_TIME_MAX ? opts->from : ts->t[0];
+    int64_t last = ts->t[ts->n - 1];
+    if (opts->from != AVOW_TIME_MAX) {
+        s->from = opts->from;
+    } else {
+        int64_t start = ts->first_entry != AVOW_TIME_MAX ? ts->first_entry : ts->t[0];
+        int64_t margin = chart_margin(last > start ? last - start : 0);
+        s->from = start >= ts->t[0] + margin ? start - margin : ts->t[0];
+    }
     if (opts->to != AVOW_TIME_MAX) {
         s->to = opts->to;
-    } else if (ts->t[ts->n - 1] > s->from) {
-        int64_t span = ts->t[ts->n - 1] - s->from;
-        int64_t margin = span / 10 > SVG_DAY_US ? span / 10 : SVG_DAY_US;
-        s->to =
-          ts->t[ts->n - 1] <= AVOW_TIME_MAX - margin ? ts->t[ts->n - 1] + margin : AVOW_TIME_MAX;
+    } else if (last > s->from) {
+        int64_t margin = chart_margin(last - s->from);
+        s->to = last <= AVOW_TIME_MAX - margin ? last + margin : AVOW_TIME_MAX;
     } else {
         int64_t now = avow_time_now();
         s->to = now > s->from
@@ -136,6 +163,56 @@ chart_axis(svg_series *s, const chart_times *ts, const avow_chart_opts *opts)
         return error_set(AVOW_EINVALID, "chart: the time axis must end after it starts");
     }
     return 0;
+}
+
+/* The source and credit line (avow_chart_opts.credit), into text. */
+static int
+chart_credit(char *text, size_t size, avow_ledger *ledger, const avow_chart_opts *opts)
+{
+    unsigned char root[AVOW_HASH_BYTES];
+    uint64_t count = 0;
+    char hex[2 * AVOW_HASH_BYTES + 1], when[AVOW_TIME_STRLEN];
+    int error;
+    size_t len;
+    if ((error = avow_ledger_count(&count, ledger)) < 0 ||
+        (error = avow_ledger_root(root, ledger, count)) < 0) {
+        return error;
+    }
+    avow_hex(hex, root, 6);
+    len = (size_t)snprintf(text, size, "Source: avow ledger %s, %llu events, root %s",
+                           avow_ledger_origin(ledger), (unsigned long long)count, hex);
+    if (opts->known_at != AVOW_TIME_MAX && len < size) {
+        avow_time_format(when, opts->known_at, AVOW_PREC_SECOND);
+        len += (size_t)snprintf(text + len, size - len, "; as known at %s", when);
+    }
+    if (opts->version >= 2 && opts->public_at != AVOW_TIME_MAX && len < size) {
+        avow_time_format(when, opts->public_at, AVOW_PREC_SECOND);
+        len += (size_t)snprintf(text + len, size - len, "; public record at %s", when);
+    }
+    return len < size ? 0 : error_set(AVOW_ERANGE, "chart: the credit line is too long");
+}
+
+/* Version 3 options: canvas, headline, subtitle and credit. */
+static int
+chart_furniture(svg_series *s, char *credit, size_t size, avow_ledger *ledger,
+                const avow_chart_opts *opts)
+{
+    int v3 = opts->version >= 3;
+    unsigned w = v3 && opts->width ? opts->width : 960, h = v3 && opts->height ? opts->height : 540;
+    if (w < SVG_MIN_WIDTH || w > SVG_MAX_WIDTH || h < SVG_MIN_HEIGHT || h > SVG_MAX_HEIGHT) {
+        return error_set(AVOW_ERANGE, "chart: a canvas of %ux%u; %u..%u wide, %u..%u high", w, h,
+                         SVG_MIN_WIDTH, SVG_MAX_WIDTH, SVG_MIN_HEIGHT, SVG_MAX_HEIGHT);
+    }
+    s->width = w;
+    s->height = h;
+    s->headline = v3 ? opts->title : NULL;
+    s->subtitle = v3 ? opts->subtitle : NULL;
+    if (v3 && opts->credit != NULL) {
+        s->credit = opts->credit[0] != '\0' ? opts->credit : NULL;
+        return 0;
+    }
+    s->credit = credit;
+    return chart_credit(credit, size, ledger, opts);
 }
 
 /* Invariant 2: candidates, title, rule and decision from last. */
@@ -164,11 +241,16 @@ chart_point_of(svg_point *p, const svg_series *s, const avow_state *st, int64_t 
     p->t = t;
     p->members = (unsigned)avow_state_member_count(st);
     p->needed = (unsigned)avow_state_needed(st);
+    memset(p->status, SVG_ABSENT, sizeof(p->status)); /* until found in st */
     for (size_t k = 0; k < avow_state_candidate_count(st); k++) {
         const char *name = avow_state_candidate_name(st, k);
         for (size_t c = 0; c < s->n_candidates; c++) {
             if (strcmp(name, s->candidates[c]) == 0) {
+                const char *status = avow_state_candidate_status(st, k);
                 p->support[c] = (unsigned)avow_state_support_count(st, k);
+                p->status[c] = strcmp(status, "withdrawn") == 0   ? SVG_WITHDRAWN
+                               : strcmp(status, "signalled") == 0 ? SVG_SIGNALLED
+                                                                  : SVG_RUNNING;
                 p->possible[c] = (unsigned)avow_state_list_count(st, k, AVOW_LIST_POSSIBLE);
                 break;
             }
@@ -215,10 +297,11 @@ avow_chart_svg(avow_buf *out, avow_ledger *ledger, const char *contest, const av
 {
     avow_chart_opts def = AVOW_CHART_OPTS_INIT;
     avow_history_opts ho = AVOW_HISTORY_OPTS_INIT;
-    chart_times ts = { NULL, 0, 0, NULL, 0, 0 };
+    chart_times ts = { NULL, 0, 0, AVOW_TIME_MAX, NULL, 0, 0 };
     svg_point *points = NULL;
     avow_state *last = NULL;
     svg_series s;
+    char credit[AVOW_ORIGIN_STRLEN + 256];
     int error;
 
     if (out == NULL || ledger == NULL || contest == NULL) {
@@ -245,7 +328,8 @@ avow_chart_svg(avow_buf *out, avow_ledger *ledger, const char *contest, const av
                           opts->all_authors ? "" : " (its authors are not trusted?)");
         goto done;
     }
-    if ((error = chart_axis(&s, &ts, opts)) < 0 ||
+    if ((error = chart_furniture(&s, credit, sizeof(credit), ledger, opts)) < 0 ||
+        (error = chart_axis(&s, &ts, opts)) < 0 ||
         (error = chart_state(&last, ledger, contest, s.to, opts)) < 0 ||
         (error = chart_frame(&s, last, contest)) < 0) {
         goto done;

@@ -12,6 +12,16 @@
 /* A day in microseconds, the unit of times. */
 #define SVG_DAY_US INT64_C(86400000000)
 
+/* Canvas bounds: below the minimum the legend and labels no longer fit. */
+#define SVG_MIN_WIDTH  480
+#define SVG_MIN_HEIGHT 300
+#define SVG_MAX_WIDTH  8000
+#define SVG_MAX_HEIGHT 8000
+
+/* A candidate's standing at a point: its line is drawn only while it is
+ * signalled or running. */
+enum svg_status { SVG_RUNNING = 0, SVG_ABSENT = 1, SVG_SIGNALLED = 2, SVG_WITHDRAWN = 3 };
+
 /* The state of the contest from time t on (until the next point). */
 typedef struct svg_point {
     int64_t t;
@@ -23,10 +33,11 @@ typedef struct svg_point {
     unsigned char uncertain[SVG_MAX_CANDIDATES]; /* the change into t includes a supports
                                                     row dated "on or before" or by an
                                                     interval: its rise is drawn dashed */
+    unsigned char status[SVG_MAX_CANDIDATES];    /* enum svg_status */
 } svg_point;
 
 typedef struct svg_series {
-    const char *title; /* contest title or id */
+    const char *title; /* contest title or id: "Support over time: TITLE" */
     const char *rule;
     size_t n_candidates;
     const char *candidates[SVG_MAX_CANDIDATES];
@@ -36,6 +47,10 @@ typedef struct svg_series {
     int has_decision;
     int64_t decision_at;
     const char *decision_candidate;
+    double width, height; /* the canvas, in pixels (SVG_MIN_* .. SVG_MAX_*; 0: 960x540) */
+    const char *headline; /* NULL, or the caller's headline in place of the title's */
+    const char *subtitle; /* NULL: none */
+    const char *credit;   /* the source and credit line; NULL: none */
 } svg_series;
 
 /*

@@ -25,9 +25,9 @@ test_chart__draws_steps_threshold_members_and_decision(void **state)
 {
     (void)state;
     svg_point pts[3] = {
-        { T0, 31, 31, { 4, 0 }, { 0 }, { 0 } },
-        { T0 + 66 * DAY, 32, 32, { 4, 0 }, { 0 }, { 0 } },
-        { T0 + 93 * DAY, 32, 32, { 28, 1 }, { 0 }, { 0 } },
+        { T0, 31, 31, { 4, 0 }, { 0 }, { 0 }, { 0 } },
+        { T0 + 66 * DAY, 32, 32, { 4, 0 }, { 0 }, { 0 }, { 0 } },
+        { T0 + 93 * DAY, 32, 32, { 28, 1 }, { 0 }, { 0 }, { 0 } },
     };
     svg_series s = { "NATO Secretary General 2024",
                      "unanimity",
@@ -39,7 +39,12 @@ test_chart__draws_steps_threshold_members_and_decision(void **state)
                      T0 + 180 * DAY,
                      1,
                      T0 + 170 * DAY,
-                     "Rutte" };
+                     "Rutte",
+                     0,
+                     0,
+                     NULL,
+                     NULL,
+                     NULL };
     char *svg = render(&s);
     assert_non_null(strstr(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\""));
     assert_non_null(strstr(svg, "</svg>\n"));
@@ -50,7 +55,7 @@ test_chart__draws_steps_threshold_members_and_decision(void **state)
     assert_non_null(strstr(svg, ">2024-01<"));
     /* Rutte's line: 4 until day 93, then 28 (ymax = 33). */
     char expect[256];
-    double plot_h = 520.0 - 64 - 72, top = 64;
+    double plot_h = 540.0 - 84 - 84, top = 84;
     snprintf(expect, sizeof(expect), "M64.0 %.1f H", top + plot_h - plot_h * 4 / 33);
     assert_non_null(strstr(svg, expect));
     snprintf(expect, sizeof(expect), "V%.1f H", top + plot_h - plot_h * 28 / 33);
@@ -65,13 +70,14 @@ test_chart__uncertain_rise_is_dashed_and_possible_is_hatched(void **state)
 {
     (void)state;
     svg_point pts[3] = {
-        { T0, 4, 4, { 1 }, { 0 }, { 0 } },
-        { T0 + 10 * DAY, 4, 4, { 1 }, { 2 }, { 0 } },
-        { T0 + 20 * DAY, 4, 4, { 3 }, { 0 }, { 1 } },
+        { T0, 4, 4, { 1 }, { 0 }, { 0 }, { 0 } },
+        { T0 + 10 * DAY, 4, 4, { 1 }, { 2 }, { 0 }, { 0 } },
+        { T0 + 20 * DAY, 4, 4, { 3 }, { 0 }, { 1 }, { 0 } },
     };
-    svg_series s = { "c", "unanimity", 1, { "Rutte" }, 3, pts, T0, T0 + 40 * DAY, 0, 0, NULL };
+    svg_series s = { "c", "unanimity", 1,    { "Rutte" }, 3, pts,  T0,   T0 + 40 * DAY,
+                     0,   0,           NULL, 0,           0, NULL, NULL, NULL };
     char *svg = render(&s);
-    double plot_h = 520.0 - 64 - 72, top = 64;
+    double plot_h = 540.0 - 84 - 84, top = 84;
     char expect[256];
     /* ymax = 4 members + 1 = 5. */
     double y3 = top + plot_h - plot_h * 3 / 5;
@@ -90,9 +96,9 @@ static void
 test_chart__escapes_text_from_the_ledger(void **state)
 {
     (void)state;
-    svg_point pts[1] = { { T0, 3, 2, { 1 }, { 0 }, { 0 } } };
-    svg_series s = { "a<b>&\"c'", "majority", 1,   { "<script>" }, 1, pts, T0, T0 + 5 * DAY,
-                     0,           0,          NULL };
+    svg_point pts[1] = { { T0, 3, 2, { 1 }, { 0 }, { 0 }, { 0 } } };
+    svg_series s = { "a<b>&\"c'", "majority", 1, { "<script>" }, 1,    pts, T0, T0 + 5 * DAY, 0, 0,
+                     NULL,        0,          0, NULL,           NULL, NULL };
     char *svg = render(&s);
     assert_null(strstr(svg, "<script>"));
     assert_non_null(strstr(svg, "&lt;script&gt;"));
@@ -106,8 +112,9 @@ test_chart__refuses_empty_or_backwards_ranges(void **state)
 {
     (void)state;
     avow_buf b = AVOW_BUF_INIT;
-    svg_point pts[1] = { { T0, 3, 2, { 1 }, { 0 }, { 0 } } };
-    svg_series s = { "t", "majority", 1, { "x" }, 0, pts, T0, T0 + DAY, 0, 0, NULL };
+    svg_point pts[1] = { { T0, 3, 2, { 1 }, { 0 }, { 0 }, { 0 } } };
+    svg_series s = { "t", "majority", 1,    { "x" }, 0, pts,  T0,   T0 + DAY,
+                     0,   0,          NULL, 0,       0, NULL, NULL, NULL };
     assert_int_equal(svg_render(&b, &s), AVOW_EINVALID);
     s.n_points = 1;
     s.to = s.from;
@@ -121,11 +128,12 @@ test_chart__titles_each_step_inside_the_axis_with_its_counts(void **state)
 {
     (void)state;
     svg_point pts[3] = {
-        { T0 - DAY, 5, 4, { 1, 0 }, { 0 }, { 0 } },
-        { T0 + 2 * DAY, 6, 4, { 3, 1 }, { 0 }, { 0 } },
-        { T0 + 30 * DAY, 6, 4, { 4, 1 }, { 0 }, { 0 } },
+        { T0 - DAY, 5, 4, { 1, 0 }, { 0 }, { 0 }, { 0 } },
+        { T0 + 2 * DAY, 6, 4, { 3, 1 }, { 0 }, { 0 }, { 0 } },
+        { T0 + 30 * DAY, 6, 4, { 4, 1 }, { 0 }, { 0 }, { 0 } },
     };
-    svg_series s = { "t", "2/3", 2, { "A&B", "C" }, 3, pts, T0, T0 + 10 * DAY, 0, 0, NULL };
+    svg_series s = { "t",  "2/3", 2, { "A&B", "C" }, 3,    pts, T0, T0 + 10 * DAY, 0, 0,
+                     NULL, 0,     0, NULL,           NULL, NULL };
     char *svg = render(&s);
     assert_non_null(strstr(svg, "<title>2024-01-03T00:00:00Z: A&amp;B 3 of 6 members support, "
                                 "4 needed</title>"));
@@ -201,16 +209,19 @@ test_chart__ledger_steps_equal_the_state_at_each_change(void **state)
     char *dir, *svg, when[AVOW_TIME_STRLEN], expect[256];
     avow_key *key;
     avow_ledger *l = race(&dir, &key);
-    const char *dates[] = { "2024-01-01", "2024-02-22", "2024-03-07", "2024-03-12",
-                            "2024-04-03", "2024-04-20", "2024-05-01", "2024-06-26" };
+    /* The axis starts shortly before the first candidacy (2024-02-22), so the
+     * contest's founding day (2024-01-01) is its starting value, not a step. */
+    const char *dates[] = { "2024-02-22", "2024-03-07", "2024-03-12", "2024-04-03",
+                            "2024-04-20", "2024-05-01", "2024-06-26" };
     size_t steps = 0;
 
     svg = chart_of(l, NULL);
     for (const char *p = svg; (p = strstr(p, "<title>")) != NULL; p++) {
         steps++;
     }
-    /* Eight distinct change times, two candidates each. */
-    assert_int_equal(steps, 16);
+    /* Seven distinct change times on the axis, two candidates each. */
+    assert_int_equal(steps, 14);
+    assert_null(strstr(svg, "2024-01-01T00:00:00Z"));
     for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
         avow_state_opts so = AVOW_STATE_OPTS_INIT;
         avow_state *st = NULL;

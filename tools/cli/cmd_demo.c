@@ -25,6 +25,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "cli.h"
@@ -45,6 +46,12 @@ static const cli_opt chart_opts[] = {
     { "min-confidence", 'm', 0, "LEVEL", "leave out rows rated below LEVEL (high | medium | low)",
       "every row" },
     { "public-at", 'p', 0, "TIME", "the public record as it stood then", "not applied" },
+    { "title", 'T', 0, "TEXT", "the headline", "Support over time: CONTEST TITLE" },
+    { "subtitle", 'S', 0, "TEXT", "a line under the headline", "none" },
+    { "credit", 'C', 0, "TEXT", "the source and credit line at the foot ('': none)",
+      "the ledger's origin, event count and root" },
+    { "width", 'W', 0, "PIXELS", "width of the chart, 480 to 8000", "960" },
+    { "height", 'H', 0, "PIXELS", "height of the chart, 300 to 8000", "540" },
     { NULL, 0, 0, NULL, NULL, NULL },
 };
 static const cli_spec chart_spec = { "chart", NULL, 17, 0, chart_opts };
@@ -55,21 +62,46 @@ cmd_chart_help(FILE *out)
 {
     fprintf(out, "usage: avow chart CONTEST --out FILE.svg [--from TIME] [--to TIME]\n"
                  "                  [--known-at TIME] [--all-authors] [--min-confidence LEVEL]\n"
-                 "                  [--public-at TIME]\n"
+                 "                  [--public-at TIME] [--title TEXT] [--subtitle TEXT]\n"
+                 "                  [--credit TEXT] [--width PIXELS] [--height PIXELS]\n"
                  "\n"
-                 "Draw the support of each candidate over time as a standalone SVG file:\n"
+                 "Draw the support of each candidate over time as a standalone SVG file\n"
+                 "(or PNG, when FILE ends in .png):\n"
                  "a step line per candidate, the number the rule needs (dashed), member\n"
                  "count changes and the decision marked, dates on the axis, a legend.\n"
                  "Each step is the state at one effective time of the contest's changes\n"
                  "(as 'avow state --at TIME' computes it) and carries a <title> with that\n"
                  "time and the counts. A rise whose date is known only as \"on or before\"\n"
                  "or an interval is dashed, and support still possible inside an interval\n"
-                 "is hatched above the line.\n"
+                 "is hatched above the line. A candidate's line runs from its entry\n"
+                 "(ringed) to its withdrawal (crossed). The axis starts shortly before\n"
+                 "the first candidacy or stance, however early the contest is dated.\n"
                  "\n"
                  "options:\n");
     cli_help_options(out, &chart_spec);
     fprintf(out, "\n");
     cli_help_globals(out);
+}
+
+static int
+chart_pixels(unsigned *v, const char *text, unsigned lo, unsigned hi, const char *option)
+{
+    char *end = NULL;
+    unsigned long n = strtoul(text, &end, 10);
+    if (text[0] < '0' || text[0] > '9' || *end != '\0' || n < lo || n > hi) {
+        return cli_usage_fail("chart", "bad %s '%s' (a whole number of pixels, %u to %u)", option,
+                              text, lo, hi);
+    }
+    *v = (unsigned)n;
+    return 0;
+}
+
+/* FILE ends in ".png" (any case): the chart is rasterised. */
+static int
+chart_is_png(const char *file)
+{
+    size_t n = strlen(file);
+    return n > 4 && strcasecmp(file + n - 4, ".png") == 0;
 }
 
 static int
@@ -118,6 +150,21 @@ cmd_chart(cli_ctx *ctx, int argc, char **argv)
         case 'p':
             status = chart_time(&opts.public_at, optarg, AVOW_TIME_END, "--public-at");
             break;
+        case 'T':
+            opts.title = optarg;
+            break;
+        case 'S':
+            opts.subtitle = optarg;
+            break;
+        case 'C':
+            opts.credit = optarg;
+            break;
+        case 'W':
+            status = chart_pixels(&opts.width, optarg, 480, 8000, "--width");
+            break;
+        case 'H':
+            status = chart_pixels(&opts.height, optarg, 300, 8000, "--height");
+            break;
         case CLI_OPT_HELP:
             cmd_chart_help(stdout);
             goto done;
@@ -145,6 +192,16 @@ cmd_chart(cli_ctx *ctx, int argc, char **argv)
     if ((r = avow_chart_svg(&svg, ledger, argv[optind], &opts)) < 0) {
         status = cli_fail_lib(r, r == AVOW_ENOTFOUND ? "see 'avow log'" : NULL, "cannot chart '%s'",
                               argv[optind]);
+        goto done;
+    }
+    if (chart_is_png(out)) {
+        avow_buf png = AVOW_BUF_INIT;
+        if ((r = avow_png_from_svg(&png, svg.ptr, svg.len)) < 0) {
+            status = cli_fail_lib(r, NULL, "cannot draw '%s' as PNG", argv[optind]);
+        } else {
+            status = cli_audit_write_file(out, png.ptr, png.len);
+        }
+        avow_buf_dispose(&png);
         goto done;
     }
     status = cli_audit_write_file(out, svg.ptr, svg.len);

@@ -62,7 +62,7 @@ _avow() {
         ;;
     --title | --source | --person | --quote | --reason | --note | --contest | --author | --origin | \
         --actor | --candidate | --grep | --max-count | --trust | --witness | --quorum | --after-seq | \
-        --seq | --batch | --keep)
+        --seq | --batch | --subtitle | --credit | --width | --height | --keep)
         return
         ;;
     esac
@@ -173,7 +173,7 @@ _avow() {
         opts="--heads"
         files=1
         ;;
-    chart) opts="--out --from --to --known-at --all-authors --min-confidence --public-at" ;;
+    chart) opts="--out --from --to --known-at --all-authors --min-confidence --public-at --title --subtitle --credit --width --height" ;;
     publish) opts="" && files=1 ;;
     demo)
         COMPREPLY=($(compgen -d -- "$cur"))
