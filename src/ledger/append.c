@@ -714,9 +714,11 @@ append_signed_check(struct store_w *w, struct signed_ctx *c, size_t i, int ok,
     if (error < 0) {
         return store_error_prefix(AVOW_EFORMAT, "event %zu of the batch", i);
     }
+#ifndef AVOW_PLANT_SKIP_SIG /* the soak self-test's planted bug (CMake AVOW_PLANT_BUG) skips it */
     if (!ok && avow_event_verify(&ev) < 0) {
         return error_set(AVOW_EVERIFY, "event %zu of the batch: signature does not verify", i);
     }
+#endif
     if (!ok || h == NULL) {
         codec_hash_event(&local, ev.raw, ev.raw_len);
         h = &local;

@@ -24,8 +24,12 @@
  *     1970 format like any other.
  *  5. avow_time_format() never writes more than AVOW_TIME_STRLEN bytes and
  *     always NUL-terminates.
+ *  6. The clock is CLOCK_REALTIME, shifted by $AVOW_TEST_CLOCK_OFFSET seconds
+ *     (a signed decimal) when that is set: a test-only seam, so that tools/soak
+ *     can run a replica whose clock is set back. Anything else in it is ignored.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "util/common.h"
@@ -109,7 +113,16 @@ avow_time_now(void)
     if (clock_gettime(CLOCK_REALTIME, &ts) != 0) {
         return 0;
     }
-    return (int64_t)ts.tv_sec * USEC_PER_SEC + (int64_t)(ts.tv_nsec / 1000);
+    int64_t now = (int64_t)ts.tv_sec * USEC_PER_SEC + (int64_t)(ts.tv_nsec / 1000);
+    const char *skew = getenv("AVOW_TEST_CLOCK_OFFSET"); /* invariant 6 */
+    if (skew != NULL && skew[0] != '\0') {
+        char *end = NULL;
+        long long s = strtoll(skew, &end, 10);
+        if (*end == '\0' && s > -(1LL << 32) && s < (1LL << 32)) {
+            now += (int64_t)s * USEC_PER_SEC;
+        }
+    }
+    return now;
 }
 
 /* The fields of a time being parsed, and the precision it was written to. */
