@@ -19,6 +19,7 @@ avow_require(SODIUM libsodium libsodium-dev)
 avow_require(JANSSON jansson libjansson-dev)
 # PNG charts (src/io/png.c): librsvg draws the SVG onto a cairo surface.
 avow_require(RSVG librsvg-2.0 librsvg2-dev)
+avow_require(CURL libcurl libcurl4-openssl-dev)
 if(AVOW_TESTS)
   avow_require(CMOCKA cmocka libcmocka-dev)
 endif()

@@ -1687,6 +1687,47 @@ AVOW_EXTERN const char *const *avow_timeline_csv_columns(void);
 AVOW_EXTERN int avow_png_from_svg(avow_buf *out, const unsigned char *svg, size_t len);
 /* END chart PNG API */
 
+/* BEGIN http sync API (issue 18) */
+/** @defgroup avow_http_sync Pulling from a published log over HTTP
+ *
+ * `avow sync https://HOST/PREFIX/`: a read-only pull from what avow_publish()
+ * writes (docs/PUBLISHING.md, "Pulling over HTTP").
+ * @{ */
+
+typedef struct avow_http_opts {
+    unsigned int version;
+    const avow_vkey *trust; /**< the log's key; NULL: any key of the keyring (owner or listed) */
+    const avow_witness *witnesses; /**< a witness policy (may be NULL) */
+    size_t n_witnesses;
+    size_t quorum;                /**< cosignatures needed of the n_witnesses */
+    unsigned stall_seconds;       /**< a response idle this long fails (0: 30) */
+    avow_progress_cb on_progress; /**< entries done, out of the new ones */
+    void *payload;
+} avow_http_opts;
+#define AVOW_HTTP_OPTS_VERSION 1
+#define AVOW_HTTP_OPTS_INIT                                                                        \
+    {                                                                                              \
+        AVOW_HTTP_OPTS_VERSION, NULL, NULL, 0, 0, 0, NULL, NULL                                    \
+    }
+
+/**
+ * Pull from the published log at url (http:// or https://, the directory of
+ * its checkpoint): verify the checkpoint (the trusted key, the witness
+ * policy), prove it consistent with the last checkpoint this ledger pulled
+ * from that origin (from the tiles), check the new entries against their
+ * tiles and the tiles against the root, then verify and append the events
+ * bundle by bundle (whole bundles only) and remember the checkpoint.
+ * stats->peer_origin is the log's origin; received and duplicates count entries.
+ * @return 0; AVOW_EVERIFY (bad signature, a tile or bundle that does not
+ *         match, an inconsistent checkpoint: the detail shows both), AVOW_EFORMAT
+ *         (malformed bytes), AVOW_ERANGE (a response over its limit, a redirect
+ *         loop), AVOW_EIO (connection, stall), AVOW_EINVALID (bad url)
+ */
+AVOW_EXTERN int avow_sync_http(avow_sync_stats *stats, avow_ledger *ledger, const char *url,
+                               const avow_http_opts *opts);
+/** @} */
+/* END http sync API */
+
 #ifdef __cplusplus
 }
 #endif

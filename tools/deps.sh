@@ -25,7 +25,7 @@ avow_need_packages() {
 }
 
 # What building and running avow needs.
-AVOW_BUILD_PACKAGES=(gcc make cmake pkg-config liblmdb-dev libsodium-dev libjansson-dev librsvg2-dev)
+AVOW_BUILD_PACKAGES=(gcc make cmake pkg-config liblmdb-dev libsodium-dev libjansson-dev librsvg2-dev libcurl4-openssl-dev)
 # What the test suite needs on top (golang-go and golang-golang-x-mod-dev: the
 # reference-interop test, tests/interop, built in GOPATH mode with no network).
-AVOW_TEST_PACKAGES=(libcmocka-dev jq python3 lmdb-utils clang libclang-rt-14-dev clang-format clang-tidy cppcheck groff-base man-db openssh-server openssh-client libxml2-utils librsvg2-bin golang-go golang-golang-x-mod-dev)
+AVOW_TEST_PACKAGES=(libcmocka-dev jq python3 lmdb-utils clang libclang-rt-14-dev clang-format clang-tidy cppcheck groff-base man-db openssh-server openssh-client libxml2-utils librsvg2-bin golang-go golang-golang-x-mod-dev nginx-light)

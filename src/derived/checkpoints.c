@@ -12,7 +12,9 @@
  *     key (32), the exact note of every checkpoint this ledger signed, and
  *     under "w" || origin the witness state of that origin: log public key
  *     (32) || size (u64 BE) || root (32). Entries are only added or, for "w",
- *     moved forward to a consistent larger tree.
+ *     moved forward to a consistent larger tree. Under "p" || origin, the
+ *     exact note of the last checkpoint pulled from that origin over HTTP
+ *     (src/io/pull.c), moved forward only to a consistent larger tree.
  *  2. Every "c" key sorts before every "w" key, and the "c" keys sort by size:
  *     the latest checkpoint is the last key before "d", and verify meets the
  *     stored checkpoints in the order of the log.
@@ -161,6 +163,55 @@ struct checkpoints_check {
     size_t n_cps, cap_cps, next_cp;
 };
 
+/* The key "p" || origin; 0 when the origin cannot be a key name. */
+static size_t
+checkpoints_pulled_key(unsigned char *key, const char *origin, size_t origin_len)
+{
+    size_t n = checkpoints_witness_key(key, origin, origin_len);
+    if (n > 0) {
+        key[0] = 'p';
+    }
+    return n;
+}
+
+int
+checkpoints_pulled_get(store_val *text, const avow_ledger *ledger, store_txn *txn,
+                       const char *origin, size_t origin_len)
+{
+    unsigned char key[1 + AVOW_ORIGIN_MAX];
+    size_t klen = checkpoints_pulled_key(key, origin, origin_len);
+    if (klen == 0) {
+        return error_set(AVOW_EINVALID, "origin of %zu bytes", origin_len);
+    }
+    return store_val_get(text, ledger, txn, STORE_DB_CHECKPOINTS, key, klen);
+}
+
+struct pulled_put {
+    const unsigned char *key;
+    size_t klen;
+    const void *text;
+    size_t len;
+};
+
+static int
+checkpoints_pulled_txn(store_w *w, void *ctx)
+{
+    const struct pulled_put *p = ctx;
+    return store_w_put(w, STORE_DB_CHECKPOINTS, p->key, p->klen, p->text, p->len, 0);
+}
+
+int
+checkpoints_pulled_put(avow_ledger *ledger, const char *origin, size_t origin_len, const void *text,
+                       size_t len)
+{
+    unsigned char key[1 + AVOW_ORIGIN_MAX];
+    struct pulled_put p = { key, checkpoints_pulled_key(key, origin, origin_len), text, len };
+    if (p.klen == 0) {
+        return error_set(AVOW_EINVALID, "origin of %zu bytes", origin_len);
+    }
+    return store_write(ledger, checkpoints_pulled_txn, &p);
+}
+
 /* Check one stored entry; a good checkpoint is kept for the forward pass. */
 static int
 checkpoints_check_entry(checkpoints_check *c, const store_val *k, const store_val *val)
@@ -171,6 +222,16 @@ checkpoints_check_entry(checkpoints_check *c, const store_val *k, const store_va
         if (val->len != CHECKPOINTS_WITNESS_BYTES) {
             verify_problem(c->s, UINT64_MAX, 0, NULL, "witness state of origin %.*s is malformed",
                            (int)(k->len - 1), (const char *)k->ptr + 1);
+        }
+        return 0;
+    }
+    if (k->len > 1 && k->ptr[0] == 'p') {
+        if (note_parse(c->n, (const char *)val->ptr, val->len) < 0 ||
+            note_checkpoint_parse(&b, c->n->text, c->n->text_len) < 0 ||
+            b.origin_len != k->len - 1 || memcmp(b.origin, k->ptr + 1, b.origin_len) != 0) {
+            verify_problem(c->s, UINT64_MAX, 0, NULL,
+                           "checkpoint pulled from origin %.*s is malformed", (int)(k->len - 1),
+                           (const char *)k->ptr + 1);
         }
         return 0;
     }

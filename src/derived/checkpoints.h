@@ -49,6 +49,17 @@ int checkpoints_witness_get(checkpoints_witness *out, const avow_ledger *ledger,
 int checkpoints_witness_put(store_w *w, const char *origin, size_t origin_len,
                             const checkpoints_witness *state);
 
+/* ---- checkpoints pulled over HTTP (src/io/pull.c) --------------------------- */
+
+/* The exact note of the last checkpoint this ledger pulled from origin, under
+ * "p" || origin; borrowed from txn. @return 0, AVOW_ENOTFOUND (none yet, no
+ * error detail set) or another AVOW_E* */
+int checkpoints_pulled_get(store_val *text, const avow_ledger *ledger, store_txn *txn,
+                           const char *origin, size_t origin_len);
+/* Remember note as the last checkpoint pulled from origin. */
+int checkpoints_pulled_put(avow_ledger *ledger, const char *origin, size_t origin_len,
+                           const void *text, size_t len);
+
 /* ---- verification (src/derived/tree.c) ----------------------------------- */
 
 /*

@@ -39,6 +39,7 @@
 #include "derived/tree.h"
 #include "ledger/store.h"
 #include "tlog/note.h"
+#include "tlog/tilepath.h"
 
 #define PUBLISH_WIDTH     256 /* hashes in a full tile, entries in a full bundle */
 #define PUBLISH_LEVEL_MAX 8   /* 256^8 = 2^64: no log has a tile past level 7 */
@@ -64,24 +65,9 @@ typedef struct publish {
 static int
 publish_path(publish *p, int level, uint64_t n, unsigned w)
 {
-    char num[40], lvl[8];
-    size_t k = 0;
-    uint64_t div = 1;
-    int len;
-
-    while (n / div >= 1000) {
-        div *= 1000;
-    }
-    for (; div > 1; div /= 1000) {
-        k += (size_t)snprintf(num + k, sizeof(num) - k, "x%03" PRIu64 "/", (n / div) % 1000);
-    }
-    (void)snprintf(num + k, sizeof(num) - k, "%03" PRIu64, n % 1000);
-    (void)snprintf(lvl, sizeof(lvl), "%d", level);
-    len = w == PUBLISH_WIDTH ? snprintf(p->path, sizeof(p->path), "%s/tile/%s/%s", p->dir,
-                                        level == PUBLISH_ENTRIES ? "entries" : lvl, num)
-                             : snprintf(p->path, sizeof(p->path), "%s/tile/%s/%s.p/%u", p->dir,
-                                        level == PUBLISH_ENTRIES ? "entries" : lvl, num, w);
-    if (len < 0 || (size_t)len >= sizeof(p->path)) {
+    char prefix[PUBLISH_PATH_MAX];
+    (void)snprintf(prefix, sizeof(prefix), "%s/", p->dir);
+    if (tilepath_format(p->path, sizeof(p->path), prefix, level, n, w) < 0) {
         return error_set(AVOW_EINVALID, "publish: the path of a tile under %s is too long", p->dir);
     }
     return 0;

@@ -205,4 +205,21 @@ _Static_assert(AVOW_CONTEST_STRLEN == AVOW_MAX_CONTEST + 1, "avow.h's contest bu
 #define STORE_TRIM_EVERY_RANDOM 64
 #define STORE_RSS_BUDGET        (32ul << 20)
 
+/* io/http.c, io/pull.c: HTTP sync from a published log (docs/PUBLISHING.md).
+ * Every response is bounded before it is kept: a checkpoint by
+ * AVOW_NOTE_MAX_BYTES, a tile by its 256 hashes, a bundle by 256 entries of
+ * the largest event; a server that sends more is cut off at once. Redirects
+ * are few (a CDN may send one or two; a loop ends at the limit), and a
+ * response that stalls (under 1 byte/s for HTTP_STALL_SECONDS, the default of
+ * --timeout) or takes longer than HTTP_TOTAL_SECONDS is abandoned. */
+#define HTTP_MAX_REDIRECTS    5
+#define HTTP_STALL_SECONDS    30
+#define HTTP_TOTAL_SECONDS    300
+#define HTTP_TILE_MAX_BYTES   (256u * AVOW_HASH_BYTES)
+#define HTTP_BUNDLE_MAX_BYTES ((size_t)256 * (2 + AVOW_EVENT_MAX_BYTES))
+/* The hashes of the new entries are held while their bundles are fetched:
+ * 32 bytes each, 128 MiB at this bound; a larger gap is pulled from a
+ * replica (sync PATH) or published in steps. */
+#define HTTP_PULL_MAX_ENTRIES (UINT64_C(1) << 22)
+
 #endif /* AVOW_LIMITS_H */
