@@ -49,6 +49,7 @@
 #include "util/pool.h"
 #include "ledger/store.h"
 #include "ledger/store_mdb.h" /* the bare-LMDB bounds below */
+#include "sqlite.h"
 
 /* src/util/limits.h shadows <limits.h> on this include path: our own bound. */
 #define BENCH_PATH_MAX   4096
@@ -64,10 +65,12 @@
 #define BENCH_T0           INT64_C(1712102400000000) /* 2024-04-03, event 0 */
 
 enum bench_kind {
-    KIND_RATE,  /* events/s; ratio = figure / bound, met when >= target */
-    KIND_TIME,  /* microseconds per operation; met when median < target */
-    KIND_RSS,   /* MiB; met when < target */
-    KIND_SLOWER /* milliseconds per process; ratio = figure / bound, met when <= target */
+    KIND_RATE,    /* events/s; ratio = figure / bound, met when >= target */
+    KIND_TIME,    /* microseconds per operation; met when median < target */
+    KIND_RSS,     /* MiB; met when < target */
+    KIND_SLOWER,  /* milliseconds per process; ratio = figure / bound, met when <= target */
+    KIND_VERSUS,  /* events/s beside another system's: ratio shown, no target ("info") */
+    KIND_VERSUS_Q /* queries/s beside another system's, as KIND_VERSUS */
 };
 
 struct bench_opts {
@@ -82,6 +85,7 @@ struct bench_opts {
     int json;
     int quick;
     const char *only;
+    json_t *saved;               /* --compare FILE.json: a saved --json run, or NULL */
     char dir[BENCH_PATH_MAX];    /* the temporary directory */
     char source[BENCH_PATH_MAX]; /* the N-event source ledger */
     char avow[BENCH_PATH_MAX];   /* the avow binary */
@@ -1576,9 +1580,208 @@ fig_publish_incremental(const struct bench_opts *o, struct bench_result *r)
     return 0;
 }
 
+/* ---- against SQLite (issue 21, tools/bench/sqlite.c) ------------------- */
+
+#define BENCH_SQLITE_BULK_MAX 200000 /* rows of sqlite-bulk: a rate, not a size figure */
+
+/* sqlb_row_fn over draft_fill(): the same records as the avow figures. */
+static int
+sqlite_row(void *ctx, uint64_t i, struct sqlb_row *out)
+{
+    struct draft_batch *b = ctx;
+    draft_fill(b, i, 1);
+    out->seq = (int64_t)i;
+    out->effective_at = b->d[0].effective_at;
+    if (b->d[0].kind == AVOW_KIND_STANCE) {
+        out->actor = b->d[0].actor;
+        out->candidate = b->d[0].candidate;
+        out->stance = b->d[0].stance;
+        out->source = b->d[0].source;
+    }
+    return 0;
+}
+
+/* Remove a SQLite database and its -wal and -shm files. */
+static void
+sqlite_remove(const char *path)
+{
+    char side[BENCH_PATH_MAX + 8];
+    (void)unlink(path);
+    (void)snprintf(side, sizeof(side), "%s-wal", path);
+    (void)unlink(side);
+    (void)snprintf(side, sizeof(side), "%s-shm", path);
+    (void)unlink(side);
+}
+
+/* A fresh SQLite database at DIR/NAME. */
+static int
+sqlite_fresh(sqlb **db, char *path, size_t n, const struct bench_opts *o, const char *name)
+{
+    if (path_join(path, n, o->dir, name) < 0) {
+        return -1;
+    }
+    sqlite_remove(path);
+    return sqlb_open(db, path);
+}
+
+/* avow_ledger_append_drafts() of M records into a fresh ledger (signed,
+ * indexed, in BENCH_BATCH-event transactions) vs the same records inserted
+ * into one SQLite table in one transaction. */
+static int
+fig_sqlite_bulk(const struct bench_opts *o, struct bench_result *r)
+{
+    static struct draft_batch b;
+    char path[BENCH_PATH_MAX], db_path[BENCH_PATH_MAX];
+    uint64_t m = o->events < BENCH_SQLITE_BULK_MAX ? o->events : BENCH_SQLITE_BULK_MAX;
+    avow_key *key = bench_key();
+    if (key == NULL || path_join(path, sizeof(path), o->dir, "vs-sqlite") < 0) {
+        avow_key_free(key);
+        return bench_fail(r, "setup");
+    }
+    r->n = m;
+    for (int rep = 0; rep < o->reps; rep++) {
+        avow_ledger *l = NULL;
+        sqlb *db = NULL;
+        rmrf(path);
+        double t0 = now_s();
+        if (avow_ledger_init(path, "bench") < 0 || avow_ledger_open(&l, path, 0) < 0 ||
+            append_events(l, key, &b, m) < 0) {
+            avow_ledger_free(l);
+            avow_key_free(key);
+            return bench_fail(r, "append: %s", avow_error_last());
+        }
+        avow_ledger_free(l);
+        r->v[r->nv++] = (double)m / (now_s() - t0);
+        rmrf(path);
+        int rc = sqlite_fresh(&db, db_path, sizeof(db_path), o, "vs-sqlite.db");
+        t0 = now_s();
+        rc = rc < 0 ? rc : sqlb_bulk(db, 0, m, sqlite_row, &b);
+        double dt = now_s() - t0;
+        sqlb_close(db);
+        sqlite_remove(db_path);
+        if (rc < 0) {
+            avow_key_free(key);
+            r->ran = rc != SQLB_ABSENT;
+            return rc == SQLB_ABSENT ? (bench_note(r, "n/a (built without SQLite)"), 0)
+                                     : bench_fail(r, "SQLite bulk insert");
+        }
+        r->b[r->nb++] = (double)m / dt;
+    }
+    bench_note(r, "signed and indexed, %d-event txns, vs one SQLite txn of the same rows (%s)",
+               BENCH_BATCH, "index on actor, candidate, effective_at");
+    avow_key_free(key);
+    return 0;
+}
+
+/* avow_ledger_append() one event per durable txn vs one SQLite row per
+ * transaction (WAL, synchronous=FULL). */
+static int
+fig_sqlite_single(const struct bench_opts *o, struct bench_result *r)
+{
+    static struct draft_batch b;
+    char path[BENCH_PATH_MAX], db_path[BENCH_PATH_MAX];
+    avow_key *key = bench_key();
+    if (key == NULL || path_join(path, sizeof(path), o->dir, "vs-sqlite-1") < 0) {
+        avow_key_free(key);
+        return bench_fail(r, "setup");
+    }
+    r->n = o->singles;
+    for (int rep = 0; rep < o->reps; rep++) {
+        avow_ledger *l = NULL;
+        sqlb *db = NULL;
+        rmrf(path);
+        if (avow_ledger_init(path, "bench") < 0 || avow_ledger_open(&l, path, 0) < 0 ||
+            append_events(l, key, &b, BENCH_FIRST_STANCE) < 0) {
+            avow_ledger_free(l);
+            avow_key_free(key);
+            return bench_fail(r, "setup: %s", avow_error_last());
+        }
+        double t0 = now_s();
+        for (uint64_t i = 0; i < o->singles; i++) {
+            draft_fill(&b, BENCH_FIRST_STANCE + i, 1);
+            if (avow_ledger_append(NULL, l, key, &b.d[0]) < 0) {
+                avow_ledger_free(l);
+                avow_key_free(key);
+                return bench_fail(r, "append: %s", avow_error_last());
+            }
+        }
+        r->v[r->nv++] = (double)o->singles / (now_s() - t0);
+        avow_ledger_free(l);
+        rmrf(path);
+        int rc = sqlite_fresh(&db, db_path, sizeof(db_path), o, "vs-sqlite-1.db");
+        t0 = now_s();
+        rc = rc < 0 ? rc : sqlb_single(db, BENCH_FIRST_STANCE, o->singles, sqlite_row, &b);
+        double dt = now_s() - t0;
+        sqlb_close(db);
+        sqlite_remove(db_path);
+        if (rc < 0) {
+            avow_key_free(key);
+            r->ran = rc != SQLB_ABSENT;
+            return rc == SQLB_ABSENT ? (bench_note(r, "n/a (built without SQLite)"), 0)
+                                     : bench_fail(r, "SQLite single inserts");
+        }
+        r->b[r->nb++] = (double)o->singles / dt;
+    }
+    bench_note(r, "one durable txn per event vs one SQLite row per txn (WAL, synchronous=FULL)");
+    avow_key_free(key);
+    return 0;
+}
+
+/* Queries per second of avow_state_compute() at random T (snapshots built
+ * first, as state-at) vs SQLite's latest stance per actor and candidate
+ * before T (one index seek per pair) over the same N records. */
+static int
+fig_sqlite_latest(const struct bench_opts *o, struct bench_result *r)
+{
+    static struct draft_batch b;
+    char db_path[BENCH_PATH_MAX];
+    sqlb *db = NULL;
+    uint64_t seed = 0x9e3779b97f4a7c15u, rows = 0, sum = 0, pairs = 0;
+    if (need_source(o, r) < 0) {
+        return -1;
+    }
+    int rc = sqlite_fresh(&db, db_path, sizeof(db_path), o, "vs-sqlite-q.db");
+    rc = rc < 0 ? rc : sqlb_bulk(db, 0, o->events, sqlite_row, &b);
+    rc = rc < 0 ? rc : sqlb_latest(&rows, &sum, db, BENCH_T0 + (int64_t)o->events * 1000000);
+    pairs = rows;
+    if (rc < 0 || rows == 0) {
+        sqlb_close(db);
+        sqlite_remove(db_path);
+        r->ran = rc != SQLB_ABSENT;
+        return rc == SQLB_ABSENT ? (bench_note(r, "n/a (built without SQLite)"), 0)
+                                 : bench_fail(r, "SQLite table of the source records");
+    }
+    if (state_at_queries(o, r, o->source, AVOW_CONFIDENCE_NONE) < 0) {
+        sqlb_close(db);
+        return -1;
+    }
+    for (int k = 0; k < r->nv; k++) {
+        r->v[k] = 1e6 / r->v[k]; /* median microseconds -> queries/s */
+    }
+    uint64_t nq = o->queries > 100000 ? 100000 : o->queries;
+    for (int rep = 0; rep < o->reps; rep++) {
+        double t0 = now_s();
+        for (uint64_t i = 0; i < nq && rc == 0; i++) {
+            rc = sqlb_latest(&rows, &sum, db, random_at(&seed, o->events));
+        }
+        r->b[r->nb++] = (double)nq / (now_s() - t0);
+    }
+    sqlb_close(db);
+    sqlite_remove(db_path);
+    bench_sink += sum;
+    if (rc < 0) {
+        return bench_fail(r, "SQLite query");
+    }
+    bench_note(r,
+               "state --at T (median query, digest included) vs SQLite, %" PRIu64
+               " actor-candidate pairs, one index seek each",
+               pairs);
+    return 0;
+}
+
 static const struct bench_figure figures[] = {
     { "import-sign", "bulk signed import (import --sign path)",
-      "raw crypto_sign_detached, all cores", KIND_RATE, 0.85, NULL, fig_import_sign },
+      "raw crypto_sign_detached, all cores", KIND_RATE, 0.75, NULL, fig_import_sign },
     { "append-signed", "append of already-signed events (import of an export)",
       "raw LMDB MDB_APPEND, same bytes, one txn", KIND_RATE, 0.5, NULL, fig_append_signed },
     { "durable-append", "durable single-event append (one txn each, fsync)",
@@ -1586,7 +1789,7 @@ static const struct bench_figure figures[] = {
     { "verify", "verify", "raw crypto_sign_verify_detached, all cores", KIND_RATE, 0.85, NULL,
       fig_verify },
     { "replay", "full replay (projection rebuild)", "raw LMDB cursor scan, same records", KIND_RATE,
-      0.3, NULL, fig_replay },
+      0.5, NULL, fig_replay },
     { "state-at", "state --at T, random T (library call)", "(absolute, in-process)", KIND_TIME,
       2000, NULL, fig_state_at },
     { "state-at-v2", "state --at T with format v2 fields and --min-confidence",
@@ -1608,6 +1811,12 @@ static const struct bench_figure figures[] = {
       "the same files, plain writes, no hashing", KIND_RATE, 0.5, NULL, fig_publish },
     { "publish-incremental", "publish after 1,000 appends at n = N", "(absolute)", KIND_TIME,
       200000, NULL, fig_publish_incremental },
+    { "sqlite-bulk", "avow signed bulk append vs SQLite, one txn (what users would pick)",
+      "SQLite bulk insert, one txn, same records", KIND_VERSUS, 0, NULL, fig_sqlite_bulk },
+    { "sqlite-single", "avow durable single append vs SQLite, one row per txn",
+      "SQLite one row per txn, synchronous=FULL", KIND_VERSUS, 0, NULL, fig_sqlite_single },
+    { "sqlite-latest", "avow state --at T vs SQLite latest stance per actor before T",
+      "SQLite indexed query, same records", KIND_VERSUS_Q, 0, NULL, fig_sqlite_latest },
 };
 #define N_FIGURES (sizeof(figures) / sizeof(figures[0]))
 
@@ -1747,6 +1956,10 @@ unit_of(enum bench_kind k)
         return "MiB";
     case KIND_SLOWER:
         return "ms/process";
+    case KIND_VERSUS:
+        return "events/s";
+    case KIND_VERSUS_Q:
+        return "queries/s";
     }
     return "";
 }
@@ -1798,6 +2011,10 @@ summarize(const struct bench_figure *f, const struct bench_row *rows, size_t i, 
     case KIND_RSS:
         met = s->med < f->target;
         break;
+    case KIND_VERSUS:
+    case KIND_VERSUS_Q:
+        s->status = "info";
+        return;
     }
     s->status = met ? "met" : "NOT MET";
 }
@@ -1818,6 +2035,48 @@ target_text(char *out, size_t n, const struct bench_figure *f)
     case KIND_RSS:
         (void)snprintf(out, n, "< %.0f MiB", f->target);
         break;
+    case KIND_VERSUS:
+    case KIND_VERSUS_Q:
+        (void)snprintf(out, n, "-");
+        break;
+    }
+}
+
+/* --compare: the saved run's ratio of a figure (its median when the figure
+ * has no ratio); 0 when the saved run does not have it. */
+static int
+saved_value(const struct bench_opts *o, const char *name, double *out)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(o->saved, "figures"), i, x)
+    {
+        const char *fig = json_string_value(json_object_get(x, "figure"));
+        json_t *v = json_object_get(x, "ratio");
+        if (v == NULL) {
+            v = json_object_get(x, "median");
+        }
+        if (fig != NULL && strcmp(fig, name) == 0 && json_is_number(v)) {
+            *out = json_number_value(v);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The "saved" column of --compare: the saved ratio (or median) and this
+ * run's over it. */
+static void
+saved_text(char *out, size_t n, const struct bench_opts *o, const char *name,
+           const struct summary *s)
+{
+    double was = 0, now = s->has_ratio ? s->ratio : s->med;
+    if (!s->has_value || !saved_value(o, name, &was)) {
+        (void)snprintf(out, n, "%s", "-");
+    } else if (was != 0) {
+        (void)snprintf(out, n, "%.4g (x%.2f)", was, now / was);
+    } else {
+        (void)snprintf(out, n, "%.4g", was);
     }
 }
 
@@ -1827,8 +2086,9 @@ print_table(const struct bench_opts *o, const struct bench_row *rows)
     char tgt[32];
     printf("avow-bench: %zu cores, %d repetitions, N = %" PRIu64 "%s\n", pool_cores(), o->reps,
            o->events, o->quick ? " (--quick)" : "");
-    printf("%-19s %9s %12s %12s %12s %-10s %12s %7s %-10s %-8s %8s\n", "figure", "N", "median",
-           "min", "max", "unit", "bound", "ratio", "target", "status", "peakRSS");
+    printf("%-19s %9s %12s %12s %12s %-10s %12s %7s %-10s %-8s %8s", "figure", "N", "median", "min",
+           "max", "unit", "bound", "ratio", "target", "status", "peakRSS");
+    printf(o->saved != NULL ? "  %-16s\n" : "\n", "saved (now/saved)");
     for (size_t i = 0; i < N_FIGURES; i++) {
         const struct bench_figure *f = &figures[i];
         struct summary s;
@@ -1838,8 +2098,9 @@ print_table(const struct bench_opts *o, const struct bench_row *rows)
         summarize(f, rows, i, &s);
         target_text(tgt, sizeof(tgt), f);
         if (!s.has_value) {
-            printf("%-19s %9s %12s %12s %12s %-10s %12s %7s %-10s %-8s %8s  %s\n", f->name, "-",
+            printf("%-19s %9s %12s %12s %12s %-10s %12s %7s %-10s %-8s %8s%s  %s\n", f->name, "-",
                    "-", "-", "-", unit_of(f->kind), "-", "-", tgt, s.status, "-",
+                   o->saved != NULL ? "  -               " : "",
                    rows[i].r.note[0] ? rows[i].r.note : "n/a (not built yet)");
             continue;
         }
@@ -1853,9 +2114,14 @@ print_table(const struct bench_opts *o, const struct bench_row *rows)
         } else {
             (void)snprintf(rss, sizeof(rss), "%.1f", rows[i].rss_mib);
         }
-        printf("%-19s %9" PRIu64 " %12.4g %12.4g %12.4g %-10s %12s %7s %-10s %-8s %8s  %s\n",
-               f->name, s.n, s.med, s.mn, s.mx, unit_of(f->kind), bound, ratio, tgt, s.status, rss,
-               f->kind == KIND_RSS ? "" : rows[i].r.note);
+        printf("%-19s %9" PRIu64 " %12.4g %12.4g %12.4g %-10s %12s %7s %-10s %-8s %8s", f->name,
+               s.n, s.med, s.mn, s.mx, unit_of(f->kind), bound, ratio, tgt, s.status, rss);
+        if (o->saved != NULL) {
+            char was[48];
+            saved_text(was, sizeof(was), o, f->name, &s);
+            printf("  %-16s", was);
+        }
+        printf("  %s\n", f->kind == KIND_RSS ? "" : rows[i].r.note);
     }
 }
 
@@ -1905,6 +2171,11 @@ print_json(const struct bench_opts *o, const struct bench_row *rows)
             } else {
                 json_decref(bvals);
             }
+            double was = 0;
+            if (o->saved != NULL && saved_value(o, f->name, &was)) {
+                json_object_set_new(x, s.has_ratio ? "saved_ratio" : "saved_median",
+                                    json_real(was));
+            }
             if (f->kind == KIND_RSS) {
                 json_object_set_new(x, "anon_mib", json_real(s.bmed));
             } else {
@@ -1938,7 +2209,7 @@ usage(FILE *out)
             "usage: avow-bench [--quick] [--json] [--only FIG,FIG...] [--events N]\n"
             "                  [--singles N] [--proofs N] [--processes N] [--reps R]\n"
             "                  [--sync-events N] [--queries N] [--bound-max N]\n"
-            "                  [--dir DIR] [--avow PATH] [--list]\n"
+            "                  [--dir DIR] [--avow PATH] [--compare FILE.json] [--list]\n"
             "  --quick        small sizes: N = 10000, 5 repetitions, under a minute\n"
             "  --json         one JSON document instead of the table\n"
             "  --only LIST    run only these figures (see --list)\n"
@@ -1951,7 +2222,8 @@ usage(FILE *out)
             "  --reps R       repetitions, 5 to %d (default 5)\n"
             "  --bound-max N  most items per repetition of a crypto bound (default 100000)\n"
             "  --dir DIR      where to create the temporary ledgers (default $TMPDIR or /tmp)\n"
-            "  --avow PATH    the avow binary (default: next to avow-bench, or ../avow)\n",
+            "  --avow PATH    the avow binary (default: next to avow-bench, or ../avow)\n"
+            "  --compare FILE.json  print each ratio (or median) beside a saved --json run's\n",
             BENCH_MAX_REPS);
 }
 
@@ -2035,6 +2307,16 @@ main(int argc, char **argv)
             return 0;
         } else if (v != NULL && strcmp(a, "--only") == 0) {
             o.only = v;
+            i++;
+        } else if (v != NULL && strcmp(a, "--compare") == 0) {
+            json_error_t jerr;
+            json_decref(o.saved);
+            o.saved = json_load_file(v, 0, &jerr);
+            if (o.saved == NULL || !json_is_array(json_object_get(o.saved, "figures"))) {
+                fprintf(stderr, "avow-bench: error: %s is not a saved --json run (%s)\n", v,
+                        o.saved == NULL ? jerr.text : "no \"figures\" array");
+                return 2;
+            }
             i++;
         } else if (v != NULL && strcmp(a, "--dir") == 0) {
             base = v;
@@ -2153,5 +2435,6 @@ main(int argc, char **argv)
         print_table(&o, rows);
     }
     rmrf(o.dir);
+    json_decref(o.saved);
     return status;
 }
