@@ -1580,6 +1580,129 @@ fig_publish_incremental(const struct bench_opts *o, struct bench_result *r)
     return 0;
 }
 
+/* ---- this round's hot paths (issue 21) ---------------------------------- */
+
+#define BENCH_DEDUP_MAX 200000 /* records of import-dedup: a ratio, not a size figure */
+
+/* The duplicate check of import --sign (issue 15: at most 10 % of the
+ * import): avow_import(AVOW_IMPORT_SIGN) with the check vs the same import
+ * with AVOW_IMPORT_ALLOW_DUPLICATES, alternately, into fresh ledgers. */
+static int
+fig_import_dedup(const struct bench_opts *o, struct bench_result *r)
+{
+    char path[BENCH_PATH_MAX], file[BENCH_PATH_MAX];
+    uint64_t m = o->events < BENCH_DEDUP_MAX ? o->events : BENCH_DEDUP_MAX;
+    avow_key *key = bench_key();
+    if (key == NULL || path_join(path, sizeof(path), o->dir, "dedup") < 0 ||
+        path_join(file, sizeof(file), o->dir, "dedup.jsonl") < 0 || write_records(file, m) < 0) {
+        avow_key_free(key);
+        return bench_fail(r, "setup");
+    }
+    r->n = m;
+    for (int rep = 0; rep < 2 * o->reps; rep++) {
+        avow_ledger *l = NULL;
+        avow_import_opts io = AVOW_IMPORT_OPTS_INIT;
+        avow_import_result res;
+        io.flags = AVOW_IMPORT_SIGN | (rep % 2 ? AVOW_IMPORT_ALLOW_DUPLICATES : 0);
+        io.key = key;
+        rmrf(path);
+        if (avow_ledger_init(path, "bench") < 0 || avow_ledger_open(&l, path, 0) < 0) {
+            avow_key_free(key);
+            return bench_fail(r, "init: %s", avow_error_last());
+        }
+        double t0 = now_s();
+        int error = avow_import(&res, l, file, &io);
+        double dt = now_s() - t0;
+        avow_ledger_free(l);
+        if (error < 0 || res.appended != m) {
+            avow_key_free(key);
+            return bench_fail(r, "import --sign: %s", avow_error_last());
+        }
+        if (rep % 2) {
+            r->b[r->nb++] = (double)m / dt;
+        } else {
+            r->v[r->nv++] = (double)m / dt;
+        }
+    }
+    rmrf(path);
+    unlink(file);
+    avow_key_free(key);
+    bench_note(r, "import --sign with the duplicate check vs --allow-duplicates, fresh ledger");
+    return 0;
+}
+
+/* One pass of the log as `avow log --json` prints it: every event read, the
+ * ones the filter passes rendered. Returns the events rendered, < 0 on error. */
+static int64_t
+log_pass(avow_ledger *l, const avow_event_filter *filter)
+{
+    avow_iter_opts io = AVOW_ITER_OPTS_INIT;
+    avow_event_json_opts jo = AVOW_EVENT_JSON_OPTS_INIT;
+    avow_iter *it = NULL;
+    avow_buf out = AVOW_BUF_INIT;
+    avow_event ev;
+    uint64_t index;
+    int64_t shown = 0;
+    int rc;
+    io.filter = filter;
+    if (avow_iter_new(&it, l, &io) < 0) {
+        return -1;
+    }
+    while ((rc = avow_iter_next(&ev, &index, it)) == 1) {
+        out.len = 0;
+        if (avow_event_json(&out, &ev, index, &jo) < 0) {
+            rc = -1;
+            break;
+        }
+        bench_sink += out.len;
+        shown++;
+    }
+    avow_iter_free(it);
+    avow_buf_dispose(&out);
+    return rc < 0 ? -1 : shown;
+}
+
+/* `log --actor A` (issue 21: >= 0.5 of the unfiltered log): events of the log
+ * read per second with the filter, vs the unfiltered log rendering them all. */
+static int
+fig_log_actor(const struct bench_opts *o, struct bench_result *r)
+{
+    avow_ledger *l = NULL;
+    avow_event_filter f = AVOW_EVENT_FILTER_INIT;
+    int64_t shown = 0;
+    f.actor = "FR-2";
+    if (need_source(o, r) < 0) {
+        return -1;
+    }
+    if (avow_ledger_open(&l, o->source, AVOW_OPEN_READONLY) < 0) {
+        return bench_fail(r, "open: %s", avow_error_last());
+    }
+    r->n = o->events;
+    for (int rep = 0; rep < o->reps; rep++) {
+        store_drop_pages(l);
+        double t0 = now_s();
+        shown = log_pass(l, &f);
+        double dt = now_s() - t0;
+        store_drop_pages(l);
+        double t1 = now_s();
+        int64_t all = log_pass(l, NULL);
+        double dt_all = now_s() - t1;
+        if (shown <= 0 || all != (int64_t)o->events) {
+            avow_ledger_free(l);
+            return bench_fail(r, "log: %" PRId64 " filtered, %" PRId64 " in all: %s", shown, all,
+                              avow_error_last());
+        }
+        r->v[r->nv++] = (double)o->events / dt;
+        r->b[r->nb++] = (double)o->events / dt_all;
+    }
+    avow_ledger_free(l);
+    bench_note(r,
+               "events read per second: --actor %s (%" PRId64 " shown) vs the unfiltered log "
+               "(avow_event_json of each)",
+               f.actor, shown);
+    return 0;
+}
+
 /* ---- against SQLite (issue 21, tools/bench/sqlite.c) ------------------- */
 
 #define BENCH_SQLITE_BULK_MAX 200000 /* rows of sqlite-bulk: a rate, not a size figure */
@@ -1811,6 +1934,10 @@ static const struct bench_figure figures[] = {
       "the same files, plain writes, no hashing", KIND_RATE, 0.5, NULL, fig_publish },
     { "publish-incremental", "publish after 1,000 appends at n = N", "(absolute)", KIND_TIME,
       200000, NULL, fig_publish_incremental },
+    { "import-dedup", "the duplicate check of import --sign",
+      "import --sign --allow-duplicates, same file", KIND_RATE, 0.9, NULL, fig_import_dedup },
+    { "log-actor", "log --actor A (events read per second)", "the unfiltered log, same ledger",
+      KIND_RATE, 0.5, NULL, fig_log_actor },
     { "sqlite-bulk", "avow signed bulk append vs SQLite, one txn (what users would pick)",
       "SQLite bulk insert, one txn, same records", KIND_VERSUS, 0, NULL, fig_sqlite_bulk },
     { "sqlite-single", "avow durable single append vs SQLite, one row per txn",
