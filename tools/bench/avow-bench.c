@@ -86,6 +86,7 @@ struct bench_opts {
     int quick;
     const char *only;
     json_t *saved;               /* --compare FILE.json: a saved --json run, or NULL */
+    const char *save;            /* --save FILE.json: the --json document written there too */
     char dir[BENCH_PATH_MAX];    /* the temporary directory */
     char source[BENCH_PATH_MAX]; /* the N-event source ledger */
     char avow[BENCH_PATH_MAX];   /* the avow binary */
@@ -2284,7 +2285,7 @@ print_table(const struct bench_opts *o, const struct bench_row *rows)
 }
 
 static int
-print_json(const struct bench_opts *o, const struct bench_row *rows)
+print_json(FILE *out, const struct bench_opts *o, const struct bench_row *rows)
 {
     json_t *doc = json_object(), *arr = json_array();
     char tgt[32];
@@ -2353,8 +2354,11 @@ print_json(const struct bench_opts *o, const struct bench_row *rows)
     if (text == NULL) {
         return -1;
     }
-    printf("%s\n", text);
+    int error = fprintf(out, "%s\n", text) < 0;
     free(text);
+    if (error) {
+        return -1;
+    }
     return 0;
 }
 
@@ -2367,7 +2371,8 @@ usage(FILE *out)
             "usage: avow-bench [--quick] [--json] [--only FIG,FIG...] [--events N]\n"
             "                  [--singles N] [--proofs N] [--processes N] [--reps R]\n"
             "                  [--sync-events N] [--queries N] [--bound-max N]\n"
-            "                  [--dir DIR] [--avow PATH] [--compare FILE.json] [--list]\n"
+            "                  [--dir DIR] [--avow PATH] [--compare FILE.json]\n"
+            "                  [--save FILE.json] [--list]\n"
             "  --quick        small sizes: N = 10000, 5 repetitions, under a minute\n"
             "  --json         one JSON document instead of the table\n"
             "  --only LIST    run only these figures (see --list)\n"
@@ -2381,7 +2386,8 @@ usage(FILE *out)
             "  --bound-max N  most items per repetition of a crypto bound (default 100000)\n"
             "  --dir DIR      where to create the temporary ledgers (default $TMPDIR or /tmp)\n"
             "  --avow PATH    the avow binary (default: next to avow-bench, or ../avow)\n"
-            "  --compare FILE.json  print each ratio (or median) beside a saved --json run's\n",
+            "  --compare FILE.json  print each ratio (or median) beside a saved --json run's\n"
+            "  --save FILE.json     write the --json document there too (for --compare)\n",
             BENCH_MAX_REPS);
 }
 
@@ -2475,6 +2481,9 @@ main(int argc, char **argv)
                         o.saved == NULL ? jerr.text : "no \"figures\" array");
                 return 2;
             }
+            i++;
+        } else if (v != NULL && strcmp(a, "--save") == 0) {
+            o.save = v;
             i++;
         } else if (v != NULL && strcmp(a, "--dir") == 0) {
             base = v;
@@ -2586,11 +2595,19 @@ main(int argc, char **argv)
         }
     }
     if (o.json) {
-        if (print_json(&o, rows) < 0) {
+        if (print_json(stdout, &o, rows) < 0) {
             status = 3;
         }
     } else {
         print_table(&o, rows);
+    }
+    if (o.save != NULL) {
+        FILE *f = fopen(o.save, "w");
+        int bad = f == NULL || print_json(f, &o, rows) < 0;
+        if ((f != NULL && fclose(f) != 0) || bad) {
+            fprintf(stderr, "avow-bench: error: cannot write %s\n", o.save);
+            status = 3;
+        }
     }
     rmrf(o.dir);
     json_decref(o.saved);
