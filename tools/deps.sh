@@ -29,3 +29,6 @@ AVOW_BUILD_PACKAGES=(gcc make cmake pkg-config liblmdb-dev libsodium-dev libjans
 # What the test suite needs on top (golang-go and golang-golang-x-mod-dev: the
 # reference-interop test, tests/interop, built in GOPATH mode with no network).
 AVOW_TEST_PACKAGES=(libcmocka-dev jq python3 lmdb-utils clang libclang-rt-14-dev clang-format clang-tidy cppcheck groff-base man-db openssh-server openssh-client libxml2-utils librsvg2-bin golang-go golang-golang-x-mod-dev nginx-light)
+# avow-bench's SQLite comparison (issue 21, tools/bench/sqlite.c; the library
+# links no SQLite), run by tools/test through avow-bench --quick.
+AVOW_TEST_PACKAGES+=(libsqlite3-dev)

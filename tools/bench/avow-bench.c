@@ -49,6 +49,7 @@
 #include "util/pool.h"
 #include "ledger/store.h"
 #include "ledger/store_mdb.h" /* the bare-LMDB bounds below */
+#include "sqlite.h"
 
 /* src/util/limits.h shadows <limits.h> on this include path: our own bound. */
 #define BENCH_PATH_MAX   4096
@@ -64,10 +65,12 @@
 #define BENCH_T0           INT64_C(1712102400000000) /* 2024-04-03, event 0 */
 
 enum bench_kind {
-    KIND_RATE,  /* events/s; ratio = figure / bound, met when >= target */
-    KIND_TIME,  /* microseconds per operation; met when median < target */
-    KIND_RSS,   /* MiB; met when < target */
-    KIND_SLOWER /* milliseconds per process; ratio = figure / bound, met when <= target */
+    KIND_RATE,    /* events/s; ratio = figure / bound, met when >= target */
+    KIND_TIME,    /* microseconds per operation; met when median < target */
+    KIND_RSS,     /* MiB; met when < target */
+    KIND_SLOWER,  /* milliseconds per process; ratio = figure / bound, met when <= target */
+    KIND_VERSUS,  /* events/s beside another system's: ratio shown, no target ("info") */
+    KIND_VERSUS_Q /* queries/s beside another system's, as KIND_VERSUS */
 };
 
 struct bench_opts {
@@ -82,6 +85,8 @@ struct bench_opts {
     int json;
     int quick;
     const char *only;
+    json_t *saved;               /* --compare FILE.json: a saved --json run, or NULL */
+    const char *save;            /* --save FILE.json: the --json document written there too */
     char dir[BENCH_PATH_MAX];    /* the temporary directory */
     char source[BENCH_PATH_MAX]; /* the N-event source ledger */
     char avow[BENCH_PATH_MAX];   /* the avow binary */
@@ -800,8 +805,30 @@ done:
     return error;
 }
 
+/* Bytes this process has written (write, pwrite, writev: /proc/self/io
+ * wchar), 0 when unknown: LMDB writes each dirty page of a commit once, so the
+ * difference around an append over the page size is the pages it wrote. */
+static uint64_t
+io_wchar(void)
+{
+    char line[128];
+    uint64_t v = 0;
+    FILE *f = fopen("/proc/self/io", "r");
+    if (f == NULL) {
+        return 0;
+    }
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (sscanf(line, "wchar: %" SCNu64, &v) == 1) {
+            break;
+        }
+    }
+    fclose(f);
+    return v;
+}
+
 /* Durable single-event appends (one transaction each, synchronous) vs raw
- * LMDB one put per transaction with the same flags. */
+ * LMDB one put per transaction with the same flags. The note gives the pages
+ * each commit wrote, both sides (docs/PERFORMANCE.md, "Durable append"). */
 static int
 fig_durable_append(const struct bench_opts *o, struct bench_result *r)
 {
@@ -812,6 +839,8 @@ fig_durable_append(const struct bench_opts *o, struct bench_result *r)
         path_join(raw, sizeof(raw), o->dir, "durable-raw") < 0) {
         return bench_fail(r, "setup");
     }
+    uint64_t avow_bytes = 0, raw_bytes = 0;
+    long page = sysconf(_SC_PAGESIZE);
     r->n = o->singles;
     for (int rep = 0; rep < o->reps; rep++) {
         avow_ledger *l = NULL;
@@ -822,6 +851,7 @@ fig_durable_append(const struct bench_opts *o, struct bench_result *r)
             avow_ledger_append_drafts(&failed, NULL, l, key, b.d, 1) < 0) {
             return bench_fail(r, "setup: %s", avow_error_last());
         }
+        uint64_t w0 = io_wchar();
         double t0 = now_s();
         for (uint64_t i = 1; i <= o->singles; i++) {
             draft_fill(&b, i, 1);
@@ -831,6 +861,7 @@ fig_durable_append(const struct bench_opts *o, struct bench_result *r)
             }
         }
         double dt = now_s() - t0;
+        avow_bytes = io_wchar() - w0;
         avow_ledger_free(l);
         rmrf(path);
         r->v[r->nv++] = (double)o->singles / dt;
@@ -844,6 +875,7 @@ fig_durable_append(const struct bench_opts *o, struct bench_result *r)
             return bench_fail(r, "raw LMDB environment");
         }
         memset(val, 0x5a, sizeof(val));
+        w0 = io_wchar();
         t0 = now_s();
         for (uint64_t i = 0; i < o->singles; i++) {
             MDB_txn *wt = NULL;
@@ -860,10 +892,14 @@ fig_durable_append(const struct bench_opts *o, struct bench_result *r)
             }
         }
         dt = now_s() - t0;
+        raw_bytes = io_wchar() - w0;
         mdb_env_close(env);
         rmrf(raw);
         r->b[r->nb++] = (double)o->singles / dt;
     }
+    bench_note(r, "pages written per commit (last repetition): avow %.1f, bound %.1f",
+               (double)avow_bytes / (double)o->singles / (double)page,
+               (double)raw_bytes / (double)o->singles / (double)page);
     avow_key_free(key);
     return 0;
 }
@@ -1576,6 +1612,327 @@ fig_publish_incremental(const struct bench_opts *o, struct bench_result *r)
     return 0;
 }
 
+/* ---- this round's hot paths (issue 21) ---------------------------------- */
+
+#define BENCH_DEDUP_MAX 200000 /* records of import-dedup: a ratio, not a size figure */
+
+/* The duplicate check of import --sign (issue 15: at most 10 % of the
+ * import): avow_import(AVOW_IMPORT_SIGN) with the check vs the same import
+ * with AVOW_IMPORT_ALLOW_DUPLICATES, alternately, into fresh ledgers. */
+static int
+fig_import_dedup(const struct bench_opts *o, struct bench_result *r)
+{
+    char path[BENCH_PATH_MAX], file[BENCH_PATH_MAX];
+    uint64_t m = o->events < BENCH_DEDUP_MAX ? o->events : BENCH_DEDUP_MAX;
+    avow_key *key = bench_key();
+    if (key == NULL || path_join(path, sizeof(path), o->dir, "dedup") < 0 ||
+        path_join(file, sizeof(file), o->dir, "dedup.jsonl") < 0 || write_records(file, m) < 0) {
+        avow_key_free(key);
+        return bench_fail(r, "setup");
+    }
+    r->n = m;
+    for (int rep = 0; rep < 2 * o->reps; rep++) {
+        avow_ledger *l = NULL;
+        avow_import_opts io = AVOW_IMPORT_OPTS_INIT;
+        avow_import_result res;
+        io.flags = AVOW_IMPORT_SIGN | (rep % 2 ? AVOW_IMPORT_ALLOW_DUPLICATES : 0);
+        io.key = key;
+        rmrf(path);
+        if (avow_ledger_init(path, "bench") < 0 || avow_ledger_open(&l, path, 0) < 0) {
+            avow_key_free(key);
+            return bench_fail(r, "init: %s", avow_error_last());
+        }
+        double t0 = now_s();
+        int error = avow_import(&res, l, file, &io);
+        double dt = now_s() - t0;
+        avow_ledger_free(l);
+        if (error < 0 || res.appended != m) {
+            avow_key_free(key);
+            return bench_fail(r, "import --sign: %s", avow_error_last());
+        }
+        if (rep % 2) {
+            r->b[r->nb++] = (double)m / dt;
+        } else {
+            r->v[r->nv++] = (double)m / dt;
+        }
+    }
+    rmrf(path);
+    unlink(file);
+    avow_key_free(key);
+    bench_note(r, "import --sign with the duplicate check vs --allow-duplicates, fresh ledger");
+    return 0;
+}
+
+/* One pass of the log as `avow log --json` prints it: every event read, the
+ * ones the filter passes rendered. Returns the events rendered, < 0 on error. */
+static int64_t
+log_pass(avow_ledger *l, const avow_event_filter *filter)
+{
+    avow_iter_opts io = AVOW_ITER_OPTS_INIT;
+    avow_event_json_opts jo = AVOW_EVENT_JSON_OPTS_INIT;
+    avow_iter *it = NULL;
+    avow_buf out = AVOW_BUF_INIT;
+    avow_event ev;
+    uint64_t index;
+    int64_t shown = 0;
+    int rc;
+    io.filter = filter;
+    if (avow_iter_new(&it, l, &io) < 0) {
+        return -1;
+    }
+    while ((rc = avow_iter_next(&ev, &index, it)) == 1) {
+        out.len = 0;
+        if (avow_event_json(&out, &ev, index, &jo) < 0) {
+            rc = -1;
+            break;
+        }
+        bench_sink += out.len;
+        shown++;
+    }
+    avow_iter_free(it);
+    avow_buf_dispose(&out);
+    return rc < 0 ? -1 : shown;
+}
+
+/* `log --actor A` (issue 21: >= 0.5 of the unfiltered log): events of the log
+ * read per second with the filter, vs the unfiltered log rendering them all. */
+static int
+fig_log_actor(const struct bench_opts *o, struct bench_result *r)
+{
+    avow_ledger *l = NULL;
+    avow_event_filter f = AVOW_EVENT_FILTER_INIT;
+    int64_t shown = 0;
+    f.actor = "FR-2";
+    if (need_source(o, r) < 0) {
+        return -1;
+    }
+    if (avow_ledger_open(&l, o->source, AVOW_OPEN_READONLY) < 0) {
+        return bench_fail(r, "open: %s", avow_error_last());
+    }
+    r->n = o->events;
+    for (int rep = 0; rep < o->reps; rep++) {
+        store_drop_pages(l);
+        double t0 = now_s();
+        shown = log_pass(l, &f);
+        double dt = now_s() - t0;
+        store_drop_pages(l);
+        double t1 = now_s();
+        int64_t all = log_pass(l, NULL);
+        double dt_all = now_s() - t1;
+        if (shown <= 0 || all != (int64_t)o->events) {
+            avow_ledger_free(l);
+            return bench_fail(r, "log: %" PRId64 " filtered, %" PRId64 " in all: %s", shown, all,
+                              avow_error_last());
+        }
+        r->v[r->nv++] = (double)o->events / dt;
+        r->b[r->nb++] = (double)o->events / dt_all;
+    }
+    avow_ledger_free(l);
+    bench_note(r,
+               "events read per second: --actor %s (%" PRId64 " shown) vs the unfiltered log "
+               "(avow_event_json of each)",
+               f.actor, shown);
+    return 0;
+}
+
+/* ---- against SQLite (issue 21, tools/bench/sqlite.c) ------------------- */
+
+#define BENCH_SQLITE_BULK_MAX 200000 /* rows of sqlite-bulk: a rate, not a size figure */
+
+/* sqlb_row_fn over draft_fill(): the same records as the avow figures. */
+static int
+sqlite_row(void *ctx, uint64_t i, struct sqlb_row *out)
+{
+    struct draft_batch *b = ctx;
+    draft_fill(b, i, 1);
+    out->seq = (int64_t)i;
+    out->effective_at = b->d[0].effective_at;
+    if (b->d[0].kind == AVOW_KIND_STANCE) {
+        out->actor = b->d[0].actor;
+        out->candidate = b->d[0].candidate;
+        out->stance = b->d[0].stance;
+        out->source = b->d[0].source;
+    }
+    return 0;
+}
+
+/* Remove a SQLite database and its -wal and -shm files. */
+static void
+sqlite_remove(const char *path)
+{
+    char side[BENCH_PATH_MAX + 8];
+    (void)unlink(path);
+    (void)snprintf(side, sizeof(side), "%s-wal", path);
+    (void)unlink(side);
+    (void)snprintf(side, sizeof(side), "%s-shm", path);
+    (void)unlink(side);
+}
+
+/* A fresh SQLite database at DIR/NAME. */
+static int
+sqlite_fresh(sqlb **db, char *path, size_t n, const struct bench_opts *o, const char *name)
+{
+    if (path_join(path, n, o->dir, name) < 0) {
+        return -1;
+    }
+    sqlite_remove(path);
+    return sqlb_open(db, path);
+}
+
+/* avow_ledger_append_drafts() of M records into a fresh ledger (signed,
+ * indexed, in BENCH_BATCH-event transactions) vs the same records inserted
+ * into one SQLite table in one transaction. */
+static int
+fig_sqlite_bulk(const struct bench_opts *o, struct bench_result *r)
+{
+    static struct draft_batch b;
+    char path[BENCH_PATH_MAX], db_path[BENCH_PATH_MAX];
+    uint64_t m = o->events < BENCH_SQLITE_BULK_MAX ? o->events : BENCH_SQLITE_BULK_MAX;
+    avow_key *key = bench_key();
+    if (key == NULL || path_join(path, sizeof(path), o->dir, "vs-sqlite") < 0) {
+        avow_key_free(key);
+        return bench_fail(r, "setup");
+    }
+    r->n = m;
+    for (int rep = 0; rep < o->reps; rep++) {
+        avow_ledger *l = NULL;
+        sqlb *db = NULL;
+        rmrf(path);
+        double t0 = now_s();
+        if (avow_ledger_init(path, "bench") < 0 || avow_ledger_open(&l, path, 0) < 0 ||
+            append_events(l, key, &b, m) < 0) {
+            avow_ledger_free(l);
+            avow_key_free(key);
+            return bench_fail(r, "append: %s", avow_error_last());
+        }
+        avow_ledger_free(l);
+        r->v[r->nv++] = (double)m / (now_s() - t0);
+        rmrf(path);
+        int rc = sqlite_fresh(&db, db_path, sizeof(db_path), o, "vs-sqlite.db");
+        t0 = now_s();
+        rc = rc < 0 ? rc : sqlb_bulk(db, 0, m, sqlite_row, &b);
+        double dt = now_s() - t0;
+        sqlb_close(db);
+        sqlite_remove(db_path);
+        if (rc < 0) {
+            avow_key_free(key);
+            r->ran = rc != SQLB_ABSENT;
+            return rc == SQLB_ABSENT ? (bench_note(r, "n/a (built without SQLite)"), 0)
+                                     : bench_fail(r, "SQLite bulk insert");
+        }
+        r->b[r->nb++] = (double)m / dt;
+    }
+    bench_note(r, "signed and indexed, %d-event txns, vs one SQLite txn of the same rows (%s)",
+               BENCH_BATCH, "index on actor, candidate, effective_at");
+    avow_key_free(key);
+    return 0;
+}
+
+/* avow_ledger_append() one event per durable txn vs one SQLite row per
+ * transaction (WAL, synchronous=FULL). */
+static int
+fig_sqlite_single(const struct bench_opts *o, struct bench_result *r)
+{
+    static struct draft_batch b;
+    char path[BENCH_PATH_MAX], db_path[BENCH_PATH_MAX];
+    avow_key *key = bench_key();
+    if (key == NULL || path_join(path, sizeof(path), o->dir, "vs-sqlite-1") < 0) {
+        avow_key_free(key);
+        return bench_fail(r, "setup");
+    }
+    r->n = o->singles;
+    for (int rep = 0; rep < o->reps; rep++) {
+        avow_ledger *l = NULL;
+        sqlb *db = NULL;
+        rmrf(path);
+        if (avow_ledger_init(path, "bench") < 0 || avow_ledger_open(&l, path, 0) < 0 ||
+            append_events(l, key, &b, BENCH_FIRST_STANCE) < 0) {
+            avow_ledger_free(l);
+            avow_key_free(key);
+            return bench_fail(r, "setup: %s", avow_error_last());
+        }
+        double t0 = now_s();
+        for (uint64_t i = 0; i < o->singles; i++) {
+            draft_fill(&b, BENCH_FIRST_STANCE + i, 1);
+            if (avow_ledger_append(NULL, l, key, &b.d[0]) < 0) {
+                avow_ledger_free(l);
+                avow_key_free(key);
+                return bench_fail(r, "append: %s", avow_error_last());
+            }
+        }
+        r->v[r->nv++] = (double)o->singles / (now_s() - t0);
+        avow_ledger_free(l);
+        rmrf(path);
+        int rc = sqlite_fresh(&db, db_path, sizeof(db_path), o, "vs-sqlite-1.db");
+        t0 = now_s();
+        rc = rc < 0 ? rc : sqlb_single(db, BENCH_FIRST_STANCE, o->singles, sqlite_row, &b);
+        double dt = now_s() - t0;
+        sqlb_close(db);
+        sqlite_remove(db_path);
+        if (rc < 0) {
+            avow_key_free(key);
+            r->ran = rc != SQLB_ABSENT;
+            return rc == SQLB_ABSENT ? (bench_note(r, "n/a (built without SQLite)"), 0)
+                                     : bench_fail(r, "SQLite single inserts");
+        }
+        r->b[r->nb++] = (double)o->singles / dt;
+    }
+    bench_note(r, "one durable txn per event vs one SQLite row per txn (WAL, synchronous=FULL)");
+    avow_key_free(key);
+    return 0;
+}
+
+/* Queries per second of avow_state_compute() at random T (snapshots built
+ * first, as state-at) vs SQLite's latest stance per actor and candidate
+ * before T (one index seek per pair) over the same N records. */
+static int
+fig_sqlite_latest(const struct bench_opts *o, struct bench_result *r)
+{
+    static struct draft_batch b;
+    char db_path[BENCH_PATH_MAX];
+    sqlb *db = NULL;
+    uint64_t seed = 0x9e3779b97f4a7c15u, rows = 0, sum = 0, pairs = 0;
+    if (need_source(o, r) < 0) {
+        return -1;
+    }
+    int rc = sqlite_fresh(&db, db_path, sizeof(db_path), o, "vs-sqlite-q.db");
+    rc = rc < 0 ? rc : sqlb_bulk(db, 0, o->events, sqlite_row, &b);
+    rc = rc < 0 ? rc : sqlb_latest(&rows, &sum, db, BENCH_T0 + (int64_t)o->events * 1000000);
+    pairs = rows;
+    if (rc < 0 || rows == 0) {
+        sqlb_close(db);
+        sqlite_remove(db_path);
+        r->ran = rc != SQLB_ABSENT;
+        return rc == SQLB_ABSENT ? (bench_note(r, "n/a (built without SQLite)"), 0)
+                                 : bench_fail(r, "SQLite table of the source records");
+    }
+    if (state_at_queries(o, r, o->source, AVOW_CONFIDENCE_NONE) < 0) {
+        sqlb_close(db);
+        return -1;
+    }
+    for (int k = 0; k < r->nv; k++) {
+        r->v[k] = 1e6 / r->v[k]; /* median microseconds -> queries/s */
+    }
+    uint64_t nq = o->queries > 100000 ? 100000 : o->queries;
+    for (int rep = 0; rep < o->reps; rep++) {
+        double t0 = now_s();
+        for (uint64_t i = 0; i < nq && rc == 0; i++) {
+            rc = sqlb_latest(&rows, &sum, db, random_at(&seed, o->events));
+        }
+        r->b[r->nb++] = (double)nq / (now_s() - t0);
+    }
+    sqlb_close(db);
+    sqlite_remove(db_path);
+    bench_sink += sum;
+    if (rc < 0) {
+        return bench_fail(r, "SQLite query");
+    }
+    bench_note(r,
+               "state --at T (median query, digest included) vs SQLite, %" PRIu64
+               " actor-candidate pairs, one index seek each",
+               pairs);
+    return 0;
+}
 static int row_count_cb(const avow_timeline_row *row, void *payload);
 
 /* timeline --every day over a year (365 rows) of the whole source contest: one
@@ -1622,9 +1979,10 @@ row_count_cb(const avow_timeline_row *row, void *payload)
     return 0;
 }
 
+
 static const struct bench_figure figures[] = {
     { "import-sign", "bulk signed import (import --sign path)",
-      "raw crypto_sign_detached, all cores", KIND_RATE, 0.85, NULL, fig_import_sign },
+      "raw crypto_sign_detached, all cores", KIND_RATE, 0.75, NULL, fig_import_sign },
     { "append-signed", "append of already-signed events (import of an export)",
       "raw LMDB MDB_APPEND, same bytes, one txn", KIND_RATE, 0.5, NULL, fig_append_signed },
     { "durable-append", "durable single-event append (one txn each, fsync)",
@@ -1632,7 +1990,7 @@ static const struct bench_figure figures[] = {
     { "verify", "verify", "raw crypto_sign_verify_detached, all cores", KIND_RATE, 0.85, NULL,
       fig_verify },
     { "replay", "full replay (projection rebuild)", "raw LMDB cursor scan, same records", KIND_RATE,
-      0.3, NULL, fig_replay },
+      0.5, NULL, fig_replay },
     { "state-at", "state --at T, random T (library call)", "(absolute, in-process)", KIND_TIME,
       2000, NULL, fig_state_at },
     { "state-at-v2", "state --at T with format v2 fields and --min-confidence",
@@ -1656,6 +2014,16 @@ static const struct bench_figure figures[] = {
       1000000, NULL, fig_timeline },
     { "publish-incremental", "publish after 1,000 appends at n = N", "(absolute)", KIND_TIME,
       200000, NULL, fig_publish_incremental },
+    { "import-dedup", "the duplicate check of import --sign",
+      "import --sign --allow-duplicates, same file", KIND_RATE, 0.9, NULL, fig_import_dedup },
+    { "log-actor", "log --actor A (events read per second)", "the unfiltered log, same ledger",
+      KIND_RATE, 0.5, NULL, fig_log_actor },
+    { "sqlite-bulk", "avow signed bulk append vs SQLite, one txn (what users would pick)",
+      "SQLite bulk insert, one txn, same records", KIND_VERSUS, 0, NULL, fig_sqlite_bulk },
+    { "sqlite-single", "avow durable single append vs SQLite, one row per txn",
+      "SQLite one row per txn, synchronous=FULL", KIND_VERSUS, 0, NULL, fig_sqlite_single },
+    { "sqlite-latest", "avow state --at T vs SQLite latest stance per actor before T",
+      "SQLite indexed query, same records", KIND_VERSUS_Q, 0, NULL, fig_sqlite_latest },
 };
 #define N_FIGURES (sizeof(figures) / sizeof(figures[0]))
 
@@ -1795,6 +2163,10 @@ unit_of(enum bench_kind k)
         return "MiB";
     case KIND_SLOWER:
         return "ms/process";
+    case KIND_VERSUS:
+        return "events/s";
+    case KIND_VERSUS_Q:
+        return "queries/s";
     }
     return "";
 }
@@ -1846,6 +2218,10 @@ summarize(const struct bench_figure *f, const struct bench_row *rows, size_t i, 
     case KIND_RSS:
         met = s->med < f->target;
         break;
+    case KIND_VERSUS:
+    case KIND_VERSUS_Q:
+        s->status = "info";
+        return;
     }
     s->status = met ? "met" : "NOT MET";
 }
@@ -1866,6 +2242,48 @@ target_text(char *out, size_t n, const struct bench_figure *f)
     case KIND_RSS:
         (void)snprintf(out, n, "< %.0f MiB", f->target);
         break;
+    case KIND_VERSUS:
+    case KIND_VERSUS_Q:
+        (void)snprintf(out, n, "-");
+        break;
+    }
+}
+
+/* --compare: the saved run's ratio of a figure (its median when the figure
+ * has no ratio); 0 when the saved run does not have it. */
+static int
+saved_value(const struct bench_opts *o, const char *name, double *out)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(o->saved, "figures"), i, x)
+    {
+        const char *fig = json_string_value(json_object_get(x, "figure"));
+        json_t *v = json_object_get(x, "ratio");
+        if (v == NULL) {
+            v = json_object_get(x, "median");
+        }
+        if (fig != NULL && strcmp(fig, name) == 0 && json_is_number(v)) {
+            *out = json_number_value(v);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The "saved" column of --compare: the saved ratio (or median) and this
+ * run's over it. */
+static void
+saved_text(char *out, size_t n, const struct bench_opts *o, const char *name,
+           const struct summary *s)
+{
+    double was = 0, now = s->has_ratio ? s->ratio : s->med;
+    if (!s->has_value || !saved_value(o, name, &was)) {
+        (void)snprintf(out, n, "%s", "-");
+    } else if (was != 0) {
+        (void)snprintf(out, n, "%.4g (x%.2f)", was, now / was);
+    } else {
+        (void)snprintf(out, n, "%.4g", was);
     }
 }
 
@@ -1875,8 +2293,9 @@ print_table(const struct bench_opts *o, const struct bench_row *rows)
     char tgt[32];
     printf("avow-bench: %zu cores, %d repetitions, N = %" PRIu64 "%s\n", pool_cores(), o->reps,
            o->events, o->quick ? " (--quick)" : "");
-    printf("%-19s %9s %12s %12s %12s %-10s %12s %7s %-10s %-8s %8s\n", "figure", "N", "median",
-           "min", "max", "unit", "bound", "ratio", "target", "status", "peakRSS");
+    printf("%-19s %9s %12s %12s %12s %-10s %12s %7s %-10s %-8s %8s", "figure", "N", "median", "min",
+           "max", "unit", "bound", "ratio", "target", "status", "peakRSS");
+    printf(o->saved != NULL ? "  %-16s\n" : "\n", "saved (now/saved)");
     for (size_t i = 0; i < N_FIGURES; i++) {
         const struct bench_figure *f = &figures[i];
         struct summary s;
@@ -1886,8 +2305,9 @@ print_table(const struct bench_opts *o, const struct bench_row *rows)
         summarize(f, rows, i, &s);
         target_text(tgt, sizeof(tgt), f);
         if (!s.has_value) {
-            printf("%-19s %9s %12s %12s %12s %-10s %12s %7s %-10s %-8s %8s  %s\n", f->name, "-",
+            printf("%-19s %9s %12s %12s %12s %-10s %12s %7s %-10s %-8s %8s%s  %s\n", f->name, "-",
                    "-", "-", "-", unit_of(f->kind), "-", "-", tgt, s.status, "-",
+                   o->saved != NULL ? "  -               " : "",
                    rows[i].r.note[0] ? rows[i].r.note : "n/a (not built yet)");
             continue;
         }
@@ -1901,14 +2321,19 @@ print_table(const struct bench_opts *o, const struct bench_row *rows)
         } else {
             (void)snprintf(rss, sizeof(rss), "%.1f", rows[i].rss_mib);
         }
-        printf("%-19s %9" PRIu64 " %12.4g %12.4g %12.4g %-10s %12s %7s %-10s %-8s %8s  %s\n",
-               f->name, s.n, s.med, s.mn, s.mx, unit_of(f->kind), bound, ratio, tgt, s.status, rss,
-               f->kind == KIND_RSS ? "" : rows[i].r.note);
+        printf("%-19s %9" PRIu64 " %12.4g %12.4g %12.4g %-10s %12s %7s %-10s %-8s %8s", f->name,
+               s.n, s.med, s.mn, s.mx, unit_of(f->kind), bound, ratio, tgt, s.status, rss);
+        if (o->saved != NULL) {
+            char was[48];
+            saved_text(was, sizeof(was), o, f->name, &s);
+            printf("  %-16s", was);
+        }
+        printf("  %s\n", f->kind == KIND_RSS ? "" : rows[i].r.note);
     }
 }
 
 static int
-print_json(const struct bench_opts *o, const struct bench_row *rows)
+print_json(FILE *out, const struct bench_opts *o, const struct bench_row *rows)
 {
     json_t *doc = json_object(), *arr = json_array();
     char tgt[32];
@@ -1953,6 +2378,11 @@ print_json(const struct bench_opts *o, const struct bench_row *rows)
             } else {
                 json_decref(bvals);
             }
+            double was = 0;
+            if (o->saved != NULL && saved_value(o, f->name, &was)) {
+                json_object_set_new(x, s.has_ratio ? "saved_ratio" : "saved_median",
+                                    json_real(was));
+            }
             if (f->kind == KIND_RSS) {
                 json_object_set_new(x, "anon_mib", json_real(s.bmed));
             } else {
@@ -1972,8 +2402,11 @@ print_json(const struct bench_opts *o, const struct bench_row *rows)
     if (text == NULL) {
         return -1;
     }
-    printf("%s\n", text);
+    int error = fprintf(out, "%s\n", text) < 0;
     free(text);
+    if (error) {
+        return -1;
+    }
     return 0;
 }
 
@@ -1986,7 +2419,8 @@ usage(FILE *out)
             "usage: avow-bench [--quick] [--json] [--only FIG,FIG...] [--events N]\n"
             "                  [--singles N] [--proofs N] [--processes N] [--reps R]\n"
             "                  [--sync-events N] [--queries N] [--bound-max N]\n"
-            "                  [--dir DIR] [--avow PATH] [--list]\n"
+            "                  [--dir DIR] [--avow PATH] [--compare FILE.json]\n"
+            "                  [--save FILE.json] [--list]\n"
             "  --quick        small sizes: N = 10000, 5 repetitions, under a minute\n"
             "  --json         one JSON document instead of the table\n"
             "  --only LIST    run only these figures (see --list)\n"
@@ -1999,7 +2433,9 @@ usage(FILE *out)
             "  --reps R       repetitions, 5 to %d (default 5)\n"
             "  --bound-max N  most items per repetition of a crypto bound (default 100000)\n"
             "  --dir DIR      where to create the temporary ledgers (default $TMPDIR or /tmp)\n"
-            "  --avow PATH    the avow binary (default: next to avow-bench, or ../avow)\n",
+            "  --avow PATH    the avow binary (default: next to avow-bench, or ../avow)\n"
+            "  --compare FILE.json  print each ratio (or median) beside a saved --json run's\n"
+            "  --save FILE.json     write the --json document there too (for --compare)\n",
             BENCH_MAX_REPS);
 }
 
@@ -2083,6 +2519,19 @@ main(int argc, char **argv)
             return 0;
         } else if (v != NULL && strcmp(a, "--only") == 0) {
             o.only = v;
+            i++;
+        } else if (v != NULL && strcmp(a, "--compare") == 0) {
+            json_error_t jerr;
+            json_decref(o.saved);
+            o.saved = json_load_file(v, 0, &jerr);
+            if (o.saved == NULL || !json_is_array(json_object_get(o.saved, "figures"))) {
+                fprintf(stderr, "avow-bench: error: %s is not a saved --json run (%s)\n", v,
+                        o.saved == NULL ? jerr.text : "no \"figures\" array");
+                return 2;
+            }
+            i++;
+        } else if (v != NULL && strcmp(a, "--save") == 0) {
+            o.save = v;
             i++;
         } else if (v != NULL && strcmp(a, "--dir") == 0) {
             base = v;
@@ -2194,12 +2643,21 @@ main(int argc, char **argv)
         }
     }
     if (o.json) {
-        if (print_json(&o, rows) < 0) {
+        if (print_json(stdout, &o, rows) < 0) {
             status = 3;
         }
     } else {
         print_table(&o, rows);
     }
+    if (o.save != NULL) {
+        FILE *f = fopen(o.save, "w");
+        int bad = f == NULL || print_json(f, &o, rows) < 0;
+        if ((f != NULL && fclose(f) != 0) || bad) {
+            fprintf(stderr, "avow-bench: error: cannot write %s\n", o.save);
+            status = 3;
+        }
+    }
     rmrf(o.dir);
+    json_decref(o.saved);
     return status;
 }
