@@ -818,7 +818,8 @@ io_wchar(void)
         return 0;
     }
     while (fgets(line, sizeof(line), f) != NULL) {
-        if (sscanf(line, "wchar: %" SCNu64, &v) == 1) {
+        if (strncmp(line, "wchar: ", 7) == 0) {
+            v = strtoull(line + 7, NULL, 10);
             break;
         }
     }
@@ -1978,7 +1979,6 @@ row_count_cb(const avow_timeline_row *row, void *payload)
     ++*(uint64_t *)payload;
     return 0;
 }
-
 
 static const struct bench_figure figures[] = {
     { "import-sign", "bulk signed import (import --sign path)",
