@@ -823,7 +823,7 @@ io_wchar(void)
             break;
         }
     }
-    fclose(f);
+    (void)fclose(f);
     return v;
 }
 
