@@ -79,7 +79,9 @@ avow_vkey_parse(avow_vkey *out, const char *text, size_t len, int want_type)
         memcpy(hex, plus1 + 1, 8);
     }
     hex[plus2 - plus1 - 1 == 8 ? 8 : 0] = '\0';
-    if (hex[0] == '\0' || avow_unhex(id, 4, hex) < 0) {
+    /* Lowercase only, as the error says: one vkey has one spelling (the fuzzer
+     * found "02a4E5d2" accepted and written back as "02a4e5d2"). */
+    if (hex[0] == '\0' || strspn(hex, "0123456789abcdef") != 8 || avow_unhex(id, 4, hex) < 0) {
         return error_set(AVOW_EINVALID, "vkey: the key ID is not 8 lowercase hex characters");
     }
     if ((size_t)(text + len - (plus2 + 1)) != VKEY_B64_LEN ||

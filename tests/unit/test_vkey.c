@@ -49,6 +49,19 @@ verdict_code(const char *v)
     return 1;
 }
 
+/* Regression (fuzz_note invariant 8): a key ID with uppercase hex was
+ * accepted and written back lowercase; one vkey has one spelling. */
+static void
+test_vkey__an_uppercase_key_id_is_refused(void **state)
+{
+    static const char up[] =
+      "example.org/nato+02a4E5d2+AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4";
+    avow_vkey vk;
+    (void)state;
+    assert_int_equal(avow_vkey_parse(&vk, up, strlen(up), 0), AVOW_EINVALID);
+    assert_non_null(strstr(avow_error_last(), "lowercase"));
+}
+
 static void
 test_vkey__go_note_cases_get_the_same_verdict(void **state)
 {
@@ -239,6 +252,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vkey__an_uppercase_key_id_is_refused),
         cmocka_unit_test(test_vkey__go_note_cases_get_the_same_verdict),
         cmocka_unit_test(test_vkey__go_vkey_cases_parse_alike),
         cmocka_unit_test(test_vkey__go_sign_case_gives_the_same_bytes),
